@@ -1,0 +1,60 @@
+# zhifa — the two commands of the README quick start, and a few more for developers.
+# Needs only python3 (3.11); everything else is installed from the lock file into .venv.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE = config.settings
+export PYTHONDONTWRITEBYTECODE = 1
+
+.PHONY: demo test lint test-fast serve migrate worker bench-smoke lock clean
+
+$(STAMP): requirements.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "zhifa needs Python 3.11, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+## make demo: set up, migrate, load the fictional demo region and serve on http://127.0.0.1:8000
+demo: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py demo_load
+	@echo "zhifa 正在运行：http://$(HOST):$(PORT)/ （接口文档：http://$(HOST):$(PORT)/api/docs）按 Ctrl+C 停止。"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: set up and run every test (lint, architecture contract, unit, API and browser tests)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+
+serve: $(STAMP)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make worker: run the background task worker (django-tasks database backend)
+worker: $(STAMP)
+	$(BIN)/python manage.py db_worker
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/org_lists.py --agencies 60 --officers 3000 --repeat 5
+
+## make lock: re-resolve pyproject.toml into requirements.lock (needs pip-tools)
+lock:
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

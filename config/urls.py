@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "zhifa 执法 · 系统管理"
+admin.site.site_title = "zhifa 系统管理"
+
+
+def _api_patterns():
+    """The API authenticates by itself (token or session, 401 otherwise), so the login-required
+    middleware, which would redirect machine clients to the login page, steps aside for it."""
+    patterns, app_name, namespace = api.urls
+
+    def mark(items):
+        for item in items:
+            if hasattr(item, "url_patterns"):
+                mark(item.url_patterns)
+            else:
+                item.callback.login_required = False
+
+    mark(patterns)
+    return patterns, app_name, namespace
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", _api_patterns()),
+    path("", include("zhifa.core.urls")),
+    path("", include("zhifa.org.urls")),
+    path("rules/", include("zhifa.rules.urls")),
+]

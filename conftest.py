@@ -1,0 +1,76 @@
+"""Shared fixtures: a small two-city tree that every scope test can reason about."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from zhifa.core import workdays
+from zhifa.core.permissions import Role
+from zhifa.org.models import Level, UnitKind
+from zhifa.org.tests.factories import (
+    AgencyFactory,
+    CertificateFactory,
+    PersonFactory,
+    UnitFactory,
+    UserFactory,
+    grant,
+    jurisdiction,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Each test sees the calendar as its own database has it."""
+    workdays.invalidate()
+    yield
+    workdays.invalidate()
+
+
+@pytest.fixture
+def tree(db):
+    """Region R → cities A and B → counties A1, A2 (in A) and B1 (in B); one market agency per county."""
+    region = jurisdiction("测试自治区", Level.REGION, code="T10000")
+    city_a = jurisdiction("甲市", Level.CITY, region, code="T10100")
+    city_b = jurisdiction("乙市", Level.CITY, region, code="T10200")
+    a1 = jurisdiction("甲一县", Level.COUNTY, city_a, code="T10101")
+    a2 = jurisdiction("甲二县", Level.COUNTY, city_a, code="T10102")
+    b1 = jurisdiction("乙一县", Level.COUNTY, city_b, code="T10201")
+    agency_a1 = AgencyFactory(name="甲一县市场监督管理局", jurisdiction=a1)
+    agency_a2 = AgencyFactory(name="甲二县市场监督管理局", jurisdiction=a2)
+    agency_b1 = AgencyFactory(name="乙一县市场监督管理局", jurisdiction=b1)
+    agency_city_a = AgencyFactory(name="甲市市场监督管理局", jurisdiction=city_a)
+    return SimpleNamespace(region=region, city_a=city_a, city_b=city_b, a1=a1, a2=a2, b1=b1,
+                           agency_a1=agency_a1, agency_a2=agency_a2, agency_b1=agency_b1, agency_city_a=agency_city_a)
+
+
+@pytest.fixture
+def users(tree):
+    """One user per typical role, with their grants."""
+    su = UserFactory(username="root", is_superuser=True, is_staff=True)
+    city_a_supervisor = grant(UserFactory(username="sup_a"), Role.SUPERVISOR, jurisdiction=tree.city_a)
+    county_a1_supervisor = grant(UserFactory(username="sup_a1"), Role.SUPERVISOR, jurisdiction=tree.a1)
+    region_supervisor = grant(UserFactory(username="sup_r"), Role.SUPERVISOR, jurisdiction=tree.region)
+    head_a1 = grant(UserFactory(username="head_a1"), Role.AGENCY_HEAD, agency=tree.agency_a1)
+    officer_a1 = grant(UserFactory(username="off_a1"), Role.OFFICER, agency=tree.agency_a1)
+    PersonFactory(name="甲一执法员", agency=tree.agency_a1, user=officer_a1)
+    nobody = UserFactory(username="nobody")
+    return SimpleNamespace(su=su, city_a_supervisor=city_a_supervisor, county_a1_supervisor=county_a1_supervisor,
+                           region_supervisor=region_supervisor, head_a1=head_a1, officer_a1=officer_a1, nobody=nobody)
+
+
+@pytest.fixture
+def staffed_agency(tree):
+    """甲一县's agency with a handling unit, a review unit, 20 certified officers and 1 qualified reviewer."""
+    agency = tree.agency_a1
+    handling = UnitFactory(agency=agency, name="执法大队", kind=UnitKind.HANDLING)
+    review = UnitFactory(agency=agency, name="法规科", kind=UnitKind.REVIEW)
+    officers = [CertificateFactory(person=PersonFactory(agency=agency, unit=handling)).person for _ in range(19)]
+    reviewer = PersonFactory(agency=agency, unit=review, is_reviewer=True, legal_qualification_number="A201512345678")
+    CertificateFactory(person=reviewer)
+    return SimpleNamespace(agency=agency, handling=handling, review=review, officers=officers, reviewer=reviewer)
+
+
+@pytest.fixture
+def on_day():
+    return dt.date(2026, 6, 1)

@@ -1,0 +1,91 @@
+"""Calendar and identity endpoints."""
+
+import datetime as dt
+
+from ninja import Router, Schema, Status
+
+from . import workdays
+from .errors import CoreErrorCode, PermissionDeniedError, ZhifaError
+from .models import SecurityEventKind
+from .services import calendar_year_load, security_event_record
+
+router = Router(tags=["基础：工作日与身份"])
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    is_superuser: bool
+
+
+@router.get("/me", response=MeOut, summary="当前用户")
+def me(request):
+    user = request.user
+    return {"username": user.get_username(), "name": user.get_full_name() or user.get_username(), "is_superuser": user.is_superuser}
+
+
+class YearOut(Schema):
+    year: int
+    source: str
+    origin: str  # "database" | "package" | "none"
+    holidays: list[dt.date]
+    workdays: list[dt.date]
+
+
+@router.get("/calendar/years/{year}", response=YearOut, summary="某年的节假日安排")
+def calendar_year(request, year: int):
+    calendar = workdays.current()
+    if year in calendar.db_years:
+        data = calendar.db_years[year]
+        return {"year": year, "source": data.source, "origin": "database",
+                "holidays": sorted(data.holidays), "workdays": sorted(data.workdays)}
+    if year in workdays.PACKAGE_YEARS:
+        import chinese_calendar
+
+        return {"year": year, "source": calendar.source_of(year), "origin": "package",
+                "holidays": [d for d in chinese_calendar.get_holidays(dt.date(year, 1, 1), dt.date(year, 12, 31), include_weekends=False)],
+                "workdays": [d for d in chinese_calendar.get_workdays(dt.date(year, 1, 1), dt.date(year, 12, 31), include_weekends=True) if d.weekday() >= 5]}
+    return {"year": year, "source": "", "origin": "none", "holidays": [], "workdays": []}
+
+
+class YearIn(Schema):
+    year: int
+    source: str
+    holidays: list[str]
+    workdays: list[str]
+
+
+@router.post("/calendar/years", response={201: YearOut}, summary="录入某年的节假日安排（系统管理员）")
+def calendar_year_create(request, payload: YearIn):
+    if not request.user.is_superuser:
+        security_event_record(kind=SecurityEventKind.DENIED, request=request, permission="core.manage_calendar")
+        raise PermissionDeniedError("只有系统管理员可以录入节假日安排。")
+    row = calendar_year_load(year=payload.year, holidays=payload.holidays, workdays_=payload.workdays,
+                             source=payload.source, actor=request.user)
+    return Status(201, {"year": row.year, "source": row.source, "origin": "database",
+                        "holidays": row.holidays, "workdays": row.workdays})
+
+
+class DeadlineOut(Schema):
+    start: dt.date
+    working_days: int
+    due: dt.date
+    provisional: bool
+    provisional_years: list[int]
+
+
+@router.get("/calendar/deadline", response=DeadlineOut, summary="计算 N 个工作日后的期限")
+def calendar_deadline(request, start: dt.date, working_days: int, paused: str = ""):
+    """`paused`: excluded periods as `YYYY-MM-DD/YYYY-MM-DD`, comma-separated (e.g. supplement time)."""
+    if not 0 <= working_days <= 366:
+        raise ZhifaError(CoreErrorCode.INVALID_INPUT, "工作日数应在 0 至 366 之间。")
+    periods = []
+    for part in filter(None, (p.strip() for p in paused.split(","))):
+        try:
+            a, b = part.split("/")
+            periods.append(workdays.DatePeriod(dt.date.fromisoformat(a), dt.date.fromisoformat(b)))
+        except ValueError as exc:
+            raise ZhifaError(CoreErrorCode.INVALID_INPUT, f"暂停期间“{part}”格式应为 YYYY-MM-DD/YYYY-MM-DD。") from exc
+    deadline = workdays.add_working_days(start, working_days, paused=periods)
+    return {"start": start, "working_days": working_days, "due": deadline.due,
+            "provisional": deadline.provisional, "provisional_years": list(deadline.provisional_years)}

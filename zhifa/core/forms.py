@@ -1,0 +1,41 @@
+import datetime as dt
+import re
+
+from django import forms
+
+
+def _dates(text: str) -> list[str]:
+    """Dates written one per line, or separated by commas/spaces; ranges as 2027-02-05~2027-02-12."""
+    out = []
+    for token in filter(None, re.split(r"[\s,，、;；]+", text or "")):
+        if "~" in token:
+            a, b = token.split("~", 1)
+            try:
+                start, end = dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+            except ValueError:
+                raise forms.ValidationError(f"“{token}”不是有效的日期范围。") from None
+            if end < start:
+                raise forms.ValidationError(f"“{token}”的结束日期早于开始日期。")
+            out += [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+        else:
+            out.append(token)
+    return out
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    source = forms.CharField(label="依据（通知文号）", max_length=200)
+    holidays = forms.CharField(label="放假日期", widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text="每行一个日期或范围，如 2027-01-01 或 2027-02-05~2027-02-12")
+    workdays = forms.CharField(label="调休上班日期（周末）", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_holidays(self):
+        return _dates(self.cleaned_data["holidays"])
+
+    def clean_workdays(self):
+        return _dates(self.cleaned_data.get("workdays", ""))
+
+
+class DeadlineForm(forms.Form):
+    start = forms.DateField(label="起算日期", widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(label="工作日数", min_value=0, max_value=366, initial=7)

@@ -1,0 +1,126 @@
+"""Shared kernel models: the working-day calendar, security events, API tokens, append-only base."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from .errors import CoreErrorCode, ZhifaError
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ZhifaError(CoreErrorCode.APPEND_ONLY, "该记录只能追加，不能修改。")
+
+    def delete(self):
+        raise ZhifaError(CoreErrorCode.APPEND_ONLY, "该记录只能追加，不能删除。")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once (STYLE habit 6). Corrections are new rows that supersede it.
+
+    This guards the ORM path; the ledger issue adds database triggers for the log tables.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ZhifaError(CoreErrorCode.APPEND_ONLY, "该记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ZhifaError(CoreErrorCode.APPEND_ONLY, "该记录只能追加，不能删除。")
+
+
+class CalendarYear(AppendOnlyModel):
+    """One year's official holiday arrangement as loaded by an administrator.
+
+    The State Council publishes next year's notice each November; until the chinesecalendar
+    package ships it, an administrator enters it here. A newer row for the same year supersedes
+    the older one (a corrected notice), so what was in force when a deadline was computed stays
+    readable.
+    """
+
+    year = models.PositiveSmallIntegerField("年份")
+    source = models.CharField("依据", max_length=200, help_text="例如：国办发明电〔2025〕7号")
+    holidays = models.JSONField("放假日期", help_text="ISO 日期列表：法定节假日及调休放假日")
+    workdays = models.JSONField("调休上班日期", help_text="ISO 日期列表：周末调休上班日")
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    loaded_at = models.DateTimeField("录入时间", auto_now_add=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日安排"
+        ordering = ["-year", "-id"]
+
+    def __str__(self):
+        return f"{self.year}年（{self.source}）"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKED_OUT = "locked_out", "账户锁定"
+    LOGOUT = "logout", "退出"
+    DENIED = "denied", "拒绝访问"
+    TOKEN_FAILED = "token_failed", "令牌无效"
+
+
+class SecurityEvent(AppendOnlyModel):
+    """Every login, failure, lockout and permission denial (issue 2 §4)."""
+
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    permission = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "安全事件"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.username or self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for machine clients. Only its SHA-256 is stored; the key is shown once."""
+
+    PREFIX = "zf_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    def __str__(self):
+        return f"{self.name}（{self.user}）"
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, digest=_token_digest(raw)), raw
+
+    @classmethod
+    def digest_of(cls, raw: str) -> str:
+        return _token_digest(raw)

@@ -1,0 +1,69 @@
+"""Roles and what each may do (ORG-05). The scoping of a grant lives in org.permissions.
+
+The table is data (STYLE habit 3): a permission names the roles that hold it. A role is granted
+to a user for one agency or one jurisdiction subtree (org.RoleGrant); the check in
+org.permissions combines the two, and is the only check pages and API use.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "执法人员"
+    HANDLING_HEAD = "handling_head", "承办机构负责人"
+    REVIEWER = "reviewer", "法制审核人员"
+    REVIEW_HEAD = "review_head", "法制审核机构负责人"
+    AGENCY_HEAD = "agency_head", "执法机关负责人"
+    LEGAL_HEAD = "legal_head", "主管法制工作的负责人"
+    PUBLICITY_EDITOR = "publicity_editor", "公示信息编辑"
+    PUBLICITY_APPROVER = "publicity_approver", "公示信息审核人"
+    SUPERVISOR = "supervisor", "司法行政监督人员"
+    PARTY = "party", "当事人"
+    INTERESTED_PERSON = "interested_person", "利害关系人"
+    STATE_ORGAN = "state_organ", "其他国家机关（监察、审判、检察、公安、审计）"
+    ORG_ADMIN = "org_admin", "机构信息管理员"
+
+
+STAFF_ROLES = {
+    Role.OFFICER,
+    Role.HANDLING_HEAD,
+    Role.REVIEWER,
+    Role.REVIEW_HEAD,
+    Role.AGENCY_HEAD,
+    Role.LEGAL_HEAD,
+    Role.PUBLICITY_EDITOR,
+    Role.PUBLICITY_APPROVER,
+    Role.ORG_ADMIN,
+}
+HEADS = {Role.AGENCY_HEAD, Role.LEGAL_HEAD}
+
+# permission -> roles that hold it. Superusers hold every permission everywhere.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # Reading the registry: every staff role and the supervisors above them.
+    "org.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    # Personal data of officers (phone, certificate history) beyond what is public.
+    "org.view_people": frozenset({*HEADS, Role.HANDLING_HEAD, Role.REVIEW_HEAD, Role.ORG_ADMIN, Role.SUPERVISOR}),
+    # Maintaining an agency's own data, units, people and certificates.
+    "org.manage": frozenset({Role.AGENCY_HEAD, Role.ORG_ADMIN}),
+    # The justice bureau confirms agencies' status and issues / revokes certificates (IM-M §3; AZ-P §9).
+    "org.confirm_agency": frozenset({Role.SUPERVISOR}),
+    "org.manage_certificates": frozenset({Role.SUPERVISOR}),
+    # Importing the agencies' spreadsheets.
+    "org.import": frozenset({Role.ORG_ADMIN, Role.AGENCY_HEAD, Role.SUPERVISOR}),
+    # Lending legal advisers and public lawyers across a system (KY; IM-P).
+    "org.lend_advisers": frozenset({Role.SUPERVISOR, Role.AGENCY_HEAD, Role.LEGAL_HEAD}),
+    # Per-jurisdiction rules: read by staff, written by the justice bureau.
+    "rules.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "rules.manage": frozenset({Role.SUPERVISOR}),
+    # Security events: supervisors and heads see their scope.
+    "core.view_security_events": frozenset({Role.SUPERVISOR, *HEADS}),
+    # The national holiday calendar is loaded by system administrators (superusers) only.
+    "core.manage_calendar": frozenset(),
+}
+
+
+def roles_with(permission: str) -> frozenset[Role]:
+    try:
+        return PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}; add it to core.permissions.PERMISSIONS") from None

@@ -1,0 +1,133 @@
+"""Load the fictional demo region (make demo). Running it again changes nothing."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from zhifa.core.permissions import Role
+from zhifa.demo.generator import Shape, generate
+from zhifa.org import services as org_services
+from zhifa.org.models import Adviser, Agency, AgencyKind, AgencyStatus, Field, Jurisdiction, Person, UnitKind
+from zhifa.rules.services import ruleset_apply
+
+DEMO_PASSWORD = "zhifa-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo region: 2 cities, 4 counties, ~20 agencies, ~200 officers, logins for each role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD)
+
+    def handle(self, *args, password, **options):
+        if Jurisdiction.objects.filter(code=Shape().region_code).exists():
+            self.stdout.write("演示数据已存在，跳过加载。")
+        else:
+            self._load(password)
+        self._print_logins(password)
+
+    @transaction.atomic
+    def _load(self, password):
+        today = timezone.localdate()
+        data = generate(Shape(), today=today)
+        region, counties = data["region"], data["counties"]
+        # The region follows the Inner Mongolia measures; one county has Anze's own (county-level override).
+        ruleset_apply(name="im-m", jurisdiction=region)
+        nanze = next(c for c in counties if c.name.startswith("南泽"))
+        ruleset_apply(name="az", jurisdiction=nanze)
+
+        dongling = next(c for c in counties if c.name.startswith("东岭"))
+        culture = Agency.objects.filter(jurisdiction=dongling, field=Field.CULTURE).first() or Agency.objects.filter(
+            jurisdiction=dongling, is_justice_bureau=False).first()
+        entrusted = org_services.agency_create(
+            jurisdiction=dongling, actor=None, name="东岭县综合文化服务中心（受委托）", kind=AgencyKind.ENTRUSTED,
+            field=culture.field, entrusted_by=culture, duties=f"受{culture.name}委托实施部分行政检查。",
+            enforcement_types=["inspection"], enforcement_area="东岭县城区",
+        )
+        authorised = org_services.agency_create(
+            jurisdiction=dongling, actor=None, name="东岭县水利事业发展中心", kind=AgencyKind.AUTHORISED, field=Field.WATER,
+            duties="依据法规授权实施水资源费征收和河道管理检查。", enforcement_types=["levy", "inspection"],
+            enforcement_area="东岭县",
+        )
+        for agency in (entrusted, authorised):
+            org_services.unit_create(agency=agency, name="执法组", kind=UnitKind.HANDLING, actor=None)
+
+        User = get_user_model()
+
+        def user(username, full_name, *, superuser=False):
+            u = User.objects.create_user(username=username, password=password, first_name=full_name)
+            if superuser:
+                u.is_superuser = u.is_staff = True
+                u.save(update_fields=["is_superuser", "is_staff"])
+            return u
+
+        admin = user("admin", "系统管理员", superuser=True)
+        region_jb = Agency.objects.get(jurisdiction=region, is_justice_bureau=True)
+        city = dongling.parent
+        city_jb = Agency.objects.get(jurisdiction=city, is_justice_bureau=True)
+        county_jb = Agency.objects.get(jurisdiction=dongling, is_justice_bureau=True)
+        market = Agency.objects.filter(jurisdiction=dongling, is_justice_bureau=False).exclude(
+            kind__in=[AgencyKind.ENTRUSTED, AgencyKind.AUTHORISED]).order_by("pk").first()
+
+        def staff(username, agency, *, role, scope=None, unit_kind=None, name=None, post=""):
+            u = user(username, name or "")
+            person = Person.objects.filter(agency=agency, user__isnull=True,
+                                           unit__kind=unit_kind or UnitKind.HANDLING).order_by("pk").first()
+            if person is None or name:
+                person = org_services.person_create(agency=agency, name=name or username, actor=None, post=post)
+            person.user = u
+            person.save(update_fields=["user"])
+            u.first_name = person.name
+            u.save(update_fields=["first_name"])
+            if scope is not None:
+                org_services.role_grant(user=u, role=role, jurisdiction=scope, actor=admin)
+            else:
+                org_services.role_grant(user=u, role=role, agency=agency, actor=admin)
+            return u, person
+
+        staff("region_supervisor", region_jb, role=Role.SUPERVISOR, scope=region, unit_kind=UnitKind.REVIEW)
+        staff("city_supervisor", city_jb, role=Role.SUPERVISOR, scope=city, unit_kind=UnitKind.REVIEW)
+        staff("county_supervisor", county_jb, role=Role.SUPERVISOR, scope=dongling, unit_kind=UnitKind.REVIEW)
+        head, _ = staff("agency_head", market, role=Role.AGENCY_HEAD, name="局长（演示）", post="局长")
+        org_services.role_grant(user=head, role=Role.LEGAL_HEAD, agency=market, actor=admin)
+        staff("reviewer", market, role=Role.REVIEWER, unit_kind=UnitKind.REVIEW)
+        officer, officer_person = staff("officer", market, role=Role.OFFICER)
+        # Make sure the demo officer holds a valid certificate, and a colleague one that has expired.
+        if not officer_person.certificates.filter(revoked_at__isnull=True, valid_to__gte=today).exists():
+            org_services.certificate_issue(
+                person=officer_person, number=f"{dongling.code}D000001", category=market.field, area=dongling,
+                valid_from=today - dt.timedelta(days=365), valid_to=today + dt.timedelta(days=700), actor=None)
+        expired_user, expired_person = staff("officer_expired", market, role=Role.OFFICER, name="过期证件演示员", post="执法队员")
+        org_services.certificate_issue(
+            person=expired_person, number=f"{dongling.code}D000002", category=market.field, area=dongling,
+            valid_from=today - dt.timedelta(days=1200), valid_to=today - dt.timedelta(days=20), actor=None)
+
+        # Two agencies wait for their justice bureau to confirm them (AZ-P §9).
+        Agency.objects.filter(pk__in=[entrusted.pk, authorised.pk]).update(status=AgencyStatus.PENDING)
+        # A public lawyer of the market system lent to the demo agency.
+        adviser = Adviser.objects.filter(field=market.field).first()
+        if adviser is not None and market.jurisdiction.path.startswith(adviser.pool_jurisdiction.path):
+            org_services.adviser_lend(adviser=adviser, agency=market, starts_on=today, ends_on=today + dt.timedelta(days=90),
+                                      reason="协助重大执法决定法制审核", actor=admin)
+        self.stdout.write(self.style.SUCCESS(
+            f"已加载演示数据：{len(data['cities'])} 个市、{len(counties)} 个县（旗）、"
+            f"{Agency.objects.count()} 个执法主体、{Person.objects.count()} 名人员。"))
+
+    def _print_logins(self, password):
+        self.stdout.write(f"\n演示账户（密码均为 {password}）：")
+        rows = [
+            ("admin", "系统管理员（全部权限、系统管理）"),
+            ("region_supervisor", "自治区司法厅监督人员：全区"),
+            ("city_supervisor", "青原市司法局监督人员：本市及所辖县（旗）"),
+            ("county_supervisor", "东岭县司法局监督人员：本县"),
+            ("agency_head", "东岭县执法机关负责人（兼主管法制工作）"),
+            ("reviewer", "东岭县执法机关法制审核人员"),
+            ("officer", "东岭县执法人员（证件有效）"),
+            ("officer_expired", "东岭县执法人员（证件已过期）"),
+        ]
+        for username, what in rows:
+            self.stdout.write(f"  {username:<20} {what}")
+        self.stdout.write("")

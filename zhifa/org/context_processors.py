@@ -1,0 +1,38 @@
+"""Navigation shown to each user: only what their grants let them open."""
+
+from django.urls import reverse
+
+from zhifa.core.permissions import Role
+
+from . import permissions as perms
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    path = request.path
+    items = [("home", "首页")]
+    if perms.can(user, "org.view"):
+        items += [("agency-list", "执法主体"), ("person-list", "执法人员"), ("jurisdiction-list", "行政区划")]
+    if perms.can(user, "org.import"):
+        items.append(("org-import", "批量导入"))
+    if perms.can(user, "rules.view"):
+        items.append(("rules-effective", "区域规则"))
+    items.append(("calendar", "工作日历"))
+    if perms.can(user, "core.view_security_events"):
+        items.append(("security-events", "安全日志"))
+    if user.is_superuser:
+        items.append(("admin:index", "系统管理"))
+    nav = []
+    for name, label in items:
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "active": active})
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    role = perms.primary_role(user)
+    return {
+        "nav_items": nav,
+        "nav_person_name": person.name if person else (user.get_full_name() or user.get_username()),
+        "nav_role_label": Role(role).label if role else ("系统管理员" if user.is_superuser else ""),
+    }

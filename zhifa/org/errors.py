@@ -1,0 +1,25 @@
+from enum import StrEnum
+
+
+class OrgErrorCode(StrEnum):
+    JURISDICTION_LEVEL = "jurisdiction_level_mismatch"
+    AGENCY_ENTRUSTER_REQUIRED = "agency_entruster_required"
+    AGENCY_ALREADY_CONFIRMED = "agency_already_confirmed"
+    AGENCY_NOT_SAME_LEVEL = "agency_confirm_wrong_level"
+    UNIT_AGENCY_MISMATCH = "unit_agency_mismatch"
+    CERTIFICATE_PERIOD = "certificate_period_invalid"
+    CERTIFICATE_REVOKED = "certificate_already_revoked"
+    OFFICER_NOT_CERTIFIED = "officer_not_certified"
+    OFFICER_CERTIFICATE_EXPIRED = "officer_certificate_expired"
+    OFFICER_WRONG_CATEGORY = "officer_wrong_category"
+    OFFICER_OUT_OF_AREA = "officer_out_of_area"
+    OFFICER_INACTIVE = "officer_inactive"
+    REVIEWER_NOT_QUALIFIED = "reviewer_not_qualified"
+    REVIEWER_NOT_IN_REVIEW_UNIT = "reviewer_not_in_review_unit"
+    ADVISER_WRONG_FIELD = "adviser_wrong_field"
+    ADVISER_OUT_OF_POOL = "adviser_out_of_pool"
+    ADVISER_INACTIVE = "adviser_inactive"
+    LOAN_PERIOD = "loan_period_invalid"
+    GRANT_SCOPE = "grant_scope_invalid"
+    IMPORT_INVALID = "import_invalid"
+    DUPLICATE = "duplicate"

@@ -1,0 +1,232 @@
+"""Every shared read of the organisation registry, scoped to the actor (STYLE habit 4)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from zhifa.core.errors import NotFoundError, ZhifaError
+
+from . import permissions as perms
+from .errors import OrgErrorCode
+from .models import Adviser, AdviserLoan, Agency, Certificate, Jurisdiction, Person, UnitKind
+from .services import REVIEWER_RATIO_MIN
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def valid_certificate_q(on: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}revoked_at__isnull": True, f"{prefix}valid_from__lte": on, f"{prefix}valid_to__gte": on})
+
+
+# --- jurisdictions -----------------------------------------------------------------------------
+
+def jurisdiction_list() -> QuerySet[Jurisdiction]:
+    """The tree is public information (ORG-01; PUB-03 portals are per jurisdiction)."""
+    return Jurisdiction.objects.all().order_by("path")
+
+
+def jurisdiction_get(*, code: str | None = None, id: int | None = None) -> Jurisdiction:
+    try:
+        return Jurisdiction.objects.get(code=code) if code else Jurisdiction.objects.get(pk=id)
+    except (Jurisdiction.DoesNotExist, ValueError):
+        raise NotFoundError("未找到该行政区划。") from None
+
+
+def jurisdiction_ancestors(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
+    """Root first, the node itself last. One query."""
+    by_id = {j.pk: j for j in Jurisdiction.objects.filter(pk__in=jurisdiction.ancestor_ids)}
+    return [by_id[i] for i in jurisdiction.ancestor_ids if i in by_id]
+
+
+# --- agencies ----------------------------------------------------------------------------------
+
+def _officer_count(on: dt.date):
+    sub = (
+        Person.objects.filter(agency=OuterRef("pk"), active=True)
+        .filter(Exists(Certificate.objects.filter(valid_certificate_q(on), person=OuterRef("pk"))))
+        .order_by()
+        .values("agency")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _reviewer_count():
+    sub = (
+        Person.objects.filter(agency=OuterRef("pk"), active=True, is_reviewer=True, unit__kind=UnitKind.REVIEW)
+        .order_by()
+        .values("agency")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def agency_list_for(
+    *, actor, permission: str = "org.view", jurisdiction: Jurisdiction | None = None, status: str | None = None,
+    field: str | None = None, search: str | None = None, on: dt.date | None = None,
+) -> QuerySet[Agency]:
+    """Agencies the actor may see, each annotated with officer and reviewer counts (two subqueries,
+    so the number of queries does not grow with rows)."""
+    scope = perms.scope_for(actor, permission)
+    qs = Agency.objects.filter(scope.agency_q()).select_related("jurisdiction")
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
+    if status:
+        qs = qs.filter(status=status)
+    if field:
+        qs = qs.filter(field=field)
+    if search:
+        qs = qs.filter(name__icontains=search.strip())
+    return qs.annotate(officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count())
+
+
+def agency_get_for(*, actor, id, permission: str = "org.view", request=None) -> Agency:
+    """One agency in scope; out of scope is the same 404 as missing (and is recorded as a denial)."""
+    agency = agency_list_for(actor=actor, permission=permission).filter(pk=id).first() if str(id).isdigit() else None
+    if agency is None:
+        if str(id).isdigit() and Agency.objects.filter(pk=id).exists():
+            perms.deny(actor, permission, request=request, detail=f"agency {id}", not_found=True)
+        raise NotFoundError()
+    return agency
+
+
+# --- the reviewer ratio (ORG-04) ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReviewerRatio:
+    reviewers: int
+    officers: int
+    minimum: Decimal = REVIEWER_RATIO_MIN
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if not self.officers:
+            return None
+        return (Decimal(self.reviewers) / Decimal(self.officers)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+    @property
+    def required(self) -> int:
+        """The fewest reviewers that meet the ratio."""
+        return int((Decimal(self.officers) * self.minimum).to_integral_value(rounding="ROUND_CEILING"))
+
+    @property
+    def meets(self) -> bool:
+        return self.reviewers >= self.required
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.ratio is None else f"{self.ratio * 100:.1f}%"
+
+
+def reviewer_ratio(agency: Agency, *, on: dt.date | None = None) -> ReviewerRatio:
+    """Reviewers (in the review unit) against officers holding a valid certificate (KY; AZ-V §7)."""
+    officer_count = getattr(agency, "officer_count", None)
+    reviewer_count = getattr(agency, "reviewer_count", None)
+    if officer_count is None or reviewer_count is None or on is not None:
+        row = Agency.objects.filter(pk=agency.pk).annotate(
+            officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count()
+        ).values("officer_count", "reviewer_count").get()
+        officer_count, reviewer_count = row["officer_count"], row["reviewer_count"]
+    return ReviewerRatio(reviewers=reviewer_count, officers=officer_count)
+
+
+# --- people and certificates --------------------------------------------------------------------
+
+def person_list_for(
+    *, actor, agency: Agency | None = None, search: str | None = None, certified_on: dt.date | None = None,
+    reviewers: bool | None = None,
+) -> QuerySet[Person]:
+    scope = perms.scope_for(actor, "org.view")
+    qs = Person.objects.filter(scope.agency_q("agency__")).select_related("agency", "unit", "agency__jurisdiction")
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    if search:
+        qs = qs.filter(name__icontains=search.strip())
+    if certified_on is not None:
+        qs = qs.filter(Exists(Certificate.objects.filter(valid_certificate_q(certified_on), person=OuterRef("pk"))))
+    if reviewers is not None:
+        qs = qs.filter(is_reviewer=reviewers)
+    return qs
+
+
+def person_get_for(*, actor, id, request=None) -> Person:
+    person = person_list_for(actor=actor).filter(pk=id).first() if str(id).isdigit() else None
+    if person is None:
+        if str(id).isdigit() and Person.objects.filter(pk=id).exists():
+            perms.deny(actor, "org.view", request=request, detail=f"person {id}", not_found=True)
+        raise NotFoundError()
+    return person
+
+
+def certificate_list(person: Person) -> list[Certificate]:
+    return list(person.certificates.select_related("area").order_by("-valid_to"))
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    ok: bool
+    code: str = ""
+    message: str = ""
+    certificate: Certificate | None = None
+
+
+def officer_eligibility(person: Person, *, field: str, jurisdiction: Jurisdiction, on: dt.date) -> Eligibility:
+    """Whether `person` may be assigned enforcement work of `field` in `jurisdiction` on `on`.
+
+    ORG-03 and NM (持证上岗): only an officer with a certificate that is valid on the day, not
+    revoked, of the work's category, and whose area covers the place may enforce.
+    """
+    if not person.active:
+        return Eligibility(False, OrgErrorCode.OFFICER_INACTIVE, f"{person.name}已不在岗。")
+    certs = certificate_list(person)
+    if not certs:
+        return Eligibility(False, OrgErrorCode.OFFICER_NOT_CERTIFIED, f"{person.name}未取得行政执法证件，不得从事执法活动。")
+    valid = [c for c in certs if c.is_valid_on(on)]
+    if not valid:
+        return Eligibility(False, OrgErrorCode.OFFICER_CERTIFICATE_EXPIRED, f"{person.name}的行政执法证件在 {on} 不在有效期内或已注销。")
+    in_field = [c for c in valid if c.category == field]
+    if not in_field:
+        return Eligibility(False, OrgErrorCode.OFFICER_WRONG_CATEGORY, f"{person.name}的执法证件类别不包括该执法领域。")
+    in_area = [c for c in in_field if jurisdiction.path.startswith(c.area.path)]
+    if not in_area:
+        return Eligibility(False, OrgErrorCode.OFFICER_OUT_OF_AREA, f"{person.name}的执法区域不包括{jurisdiction.name}。")
+    return Eligibility(True, certificate=in_area[0])
+
+
+def officer_assert_eligible(person: Person, *, field: str, jurisdiction: Jurisdiction, on: dt.date) -> Certificate:
+    result = officer_eligibility(person, field=field, jurisdiction=jurisdiction, on=on)
+    if not result.ok:
+        raise ZhifaError(result.code, result.message)
+    return result.certificate
+
+
+def certificates_expiring_for(*, actor, within_days: int = 30, on: dt.date | None = None) -> QuerySet[Certificate]:
+    on = on or today()
+    scope = perms.scope_for(actor, "org.view")
+    return (
+        Certificate.objects.filter(scope.agency_q("person__agency__"))
+        .filter(valid_certificate_q(on), valid_to__lte=on + dt.timedelta(days=within_days))
+        .select_related("person", "person__agency")
+        .order_by("valid_to")
+    )
+
+
+# --- advisers -----------------------------------------------------------------------------------
+
+def advisers_lendable_to(agency: Agency) -> QuerySet[Adviser]:
+    """Pooled advisers of the agency's system whose pool covers it."""
+    ancestors = agency.jurisdiction.ancestor_ids
+    return Adviser.objects.filter(active=True, field=agency.field, pool_jurisdiction_id__in=ancestors).order_by("name")
+
+
+def advisers_on_loan_to(agency: Agency, *, on: dt.date | None = None) -> QuerySet[AdviserLoan]:
+    on = on or today()
+    return AdviserLoan.objects.filter(agency=agency, starts_on__lte=on, ends_on__gte=on).select_related("adviser")

@@ -1,0 +1,243 @@
+"""Every write to the organisation registry (STYLE habit 1). Keyword-only, with the actor.
+
+Permission checks come first, outside any transaction the service opens, so that the record of a
+denial is not rolled back together with the refused write.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from zhifa.core.errors import ZhifaError
+from zhifa.core.permissions import STAFF_ROLES, Role
+
+from . import permissions as perms
+from .errors import OrgErrorCode
+from .models import (
+    LEVEL_PARENT,
+    ActionType,
+    Adviser,
+    AdviserLoan,
+    Agency,
+    AgencyKind,
+    AgencyStatus,
+    Certificate,
+    Jurisdiction,
+    Person,
+    RoleGrant,
+    Unit,
+    UnitKind,
+)
+
+# KY and AZ-V §7: reviewers "in principle not fewer than 5 %" of the agency's officers. Every
+# document that states the ratio states 5 %; should a jurisdiction set another, it moves to rules.
+REVIEWER_RATIO_MIN = Decimal("0.05")
+
+AGENCY_FIELDS = {
+    "name", "kind", "field", "credit_code", "office_address", "mailing_address", "enquiry_phone",
+    "supervision_phone", "duties", "enforcement_types", "enforcement_area", "upper_agency", "entrusted_by",
+}
+
+
+def _system(actor) -> bool:
+    """Seeding and migrations run without an actor; every user-driven call passes one."""
+    return actor is None
+
+
+def jurisdiction_create(*, name: str, code: str, level: str, parent: Jurisdiction | None, actor=None) -> Jurisdiction:
+    if not _system(actor) and not actor.is_superuser:
+        perms.deny(actor, "org.manage_jurisdictions", detail=name)
+    expected_parent_level = LEVEL_PARENT[level]
+    if (parent is None) != (expected_parent_level is None) or (parent and parent.level != expected_parent_level):
+        raise ZhifaError(OrgErrorCode.JURISDICTION_LEVEL, "行政区划层级不符：自治区/省为根，盟/市属于自治区/省，旗/县/区属于盟/市。")
+    with transaction.atomic():
+        node = Jurisdiction.objects.create(name=name, code=code, level=level, parent=parent, path=f"tmp-{code}")
+        node.path = f"{parent.path if parent else '/'}{node.pk}/"
+        node.save(update_fields=["path"])
+        return node
+
+
+def _validate_agency(fields: dict) -> None:
+    if fields.get("kind") == AgencyKind.ENTRUSTED and not fields.get("entrusted_by"):
+        raise ZhifaError(OrgErrorCode.AGENCY_ENTRUSTER_REQUIRED, "受委托组织必须写明委托机关。")
+    bad = [t for t in fields.get("enforcement_types", []) if t not in ActionType.values]
+    if bad:
+        raise ZhifaError(OrgErrorCode.IMPORT_INVALID, f"未知的执法类型：{'、'.join(bad)}。")
+
+
+def agency_create(*, jurisdiction: Jurisdiction, actor, is_justice_bureau: bool = False, **fields) -> Agency:
+    """Register an agency. It stays pending until the justice bureau of its level confirms it (AZ-P §9)."""
+    if not _system(actor):
+        perms.require(actor, "org.confirm_agency", jurisdiction=jurisdiction)
+    unknown = set(fields) - AGENCY_FIELDS
+    if unknown:
+        raise TypeError(f"unknown agency fields: {unknown}")
+    _validate_agency(fields)
+    try:
+        with transaction.atomic():
+            return Agency.objects.create(jurisdiction=jurisdiction, is_justice_bureau=is_justice_bureau, **fields)
+    except IntegrityError as exc:
+        raise ZhifaError(OrgErrorCode.DUPLICATE, f"{jurisdiction}已有名为“{fields.get('name')}”的执法主体。") from exc
+
+
+def agency_update(*, agency: Agency, actor, **fields) -> Agency:
+    perms.require(actor, "org.manage", agency=agency)
+    unknown = set(fields) - AGENCY_FIELDS
+    if unknown:
+        raise TypeError(f"unknown agency fields: {unknown}")
+    merged = {f: getattr(agency, f) for f in ("kind", "enforcement_types", "entrusted_by")} | fields
+    _validate_agency(merged)
+    for key, value in fields.items():
+        setattr(agency, key, value)
+    agency.save()
+    return agency
+
+
+def agency_confirm(*, agency: Agency, actor) -> Agency:
+    """The justice bureau of the agency's own level confirms its status (AZ-P §9: 确认本级执法主体资格)."""
+    perms.require(actor, "org.confirm_agency", agency=agency)
+    if not actor.is_superuser:
+        own_level = any(
+            g.role == Role.SUPERVISOR and g.jurisdiction_path == agency.jurisdiction.path for g in perms.grants_of(actor)
+        )
+        if not own_level:
+            perms.record_denial(actor, "org.confirm_agency", detail=f"agency {agency.pk}: not its own level")
+            raise ZhifaError(OrgErrorCode.AGENCY_NOT_SAME_LEVEL, "执法主体资格由其所在行政区划的司法行政部门确认。", status=403)
+    with transaction.atomic():
+        agency = Agency.objects.select_for_update().select_related("jurisdiction").get(pk=agency.pk)
+        if agency.status == AgencyStatus.CONFIRMED:
+            raise ZhifaError(OrgErrorCode.AGENCY_ALREADY_CONFIRMED, "该执法主体资格已经确认。")
+        agency.status = AgencyStatus.CONFIRMED
+        agency.confirmed_at = timezone.now()
+        agency.confirmed_by = actor
+        agency.save(update_fields=["status", "confirmed_at", "confirmed_by", "updated_at"])
+        return agency
+
+
+def unit_create(*, agency: Agency, name: str, kind: str, duties: str = "", actor) -> Unit:
+    if not _system(actor):
+        perms.require(actor, "org.manage", agency=agency)
+    try:
+        with transaction.atomic():
+            return Unit.objects.create(agency=agency, name=name, kind=kind, duties=duties)
+    except IntegrityError as exc:
+        raise ZhifaError(OrgErrorCode.DUPLICATE, f"{agency}已有名为“{name}”的内设机构。") from exc
+
+
+def _check_reviewer(person_fields: dict, unit: Unit | None) -> None:
+    if not person_fields.get("is_reviewer"):
+        return
+    # IM-M §27: review staff sit in the review unit, separate from case handling.
+    if unit is None or unit.kind != UnitKind.REVIEW:
+        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_IN_REVIEW_UNIT, "法制审核人员应当在法制审核机构任职（IM-M 第二十七条）。")
+    # IM-M §28: a first-time reviewer needs the national legal professional qualification.
+    if not person_fields.get("legal_qualification_number"):
+        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_QUALIFIED, "初次从事法制审核工作的人员应当取得国家统一法律职业资格（IM-M 第二十八条）。")
+
+
+def person_create(*, agency: Agency, name: str, actor, unit: Unit | None = None, user=None, **fields) -> Person:
+    if not _system(actor):
+        perms.require(actor, "org.manage", agency=agency)
+    if unit is not None and unit.agency_id != agency.pk:
+        raise ZhifaError(OrgErrorCode.UNIT_AGENCY_MISMATCH, "内设机构不属于该执法主体。")
+    _check_reviewer(fields, unit)
+    return Person.objects.create(agency=agency, name=name, unit=unit, user=user, **fields)
+
+
+def person_update(*, person: Person, actor, **fields) -> Person:
+    perms.require(actor, "org.manage", agency=person.agency)
+    unit = fields.get("unit", person.unit)
+    if unit is not None and unit.agency_id != person.agency_id:
+        raise ZhifaError(OrgErrorCode.UNIT_AGENCY_MISMATCH, "内设机构不属于该执法主体。")
+    merged = {
+        "is_reviewer": fields.get("is_reviewer", person.is_reviewer),
+        "legal_qualification_number": fields.get("legal_qualification_number", person.legal_qualification_number),
+    }
+    _check_reviewer(merged, unit)
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.save()
+    return person
+
+
+def certificate_issue(
+    *, person: Person, number: str, category: str, area: Jurisdiction, valid_from: dt.date, valid_to: dt.date,
+    actor, issued_by: Agency | None = None,
+) -> Certificate:
+    """Record an enforcement certificate issued by the justice bureau (IM-M §3; NM 持证上岗)."""
+    if not _system(actor):
+        perms.require(actor, "org.manage_certificates", agency=person.agency)
+    if valid_to < valid_from:
+        raise ZhifaError(OrgErrorCode.CERTIFICATE_PERIOD, "证件有效期截止日期早于起始日期。")
+    try:
+        with transaction.atomic():
+            return Certificate.objects.create(
+                person=person, number=number.strip(), category=category, area=area,
+                valid_from=valid_from, valid_to=valid_to, issued_by=issued_by,
+            )
+    except IntegrityError as exc:
+        raise ZhifaError(OrgErrorCode.DUPLICATE, f"执法证号 {number} 已被登记。") from exc
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certificate:
+    perms.require(actor, "org.manage_certificates", agency=certificate.person.agency)
+    if not reason.strip():
+        raise ZhifaError(OrgErrorCode.IMPORT_INVALID, "请填写注销原因。")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.revoked_at is not None:
+            raise ZhifaError(OrgErrorCode.CERTIFICATE_REVOKED, "该证件已经注销。")
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_reason = reason.strip()
+        certificate.save(update_fields=["revoked_at", "revoked_reason"])
+        return certificate
+
+
+def adviser_lend(*, adviser: Adviser, agency: Agency, starts_on: dt.date, ends_on: dt.date, reason: str, actor) -> AdviserLoan:
+    """Lend a pooled legal adviser or public lawyer to an agency of the same system (KY; IM-P)."""
+    perms.require(actor, "org.lend_advisers", agency=agency)
+    if not adviser.active:
+        raise ZhifaError(OrgErrorCode.ADVISER_INACTIVE, "该法律顾问/公职律师目前不可调用。")
+    if adviser.field != agency.field:
+        raise ZhifaError(OrgErrorCode.ADVISER_WRONG_FIELD, "只能在本系统内统筹调用法律顾问和公职律师。")
+    if not agency.jurisdiction.path.startswith(adviser.pool_jurisdiction.path):
+        raise ZhifaError(OrgErrorCode.ADVISER_OUT_OF_POOL, "该执法主体不在此人员的统筹调用范围内。")
+    if ends_on < starts_on:
+        raise ZhifaError(OrgErrorCode.LOAN_PERIOD, "调用截止日期早于起始日期。")
+    if not reason.strip():
+        raise ZhifaError(OrgErrorCode.LOAN_PERIOD, "请填写调用事由。")
+    return AdviserLoan.objects.create(
+        adviser=adviser, agency=agency, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(), approved_by=actor
+    )
+
+
+def role_grant(*, user, role: str, actor, agency: Agency | None = None, jurisdiction: Jurisdiction | None = None) -> RoleGrant:
+    """Grant a role for one agency or one jurisdiction subtree.
+
+    Agency staff roles are granted by whoever manages the agency; grants over a jurisdiction
+    (supervisors, state organs) only by a system administrator.
+    """
+    if (agency is None) == (jurisdiction is None):
+        raise ZhifaError(OrgErrorCode.GRANT_SCOPE, "授权范围必须是一个执法主体或一个行政区划，二者选一。")
+    if role == Role.SUPERVISOR and agency is not None:
+        raise ZhifaError(OrgErrorCode.GRANT_SCOPE, "司法行政监督人员的授权范围应为行政区划。")
+    if not _system(actor) and not actor.is_superuser:
+        if jurisdiction is not None or role not in STAFF_ROLES:
+            perms.deny(actor, "org.grant_roles", detail=f"{role} {jurisdiction or agency}")
+        perms.require(actor, "org.manage", agency=agency)
+    grant = RoleGrant.objects.create(user=user, role=role, agency=agency, jurisdiction=jurisdiction, granted_by=actor)
+    perms.forget_grants(user)
+    return grant
+
+
+def role_revoke(*, grant: RoleGrant, actor) -> RoleGrant:
+    if not actor.is_superuser:
+        if grant.agency is None:
+            perms.deny(actor, "org.grant_roles", detail=str(grant))
+        perms.require(actor, "org.manage", agency=grant.agency)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    perms.forget_grants(grant.user)
+    return grant

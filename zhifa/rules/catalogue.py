@@ -1,0 +1,134 @@
+"""Every per-jurisdiction rule key, what its value looks like, and how to validate it (SPEC RULES).
+
+Values are JSON. Code asks for a key as of a date for a jurisdiction (selectors.rule_get) and
+never writes a deadline or list as a literal (STYLE habit 3).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# AV recording items (IM-M §17; AZ-R §10, §11). One vocabulary; each rule set picks its lists.
+AV_ITEMS = {
+    "seal": "查封场所、设施或者财物",
+    "seize": "扣押财物",
+    "demolition": "强制拆除",
+    "substitute_performance": "代履行",
+    "restrict_freedom": "限制公民人身自由",
+    "direct_impact_onsite": "其他直接涉及人身自由、生命健康、重大财产权益的现场执法活动",
+    "case_premises": "执法办案场所",
+    "dispute_prone_onsite": "可能引发争议的现场执法",
+    "evidence_taking": "调查取证（检查、调查、询问、先行登记保存等）",
+    "hearing": "举行听证",
+    "service_by_leaving": "留置送达",
+    "service_by_public_notice": "公告送达",
+    "other_dispute_prone": "其他容易引发争议的行政执法过程",
+}
+
+# Fields of a published decision summary (IM-M §10; AZ-P §14; KY).
+SUMMARY_FIELDS = {
+    "agency": "执法主体",
+    "target": "执法对象",
+    "facts": "案件事实",
+    "action_type": "执法类别",
+    "conclusion": "执法结论",
+    "decision_date": "决定日期",
+}
+
+# Periods that stop the review clock (IM-M §31; AZ-V §14).
+REVIEW_EXCLUDED = {
+    "supplement": "补充材料",
+    "expert_consultation": "专家论证",
+    "interpretation": "提请解释",
+}
+
+REVIEW_START = {"receipt": "收到送审材料之日", "complete_materials": "收到完备的送审材料之日"}
+APPROVERS = {"legal_head": "主管法制工作的负责人", "agency_head": "执法机关负责人"}
+UPLOAD_REMOTE = {
+    "when_possible": "具备条件后即时上传",
+    "after_return": "返回单位后限期上传",
+}
+
+
+class RuleValueError(ValueError):
+    pass
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise RuleValueError(message)
+
+
+def _positive_int(value, what: str) -> None:
+    _require(isinstance(value, int) and not isinstance(value, bool) and value > 0, f"{what}应为正整数")
+
+
+def _codes(value, vocabulary: dict, what: str, *, allow_empty=False) -> None:
+    _require(isinstance(value, list), f"{what}应为列表")
+    _require(allow_empty or bool(value), f"{what}不能为空")
+    unknown = [v for v in value if v not in vocabulary]
+    _require(not unknown, f"{what}含未知项：{unknown}")
+    _require(len(set(value)) == len(value), f"{what}含重复项")
+
+
+def _publicity_days(v) -> None:
+    _require(isinstance(v, dict), "应为对象")
+    _require({"licence", "penalty", "default"} <= set(v), "须含 licence、penalty、default")
+    for key, days in v.items():
+        _positive_int(days, f"公示期限 {key} ")
+
+
+def _review_time_limit(v) -> None:
+    _require(isinstance(v, dict), "应为对象")
+    _positive_int(v.get("days"), "审核期限")
+    _require(isinstance(v.get("extension_days"), int) and v["extension_days"] >= 0, "延长期限应为非负整数")
+    _require(v.get("starts") in REVIEW_START, f"起算点应为 {list(REVIEW_START)} 之一")
+    _require(v.get("extension_approver") in APPROVERS, f"延长批准人应为 {list(APPROVERS)} 之一")
+
+
+def _upload_limit(v) -> None:
+    _require(isinstance(v, dict), "应为对象")
+    _require(v.get("unit") in {"hours", "working_days"}, "单位应为 hours 或 working_days")
+    _positive_int(v.get("amount"), "上传时限")
+    remote = v.get("remote")
+    _require(isinstance(remote, dict) and remote.get("rule") in UPLOAD_REMOTE, "须说明连续、异地、边远地区执法的例外规则")
+    if remote["rule"] == "after_return":
+        _require(remote.get("unit") in {"hours", "working_days"}, "例外规则的单位应为 hours 或 working_days")
+        _positive_int(remote.get("amount"), "返回后上传时限")
+
+
+def _month_day(v) -> None:
+    _require(isinstance(v, dict) and 1 <= v.get("month", 0) <= 12 and 1 <= v.get("day", 0) <= 31, "应为 {month, day}")
+
+
+@dataclass(frozen=True)
+class RuleKey:
+    key: str
+    label: str
+    validate: Callable[[object], None]
+    help: str = ""
+
+
+CATALOGUE: dict[str, RuleKey] = {
+    r.key: r
+    for r in [
+        RuleKey("publicity.decision_days", "执法决定公示期限（工作日）", _publicity_days,
+                "行政许可、行政处罚决定及其他决定自作出之日起的公示期限"),
+        RuleKey("publicity.summary_fields", "决定信息摘要要素", lambda v: _codes(v, SUMMARY_FIELDS, "摘要要素")),
+        RuleKey("publicity.annual_report_due", "统计年报报送截止日", _month_day),
+        RuleKey("review.time_limit", "法制审核期限与延长", _review_time_limit),
+        RuleKey("review.excluded_periods", "不计入审核期限的期间",
+                lambda v: _codes(v, REVIEW_EXCLUDED, "不计入期间", allow_empty=True)),
+        RuleKey("recording.upload_limit", "音像记录上传时限", _upload_limit),
+        RuleKey("recording.mandatory_av", "应当全程音像记录的事项", lambda v: _codes(v, AV_ITEMS, "全程音像记录事项")),
+        RuleKey("recording.circumstantial_av", "根据情况进行音像记录的事项",
+                lambda v: _codes(v, AV_ITEMS, "根据情况音像记录事项")),
+    ]
+}
+
+
+def validate(key: str, value) -> None:
+    try:
+        rule = CATALOGUE[key]
+    except KeyError:
+        raise RuleValueError(f"未知的规则项：{key}") from None
+    rule.validate(value)

@@ -1,0 +1,103 @@
+"""Writes of per-jurisdiction rules: new versions only (habit 6)."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.db import transaction
+
+from zhifa.core.errors import ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import Jurisdiction
+from zhifa.org.selectors import jurisdiction_get
+
+from . import catalogue
+from .errors import RulesErrorCode
+from .models import RuleVersion
+
+RULESET_DIR = Path(__file__).parent / "data"
+
+
+def _require_manage(actor, jurisdiction: Jurisdiction | None) -> None:
+    """The justice bureau sets rules for its own subtree; the national baseline only a system administrator.
+    Checked before any transaction opens, so a denial stays recorded."""
+    if actor is None or actor.is_superuser:
+        return
+    if jurisdiction is None:
+        org_perms.deny(actor, "rules.manage", detail="national baseline")
+    org_perms.require(actor, "rules.manage", jurisdiction=jurisdiction)
+
+
+def rule_version_create(
+    *, key: str, value, effective_from: dt.date, source: str, jurisdiction: Jurisdiction | None, actor,
+    ruleset: str = "",
+) -> RuleVersion:
+    """Set `key` for `jurisdiction` (None: the national baseline) from `effective_from` on.
+
+    A version for the same node, key and date already in force is superseded, not edited.
+    """
+    _require_manage(actor, jurisdiction)
+    with transaction.atomic():
+        return _version_create(key=key, value=value, effective_from=effective_from, source=source,
+                               jurisdiction=jurisdiction, actor=actor, ruleset=ruleset)
+
+
+def _version_create(*, key, value, effective_from, source, jurisdiction, actor, ruleset) -> RuleVersion:
+    try:
+        catalogue.validate(key, value)
+    except catalogue.RuleValueError as exc:
+        raise ZhifaError(RulesErrorCode.RULE_INVALID, f"规则“{key}”取值无效：{exc}。") from exc
+    if not source.strip():
+        raise ZhifaError(RulesErrorCode.RULE_INVALID, "请写明规则依据（文件名称和条款）。")
+    previous = (
+        RuleVersion.objects.select_for_update()
+        .filter(jurisdiction=jurisdiction, key=key, effective_from=effective_from, superseded_by__isnull=True)
+        .first()
+    )
+    return RuleVersion.objects.create(
+        jurisdiction=jurisdiction, key=key, value=value, effective_from=effective_from, source=source.strip(),
+        ruleset=ruleset, supersedes=previous, created_by=actor,
+    )
+
+
+def ruleset_read(name: str) -> dict:
+    path = RULESET_DIR / f"{name}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in RULESET_DIR.glob("*.json"))
+        raise ZhifaError(RulesErrorCode.RULESET_UNKNOWN, f"未知的规则集“{name}”，可选：{'、'.join(known)}。")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ruleset_apply(*, name: str, jurisdiction: Jurisdiction | None = None, actor=None, use_default=True) -> list[RuleVersion]:
+    """Apply a shipped rule set (national, im-m, az) at a node of the tree.
+
+    Without `jurisdiction`, the set's own node is used: none for the national baseline, the
+    jurisdiction with the set's administrative division code otherwise. Applying the same set
+    again creates nothing new.
+    """
+    data = ruleset_read(name)
+    if jurisdiction is None and use_default and data["jurisdiction_code"]:
+        try:
+            jurisdiction = jurisdiction_get(code=data["jurisdiction_code"])
+        except ZhifaError:
+            raise ZhifaError(
+                RulesErrorCode.RULESET_NO_JURISDICTION,
+                f"规则集“{name}”适用于行政区划代码 {data['jurisdiction_code']}，但该行政区划尚未登记；请指定行政区划。",
+            ) from None
+    _require_manage(actor, jurisdiction)
+    effective_from = dt.date.fromisoformat(data["effective_from"])
+    created = []
+    with transaction.atomic():
+        for key, rule in data["rules"].items():
+            current = RuleVersion.objects.filter(
+                jurisdiction=jurisdiction, key=key, effective_from=effective_from, superseded_by__isnull=True
+            ).first()
+            if current is not None and current.value == rule["value"] and current.ruleset == data["ruleset"]:
+                continue
+            created.append(
+                _version_create(
+                    key=key, value=rule["value"], effective_from=effective_from, source=rule["source"],
+                    jurisdiction=jurisdiction, actor=actor, ruleset=data["ruleset"],
+                )
+            )
+    return created
