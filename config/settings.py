@@ -4,6 +4,7 @@ Every setting an operator may change is an environment variable documented in RE
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -162,6 +163,8 @@ if os.environ.get("ZHIFA_S3_BUCKET"):
     }
 # Without `collectstatic` (development, tests), WhiteNoise serves straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.is_dir()
+if not STATIC_ROOT.is_dir():
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 TASKS = {
     "default": {

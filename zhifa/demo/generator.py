@@ -182,8 +182,12 @@ def generate(shape: Shape, *, today: dt.date) -> dict:
         person = people[idx]
         agency = agency_by_id[person.agency_id]
         serial += 1
-        start = today - dt.timedelta(days=rng.randint(200, 1500))
-        end = (today - dt.timedelta(days=rng.randint(1, 300))) if state == "expired" else (today + dt.timedelta(days=rng.randint(20, 1500)))
+        if state == "expired":
+            end = today - dt.timedelta(days=rng.randint(1, 300))
+            start = end - dt.timedelta(days=rng.randint(365, 1800))
+        else:
+            start = today - dt.timedelta(days=rng.randint(200, 1500))
+            end = today + dt.timedelta(days=rng.randint(20, 1500))
         certificates.append(Certificate(
             person=person, number=f"{agency.jurisdiction.code}{serial:07d}",
             category=agency.field, area=agency.jurisdiction, valid_from=start, valid_to=end,

@@ -134,6 +134,15 @@ class LoanOut(Schema):
     reason: str
 
 
+class AgencyPagination(LimitOffsetPagination):
+    """Limit/offset pages of agencies, with staff counts for the page only (two queries)."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page[self.items_attribute] = selectors.attach_staff_counts(page[self.items_attribute])
+        return page
+
+
 def _ratio_out(agency) -> dict:
     r = selectors.reviewer_ratio(agency)
     return {"agency_id": agency.pk, "reviewers": r.reviewers, "officers": r.officers,
@@ -146,7 +155,7 @@ def jurisdiction_list(request):
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="执法主体列表（限于授权范围）")
-@paginate(LimitOffsetPagination)
+@paginate(AgencyPagination)
 def agency_list(request, filters: Query[AgencyFilter]):
     jurisdiction = selectors.jurisdiction_get(code=filters.jurisdiction) if filters.jurisdiction else None
     return selectors.agency_list_for(actor=request.user, jurisdiction=jurisdiction, status=filters.status,
@@ -155,14 +164,14 @@ def agency_list(request, filters: Query[AgencyFilter]):
 
 @router.get("/agencies/{agency_id}", response=AgencyOut, summary="执法主体详情")
 def agency_get(request, agency_id: int):
-    return selectors.agency_get_for(actor=request.user, id=agency_id, request=request)
+    return selectors.attach_staff_counts([selectors.agency_get_for(actor=request.user, id=agency_id, request=request)])[0]
 
 
 @router.post("/agencies/{agency_id}/confirm", response=AgencyOut, summary="确认执法主体资格（本级司法行政部门）")
 def agency_confirm(request, agency_id: int):
     agency = selectors.agency_get_for(actor=request.user, id=agency_id, request=request)
     services.agency_confirm(agency=agency, actor=request.user)
-    return selectors.agency_get_for(actor=request.user, id=agency_id)
+    return selectors.attach_staff_counts([selectors.agency_get_for(actor=request.user, id=agency_id)])[0]
 
 
 @router.get("/agencies/{agency_id}/reviewer-ratio", response=RatioOut, summary="法制审核人员比例（不少于 5%）")

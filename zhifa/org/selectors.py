@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -49,7 +49,7 @@ def jurisdiction_ancestors(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
 def _officer_count(on: dt.date):
     sub = (
         Person.objects.filter(agency=OuterRef("pk"), active=True)
-        .filter(Exists(Certificate.objects.filter(valid_certificate_q(on), person=OuterRef("pk"))))
+        .filter(pk__in=Certificate.objects.filter(valid_certificate_q(on)).values("person_id"))
         .order_by()
         .values("agency")
         .annotate(n=Count("pk"))
@@ -71,10 +71,9 @@ def _reviewer_count():
 
 def agency_list_for(
     *, actor, permission: str = "org.view", jurisdiction: Jurisdiction | None = None, status: str | None = None,
-    field: str | None = None, search: str | None = None, on: dt.date | None = None,
+    field: str | None = None, search: str | None = None,
 ) -> QuerySet[Agency]:
-    """Agencies the actor may see, each annotated with officer and reviewer counts (two subqueries,
-    so the number of queries does not grow with rows)."""
+    """Agencies the actor may see. Staff counts for a page of them: `attach_staff_counts`."""
     scope = perms.scope_for(actor, permission)
     qs = Agency.objects.filter(scope.agency_q()).select_related("jurisdiction")
     if jurisdiction is not None:
@@ -85,7 +84,44 @@ def agency_list_for(
         qs = qs.filter(field=field)
     if search:
         qs = qs.filter(name__icontains=search.strip())
-    return qs.annotate(officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count())
+    return qs
+
+
+def attach_staff_counts(agencies, *, on: dt.date | None = None):
+    """Set `officer_count` and `reviewer_count` on each agency of a page: two grouped queries, whatever the
+    page size (counting only the page, not every row an OFFSET skips)."""
+    agencies = list(agencies)
+    ids = [a.pk for a in agencies]
+    on = on or today()
+    officers = dict(
+        Person.objects.filter(agency_id__in=ids, active=True)
+        .filter(pk__in=Certificate.objects.filter(valid_certificate_q(on)).values("person_id"))
+        .order_by().values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")
+    )
+    reviewers = dict(
+        Person.objects.filter(agency_id__in=ids, active=True, is_reviewer=True, unit__kind=UnitKind.REVIEW)
+        .order_by().values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")
+    )
+    for agency in agencies:
+        agency.officer_count = officers.get(agency.pk, 0)
+        agency.reviewer_count = reviewers.get(agency.pk, 0)
+    return agencies
+
+
+def reviewer_shortfall_for(*, actor, on: dt.date | None = None) -> QuerySet[Agency]:
+    """Enforcement agencies in scope whose reviewers fall below the ratio, found in the database.
+
+    reviewers >= ceil(officers × 5 %) ⇔ reviewers × 100 >= officers × 5, so no rounding is needed.
+    """
+    num, den = REVIEWER_RATIO_MIN.as_integer_ratio()
+    return (
+        agency_list_for(actor=actor)
+        .filter(is_justice_bureau=False)
+        .annotate(officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count())
+        .alias(margin=ExpressionWrapper(F("reviewer_count") * den - F("officer_count") * num, output_field=IntegerField()))
+        .filter(margin__lt=0)
+        .order_by("jurisdiction__path", "name")
+    )
 
 
 def agency_get_for(*, actor, id, permission: str = "org.view", request=None) -> Agency:
@@ -151,7 +187,8 @@ def person_list_for(
     if search:
         qs = qs.filter(name__icontains=search.strip())
     if certified_on is not None:
-        qs = qs.filter(Exists(Certificate.objects.filter(valid_certificate_q(certified_on), person=OuterRef("pk"))))
+        # A semi-join (IN) rather than a correlated EXISTS: one pass over the certificates.
+        qs = qs.filter(pk__in=Certificate.objects.filter(valid_certificate_q(certified_on)).values("person_id"))
     if reviewers is not None:
         qs = qs.filter(is_reviewer=reviewers)
     return qs

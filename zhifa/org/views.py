@@ -51,13 +51,14 @@ def home(request):
         ctx["pending_count"] = agencies.filter(status=AgencyStatus.PENDING).count()
         ctx["expiring"] = list(selectors.certificates_expiring_for(actor=user, within_days=60)[:10])
         if role in (Role.SUPERVISOR, None) or user.is_superuser:
-            ctx["ratio_shortfall"] = [
-                a for a in agencies.filter(is_justice_bureau=False)[:500]
-                if not selectors.reviewer_ratio(a).meets
-            ][:10]
+            shortfall = selectors.reviewer_shortfall_for(actor=user)
+            ctx["ratio_shortfall"] = list(shortfall[:10])
+            ctx["ratio_shortfall_count"] = shortfall.count()
             ctx["pending"] = list(agencies.filter(status=AgencyStatus.PENDING)[:10])
         if person is not None and role in (Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD, Role.HANDLING_HEAD):
             ctx["ratio"] = selectors.reviewer_ratio(person.agency)
+        ctx["show_overview"] = user.is_superuser or role in (
+            Role.SUPERVISOR, Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD, Role.HANDLING_HEAD, Role.ORG_ADMIN)
         grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("agency", "jurisdiction")
         ctx["grants"] = list(grants)
     return render(request, "org/home.html", ctx)
@@ -89,6 +90,7 @@ def agency_list(request):
         field=filters.get("field") or None, search=filters.get("q") or None,
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_staff_counts(page.object_list)
     for agency in page.object_list:
         agency.ratio = selectors.reviewer_ratio(agency)
     return render(request, "org/agency_list.html", {"form": form, "page": page, "query": _query_without_page(request),

@@ -8,7 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from zhifa.core.errors import ZhifaError
-from zhifa.org.importing import AGENCY_SHEET, COLUMNS, PERSON_SHEET, UNIT_SHEET, template_workbook, workbook_import
+from zhifa.org.importing import (
+    AGENCY_SHEET,
+    COLUMNS,
+    PERSON_SHEET,
+    UNIT_SHEET,
+    template_workbook,
+    workbook_import,
+)
 from zhifa.org.models import Agency, AgencyKind, Certificate, Person, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -119,3 +119,18 @@ def test_adviser_loan_refusals(tree, users):
                               reason="协助", actor=users.su)
     assert exc.value.code == "adviser_inactive"
     assert UnitKind.REVIEW  # the review unit kind exists for the reviewers above
+
+
+@pytest.mark.req("ORG-04")
+@pytest.mark.django_db
+def test_shortfall_list_agrees_with_the_ratio_and_is_scoped(staffed_agency, tree, users):
+    """The supervisor's list of agencies below 5 % is computed in SQL; it must agree with reviewer_ratio()."""
+    assert list(selectors.reviewer_shortfall_for(actor=users.city_a_supervisor)) == []  # 1 of 20 meets
+    CertificateFactory(person=PersonFactory(agency=staffed_agency.agency, unit=staffed_agency.handling))
+    assert not selectors.reviewer_ratio(staffed_agency.agency).meets
+    assert list(selectors.reviewer_shortfall_for(actor=users.city_a_supervisor)) == [staffed_agency.agency]
+    assert list(selectors.reviewer_shortfall_for(actor=users.county_a1_supervisor)) == [staffed_agency.agency]
+    other = AgencyFactory(jurisdiction=tree.b1)
+    CertificateFactory(person=PersonFactory(agency=other))  # 1 officer, 0 reviewers
+    assert other not in selectors.reviewer_shortfall_for(actor=users.city_a_supervisor)
+    assert other in selectors.reviewer_shortfall_for(actor=users.region_supervisor)

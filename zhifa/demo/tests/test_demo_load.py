@@ -1,0 +1,32 @@
+"""`make demo` loads the fictional region; running it twice changes nothing."""
+
+import pytest
+from django.core.management import call_command
+
+from zhifa.org import selectors
+from zhifa.org.models import Agency, AgencyStatus, Certificate, Jurisdiction, Person
+from zhifa.rules.selectors import rule_get
+
+
+@pytest.mark.django_db
+def test_demo_region_has_the_promised_shape_and_reloads_idempotently(capsys):
+    call_command("demo_load")
+    out = capsys.readouterr().out
+    assert "region_supervisor" in out and "zhifa-demo-2026" in out
+    assert Jurisdiction.objects.filter(level="city").count() == 2
+    assert Jurisdiction.objects.filter(level="county").count() == 4
+    assert 18 <= Agency.objects.count() <= 30
+    assert 150 <= Person.objects.count() <= 260
+    assert Agency.objects.filter(status=AgencyStatus.PENDING).count() == 2
+    today = selectors.today()
+    expired = Certificate.objects.filter(valid_to__lt=today).count()
+    assert expired >= 5, "some certificates must have expired"
+    assert all(code.startswith("99") for code in Jurisdiction.objects.values_list("code", flat=True))
+    nanze = Jurisdiction.objects.get(name__startswith="南泽")
+    dongling = Jurisdiction.objects.get(name__startswith="东岭")
+    assert rule_get("review.time_limit", jurisdiction=nanze, as_of=today).value["days"] == 10  # AZ
+    assert rule_get("review.time_limit", jurisdiction=dongling, as_of=today).value["days"] == 5  # IM-M
+    counts = (Agency.objects.count(), Person.objects.count())
+    call_command("demo_load")
+    assert "已存在" in capsys.readouterr().out
+    assert (Agency.objects.count(), Person.objects.count()) == counts
