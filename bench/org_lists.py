@@ -63,6 +63,9 @@ def main():
                               agencies_at_region=9, officers_per_agency=officers), today=timezone.localdate())
         print(f"generated {len(data['agencies'])} agencies, {data['people']} people, {data['certificates']} "
               f"certificates in {time.perf_counter() - t0:.1f} s")
+    # Fresh bulk-loaded tables have no planner statistics yet; production's autovacuum would have them.
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     User = get_user_model()
     region = Jurisdiction.objects.get(code="990000")
     city = Jurisdiction.objects.filter(parent=region).order_by("code").first()

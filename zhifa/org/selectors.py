@@ -4,8 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zhifa.core.errors import NotFoundError, ZhifaError
@@ -46,29 +45,6 @@ def jurisdiction_ancestors(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
 
 # --- agencies ----------------------------------------------------------------------------------
 
-def _officer_count(on: dt.date):
-    sub = (
-        Person.objects.filter(agency=OuterRef("pk"), active=True)
-        .filter(pk__in=Certificate.objects.filter(valid_certificate_q(on)).values("person_id"))
-        .order_by()
-        .values("agency")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
-
-
-def _reviewer_count():
-    sub = (
-        Person.objects.filter(agency=OuterRef("pk"), active=True, is_reviewer=True, unit__kind=UnitKind.REVIEW)
-        .order_by()
-        .values("agency")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
-
-
 def agency_list_for(
     *, actor, permission: str = "org.view", jurisdiction: Jurisdiction | None = None, status: str | None = None,
     field: str | None = None, search: str | None = None,
@@ -87,41 +63,53 @@ def agency_list_for(
     return qs
 
 
+def _has_valid_certificate(on: dt.date):
+    return Exists(Certificate.objects.filter(valid_certificate_q(on), person=OuterRef("pk")))
+
+
+def _staff_counts(agency_filter: Q, on: dt.date, *, semi_join: bool) -> tuple[dict, dict]:
+    """(officers, reviewers) per agency id for the agencies matching `agency_filter`: two grouped queries.
+
+    A page of agencies probes the certificate index per person (EXISTS); a whole scope is cheaper as one
+    semi-join over the valid certificates (IN), which is what `semi_join` chooses.
+    """
+    people = Person.objects.filter(agency_filter, active=True).order_by()
+    certified = (people.filter(pk__in=Certificate.objects.filter(valid_certificate_q(on)).values("person_id"))
+                 if semi_join else people.filter(_has_valid_certificate(on)))
+    officers = dict(certified.values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n"))
+    reviewers = dict(
+        people.filter(is_reviewer=True, unit__kind=UnitKind.REVIEW)
+        .values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")
+    )
+    return officers, reviewers
+
+
 def attach_staff_counts(agencies, *, on: dt.date | None = None):
     """Set `officer_count` and `reviewer_count` on each agency of a page: two grouped queries, whatever the
     page size (counting only the page, not every row an OFFSET skips)."""
     agencies = list(agencies)
-    ids = [a.pk for a in agencies]
-    on = on or today()
-    officers = dict(
-        Person.objects.filter(agency_id__in=ids, active=True)
-        .filter(pk__in=Certificate.objects.filter(valid_certificate_q(on)).values("person_id"))
-        .order_by().values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")
-    )
-    reviewers = dict(
-        Person.objects.filter(agency_id__in=ids, active=True, is_reviewer=True, unit__kind=UnitKind.REVIEW)
-        .order_by().values("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n")
-    )
+    officers, reviewers = _staff_counts(Q(agency_id__in=[a.pk for a in agencies]), on or today(), semi_join=False)
     for agency in agencies:
         agency.officer_count = officers.get(agency.pk, 0)
         agency.reviewer_count = reviewers.get(agency.pk, 0)
     return agencies
 
 
-def reviewer_shortfall_for(*, actor, on: dt.date | None = None) -> QuerySet[Agency]:
-    """Enforcement agencies in scope whose reviewers fall below the ratio, found in the database.
+def reviewer_shortfall_for(*, actor, on: dt.date | None = None) -> list[Agency]:
+    """Enforcement agencies in scope whose reviewers fall below the ratio (KY; AZ-V §7), with their counts.
 
-    reviewers >= ceil(officers × 5 %) ⇔ reviewers × 100 >= officers × 5, so no rounding is needed.
+    Three queries for the whole scope: the agencies, and officer and reviewer counts grouped by agency.
     """
-    num, den = REVIEWER_RATIO_MIN.as_integer_ratio()
-    return (
-        agency_list_for(actor=actor)
-        .filter(is_justice_bureau=False)
-        .annotate(officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count())
-        .alias(margin=ExpressionWrapper(F("reviewer_count") * den - F("officer_count") * num, output_field=IntegerField()))
-        .filter(margin__lt=0)
-        .order_by("jurisdiction__path", "name")
-    )
+    scope = perms.scope_for(actor, "org.view")
+    officers, reviewers = _staff_counts(scope.agency_q("agency__") & Q(agency__is_justice_bureau=False),
+                                        on or today(), semi_join=True)
+    short_ids = [aid for aid, n in officers.items()
+                 if not ReviewerRatio(reviewers=reviewers.get(aid, 0), officers=n).meets]
+    agencies = list(Agency.objects.filter(pk__in=short_ids).select_related("jurisdiction")
+                    .order_by("jurisdiction__path", "name"))
+    for agency in agencies:
+        agency.officer_count, agency.reviewer_count = officers[agency.pk], reviewers.get(agency.pk, 0)
+    return agencies
 
 
 def agency_get_for(*, actor, id, permission: str = "org.view", request=None) -> Agency:
@@ -167,10 +155,8 @@ def reviewer_ratio(agency: Agency, *, on: dt.date | None = None) -> ReviewerRati
     officer_count = getattr(agency, "officer_count", None)
     reviewer_count = getattr(agency, "reviewer_count", None)
     if officer_count is None or reviewer_count is None or on is not None:
-        row = Agency.objects.filter(pk=agency.pk).annotate(
-            officer_count=_officer_count(on or today()), reviewer_count=_reviewer_count()
-        ).values("officer_count", "reviewer_count").get()
-        officer_count, reviewer_count = row["officer_count"], row["reviewer_count"]
+        officers, reviewers = _staff_counts(Q(agency_id=agency.pk), on or today(), semi_join=False)
+        officer_count, reviewer_count = officers.get(agency.pk, 0), reviewers.get(agency.pk, 0)
     return ReviewerRatio(reviewers=reviewer_count, officers=officer_count)
 
 

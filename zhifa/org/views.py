@@ -52,8 +52,8 @@ def home(request):
         ctx["expiring"] = list(selectors.certificates_expiring_for(actor=user, within_days=60)[:10])
         if role in (Role.SUPERVISOR, None) or user.is_superuser:
             shortfall = selectors.reviewer_shortfall_for(actor=user)
-            ctx["ratio_shortfall"] = list(shortfall[:10])
-            ctx["ratio_shortfall_count"] = shortfall.count()
+            ctx["ratio_shortfall"] = shortfall[:10]
+            ctx["ratio_shortfall_count"] = len(shortfall)
             ctx["pending"] = list(agencies.filter(status=AgencyStatus.PENDING)[:10])
         if person is not None and role in (Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD, Role.HANDLING_HEAD):
             ctx["ratio"] = selectors.reviewer_ratio(person.agency)
