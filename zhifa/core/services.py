@@ -45,7 +45,7 @@ def calendar_year_load(*, year: int, holidays: Iterable, workdays_: Iterable, so
     weekday_on = [d for d in days_on if d.weekday() < 5]
     if weekday_on:
         raise ZhifaError(CoreErrorCode.CALENDAR_INVALID, f"调休上班日 {weekday_on[0]} 不是周末，无需登记。")
-    previous = CalendarYear.objects.select_for_update().filter(year=year, superseded_by__isnull=True).first()
+    previous = CalendarYear.objects.select_for_update(of=("self",)).filter(year=year, superseded_by__isnull=True).first()
     row = CalendarYear.objects.create(
         year=year,
         source=source.strip(),

@@ -24,6 +24,7 @@ from .models import (
     AgencyKind,
     AgencyStatus,
     Certificate,
+    Field,
     Jurisdiction,
     Person,
     RoleGrant,
@@ -46,16 +47,27 @@ def _system(actor) -> bool:
     return actor is None
 
 
-def jurisdiction_create(*, name: str, code: str, level: str, parent: Jurisdiction | None, actor=None) -> Jurisdiction:
+def jurisdiction_create(
+    *, name: str, code: str, level: str, parent: Jurisdiction | None, actor=None, justice_bureau_name: str | None = None,
+) -> Jurisdiction:
+    """Add a node to the tree together with its justice bureau (ORG-01: each level has one), confirmed."""
     if not _system(actor) and not actor.is_superuser:
         perms.deny(actor, "org.manage_jurisdictions", detail=name)
     expected_parent_level = LEVEL_PARENT[level]
     if (parent is None) != (expected_parent_level is None) or (parent and parent.level != expected_parent_level):
         raise ZhifaError(OrgErrorCode.JURISDICTION_LEVEL, "行政区划层级不符：自治区/省为根，盟/市属于自治区/省，旗/县/区属于盟/市。")
+    if Jurisdiction.objects.filter(code=code).exists():
+        raise ZhifaError(OrgErrorCode.DUPLICATE, f"行政区划代码 {code} 已被登记。")
     with transaction.atomic():
         node = Jurisdiction.objects.create(name=name, code=code, level=level, parent=parent, path=f"tmp-{code}")
         node.path = f"{parent.path if parent else '/'}{node.pk}/"
         node.save(update_fields=["path"])
+        default = f"{name}司法{'厅' if level == 'region' else '局'}"
+        Agency.objects.create(
+            name=justice_bureau_name or default, kind=AgencyKind.ORGAN, field=Field.JUSTICE, jurisdiction=node,
+            is_justice_bureau=True, status=AgencyStatus.CONFIRMED, enforcement_area=name,
+            duties="负责本行政区域行政执法工作的组织指导和监督检查（IM-M 第三条）。",
+        )
         return node
 
 
@@ -106,7 +118,7 @@ def agency_confirm(*, agency: Agency, actor) -> Agency:
             perms.record_denial(actor, "org.confirm_agency", detail=f"agency {agency.pk}: not its own level")
             raise ZhifaError(OrgErrorCode.AGENCY_NOT_SAME_LEVEL, "执法主体资格由其所在行政区划的司法行政部门确认。", status=403)
     with transaction.atomic():
-        agency = Agency.objects.select_for_update().select_related("jurisdiction").get(pk=agency.pk)
+        agency = Agency.objects.select_for_update(of=("self",)).select_related("jurisdiction").get(pk=agency.pk)
         if agency.status == AgencyStatus.CONFIRMED:
             raise ZhifaError(OrgErrorCode.AGENCY_ALREADY_CONFIRMED, "该执法主体资格已经确认。")
         agency.status = AgencyStatus.CONFIRMED

@@ -50,7 +50,7 @@ def _version_create(*, key, value, effective_from, source, jurisdiction, actor, 
     if not source.strip():
         raise ZhifaError(RulesErrorCode.RULE_INVALID, "请写明规则依据（文件名称和条款）。")
     previous = (
-        RuleVersion.objects.select_for_update()
+        RuleVersion.objects.select_for_update(of=("self",))
         .filter(jurisdiction=jurisdiction, key=key, effective_from=effective_from, superseded_by__isnull=True)
         .first()
     )

@@ -16,6 +16,9 @@ def test_jurisdiction_tree_levels_are_enforced(users):
     city = services.jurisdiction_create(name="新市", code="T20100", level=Level.CITY, parent=region, actor=users.su)
     county = services.jurisdiction_create(name="新县", code="T20101", level=Level.COUNTY, parent=city, actor=users.su)
     assert county.path == f"/{region.pk}/{city.pk}/{county.pk}/"
+    # Each level has its justice bureau (ORG-01), created with the node.
+    bureaus = Agency.objects.filter(is_justice_bureau=True, jurisdiction__in=[region, city, county])
+    assert sorted(bureaus.values_list("name", flat=True)) == ["新区司法厅", "新县司法局", "新市司法局"]
     assert county.ancestor_ids == [region.pk, city.pk, county.pk]
     with pytest.raises(ZhifaError) as exc:
         services.jurisdiction_create(name="错县", code="T20199", level=Level.COUNTY, parent=region, actor=users.su)
@@ -107,6 +110,8 @@ def test_supervisor_of_another_county_cannot_confirm_and_the_denial_is_recorded(
 def test_one_justice_bureau_per_jurisdiction(users, tree):
     services.agency_create(jurisdiction=tree.a1, actor=users.su, is_justice_bureau=True, name="甲一县司法局",
                            kind=AgencyKind.ORGAN, field=Field.JUSTICE)
+    with pytest.raises(ZhifaError):
+        services.jurisdiction_create(name="重复县", code="T10101", level=Level.COUNTY, parent=tree.city_a, actor=users.su)
     with pytest.raises(ZhifaError):
         services.agency_create(jurisdiction=tree.a1, actor=users.su, is_justice_bureau=True, name="甲一县司法局二",
                                kind=AgencyKind.ORGAN, field=Field.JUSTICE)
