@@ -74,3 +74,30 @@ def staffed_agency(tree):
 @pytest.fixture
 def on_day():
     return dt.date(2026, 6, 1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_ledger_triggers():
+    """Transactional tests end with `flush`, which the ledger's append-only triggers refuse.
+
+    Only in tests, and only as the tables' owner (as any DBA could): lift the triggers around the
+    flush and put them back. Production code has no such path (docs/ledger.md, threat model).
+    """
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    from zhifa.ledger.migrations import _triggers
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        connection = connections[options.get("database") or "default"]
+        _triggers.drop(connection)
+        try:
+            return original(self, **options)
+        finally:
+            _triggers.create(connection)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original

@@ -45,9 +45,11 @@ def _denied(request, exc):
 
 
 from zhifa.core.api_routes import router as core_router  # noqa: E402
+from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
 from zhifa.rules.api import router as rules_router  # noqa: E402
 
 api.add_router("/core/", core_router)
+api.add_router("/ledger/", ledger_router)
 api.add_router("/org/", org_router)
 api.add_router("/rules/", rules_router)

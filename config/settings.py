@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhifa.core",
+    "zhifa.ledger",
     "zhifa.org",
     "zhifa.rules",
     "zhifa.demo",
@@ -98,6 +99,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a database file, not memory, so that a second process (crash tests) can open it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_zhifa.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -171,6 +174,17 @@ TASKS = {
         "BACKEND": os.environ.get("ZHIFA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# The tamper-evident log (zhifa.ledger). The signing key is per deployment: a C2SP private key string
+# (`PRIVATE+KEY+…`, from `manage.py ledger_keygen`) in ZHIFA_LEDGER_KEY or in the file ZHIFA_LEDGER_KEY_FILE.
+# Without either, a development key is generated once into the data folder.
+ZHIFA_LEDGER_ORIGIN = os.environ.get("ZHIFA_LEDGER_ORIGIN", "zhifa.localhost/ledger")
+ZHIFA_LEDGER_KEY = os.environ.get("ZHIFA_LEDGER_KEY", "")
+ZHIFA_LEDGER_KEY_FILE = os.environ.get("ZHIFA_LEDGER_KEY_FILE", str(DATA_DIR / "ledger-signing.key"))
+ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))
+# Evidence digests: SHA-256 always; SM3 too where commercial cryptography is required.
+ZHIFA_EVIDENCE_SM3 = env_bool("ZHIFA_EVIDENCE_SM3", False)
+ZHIFA_EVIDENCE_PREFIX = os.environ.get("ZHIFA_EVIDENCE_PREFIX", "evidence")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("zhifa.core.urls")),
     path("", include("zhifa.org.urls")),
     path("rules/", include("zhifa.rules.urls")),
+    path("ledger/", include("zhifa.ledger.urls")),
 ]

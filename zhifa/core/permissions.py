@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "rules.manage": frozenset({Role.SUPERVISOR}),
     # Security events: supervisors and heads see their scope.
     "core.view_security_events": frozenset({Role.SUPERVISOR, *HEADS}),
+    # Reading ledger entries (they may hold personal data) and integrity findings.
+    "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.
     "core.manage_calendar": frozenset(),
 }
@@ -67,3 +69,20 @@ def roles_with(permission: str) -> frozenset[Role]:
         return PERMISSIONS[permission]
     except KeyError:
         raise KeyError(f"unknown permission {permission!r}; add it to core.permissions.PERMISSIONS") from None
+
+
+# Apps below org (core, ledger) ask through this hook; org registers its scoped check at start-up
+# (org.apps.OrgConfig.ready), so the dependency still points upwards only.
+_checker = None
+
+
+def register_checker(checker) -> None:
+    global _checker
+    _checker = checker
+
+
+def can(user, permission: str, **scope) -> bool:
+    roles_with(permission)  # unknown permissions are programming errors
+    if _checker is None:
+        return bool(getattr(user, "is_superuser", False) and user.is_active)
+    return _checker(user, permission, **scope)

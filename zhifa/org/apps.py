@@ -5,3 +5,11 @@ class OrgConfig(AppConfig):
     name = "zhifa.org"
     label = "org"
     verbose_name = "机构与人员"
+
+    def ready(self):
+        from zhifa.core.permissions import register_checker
+
+        from . import events  # noqa: F401  (registers this app's ledger event kinds)
+        from .permissions import can
+
+        register_checker(can)

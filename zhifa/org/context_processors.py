@@ -20,6 +20,8 @@ def navigation(request):
     if perms.can(user, "rules.view"):
         items.append(("rules-effective", "区域规则"))
     items.append(("calendar", "工作日历"))
+    if perms.can(user, "ledger.view"):
+        items.append(("ledger-home", "防篡改日志"))
     if perms.can(user, "core.view_security_events"):
         items.append(("security-events", "安全日志"))
     if user.is_superuser:

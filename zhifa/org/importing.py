@@ -19,7 +19,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from zhifa.core.errors import ZhifaError
+from zhifa.ledger.services import record_event
 
+from . import events
 from . import permissions as perms
 from .errors import OrgErrorCode
 from .models import ActionType, Agency, AgencyKind, Certificate, Field, Jurisdiction, Person, Unit, UnitKind
@@ -415,3 +417,5 @@ def _write(planned_agencies, planned_units, planned_people, existing_agencies, e
             existing.save(update_fields=["category", "area", "valid_from", "valid_to"])
             bump("updated", "执法证件")
     result.created, result.updated = counts["created"], counts["updated"]
+    record_event(events.IMPORTED, subject="org.import", actor=actor,
+                 payload={"created": counts["created"], "updated": counts["updated"]})

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from zhifa.core.errors import ZhifaError
 from zhifa.core.permissions import STAFF_ROLES, Role
+from zhifa.ledger.services import record_event
 
+from . import events
 from . import permissions as perms
 from .errors import OrgErrorCode
 from .models import (
@@ -68,6 +70,8 @@ def jurisdiction_create(
             is_justice_bureau=True, status=AgencyStatus.CONFIRMED, enforcement_area=name,
             duties="负责本行政区域行政执法工作的组织指导和监督检查（IM-M 第三条）。",
         )
+        record_event(events.JURISDICTION_CREATED, subject=f"org.jurisdiction:{node.pk}", actor=actor,
+                     payload={"name": name, "code": code, "level": level, "parent": parent.code if parent else None})
         return node
 
 
@@ -89,7 +93,10 @@ def agency_create(*, jurisdiction: Jurisdiction, actor, is_justice_bureau: bool 
     _validate_agency(fields)
     try:
         with transaction.atomic():
-            return Agency.objects.create(jurisdiction=jurisdiction, is_justice_bureau=is_justice_bureau, **fields)
+            agency = Agency.objects.create(jurisdiction=jurisdiction, is_justice_bureau=is_justice_bureau, **fields)
+            record_event(events.AGENCY_REGISTERED, subject=f"org.agency:{agency.pk}", actor=actor,
+                         payload={"jurisdiction": jurisdiction.code, **_agency_payload(agency)})
+            return agency
     except IntegrityError as exc:
         raise ZhifaError(OrgErrorCode.DUPLICATE, f"{jurisdiction}已有名为“{fields.get('name')}”的执法主体。") from exc
 
@@ -103,8 +110,21 @@ def agency_update(*, agency: Agency, actor, **fields) -> Agency:
     _validate_agency(merged)
     for key, value in fields.items():
         setattr(agency, key, value)
-    agency.save()
+    with transaction.atomic():
+        agency.save()
+        record_event(events.AGENCY_UPDATED, subject=f"org.agency:{agency.pk}", actor=actor,
+                     payload={"changed": sorted(fields), **_agency_payload(agency)})
     return agency
+
+
+def _agency_payload(agency: Agency) -> dict:
+    return {
+        "name": agency.name, "kind": agency.kind, "field": agency.field, "office_address": agency.office_address,
+        "mailing_address": agency.mailing_address, "enquiry_phone": agency.enquiry_phone,
+        "supervision_phone": agency.supervision_phone, "duties": agency.duties,
+        "enforcement_types": list(agency.enforcement_types), "enforcement_area": agency.enforcement_area,
+        "entrusted_by": agency.entrusted_by_id,
+    }
 
 
 def agency_confirm(*, agency: Agency, actor) -> Agency:
@@ -125,6 +145,8 @@ def agency_confirm(*, agency: Agency, actor) -> Agency:
         agency.confirmed_at = timezone.now()
         agency.confirmed_by = actor
         agency.save(update_fields=["status", "confirmed_at", "confirmed_by", "updated_at"])
+        record_event(events.AGENCY_CONFIRMED, subject=f"org.agency:{agency.pk}", actor=actor,
+                     payload={"name": agency.name, "jurisdiction": agency.jurisdiction.code})
         return agency
 
 
@@ -155,7 +177,12 @@ def person_create(*, agency: Agency, name: str, actor, unit: Unit | None = None,
     if unit is not None and unit.agency_id != agency.pk:
         raise ZhifaError(OrgErrorCode.UNIT_AGENCY_MISMATCH, "内设机构不属于该执法主体。")
     _check_reviewer(fields, unit)
-    return Person.objects.create(agency=agency, name=name, unit=unit, user=user, **fields)
+    with transaction.atomic():
+        person = Person.objects.create(agency=agency, name=name, unit=unit, user=user, **fields)
+        record_event(events.PERSON_CREATED, subject=f"org.person:{person.pk}", actor=actor,
+                     payload={"name": name, "agency": agency.pk, "unit": unit.pk if unit else None,
+                              "is_reviewer": bool(fields.get("is_reviewer"))})
+        return person
 
 
 def person_update(*, person: Person, actor, **fields) -> Person:
@@ -170,7 +197,10 @@ def person_update(*, person: Person, actor, **fields) -> Person:
     _check_reviewer(merged, unit)
     for key, value in fields.items():
         setattr(person, key, value)
-    person.save()
+    with transaction.atomic():
+        person.save()
+        record_event(events.PERSON_UPDATED, subject=f"org.person:{person.pk}", actor=actor,
+                     payload={"changed": sorted(fields), "unit": person.unit_id, "is_reviewer": person.is_reviewer})
     return person
 
 
@@ -185,10 +215,14 @@ def certificate_issue(
         raise ZhifaError(OrgErrorCode.CERTIFICATE_PERIOD, "证件有效期截止日期早于起始日期。")
     try:
         with transaction.atomic():
-            return Certificate.objects.create(
+            cert = Certificate.objects.create(
                 person=person, number=number.strip(), category=category, area=area,
                 valid_from=valid_from, valid_to=valid_to, issued_by=issued_by,
             )
+            record_event(events.CERTIFICATE_ISSUED, subject=f"org.certificate:{cert.number}", actor=actor,
+                         payload={"person": person.pk, "category": category, "area": area.code,
+                                  "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()})
+            return cert
     except IntegrityError as exc:
         raise ZhifaError(OrgErrorCode.DUPLICATE, f"执法证号 {number} 已被登记。") from exc
 
@@ -204,6 +238,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certi
         certificate.revoked_at = timezone.now()
         certificate.revoked_reason = reason.strip()
         certificate.save(update_fields=["revoked_at", "revoked_reason"])
+        record_event(events.CERTIFICATE_REVOKED, subject=f"org.certificate:{certificate.number}", actor=actor,
+                     payload={"reason": certificate.revoked_reason})
         return certificate
 
 
@@ -220,9 +256,14 @@ def adviser_lend(*, adviser: Adviser, agency: Agency, starts_on: dt.date, ends_o
         raise ZhifaError(OrgErrorCode.LOAN_PERIOD, "调用截止日期早于起始日期。")
     if not reason.strip():
         raise ZhifaError(OrgErrorCode.LOAN_PERIOD, "请填写调用事由。")
-    return AdviserLoan.objects.create(
-        adviser=adviser, agency=agency, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(), approved_by=actor
-    )
+    with transaction.atomic():
+        loan = AdviserLoan.objects.create(
+            adviser=adviser, agency=agency, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(), approved_by=actor
+        )
+        record_event(events.ADVISER_LENT, subject=f"org.agency:{agency.pk}", actor=actor,
+                     payload={"adviser": adviser.pk, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+                              "reason": loan.reason})
+        return loan
 
 
 def role_grant(*, user, role: str, actor, agency: Agency | None = None, jurisdiction: Jurisdiction | None = None) -> RoleGrant:
@@ -239,7 +280,11 @@ def role_grant(*, user, role: str, actor, agency: Agency | None = None, jurisdic
         if jurisdiction is not None or role not in STAFF_ROLES:
             perms.deny(actor, "org.grant_roles", detail=f"{role} {jurisdiction or agency}")
         perms.require(actor, "org.manage", agency=agency)
-    grant = RoleGrant.objects.create(user=user, role=role, agency=agency, jurisdiction=jurisdiction, granted_by=actor)
+    with transaction.atomic():
+        grant = RoleGrant.objects.create(user=user, role=role, agency=agency, jurisdiction=jurisdiction, granted_by=actor)
+        record_event(events.ROLE_GRANTED, subject=f"auth.user:{user.pk}", actor=actor,
+                     payload={"role": role, "agency": agency.pk if agency else None,
+                              "jurisdiction": jurisdiction.code if jurisdiction else None})
     perms.forget_grants(user)
     return grant
 
@@ -250,6 +295,9 @@ def role_revoke(*, grant: RoleGrant, actor) -> RoleGrant:
             perms.deny(actor, "org.grant_roles", detail=str(grant))
         perms.require(actor, "org.manage", agency=grant.agency)
     grant.revoked_at = timezone.now()
-    grant.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        grant.save(update_fields=["revoked_at"])
+        record_event(events.ROLE_REVOKED, subject=f"auth.user:{grant.user_id}", actor=actor,
+                     payload={"grant": grant.pk, "role": grant.role})
     perms.forget_grants(grant.user)
     return grant

@@ -7,6 +7,8 @@ from pathlib import Path
 from django.db import transaction
 
 from zhifa.core.errors import ZhifaError
+from zhifa.ledger.events import register
+from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Jurisdiction
 from zhifa.org.selectors import jurisdiction_get
@@ -16,6 +18,7 @@ from .errors import RulesErrorCode
 from .models import RuleVersion
 
 RULESET_DIR = Path(__file__).parent / "data"
+RULE_SET = register("rules.version_set", "设定规则版本")
 
 
 def _require_manage(actor, jurisdiction: Jurisdiction | None) -> None:
@@ -54,10 +57,15 @@ def _version_create(*, key, value, effective_from, source, jurisdiction, actor, 
         .filter(jurisdiction=jurisdiction, key=key, effective_from=effective_from, superseded_by__isnull=True)
         .first()
     )
-    return RuleVersion.objects.create(
+    version = RuleVersion.objects.create(
         jurisdiction=jurisdiction, key=key, value=value, effective_from=effective_from, source=source.strip(),
         ruleset=ruleset, supersedes=previous, created_by=actor,
     )
+    record_event(RULE_SET, subject=f"rules.{key}", actor=actor,
+                 payload={"jurisdiction": jurisdiction.code if jurisdiction else None, "value": value,
+                          "effective_from": effective_from.isoformat(), "source": version.source,
+                          "supersedes": previous.pk if previous else None})
+    return version
 
 
 def ruleset_read(name: str) -> dict:

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from zhifa.core.admin import ReadOnlyAdmin
+
+from .models import Blob, Checkpoint, Entry, Finding
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "subject", "actor", "at")
+    list_filter = ("kind",)
+    search_fields = ("subject",)
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("size", "created_at", "key")
+
+
+@admin.register(Blob)
+class BlobAdmin(ReadOnlyAdmin):
+    list_display = ("sha256", "size", "content_type", "created_at")
+    search_fields = ("sha256",)
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ("found_at", "kind", "detail")

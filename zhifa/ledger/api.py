@@ -1,0 +1,106 @@
+"""Ledger API. Checkpoints and proofs are public (hashes only); entries need `ledger.view`."""
+
+import base64
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+
+from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.permissions import can
+
+from . import selectors, services
+from .errors import LedgerErrorCode
+from .export import entry_json, proof_json
+from .models import Finding
+
+router = Router(tags=["防篡改日志"])
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _can_view(request) -> bool:
+    return can(request.user, "ledger.view")
+
+
+class ProofOut(Schema):
+    seq: int
+    tree_size: int
+    leaf_hash: str
+    path: list[str]
+    root: str
+    entry: dict | None = None
+
+
+class ConsistencyOut(Schema):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    path: list[str]
+
+
+class CheckpointOut(Schema):
+    size: int
+    root: str
+    note: str
+    key: str
+
+
+class FindingOut(Schema):
+    id: int
+    kind: str
+    detail: str
+    found_at: str
+    reviewed: bool
+
+
+@router.get("/checkpoint", auth=None, summary="最新签名检查点（C2SP signed note，公开）")
+def checkpoint_latest(request):
+    cp = selectors.latest_checkpoint()
+    if cp is None:
+        raise ZhifaError(LedgerErrorCode.NO_CHECKPOINT, "尚未生成签名检查点。", status=404)
+    return HttpResponse(cp.note, content_type="text/plain; charset=utf-8")
+
+
+@router.get("/verifier-keys", auth=None, response=list[str], summary="检查点验证公钥（公开）")
+def verifier_keys(request):
+    return [services.signer().verifier.encode()]
+
+
+@router.post("/checkpoints", response={201: CheckpointOut}, summary="立即生成签名检查点（系统管理员）")
+def checkpoint_now(request):
+    if not request.user.is_superuser:
+        raise PermissionDeniedError("只有系统管理员可以手动生成检查点。")
+    cp = services.checkpoint_create()
+    return Status(201, {"size": cp.size, "root": _b64(bytes(cp.root)), "note": cp.note, "key": cp.key})
+
+
+@router.get("/proofs/inclusion", auth=None, response=ProofOut, summary="包含证明（RFC 9162 §2.1.3）")
+def inclusion(request, seq: int, tree_size: int | None = None):
+    return proof_json(selectors.inclusion_proof(seq, tree_size))
+
+
+@router.get("/proofs/consistency", auth=None, response=ConsistencyOut, summary="一致性证明（RFC 9162 §2.1.4）")
+def consistency(request, first: int, second: int):
+    path, r1, r2 = selectors.consistency_proof(first, second)
+    return {"first": first, "second": second, "first_root": _b64(r1), "second_root": _b64(r2),
+            "path": [_b64(p) for p in path]}
+
+
+@router.get("/entries/{seq}", response=ProofOut, summary="日志条目及其包含证明")
+def entry(request, seq: int, tree_size: int | None = None):
+    if not _can_view(request):
+        raise PermissionDeniedError()
+    item = selectors.entry_get(seq)
+    return proof_json(selectors.inclusion_proof(seq, tree_size), item) | {"entry": entry_json(item, seq)}
+
+
+@router.get("/findings", response=list[FindingOut], summary="证据与日志完整性问题")
+def findings(request):
+    if not _can_view(request):
+        raise PermissionDeniedError()
+    rows = Finding.objects.prefetch_related("reviews").order_by("-found_at")[:500]
+    return [{"id": f.pk, "kind": f.kind, "detail": f.detail, "found_at": f.found_at.isoformat(),
+             "reviewed": bool(f.reviews.all())} for f in rows]

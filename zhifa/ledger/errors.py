@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class LedgerErrorCode(StrEnum):
+    UNKNOWN_KIND = "ledger_unknown_event_kind"
+    BAD_PAYLOAD = "ledger_bad_payload"
+    NO_SUCH_LEAF = "ledger_no_such_leaf"
+    BAD_TREE_SIZE = "ledger_bad_tree_size"
+    NO_CHECKPOINT = "ledger_no_checkpoint"
+    KEY = "ledger_key_invalid"
+    EMPTY_FILE = "evidence_empty_file"

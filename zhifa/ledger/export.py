@@ -1,0 +1,41 @@
+"""Export the log for offline verification (entries.jsonl, checkpoints.jsonl, verifiers.txt)."""
+
+import base64
+import json
+from pathlib import Path
+
+from .models import Checkpoint, Entry, Leaf
+from .services import at_text
+
+
+def entry_json(entry: Entry, seq: int) -> dict:
+    return {"seq": seq, "kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
+            "payload": entry.payload, "payload_sha256": entry.payload_sha256}
+
+
+def proof_json(proof, entry: Entry | None = None) -> dict:
+    out = {"seq": proof.seq, "tree_size": proof.tree_size, "leaf_hash": base64.b64encode(proof.leaf_hash).decode(),
+           "path": [base64.b64encode(p).decode() for p in proof.path], "root": base64.b64encode(proof.root).decode()}
+    if entry is not None:
+        out["entry"] = entry_json(entry, proof.seq)
+    return out
+
+
+def export(directory: Path, *, up_to: int | None = None) -> dict:
+    """Write the log (in sequence order) and every checkpoint; streamed, constant memory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    count = 0
+    leaves = Leaf.objects.select_related("entry").order_by("seq")
+    if up_to is not None:
+        leaves = leaves.filter(seq__lt=up_to)
+    with open(directory / "entries.jsonl", "w", encoding="utf-8") as fh:
+        for leaf in leaves.iterator(chunk_size=5000):
+            fh.write(json.dumps(entry_json(leaf.entry, leaf.seq), ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    keys = set()
+    with open(directory / "checkpoints.jsonl", "w", encoding="utf-8") as fh:
+        for cp in Checkpoint.objects.filter(size__lte=count).order_by("size", "id"):
+            fh.write(json.dumps({"size": cp.size, "note": cp.note}, ensure_ascii=False) + "\n")
+            keys.add(cp.key)
+    (directory / "verifiers.txt").write_text("".join(k + "\n" for k in sorted(keys)), encoding="utf-8")
+    return {"entries": count, "keys": len(keys)}

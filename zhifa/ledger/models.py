@@ -1,0 +1,137 @@
+"""The tamper-evident log (RFC 6962 Merkle tree) and the content-addressed evidence store.
+
+Every table here is insert-only. The ORM refuses updates and deletes (AppendOnlyModel), and
+database triggers refuse them too (migration 0002): UPDATE, DELETE and, on PostgreSQL, TRUNCATE.
+
+Design (after Trillian): `Entry` rows are written by `record_event` inside the caller's
+transaction, in any order, by any number of app servers. The sequencer (`services.integrate`),
+one at a time under a lock, gives committed entries consecutive indexes (`Leaf.seq`) and stores
+the hashes of completed subtrees at every eighth level (`Node`), so any node of the tree is
+computed from at most 256 stored hashes.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from zhifa.core.models import AppendOnlyModel
+
+BAND = 8  # subtree hashes are stored every BAND levels: a node is at most 2**BAND stored hashes away
+
+
+class Entry(AppendOnlyModel):
+    """One event, as written by the service that caused it (not yet in the tree)."""
+
+    kind = models.CharField(max_length=80, db_index=True)
+    subject = models.CharField(max_length=120, db_index=True, help_text="e.g. org.agency:12")
+    actor = models.CharField(max_length=200, blank=True, help_text="user:<id> <username>, or system")
+    at = models.DateTimeField()
+    payload = models.TextField(help_text="canonical JSON")
+    payload_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日志条目"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject}"
+
+
+class Leaf(AppendOnlyModel):
+    """An entry's place in the tree: consecutive indexes from 0, given by the one sequencer."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="leaf")
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日志叶节点"
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"leaf {self.seq}"
+
+
+class Node(AppendOnlyModel):
+    """The hash of a completed perfect subtree at level BAND·k (k ≥ 1). Never changes once written."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日志树节点"
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_node_unique")]
+
+    def __str__(self):
+        return f"node {self.level}/{self.index}"
+
+
+class Checkpoint(AppendOnlyModel):
+    """A signed tree head in the C2SP tlog-checkpoint format."""
+
+    size = models.BigIntegerField(db_index=True)
+    root = models.BinaryField(max_length=32)
+    note = models.TextField(help_text="the signed note, as published")
+    key = models.CharField(max_length=300, help_text="verifier key that signed it")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "签名检查点"
+        ordering = ["-size", "-id"]
+
+    def __str__(self):
+        return f"checkpoint {self.size}"
+
+
+class Blob(AppendOnlyModel):
+    """A stored file, named by its SHA-256: the same content is stored once."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    sm3 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField()
+    storage_name = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="blob")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证据文件"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.sha256
+
+
+class FindingKind(models.TextChoices):
+    MISSING = "missing", "文件缺失"
+    ALTERED = "altered", "文件被篡改"
+    LOG_MISMATCH = "log_mismatch", "日志与检查点不一致"
+
+
+class Finding(AppendOnlyModel):
+    """Something a person must look at: a stored file missing or altered, a log that no longer verifies."""
+
+    kind = models.CharField(max_length=20, choices=FindingKind.choices)
+    blob = models.ForeignKey(Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="findings")
+    detail = models.TextField()
+    found_at = models.DateTimeField(auto_now_add=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="finding")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "完整性问题"
+        ordering = ["-found_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.detail[:40]}"
+
+
+class FindingReview(AppendOnlyModel):
+    """A person has seen a finding and says what was done (the finding itself stays)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "完整性问题处理"

@@ -1,0 +1,110 @@
+"""Reading the tree: node hashes from stored bands, roots, inclusion and consistency proofs."""
+
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from zhifa.core.errors import NotFoundError, ZhifaError
+
+from . import merkle
+from .errors import LedgerErrorCode
+from .models import BAND, Checkpoint, Entry, Leaf, Node
+
+
+def tree_size() -> int:
+    top = Leaf.objects.aggregate(top=Max("seq"))["top"]
+    return 0 if top is None else top + 1
+
+
+class TreeReader:
+    """Node hashes of the stored tree. A node at level l is computed from the stored hashes of its
+    band (level l − l mod 8): at most 256 of them, read in one range query and cached."""
+
+    def __init__(self):
+        self._nodes: dict[tuple[int, int], bytes] = {}
+
+    def stored(self, band: int, start: int, end: int) -> list[bytes]:
+        if band == 0:
+            rows = Leaf.objects.filter(seq__gte=start, seq__lt=end).order_by("seq").values_list("hash", flat=True)
+        else:
+            rows = (Node.objects.filter(level=band, index__gte=start, index__lt=end)
+                    .order_by("index").values_list("hash", flat=True))
+        hashes = [bytes(h) for h in rows]
+        if len(hashes) != end - start:
+            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
+        return hashes
+
+    def node(self, level: int, index: int) -> bytes:
+        key = (level, index)
+        if key not in self._nodes:
+            band = level - level % BAND
+            k = level - band
+            hashes = self.stored(band, index << k, (index + 1) << k)
+            while len(hashes) > 1:
+                hashes = [merkle.node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+            self._nodes[key] = hashes[0]
+        return self._nodes[key]
+
+    def subtree_hash(self, start: int, end: int) -> bytes:
+        return merkle.fold([self.node(level, index) for level, index in merkle.perfect_subtrees(start, end)])
+
+    def root(self, size: int) -> bytes:
+        return self.subtree_hash(0, size)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    seq: int
+    tree_size: int
+    leaf_hash: bytes
+    path: list[bytes]
+    root: bytes
+
+
+def latest_checkpoint() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size", "-id").first()
+
+
+def checkpoint_for_size(size: int) -> Checkpoint | None:
+    return Checkpoint.objects.filter(size=size).order_by("-id").first()
+
+
+def _check_size(size: int) -> None:
+    if not 0 <= size <= tree_size():
+        raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"树大小 {size} 超出当前日志范围。")
+
+
+def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
+    """The audit path of leaf `seq` in the tree of `size` leaves (default: the latest checkpoint)."""
+    if size is None:
+        cp = latest_checkpoint()
+        if cp is None:
+            raise ZhifaError(LedgerErrorCode.NO_CHECKPOINT, "尚未生成签名检查点。")
+        size = cp.size
+    _check_size(size)
+    leaf = Leaf.objects.filter(seq=seq).first()
+    if leaf is None or seq >= size:
+        raise ZhifaError(LedgerErrorCode.NO_SUCH_LEAF, f"日志中没有序号为 {seq} 的条目（树大小 {size}）。", status=404)
+    reader = TreeReader()
+    path = merkle.inclusion_path(seq, size, reader.subtree_hash)
+    return InclusionProof(seq, size, bytes(leaf.hash), path, reader.root(size))
+
+
+def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+    """The proof that the tree of `second` leaves extends the one of `first`, with both roots."""
+    _check_size(second)
+    if not 0 <= first <= second:
+        raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "一致性证明要求 0 ≤ 前一树大小 ≤ 后一树大小。")
+    reader = TreeReader()
+    return merkle.consistency_path(first, second, reader.subtree_hash), reader.root(first), reader.root(second)
+
+
+def entry_get(seq: int) -> Entry:
+    entry = Entry.objects.filter(leaf__seq=seq).select_related("leaf").first()
+    if entry is None:
+        raise NotFoundError(f"日志中没有序号为 {seq} 的条目。")
+    return entry
+
+
+def entries_for_subject(subject: str):
+    return Entry.objects.filter(subject=subject).select_related("leaf").order_by("id")

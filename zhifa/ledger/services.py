@@ -1,0 +1,379 @@
+"""Writes to the ledger: the only code that appends log entries (STYLE layout).
+
+- `record_event` appends an entry inside the caller's transaction: the state change and its log
+  entry commit together or not at all.
+- `integrate` is the sequencer: one at a time (PostgreSQL advisory lock; SQLite's single writer),
+  it gives committed entries consecutive indexes and stores completed subtree hashes.
+- `checkpoint_create` integrates, then signs the tree head (C2SP tlog-checkpoint).
+- `evidence_put` stores a file under its SHA-256 in one streaming pass.
+- `fixity_run` and `log_audit` re-check files and the log, and record each result in the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from zhifa.core.errors import ZhifaError
+
+from . import events, merkle
+from .canonical import canonical_json, leaf_input, sha256_hex
+from .errors import LedgerErrorCode
+from .models import BAND, Blob, Checkpoint, Entry, Finding, FindingKind, FindingReview, Leaf, Node
+from .note import Checkpoint as CheckpointText
+from .note import NoteError, Signer, sign_note
+from .selectors import TreeReader, latest_checkpoint, tree_size
+
+CHUNK = 1024 * 1024
+# How far behind the newest sequenced entry the sequencer looks for entries committed late (a
+# transaction that stayed open while others committed). `integrate(full_scan=True)` looks at all.
+LOOKBACK_IDS = 100_000
+_SEQUENCER_LOCK = 0x7A68_6966  # "zhif"
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    return f"user:{actor.pk} {actor.get_username()}"
+
+
+def at_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def record_event(kind: str, *, subject: str, actor=None, payload: dict | None = None) -> Entry:
+    """Append an event to the log, in the caller's transaction. Integration into the tree follows."""
+    if kind not in events.KINDS:
+        raise ZhifaError(LedgerErrorCode.UNKNOWN_KIND, f"未登记的日志事件类型：{kind}")
+    try:
+        text = canonical_json(payload or {})
+    except TypeError as exc:
+        raise ZhifaError(LedgerErrorCode.BAD_PAYLOAD, f"日志内容无法规范化：{exc}") from exc
+    return Entry.objects.create(kind=kind, subject=subject[:120], actor=actor_label(actor)[:200], at=timezone.now(),
+                                payload=text, payload_sha256=sha256_hex(text))
+
+
+def entry_leaf_hash(entry: Entry) -> bytes:
+    return merkle.leaf_hash(leaf_input(kind=entry.kind, subject=entry.subject, actor=entry.actor,
+                                       at=at_text(entry.at), payload_sha256=entry.payload_sha256))
+
+
+def _lock_sequencer() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+    # SQLite: the IMMEDIATE transaction already holds the database's one write lock.
+
+
+def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
+    """Sequence up to `limit` committed entries into the tree. Returns how many were added."""
+    limit = limit or settings.ZHIFA_LEDGER_BATCH
+    with transaction.atomic():
+        _lock_sequencer()
+        old_size = tree_size()
+        pending = Entry.objects.filter(leaf__isnull=True)
+        if not full_scan:
+            newest = Leaf.objects.aggregate(top=Max("entry_id"))["top"] or 0
+            pending = pending.filter(id__gt=newest - LOOKBACK_IDS)
+        entries = list(pending.order_by("id")[:limit])
+        if not entries:
+            return 0
+        leaves = [Leaf(seq=old_size + i, entry_id=e.pk, hash=entry_leaf_hash(e)) for i, e in enumerate(entries)]
+        Leaf.objects.bulk_create(leaves, batch_size=2000)
+        _store_completed_nodes(old_size, old_size + len(leaves), {leaf.seq: bytes(leaf.hash) for leaf in leaves})
+        return len(leaves)
+
+
+def _store_completed_nodes(old_size: int, new_size: int, fresh: dict[int, bytes]) -> None:
+    """Store the hash of every subtree at a band level that the new leaves completed."""
+    below: dict[int, bytes] = fresh  # hashes of the level under construction, by index
+    band = 0
+    while True:
+        level = band + BAND
+        first, last = old_size >> level, new_size >> level
+        if first >= last:
+            break
+        width = 1 << BAND
+        lo, hi = first * width, last * width
+        missing = [i for i in range(lo, hi) if i not in below]
+        if missing:
+            reader = TreeReader()
+            for i, h in zip(range(min(missing), max(missing) + 1),
+                            reader.stored(band, min(missing), max(missing) + 1), strict=True):
+                below.setdefault(i, h)
+        built: dict[int, bytes] = {}
+        for index in range(first, last):
+            hashes = [below[i] for i in range(index * width, (index + 1) * width)]
+            while len(hashes) > 1:
+                hashes = [merkle.node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+            built[index] = hashes[0]
+        Node.objects.bulk_create([Node(level=level, index=i, hash=h) for i, h in built.items()], batch_size=2000)
+        below, band = built, level
+
+
+# --- keys and checkpoints ------------------------------------------------------------------------
+
+_signer_cache: tuple[str, Signer] | None = None
+
+
+def signer() -> Signer:
+    """The deployment's checkpoint key: ZHIFA_LEDGER_KEY, else the key file (created for development)."""
+    global _signer_cache
+    text = settings.ZHIFA_LEDGER_KEY.strip()
+    path = Path(settings.ZHIFA_LEDGER_KEY_FILE)
+    if not text:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(Signer.generate(settings.ZHIFA_LEDGER_ORIGIN).encode() + "\n")
+        text = path.read_text().strip()
+    if _signer_cache is None or _signer_cache[0] != text:
+        try:
+            _signer_cache = (text, Signer.decode(text))
+        except (NoteError, ValueError) as exc:
+            raise ZhifaError(LedgerErrorCode.KEY, "日志签名密钥格式无效（应为 PRIVATE+KEY+… 格式）。") from exc
+    return _signer_cache[1]
+
+
+def _ensure_key_recorded(key: Signer) -> None:
+    """Key rotation is recorded in the log itself: the first checkpoint signed by a key is preceded by
+    an entry naming its verifier key (and the key it replaces)."""
+    verifier = key.verifier.encode()
+    last = Entry.objects.filter(kind=events.KEY_IN_USE).order_by("-id").first()
+    previous = json.loads(last.payload)["verifier"] if last else None
+    if previous != verifier:
+        record_event(events.KEY_IN_USE, subject="ledger.key", payload={"verifier": verifier, "replaces": previous})
+
+
+def checkpoint_create() -> Checkpoint:
+    """Integrate everything committed, then sign and store the tree head."""
+    key = signer()
+    with transaction.atomic():
+        _ensure_key_recorded(key)
+    while integrate():
+        pass
+    with transaction.atomic():
+        _lock_sequencer()
+        size = tree_size()
+        root = TreeReader().root(size) if size else merkle.EMPTY_ROOT
+        last = latest_checkpoint()
+        if last is not None and last.size == size and bytes(last.root) == root and last.key == key.verifier.encode():
+            return last
+        note = sign_note(CheckpointText(settings.ZHIFA_LEDGER_ORIGIN, size, root).text(), key)
+        return Checkpoint.objects.create(size=size, root=root, note=note, key=key.verifier.encode())
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+class _HashingFile(File):
+    """Feeds storage in chunks while hashing them: one pass, never the whole file in memory."""
+
+    def __init__(self, fileobj, hashers):
+        super().__init__(fileobj, name=getattr(fileobj, "name", None))
+        self.hashers = hashers
+        self.bytes_read = 0
+
+    def chunks(self, chunk_size=None):
+        if hasattr(self.file, "seek"):
+            try:
+                self.file.seek(0)
+            except (OSError, ValueError):
+                pass
+        while True:
+            data = self.file.read(CHUNK)
+            if not data:
+                break
+            for h in self.hashers:
+                h.update(data)
+            self.bytes_read += len(data)
+            yield data
+
+    def multiple_chunks(self, chunk_size=None):
+        return True
+
+
+def _evidence_name(sha: str) -> str:
+    return f"{settings.ZHIFA_EVIDENCE_PREFIX}/sha256/{sha[:2]}/{sha[2:4]}/{sha}"
+
+
+def _promote(storage, temp: str, final: str) -> None:
+    """Move a fully written and hashed upload to its content address."""
+    if hasattr(storage, "path"):
+        src, dst = storage.path(temp), storage.path(final)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(src, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(src, dst)
+    elif hasattr(storage, "bucket"):  # S3-compatible: server-side copy, then drop the upload
+        storage.bucket.copy({"Bucket": storage.bucket.name, "Key": storage._normalize_name(temp)},
+                            storage._normalize_name(final))
+        storage.delete(temp)
+    else:
+        with storage.open(temp, "rb") as fh:
+            storage.save(final, fh)
+        storage.delete(temp)
+
+
+@dataclass(frozen=True)
+class PutResult:
+    blob: Blob
+    created: bool
+
+
+def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "") -> PutResult:
+    """Store a file under its SHA-256 (and SM3 where configured), recorded in the log.
+
+    Written to an `incoming/` name while hashed; only a complete, hashed file is moved to its content
+    address and registered, in one transaction with its log entry. A process killed half-way leaves
+    an unregistered file under incoming/, never a registered incomplete one.
+    """
+    storage = default_storage
+    sha = hashlib.sha256()
+    sm3 = hashlib.new("sm3") if settings.ZHIFA_EVIDENCE_SM3 else None
+    wrapper = _HashingFile(fileobj, [h for h in (sha, sm3) if h is not None])
+    temp = storage.save(f"{settings.ZHIFA_EVIDENCE_PREFIX}/incoming/{uuid.uuid4().hex}", wrapper)
+    if wrapper.bytes_read == 0:
+        storage.delete(temp)
+        raise ZhifaError(LedgerErrorCode.EMPTY_FILE, "文件为空，未存储。")
+    digest = sha.hexdigest()
+    payload = {"sha256": digest, "size": wrapper.bytes_read, "content_type": content_type, "name": name}
+    if sm3 is not None:
+        payload["sm3"] = sm3.hexdigest()
+    with transaction.atomic():
+        existing = Blob.objects.filter(sha256=digest).first()
+        if existing is not None:
+            storage.delete(temp)
+            record_event(events.EVIDENCE_DUPLICATE, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)
+            return PutResult(existing, False)
+        final = _evidence_name(digest)
+        if storage.exists(final):
+            storage.delete(temp)  # the same bytes were promoted by a put that did not commit
+        else:
+            _promote(storage, temp, final)
+        entry = record_event(events.EVIDENCE_STORED, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)
+        blob = Blob.objects.create(sha256=digest, sm3=payload.get("sm3", ""), size=wrapper.bytes_read,
+                                   storage_name=final, content_type=content_type[:100], entry=entry)
+    return PutResult(blob, True)
+
+
+def _finding(kind: str, detail: str, *, blob: Blob | None = None) -> Finding:
+    entry = record_event(events.FIXITY_FAILED if blob else events.LOG_AUDIT,
+                         subject=f"ledger.blob:{blob.sha256}" if blob else "ledger.log",
+                         payload={"finding": kind, "detail": detail})
+    return Finding.objects.create(kind=kind, blob=blob, detail=detail, entry=entry)
+
+
+@dataclass
+class FixityResult:
+    checked: int = 0
+    ok: int = 0
+    missing: int = 0
+    altered: int = 0
+
+
+def fixity_check(blob: Blob) -> str:
+    """Re-hash one stored file: 'ok', 'missing' or 'altered'."""
+    storage = default_storage
+    try:
+        fh = storage.open(blob.storage_name, "rb")
+    except (FileNotFoundError, OSError):
+        return FindingKind.MISSING
+    sha, size = hashlib.sha256(), 0
+    with fh:
+        while data := fh.read(CHUNK):
+            sha.update(data)
+            size += len(data)
+    return "ok" if sha.hexdigest() == blob.sha256 and size == blob.size else FindingKind.ALTERED
+
+
+def fixity_run(*, batch: int = 500) -> FixityResult:
+    """Re-hash every stored file; log each result; a missing or altered file becomes a Finding."""
+    result = FixityResult()
+    last_id = 0
+    while True:
+        blobs = list(Blob.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not blobs:
+            return result
+        for blob in blobs:
+            outcome = fixity_check(blob)
+            result.checked += 1
+            with transaction.atomic():
+                if outcome == "ok":
+                    result.ok += 1
+                    record_event(events.FIXITY_OK, subject=f"ledger.blob:{blob.sha256}", payload={"sha256": blob.sha256})
+                else:
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                    label = "缺失" if outcome == FindingKind.MISSING else "内容与登记的摘要不符"
+                    _finding(outcome, f"证据文件 {blob.sha256}（{blob.storage_name}）{label}。", blob=blob)
+        last_id = blobs[-1].pk
+
+
+@dataclass
+class AuditResult:
+    leaves: int = 0
+    checkpoints: int = 0
+    problems: list[str] | None = None
+
+
+def log_audit() -> AuditResult:
+    """Recompute every leaf from its entry and every checkpoint's root from the leaves.
+
+    Detects rows altered behind the application's back (e.g. by a DBA with the triggers lifted).
+    Each problem becomes a Finding; the audit itself is logged.
+    """
+    result = AuditResult(problems=[])
+    checkpoints = {}
+    for cp in Checkpoint.objects.order_by("size", "id"):
+        checkpoints.setdefault(cp.size, []).append(cp)
+    compact = merkle.CompactRange()
+    if 0 in checkpoints:
+        for cp in checkpoints[0]:
+            if bytes(cp.root) != merkle.EMPTY_ROOT:
+                result.problems.append(f"检查点 #{cp.pk}（大小 0）的根哈希错误")
+    expected = 0
+    rows = Leaf.objects.select_related("entry").order_by("seq")
+    for leaf in rows.iterator(chunk_size=5000):
+        if leaf.seq != expected:
+            result.problems.append(f"日志序号不连续：缺少 {expected}")
+            break
+        entry = leaf.entry
+        if sha256_hex(entry.payload) != entry.payload_sha256:
+            result.problems.append(f"条目 {leaf.seq} 的内容与其摘要不符")
+        if entry_leaf_hash(entry) != bytes(leaf.hash):
+            result.problems.append(f"条目 {leaf.seq} 与其叶哈希不符")
+        compact.append(bytes(leaf.hash))
+        expected += 1
+        for cp in checkpoints.get(compact.size, ()):
+            result.checkpoints += 1
+            if compact.root() != bytes(cp.root):
+                result.problems.append(f"检查点 #{cp.pk}（大小 {cp.size}）与日志不一致")
+    result.leaves = expected
+    with transaction.atomic():
+        for problem in result.problems:
+            _finding(FindingKind.LOG_MISMATCH, problem)
+        if not result.problems:
+            record_event(events.LOG_AUDIT, subject="ledger.log",
+                         payload={"leaves": result.leaves, "checkpoints": result.checkpoints, "ok": True})
+    return result
+
+
+def finding_review(*, finding: Finding, note: str, actor) -> FindingReview:
+    if not note.strip():
+        raise ZhifaError(LedgerErrorCode.BAD_PAYLOAD, "请填写处理说明。")
+    with transaction.atomic():
+        record_event(events.FINDING_REVIEWED, subject=f"ledger.finding:{finding.pk}", actor=actor,
+                     payload={"finding": finding.pk, "note": note.strip()})
+        return FindingReview.objects.create(finding=finding, reviewed_by=actor, note=note.strip())

@@ -1,0 +1,68 @@
+"""Ledger pages: the latest checkpoint (public), entry lookup with its proof checked, findings."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.permissions import can
+
+from . import merkle, selectors, services
+from .export import entry_json
+from .models import Finding
+from .note import open_checkpoint
+
+
+@login_not_required
+def checkpoint_text(request):
+    """The latest signed checkpoint as plain text: outsiders keep copies to detect a rewritten history."""
+    cp = selectors.latest_checkpoint()
+    if cp is None:
+        return HttpResponse("尚未生成签名检查点。\n", status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(cp.note, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def ledger_home(request):
+    if not can(request.user, "ledger.view"):
+        raise PermissionDeniedError()
+    cp = selectors.latest_checkpoint()
+    ctx = {"checkpoint": cp, "verifier": services.signer().verifier.encode(), "size": selectors.tree_size(),
+           "open_findings": Finding.objects.filter(reviews__isnull=True).count()}
+    seq = request.GET.get("seq", "").strip()
+    if seq:
+        try:
+            entry = selectors.entry_get(int(seq))
+            proof = selectors.inclusion_proof(int(seq))
+            opened = open_checkpoint(cp.note, [services.signer().verifier])
+            merkle.verify_inclusion(proof.leaf_hash, proof.seq, opened.size, proof.path, opened.root)
+            ctx.update(entry=entry, entry_json=json.dumps(entry_json(entry, int(seq)), ensure_ascii=False, indent=2),
+                       proof=proof, verified=True)
+        except (ValueError, ZhifaError, merkle.VerificationError) as exc:
+            ctx["lookup_error"] = getattr(exc, "message", str(exc))
+    return render(request, "ledger/home.html", ctx)
+
+
+def findings(request):
+    if not can(request.user, "ledger.view"):
+        raise PermissionDeniedError()
+    rows = Finding.objects.select_related("blob").prefetch_related("reviews__reviewed_by")[:200]
+    return render(request, "ledger/findings.html", {"findings": rows, "can_review": request.user.is_superuser})
+
+
+@require_POST
+def finding_review(request, pk):
+    if not request.user.is_superuser:
+        raise PermissionDeniedError("只有系统管理员可以登记处理情况。")
+    finding = get_object_or_404(Finding, pk=pk)
+    try:
+        services.finding_review(finding=finding, note=request.POST.get("note", ""), actor=request.user)
+        messages.success(request, "已登记处理情况。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("ledger-findings")

@@ -1,0 +1,1 @@
+"""Offline verification of an exported zhifa ledger: `python -m zhifa.verify --help`."""

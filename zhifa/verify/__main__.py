@@ -1,0 +1,154 @@
+"""Check an exported ledger, or one proof, without the database and without Django.
+
+    python -m zhifa.verify log EXPORT_DIR --key VERIFIER_KEY [--key ...]
+    python -m zhifa.verify inclusion PROOF.json --checkpoint CHECKPOINT.txt --key VERIFIER_KEY
+    python -m zhifa.verify consistency PROOF.json --old OLD.txt --new NEW.txt --key VERIFIER_KEY
+
+The verifier key is the public key the deployment publishes (on its portal, and in its log as
+`ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
+whoever could rewrite the export could also rewrite a key inside it.
+
+Exit status 0: everything verified. 1: something did not (each problem is printed). 2: bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from zhifa.ledger import merkle
+from zhifa.ledger.canonical import leaf_input
+from zhifa.ledger.note import NoteError, Verifier, open_checkpoint
+
+
+def _b64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = None) -> tuple[list[str], dict]:
+    problems: list[str] = []
+    checkpoints = []
+    for line in (directory / "checkpoints.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        note = json.loads(line)["note"]
+        try:
+            checkpoints.append(open_checkpoint(note, keys, origin=origin))
+        except NoteError as exc:
+            problems.append(f"checkpoint not accepted: {exc}")
+    wanted: dict[int, list] = {}
+    for cp in checkpoints:
+        wanted.setdefault(cp.size, []).append(cp)
+    compact = merkle.CompactRange()
+    for cp in wanted.get(0, []):
+        if cp.root != merkle.EMPTY_ROOT:
+            problems.append("checkpoint of size 0 has a wrong root")
+    n_bytes, started = 0, time.perf_counter()
+    with open(directory / "entries.jsonl", "rb") as fh:
+        for raw in fh:
+            n_bytes += len(raw)
+            row = json.loads(raw)
+            seq = row["seq"]
+            if seq != compact.size:
+                problems.append(f"entry {compact.size} missing (found {seq})")
+                break
+            if hashlib.sha256(row["payload"].encode()).hexdigest() != row["payload_sha256"]:
+                problems.append(f"entry {seq}: payload does not match its digest")
+            data = leaf_input(kind=row["kind"], subject=row["subject"], actor=row["actor"], at=row["at"],
+                              payload_sha256=row["payload_sha256"])
+            compact.append(merkle.leaf_hash(data))
+            for cp in wanted.get(compact.size, ()):
+                if compact.root() != cp.root:
+                    problems.append(f"checkpoint of size {cp.size}: root does not match the entries")
+    elapsed = time.perf_counter() - started
+    for size in wanted:
+        if size > compact.size:
+            problems.append(f"checkpoint of size {size} is beyond the {compact.size} exported entries")
+    stats = {"entries": compact.size, "checkpoints": len(checkpoints), "bytes": n_bytes, "seconds": elapsed}
+    return problems, stats
+
+
+def verify_inclusion(proof: dict, checkpoint_note: str, keys: list[Verifier]) -> list[str]:
+    try:
+        cp = open_checkpoint(checkpoint_note, keys)
+    except NoteError as exc:
+        return [f"checkpoint not accepted: {exc}"]
+    if proof["tree_size"] != cp.size:
+        return [f"proof is for size {proof['tree_size']}, the checkpoint for {cp.size}"]
+    leaf = _b64(proof["leaf_hash"])
+    entry = proof.get("entry")
+    if entry is not None:
+        if hashlib.sha256(entry["payload"].encode()).hexdigest() != entry["payload_sha256"]:
+            return ["the entry's payload does not match its digest"]
+        data = leaf_input(kind=entry["kind"], subject=entry["subject"], actor=entry["actor"], at=entry["at"],
+                          payload_sha256=entry["payload_sha256"])
+        if merkle.leaf_hash(data) != leaf:
+            return ["the entry does not hash to the proof's leaf"]
+    try:
+        merkle.verify_inclusion(leaf, proof["seq"], cp.size, [_b64(p) for p in proof["path"]], cp.root)
+    except merkle.VerificationError as exc:
+        return [f"inclusion proof does not verify: {exc}"]
+    return []
+
+
+def verify_consistency(proof: dict, old_note: str, new_note: str, keys: list[Verifier]) -> list[str]:
+    try:
+        old, new = open_checkpoint(old_note, keys), open_checkpoint(new_note, keys)
+    except NoteError as exc:
+        return [f"checkpoint not accepted: {exc}"]
+    if old.origin != new.origin:
+        return ["the checkpoints are of different logs"]
+    if (proof["first"], proof["second"]) != (old.size, new.size):
+        return ["the proof's sizes do not match the checkpoints"]
+    try:
+        merkle.verify_consistency(old.size, new.size, old.root, new.root, [_b64(p) for p in proof["path"]])
+    except merkle.VerificationError as exc:
+        return [f"SPLIT VIEW or rewritten history: {exc}"]
+    return []
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m zhifa.verify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_log = sub.add_parser("log", help="verify an exported log and its checkpoints")
+    p_log.add_argument("directory", type=Path)
+    p_log.add_argument("--origin")
+    p_inc = sub.add_parser("inclusion", help="verify an inclusion proof against a checkpoint")
+    p_inc.add_argument("proof", type=Path)
+    p_inc.add_argument("--checkpoint", type=Path, required=True)
+    p_con = sub.add_parser("consistency", help="verify that a newer checkpoint extends an older one")
+    p_con.add_argument("proof", type=Path)
+    p_con.add_argument("--old", type=Path, required=True)
+    p_con.add_argument("--new", type=Path, required=True)
+    for p in (p_log, p_inc, p_con):
+        p.add_argument("--key", action="append", required=True, help="trusted verifier key (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        keys = [Verifier.decode(k) for k in args.key]
+    except NoteError as exc:
+        print(f"bad --key: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "log":
+        problems, stats = verify_log(args.directory, keys, origin=args.origin)
+        rate = stats["bytes"] / 1e6 / stats["seconds"] if stats["seconds"] else 0.0
+        print(f"{stats['entries']} entries, {stats['checkpoints']} checkpoints, "
+              f"{stats['bytes'] / 1e6:.1f} MB in {stats['seconds']:.2f} s ({rate:.1f} MB/s)")
+    elif args.command == "inclusion":
+        problems = verify_inclusion(json.loads(args.proof.read_text()), args.checkpoint.read_text(), keys)
+    else:
+        problems = verify_consistency(json.loads(args.proof.read_text()), args.old.read_text(), args.new.read_text(), keys)
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    if not problems:
+        print("OK: verified")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
