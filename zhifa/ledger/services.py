@@ -80,13 +80,21 @@ def _lock_sequencer() -> None:
 def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
     """Sequence up to `limit` committed entries into the tree. Returns how many were added."""
     limit = limit or settings.ZHIFA_LEDGER_BATCH
-    with transaction.atomic():
-        _lock_sequencer()
-        old_size = tree_size()
+
+    def pending_entries():
         pending = Entry.objects.filter(leaf__isnull=True)
         if not full_scan:
             newest = Leaf.objects.aggregate(top=Max("entry_id"))["top"] or 0
             pending = pending.filter(id__gt=newest - LOOKBACK_IDS)
+        return pending
+
+    # A plain read first: an idle sequencer must not take the write lock (SQLite has only one).
+    if not connection.in_atomic_block and not pending_entries().exists():
+        return 0
+    with transaction.atomic():
+        _lock_sequencer()
+        old_size = tree_size()
+        pending = pending_entries()
         entries = list(pending.order_by("id")[:limit])
         if not entries:
             return 0

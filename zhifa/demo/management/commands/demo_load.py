@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from zhifa.core.permissions import Role
 from zhifa.demo.generator import Shape, generate
+from zhifa.ledger.services import checkpoint_create
 from zhifa.org import services as org_services
 from zhifa.org.models import Adviser, Agency, AgencyKind, AgencyStatus, Field, Jurisdiction, Person, UnitKind
 from zhifa.rules.services import ruleset_apply
@@ -112,6 +113,7 @@ class Command(BaseCommand):
         if adviser is not None and market.jurisdiction.path.startswith(adviser.pool_jurisdiction.path):
             org_services.adviser_lend(adviser=adviser, agency=market, starts_on=today, ends_on=today + dt.timedelta(days=90),
                                       reason="协助重大执法决定法制审核", actor=admin)
+        checkpoint_create()
         self.stdout.write(self.style.SUCCESS(
             f"已加载演示数据：{len(data['cities'])} 个市、{len(counties)} 个县（旗）、"
             f"{Agency.objects.count()} 个执法主体、{Person.objects.count()} 名人员。"))

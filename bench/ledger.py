@@ -1,0 +1,307 @@
+#!/usr/bin/env python
+"""Ledger benchmarks (issue 3). Each prints its figures beside the peer it is compared with, same run.
+
+    .venv/bin/python bench/ledger.py appends  [--n 1000000] [--database-url URL]   record_event vs plain INSERT; integrate
+    .venv/bin/python bench/ledger.py proofs   [--database-url URL]                  proofs on the log `appends` built
+    .venv/bin/python bench/ledger.py proofs10m [--n 10000000]                       proofs on a bulk-loaded 10 M-leaf tree (SQLite)
+    .venv/bin/python bench/ledger.py verify                                         export + offline verify vs hashlib
+    .venv/bin/python bench/ledger.py evidence [--mb 2048]                           evidence_put vs copy-and-hash loop, peak memory
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
+sys.path.insert(0, str(ROOT))
+
+
+def setup(database_url: str, fresh: bool):
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
+    os.environ.setdefault("MEDIA_ROOT", str(OUT / "media"))
+    if fresh:
+        if database_url.startswith("sqlite:///"):
+            path = Path(database_url[len("sqlite:///"):])
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        else:
+            import psycopg
+
+            name = database_url.rsplit("/", 1)[1]
+            with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def pct(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def bench_appends(args):
+    setup(args.database_url, fresh=True)
+    from django.db import connection, transaction
+
+    from zhifa.ledger import services
+    from zhifa.ledger.canonical import canonical_json, sha256_hex
+
+    n, batch = args.n, args.batch
+    payload = {"case": "bench", "officer": "测试执法员", "action": "seize", "items": ["车辆", "证件"]}
+    t0 = time.perf_counter()
+    for start in range(0, n, batch):
+        with transaction.atomic():
+            for i in range(start, min(n, start + batch)):
+                services.record_event("ledger.log_audit", subject=f"bench:{i}", payload={**payload, "i": i})
+    t_record = time.perf_counter() - t0
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_plain (id integer PRIMARY KEY, kind varchar(80), subject varchar(120), "
+                    "actor varchar(200), at varchar(40), payload text, payload_sha256 varchar(64))")
+    from django.utils import timezone
+
+    t0 = time.perf_counter()
+    for start in range(0, n, batch):
+        with transaction.atomic(), connection.cursor() as cur:
+            for i in range(start, min(n, start + batch)):
+                text = canonical_json({**payload, "i": i})
+                cur.execute("INSERT INTO bench_plain (id, kind, subject, actor, at, payload, payload_sha256) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                            [i + 1, "ledger.log_audit", f"bench:{i}", "system", timezone.now().isoformat(), text,
+                             sha256_hex(text)])
+    t_plain = time.perf_counter() - t0
+
+    single = min(n, 20_000)
+    t0 = time.perf_counter()
+    for i in range(single):
+        services.record_event("ledger.log_audit", subject=f"single:{i}", payload={**payload, "i": i})
+    t_single = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    integrated = 0
+    while step := services.integrate(limit=50_000):
+        integrated += step
+    t_integrate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cp = services.checkpoint_create()
+    t_cp = time.perf_counter() - t0
+    print(f"database: {connection.vendor}; {n} entries, commits every {batch}")
+    print(f"record_event            {n / t_record:10.0f} appends/s   ({t_record:.1f} s)")
+    print(f"plain INSERT, same rows {n / t_plain:10.0f} rows/s      ({t_plain:.1f} s)   ratio {t_record / t_plain:.2f}x")
+    print(f"record_event, one transaction per event: {single / t_single:.0f} appends/s ({single} events)")
+    print(f"integrate (sequence + subtree hashes): {integrated / t_integrate:.0f} leaves/s ({integrated} in {t_integrate:.1f} s)")
+    print(f"checkpoint at size {cp.size}: {t_cp * 1000:.1f} ms")
+
+
+def measure_proofs(label, size, samples=200):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhifa.ledger import merkle, selectors
+
+    rng = random.Random(1)
+    reader = selectors.TreeReader()
+    root = reader.root(size)
+    inc_t, inc_n, inc_q = [], [], []
+    for _ in range(samples):
+        seq = rng.randrange(size)
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            proof = selectors.inclusion_proof(seq, size)
+            inc_t.append(time.perf_counter() - t0)
+        inc_q.append(len(ctx.captured_queries))
+        inc_n.append(len(proof.path))
+        merkle.verify_inclusion(proof.leaf_hash, seq, size, proof.path, root)
+    con_t, con_n = [], []
+    for _ in range(samples):
+        first = rng.randrange(1, size)
+        t0 = time.perf_counter()
+        path, r1, r2 = selectors.consistency_proof(first, size)
+        con_t.append(time.perf_counter() - t0)
+        con_n.append(len(path))
+        merkle.verify_consistency(first, size, r1, r2, path)
+    print(f"{label}: tree size {size}; log2 = {size.bit_length() - 1}")
+    print(f"  inclusion   median {statistics.median(inc_t) * 1000:6.2f} ms  p95 {pct(inc_t, .95) * 1000:6.2f} ms  "
+          f"size {min(inc_n)}–{max(inc_n)} hashes ({max(inc_n) * 32} B)  queries median {statistics.median(inc_q):.0f}")
+    print(f"  consistency median {statistics.median(con_t) * 1000:6.2f} ms  p95 {pct(con_t, .95) * 1000:6.2f} ms  "
+          f"size {min(con_n)}–{max(con_n)} hashes ({max(con_n) * 32} B)")
+
+
+def bench_proofs(args):
+    setup(args.database_url, fresh=False)
+    from zhifa.ledger import selectors
+
+    measure_proofs("log built by `appends`", selectors.tree_size(), args.samples)
+
+
+def bench_proofs_10m(args):
+    """Bulk-load leaves and band nodes exactly as integrate stores them, then measure proofs.
+
+    The loader writes Leaf and Node rows directly (with foreign-key checks off, and no Entry rows:
+    proofs read only leaves and nodes) because a hundred million ORM calls would measure the loader.
+    It checks its own root against a streaming CompactRange of the same leaves.
+    """
+    url = f"sqlite:///{OUT / 'ledger_10m.sqlite3'}"
+    path = OUT / "ledger_10m.sqlite3"
+    fresh = not path.exists() or args.reload
+    setup(url, fresh=fresh)
+    from django.db import connection
+
+    from zhifa.ledger import merkle, selectors
+    from zhifa.ledger.models import BAND
+
+    n = args.n
+    if fresh:
+        t0 = time.perf_counter()
+        compact = merkle.CompactRange()
+        width = 1 << BAND
+        bands = {8: [], 16: [], 24: []}
+        chunk, rows = [], []
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA foreign_keys=OFF")
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("DROP TRIGGER IF EXISTS ledger_leaf_no_update")
+            cur.execute("BEGIN")
+            for seq in range(n):
+                h = merkle.leaf_hash(seq.to_bytes(8, "big"))
+                compact.append(h)
+                rows.append((seq, seq + 1, h))
+                chunk.append(h)
+                if len(chunk) == width:
+                    bands[8].append(merkle.MemoryTree(chunk).root())
+                    chunk = []
+                if len(rows) == 100_000:
+                    cur.executemany("INSERT INTO ledger_leaf (seq, entry_id, hash) VALUES (%s, %s, %s)", rows)
+                    rows = []
+            if rows:
+                cur.executemany("INSERT INTO ledger_leaf (seq, entry_id, hash) VALUES (%s, %s, %s)", rows)
+            for level in (16, 24):
+                below = bands[level - 8]
+                bands[level] = [merkle.MemoryTree(below[i:i + width]).root()
+                                for i in range(0, len(below) - len(below) % width, width)]
+            for level, hashes in bands.items():
+                cur.executemany("INSERT INTO ledger_node (level, \"index\", hash) VALUES (%s, %s, %s)",
+                                [(level, i, h) for i, h in enumerate(hashes)])
+            cur.execute("COMMIT")
+        print(f"loaded {n} leaves in {time.perf_counter() - t0:.0f} s")
+        assert selectors.TreeReader().root(n) == compact.root(), "loader and reader disagree"
+    measure_proofs("bulk-loaded tree", selectors.tree_size(), args.samples)
+
+
+def bench_verify(args):
+    setup(args.database_url, fresh=False)
+    from zhifa.ledger import services
+    from zhifa.ledger.export import export
+    from zhifa.ledger.note import Verifier
+    from zhifa.verify.__main__ import verify_log
+
+    target = OUT / "export"
+    t0 = time.perf_counter()
+    stats = export(target)
+    t_export = time.perf_counter() - t0
+    key = Verifier.decode(services.signer().verifier.encode())
+    problems, vstats = verify_log(target, [key])
+    assert not problems, problems
+    data = target / "entries.jsonl"
+    t0 = time.perf_counter()
+    h = hashlib.sha256()
+    with open(data, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    t_hash = time.perf_counter() - t0
+    mb = vstats["bytes"] / 1e6
+    print(f"export: {stats['entries']} entries, {mb:.0f} MB in {t_export:.1f} s")
+    print(f"offline verify     {mb / vstats['seconds']:8.1f} MB/s  ({vstats['entries'] / vstats['seconds']:.0f} entries/s, "
+          f"{vstats['checkpoints']} checkpoints)")
+    print(f"hashlib SHA-256    {mb / t_hash:8.1f} MB/s  (same bytes)   ratio {t_hash / vstats['seconds']:.3f}")
+
+
+def _child_evidence(path: str, mode: str):
+    if mode == "put":
+        setup(f"sqlite:///{OUT / 'evidence_bench.sqlite3'}", fresh=True)
+        from zhifa.ledger import services
+
+        t0 = time.perf_counter()
+        with open(path, "rb") as fh:
+            result = services.evidence_put(fh, content_type="application/octet-stream")
+        elapsed = time.perf_counter() - t0
+        digest = result.blob.sha256
+    else:
+        t0 = time.perf_counter()
+        h = hashlib.sha256()
+        with open(path, "rb") as src, open(OUT / "copy.bin", "wb") as dst:
+            while chunk := src.read(1 << 20):
+                h.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        elapsed = time.perf_counter() - t0
+        digest = h.hexdigest()
+        os.remove(OUT / "copy.bin")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{elapsed:.3f} {rss:.1f} {digest}")
+
+
+def bench_evidence(args):
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"evidence-{args.mb}m.bin"
+    if not path.exists() or path.stat().st_size != args.mb << 20:
+        block = os.urandom(1 << 20)
+        with open(path, "wb") as fh:
+            for i in range(args.mb):
+                fh.write(i.to_bytes(8, "big") + block[8:])
+    results = {}
+    for mode in ("copy", "put"):
+        out = subprocess.run([sys.executable, __file__, "_evidence", str(path), mode], capture_output=True, text=True,
+                             check=True).stdout.split()
+        results[mode] = (float(out[-3]), float(out[-2]), out[-1])
+    assert results["copy"][2] == results["put"][2], "digests differ"
+    mb = args.mb * 1.048576
+    for mode, label in (("put", "evidence_put (storage + SHA-256 + log)"), ("copy", "plain copy-and-hash loop")):
+        t, rss, _ = results[mode]
+        print(f"{label:<40} {mb / t:7.1f} MB/s  peak RSS {rss:6.1f} MiB  ({args.mb} MiB file)")
+    print(f"ratio put/copy time {results['put'][0] / results['copy'][0]:.2f}")
+    media = OUT / "media"
+    if media.exists():
+        import shutil
+
+        shutil.rmtree(media)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["appends", "proofs", "proofs10m", "verify", "evidence", "_evidence"])
+    parser.add_argument("rest", nargs="*")
+    parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'ledger_bench.sqlite3'}")
+    parser.add_argument("--n", type=int, default=None)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--mb", type=int, default=2048)
+    parser.add_argument("--reload", action="store_true")
+    args = parser.parse_args()
+    if args.command == "_evidence":
+        return _child_evidence(*args.rest)
+    if args.n is None:
+        args.n = 10_000_000 if args.command == "proofs10m" else 1_000_000
+    {"appends": bench_appends, "proofs": bench_proofs, "proofs10m": bench_proofs_10m, "verify": bench_verify,
+     "evidence": bench_evidence}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The benchmark scripts run (tiny sizes). Full-scale figures are measured by hand (issue notes)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, tmp_path):
+    env = {**os.environ, "ZHIFA_LEDGER_KEY_FILE": str(tmp_path / "k"), "MEDIA_ROOT": str(tmp_path / "m"),
+           "ZHIFA_BENCH_OUT": str(tmp_path / "out")}
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.django_db
+def test_org_bench_smoke(tmp_path):
+    out = run("bench/org_lists.py", "--database-url", f"sqlite:///{tmp_path / 'o.sqlite3'}", "--agencies", "30",
+              "--officers", "300", "--repeat", "2", tmp_path=tmp_path)
+    assert "queries" in out and "ratio" in out
+
+
+@pytest.mark.django_db
+def test_ledger_bench_smoke(tmp_path):
+    url = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    assert "appends/s" in run("bench/ledger.py", "appends", "--n", "600", "--database-url", url, tmp_path=tmp_path)
+    assert "inclusion" in run("bench/ledger.py", "proofs", "--samples", "5", "--database-url", url, tmp_path=tmp_path)
+    assert "MB/s" in run("bench/ledger.py", "verify", "--database-url", url, tmp_path=tmp_path)
