@@ -177,3 +177,57 @@ def test_application_role_cannot_change_or_unprotect_the_log():
         cur.execute("SET LOCAL ROLE zhifa_app_test")
         cur.execute("SELECT count(*) FROM ledger_entry")
         assert cur.fetchone()[0] >= 1
+
+
+@pytest.mark.req("REC-12")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stage", ["append", "integrate"])
+def test_killing_the_process_mid_append_or_mid_integration_leaves_nothing_partial(settings, stage):
+    """SIGKILL inside the transaction of an append (or of a sequencing batch): nothing of it remains."""
+    from django.db import connection
+
+    from zhifa.ledger.models import Leaf, Node
+
+    if stage == "integrate":
+        for i in range(300):
+            services.record_event("ledger.log_audit", subject=f"pre:{i}", payload={})
+    db = settings.DATABASES["default"]
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        import django
+        django.setup()
+        from django.conf import settings
+        settings.DATABASES["default"]["NAME"] = {str(db["NAME"])!r}
+        from django.db import transaction
+        from zhifa.ledger import services, models
+        real = models.Node.objects.bulk_create
+
+        def slow_bulk_create(*a, **k):
+            print("inside", flush=True)
+            time.sleep(30)
+
+        with transaction.atomic():
+            if {stage!r} == "append":
+                services.record_event("ledger.log_audit", subject="killed", payload={{}})
+                print("inside", flush=True)
+                time.sleep(30)
+            else:
+                models.Node.objects.bulk_create = slow_bulk_create
+                services.integrate()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=dict(os.environ), text=True)
+    try:
+        assert proc.stdout.readline().strip() == "inside"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    connection.close()
+    assert not Entry.objects.filter(subject="killed").exists()
+    assert Leaf.objects.count() == 0 and Node.objects.count() == 0
+    if stage == "integrate":
+        assert services.integrate() == 300  # the batch is simply done again
+        assert Node.objects.filter(level=8).count() == 1

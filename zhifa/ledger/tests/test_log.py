@@ -181,6 +181,16 @@ def test_log_audit_detects_a_row_changed_behind_the_applications_back():
     result = services.log_audit()
     assert any("内容与其摘要不符" in p for p in result.problems)
     assert Finding.objects.filter(kind="log_mismatch").exists()
+    # The offline verifier, given an export of the altered database, fails too.
+    import tempfile
+    from pathlib import Path
+
+    from zhifa.ledger.export import export
+    from zhifa.verify.__main__ import main as verify_main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export(Path(tmp))
+        assert verify_main(["log", tmp, "--key", services.signer().verifier.encode()]) == 1
 
 
 @pytest.mark.req("REC-12")
