@@ -18,6 +18,32 @@ from zhifa.ledger import services
 from zhifa.ledger.models import Blob, Entry, Finding
 
 
+def kill_when_inside(body: str, database_name: str, *, media_root: str | None = None) -> None:
+    """Run `body` in a fresh Django process on this test database; SIGKILL it once it prints "inside"."""
+    preamble = textwrap.dedent(f"""
+        import os, sys, time
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        import django
+        django.setup()
+        from django.conf import settings
+        settings.DATABASES["default"]["NAME"] = {database_name!r}
+        if {media_root!r}:
+            settings.MEDIA_ROOT = {media_root!r}
+        from django.db import transaction
+        from zhifa.ledger import models, services
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", preamble + textwrap.dedent(body)], stdout=subprocess.PIPE,
+                            env=dict(os.environ), text=True)
+    try:
+        assert proc.stdout.readline().strip() == "inside"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 @pytest.mark.req("REC-12")
 @pytest.mark.django_db
 def test_a_file_is_stored_under_its_digest_once_and_each_put_is_logged(users):
@@ -86,39 +112,19 @@ def test_killing_the_process_during_a_put_leaves_no_complete_file(tmp_path, sett
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3") and (db["NAME"] == ":memory:" or "mode=memory" in str(db["NAME"])):
         pytest.skip("needs a database file another process can open")
-    script = textwrap.dedent(f"""
-        import os, sys, time
-        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-        import django
-        django.setup()
-        from django.conf import settings
-        settings.DATABASES["default"]["NAME"] = {str(db["NAME"])!r}
-        settings.MEDIA_ROOT = {settings.MEDIA_ROOT!r}
-        from zhifa.ledger import services
-
+    kill_when_inside("""
         class Slow:
             sent = 0
             def read(self, n=-1):
                 if self.sent > 200 * 1024 * 1024:
                     return b""
                 if self.sent == 8 * 1024 * 1024:
-                    print("halfway", flush=True)
+                    print("inside", flush=True)
                     time.sleep(30)
                 self.sent += 1024 * 1024
                 return os.urandom(1024) * 1024
         services.evidence_put(Slow())
-        print("finished", flush=True)
-    """)
-    env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "halfway"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    """, str(db["NAME"]), media_root=settings.MEDIA_ROOT)
     assert not Blob.objects.exists()
     root = Path(settings.MEDIA_ROOT) / "evidence"
     assert not (root / "sha256").exists() or not any(p.is_file() for p in (root / "sha256").rglob("*"))
@@ -192,39 +198,19 @@ def test_killing_the_process_mid_append_or_mid_integration_leaves_nothing_partia
         for i in range(300):
             services.record_event("ledger.log_audit", subject=f"pre:{i}", payload={})
     db = settings.DATABASES["default"]
-    script = textwrap.dedent(f"""
-        import os, sys, time
-        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-        import django
-        django.setup()
-        from django.conf import settings
-        settings.DATABASES["default"]["NAME"] = {str(db["NAME"])!r}
-        from django.db import transaction
-        from zhifa.ledger import services, models
-        real = models.Node.objects.bulk_create
-
+    body = """
+        with transaction.atomic():
+            services.record_event("ledger.log_audit", subject="killed", payload={})
+            print("inside", flush=True)
+            time.sleep(30)
+    """ if stage == "append" else """
         def slow_bulk_create(*a, **k):
             print("inside", flush=True)
             time.sleep(30)
-
-        with transaction.atomic():
-            if {stage!r} == "append":
-                services.record_event("ledger.log_audit", subject="killed", payload={{}})
-                print("inside", flush=True)
-                time.sleep(30)
-            else:
-                models.Node.objects.bulk_create = slow_bulk_create
-                services.integrate()
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=dict(os.environ), text=True)
-    try:
-        assert proc.stdout.readline().strip() == "inside"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        models.Node.objects.bulk_create = slow_bulk_create
+        services.integrate()
+    """
+    kill_when_inside(body, str(db["NAME"]))
     connection.close()
     assert not Entry.objects.filter(subject="killed").exists()
     assert Leaf.objects.count() == 0 and Node.objects.count() == 0
