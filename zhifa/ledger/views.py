@@ -41,10 +41,21 @@ def ledger_home(request):
             proof = selectors.inclusion_proof(int(seq))
             opened = open_checkpoint(cp.note, [services.signer().verifier])
             merkle.verify_inclusion(proof.leaf_hash, proof.seq, opened.size, proof.path, opened.root)
-            ctx.update(entry=entry, entry_json=json.dumps(entry_json(entry, int(seq)), ensure_ascii=False, indent=2),
+            shown = entry_json(entry, int(seq)) | {"payload": json.loads(entry.payload)}
+            ctx.update(entry=entry, entry_json=json.dumps(shown, ensure_ascii=False, indent=2),
                        proof=proof, verified=True)
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["lookup_error"] = getattr(exc, "message", str(exc))
+    first, second = request.GET.get("first", "").strip(), request.GET.get("second", "").strip()
+    if first and second:
+        try:
+            first_n, second_n = int(first), int(second)
+            path, r1, r2 = selectors.consistency_proof(first_n, second_n)
+            merkle.verify_consistency(first_n, second_n, r1, r2, path)
+            ctx.update(consistency={"first": first_n, "second": second_n, "path": path, "first_root": r1,
+                                    "second_root": r2})
+        except (ValueError, ZhifaError, merkle.VerificationError) as exc:
+            ctx["consistency_error"] = getattr(exc, "message", str(exc))
     return render(request, "ledger/home.html", ctx)
 
 

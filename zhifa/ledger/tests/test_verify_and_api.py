@@ -119,6 +119,8 @@ def test_entries_are_for_supervisors_only(client, users):
     page = client.get("/ledger/?seq=1").content.decode()
     assert "已核验" in page
     assert "没有序号" in client.get("/ledger/?seq=9999").content.decode()
+    assert "一致：树大小 2" in client.get("/ledger/?first=2&second=6").content.decode()
+    assert "超出当前日志范围" in client.get("/ledger/?first=2&second=600").content.decode()
     assert client.post("/api/ledger/checkpoints").status_code == 403
     client.force_login(users.su)
     assert client.post("/api/ledger/checkpoints").status_code == 201
