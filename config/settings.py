@@ -186,6 +186,8 @@ ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))
 # Evidence digests: SHA-256 always; SM3 too where commercial cryptography is required.
 ZHIFA_EVIDENCE_SM3 = env_bool("ZHIFA_EVIDENCE_SM3", False)
 ZHIFA_EVIDENCE_PREFIX = os.environ.get("ZHIFA_EVIDENCE_PREFIX", "evidence")
+# On S3 with Object Lock: every stored file is locked (COMPLIANCE) for at least this many years.
+ZHIFA_EVIDENCE_LOCK_YEARS = int(os.environ.get("ZHIFA_EVIDENCE_LOCK_YEARS", "30"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

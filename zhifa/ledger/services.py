@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import uuid
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -186,48 +187,78 @@ def checkpoint_create() -> Checkpoint:
 
 # --- evidence ------------------------------------------------------------------------------------
 
-class _HashingFile(File):
-    """Feeds storage in chunks while hashing them: one pass, never the whole file in memory."""
+class _HashingReader(io.RawIOBase):
+    """Hashes every byte as a storage backend reads it, however it reads (chunks() on the filesystem,
+    read() through boto3 on S3): one pass, never the whole file in memory."""
 
-    def __init__(self, fileobj, hashers):
-        super().__init__(fileobj, name=getattr(fileobj, "name", None))
-        self.hashers = hashers
-        self.bytes_read = 0
+    def __init__(self, source, hashers):
+        self.source, self.hashers, self.bytes_read = source, hashers, 0
 
-    def chunks(self, chunk_size=None):
-        if hasattr(self.file, "seek"):
-            try:
-                self.file.seek(0)
-            except (OSError, ValueError):
-                pass
-        while True:
-            data = self.file.read(CHUNK)
-            if not data:
-                break
-            for h in self.hashers:
-                h.update(data)
-            self.bytes_read += len(data)
-            yield data
-
-    def multiple_chunks(self, chunk_size=None):
+    def readable(self):
         return True
+
+    def read(self, size=-1):
+        data = self.source.read(size if size and size > 0 else CHUNK)
+        for h in self.hashers:
+            h.update(data)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def tell(self):
+        return self.bytes_read
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        # Backends rewind before reading; that is a no-op at the start. Any other seek would skip bytes.
+        if (whence == io.SEEK_SET and offset == self.bytes_read == 0) or (whence == io.SEEK_CUR and offset == 0):
+            return self.bytes_read
+        raise io.UnsupportedOperation("a hashing upload reads forward only")
+
+    def seekable(self):
+        return False
 
 
 def _evidence_name(sha: str) -> str:
     return f"{settings.ZHIFA_EVIDENCE_PREFIX}/sha256/{sha[:2]}/{sha[2:4]}/{sha}"
 
 
+def _s3_lock(storage, name: str) -> None:
+    """Lock a stored object (S3 Object Lock, COMPLIANCE) for ZHIFA_EVIDENCE_LOCK_YEARS.
+
+    The bucket has Object Lock enabled but no default retention, so staging uploads under incoming/
+    stay deletable; each evidence object is locked here. Repeating it only extends the lock.
+    """
+    years = settings.ZHIFA_EVIDENCE_LOCK_YEARS
+    if not years or not hasattr(storage, "bucket"):
+        return
+    until = timezone.now().replace(microsecond=0) + dt.timedelta(days=366 * years)
+    storage.bucket.meta.client.put_object_retention(
+        Bucket=storage.bucket.name, Key=storage._normalize_name(name),
+        Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+
+
 def _promote(storage, temp: str, final: str) -> None:
     """Move a fully written and hashed upload to its content address."""
-    if hasattr(storage, "path"):
+    if isinstance(storage, FileSystemStorage):
         src, dst = storage.path(temp), storage.path(final)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(src, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(src, dst)
-    elif hasattr(storage, "bucket"):  # S3-compatible: server-side copy, then drop the upload
-        storage.bucket.copy({"Bucket": storage.bucket.name, "Key": storage._normalize_name(temp)},
-                            storage._normalize_name(final))
+    elif hasattr(storage, "bucket"):
+        # S3-compatible: a server-side copy, then the lock; the staging upload is deleted afterwards.
+        client = storage.bucket.meta.client
+        source = {"Bucket": storage.bucket.name, "Key": storage._normalize_name(temp)}
+        target = storage._normalize_name(final)
+        if client.head_object(**source)["ContentLength"] <= 5 * 1024**3:  # CopyObject's limit
+            client.copy_object(CopySource=source, Bucket=storage.bucket.name, Key=target)
+        else:
+            storage.bucket.copy(source, target)  # multipart server-side copy
+        _s3_lock(storage, final)
         storage.delete(temp)
     else:
         with storage.open(temp, "rb") as fh:
@@ -251,8 +282,13 @@ def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "")
     storage = default_storage
     sha = hashlib.sha256()
     sm3 = hashlib.new("sm3") if settings.ZHIFA_EVIDENCE_SM3 else None
-    wrapper = _HashingFile(fileobj, [h for h in (sha, sm3) if h is not None])
-    temp = storage.save(f"{settings.ZHIFA_EVIDENCE_PREFIX}/incoming/{uuid.uuid4().hex}", wrapper)
+    if hasattr(fileobj, "seek"):
+        try:
+            fileobj.seek(0)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # a stream: read from where it is
+    wrapper = _HashingReader(fileobj, [h for h in (sha, sm3) if h is not None])
+    temp = storage.save(f"{settings.ZHIFA_EVIDENCE_PREFIX}/incoming/{uuid.uuid4().hex}", File(wrapper, name="upload"))
     if wrapper.bytes_read == 0:
         storage.delete(temp)
         raise ZhifaError(LedgerErrorCode.EMPTY_FILE, "文件为空，未存储。")
@@ -269,6 +305,7 @@ def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "")
         final = _evidence_name(digest)
         if storage.exists(final):
             storage.delete(temp)  # the same bytes were promoted by a put that did not commit
+            _s3_lock(storage, final)
         else:
             _promote(storage, temp, final)
         entry = record_event(events.EVIDENCE_STORED, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)

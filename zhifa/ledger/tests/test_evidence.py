@@ -217,3 +217,38 @@ def test_killing_the_process_mid_append_or_mid_integration_leaves_nothing_partia
     if stage == "integrate":
         assert services.integrate() == 300  # the batch is simply done again
         assert Node.objects.filter(level=8).count() == 1
+
+
+@pytest.mark.req("REC-12")
+@pytest.mark.django_db
+def test_evidence_on_s3_compatible_storage_with_object_lock(settings, monkeypatch):
+    """Production storage: an S3 bucket with Object Lock; the upload is promoted by a server-side copy."""
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                       "AWS_DEFAULT_REGION": "cn-north-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="cn-north-1")
+        s3.create_bucket(Bucket="zhifa-evidence", ObjectLockEnabledForBucket=True,
+                         CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+        settings.STORAGES = {**settings.STORAGES, "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "zhifa-evidence", "region_name": "cn-north-1", "file_overwrite": False}}}
+        data = b"body camera clip " * 50_000
+        put = services.evidence_put(io.BytesIO(data), content_type="video/mp4")
+        digest = hashlib.sha256(data).hexdigest()
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="zhifa-evidence").get("Contents", [])]
+        assert keys == [put.blob.storage_name]
+        assert hashlib.sha256(s3.get_object(Bucket="zhifa-evidence", Key=keys[0])["Body"].read()).hexdigest() == digest
+        head = s3.head_object(Bucket="zhifa-evidence", Key=keys[0])
+        assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"].year >= 2056
+        # Locked: a delete leaves the locked version in place.
+        version = s3.list_object_versions(Bucket="zhifa-evidence", Prefix=keys[0])["Versions"][0]["VersionId"]
+        from botocore.exceptions import ClientError
+
+        with pytest.raises(ClientError, match="AccessDenied"):
+            s3.delete_object(Bucket="zhifa-evidence", Key=keys[0], VersionId=version)
+        assert services.evidence_put(io.BytesIO(data)).created is False
+        assert services.fixity_run().ok == 1
