@@ -266,11 +266,17 @@ def bench_evidence(args):
         with open(path, "wb") as fh:
             for i in range(args.mb):
                 fh.write(i.to_bytes(8, "big") + block[8:])
+    os.sync()  # write back the generated file first, so neither mode pays for it
     results = {}
-    for mode in ("copy", "put"):
+    # Alternate the modes, twice each, and keep each one's best run: page cache and disk write-back
+    # then treat both alike.
+    for mode in ("copy", "put", "copy", "put"):
         out = subprocess.run([sys.executable, __file__, "_evidence", str(path), mode], capture_output=True, text=True,
                              check=True).stdout.split()
-        results[mode] = (float(out[-3]), float(out[-2]), out[-1])
+        run = (float(out[-3]), float(out[-2]), out[-1])
+        if mode not in results or run[0] < results[mode][0]:
+            results[mode] = run
+        os.sync()
     assert results["copy"][2] == results["put"][2], "digests differ"
     mb = args.mb * 1.048576
     for mode, label in (("put", "evidence_put (storage + SHA-256 + log)"), ("copy", "plain copy-and-hash loop")):
