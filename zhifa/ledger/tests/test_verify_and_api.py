@@ -8,13 +8,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from zhifa.core.errors import PermissionDeniedError
 from zhifa.ledger import selectors, services
 from zhifa.ledger.export import export
-from zhifa.ledger.models import Entry
-from zhifa.org import services as org_services
-from zhifa.org.models import AgencyStatus
-from zhifa.org.tests.factories import AgencyFactory
 from zhifa.verify.__main__ import main as verify_main
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
@@ -124,20 +119,6 @@ def test_entries_are_for_supervisors_only(client, users):
     assert client.post("/api/ledger/checkpoints").status_code == 403
     client.force_login(users.su)
     assert client.post("/api/ledger/checkpoints").status_code == 201
-
-
-@pytest.mark.req("REC-12")
-@pytest.mark.django_db
-def test_registry_changes_are_logged_with_their_actor_and_only_when_they_commit(users, tree):
-    pending = AgencyFactory(jurisdiction=tree.a1, status=AgencyStatus.PENDING)
-    org_services.agency_confirm(agency=pending, actor=users.county_a1_supervisor)
-    entry = Entry.objects.get(kind="org.agency_confirmed")
-    assert entry.subject == f"org.agency:{pending.pk}" and entry.actor.startswith(f"user:{users.county_a1_supervisor.pk} ")
-    with pytest.raises(PermissionDeniedError):
-        org_services.agency_update(agency=tree.agency_b1, actor=users.head_a1, duties="越权")
-    assert not Entry.objects.filter(kind="org.agency_updated").exists()
-    services.checkpoint_create()
-    assert selectors.inclusion_proof(entry.leaf.seq).seq == entry.leaf.seq
 
 
 @pytest.mark.django_db
