@@ -44,6 +44,7 @@ def _denied(request, exc):
     return api.create_response(request, {"code": "permission_denied", "message": "您没有执行此操作的权限。"}, status=403)
 
 
+from zhifa.cases.api import router as cases_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
@@ -53,3 +54,4 @@ api.add_router("/core/", core_router)
 api.add_router("/ledger/", ledger_router)
 api.add_router("/org/", org_router)
 api.add_router("/rules/", rules_router)
+api.add_router("/cases/", cases_router)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "zhifa.ledger",
     "zhifa.org",
     "zhifa.rules",
+    "zhifa.cases",
     "zhifa.demo",
 ]
 

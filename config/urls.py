@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("zhifa.org.urls")),
     path("rules/", include("zhifa.rules.urls")),
     path("ledger/", include("zhifa.ledger.urls")),
+    path("cases/", include("zhifa.cases.urls")),
 ]

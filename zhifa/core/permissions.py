@@ -57,6 +57,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "rules.manage": frozenset({Role.SUPERVISOR}),
     # Security events: supervisors and heads see their scope.
     "core.view_security_events": frozenset({Role.SUPERVISOR, *HEADS}),
+    # Cases (REC): seeing them, handling them, approving stage moves, and seeing parties' full ID numbers.
+    "cases.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "cases.handle": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    "cases.approve": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    "cases.view_identity": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.LEGAL_HEAD,
+                                      Role.REVIEWER, Role.REVIEW_HEAD}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

@@ -113,10 +113,57 @@ class Command(BaseCommand):
         if adviser is not None and market.jurisdiction.path.startswith(adviser.pool_jurisdiction.path):
             org_services.adviser_lend(adviser=adviser, agency=market, starts_on=today, ends_on=today + dt.timedelta(days=90),
                                       reason="协助重大执法决定法制审核", actor=admin)
+        self._cases(market, head, dongling)
         checkpoint_create()
         self.stdout.write(self.style.SUCCESS(
             f"已加载演示数据：{len(data['cities'])} 个市、{len(counties)} 个县（旗）、"
             f"{Agency.objects.count()} 个执法主体、{Person.objects.count()} 名人员。"))
+
+    def _cases(self, agency, head, place):
+        """Three fictional cases: just opened, under investigation, and archived."""
+        from zhifa.cases import services as cases
+        from zhifa.org.selectors import officer_eligibility
+
+        today = timezone.localdate()
+        unit = agency.units.filter(kind=UnitKind.HANDLING).first()
+        eligible = [p for p in Person.objects.filter(agency=agency, active=True).order_by("pk")
+                    if officer_eligibility(p, field=agency.field, jurisdiction=place, on=today).ok][:2]
+        now = timezone.now() - dt.timedelta(hours=3)
+
+        def record(case, form, **extra):
+            base = {"time": now.isoformat(), "place": f"{place.name}新华街18号", "officers": [p.pk for p in eligible],
+                    "target": "某某便利店（虚构）", "content": "对经营场所进行检查", "process": "出示执法证件，告知检查事由后检查",
+                    "certificate_shown": True, "rights_told": True}
+            cases.document_record(case=case, form=form, elements=base | extra, actor=head)
+
+        titles = [("涉嫌销售过期食品（演示）", "penalty", 0), ("涉嫌无照经营（演示）", "penalty", 1),
+                  ("价格标示不规范（演示）", "penalty", 4)]
+        for title, action, steps in titles:
+            case = cases.case_open(agency=agency, handling_unit=unit, title=title, action_type=action,
+                                   procedure="ordinary", place=place, legal_basis="相关法律法规条款（演示）", actor=head)
+            for person in eligible:
+                cases.officer_assign(case=case, person=person, actor=head)
+            cases.party_add(case=case, kind="organisation", name="某某便利店（虚构）", id_number="91110000600037341L",
+                            actor=head)
+            script = [
+                ("filing_approval", {"case_source": "日常检查", "opinion": "同意立案", "approver": "局长（演示）"}),
+                ("inspection_record", {}),
+                ("penalty_notice", {"facts": "价格标示不规范", "legal_basis": "《价格法》", "proposed_penalty": "警告",
+                                    "rights": "有权陈述、申辩"}),
+                ("penalty_decision", {"facts": "价格标示不规范", "legal_basis": "《价格法》", "penalty": "警告",
+                                      "remedies": "六十日内申请行政复议，或六个月内提起行政诉讼"}),
+                ("service_receipt", {"served_document": "行政处罚决定书", "recipient": "某某便利店（虚构）",
+                                     "service_method": "direct"}),
+                ("closing_report", {"result": "当事人已改正"}),
+            ]
+            done = 0
+            for form, extra in script:
+                if done >= steps and form != "filing_approval":
+                    break
+                record(case, form, **extra)
+                if form in ("filing_approval", "inspection_record", "penalty_decision", "closing_report") and done < steps:
+                    case = cases.case_advance(case=case, actor=head)
+                    done += 1
 
     def _print_logins(self, password):
         self.stdout.write(f"\n演示账户（密码均为 {password}）：")

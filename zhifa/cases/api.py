@@ -1,0 +1,165 @@
+"""Cases API: the same services as the pages (STYLE habit 1)."""
+
+import datetime as dt
+from typing import Any
+
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhifa.core.errors import ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import Person, Unit
+from zhifa.org.selectors import agency_get_for, jurisdiction_get
+
+from . import selectors, services
+from .doctypes import FORMS
+from .errors import CaseErrorCode
+from .models import Document
+
+router = Router(tags=["执法案件"])
+
+
+class CaseIn(Schema):
+    agency_id: int
+    handling_unit_id: int
+    title: str
+    action_type: str
+    procedure: str
+    place: str  # division code
+    legal_basis: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    title: str
+    agency_id: int
+    action_type: str
+    procedure: str
+    stage: str
+    place: str
+    opened_at: dt.datetime
+
+    @staticmethod
+    def resolve_place(obj):
+        return obj["place"] if isinstance(obj, dict) else obj.place.code
+
+
+class PartyIn(Schema):
+    kind: str
+    name: str
+    id_number: str
+    address: str = ""
+    phone: str = ""
+
+
+class PartyOut(Schema):
+    id: int
+    kind: str
+    name: str
+    id_number: str  # masked unless the caller's role needs it
+
+
+class DocumentIn(Schema):
+    form: str
+    elements: dict[str, Any]
+    supersedes_id: int | None = None
+    correction_reason: str = ""
+
+
+class DocumentOut(Schema):
+    id: int
+    form: str
+    title: str
+    version: int
+    supersedes_id: int | None
+    elements: dict[str, Any]
+    recorded_at: dt.datetime
+    log_entry_id: int
+
+    @staticmethod
+    def resolve_title(obj):
+        return FORMS[obj.form].title
+
+    @staticmethod
+    def resolve_log_entry_id(obj):
+        return obj.entry_id
+
+
+class CaseDetailOut(CaseOut):
+    parties: list[PartyOut]
+    officers: list[dict]
+    documents: list[DocumentOut]
+    missing_for_next_stage: list[list[str]]
+
+
+def _detail(request, case) -> dict:
+    show_id = org_perms.can(request.user, "cases.view_identity", agency=case.agency)
+    documents = selectors.current_documents(case)
+    return CaseOut.from_orm(case).dict() | {
+        "parties": [{"id": p.pk, "kind": p.kind, "name": p.name, "id_number": p.id_number if show_id else p.masked_id}
+                    for p in case.parties.all()],
+        "officers": [{"person_id": o.person_id, "name": o.person.name, "certificate_number": o.certificate_number}
+                     for o in case.officers.select_related("person")],
+        "documents": documents,
+        "missing_for_next_stage": [list(g) for g in selectors.missing_for_next_stage(case, documents)],
+    }
+
+
+@router.get("", response=list[CaseOut], summary="案件列表（限于授权范围）")
+@paginate(LimitOffsetPagination)
+def case_list(request, stage: str | None = None, q: str | None = None):
+    return selectors.case_list_for(actor=request.user, stage=stage, search=q)
+
+
+@router.post("", response={201: CaseDetailOut}, summary="立案")
+def case_create(request, payload: CaseIn):
+    agency = agency_get_for(actor=request.user, id=payload.agency_id, permission="cases.view", request=request)
+    unit = Unit.objects.filter(pk=payload.handling_unit_id).first()
+    if unit is None:
+        raise ZhifaError(CaseErrorCode.UNIT_NOT_HANDLING, "未找到该承办机构。")
+    case = services.case_open(agency=agency, handling_unit=unit, title=payload.title, action_type=payload.action_type,
+                              procedure=payload.procedure, place=jurisdiction_get(code=payload.place),
+                              legal_basis=payload.legal_basis, actor=request.user)
+    return Status(201, _detail(request, case))
+
+
+@router.get("/{case_id}", response=CaseDetailOut, summary="案件详情")
+def case_get(request, case_id: int):
+    return _detail(request, selectors.case_get_for(actor=request.user, id=case_id, request=request))
+
+
+@router.post("/{case_id}/parties", response={201: PartyOut}, summary="登记当事人")
+def party_create(request, case_id: int, payload: PartyIn):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    party = services.party_add(case=case, actor=request.user, **payload.dict())
+    return Status(201, {"id": party.pk, "kind": party.kind, "name": party.name, "id_number": party.masked_id})
+
+
+@router.post("/{case_id}/officers", response={201: dict}, summary="指派承办执法人员")
+def officer_create(request, case_id: int, person_id: int):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    person = Person.objects.filter(pk=person_id, agency=case.agency).first()
+    if person is None:
+        raise ZhifaError(CaseErrorCode.OFFICER_OTHER_AGENCY, "该人员不是本机关的执法人员。")
+    assignment = services.officer_assign(case=case, person=person, actor=request.user)
+    return Status(201, {"person_id": person.pk, "certificate_number": assignment.certificate_number})
+
+
+@router.post("/{case_id}/documents", response={201: DocumentOut}, summary="制作或更正文字记录")
+def document_create(request, case_id: int, payload: DocumentIn):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    supersedes = None
+    if payload.supersedes_id is not None:
+        supersedes = Document.objects.filter(pk=payload.supersedes_id, case=case).first()
+        if supersedes is None:
+            raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "要更正的文书不属于本案。")
+    doc = services.document_record(case=case, form=payload.form, elements=payload.elements, supersedes=supersedes,
+                                   correction_reason=payload.correction_reason, actor=request.user)
+    return Status(201, doc)
+
+
+@router.post("/{case_id}/advance", response=CaseDetailOut, summary="进入下一阶段")
+def case_advance(request, case_id: int, note: str = ""):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    return _detail(request, services.case_advance(case=case, actor=request.user, note=note))

@@ -1,0 +1,73 @@
+"""The standard document forms a case uses, and the elements each must record (REC-02, PUB-12).
+
+IM-M §16: every text record has time, place, officers, target, content and process. IM-M §9 /
+PUB-12: on site, officers show their certificates and tell the reason, basis, rights, duties and
+remedies; the record says so. On-site work needs at least two officers (行政处罚法 第42条).
+"""
+
+from dataclasses import dataclass, field
+
+from .models import Stage
+
+
+@dataclass(frozen=True)
+class Element:
+    name: str
+    label: str
+    kind: str = "text"  # text | datetime | officers | bool | choice
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+COMMON = (
+    Element("time", "时间", "datetime"),
+    Element("place", "地点"),
+    Element("officers", "执法人员", "officers"),
+    Element("target", "执法对象"),
+    Element("content", "执法内容"),
+    Element("process", "执法过程"),
+)
+ON_SITE = (
+    Element("certificate_shown", "已出示执法证件", "bool"),
+    Element("rights_told", "已告知执法事由、依据、权利义务和救济途径", "bool"),
+)
+SERVICE_METHODS = (("direct", "直接送达"), ("leaving", "留置送达"), ("mail", "邮寄送达"),
+                   ("public_notice", "公告送达"), ("electronic", "电子送达"))
+
+
+@dataclass(frozen=True)
+class DocForm:
+    code: str
+    title: str
+    stage: str
+    extra: tuple[Element, ...] = ()
+    on_site: bool = False
+    elements: tuple[Element, ...] = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "elements", COMMON + (ON_SITE if self.on_site else ()) + self.extra)
+
+
+FORMS: dict[str, DocForm] = {f.code: f for f in [
+    DocForm("filing_approval", "立案审批表", Stage.START,
+            (Element("case_source", "案件来源"), Element("opinion", "审批意见"), Element("approver", "审批人"))),
+    DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True),
+    DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
+            (Element("inquired_person", "被询问人"),), on_site=True),
+    DocForm("seizure_decision", "查封/扣押决定书", Stage.INVESTIGATION,
+            (Element("items", "查封、扣押的场所、设施或者财物"), Element("legal_basis", "依据"),
+             Element("period", "期限")), on_site=True),
+    DocForm("penalty_notice", "行政处罚事先告知书", Stage.DECISION,
+            (Element("facts", "违法事实"), Element("legal_basis", "依据"), Element("proposed_penalty", "拟作出的处罚"),
+             Element("rights", "陈述、申辩、要求听证的权利"))),
+    DocForm("hearing_record", "听证笔录", Stage.DECISION,
+            (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True),
+    DocForm("penalty_decision", "行政处罚决定书", Stage.DECISION,
+            (Element("facts", "违法事实和证据"), Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限"))),
+    DocForm("service_receipt", "送达回证", Stage.SERVICE_ENFORCEMENT,
+            (Element("served_document", "送达文书"), Element("recipient", "受送达人"),
+             Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS))),
+    DocForm("closing_report", "结案报告", Stage.SERVICE_ENFORCEMENT,
+            (Element("result", "执行情况和处理结果"),)),
+]}

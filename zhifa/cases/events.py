@@ -1,0 +1,8 @@
+from zhifa.ledger.events import register
+
+OPENED = register("cases.opened", "立案")
+PARTY_ADDED = register("cases.party_added", "登记当事人")
+OFFICER_ASSIGNED = register("cases.officer_assigned", "指派执法人员")
+DOCUMENT_RECORDED = register("cases.document_recorded", "制作文字记录")
+DOCUMENT_CORRECTED = register("cases.document_corrected", "更正文字记录")
+STAGE_ADVANCED = register("cases.stage_advanced", "案件进入下一阶段")

@@ -1,0 +1,136 @@
+"""Enforcement cases: parties, officers, stages and text records (REC-01, REC-02, PUB-12)."""
+
+from django.conf import settings
+from django.db import models
+
+from zhifa.core.models import AppendOnlyModel
+from zhifa.org.models import ActionType
+
+
+class Stage(models.TextChoices):
+    """启动、调查取证、审核决定、送达执行、归档 (IM-M §15; AZ-R §3, §9)."""
+
+    START = "start", "启动"
+    INVESTIGATION = "investigation", "调查取证"
+    DECISION = "decision", "审核决定"
+    SERVICE_ENFORCEMENT = "service_enforcement", "送达执行"
+    ARCHIVE = "archive", "归档"
+
+
+class Procedure(models.TextChoices):
+    SIMPLIFIED = "simplified", "简易程序"
+    ORDINARY = "ordinary", "普通程序"
+
+
+class Case(models.Model):
+    """One enforcement matter from start to archive. Its stage moves only through workflow.TRANSITIONS."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="cases")
+    handling_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="cases")
+    number = models.CharField("案号", max_length=40)
+    title = models.CharField("案由", max_length=300)
+    action_type = models.CharField("执法行为类别", max_length=20, choices=ActionType.choices)
+    procedure = models.CharField("程序", max_length=20, choices=Procedure.choices)
+    place = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, related_name="+", verbose_name="执法地点所在区划")
+    legal_basis = models.TextField("法律依据")
+    stage = models.CharField("阶段", max_length=30, choices=Stage.choices, default=Stage.START)
+    opened_at = models.DateTimeField("立案时间", auto_now_add=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    external_system = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "执法案件"
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="case_number_unique_in_agency"),
+            models.UniqueConstraint(fields=["external_system", "external_id"], condition=~models.Q(external_id=""),
+                                    name="case_external_id_unique"),
+        ]
+        indexes = [models.Index(fields=["agency", "stage"]), models.Index(fields=["agency", "-opened_at", "-id"])]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class PartyKind(models.TextChoices):
+    NATURAL = "natural", "自然人"
+    ORGANISATION = "organisation", "法人或其他组织"
+
+
+class Party(AppendOnlyModel):
+    """当事人. The ID number is personal data: lists and exports show it masked unless the role needs it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
+    kind = models.CharField("类别", max_length=20, choices=PartyKind.choices)
+    name = models.CharField("姓名/名称", max_length=200)
+    id_number = models.CharField("身份证号/统一社会信用代码", max_length=18)
+    address = models.CharField("住址/住所", max_length=300, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "当事人"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_id(self) -> str:
+        n = self.id_number
+        return n[:6] + "*" * (len(n) - 10) + n[-4:] if len(n) > 10 else "*" * len(n)
+
+
+class CaseOfficer(AppendOnlyModel):
+    """An officer assigned to a case, with the certificate that allowed it (ORG-03)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="officers")
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="case_assignments")
+    certificate_number = models.CharField(max_length=50)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "承办执法人员"
+        constraints = [models.UniqueConstraint(fields=["case", "person"], name="case_officer_once")]
+
+    def __str__(self):
+        return f"{self.person} ({self.certificate_number})"
+
+
+class StageChange(AppendOnlyModel):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="stage_changes")
+    from_stage = models.CharField(max_length=30, choices=Stage.choices)
+    to_stage = models.CharField(max_length=30, choices=Stage.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_stage} → {self.to_stage}"
+
+
+class Document(AppendOnlyModel):
+    """A text record in a standard form (REC-02). A correction is a new version that supersedes this one."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    form = models.CharField("文书", max_length=40)
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by")
+    correction_reason = models.CharField("更正原因", max_length=300, blank=True)
+    elements = models.JSONField("记录要素")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文字记录"
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["case", "form"])]
+
+    def __str__(self):
+        return f"{self.form} v{self.version}"

@@ -1,0 +1,203 @@
+"""Every write to cases: one atomic service per step, logged in the same transaction (STYLE habit 2)."""
+
+import datetime as dt
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+
+from zhifa.core.errors import ZhifaError
+from zhifa.ledger.services import record_event
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
+from zhifa.org.selectors import officer_assert_eligible
+
+from . import events, selectors, workflow
+from .doctypes import FORMS
+from .errors import CaseErrorCode
+from .models import Case, CaseOfficer, Document, Party, PartyKind, Procedure, Stage, StageChange
+
+# Tolerance for clocks of field devices when a record's time is checked against "now".
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+def _not_archived(case: Case) -> None:
+    if case.stage == Stage.ARCHIVE:
+        raise ZhifaError(CaseErrorCode.ARCHIVED, "案件已归档，案卷已封存，不能再修改。")
+
+
+def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: str, procedure: str,
+              place: Jurisdiction, legal_basis: str, actor, external_system: str = "", external_id: str = "") -> Case:
+    """立案: a new case in the start stage, numbered per agency and year."""
+    org_perms.require(actor, "cases.handle", agency=agency)
+    if agency.status != AgencyStatus.CONFIRMED:
+        raise ZhifaError(CaseErrorCode.AGENCY_NOT_CONFIRMED, "该执法主体资格尚未经司法行政部门确认，不能办理案件。")
+    if handling_unit.agency_id != agency.pk or handling_unit.kind != UnitKind.HANDLING:
+        raise ZhifaError(CaseErrorCode.UNIT_NOT_HANDLING, "承办机构应为本机关的执法承办机构。")
+    if not place.path.startswith(agency.jurisdiction.path):
+        raise ZhifaError(CaseErrorCode.PLACE_OUTSIDE_AREA, f"执法地点{place.name}不在{agency.name}的管辖区域内。")
+    if procedure not in Procedure.values:
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "程序应为简易程序或普通程序。")
+    if not title.strip() or not legal_basis.strip():
+        raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, "请填写案由和法律依据。")
+    with transaction.atomic():
+        Agency.objects.select_for_update(of=("self",)).filter(pk=agency.pk).first()  # serialise numbering
+        year = timezone.localdate().year
+        prefix = f"{year}-"
+        last = (Case.objects.filter(agency=agency, number__startswith=prefix).order_by("-number")
+                .values_list("number", flat=True).first())
+        number = f"{prefix}{(int(last.split('-')[1]) + 1) if last else 1:05d}"
+        case = Case.objects.create(
+            agency=agency, handling_unit=handling_unit, number=number, title=title.strip(), action_type=action_type,
+            procedure=procedure, place=place, legal_basis=legal_basis.strip(), opened_by=actor,
+            external_system=external_system, external_id=external_id,
+        )
+        record_event(events.OPENED, subject=f"cases.case:{case.pk}", actor=actor,
+                     payload={"agency": agency.pk, "number": number, "title": case.title, "action_type": action_type,
+                              "procedure": procedure, "place": place.code, "legal_basis": case.legal_basis})
+        return case
+
+
+def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "") -> Party:
+    org_perms.require(actor, "cases.handle", agency=case.agency)
+    _not_archived(case)
+    id_number = id_number.strip().upper()
+    validator, label = (ric, "居民身份证号码") if kind == PartyKind.NATURAL else (uscc, "统一社会信用代码")
+    if kind not in PartyKind.values or not name.strip():
+        raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, "请填写当事人类别和姓名（名称）。")
+    if not validator.is_valid(id_number):
+        raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, f"“{id_number}”不是有效的{label}（校验码不符）。")
+    with transaction.atomic():
+        party = Party.objects.create(case=case, kind=kind, name=name.strip(), id_number=id_number,
+                                     address=address.strip(), phone=phone.strip())
+        # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
+        record_event(events.PARTY_ADDED, subject=f"cases.case:{case.pk}", actor=actor,
+                     payload={"party": party.pk, "kind": kind, "name": party.name,
+                              "id_sha256": hashlib.sha256(id_number.encode()).hexdigest()})
+        return party
+
+
+def officer_assign(*, case: Case, person: Person, actor, on: dt.date | None = None) -> CaseOfficer:
+    """Only an officer of the agency holding a valid certificate of the case's field covering its place (ORG-03)."""
+    org_perms.require(actor, "cases.handle", agency=case.agency)
+    _not_archived(case)
+    if person.agency_id != case.agency_id:
+        raise ZhifaError(CaseErrorCode.OFFICER_OTHER_AGENCY, f"{person.name}不是{case.agency.name}的执法人员。")
+    certificate = officer_assert_eligible(person, field=case.agency.field, jurisdiction=case.place,
+                                          on=on or timezone.localdate())
+    try:
+        with transaction.atomic():
+            assignment = CaseOfficer.objects.create(case=case, person=person, certificate_number=certificate.number,
+                                                    assigned_by=actor)
+            record_event(events.OFFICER_ASSIGNED, subject=f"cases.case:{case.pk}", actor=actor,
+                         payload={"person": person.pk, "certificate": certificate.number})
+            return assignment
+    except IntegrityError as exc:
+        raise ZhifaError(CaseErrorCode.OFFICER_ALREADY, f"{person.name}已是本案承办人员。") from exc
+
+
+def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
+    form = FORMS.get(form_code)
+    if form is None:
+        raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, f"未知的文书类型：{form_code}")
+    assigned = set(case.officers.values_list("person_id", flat=True))
+    clean, missing = {}, []
+    for element in form.elements:
+        value = elements.get(element.name)
+        if element.kind == "bool":
+            clean[element.name] = value in (True, "true", "on", "1", 1)
+            continue
+        if value in (None, "", []):
+            if element.required:
+                missing.append(element.label)
+            continue
+        if element.kind == "datetime":
+            try:
+                moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不是有效的时间。") from None
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            if moment > timezone.now() + CLOCK_SKEW:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不能晚于现在。")
+            clean[element.name] = moment.isoformat()
+        elif element.kind == "officers":
+            try:
+                ids = sorted({int(v) for v in (value if isinstance(value, list) else str(value).split(","))})
+            except ValueError:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "执法人员应为本案承办人员。") from None
+            if not set(ids) <= assigned:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "文书所列执法人员必须是本案已指派的承办人员。")
+            clean[element.name] = ids
+        elif element.kind == "choice":
+            if value not in dict(element.choices):
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”的取值无效。")
+            clean[element.name] = value
+        else:
+            clean[element.name] = str(value).strip()
+    if missing:
+        raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, f"《{form.title}》缺少必填要素：{'、'.join(missing)}。",
+                         details={"missing": missing})
+    if form.on_site:
+        if len(clean.get("officers", [])) < 2:
+            raise ZhifaError(CaseErrorCode.TOO_FEW_OFFICERS, "现场执法应当有两名以上持证执法人员（行政处罚法第四十二条）。")
+        if not (clean.get("certificate_shown") and clean.get("rights_told")):
+            raise ZhifaError(CaseErrorCode.NOT_SHOWN_OR_TOLD,
+                             "现场执法应当出示执法证件，并告知执法事由、依据、权利义务和救济途径（IM-M 第九条），并在笔录中载明。")
+    return clean
+
+
+def document_record(*, case: Case, form: str, elements: dict, actor, supersedes: Document | None = None,
+                    correction_reason: str = "") -> Document:
+    """Record a text record, validated on entry; a correction is a new version (habit 6)."""
+    org_perms.require(actor, "cases.handle", agency=case.agency)
+    _not_archived(case)
+    clean = _validate_elements(case, form, elements)
+    if FORMS[form].stage != case.stage and supersedes is None:
+        stages = dict(Stage.choices)
+        raise ZhifaError(CaseErrorCode.FORM_WRONG_STAGE,
+                         f"《{FORMS[form].title}》属于“{stages[FORMS[form].stage]}”阶段，本案当前为“{stages[case.stage]}”。")
+    if supersedes is not None:
+        if supersedes.case_id != case.pk or supersedes.form != form:
+            raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "只能更正本案同类文书。")
+        if not correction_reason.strip():
+            raise ZhifaError(CaseErrorCode.CORRECTION_REASON, "更正文书应当写明更正原因。")
+    with transaction.atomic():
+        if supersedes is not None and Document.objects.select_for_update(of=("self",)).filter(
+                pk=supersedes.pk, superseded_by__isnull=False).exists():
+            raise ZhifaError(CaseErrorCode.ALREADY_SUPERSEDED, "该文书已被更正，请更正其最新版本。")
+        entry = record_event(
+            events.DOCUMENT_CORRECTED if supersedes else events.DOCUMENT_RECORDED, subject=f"cases.case:{case.pk}",
+            actor=actor, payload={"form": form, "elements": clean,
+                                  "supersedes": supersedes.pk if supersedes else None,
+                                  "correction_reason": correction_reason.strip()},
+        )
+        return Document.objects.create(
+            case=case, form=form, version=(supersedes.version + 1) if supersedes else 1, supersedes=supersedes,
+            correction_reason=correction_reason.strip(), elements=clean, recorded_by=actor, entry=entry,
+        )
+
+
+def case_advance(*, case: Case, actor, note: str = "") -> Case:
+    """Move the case to its next stage, if the required records exist and the actor may make the move."""
+    transition = workflow.NEXT.get(case.stage)
+    if transition is None:
+        raise ZhifaError(CaseErrorCode.FINAL_STAGE, "案件已归档，没有下一阶段。")
+    org_perms.require(actor, transition.permission, agency=case.agency)
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).select_related("agency").get(pk=case.pk)
+        if case.stage != transition.source:
+            raise ZhifaError(CaseErrorCode.FINAL_STAGE, "案件阶段已被他人变更，请刷新后重试。")
+        missing = selectors.missing_for_next_stage(case)
+        if missing:
+            raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
+                             f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
+                             details={"missing": [list(g) for g in missing]})
+        StageChange.objects.create(case=case, from_stage=case.stage, to_stage=transition.target, actor=actor,
+                                   note=note[:300])
+        record_event(events.STAGE_ADVANCED, subject=f"cases.case:{case.pk}", actor=actor,
+                     payload={"from": case.stage, "to": transition.target, "note": note[:300]})
+        Case.objects.filter(pk=case.pk).update(stage=transition.target)
+        case.stage = transition.target
+        return case

@@ -1,0 +1,63 @@
+"""Case pages: the same rules as the services, as a person would use them."""
+
+import pytest
+from django.utils import timezone
+
+from zhifa.cases.models import Case, Document
+from zhifa.core.testing import query_count
+
+
+@pytest.mark.req("REC-01")
+@pytest.mark.django_db
+def test_open_staff_record_and_advance_through_the_pages(client, desk, users):
+    client.force_login(desk.officer)
+    page = client.get("/cases/new/")
+    assert page.status_code == 200 and desk.agency.name in page.content.decode()
+    response = client.post("/cases/new/", {"agency": desk.agency.pk, "unit": desk.unit.pk, "title": "销售过期食品",
+                                           "action_type": "penalty", "procedure": "ordinary", "place": desk.place.pk,
+                                           "legal_basis": "《食品安全法》"})
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    detail = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "立案审批表" in detail and "尚缺" in detail and desk.officers[0].name in detail
+    for person in desk.officers:
+        client.post(f"/cases/{case.pk}/officers/", {"person": person.pk})
+    client.post(f"/cases/{case.pk}/parties/", {"kind": "natural", "name": "张三", "id_number": "11010519491231002X"})
+    bad_party = client.post(f"/cases/{case.pk}/parties/", {"kind": "natural", "name": "李四", "id_number": "123"}, follow=True)
+    assert "校验码不符" in bad_party.content.decode()
+    fields = client.get(f"/cases/{case.pk}/fields/?form=filing_approval", HTTP_HX_REQUEST="true").content.decode()
+    assert "审批意见" in fields and "<html" not in fields
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    post = {"form": "filing_approval", "time": now, "place": "局机关", "officers": [p.pk for p in desk.officers],
+            "target": "张三", "content": "举报核查", "process": "受理举报", "case_source": "举报", "opinion": "同意立案",
+            "approver": "局长"}
+    missing = client.post(f"/cases/{case.pk}/documents/", post | {"place": ""}, follow=True).content.decode()
+    assert "缺少必填要素：地点" in missing
+    client.post(f"/cases/{case.pk}/documents/", post)
+    assert Document.objects.count() == 1
+    denied = client.post(f"/cases/{case.pk}/advance/", follow=True).content.decode()
+    assert "没有执行此操作的权限" in denied
+    client.force_login(desk.head)
+    client.post(f"/cases/{case.pk}/advance/")
+    assert Case.objects.get().stage == "investigation"
+    client.force_login(users.city_a_supervisor)
+    supervisor_view = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "110105********002X" in supervisor_view and "11010519491231002X" not in supervisor_view
+    assert "制作文书" not in supervisor_view
+
+
+@pytest.mark.django_db
+def test_case_list_queries_do_not_grow_with_rows(client, desk):
+    from zhifa.cases import services
+
+    def open_some(n):
+        for i in range(n):
+            services.case_open(agency=desk.agency, handling_unit=desk.unit, title=f"案件{i}", action_type="inspection",
+                               procedure="ordinary", place=desk.place, legal_basis="b", actor=desk.officer)
+
+    client.force_login(desk.officer)
+    open_some(2)
+    client.get("/cases/")
+    small = query_count(lambda: client.get("/cases/"))
+    open_some(15)
+    assert query_count(lambda: client.get("/cases/")) == small
