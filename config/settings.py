@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "zhifa.org",
     "zhifa.rules",
     "zhifa.cases",
+    "zhifa.records",
     "zhifa.demo",
 ]
 

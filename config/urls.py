@@ -31,4 +31,5 @@ urlpatterns = [
     path("rules/", include("zhifa.rules.urls")),
     path("ledger/", include("zhifa.ledger.urls")),
     path("cases/", include("zhifa.cases.urls")),
+    path("records/", include("zhifa.records.urls")),
 ]

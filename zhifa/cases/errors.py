@@ -19,3 +19,4 @@ class CaseErrorCode(StrEnum):
     FINAL_STAGE = "case_final_stage"
     DOCUMENTS_MISSING = "case_documents_missing"
     ARCHIVED = "case_archived"
+    RECORDING_MISSING = "case_recording_missing"

@@ -194,6 +194,10 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
             raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
                              f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
                              details={"missing": [list(g) for g in missing]})
+        problems = [p for check in workflow.ADVANCE_CHECKS for p in check(case)]
+        if problems:
+            raise ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
+                             details={"problems": problems})
         StageChange.objects.create(case=case, from_stage=case.stage, to_stage=transition.target, actor=actor,
                                    note=note[:300])
         record_event(events.STAGE_ADVANCED, subject=f"cases.case:{case.pk}", actor=actor,

@@ -50,3 +50,13 @@ def required_groups(stage: str, action_type: str, procedure: str) -> list[tuple[
         if key in table:
             return table[key]
     return []
+
+
+# Apps above cases (records: mandatory AV coverage) add their own conditions on a move here;
+# each check(case) returns the problems (Chinese sentences) that stop the case from moving on.
+ADVANCE_CHECKS: list = []
+
+
+def register_advance_check(check) -> None:
+    if check not in ADVANCE_CHECKS:
+        ADVANCE_CHECKS.append(check)

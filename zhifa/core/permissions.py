@@ -63,6 +63,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.approve": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
     "cases.view_identity": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.LEGAL_HEAD,
                                       Role.REVIEWER, Role.REVIEW_HEAD}),
+    # AV records: uploading clips and notes; registering devices and rooms (REC-10).
+    "records.upload": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    "records.manage_devices": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.ORG_ADMIN}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

@@ -1,0 +1,14 @@
+from enum import StrEnum
+
+
+class RecordErrorCode(StrEnum):
+    DEVICE_UNREGISTERED = "record_device_unregistered"
+    NOT_MEDIA = "record_not_media"
+    TIMES = "record_times_invalid"
+    ACTIVITY = "record_activity_unknown"
+    OFFICER = "record_officer_not_assigned"
+    DOCUMENT = "record_document_not_in_case"
+    REMOTE_REASON = "record_remote_reason_required"
+    RETURNED_AT = "record_returned_at_required"
+    INTERRUPTION = "record_interruption_invalid"
+    DUPLICATE = "record_duplicate"

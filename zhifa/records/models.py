@@ -1,0 +1,127 @@
+"""Audio/video records of enforcement (REC-03..REC-08, REC-10)."""
+
+from django.conf import settings
+from django.db import models
+
+from zhifa.core.models import AppendOnlyModel
+
+
+class DeviceKind(models.TextChoices):
+    BODY_CAMERA = "body_camera", "执法记录仪"
+    CAMERA = "camera", "照相机/摄像机"
+    RECORDER = "recorder", "录音设备"
+    PHONE = "phone", "智能执法终端"
+    SURVEILLANCE = "surveillance", "视频监控"
+
+
+class Device(models.Model):
+    """A registered recording device (REC-10; IM-M §21)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="devices")
+    kind = models.CharField("类别", max_length=20, choices=DeviceKind.choices)
+    serial = models.CharField("设备编号", max_length=100)
+    label = models.CharField("名称", max_length=200, blank=True)
+    active = models.BooleanField("在用", default=True)
+    registered_at = models.DateTimeField(auto_now_add=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "音像记录设备"
+        constraints = [models.UniqueConstraint(fields=["agency", "serial"], name="device_serial_unique_in_agency")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.serial}"
+
+
+class RoomKind(models.TextChoices):
+    INQUIRY = "inquiry", "询问室"
+    HEARING = "hearing", "听证室"
+
+
+class RecordingRoom(models.Model):
+    """A registered recording room (询问室、听证室; IM-M §21)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="recording_rooms")
+    kind = models.CharField("类别", max_length=20, choices=RoomKind.choices)
+    name = models.CharField("名称", max_length=200)
+    location = models.CharField("位置", max_length=300)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "音像记录场所"
+
+    def __str__(self):
+        return self.name
+
+
+class Recording(AppendOnlyModel):
+    """One clip: who recorded what, when, where, on which device, covering which record of the case."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="recordings")
+    document = models.ForeignKey("cases.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="recordings", help_text="the on-site record this clip covers")
+    activity = models.CharField("执法环节", max_length=40, help_text="rules AV item code")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="recordings")
+    officer = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="recordings")
+    blob = models.ForeignKey("ledger.Blob", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间")
+    place = models.CharField("地点", max_length=300)
+    remote = models.BooleanField("连续、异地或边远地区执法", default=False)
+    remote_reason = models.CharField("未能按时上传的原因", max_length=300, blank=True)
+    returned_at = models.DateTimeField("返回单位时间", null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "音像记录"
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["case", "started_at"])]
+
+    def __str__(self):
+        return f"{self.activity} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class UploadDeadline(models.Model):
+    """The upload deadline of a recording (REC-08), from the jurisdiction's rules. Kept apart from the
+    recording (which never changes) because a provisional deadline is recomputed when the holiday
+    calendar of its year is loaded (core.workdays)."""
+
+    recording = models.OneToOneField(Recording, on_delete=models.PROTECT, related_name="deadline")
+    due_at = models.DateTimeField("上传期限", null=True, blank=True,
+                                  help_text="null: as soon as conditions allow (remote work, IM-M §20)")
+    provisional = models.BooleanField(default=False)
+    late = models.BooleanField("逾期上传", default=False, db_index=True)
+    rule = models.CharField(max_length=300, help_text="the rule version it came from")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上传期限"
+
+    def __str__(self):
+        return f"{self.recording} 期限 {self.due_at or '具备条件后即时上传'}"
+
+
+class InterruptionReason(models.TextChoices):
+    DEVICE_FAULT = "device_fault", "设备故障"
+    WEATHER = "weather", "天气恶劣"
+    OBSTRUCTION = "obstruction", "人为阻挠"
+    OTHER = "other", "其他客观原因"
+
+
+class InterruptionNote(AppendOnlyModel):
+    """Why recording broke off between two clips, or could not resume (REC-07; IM-M §19; AZ-R §15)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="interruptions")
+    before = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="interruption_after")
+    after = models.ForeignKey(Recording, null=True, blank=True, on_delete=models.PROTECT, related_name="interruption_before")
+    reason = models.CharField("中断原因", max_length=20, choices=InterruptionReason.choices)
+    explanation = models.TextField("书面说明")
+    spoken_on_resume = models.BooleanField("重新开始记录时已语音说明", default=False)
+    head_informed = models.BooleanField("无法继续记录，已报告负责人", default=False)
+    written_at = models.DateTimeField(auto_now_add=True)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "中断说明"

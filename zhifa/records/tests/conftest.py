@@ -1,0 +1,21 @@
+import pytest
+
+from zhifa.cases import services as cases
+from zhifa.cases.tests.conftest import elements
+from zhifa.records import services
+
+
+@pytest.fixture
+def seizure(desk):
+    """A coercion case at the investigation stage, with a registered body camera."""
+    case = cases.case_open(agency=desk.agency, handling_unit=desk.unit, title="扣押涉案车辆", action_type="coercion",
+                           procedure="ordinary", place=desk.place, legal_basis="《行政强制法》", actor=desk.officer)
+    for person in desk.officers:
+        cases.officer_assign(case=case, person=person, actor=desk.officer)
+    cases.document_record(case=case, form="filing_approval", elements=elements(
+        desk, case_source="检查发现", opinion="同意", approver="局长"), actor=desk.officer)
+    case = cases.case_advance(case=case, actor=desk.head)
+    camera = services.device_register(agency=desk.agency, kind="body_camera", serial="ZFY-0001", actor=desk.head)
+    return case, camera
+
+

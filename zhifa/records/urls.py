@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("cases/<int:pk>/", views.case_recordings, name="case-recordings"),
+    path("cases/<int:pk>/upload/", views.recording_upload, name="case-recording-upload"),
+    path("cases/<int:pk>/interruptions/", views.interruption_create, name="case-interruption-create"),
+    path("cases/<int:pk>/media/<int:rec>/", views.recording_media, name="case-recording-media"),
+]

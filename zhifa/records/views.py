@@ -1,0 +1,97 @@
+"""The AV records of a case: list with deadlines, playback, upload, interruption notes."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zhifa.cases.selectors import case_get_for, current_documents
+from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.ledger.services import record_event
+from zhifa.org import permissions as org_perms
+from zhifa.rules.catalogue import AV_ITEMS
+
+from . import events, playback, selectors, services
+from .models import Device, InterruptionReason, Recording
+
+
+def _case(request, pk):
+    try:
+        return case_get_for(actor=request.user, id=pk, request=request)
+    except NotFoundError:
+        raise Http404 from None
+
+
+def _moment(value: str):
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat(value)) if value else None
+    except ValueError:
+        raise ZhifaError("record_times_invalid", "时间格式不正确。") from None
+
+
+def case_recordings(request, pk):
+    case = _case(request, pk)
+    return render(request, "records/case_recordings.html", {
+        "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
+        "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
+        "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
+        "activities": AV_ITEMS.items(), "documents": current_documents(case), "reasons": InterruptionReason.choices,
+    })
+
+
+@require_POST
+def recording_upload(request, pk):
+    case = _case(request, pk)
+    try:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ZhifaError("record_not_media", "请选择要上传的文件。")
+        device = Device.objects.filter(pk=request.POST.get("device") or 0, agency=case.agency).first()
+        officer = case.officers.filter(person_id=request.POST.get("officer") or 0).first()
+        if device is None or officer is None:
+            raise ZhifaError("record_device_unregistered", "请选择本机关登记的设备和本案承办人员。")
+        document = next((d for d in current_documents(case) if str(d.pk) == request.POST.get("document")), None)
+        services.recording_upload(
+            case=case, fileobj=upload, device=device, officer=officer.person, activity=request.POST.get("activity", ""),
+            started_at=_moment(request.POST.get("started_at", "")), ended_at=_moment(request.POST.get("ended_at", "")),
+            place=request.POST.get("place", ""), document=document, remote=bool(request.POST.get("remote")),
+            remote_reason=request.POST.get("remote_reason", ""), returned_at=_moment(request.POST.get("returned_at", "")),
+            content_type=upload.content_type or "", actor=request.user)
+        messages.success(request, "已上传音像记录。")
+    except (ZhifaError, TypeError) as exc:
+        messages.error(request, getattr(exc, "message", "请完整填写开始和结束时间。"))
+    return redirect("case-recordings", pk=case.pk)
+
+
+@require_POST
+def interruption_create(request, pk):
+    case = _case(request, pk)
+    try:
+        before = Recording.objects.get(pk=request.POST.get("before") or 0, case=case)
+        after = Recording.objects.filter(pk=request.POST.get("after") or 0, case=case).first()
+        services.interruption_note(case=case, before=before, after=after, reason=request.POST.get("reason", "other"),
+                                   explanation=request.POST.get("explanation", ""),
+                                   spoken_on_resume=bool(request.POST.get("spoken_on_resume")),
+                                   head_informed=bool(request.POST.get("head_informed")), actor=request.user)
+        messages.success(request, "已登记中断说明。")
+    except Recording.DoesNotExist:
+        messages.error(request, "请选择中断前的音像记录。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("case-recordings", pk=case.pk)
+
+
+def recording_media(request, pk, rec):
+    """Playback with range requests; every playback is a consultation written to the log (REC-15)."""
+    case = _case(request, pk)
+    recording = Recording.objects.filter(pk=rec, case=case).select_related("blob").first()
+    if recording is None:
+        raise Http404
+    if not request.headers.get("Range", "").startswith("bytes=") or request.headers.get("Range") == "bytes=0-":
+        record_event(events.RECORDING_PLAYED, subject=f"cases.case:{case.pk}", actor=request.user,
+                     payload={"recording": recording.pk, "sha256": recording.blob.sha256})
+    return playback.serve(request, name=recording.blob.storage_name, size=recording.blob.size,
+                          content_type=recording.blob.content_type)
