@@ -12,6 +12,7 @@ from zhifa.demo.generator import Shape, generate
 from zhifa.ledger.services import checkpoint_create
 from zhifa.org import services as org_services
 from zhifa.org.models import Adviser, Agency, AgencyKind, AgencyStatus, Field, Jurisdiction, Person, UnitKind
+from zhifa.records.services import device_register, room_register
 from zhifa.rules.services import ruleset_apply
 
 DEMO_PASSWORD = "zhifa-demo-2026"
@@ -113,6 +114,8 @@ class Command(BaseCommand):
         if adviser is not None and market.jurisdiction.path.startswith(adviser.pool_jurisdiction.path):
             org_services.adviser_lend(adviser=adviser, agency=market, starts_on=today, ends_on=today + dt.timedelta(days=90),
                                       reason="协助重大执法决定法制审核", actor=admin)
+        device_register(agency=market, kind="body_camera", serial="ZFY-DL-0001", label="执法记录仪 1 号（演示）", actor=head)
+        room_register(agency=market, kind="inquiry", name="询问室（演示）", location="局机关一楼", actor=head)
         self._cases(market, head, dongling)
         checkpoint_create()
         self.stdout.write(self.style.SUCCESS(
