@@ -23,7 +23,14 @@ def _api_patterns():
     return patterns, app_name, namespace
 
 
+from zhifa.records import tus  # noqa: E402
+
+tus.collection.login_required = False  # tus authenticates by itself (bearer token or session + CSRF)
+tus.resource.login_required = False
+
 urlpatterns = [
+    path("api/tus/", tus.collection, name="tus-collection"),
+    path("api/tus/<uuid:upload_id>/", tus.resource, name="tus-resource"),
     path("admin/", admin.site.urls),
     path("api/", _api_patterns()),
     path("", include("zhifa.core.urls")),

@@ -31,3 +31,9 @@ def test_ledger_bench_smoke(tmp_path):
     assert "appends/s" in run("bench/ledger.py", "appends", "--n", "600", "--database-url", url, tmp_path=tmp_path)
     assert "inclusion" in run("bench/ledger.py", "proofs", "--samples", "5", "--database-url", url, tmp_path=tmp_path)
     assert "MB/s" in run("bench/ledger.py", "verify", "--database-url", url, tmp_path=tmp_path)
+
+
+@pytest.mark.django_db
+def test_tus_bench_smoke(tmp_path):
+    out = run("bench/tus_upload.py", "--mb", "4", "--chunk-mb", "1", "--port", "8797", tmp_path=tmp_path)
+    assert "digest matches" in out

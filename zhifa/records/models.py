@@ -125,3 +125,25 @@ class InterruptionNote(AppendOnlyModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "中断说明"
+
+
+class TusUpload(models.Model):
+    """A resumable upload in progress (tus 1.0). Mutable staging state, not a record: the recording it
+    becomes is the record. The bytes stay on the app server's disk until the upload is complete."""
+
+    id = models.UUIDField(primary_key=True)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    metadata = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    recording = models.OneToOneField(Recording, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    failed = models.CharField(max_length=300, blank=True)
+    terminated = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "断点续传上传"
+
+    def __str__(self):
+        return f"{self.id} {self.offset}/{self.length}"
