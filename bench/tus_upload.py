@@ -76,9 +76,29 @@ def setup_db(env):
     return case.pk, people[0].pk, token
 
 
+def make_video(path: Path, mb: int) -> None:
+    """A real, playable video of about `mb` MiB: uncompressed 1280×720 frames in Matroska (PyAV)."""
+    import av
+
+    blocks = [os.urandom(1280 * 720 * 3 // 2) for _ in range(4)]
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream("rawvideo", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        for i in range(max(1, (mb << 20) // len(blocks[0]))):
+            frame = av.VideoFrame(1280, 720, "yuv420p")
+            data, offset = blocks[i % 4], 0
+            for plane in frame.planes:
+                plane.update(data[offset:offset + plane.buffer_size])
+                offset += plane.buffer_size
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=int, default=2048)
+    parser.add_argument("--mb", type=int, default=2048, help="approximate size of the generated video")
     parser.add_argument("--chunk-mb", type=int, default=256, help="bytes per PATCH, as a field client would send")
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
@@ -90,13 +110,9 @@ def main():
            "ZHIFA_LEDGER_KEY_FILE": str(OUT / "bench-ledger.key"), "ZHIFA_DATA_DIR": str(OUT / "tus_data")}
     case_id, officer_id, token = setup_db(env)
 
-    path = OUT / f"tus-{args.mb}m.bin"
-    if not path.exists() or path.stat().st_size != args.mb << 20:
-        block = os.urandom(1 << 20)
-        with open(path, "wb") as fh:
-            fh.write(b"\x00\x00\x00\x18ftypmp42")
-            for i in range(args.mb):
-                fh.write((i.to_bytes(8, "big") + block[8:])[: (1 << 20) - (12 if i == 0 else 0)])
+    path = OUT / f"tus-{args.mb}m.mkv"
+    if not path.exists():
+        make_video(path, args.mb)
     size = path.stat().st_size
     os.sync()
 
@@ -125,7 +141,7 @@ def main():
         start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
         meta = {"case": str(case_id), "device": "BENCH-1", "officer": str(officer_id), "activity": "seize",
                 "started_at": start.isoformat(), "ended_at": (start + dt.timedelta(minutes=30)).isoformat(),
-                "place": "基准地点", "filetype": "video/mp4"}
+                "place": "基准地点", "filetype": "video/x-matroska"}
         headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {token}"}
         conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=600)
         t0 = time.perf_counter()

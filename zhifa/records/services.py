@@ -15,6 +15,7 @@ from zhifa.rules.selectors import rule_get
 from . import events
 from .errors import RecordErrorCode
 from .models import Device, InterruptionNote, Recording, RecordingRoom, UploadDeadline
+from .probe import NotPlayable, probe
 
 CLOCK_SKEW = dt.timedelta(minutes=10)
 NO_RULE = "本地区尚未设定音像记录上传时限"
@@ -116,6 +117,10 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
     fileobj.seek(0)
     if not is_media(head):
         raise ZhifaError(RecordErrorCode.NOT_MEDIA, "该文件不是可识别的音视频或图片文件，未存储。")
+    try:
+        media = probe(fileobj)
+    except NotPlayable as exc:
+        raise ZhifaError(RecordErrorCode.NOT_MEDIA, "该文件已损坏或无法解析为音视频、图片，未存储。") from exc
     due_at, provisional, source = upload_deadline(case, ended_at=ended_at, remote=remote, returned_at=returned_at)
     put = evidence_put(fileobj, actor=actor, content_type=content_type, name=getattr(fileobj, "name", "") or "")
     now = timezone.now()
@@ -125,11 +130,15 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
             "document": document.pk if document else None, "started_at": started_at.isoformat(),
             "ended_at": ended_at.isoformat(), "place": place, "remote": remote, "remote_reason": remote_reason,
             "due_at": due_at.isoformat() if due_at else None,
+            # Canonical JSON has no floats: the duration is logged in whole milliseconds.
+            "duration_ms": round(media.duration_seconds * 1000) if media.duration_seconds else None,
+            "media_created_at": media.created_at.isoformat() if media.created_at else None,
         })
         recording = Recording.objects.create(
             case=case, document=document, activity=activity, device=device, officer=officer, blob=put.blob,
             started_at=started_at, ended_at=ended_at, place=place.strip(), remote=remote,
             remote_reason=remote_reason.strip(), returned_at=returned_at, recorded_by=actor, entry=entry,
+            duration_seconds=media.duration_seconds, media_created_at=media.created_at, media_format=media.format[:60],
         )
         UploadDeadline.objects.create(recording=recording, due_at=due_at, provisional=provisional,
                                       late=bool(due_at and now > due_at), rule=source[:300])

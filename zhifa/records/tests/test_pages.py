@@ -33,7 +33,7 @@ def test_playback_supports_ranges_and_is_logged(client, uploaded):
     assert whole.status_code == 200 and b"".join(whole.streaming_content) == MP4
     part = client.get(url, HTTP_RANGE="bytes=4-11")
     assert part.status_code == 206 and part["Content-Range"] == f"bytes 4-11/{len(MP4)}"
-    assert b"".join(part.streaming_content) == b"ftypmp42"
+    assert b"".join(part.streaming_content) == MP4[4:12]
     tail = client.get(url, HTTP_RANGE="bytes=-4")
     assert tail.status_code == 206 and len(b"".join(tail.streaming_content)) == 4
     assert client.get(url, HTTP_RANGE=f"bytes={len(MP4) + 5}-").status_code == 416

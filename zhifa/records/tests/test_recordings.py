@@ -15,10 +15,12 @@ from zhifa.core.services import calendar_year_load
 from zhifa.ledger.models import Entry
 from zhifa.records import selectors, services
 from zhifa.records.models import UploadDeadline
+from zhifa.records.tests.media import mp4
 from zhifa.rules.services import rule_version_create
 
 TZ = dt.timezone(dt.timedelta(hours=8))
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000
+MP4 = mp4()
+FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000  # an MP4 signature, but no playable content
 
 
 def clip(data=MP4, name="clip.mp4"):
@@ -119,6 +121,7 @@ def _head_of(tree):
 @pytest.mark.parametrize(("data", "code"), [
     (b"%PDF-1.7 not a video", "record_not_media"),
     (b"", "record_not_media"),
+    (FAKE_MP4, "record_not_media"),  # right signature, corrupt body
 ])
 def test_a_non_media_file_is_refused_and_nothing_is_stored(desk, seizure, data, code):
     case, camera = seizure
@@ -223,3 +226,13 @@ def test_a_provisional_deadline_is_recomputed_when_the_year_is_loaded(desk, seiz
     calendar_year_load(year=2027, source="测试用安排（非官方）", holidays=["2027-01-01"], workdays_=[], actor=None)
     deadline.refresh_from_db()
     assert not deadline.provisional and timezone.localtime(deadline.due_at).date() == dt.date(2027, 1, 4)
+
+
+@pytest.mark.req("REC-05")
+@pytest.mark.django_db
+def test_duration_and_creation_time_are_read_from_the_media(desk, seizure):
+    case, camera = seizure
+    rec = upload(desk, case, camera, start=timezone.now() - dt.timedelta(hours=1))
+    assert rec.duration_seconds == pytest.approx(2.0, abs=0.2)
+    assert rec.media_created_at == dt.datetime(2026, 11, 25, 1, 2, 3, tzinfo=dt.UTC)
+    assert rec.media_format.startswith("mov,mp4")

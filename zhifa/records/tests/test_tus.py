@@ -12,9 +12,9 @@ from django.utils import timezone
 from zhifa.core.models import ApiToken
 from zhifa.records import tus
 from zhifa.records.models import Recording, TusUpload
-from zhifa.records.tests.test_recordings import MP4
+from zhifa.records.tests.media import mp4
 
-VIDEO = MP4 + bytes(range(256)) * 4000  # ~1 MB
+VIDEO = mp4(frames=30, size=(320, 240), noise=True)  # a playable clip of about a megabyte
 
 
 @pytest.fixture(autouse=True)
