@@ -5,3 +5,4 @@ ROOM_REGISTERED = register("records.room_registered", "登记音像记录场所"
 RECORDING_UPLOADED = register("records.recording_uploaded", "上传音像记录")
 INTERRUPTION_NOTED = register("records.interruption_noted", "音像记录中断说明")
 RECORDING_PLAYED = register("records.recording_played", "调阅音像记录")
+CASE_FILE_EXPORTED = register("records.case_file_exported", "导出案卷")

@@ -6,5 +6,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_recordings, name="case-recordings"),
     path("cases/<int:pk>/upload/", views.recording_upload, name="case-recording-upload"),
     path("cases/<int:pk>/interruptions/", views.interruption_create, name="case-interruption-create"),
+    path("cases/<int:pk>/case-file.zip", views.case_file, name="case-file"),
     path("cases/<int:pk>/media/<int:rec>/", views.recording_media, name="case-recording-media"),
 ]

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_ITEMS
 
 from . import events, playback, selectors, services
+from .casefile import export_package
 from .models import Device, InterruptionReason, Recording
 
 
@@ -95,3 +96,13 @@ def recording_media(request, pk, rec):
                      payload={"recording": recording.pk, "sha256": recording.blob.sha256})
     return playback.serve(request, name=recording.blob.storage_name, size=recording.blob.size,
                           content_type=recording.blob.content_type)
+
+
+def case_file(request, pk):
+    """Download the case file package (REC-11); a download is a consultation, written to the log (REC-15)."""
+    case = _case(request, pk)
+    package = export_package(case)
+    record_event(events.CASE_FILE_EXPORTED, subject=f"cases.case:{case.pk}", actor=request.user,
+                 payload={"number": case.number})
+    return FileResponse(package, as_attachment=True, filename=f"case-file-{case.number}.zip",
+                        content_type="application/zip")

@@ -3,6 +3,7 @@
     python -m zhifa.verify log EXPORT_DIR --key VERIFIER_KEY [--key ...]
     python -m zhifa.verify inclusion PROOF.json --checkpoint CHECKPOINT.txt --key VERIFIER_KEY
     python -m zhifa.verify consistency PROOF.json --old OLD.txt --new NEW.txt --key VERIFIER_KEY
+    python -m zhifa.verify casefile CASE.zip --key VERIFIER_KEY
 
 The verifier key is the public key the deployment publishes (on its portal, and in its log as
 `ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
@@ -112,6 +113,70 @@ def verify_consistency(proof: dict, old_note: str, new_note: str, keys: list[Ver
     return []
 
 
+def verify_casefile(path: Path, keys: list[Verifier]) -> list[str]:
+    """A case-file package (zhifa.records.casefile): bag manifests, checkpoint, proofs, and that every
+    document and recording in the index is the one its log entry recorded."""
+    import zipfile
+
+    from zhifa.ledger.canonical import canonical_json
+
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+
+        def sha(name):
+            h = hashlib.sha256()
+            with zf.open(name) as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+            return h.hexdigest()
+
+        listed = {}
+        for line in zf.read("manifest-sha256.txt").decode().splitlines():
+            digest, name = line.split("  ", 1)
+            listed[name] = digest
+            if name not in names:
+                problems.append(f"{name} is in the manifest but not in the package")
+            elif sha(name) != digest:
+                problems.append(f"{name} does not match its manifest digest")
+        for name in names:
+            if name.startswith("data/") and name not in listed:
+                problems.append(f"{name} is not in the manifest")
+        for line in zf.read("tagmanifest-sha256.txt").decode().splitlines():
+            digest, name = line.split("  ", 1)
+            if sha(name) != digest:
+                problems.append(f"{name} does not match the tag manifest")
+        try:
+            cp = open_checkpoint(zf.read("data/ledger/checkpoint.txt").decode(), keys)
+        except NoteError as exc:
+            return problems + [f"checkpoint not accepted: {exc}"]
+        entries = {}
+        for e_line, p_line in zip(zf.read("data/ledger/entries.jsonl").decode().splitlines(),
+                                  zf.read("data/ledger/proofs.jsonl").decode().splitlines(), strict=True):
+            entry, proof = json.loads(e_line), json.loads(p_line)
+            proof["entry"] = entry
+            problems += [f"entry {entry['seq']}: {p}" for p in verify_inclusion(proof, zf.read("data/ledger/checkpoint.txt").decode(), keys)]
+            entries[entry["seq"]] = entry
+        index = json.loads(zf.read("data/index.json"))
+        for item in index["items"]:
+            entry = entries.get(item["seq"])
+            if entry is None:
+                problems.append(f"{item['type']} {item['id']}: its log entry is not in the package")
+                continue
+            payload = json.loads(entry["payload"])
+            if item["file"] not in names:
+                problems.append(f"{item['file']} is missing")
+                continue
+            if item["type"] == "document":
+                if zf.read(item["file"]).decode() != canonical_json(payload.get("elements")):
+                    problems.append(f"{item['file']} differs from the record in the log (entry {item['seq']})")
+            elif payload.get("sha256") != item["sha256"] or sha(item["file"]) != item["sha256"]:
+                problems.append(f"{item['file']} differs from the recording in the log (entry {item['seq']})")
+    if not problems:
+        print(f"case {index['case']['number']}: {len(index['items'])} items, checkpoint size {cp.size}")
+    return problems
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zhifa.verify", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,7 +191,9 @@ def main(argv=None) -> int:
     p_con.add_argument("proof", type=Path)
     p_con.add_argument("--old", type=Path, required=True)
     p_con.add_argument("--new", type=Path, required=True)
-    for p in (p_log, p_inc, p_con):
+    p_case = sub.add_parser("casefile", help="verify a case-file package (zip)")
+    p_case.add_argument("package", type=Path)
+    for p in (p_log, p_inc, p_con, p_case):
         p.add_argument("--key", action="append", required=True, help="trusted verifier key (repeatable)")
     args = parser.parse_args(argv)
     try:
@@ -139,6 +206,8 @@ def main(argv=None) -> int:
         rate = stats["bytes"] / 1e6 / stats["seconds"] if stats["seconds"] else 0.0
         print(f"{stats['entries']} entries, {stats['checkpoints']} checkpoints, "
               f"{stats['bytes'] / 1e6:.1f} MB in {stats['seconds']:.2f} s ({rate:.1f} MB/s)")
+    elif args.command == "casefile":
+        problems = verify_casefile(args.package, keys)
     elif args.command == "inclusion":
         problems = verify_inclusion(json.loads(args.proof.read_text()), args.checkpoint.read_text(), keys)
     else:
