@@ -7,11 +7,12 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core.errors import ZhifaError
+from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Person, Unit
 from zhifa.org.selectors import agency_get_for, jurisdiction_get
 
-from . import selectors, services
+from . import events, selectors, services
 from .doctypes import FORMS
 from .errors import CaseErrorCode
 from .models import Document
@@ -124,9 +125,16 @@ def case_create(request, payload: CaseIn):
     return Status(201, _detail(request, case))
 
 
-@router.get("/{case_id}", response=CaseDetailOut, summary="案件详情")
-def case_get(request, case_id: int):
-    return _detail(request, selectors.case_get_for(actor=request.user, id=case_id, request=request))
+@router.get("/{case_id}", response=CaseDetailOut, summary="案件详情（非承办人员须说明调阅事由 reason）")
+def case_get(request, case_id: int, reason: str = ""):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    if not org_perms.can(request.user, "cases.handle", agency=case.agency):
+        # REC-15: a consultation by anyone not handling the case is logged with who, what, when and why.
+        if len(reason.strip()) < 4:
+            raise ZhifaError(CaseErrorCode.CONSULTATION_REASON, "调阅案件应当说明事由（参数 reason，至少 4 个字）。")
+        record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=request.user,
+                     payload={"reason": reason.strip(), "number": case.number, "via": "api"})
+    return _detail(request, case)
 
 
 @router.post("/{case_id}/parties", response={201: PartyOut}, summary="登记当事人")

@@ -20,3 +20,4 @@ class CaseErrorCode(StrEnum):
     DOCUMENTS_MISSING = "case_documents_missing"
     ARCHIVED = "case_archived"
     RECORDING_MISSING = "case_recording_missing"
+    CONSULTATION_REASON = "case_consultation_reason_required"

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_eligibility
 
-from . import selectors, services, workflow
+from . import events, selectors, services, workflow
 from .doctypes import FORMS
 from .models import Document, PartyKind, Procedure, Stage
 
@@ -70,9 +71,32 @@ def case_new(request):
     })
 
 
+CONSULTATION_MINUTES = 30
+
+
+def _consultation_needed(request, case) -> bool:
+    """REC-15 (KY; AZ-R §19): real-time consultation by anyone not handling the case is recorded with its
+    reason. One statement covers the next CONSULTATION_MINUTES of reading that case."""
+    if org_perms.can(request.user, "cases.handle", agency=case.agency):
+        return False
+    until = request.session.get(f"consulted:{case.pk}")
+    return not until or until < timezone.now().timestamp()
+
+
 def case_detail(request, pk):
     case = _case(request, pk)
     user = request.user
+    if request.method == "POST" and "consultation_reason" in request.POST:
+        reason = request.POST["consultation_reason"].strip()
+        if len(reason) < 4:
+            messages.error(request, "请说明调阅事由（至少 4 个字）。")
+        else:
+            record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=user,
+                         payload={"reason": reason, "number": case.number})
+            request.session[f"consulted:{case.pk}"] = (timezone.now() + dt.timedelta(minutes=CONSULTATION_MINUTES)).timestamp()
+            return redirect("case-detail", pk=case.pk)
+    if _consultation_needed(request, case):
+        return render(request, "cases/consult.html", {"case": case})
     documents = selectors.current_documents(case)
     officers = list(case.officers.select_related("person"))
     assigned = {o.person_id for o in officers}

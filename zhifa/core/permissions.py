@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # AV records: uploading clips and notes; registering devices and rooms (REC-10).
     "records.upload": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
     "records.manage_devices": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.ORG_ADMIN}),
+    # Deciding requests to inspect or copy records, and marking confidentiality (AZ-R §18: the head).
+    "records.decide_access": frozenset({Role.AGENCY_HEAD}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

@@ -12,3 +12,7 @@ class RecordErrorCode(StrEnum):
     RETURNED_AT = "record_returned_at_required"
     INTERRUPTION = "record_interruption_invalid"
     DUPLICATE = "record_duplicate"
+    ACCESS_INVALID = "record_access_invalid"
+    ACCESS_NOT_PARTY = "record_access_not_a_party"
+    ACCESS_DECIDED = "record_access_already_decided"
+    ACCESS_SECRET = "record_access_state_secret"

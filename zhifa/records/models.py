@@ -150,3 +150,60 @@ class TusUpload(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.offset}/{self.length}"
+
+
+class Confidentiality(models.TextChoices):
+    STATE_SECRET = "state_secret", "国家秘密"
+    COMMERCIAL_SECRET = "commercial_secret", "商业秘密"
+    PERSONAL_PRIVACY = "personal_privacy", "个人隐私"
+
+
+class CaseMarking(AppendOnlyModel):
+    """A confidentiality mark on a case's records (REC-13; IM-M §24)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="markings")
+    kind = models.CharField("密级/类别", max_length=30, choices=Confidentiality.choices)
+    note = models.CharField("说明", max_length=300)
+    marked_at = models.DateTimeField(auto_now_add=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保密标识"
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class RequesterKind(models.TextChoices):
+    PARTY = "party", "当事人"
+    INTERESTED_PERSON = "interested_person", "利害关系人"
+    STATE_ORGAN = "state_organ", "国家机关（监察、审判、检察、公安、审计）"
+    OTHER = "other", "其他单位或个人"
+
+
+class AccessRequest(models.Model):
+    """A request to inspect or copy a case's records (REC-14; IM-M §24; AZ-R §18), decided by the head."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="access_requests")
+    requester_kind = models.CharField("申请人类别", max_length=30, choices=RequesterKind.choices)
+    requester_name = models.CharField("申请人", max_length=200)
+    requester_id_number = models.CharField("身份证号/信用代码", max_length=18, blank=True)
+    organ = models.CharField("国家机关名称", max_length=200, blank=True)
+    purpose = models.TextField("事由与依据")
+    copy = models.BooleanField("需要复制", default=False)
+    status = models.CharField(max_length=20, default="pending",
+                              choices=[("pending", "待审批"), ("approved", "已批准"), ("refused", "不予提供")])
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision_reason = models.TextField(blank=True)
+    shown = models.JSONField("已提供的记录", default=list, help_text="[{type, id}] of what was shown or copied")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "查阅复制申请"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.requester_name} {self.get_status_display()}"
