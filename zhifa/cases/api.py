@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Body, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhifa.core.errors import ZhifaError
@@ -12,7 +12,7 @@ from zhifa.org import permissions as org_perms
 from zhifa.org.models import Person, Unit
 from zhifa.org.selectors import agency_get_for, jurisdiction_get
 
-from . import events, selectors, services
+from . import events, interconnect, selectors, services
 from .doctypes import FORMS
 from .errors import CaseErrorCode
 from .models import Document
@@ -123,6 +123,16 @@ def case_create(request, payload: CaseIn):
                               procedure=payload.procedure, place=jurisdiction_get(code=payload.place),
                               legal_basis=payload.legal_basis, actor=request.user)
     return Status(201, _detail(request, case))
+
+
+@router.post("/push", response={200: CaseDetailOut, 201: CaseDetailOut},
+             summary="外部办案系统推送整个案件（按外部编号幂等）")
+def case_push(request, payload: Body[dict[str, Any]]):
+    """REC-09. Body: external_system, external_id, agency_id, handling_unit_id, title, action_type, procedure,
+    place (division code), legal_basis, parties [{external_id, kind, name, id_number}], officer_certificates
+    [numbers], documents [{external_id, form, elements (officers as certificate numbers)}], stage (optional)."""
+    case, created = interconnect.case_push(data=payload, actor=request.user)
+    return Status(201 if created else 200, _detail(request, case))
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="案件详情（非承办人员须说明调阅事由 reason）")

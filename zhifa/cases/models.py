@@ -67,11 +67,14 @@ class Party(AppendOnlyModel):
     id_number = models.CharField("身份证号/统一社会信用代码", max_length=18)
     address = models.CharField("住址/住所", max_length=300, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "当事人"
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["case", "external_id"], condition=~models.Q(external_id=""),
+                                               name="party_external_id_unique")]
 
     def __str__(self):
         return self.name
@@ -126,11 +129,14 @@ class Document(AppendOnlyModel):
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "文字记录"
         ordering = ["recorded_at", "id"]
         indexes = [models.Index(fields=["case", "form"])]
+        constraints = [models.UniqueConstraint(fields=["case", "external_id"], condition=~models.Q(external_id=""),
+                                               name="document_external_id_unique")]
 
     def __str__(self):
         return f"{self.form} v{self.version}"

@@ -59,7 +59,8 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
         return case
 
 
-def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "") -> Party:
+def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "",
+              external_id: str = "") -> Party:
     org_perms.require(actor, "cases.handle", agency=case.agency)
     _not_archived(case)
     id_number = id_number.strip().upper()
@@ -70,7 +71,7 @@ def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, addres
         raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, f"“{id_number}”不是有效的{label}（校验码不符）。")
     with transaction.atomic():
         party = Party.objects.create(case=case, kind=kind, name=name.strip(), id_number=id_number,
-                                     address=address.strip(), phone=phone.strip())
+                                     address=address.strip(), phone=phone.strip(), external_id=external_id)
         # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
         record_event(events.PARTY_ADDED, subject=f"cases.case:{case.pk}", actor=actor,
                      payload={"party": party.pk, "kind": kind, "name": party.name,
@@ -149,7 +150,7 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
 
 
 def document_record(*, case: Case, form: str, elements: dict, actor, supersedes: Document | None = None,
-                    correction_reason: str = "") -> Document:
+                    correction_reason: str = "", external_id: str = "") -> Document:
     """Record a text record, validated on entry; a correction is a new version (habit 6)."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
     _not_archived(case)
@@ -176,6 +177,7 @@ def document_record(*, case: Case, form: str, elements: dict, actor, supersedes:
         return Document.objects.create(
             case=case, form=form, version=(supersedes.version + 1) if supersedes else 1, supersedes=supersedes,
             correction_reason=correction_reason.strip(), elements=clean, recorded_by=actor, entry=entry,
+            external_id=external_id,
         )
 
 
