@@ -37,3 +37,10 @@ def test_ledger_bench_smoke(tmp_path):
 def test_tus_bench_smoke(tmp_path):
     out = run("bench/tus_upload.py", "--mb", "4", "--chunk-mb", "1", "--port", "8797", tmp_path=tmp_path)
     assert "digest matches" in out
+
+
+@pytest.mark.django_db
+def test_cases_bench_smoke(tmp_path):
+    out = run("bench/cases_list.py", "--cases", "200", "--repeat", "2", "--database-url",
+              f"sqlite:///{tmp_path / 'c.sqlite3'}", tmp_path=tmp_path)
+    assert "case detail" in out

@@ -81,3 +81,23 @@ def test_every_consultation_is_logged_with_who_and_why(client, desk, users):
     assert entry.actor.startswith(f"user:{users.region_supervisor.pk} ") and "案卷评查抽查" in entry.payload
     client.force_login(desk.officer)  # the handling officer reads without a statement
     assert "调阅事由" not in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_case_page_queries_do_not_grow_with_records(client, desk):
+    from zhifa.cases import services
+    from zhifa.cases.tests.conftest import elements
+
+    case = services.case_open(agency=desk.agency, handling_unit=desk.unit, title="t", action_type="penalty",
+                              procedure="ordinary", place=desk.place, legal_basis="b", actor=desk.officer)
+    for person in desk.officers:
+        services.officer_assign(case=case, person=person, actor=desk.officer)
+    approval = elements(desk, case_source="s", opinion="o", approver="a")
+    services.document_record(case=case, form="filing_approval", elements=approval, actor=desk.officer)
+    client.force_login(desk.officer)
+    client.get(f"/cases/{case.pk}/")
+    small = query_count(lambda: client.get(f"/cases/{case.pk}/"))
+    for _ in range(6):
+        services.document_record(case=case, form="filing_approval", elements=approval, actor=desk.officer)
+    services.party_add(case=case, kind="natural", name="张三", id_number="11010519491231002X", actor=desk.officer)
+    assert query_count(lambda: client.get(f"/cases/{case.pk}/")) == small
