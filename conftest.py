@@ -21,6 +21,13 @@ from zhifa.org.tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def _own_media(settings, tmp_path):
+    """Each test stores evidence in its own folder: a test that tampers with a file (fixity, findings)
+    must not change what another test reads under the same content address."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():
     """Each test sees the calendar as its own database has it."""
     workdays.invalidate()

@@ -206,4 +206,6 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
                      payload={"from": case.stage, "to": transition.target, "note": note[:300]})
         Case.objects.filter(pk=case.pk).update(stage=transition.target)
         case.stage = transition.target
+        for hook in workflow.AFTER_ADVANCE:
+            hook(case, actor)
         return case

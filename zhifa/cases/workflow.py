@@ -60,3 +60,13 @@ ADVANCE_CHECKS: list = []
 def register_advance_check(check) -> None:
     if check not in ADVANCE_CHECKS:
         ADVANCE_CHECKS.append(check)
+
+
+# And what must happen in the same transaction once a move is made (records: sealing the case file
+# on archiving); each hook(case, actor) runs after the stage has changed and may raise to undo it.
+AFTER_ADVANCE: list = []
+
+
+def register_after_advance(hook) -> None:
+    if hook not in AFTER_ADVANCE:
+        AFTER_ADVANCE.append(hook)

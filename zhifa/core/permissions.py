@@ -68,6 +68,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "records.manage_devices": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.ORG_ADMIN}),
     # Deciding requests to inspect or copy records, and marking confidentiality (AZ-R §18: the head).
     "records.decide_access": frozenset({Role.AGENCY_HEAD}),
+    # Findings and statistics of whole-process recording (REC-16, REC-17): the agency's heads and the
+    # justice bureaus above them.
+    "records.view_findings": frozenset({Role.SUPERVISOR, *HEADS, Role.HANDLING_HEAD}),
+    # Destroying a case file after its retention period: proposed by the handling side, approved by the
+    # agency head (IM-M §23; AZ-R §20; the archives law's 鉴定销毁).
+    "records.request_disposal": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.ORG_ADMIN}),
+    "records.approve_disposal": frozenset({Role.AGENCY_HEAD}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

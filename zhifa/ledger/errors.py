@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class LedgerErrorCode(StrEnum):
     UNKNOWN_KIND = "ledger_unknown_event_kind"
+    DISPOSAL_REFUSED = "ledger_disposal_refused"
     BAD_PAYLOAD = "ledger_bad_payload"
     NO_SUCH_LEAF = "ledger_no_such_leaf"
     BAD_TREE_SIZE = "ledger_bad_tree_size"

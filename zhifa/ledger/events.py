@@ -21,4 +21,5 @@ EVIDENCE_DUPLICATE = register("ledger.evidence_duplicate", "重复提交的证�
 FIXITY_OK = register("ledger.fixity_ok", "证据文件完整性核验通过")
 FIXITY_FAILED = register("ledger.fixity_failed", "证据文件完整性核验失败")
 LOG_AUDIT = register("ledger.log_audit", "日志自检")
+EVIDENCE_DISPOSED = register("ledger.evidence_disposed", "证据文件经批准销毁")
 FINDING_REVIEWED = register("ledger.finding_reviewed", "完整性问题已处理")

@@ -102,6 +102,23 @@ class Blob(AppendOnlyModel):
         return self.sha256
 
 
+class BlobDisposal(AppendOnlyModel):
+    """A stored file lawfully destroyed after its retention period (IM-M §23; AZ-R §20): the bytes are
+    gone from storage, the row and its digest stay, so the log still says what existed and who
+    destroyed it on whose approval. Fixity checks skip disposed files."""
+
+    blob = models.OneToOneField(Blob, on_delete=models.PROTECT, related_name="disposal")
+    authority = models.CharField("销毁依据", max_length=300, help_text="the approval that allowed it")
+    disposed_at = models.DateTimeField(auto_now_add=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="disposal")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证据文件销毁记录"
+
+    def __str__(self):
+        return f"{self.blob} 已销毁"
+
+
 class FindingKind(models.TextChoices):
     MISSING = "missing", "文件缺失"
     ALTERED = "altered", "文件被篡改"

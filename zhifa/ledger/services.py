@@ -32,7 +32,18 @@ from zhifa.core.errors import ZhifaError
 from . import events, merkle
 from .canonical import canonical_json, leaf_input, sha256_hex
 from .errors import LedgerErrorCode
-from .models import BAND, Blob, Checkpoint, Entry, Finding, FindingKind, FindingReview, Leaf, Node
+from .models import (
+    BAND,
+    Blob,
+    BlobDisposal,
+    Checkpoint,
+    Entry,
+    Finding,
+    FindingKind,
+    FindingReview,
+    Leaf,
+    Node,
+)
 from .note import Checkpoint as CheckpointText
 from .note import NoteError, Signer, sign_note
 from .selectors import TreeReader, latest_checkpoint, tree_size
@@ -314,6 +325,37 @@ def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "")
     return PutResult(blob, True)
 
 
+def evidence_dispose(blob: Blob, *, actor, authority: str) -> BlobDisposal:
+    """Destroy a stored file whose retention period has ended, on an approval the caller has checked.
+
+    The row is recorded first, then the bytes are deleted, in one transaction: if storage refuses (an
+    S3 Object Lock that has not yet expired), nothing is recorded and the error says why.
+    """
+    if not authority.strip():
+        raise ZhifaError(LedgerErrorCode.DISPOSAL_REFUSED, "销毁证据文件应当写明批准依据。")
+    storage = default_storage
+    with transaction.atomic():
+        if BlobDisposal.objects.select_for_update().filter(blob=blob).exists():
+            raise ZhifaError(LedgerErrorCode.DISPOSAL_REFUSED, f"证据文件 {blob.sha256} 已经销毁。")
+        entry = record_event(events.EVIDENCE_DISPOSED, subject=f"ledger.blob:{blob.sha256}", actor=actor,
+                             payload={"sha256": blob.sha256, "size": blob.size, "authority": authority.strip()})
+        disposal = BlobDisposal.objects.create(blob=blob, authority=authority.strip()[:300], entry=entry)
+        try:
+            if hasattr(storage, "bucket"):
+                # Versioned, object-locked bucket: every version must go; a locked one raises.
+                client, key = storage.bucket.meta.client, storage._normalize_name(blob.storage_name)
+                listing = client.list_object_versions(Bucket=storage.bucket.name, Prefix=key)
+                for version in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+                    if version["Key"] == key:
+                        client.delete_object(Bucket=storage.bucket.name, Key=key, VersionId=version["VersionId"])
+            else:
+                storage.delete(blob.storage_name)
+        except Exception as exc:  # boto3 raises ClientError subclasses; the filesystem OSError
+            raise ZhifaError(LedgerErrorCode.DISPOSAL_REFUSED,
+                             f"存储系统拒绝删除证据文件 {blob.sha256}（可能仍在锁定期内）：{exc}") from exc
+    return disposal
+
+
 def _finding(kind: str, detail: str, *, blob: Blob | None = None) -> Finding:
     entry = record_event(events.FIXITY_FAILED if blob else events.LOG_AUDIT,
                          subject=f"ledger.blob:{blob.sha256}" if blob else "ledger.log",
@@ -349,7 +391,7 @@ def fixity_run(*, batch: int = 500) -> FixityResult:
     result = FixityResult()
     last_id = 0
     while True:
-        blobs = list(Blob.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        blobs = list(Blob.objects.filter(id__gt=last_id, disposal__isnull=True).order_by("id")[:batch])
         if not blobs:
             return result
         for blob in blobs:

@@ -7,11 +7,14 @@ from ninja import Router, Schema, Status
 
 from zhifa.cases.selectors import case_get_for
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import agency_get_for
 
-from . import access, selectors, services
+from . import access, archive, selectors, services
 from .errors import RecordErrorCode
-from .models import AccessRequest
+from .findings import KINDS, findings_for
+from .models import AccessRequest, CaseFileSeal, DisposalRequest
+from .statistics import record_statistics
 
 router = Router(tags=["音像记录与查阅"])
 
@@ -109,3 +112,100 @@ def access_decide(request, request_id: int, payload: DecisionIn):
         raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "未找到该申请。", status=404) from None
     return access.access_request_decide(request=item, approve=payload.approve, reason=payload.reason,
                                         shown=payload.shown, actor=request.user)
+
+
+class SealOut(Schema):
+    sealed_at: dt.datetime
+    index_sha256: str
+    items: int
+    retention_years: int | None
+    retain_until: dt.date | None
+    rule: str
+    log_entry_id: int
+
+
+class DisposalIn(Schema):
+    reason: str
+
+
+class DisposalDecisionIn(Schema):
+    approve: bool
+    note: str
+
+
+class DisposalOut(Schema):
+    id: int
+    case_id: int
+    status: str
+    reason: str
+    decision_note: str
+
+
+@router.get("/cases/{case_id}/seal", response=SealOut, summary="案卷封存与保管期限")
+def seal(request, case_id: int):
+    case = case_get_for(actor=request.user, id=case_id, request=request)
+    item = CaseFileSeal.objects.filter(case=case).first()
+    if item is None:
+        raise ZhifaError(RecordErrorCode.NOT_SEALED, "案件尚未归档，案卷未封存。", status=404)
+    return {"sealed_at": item.sealed_at, "index_sha256": item.index_sha256, "items": item.items,
+            "retention_years": item.retention_years, "retain_until": item.retain_until, "rule": item.rule,
+            "log_entry_id": item.entry_id}
+
+
+@router.post("/cases/{case_id}/disposals", response={201: DisposalOut}, summary="申请销毁保管期满的案卷")
+def disposal_create(request, case_id: int, payload: DisposalIn):
+    case = case_get_for(actor=request.user, id=case_id, request=request)
+    return Status(201, archive.disposal_request(case=case, reason=payload.reason, actor=request.user))
+
+
+@router.post("/disposals/{disposal_id}/decision", response=DisposalOut, summary="审批案卷销毁申请（机关负责人）")
+def disposal_decide(request, disposal_id: int, payload: DisposalDecisionIn):
+    item = DisposalRequest.objects.filter(pk=disposal_id).select_related("case__agency").first()
+    if item is None:
+        raise ZhifaError(RecordErrorCode.DISPOSAL, "未找到该申请。", status=404)
+    try:
+        case_get_for(actor=request.user, id=item.case_id, request=request)
+    except NotFoundError:
+        raise ZhifaError(RecordErrorCode.DISPOSAL, "未找到该申请。", status=404) from None
+    return archive.disposal_decide(request=item, approve=payload.approve, note=payload.note, actor=request.user)
+
+
+class FindingOut(Schema):
+    kind: str
+    label: str
+    basis: str
+    case_id: int
+    case_number: str
+    agency: str
+    detail: str
+    at: dt.datetime | None
+
+
+class StatisticsOut(Schema):
+    agency_id: int
+    agency: str
+    cases_opened: int
+    cases_archived: int
+    by_stage: dict[str, int]
+    recordings: int
+    recorded_seconds: int
+    recorded_hours: float
+    late_uploads: int
+    remote_uploads: int
+    findings: dict[str, int]
+
+
+@router.get("/findings", response=list[FindingOut], summary="全过程记录问题（AZ-R 第二十二条）")
+def findings(request, kind: str | None = None, agency_id: int | None = None, limit: int = 100, offset: int = 0):
+    org_perms.require(request.user, "records.view_findings", request=request)
+    if kind is not None and kind not in KINDS:
+        raise ZhifaError("record_finding_kind_unknown", f"未知的问题类别：{kind}，可选：{'、'.join(KINDS)}。")
+    rows = findings_for(actor=request.user, kinds=[kind] if kind else None, agency_id=agency_id)
+    return [{"kind": f.kind, "label": f.label, "basis": f.basis, "case_id": f.case_id, "case_number": f.case_number,
+             "agency": f.agency, "detail": f.detail, "at": f.at} for f in rows[offset:offset + min(limit, 500)]]
+
+
+@router.get("/statistics", response=list[StatisticsOut], summary="全过程记录统计（按执法主体）")
+def statistics(request, year: int):
+    org_perms.require(request.user, "records.view_findings", request=request)
+    return [vars(r) for r in record_statistics(actor=request.user, year=year)]

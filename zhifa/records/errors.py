@@ -16,3 +16,8 @@ class RecordErrorCode(StrEnum):
     ACCESS_NOT_PARTY = "record_access_not_a_party"
     ACCESS_DECIDED = "record_access_already_decided"
     ACCESS_SECRET = "record_access_state_secret"
+    ARCHIVED = "record_case_archived"
+    NOT_SEALED = "record_case_file_not_sealed"
+    RETENTION = "record_retention_not_ended"
+    DISPOSAL = "record_disposal_invalid"
+    DESTROYED = "record_destroyed"

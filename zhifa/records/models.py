@@ -67,6 +67,10 @@ class Recording(AppendOnlyModel):
     started_at = models.DateTimeField("开始时间")
     ended_at = models.DateTimeField("结束时间")
     place = models.CharField("地点", max_length=300)
+    # REC-06 (IM-M §19; AZ-R §13–14): what the officer declares about how the clip began.
+    device_checked = models.BooleanField("记录前已检查设备性能、电量和存储空间", default=False)
+    opening_statement = models.BooleanField(
+        "开始时已语音说明时间、地点、执法人员、事由和对象，并告知在场人员正在记录", default=False)
     remote = models.BooleanField("连续、异地或边远地区执法", default=False)
     remote_reason = models.CharField("未能按时上传的原因", max_length=300, blank=True)
     returned_at = models.DateTimeField("返回单位时间", null=True, blank=True)
@@ -76,11 +80,14 @@ class Recording(AppendOnlyModel):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=100, blank=True, help_text="the pushing system's ID (REC-09)")
 
     class Meta:
         verbose_name = verbose_name_plural = "音像记录"
         ordering = ["started_at", "id"]
         indexes = [models.Index(fields=["case", "started_at"])]
+        constraints = [models.UniqueConstraint(fields=["case", "external_id"], condition=~models.Q(external_id=""),
+                                               name="recording_external_id_unique")]
 
     def __str__(self):
         return f"{self.activity} {self.started_at:%Y-%m-%d %H:%M}"
@@ -207,3 +214,48 @@ class AccessRequest(models.Model):
 
     def __str__(self):
         return f"{self.requester_name} {self.get_status_display()}"
+
+
+class CaseFileSeal(AppendOnlyModel):
+    """The case file sealed on archiving (REC-11, REC-12): the digest of its index, and how long it is kept."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="seal")
+    sealed_at = models.DateTimeField("归档时间", auto_now_add=True)
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    index_sha256 = models.CharField("案卷目录摘要", max_length=64)
+    items = models.PositiveIntegerField("案卷材料数")
+    retention_years = models.PositiveIntegerField("保管期限（年）", null=True, blank=True, help_text="null: permanent")
+    retain_until = models.DateField("保管期满日", null=True, blank=True)
+    rule = models.CharField(max_length=300, help_text="the rule version the period came from")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案卷封存"
+
+    def __str__(self):
+        return f"{self.case} 封存于 {self.sealed_at:%Y-%m-%d}"
+
+
+class DisposalRequest(models.Model):
+    """A request to destroy a case file whose retention period has ended, decided by the head (IM-M §23;
+    AZ-R §20). Status is mutable; the request and the decision are each logged."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="disposal_requests")
+    reason = models.TextField("销毁理由（鉴定意见）")
+    status = models.CharField(max_length=20, default="pending",
+                              choices=[("pending", "待审批"), ("approved", "已批准并销毁"), ("refused", "不予销毁")])
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案卷销毁申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"),
+                                               name="one_pending_disposal_per_case")]
+
+    def __str__(self):
+        return f"{self.case} {self.get_status_display()}"

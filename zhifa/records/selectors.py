@@ -39,33 +39,57 @@ def _chain_ids(document) -> set[int]:
     return ids
 
 
-def av_problems_for_advance(case) -> list[str]:
-    """REC-03 and REC-07: every record of an activity on the jurisdiction's mandatory list is covered by
-    recordings, and every gap between them is explained by an interruption note."""
+def av_problems(*, documents, recordings, notes, mandatory_for) -> list[tuple[str, str]]:
+    """(kind, sentence) for each REC-03/06/07 problem of one case, from rows already loaded.
+
+    documents: the case's current documents (each with .supersedes_id), plus `chains` {doc pk: ids of
+    the versions it corrects}; recordings: ordered by start; notes: {(before_id, after_id)};
+    mandatory_for(document) -> the set of mandatory AV items in force for it.
+    """
+    docs, chains = documents
     problems = []
-    recordings = list(Recording.objects.filter(case=case).order_by("started_at", "id"))
-    notes = {(n.before_id, n.after_id) for n in InterruptionNote.objects.filter(case=case)}
-    for document in current_documents(case):
+    for document in docs:
         activities = activities_of(document)
         if not activities:
             continue
-        moment = document.elements.get("time")
-        on = dt.datetime.fromisoformat(moment).date() if moment else timezone.localdate()
-        mandatory = set(rule_get("recording.mandatory_av", jurisdiction=case.place, as_of=on).value)
-        required = [a for a in activities if a in mandatory]
+        required = [a for a in activities if a in mandatory_for(document)]
         if not required:
             continue
         title = FORMS[document.form].title
-        chain = _chain_ids(document)
+        chain = chains[document.pk]
         clips = [r for r in recordings if r.document_id in chain]
         if not clips:
-            problems.append(f"《{title}》记载的{AV_ITEMS[required[0]]}应当全程音像记录，尚无音像记录")
+            problems.append(("missing_recording", f"《{title}》记载的{AV_ITEMS[required[0]]}应当全程音像记录，尚无音像记录"))
             continue
+        # REC-06 (IM-M §19; AZ-R §13–14): the device was checked and the recording opens with the spoken
+        # statement; a clip after a noted interruption opens with the reason instead (REC-07).
+        if not (clips[0].device_checked and clips[0].opening_statement):
+            problems.append(("no_opening_statement",
+                             f"《{title}》的音像记录未载明记录前检查设备、开始时语音说明时间、地点、执法人员、事由和对象"))
         for before, after in zip(clips, clips[1:], strict=False):
             if after.started_at - before.ended_at > GAP_TOLERANCE and (before.pk, after.pk) not in notes:
-                problems.append(f"《{title}》的音像记录在 {timezone.localtime(before.ended_at):%H:%M} 至 "
-                                f"{timezone.localtime(after.started_at):%H:%M} 中断，尚无中断说明")
+                problems.append(("gap_without_note",
+                                 f"《{title}》的音像记录在 {timezone.localtime(before.ended_at):%Y-%m-%d %H:%M} 至 "
+                                 f"{timezone.localtime(after.started_at):%H:%M} 中断，尚无中断说明"))
     return problems
+
+
+def document_moment(document) -> dt.date:
+    moment = document.elements.get("time")
+    return dt.datetime.fromisoformat(moment).date() if moment else timezone.localdate()
+
+
+def av_problems_for_advance(case) -> list[str]:
+    """REC-03, REC-06 and REC-07: every record of an activity on the jurisdiction's mandatory list is
+    covered by recordings that open properly, and every gap between them is explained by a note."""
+    current = current_documents(case)
+    chains = {d.pk: _chain_ids(d) for d in current if activities_of(d)}
+    return [sentence for _kind, sentence in av_problems(
+        documents=(current, chains),
+        recordings=list(Recording.objects.filter(case=case).order_by("started_at", "id")),
+        notes={(n.before_id, n.after_id) for n in InterruptionNote.objects.filter(case=case)},
+        mandatory_for=lambda d: set(rule_get("recording.mandatory_av", jurisdiction=case.place,
+                                             as_of=document_moment(d)).value))]
 
 
 def recordings_for(case):

@@ -34,6 +34,11 @@ _SIGNATURES = (
 )
 
 
+def _not_archived(case) -> None:
+    if case.stage == "archive":
+        raise ZhifaError(RecordErrorCode.ARCHIVED, "案件已归档，案卷已封存，不能再添加音像记录或说明。")
+
+
 def is_media(head: bytes) -> bool:
     return any(head[offset:offset + len(sig)] == sig for offset, sig in _SIGNATURES)
 
@@ -98,9 +103,16 @@ def upload_deadline(case, *, ended_at: dt.datetime, remote: bool, returned_at: d
 def recording_upload(*, case, fileobj, device: Device, officer, activity: str, started_at: dt.datetime,
                      ended_at: dt.datetime, place: str, actor, document=None, remote: bool = False,
                      remote_reason: str = "", returned_at: dt.datetime | None = None,
-                     content_type: str = "") -> Recording:
-    """Store one clip through the evidence store and register it with its metadata and deadline."""
+                     content_type: str = "", device_checked: bool = False,
+                     opening_statement: bool = False, external_id: str = "") -> Recording:
+    """Store one clip through the evidence store and register it with its metadata and deadline.
+    A clip pushed again under the same external ID (REC-09) is not stored twice: the first one is returned."""
     org_perms.require(actor, "records.upload", agency=case.agency)
+    _not_archived(case)
+    if external_id:
+        existing = Recording.objects.filter(case=case, external_id=external_id).first()
+        if existing is not None:
+            return existing
     if device.agency_id != case.agency_id or not device.active:
         raise ZhifaError(RecordErrorCode.DEVICE_UNREGISTERED, "该设备未在本机关登记或已停用（IM-M 第二十一条）。")
     if not case.officers.filter(person=officer).exists():
@@ -128,7 +140,8 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
         entry = record_event(events.RECORDING_UPLOADED, subject=f"cases.case:{case.pk}", actor=actor, payload={
             "sha256": put.blob.sha256, "device": device.serial, "officer": officer.pk, "activity": activity,
             "document": document.pk if document else None, "started_at": started_at.isoformat(),
-            "ended_at": ended_at.isoformat(), "place": place, "remote": remote, "remote_reason": remote_reason,
+            "ended_at": ended_at.isoformat(), "place": place, "remote": remote,
+            "device_checked": device_checked, "opening_statement": opening_statement, "external_id": external_id, "remote_reason": remote_reason,
             "due_at": due_at.isoformat() if due_at else None,
             # Canonical JSON has no floats: the duration is logged in whole milliseconds.
             "duration_ms": round(media.duration_seconds * 1000) if media.duration_seconds else None,
@@ -138,6 +151,7 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
             case=case, document=document, activity=activity, device=device, officer=officer, blob=put.blob,
             started_at=started_at, ended_at=ended_at, place=place.strip(), remote=remote,
             remote_reason=remote_reason.strip(), returned_at=returned_at, recorded_by=actor, entry=entry,
+            device_checked=device_checked, opening_statement=opening_statement, external_id=external_id,
             duration_seconds=media.duration_seconds, media_created_at=media.created_at, media_format=media.format[:60],
         )
         UploadDeadline.objects.create(recording=recording, due_at=due_at, provisional=provisional,
@@ -150,6 +164,7 @@ def interruption_note(*, case, before: Recording, after: Recording | None, reaso
     """IM-M §19; AZ-R §15: on restart the reason is stated by voice; if recording could not resume, the head
     is told and a written explanation is filed afterwards."""
     org_perms.require(actor, "records.upload", agency=case.agency)
+    _not_archived(case)
     if before.case_id != case.pk or (after is not None and (after.case_id != case.pk or after.started_at < before.ended_at)):
         raise ZhifaError(RecordErrorCode.INTERRUPTION, "中断说明应当关联本案中前后相接的两段音像记录。")
     if not explanation.strip():

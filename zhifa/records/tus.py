@@ -7,7 +7,9 @@ deadline, log) exactly like a browser upload.
 
 Auth: a bearer API token (devices), or the session with its CSRF token (browsers).
 Metadata (Upload-Metadata, base64 values): case, device (serial), officer (person id), activity,
-started_at, ended_at (ISO 8601), place, and optionally document, remote, remote_reason,
+started_at, ended_at (ISO 8601), place, and optionally document, device_checked, opening_statement
+("1"/"true": REC-06), external_id and document_external_id (REC-09: a clip already pushed under the
+same external_id is refused at creation with 409 record_external_id_exists and its recording_id), remote, remote_reason,
 returned_at, filename, filetype.
 """
 
@@ -32,7 +34,7 @@ from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 
 from . import services
-from .models import Device, TusUpload
+from .models import Device, Recording, TusUpload
 
 VERSION = "1.0.0"
 CHUNK = 1024 * 1024
@@ -54,8 +56,9 @@ def _response(status: int, **headers) -> HttpResponse:
     return response
 
 
-def _error(status: int, code: str, message: str) -> HttpResponse:
-    response = HttpResponse(json.dumps({"code": code, "message": message}, ensure_ascii=False), status=status,
+def _error(status: int, code: str, message: str, **details) -> HttpResponse:
+    body = {"code": code, "message": message} | ({"details": details} if details else {})
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
                             content_type="application/json; charset=utf-8")
     response["Tus-Resumable"] = VERSION
     return response
@@ -97,7 +100,14 @@ def _resolve(case, meta: dict, actor) -> dict:
     if officer is None:
         raise ZhifaError("record_officer_not_assigned", "执法人员不是本案承办人员。")
     document = None
-    if meta.get("document"):
+    if meta.get("document_external_id"):  # an external system names the record by its own ID (REC-09)
+        document = (Document.objects.filter(case=case, external_id=meta["document_external_id"])
+                    .order_by("-version").first())
+        while document is not None and hasattr(document, "superseded_by"):
+            document = document.superseded_by
+        if document is None:
+            raise ZhifaError("record_document_not_in_case", "所关联的文书不属于本案。")
+    elif meta.get("document"):
         document = Document.objects.filter(pk=int(meta["document"]), case=case).first()
         if document is None:
             raise ZhifaError("record_document_not_in_case", "所关联的文书不属于本案。")
@@ -110,7 +120,10 @@ def _resolve(case, meta: dict, actor) -> dict:
     return dict(case=case, device=device, officer=officer.person, activity=meta.get("activity", ""), started_at=started,
                 ended_at=ended, place=meta.get("place", ""), document=document, remote=meta.get("remote") in ("1", "true"),
                 remote_reason=meta.get("remote_reason", ""), returned_at=returned,
-                content_type=meta.get("filetype", ""), actor=actor)
+                content_type=meta.get("filetype", ""), actor=actor,
+                device_checked=meta.get("device_checked") in ("1", "true"),
+                opening_statement=meta.get("opening_statement") in ("1", "true"),
+                external_id=meta.get("external_id", "")[:100])
 
 
 @csrf_exempt
@@ -137,6 +150,10 @@ def collection(request):
         case = case_get_for(actor=user, id=meta.get("case", ""), request=request)
         org_perms.require(user, "records.upload", agency=case.agency, request=request)
         _resolve(case, meta, user)
+        known = Recording.objects.filter(case=case, external_id=meta["external_id"]).first() if meta.get("external_id") else None
+        if known is not None:  # REC-09: a clip pushed again is not uploaded again
+            return _error(409, "record_external_id_exists", f"外部编号 {known.external_id} 的音像记录已存在，无需重复上传。",
+                          recording_id=known.pk, sha256=known.blob.sha256)
     except NotFoundError as exc:
         return _error(404, "not_found", exc.message)
     except ZhifaError as exc:

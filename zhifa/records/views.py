@@ -3,20 +3,25 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.cases.models import Stage
 from zhifa.cases.selectors import case_get_for, current_documents
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_ITEMS
 
-from . import events, playback, selectors, services
+from . import archive, events, playback, selectors, services
+from . import findings as findings_mod
 from .casefile import export_package
-from .models import Device, InterruptionReason, Recording
+from .errors import RecordErrorCode
+from .models import CaseFileSeal, Device, DisposalRequest, InterruptionReason, Recording
+from .statistics import record_statistics
 
 
 def _case(request, pk):
@@ -40,6 +45,11 @@ def case_recordings(request, pk):
         "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
         "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
         "activities": AV_ITEMS.items(), "documents": current_documents(case), "reasons": InterruptionReason.choices,
+        "seal": CaseFileSeal.objects.filter(case=case).first(),
+        "disposals": DisposalRequest.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "can_request_disposal": org_perms.can(request.user, "records.request_disposal", agency=case.agency),
+        "can_approve_disposal": org_perms.can(request.user, "records.approve_disposal", agency=case.agency),
+        "today": timezone.localdate(),
     })
 
 
@@ -60,7 +70,9 @@ def recording_upload(request, pk):
             started_at=_moment(request.POST.get("started_at", "")), ended_at=_moment(request.POST.get("ended_at", "")),
             place=request.POST.get("place", ""), document=document, remote=bool(request.POST.get("remote")),
             remote_reason=request.POST.get("remote_reason", ""), returned_at=_moment(request.POST.get("returned_at", "")),
-            content_type=upload.content_type or "", actor=request.user)
+            content_type=upload.content_type or "", actor=request.user,
+            device_checked=bool(request.POST.get("device_checked")),
+            opening_statement=bool(request.POST.get("opening_statement")))
         messages.success(request, "已上传音像记录。")
     except (ZhifaError, TypeError) as exc:
         messages.error(request, getattr(exc, "message", "请完整填写开始和结束时间。"))
@@ -91,6 +103,8 @@ def recording_media(request, pk, rec):
     recording = Recording.objects.filter(pk=rec, case=case).select_related("blob").first()
     if recording is None:
         raise Http404
+    if hasattr(recording.blob, "disposal"):
+        raise ZhifaError(RecordErrorCode.DESTROYED, "该音像记录已在保管期满后经批准销毁，只保留摘要和日志。", status=410)
     if not request.headers.get("Range", "").startswith("bytes=") or request.headers.get("Range") == "bytes=0-":
         record_event(events.RECORDING_PLAYED, subject=f"cases.case:{case.pk}", actor=request.user,
                      payload={"recording": recording.pk, "sha256": recording.blob.sha256})
@@ -101,8 +115,60 @@ def recording_media(request, pk, rec):
 def case_file(request, pk):
     """Download the case file package (REC-11); a download is a consultation, written to the log (REC-15)."""
     case = _case(request, pk)
+    if archive.is_destroyed(case):
+        messages.error(request, "该案卷的音像记录已在保管期满后经批准销毁，不能再导出案卷包；案卷目录和日志仍可查阅。")
+        return redirect("case-recordings", pk=case.pk)
     package = export_package(case)
     record_event(events.CASE_FILE_EXPORTED, subject=f"cases.case:{case.pk}", actor=request.user,
                  payload={"number": case.number})
     return FileResponse(package, as_attachment=True, filename=f"case-file-{case.number}.zip",
                         content_type="application/zip")
+
+
+@require_POST
+def disposal_create(request, pk):
+    case = _case(request, pk)
+    try:
+        archive.disposal_request(case=case, reason=request.POST.get("reason", ""), actor=request.user)
+        messages.success(request, "已提交销毁申请，待机关负责人审批。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("case-recordings", pk=case.pk)
+
+
+@require_POST
+def disposal_decide(request, pk, item):
+    case = _case(request, pk)
+    disposal = DisposalRequest.objects.filter(pk=item, case=case).select_related("case__agency").first()
+    if disposal is None:
+        raise Http404
+    try:
+        archive.disposal_decide(request=disposal, approve=request.POST.get("approve") == "1",
+                                note=request.POST.get("note", ""), actor=request.user)
+        messages.success(request, "已审批销毁申请。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("case-recordings", pk=case.pk)
+
+
+def findings(request):
+    """REC-17: the recording findings in the user's scope, by kind, paginated."""
+    org_perms.require(request.user, "records.view_findings", request=request)
+    kind = request.GET.get("kind") or None
+    every = findings_mod.findings_for(actor=request.user)
+    shown = [f for f in every if f.kind == kind] if kind in findings_mod.KINDS else every
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
+    return render(request, "records/findings.html", {
+        "page": page, "summary": findings_mod.findings_summary(every), "kind": kind, "kinds": findings_mod.KINDS})
+
+
+def statistics(request):
+    """REC-16: per-agency statistics of whole-process recording for a year."""
+    org_perms.require(request.user, "records.view_findings", request=request)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return render(request, "records/statistics.html", {
+        "rows": record_statistics(actor=request.user, year=year), "year": year, "kinds": findings_mod.KINDS,
+        "stages": Stage.choices})

@@ -100,6 +100,18 @@ def _month_day(v) -> None:
     _require(isinstance(v, dict) and 1 <= v.get("month", 0) <= 12 and 1 <= v.get("day", 0) <= 31, "应为 {month, day}")
 
 
+def _retention(v) -> None:
+    """{"default": years, <action type or procedure>: years, ...}; null years: permanent (永久)."""
+    from zhifa.org.models import ActionType  # the vocabulary lives with the agencies
+
+    _require(isinstance(v, dict) and "default" in v, "须含 default（年；null 表示永久保管）")
+    allowed = {"default", "simplified", "ordinary", *ActionType.values}
+    _require(set(v) <= allowed, f"只能按 {sorted(allowed)} 设定")
+    for key, years in v.items():
+        if years is not None:
+            _positive_int(years, f"保管期限 {key} ")
+
+
 @dataclass(frozen=True)
 class RuleKey:
     key: str
@@ -122,6 +134,8 @@ CATALOGUE: dict[str, RuleKey] = {
         RuleKey("recording.mandatory_av", "应当全程音像记录的事项", lambda v: _codes(v, AV_ITEMS, "全程音像记录事项")),
         RuleKey("recording.circumstantial_av", "根据情况进行音像记录的事项",
                 lambda v: _codes(v, AV_ITEMS, "根据情况音像记录事项")),
+        RuleKey("casefile.retention", "执法案卷保管期限（年）", _retention,
+                "归档之日起的保管期限，按执法行为类别或程序设定，最具体者优先；null 为永久保管"),
     ]
 }
 

@@ -72,3 +72,30 @@ def rule_get(key: str, *, jurisdiction: Jurisdiction | None, as_of: dt.date) -> 
 def rule_history(*, jurisdiction: Jurisdiction | None, key: str):
     """Every version set at this node for `key`, newest first, superseded ones included."""
     return RuleVersion.objects.filter(jurisdiction=jurisdiction, key=key).select_related("created_by", "supersedes")
+
+
+def rule_resolver(key: str):
+    """For reports over many cases: every version of `key` in one query, then (jurisdiction, as_of) ->
+    value (or None when no node sets it) resolved in memory by the same precedence as rules_effective."""
+    if key not in CATALOGUE:
+        raise KeyError(key)
+    versions = list(RuleVersion.objects.filter(key=key, superseded_by__isnull=True)
+                    .order_by("effective_from", "pk").values("jurisdiction_id", "effective_from", "value"))
+    cache: dict[tuple, object] = {}
+
+    def resolve(jurisdiction: Jurisdiction | None, as_of: dt.date):
+        ancestors = jurisdiction.ancestor_ids if jurisdiction is not None else []
+        memo = (tuple(ancestors), as_of)
+        if memo not in cache:
+            depth = {jid: i + 1 for i, jid in enumerate(ancestors)}
+            best, value = None, None
+            for v in versions:
+                if v["effective_from"] > as_of or (v["jurisdiction_id"] is not None and v["jurisdiction_id"] not in depth):
+                    continue
+                rank = (depth.get(v["jurisdiction_id"], 0), v["effective_from"])
+                if best is None or rank >= best:
+                    best, value = rank, v["value"]
+            cache[memo] = value
+        return cache[memo]
+
+    return resolve

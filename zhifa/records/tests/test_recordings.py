@@ -3,6 +3,7 @@
 
 import datetime as dt
 import io
+import json
 
 import pytest
 import time_machine
@@ -30,6 +31,8 @@ def clip(data=MP4, name="clip.mp4"):
 
 
 def upload(desk, case, camera, *, start, minutes=10, document=None, activity="seize", **kw):
+    kw.setdefault("device_checked", True)
+    kw.setdefault("opening_statement", True)
     return services.recording_upload(case=case, fileobj=clip(), device=camera, officer=desk.officers[0],
                                      activity=activity, started_at=start, ended_at=start + dt.timedelta(minutes=minutes),
                                      place="甲一县人民路8号", document=document, actor=desk.officer, **kw)
@@ -236,3 +239,52 @@ def test_duration_and_creation_time_are_read_from_the_media(desk, seizure):
     assert rec.duration_seconds == pytest.approx(2.0, abs=0.2)
     assert rec.media_created_at == dt.datetime(2026, 11, 25, 1, 2, 3, tzinfo=dt.UTC)
     assert rec.media_format.startswith("mov,mp4")
+
+
+@pytest.mark.req("REC-06")
+@pytest.mark.django_db
+def test_mandatory_recording_must_open_with_device_check_and_spoken_statement(desk, seizure):
+    case, camera = seizure
+    cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
+    seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
+        desk, items="货车", legal_basis="依据", period="三十日"), actor=desk.officer)
+    start = timezone.now() - dt.timedelta(hours=3)
+    # The clip is evidence: it is stored even when the officer says the opening statement was not made.
+    clip_without = upload(desk, case, camera, start=start, document=seize, device_checked=True, opening_statement=False)
+    assert not clip_without.opening_statement and Entry.objects.filter(pk=clip_without.entry_id).exists()
+    assert json.loads(Entry.objects.get(pk=clip_without.entry_id).payload)["opening_statement"] is False
+    with pytest.raises(ZhifaError) as exc:
+        cases.case_advance(case=case, actor=desk.officer)
+    assert "语音说明" in exc.value.message and "检查设备" in exc.value.message
+    # The case goes on once the record's recording is one that began as IM-M §19 requires — here a
+    # correction of the seizure record covered by a new, properly opened clip.
+    fixed = cases.document_record(case=case, form="seizure_decision", supersedes=seize, correction_reason="补录",
+                                  elements=elements(desk, items="货车", legal_basis="依据", period="三十日"),
+                                  actor=desk.officer)
+    upload(desk, case, camera, start=start + dt.timedelta(minutes=30), document=fixed, device_checked=True,
+           opening_statement=False)
+    with pytest.raises(ZhifaError):  # the chain's first clip still lacks the statement
+        cases.case_advance(case=case, actor=desk.officer)
+
+
+@pytest.mark.req("REC-06")
+@pytest.mark.django_db
+def test_a_properly_opened_recording_lets_the_case_move_on(desk, seizure):
+    case, camera = seizure
+    cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
+    seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
+        desk, items="货车", legal_basis="依据", period="三十日"), actor=desk.officer)
+    rec = upload(desk, case, camera, start=timezone.now() - dt.timedelta(hours=3), document=seize)
+    assert rec.device_checked and rec.opening_statement
+    assert cases.case_advance(case=case, actor=desk.officer).stage == "decision"
+
+
+@pytest.mark.req("REC-09")
+@pytest.mark.django_db
+def test_a_clip_pushed_twice_under_its_external_id_is_stored_once(desk, seizure):
+    case, camera = seizure
+    start = timezone.now() - dt.timedelta(hours=3)
+    first = upload(desk, case, camera, start=start, external_id="EXT-CLIP-1")
+    entries = Entry.objects.count()
+    again = upload(desk, case, camera, start=start, external_id="EXT-CLIP-1")
+    assert again.pk == first.pk and Entry.objects.count() == entries

@@ -141,3 +141,19 @@ def test_a_non_media_upload_is_refused_when_complete(client, desk, seizure, auth
     refused = patch(client, url, auth, 0, data)
     assert refused.status_code == 400 and refused.json()["code"] == "record_not_media"
     assert client.head(url, **auth).status_code == 410 and not Recording.objects.exists()
+
+
+@pytest.mark.req("REC-09")
+@pytest.mark.django_db
+def test_a_clip_already_pushed_is_refused_at_creation_with_its_id(client, desk, seizure, auth):
+    case, _camera = seizure
+    created = create(client, auth, case, desk, external_id="EXT-9", device_checked="1", opening_statement="1")
+    url = created["Location"].replace("http://testserver", "")
+    assert patch(client, url, auth, 0, VIDEO).status_code == 204
+    recording = Recording.objects.get()
+    assert recording.external_id == "EXT-9" and recording.device_checked and recording.opening_statement
+    again = create(client, auth, case, desk, external_id="EXT-9")
+    assert again.status_code == 409
+    body = again.json()
+    assert body["code"] == "record_external_id_exists" and body["details"]["recording_id"] == recording.pk
+    assert TusUpload.objects.count() == 1

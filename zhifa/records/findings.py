@@ -1,0 +1,214 @@
+"""Findings of whole-process recording (REC-17): the violations of AZ-R §22 that the records show.
+
+  (一) no record made            -> missing_recording (a mandatory AV item without recordings),
+                                    missing_document (a stage passed without the text record it requires)
+  (二) device neglect, loss      -> recording_lost (recording broke off on a device fault, never resumed)
+  (三) records not stored (duly) -> late_upload, gap_without_note, no_opening_statement (IM-M §19–20)
+  (四) originals altered         -> altered (the fixity check found a clip missing or changed)
+  (五) unauthorised release      -> unauthorised_access (attempts to consult or copy refused by the
+                                    permission check; the system releases nothing without a decision)
+
+Every category is one query (the AV checks: four, then memory), whatever the number of cases, so
+the supervisors' page stays flat as the region grows. Supervision (SUP-) builds on this selector.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q
+
+from zhifa.cases import workflow
+from zhifa.cases.doctypes import FORMS
+from zhifa.cases.models import Case, Document, Stage
+from zhifa.core.models import SecurityEvent, SecurityEventKind
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import ActionType
+from zhifa.rules.models import RuleVersion
+from zhifa.rules.selectors import rule_resolver
+
+from .models import InterruptionNote, Recording
+from .selectors import FORM_ACTIVITIES, SERVICE_ACTIVITIES, av_problems, document_moment
+
+KINDS: dict[str, tuple[str, str]] = {
+    "missing_recording": ("未进行全程音像记录", "IM-M 第十七条；AZ-R 第十条、第二十二条（一）"),
+    "missing_document": ("缺少文字记录", "IM-M 第十六条；AZ-R 第二十二条（一）"),
+    "recording_lost": ("设备故障致音像记录中断且未能恢复", "IM-M 第十九条；AZ-R 第二十二条（二）"),
+    "late_upload": ("未按时上传音像记录", "IM-M 第二十条；AZ-R 第十七条、第二十二条（三）"),
+    "gap_without_note": ("音像记录中断未作说明", "IM-M 第十九条；AZ-R 第十五条"),
+    "no_opening_statement": ("未检查设备或未作开始语音说明", "IM-M 第十九条；AZ-R 第十三条、第十四条"),
+    "altered": ("原始音像记录缺失或被篡改", "IM-M 第二十三条；AZ-R 第二十二条（四）"),
+    "unauthorised_access": ("越权调阅、复制记录被拒绝", "AZ-R 第二十条、第二十二条（五）"),
+}
+STAGES = [s for s, _ in Stage.choices]
+CASE_PATH = re.compile(r"/(?:api/)?(?:records/)?cases/(\d+)(?:/|$)")
+
+
+@dataclass(frozen=True)
+class CaseFinding:
+    kind: str
+    case_id: int
+    case_number: str
+    case_title: str
+    agency: str
+    detail: str
+    at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def basis(self) -> str:
+        return KINDS[self.kind][1]
+
+
+def _make(kind, row, detail, at, prefix="case__"):
+    return CaseFinding(kind, row[f"{prefix}id"], row[f"{prefix}number"], row[f"{prefix}title"],
+                       row[f"{prefix}agency__name"], detail, at)
+
+
+def _case_values(prefix="case__"):
+    return [f"{prefix}id", f"{prefix}number", f"{prefix}title", f"{prefix}agency__name"]
+
+
+def _late(q):
+    rows = (Recording.objects.filter(q, deadline__late=True)
+            .values(*_case_values(), "started_at", "uploaded_at", "deadline__due_at").order_by("-uploaded_at"))
+    return [_make("late_upload", r, f"{r['started_at']:%Y-%m-%d %H:%M} 开始的音像记录于 {r['uploaded_at']:%Y-%m-%d %H:%M} "
+                  f"上传，期限为 {r['deadline__due_at']:%Y-%m-%d %H:%M}", r["uploaded_at"]) for r in rows]
+
+
+def _lost(q):
+    rows = (InterruptionNote.objects.filter(q, after__isnull=True, reason="device_fault")
+            .values(*_case_values(), "explanation", "written_at").order_by("-written_at"))
+    return [_make("recording_lost", r, r["explanation"], r["written_at"]) for r in rows]
+
+
+def _altered(q):
+    rows = (Recording.objects.filter(q, blob__findings__isnull=False)
+            .values(*_case_values(), "blob__findings__kind", "blob__findings__detail", "blob__findings__found_at")
+            .order_by("-blob__findings__found_at"))
+    return [_make("altered", r, r["blob__findings__detail"], r["blob__findings__found_at"]) for r in rows]
+
+
+def _unauthorised(case_q):
+    attempts: dict[int, list] = {}
+    for event in SecurityEvent.objects.filter(kind=SecurityEventKind.DENIED, path__contains="cases/").only(
+            "path", "username", "at", "permission"):
+        match = CASE_PATH.search(event.path)
+        if match:
+            attempts.setdefault(int(match.group(1)), []).append(event)
+    if not attempts:
+        return []
+    out = []
+    for row in Case.objects.filter(case_q, pk__in=attempts).values(*_case_values("")):
+        for event in attempts[row["id"]]:
+            out.append(_make("unauthorised_access", row, f"{event.username or '匿名'} 无权访问 {event.path}"
+                             f"（{event.permission}）", event.at, prefix=""))
+    return out
+
+
+def _missing_documents(case_q):
+    """Stages already passed without a text record they require (a constant number of queries)."""
+    out = []
+    for source, _table in workflow.REQUIRED.items():
+        later = STAGES[STAGES.index(source) + 1:]
+        by_group: dict[tuple, Q] = {}
+        for action in ActionType.values:
+            for procedure in ("simplified", "ordinary"):
+                for group in workflow.required_groups(source, action, procedure):
+                    by_group[group] = by_group.get(group, Q(pk__in=[])) | Q(action_type=action, procedure=procedure)
+        for group, which in by_group.items():
+            has = Document.objects.filter(case=OuterRef("pk"), form__in=group)
+            for row in (Case.objects.filter(case_q, which, stage__in=later).exclude(Exists(has))
+                        .values(*_case_values(""), "opened_at")):
+                titles = "或".join(f"《{FORMS[f].title}》" for f in group)
+                out.append(_make("missing_document", row, f"已完成“{dict(Stage.choices)[source]}”阶段，但没有{titles}",
+                                 row["opened_at"], prefix=""))
+    for row in (Recording.objects.filter(Q(case__in=Case.objects.filter(case_q)), document__isnull=True,
+                                         case__stage__in=STAGES[STAGES.index(Stage.DECISION):])
+                .values(*_case_values(), "started_at", "activity")):
+        out.append(_make("missing_document", row, f"{row['started_at']:%Y-%m-%d %H:%M} 的音像记录没有对应的文字记录",
+                         row["started_at"]))
+    return out
+
+
+def _av(case_q):
+    """REC-03/06/07 over every case that has a record of a possibly mandatory activity."""
+    mandatory = rule_resolver("recording.mandatory_av")
+    ever = {item for v in RuleVersion.objects.filter(key="recording.mandatory_av").values_list("value", flat=True)
+            for item in v}
+    forms = [f for f, acts in FORM_ACTIVITIES.items() if ever.intersection(acts)]
+    service = ever.intersection(SERVICE_ACTIVITIES.values())
+    if not forms and not service:
+        return []
+    scoped = Document.objects.filter(case__in=Case.objects.filter(case_q))
+    candidate = Q(form__in=forms) | (Q(form="service_receipt") if service else Q(pk__in=[]))
+    docs = list(scoped.filter(candidate).only("id", "case_id", "form", "elements", "supersedes_id"))
+    if not docs:
+        return []
+    case_ids = {d.case_id for d in docs}
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related("place", "agency")}
+    recordings: dict[int, list] = {}
+    for r in (Recording.objects.filter(case_id__in=case_ids).order_by("started_at", "id")
+              .only("id", "case_id", "document_id", "started_at", "ended_at", "device_checked", "opening_statement")):
+        recordings.setdefault(r.case_id, []).append(r)
+    notes = set(InterruptionNote.objects.filter(case_id__in=case_ids).values_list("before_id", "after_id"))
+    superseded = {d.supersedes_id for d in docs if d.supersedes_id}
+    by_pk = {d.pk: d for d in docs}
+    per_case: dict[int, tuple[list, dict]] = {}
+    for d in docs:
+        if d.pk in superseded:
+            continue
+        chain, cur = set(), d
+        while cur is not None:
+            chain.add(cur.pk)
+            cur = by_pk.get(cur.supersedes_id)
+        current, chains = per_case.setdefault(d.case_id, ([], {}))
+        current.append(d)
+        chains[d.pk] = chain
+    out = []
+    for case_id, (current, chains) in per_case.items():
+        case = cases[case_id]
+        row = {"id": case.pk, "number": case.number, "title": case.title, "agency__name": case.agency.name}
+        for kind, sentence in av_problems(documents=(current, chains), recordings=recordings.get(case_id, []),
+                                          notes=notes,
+                                          mandatory_for=lambda doc, case=case: set(
+                                              mandatory(case.place, document_moment(doc)) or [])):
+            out.append(_make(kind, row, sentence, None, prefix=""))
+    return out
+
+
+def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[CaseFinding]:
+    """Every finding in the actor's scope, grouped by kind in the order of KINDS, newest first within."""
+    scope = org_perms.scope_for(actor, "records.view_findings")
+    case_q = scope.agency_q("agency__")
+    rec_q = scope.agency_q("case__agency__")
+    if agency_id:
+        case_q &= Q(agency_id=agency_id)
+        rec_q &= Q(case__agency_id=agency_id)
+    wanted = set(kinds or KINDS)
+    out: list[CaseFinding] = []
+    if wanted & {"missing_recording", "gap_without_note", "no_opening_statement"}:
+        out += [f for f in _av(case_q) if f.kind in wanted]
+    if "missing_document" in wanted:
+        out += _missing_documents(case_q)
+    if "late_upload" in wanted:
+        out += _late(rec_q)
+    if "recording_lost" in wanted:
+        out += _lost(rec_q)
+    if "altered" in wanted:
+        out += _altered(rec_q)
+    if "unauthorised_access" in wanted:
+        out += _unauthorised(case_q)
+    order = list(KINDS)
+    return sorted(out, key=lambda f: (order.index(f.kind), -(f.at.timestamp() if f.at else 0), f.case_id))
+
+
+def findings_summary(findings: list[CaseFinding]) -> list[tuple[str, str, int]]:
+    counts = {k: 0 for k in KINDS}
+    for f in findings:
+        counts[f.kind] += 1
+    return [(k, KINDS[k][0], n) for k, n in counts.items()]
+
