@@ -184,6 +184,8 @@ TASKS = {
 ZHIFA_LEDGER_ORIGIN = os.environ.get("ZHIFA_LEDGER_ORIGIN", "zhifa.localhost/ledger")
 ZHIFA_LEDGER_KEY = os.environ.get("ZHIFA_LEDGER_KEY", "")
 ZHIFA_LEDGER_KEY_FILE = os.environ.get("ZHIFA_LEDGER_KEY_FILE", str(DATA_DIR / "ledger-signing.key"))
+# Agencies' electronic seal keys and certificates (cases.signing): a secret volume in production.
+ZHIFA_SIGNING_DIR = os.environ.get("ZHIFA_SIGNING_DIR", str(DATA_DIR / "signing"))
 ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))
 # Evidence digests: SHA-256 always; SM3 too where commercial cryptography is required.
 ZHIFA_EVIDENCE_SM3 = env_bool("ZHIFA_EVIDENCE_SM3", False)

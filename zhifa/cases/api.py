@@ -181,3 +181,26 @@ def document_create(request, case_id: int, payload: DocumentIn):
 def case_advance(request, case_id: int, note: str = ""):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     return _detail(request, services.case_advance(case=case, actor=request.user, note=note))
+
+
+class RenditionOut(Schema):
+    document_id: int
+    kind: str
+    sha256: str
+    size: int
+    signer_sha256: str
+    log_entry_id: int
+    download: str
+
+
+@router.post("/{case_id}/documents/{document_id}/issue", response=RenditionOut,
+             summary="生成文书 PDF（加盖电子签章）或 Word 文本（每个版本生成一次）")
+def document_issue(request, case_id: int, document_id: int, kind: str = "pdf"):
+    case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
+    document = Document.objects.filter(pk=document_id, case=case).first()
+    if document is None:
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "未找到该文书。", status=404)
+    item = services.document_issue(document=document, kind=kind, actor=request.user)
+    return {"document_id": document.pk, "kind": item.kind, "sha256": item.blob.sha256, "size": item.blob.size,
+            "signer_sha256": item.signer_sha256, "log_entry_id": item.entry_id,
+            "download": f"/cases/{case.pk}/documents/{document.pk}.{item.kind}"}

@@ -21,3 +21,5 @@ class CaseErrorCode(StrEnum):
     ARCHIVED = "case_archived"
     RECORDING_MISSING = "case_recording_missing"
     CONSULTATION_REASON = "case_consultation_reason_required"
+    SIGNING_UNAVAILABLE = "case_signing_unavailable"
+    RENDERING_UNAVAILABLE = "case_rendering_unavailable"

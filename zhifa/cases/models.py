@@ -142,3 +142,26 @@ class Document(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.form} v{self.version}"
+
+
+class Rendition(models.TextChoices):
+    PDF = "pdf", "PDF（电子签章）"
+    DOCX = "docx", "Word"
+
+
+class DocumentRendition(AppendOnlyModel):
+    """A document version rendered from its template (REC-02: electronic and paper agree), stored in the
+    evidence store. The PDF carries the agency's PAdES signature. One per version and format: issuing
+    again returns the same file, so what was served is what the log says was issued."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="renditions")
+    kind = models.CharField(max_length=10, choices=Rendition.choices)
+    blob = models.ForeignKey("ledger.Blob", on_delete=models.PROTECT, related_name="+")
+    signer_sha256 = models.CharField("签章证书指纹", max_length=64, blank=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文书文本"
+        constraints = [models.UniqueConstraint(fields=["document", "kind"], name="one_rendition_per_kind")]

@@ -209,3 +209,41 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
         for hook in workflow.AFTER_ADVANCE:
             hook(case, actor)
         return case
+
+
+def document_issue(*, document: Document, kind: str, actor):
+    """Render a document version (PDF sealed with the agency's PAdES signature, or DOCX), store it in the
+    evidence store and log it. Issued once per version and format; later calls return the same file."""
+    from django.core.files.base import ContentFile
+
+    from zhifa.ledger.services import evidence_put
+
+    from . import rendering, signing
+    from .models import DocumentRendition, Rendition
+
+    case = document.case
+    org_perms.require(actor, "cases.view", agency=case.agency)
+    if kind not in Rendition.values:
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "文书格式应为 pdf 或 docx。")
+    existing = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
+    if existing is not None:
+        return existing
+    title = FORMS[document.form].title
+    if kind == Rendition.PDF:
+        data, signer = signing.sign_pdf(rendering.render_pdf(document), agency=case.agency,
+                                        reason=f"{title}（{case.number}）", location=case.place.name)
+        content_type = "application/pdf"
+    else:
+        data, signer = rendering.render_docx(document), ""
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    put = evidence_put(ContentFile(data, name=f"{case.number}-{document.form}-v{document.version}.{kind}"),
+                       actor=actor, content_type=content_type)
+    try:
+        with transaction.atomic():
+            entry = record_event(events.DOCUMENT_ISSUED, subject=f"cases.case:{case.pk}", actor=actor, payload={
+                "document": document.pk, "form": document.form, "version": document.version, "kind": kind,
+                "sha256": put.blob.sha256, "signer_sha256": signer})
+            return DocumentRendition.objects.create(document=document, kind=kind, blob=put.blob, signer_sha256=signer,
+                                                    issued_by=actor, entry=entry)
+    except IntegrityError:  # issued concurrently: the first one stands
+        return DocumentRendition.objects.get(document=document, kind=kind)

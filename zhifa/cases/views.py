@@ -3,8 +3,9 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -203,3 +204,23 @@ def case_advance(request, pk):
     except ZhifaError as exc:
         messages.error(request, exc.message)
     return redirect("case-detail", pk=case.pk)
+
+
+def document_file(request, pk, doc, kind):
+    """The issued PDF (sealed) or DOCX of a document version; issued on first request, logged (REC-02)."""
+    case = _case(request, pk)
+    if _consultation_needed(request, case):
+        return redirect("case-detail", pk=case.pk)
+    document = Document.objects.filter(pk=doc, case=case).first()
+    if document is None or kind not in ("pdf", "docx"):
+        raise Http404
+    try:
+        rendition = services.document_issue(document=document, kind=kind, actor=request.user)
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+        return redirect("case-detail", pk=case.pk)
+    record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=request.user,
+                 payload={"reason": "下载文书", "number": case.number, "document": document.pk, "kind": kind})
+    return FileResponse(default_storage.open(rendition.blob.storage_name, "rb"), as_attachment=True,
+                        filename=f"{case.number}-{FORMS[document.form].title}-v{document.version}.{kind}",
+                        content_type=rendition.blob.content_type)
