@@ -37,12 +37,19 @@ def _display(element, value, officers: dict) -> str:
     return str(value)
 
 
+def element_rows(document, officers: dict) -> list[dict]:
+    """[{label, value}] in the form's order, values as a person reads them. (Templates must not walk
+    `elements.items`: a form with an element named "items" would shadow the dict method.)"""
+    return [{"label": e.label, "value": _display(e, document.elements.get(e.name), officers)}
+            for e in FORMS[document.form].elements]
+
+
 def document_context(document) -> dict:
     case = document.case
     form = FORMS[document.form]
     officers = {o.person_id: f"{o.person.name}（执法证号 {o.certificate_number}）"
                 for o in case.officers.select_related("person")}
-    rows = [{"label": e.label, "value": _display(e, document.elements.get(e.name), officers)} for e in form.elements]
+    rows = element_rows(document, officers)
     if document.supersedes_id:
         rows.append({"label": "更正说明", "value": f"本件为第 {document.version} 版，更正原因：{document.correction_reason}"})
     return {"agency": case.agency.name, "title": form.title, "number": f"{case.number}（第 {document.version} 版）",

@@ -16,7 +16,7 @@ from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_eligibility
 
-from . import events, selectors, services, workflow
+from . import events, rendering, selectors, services, workflow
 from .doctypes import FORMS
 from .models import Document, PartyKind, Procedure, Stage
 
@@ -101,6 +101,7 @@ def case_detail(request, pk):
     documents = selectors.current_documents(case)
     officers = list(case.officers.select_related("person"))
     assigned = {o.person_id for o in officers}
+    names = {o.person_id: o.person.name for o in officers}
     today = timezone.localdate()
     can_handle = org_perms.can(user, "cases.handle", agency=case.agency)
     candidates = []
@@ -113,7 +114,8 @@ def case_detail(request, pk):
     missing = selectors.missing_for_next_stage(case, documents)
     stage_forms = [f for f in FORMS.values() if f.stage == case.stage]
     return render(request, "cases/case_detail.html", {
-        "case": case, "documents": [(d, FORMS[d.form]) for d in documents], "officers": officers,
+        "case": case, "officers": officers,
+        "documents": [(d, FORMS[d.form], rendering.element_rows(d, names)) for d in documents],
         "parties": case.parties.all(), "show_id": org_perms.can(user, "cases.view_identity", agency=case.agency),
         "can_handle": can_handle and case.stage != Stage.ARCHIVE, "candidates": candidates,
         "transition": transition, "missing": [selectors.describe_group(g) for g in missing],

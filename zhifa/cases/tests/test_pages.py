@@ -101,3 +101,24 @@ def test_case_page_queries_do_not_grow_with_records(client, desk):
         services.document_record(case=case, form="filing_approval", elements=approval, actor=desk.officer)
     services.party_add(case=case, kind="natural", name="张三", id_number="11010519491231002X", actor=desk.officer)
     assert query_count(lambda: client.get(f"/cases/{case.pk}/")) == small
+
+
+@pytest.mark.req("REC-02")
+@pytest.mark.django_db
+def test_a_seizure_record_shows_its_items_on_the_case_page(client, desk):
+    """An element named "items" once shadowed dict.items in the template and broke the page."""
+    from zhifa.cases import services
+    from zhifa.cases.tests.conftest import elements
+
+    case = services.case_open(agency=desk.agency, handling_unit=desk.unit, title="扣押", action_type="coercion",
+                              procedure="ordinary", place=desk.place, legal_basis="x", actor=desk.officer)
+    for person in desk.officers:
+        services.officer_assign(case=case, person=person, actor=desk.officer)
+    services.document_record(case=case, form="filing_approval", elements=elements(
+        desk, case_source="检查", opinion="同意", approver="局长"), actor=desk.officer)
+    case = services.case_advance(case=case, actor=desk.head)
+    services.document_record(case=case, form="seizure_decision", elements=elements(
+        desk, items="货车一辆", legal_basis="依据", period="三十日"), actor=desk.officer)
+    client.force_login(desk.officer)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200 and "货车一辆" in page.content.decode() and desk.officers[0].name in page.content.decode()

@@ -30,3 +30,22 @@ def test_demo_region_has_the_promised_shape_and_reloads_idempotently(capsys):
     call_command("demo_load")
     assert "已存在" in capsys.readouterr().out
     assert (Agency.objects.count(), Person.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_cases_cover_every_stage_with_real_media():
+    from zhifa.cases.models import Case, Stage
+    from zhifa.records.models import CaseFileSeal, Recording
+    from zhifa.records.probe import probe
+
+    call_command("demo_load")
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+    seizure = Case.objects.get(action_type="coercion")
+    assert seizure.stage == Stage.DECISION and seizure.interruptions.count() == 1
+    clips = list(Recording.objects.filter(case=seizure))
+    assert len(clips) == 2 and all(c.duration_seconds and c.duration_seconds >= 7 for c in clips)
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(clips[0].blob.storage_name) as fh:
+        assert probe(fh).duration_seconds >= 7
+    assert CaseFileSeal.objects.filter(case__stage=Stage.ARCHIVE).count() == 1

@@ -1,6 +1,7 @@
 """Load the fictional demo region (make demo). Running it again changes nothing."""
 
 import datetime as dt
+import io
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -123,7 +124,7 @@ class Command(BaseCommand):
             f"{Agency.objects.count()} 个执法主体、{Person.objects.count()} 名人员。"))
 
     def _cases(self, agency, head, place):
-        """Three fictional cases: just opened, under investigation, and archived."""
+        """Fictional cases in every stage, and a seizure with its recordings (generated sample media)."""
         from zhifa.cases import services as cases
         from zhifa.org.selectors import officer_eligibility
 
@@ -140,6 +141,7 @@ class Command(BaseCommand):
             cases.document_record(case=case, form=form, elements=base | extra, actor=head)
 
         titles = [("涉嫌销售过期食品（演示）", "penalty", 0), ("涉嫌无照经营（演示）", "penalty", 1),
+                  ("虚假宣传（演示）", "penalty", 2), ("未明码标价（演示）", "penalty", 3),
                   ("价格标示不规范（演示）", "penalty", 4)]
         for title, action, steps in titles:
             case = cases.case_open(agency=agency, handling_unit=unit, title=title, action_type=action,
@@ -167,6 +169,44 @@ class Command(BaseCommand):
                 if form in ("filing_approval", "inspection_record", "penalty_decision", "closing_report") and done < steps:
                     case = cases.case_advance(case=case, actor=head)
                     done += 1
+        self._seizure(agency, head, place, unit, eligible, record)
+
+    def _seizure(self, agency, head, place, unit, eligible, record):
+        """A seizure under full AV recording (REC-03): two clips with an interruption note, at the decision stage."""
+        from zhifa.cases import services as cases
+        from zhifa.demo.media import demo_clip
+        from zhifa.records.models import Device
+        from zhifa.records.services import interruption_note, recording_upload
+
+        case = cases.case_open(agency=agency, handling_unit=unit, title="扣押涉嫌假冒商品（演示）", action_type="coercion",
+                               procedure="ordinary", place=place, legal_basis="《行政强制法》第二十二条（演示）", actor=head)
+        for person in eligible:
+            cases.officer_assign(case=case, person=person, actor=head)
+        cases.party_add(case=case, kind="organisation", name="某某百货商行（虚构）", id_number="91110000600037341L",
+                        actor=head)
+        record(case, "filing_approval", case_source="投诉举报", opinion="同意立案", approver="局长（演示）")
+        case = cases.case_advance(case=case, actor=head)
+        record(case, "inspection_record")
+        record(case, "seizure_decision", items="涉嫌假冒商品 12 箱（演示）", legal_basis="《行政强制法》第二十二条",
+               period="三十日")
+        seizure = case.documents.get(form="seizure_decision")
+        camera = Device.objects.get(agency=agency, serial="ZFY-DL-0001")
+        start = timezone.now() - dt.timedelta(hours=4)
+        clips = []
+        for n, (offset, minutes) in enumerate(((0, 12), (20, 15))):
+            began = start + dt.timedelta(minutes=offset)
+            statement = (f"现在是{timezone.localtime(began):%Y年%m月%d日%H时%M分}，地点{place.name}新华街18号，"
+                         f"执法人员{'、'.join(p.name for p in eligible)}，依法实施扣押，现场正在进行音像记录。"
+                         if n == 0 else "记录仪电量耗尽，更换电池后继续记录。")
+            clip = io.BytesIO(demo_clip(statement))
+            clip.name = f"ZFY-DL-0001-{n + 1}.mp4"
+            clips.append(recording_upload(
+                case=case, fileobj=clip, device=camera, officer=eligible[0], activity="seize", started_at=began,
+                ended_at=began + dt.timedelta(minutes=minutes), place=f"{place.name}新华街18号", document=seizure,
+                actor=head, content_type="video/mp4", device_checked=True, opening_statement=True))
+        interruption_note(case=case, before=clips[0], after=clips[1], reason="device_fault",
+                          explanation="记录仪电量耗尽，更换电池后继续记录（演示）", spoken_on_resume=True, actor=head)
+        cases.case_advance(case=case, actor=head)
 
     def _print_logins(self, password):
         self.stdout.write(f"\n演示账户（密码均为 {password}）：")
