@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from zhifa.cases.models import Case, Stage
+from zhifa.cases.models import Case, Document, Stage
 from zhifa.core.permissions import Role
 from zhifa.demo.media import demo_clip
 from zhifa.org.models import UnitKind
@@ -43,6 +43,7 @@ def login(page, username):
 
 
 def write_document(page, form: str, texts: dict, checks=()):
+    before = Document.objects.filter(form=form).count()
     page.select_option("#form", form)
     page.wait_for_load_state("networkidle")
     page.wait_for_selector(f"#el-{next(iter(texts))}")
@@ -52,7 +53,7 @@ def write_document(page, form: str, texts: dict, checks=()):
         page.check(f"#el-{name}")
     page.get_by_role("button", name="保存文书").click()
     page.wait_for_load_state("networkidle")
-    assert "已保存" in page.content() or "错误" not in page.content()
+    assert Document.objects.filter(form=form).count() == before + 1, page.content()[-2000:]
 
 
 COMMON = {"place": "甲一县人民路8号", "target": "某某商店（虚构）", "content": "扣押涉嫌假冒商品", "process": "出示证件，告知事由后实施"}

@@ -3,20 +3,32 @@
 import datetime as dt
 import hashlib
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from zhifa.core.errors import ZhifaError
-from zhifa.ledger.services import record_event
+from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_assert_eligible
 
-from . import events, selectors, workflow
+from . import events, rendering, selectors, signing, workflow
 from .doctypes import FORMS
 from .errors import CaseErrorCode
-from .models import Case, CaseOfficer, Document, Party, PartyKind, Procedure, Stage, StageChange
+from .models import (
+    Case,
+    CaseOfficer,
+    Document,
+    DocumentRendition,
+    Party,
+    PartyKind,
+    Procedure,
+    Rendition,
+    Stage,
+    StageChange,
+)
 
 # Tolerance for clocks of field devices when a record's time is checked against "now".
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -214,13 +226,6 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
 def document_issue(*, document: Document, kind: str, actor):
     """Render a document version (PDF sealed with the agency's PAdES signature, or DOCX), store it in the
     evidence store and log it. Issued once per version and format; later calls return the same file."""
-    from django.core.files.base import ContentFile
-
-    from zhifa.ledger.services import evidence_put
-
-    from . import rendering, signing
-    from .models import DocumentRendition, Rendition
-
     case = document.case
     org_perms.require(actor, "cases.view", agency=case.agency)
     if kind not in Rendition.values:

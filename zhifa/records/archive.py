@@ -35,11 +35,9 @@ from .models import CaseFileSeal, DisposalRequest, Recording
 def retention_for(case, *, on: dt.date) -> tuple[int | None, str]:
     """(years or None for permanent, rule source): the action type's period, else the procedure's, else the default."""
     rule = rule_get("casefile.retention", jurisdiction=case.place, as_of=on)
-    value = rule.value
-    for key in (case.action_type, case.procedure, "default"):
-        if key in value:
-            return value[key], f"{rule.version.source}（{rule.version.effective_from}）"
-    return value["default"], rule.version.source  # pragma: no cover — the catalogue requires "default"
+    # The catalogue requires "default", so the search always ends.
+    key = next(k for k in (case.action_type, case.procedure, "default") if k in rule.value)
+    return rule.value[key], f"{rule.version.source}（{rule.version.effective_from}）"
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:

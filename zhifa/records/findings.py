@@ -28,7 +28,7 @@ from zhifa.rules.models import RuleVersion
 from zhifa.rules.selectors import rule_resolver
 
 from .models import InterruptionNote, Recording
-from .selectors import FORM_ACTIVITIES, SERVICE_ACTIVITIES, av_problems, document_moment
+from .selectors import FORM_ACTIVITIES, SERVICE_ACTIVITIES, av_problems, current_with_chains, document_moment
 
 KINDS: dict[str, tuple[str, str]] = {
     "missing_recording": ("未进行全程音像记录", "IM-M 第十七条；AZ-R 第十条、第二十二条（一）"),
@@ -145,7 +145,8 @@ def _av(case_q):
         return []
     scoped = Document.objects.filter(case__in=Case.objects.filter(case_q))
     candidate = Q(form__in=forms) | (Q(form="service_receipt") if service else Q(pk__in=[]))
-    docs = list(scoped.filter(candidate).only("id", "case_id", "form", "elements", "supersedes_id"))
+    docs = list(scoped.filter(candidate).only("id", "case_id", "form", "elements", "supersedes_id")
+                .order_by("recorded_at", "id"))
     if not docs:
         return []
     case_ids = {d.case_id for d in docs}
@@ -155,19 +156,10 @@ def _av(case_q):
               .only("id", "case_id", "document_id", "started_at", "ended_at", "device_checked", "opening_statement")):
         recordings.setdefault(r.case_id, []).append(r)
     notes = set(InterruptionNote.objects.filter(case_id__in=case_ids).values_list("before_id", "after_id"))
-    superseded = {d.supersedes_id for d in docs if d.supersedes_id}
-    by_pk = {d.pk: d for d in docs}
-    per_case: dict[int, tuple[list, dict]] = {}
+    by_case: dict[int, list] = {}
     for d in docs:
-        if d.pk in superseded:
-            continue
-        chain, cur = set(), d
-        while cur is not None:
-            chain.add(cur.pk)
-            cur = by_pk.get(cur.supersedes_id)
-        current, chains = per_case.setdefault(d.case_id, ([], {}))
-        current.append(d)
-        chains[d.pk] = chain
+        by_case.setdefault(d.case_id, []).append(d)
+    per_case = {case_id: current_with_chains(versions) for case_id, versions in by_case.items()}
     out = []
     for case_id, (current, chains) in per_case.items():
         case = cases[case_id]

@@ -5,7 +5,6 @@ import datetime as dt
 from django.utils import timezone
 
 from zhifa.cases.doctypes import FORMS
-from zhifa.cases.selectors import current_documents
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_ITEMS
 from zhifa.rules.selectors import rule_get
@@ -31,12 +30,22 @@ def activities_of(document) -> tuple[str, ...]:
     return FORM_ACTIVITIES.get(document.form, ())
 
 
-def _chain_ids(document) -> set[int]:
-    ids, d = set(), document
-    while d is not None:
-        ids.add(d.pk)
-        d = d.supersedes
-    return ids
+def current_with_chains(documents) -> tuple[list, dict[int, set[int]]]:
+    """From every version of some documents (loaded once): the current ones, in the given order, and
+    for each the ids of the versions it corrects, itself included."""
+    by_pk = {d.pk: d for d in documents}
+    superseded = {d.supersedes_id for d in documents if d.supersedes_id}
+    current, chains = [], {}
+    for d in documents:
+        if d.pk in superseded:
+            continue
+        chain, cur = set(), d
+        while cur is not None:
+            chain.add(cur.pk)
+            cur = by_pk.get(cur.supersedes_id)
+        current.append(d)
+        chains[d.pk] = chain
+    return current, chains
 
 
 def av_problems(*, documents, recordings, notes, mandatory_for) -> list[tuple[str, str]]:
@@ -82,10 +91,8 @@ def document_moment(document) -> dt.date:
 def av_problems_for_advance(case) -> list[str]:
     """REC-03, REC-06 and REC-07: every record of an activity on the jurisdiction's mandatory list is
     covered by recordings that open properly, and every gap between them is explained by a note."""
-    current = current_documents(case)
-    chains = {d.pk: _chain_ids(d) for d in current if activities_of(d)}
     return [sentence for _kind, sentence in av_problems(
-        documents=(current, chains),
+        documents=current_with_chains(list(case.documents.order_by("recorded_at", "id"))),
         recordings=list(Recording.objects.filter(case=case).order_by("started_at", "id")),
         notes={(n.before_id, n.after_id) for n in InterruptionNote.objects.filter(case=case)},
         mandatory_for=lambda d: set(rule_get("recording.mandatory_av", jurisdiction=case.place,

@@ -44,16 +44,21 @@ def rules_effective(*, jurisdiction: Jurisdiction | None, as_of: dt.date, keys=N
     baseline); at that node, the version with the latest effective date not after `as_of`.
     """
     qs, ancestors = _candidates(jurisdiction, as_of, keys)
+    best = _nearest(qs, ancestors, as_of)
+    return {key: EffectiveRule(key, version.value, version, version.jurisdiction) for key, version in sorted(best.items())}
+
+
+def _nearest(versions, ancestors: list[int], as_of: dt.date) -> dict:
+    """key -> the version that wins among `versions` for a node with these ancestors on `as_of`."""
     depth = {jid: i + 1 for i, jid in enumerate(ancestors)}  # baseline (None) has depth 0
     best: dict[str, tuple] = {}
-    for version in qs:
+    for version in versions:
+        if version.effective_from > as_of or (version.jurisdiction_id is not None and version.jurisdiction_id not in depth):
+            continue
         rank = (depth.get(version.jurisdiction_id, 0), version.effective_from, version.pk)
         if version.key not in best or rank > best[version.key][0]:
             best[version.key] = (rank, version)
-    return {
-        key: EffectiveRule(key, version.value, version, version.jurisdiction)
-        for key, (_rank, version) in sorted(best.items())
-    }
+    return {key: version for key, (_rank, version) in best.items()}
 
 
 def rule_get(key: str, *, jurisdiction: Jurisdiction | None, as_of: dt.date) -> EffectiveRule:
@@ -76,26 +81,19 @@ def rule_history(*, jurisdiction: Jurisdiction | None, key: str):
 
 def rule_resolver(key: str):
     """For reports over many cases: every version of `key` in one query, then (jurisdiction, as_of) ->
-    value (or None when no node sets it) resolved in memory by the same precedence as rules_effective."""
+    value (or None when no node sets it), by the same precedence as rules_effective."""
     if key not in CATALOGUE:
         raise KeyError(key)
     versions = list(RuleVersion.objects.filter(key=key, superseded_by__isnull=True)
-                    .order_by("effective_from", "pk").values("jurisdiction_id", "effective_from", "value"))
+                    .only("key", "jurisdiction_id", "effective_from", "value"))
     cache: dict[tuple, object] = {}
 
     def resolve(jurisdiction: Jurisdiction | None, as_of: dt.date):
         ancestors = jurisdiction.ancestor_ids if jurisdiction is not None else []
         memo = (tuple(ancestors), as_of)
         if memo not in cache:
-            depth = {jid: i + 1 for i, jid in enumerate(ancestors)}
-            best, value = None, None
-            for v in versions:
-                if v["effective_from"] > as_of or (v["jurisdiction_id"] is not None and v["jurisdiction_id"] not in depth):
-                    continue
-                rank = (depth.get(v["jurisdiction_id"], 0), v["effective_from"])
-                if best is None or rank >= best:
-                    best, value = rank, v["value"]
-            cache[memo] = value
+            found = _nearest(versions, ancestors, as_of).get(key)
+            cache[memo] = found.value if found is not None else None
         return cache[memo]
 
     return resolve
