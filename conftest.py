@@ -97,6 +97,17 @@ def desk(tree, users):
 
 
 @pytest.fixture
+def assess():
+    """assess(case, actor): record that the case's decision is not major (REV-02), as every ordinary
+    decision must be assessed before it is made. A fixture, so apps below review can use it in tests."""
+    from zhifa.review.services import determination_record
+
+    def run(case, actor, **kw):
+        return determination_record(case=case, actor=actor, **({"fine_amount": "0", "criteria": []} | kw))
+    return run
+
+
+@pytest.fixture
 def on_day():
     return dt.date(2026, 6, 1)
 

@@ -49,6 +49,7 @@ from zhifa.core.api_routes import router as core_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
 from zhifa.records.api import router as records_router  # noqa: E402
+from zhifa.review.api import router as review_router  # noqa: E402
 from zhifa.rules.api import router as rules_router  # noqa: E402
 
 api.add_router("/core/", core_router)
@@ -57,3 +58,4 @@ api.add_router("/org/", org_router)
 api.add_router("/rules/", rules_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/records/", records_router)
+api.add_router("/review/", review_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "zhifa.rules",
     "zhifa.cases",
     "zhifa.records",
+    "zhifa.review",
     "zhifa.demo",
 ]
 

@@ -39,4 +39,5 @@ urlpatterns = [
     path("ledger/", include("zhifa.ledger.urls")),
     path("cases/", include("zhifa.cases.urls")),
     path("records/", include("zhifa.records.urls")),
+    path("review/", include("zhifa.review.urls")),
 ]

@@ -44,3 +44,10 @@ def test_cases_bench_smoke(tmp_path):
     out = run("bench/cases_list.py", "--cases", "200", "--repeat", "2", "--database-url",
               f"sqlite:///{tmp_path / 'c.sqlite3'}", tmp_path=tmp_path)
     assert "case detail" in out
+
+
+@pytest.mark.django_db
+def test_review_bench_smoke(tmp_path):
+    out = run("bench/review_queue.py", "--cases", "300", "--reviews", "120", "--repeat", "2", "--database-url",
+              f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path=tmp_path)
+    assert "overdue" in out and "queries" in out

@@ -112,6 +112,12 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
     page.goto(f"/cases/{case.pk}/")
     page.get_by_role("button", name="调查终结，进入审核决定").click()
     page.wait_for_load_state("networkidle")
+    # Every ordinary decision is first assessed: this seizure is not a major decision (REV-02).
+    page.get_by_role("link", name="进入法制审核").click()
+    page.get_by_role("button", name="保存认定").click()
+    page.wait_for_load_state("networkidle")
+    assert "不属于重大执法决定" in page.content()
+    page.goto(f"/cases/{case.pk}/")
     page.get_by_role("button", name="作出决定，进入送达执行").click()
     page.wait_for_load_state("networkidle")
     write_document(page, "service_receipt", COMMON | {"served_document": "查封/扣押决定书", "recipient": "某某商店（虚构）"})

@@ -42,10 +42,17 @@ class DocForm:
     stage: str
     extra: tuple[Element, ...] = ()
     on_site: bool = False
+    # False: the form has its own elements only (minutes, opinions), not the COMMON ones of IM-M §16.
+    common: bool = True
+    # Written by an upper app's service (the review opinion), never entered on the case page.
+    system: bool = False
+    # The decision itself: it may not be issued (signed) before a required legal review passed (REV-01).
+    decision: bool = False
     elements: tuple[Element, ...] = field(init=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "elements", COMMON + (ON_SITE if self.on_site else ()) + self.extra)
+        common = (COMMON + (ON_SITE if self.on_site else ())) if self.common else ()
+        object.__setattr__(self, "elements", common + self.extra)
 
 
 FORMS: dict[str, DocForm] = {f.code: f for f in [
@@ -62,9 +69,27 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
              Element("rights", "陈述、申辩、要求听证的权利"))),
     DocForm("hearing_record", "听证笔录", Stage.DECISION,
             (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True),
+    DocForm("investigation_report", "调查终结报告", Stage.DECISION,
+            (Element("facts", "调查认定的事实"), Element("evidence", "证据"), Element("proposal", "处理意见"))),
+    DocForm("review_proposal", "重大执法决定建议及情况说明", Stage.DECISION,
+            (Element("proposal", "拟作出的决定"), Element("explanation", "情况说明"))),
+    DocForm("assessment_report", "评估报告", Stage.DECISION,
+            (Element("assessor", "评估机构"), Element("conclusion", "评估结论"))),
     DocForm("penalty_decision", "行政处罚决定书", Stage.DECISION,
             (Element("facts", "违法事实和证据"), Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
-             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限"))),
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True),
+    DocForm("enforcement_decision", "行政执法决定书", Stage.DECISION,
+            (Element("facts", "事实和证据"), Element("legal_basis", "依据"), Element("decision", "决定内容"),
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True),
+    # 行政处罚法 第五十七条; AZ-V §15: where a law requires it, collective discussion before the decision.
+    DocForm("collective_discussion", "集体讨论记录", Stage.DECISION,
+            (Element("time", "时间", "datetime"), Element("place", "地点"), Element("chair", "主持人"),
+             Element("participants", "参加人员"), Element("discussion", "讨论情况"), Element("conclusion", "决定意见")),
+            common=False),
+    # IM-M §30–§32; AZ-V §12–§13: written by review.services.opinion_record, kept in the case file.
+    DocForm("review_opinion", "法制审核意见书", Stage.DECISION,
+            (Element("time", "时间", "datetime"), Element("reviewer", "审核人员"), Element("opinion", "审核意见"),
+             Element("grounds", "理由"), Element("items", "审核内容")), common=False, system=True),
     DocForm("service_receipt", "送达回证", Stage.SERVICE_ENFORCEMENT,
             (Element("served_document", "送达文书"), Element("recipient", "受送达人"),
              Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS))),

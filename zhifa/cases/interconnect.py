@@ -19,6 +19,22 @@ from .models import Case, Stage
 
 STAGE_ORDER = [s for s, _ in Stage.choices]
 
+# Upper apps read their part of a pushed body before each move (review: the pushed determination of
+# whether the decision is major, so a non-major case can be pushed to the archive in one go). Each
+# hook(case, data, actor) runs inside the push's transaction.
+PUSH_HOOKS: list = []
+
+
+def register_push_hook(hook) -> None:
+    if hook not in PUSH_HOOKS:
+        PUSH_HOOKS.append(hook)
+
+
+def _advance(case, actor, data):
+    for hook in PUSH_HOOKS:
+        hook(case, data, actor)
+    return services.case_advance(case=case, actor=actor, note="外部系统推送")
+
 
 def case_push(*, data: dict, actor) -> tuple[Case, bool]:
     """Create or bring up to date the case `data` describes. Returns (case, created)."""
@@ -67,7 +83,7 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
                 raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, f"未知的文书类型：{doc.get('form')}")
             # Move the case on, through the same transition checks, until it reaches the form's stage.
             while STAGE_ORDER.index(case.stage) < STAGE_ORDER.index(form.stage) and case.stage in workflow.NEXT:
-                case = services.case_advance(case=case, actor=actor, note="外部系统推送")
+                case = _advance(case, actor, data)
             elements = dict(doc.get("elements", {}))
             if "officers" in elements:  # external systems name officers by certificate number
                 elements["officers"] = [officer_ids.get(n, -1) for n in elements["officers"]]
@@ -78,5 +94,7 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
             if target not in STAGE_ORDER:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"未知的阶段：{target}")
             while STAGE_ORDER.index(case.stage) < STAGE_ORDER.index(target):
-                case = services.case_advance(case=case, actor=actor, note="外部系统推送")
+                case = _advance(case, actor, data)
+        for hook in PUSH_HOOKS:
+            hook(case, data, actor)
         return case, created

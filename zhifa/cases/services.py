@@ -165,6 +165,21 @@ def document_record(*, case: Case, form: str, elements: dict, actor, supersedes:
                     correction_reason: str = "", external_id: str = "") -> Document:
     """Record a text record, validated on entry; a correction is a new version (habit 6)."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
+    if form in FORMS and FORMS[form].system:
+        raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, f"《{FORMS[form].title}》由系统在相应环节生成，不能手工制作。")
+    return _document_write(case=case, form=form, elements=elements, actor=actor, supersedes=supersedes,
+                           correction_reason=correction_reason, external_id=external_id)
+
+
+def system_document_record(*, case: Case, form: str, elements: dict, actor) -> Document:
+    """A document an upper app's service writes into the case file (the review opinion, REV-07). That
+    service has checked its own permission (a reviewer does not handle cases); only `system` forms."""
+    if form not in FORMS or not FORMS[form].system:
+        raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, f"未知的系统文书类型：{form}")
+    return _document_write(case=case, form=form, elements=elements, actor=actor)
+
+
+def _document_write(*, case, form, elements, actor, supersedes=None, correction_reason="", external_id=""):
     _not_archived(case)
     clean = _validate_elements(case, form, elements)
     if FORMS[form].stage != case.stage and supersedes is None:
@@ -233,6 +248,21 @@ def document_issue(*, document: Document, kind: str, actor):
     existing = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
     if existing is not None:
         return existing
+    for check in workflow.ISSUE_CHECKS:  # REV-01: no major decision is signed before its review passed
+        check(document)
+    return _issue(document, kind, actor)
+
+
+def system_document_issue(*, document: Document, actor) -> DocumentRendition:
+    """The sealed PDF of a `system` document, for the service that wrote it (its own permission checked)."""
+    if not FORMS[document.form].system:
+        raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, "只有系统文书可以由系统签发。")
+    existing = DocumentRendition.objects.filter(document=document, kind=Rendition.PDF).select_related("blob").first()
+    return existing or _issue(document, Rendition.PDF, actor)
+
+
+def _issue(document: Document, kind: str, actor) -> DocumentRendition:
+    case = document.case
     title = FORMS[document.form].title
     if kind == Rendition.PDF:
         data, signer = signing.sign_pdf(rendering.render_pdf(document), agency=case.agency,

@@ -72,6 +72,16 @@ def case_new(request):
     })
 
 
+# Upper apps add a section to the case page (review: the review's status and timeline); each
+# panel(request, case) returns rendered HTML or "" (records' link stays in the template).
+PANELS: list = []
+
+
+def register_panel(panel) -> None:
+    if panel not in PANELS:
+        PANELS.append(panel)
+
+
 CONSULTATION_MINUTES = 30
 
 
@@ -112,7 +122,7 @@ def case_detail(request, pk):
                 candidates.append(person)
     transition = workflow.NEXT.get(case.stage)
     missing = selectors.missing_for_next_stage(case, documents)
-    stage_forms = [f for f in FORMS.values() if f.stage == case.stage]
+    stage_forms = [f for f in FORMS.values() if f.stage == case.stage and not f.system]
     return render(request, "cases/case_detail.html", {
         "case": case, "officers": officers,
         "documents": [(d, FORMS[d.form], rendering.element_rows(d, names)) for d in documents],
@@ -123,6 +133,7 @@ def case_detail(request, pk):
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
         "changes": case.stage_changes.select_related("actor"),
+        "panels": [html for panel in PANELS if (html := panel(request, case))],
     })
 
 

@@ -34,7 +34,9 @@ REQUIRED: dict[str, dict[tuple[str, str], list[tuple[str, ...]]]] = {
         ("coercion", "*"): [("inspection_record", "inquiry_record"), ("seizure_decision",)],
     },
     Stage.DECISION: {
-        ("*", "*"): [("penalty_decision",)],
+        ("*", "*"): [("penalty_decision", "enforcement_decision")],
+        ("licence", "*"): [("enforcement_decision",)],
+        ("levy", "*"): [("enforcement_decision",)],
         ("penalty", "ordinary"): [("penalty_notice",), ("penalty_decision",)],
         ("penalty", "simplified"): [("penalty_decision",)],
         ("coercion", "*"): [("seizure_decision",)],
@@ -70,3 +72,13 @@ AFTER_ADVANCE: list = []
 def register_after_advance(hook) -> None:
     if hook not in AFTER_ADVANCE:
         AFTER_ADVANCE.append(hook)
+
+
+# Conditions on issuing (signing and sealing) a document: each check(document) returns the problems that
+# stop it (review: a major decision before its review passed, REV-01).
+ISSUE_CHECKS: list = []
+
+
+def register_issue_check(check) -> None:
+    if check not in ISSUE_CHECKS:
+        ISSUE_CHECKS.append(check)

@@ -75,6 +75,33 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # agency head (IM-M §23; AZ-R §20; the archives law's 鉴定销毁).
     "records.request_disposal": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.ORG_ADMIN}),
     "records.approve_disposal": frozenset({Role.AGENCY_HEAD}),
+    # Legal review of major decisions (REV). Reading a review: the agency's staff and the bureaus above.
+    "review.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    # The review catalogue is issued by the agency (IM-M §26; AZ-V §9) and filed with the justice bureau,
+    # which acknowledges the filing.
+    "review.manage_catalogue": frozenset({Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD}),
+    "review.acknowledge_catalogue": frozenset({Role.SUPERVISOR}),
+    # The handling unit determines whether a decision is major, submits, supplements and resubmits (IM-M §29).
+    "review.submit": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    # The handling unit adopts the opinion or objects to it (IM-M §32; AZ-V §15).
+    "review.respond": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    # The review unit's head assigns reviewers and records recusals (ORG-04; AZ-V §8).
+    "review.assign": frozenset({Role.REVIEW_HEAD, Role.LEGAL_HEAD}),
+    # Review work: asking for supplements, returning, pausing the clock, asking for an extension. The
+    # opinion itself is signed by an assigned reviewer only.
+    "review.review": frozenset({Role.REVIEWER, Role.REVIEW_HEAD}),
+    # Approving an extension: by the rules' approver (IM-M §31: the head in charge of legal work;
+    # AZ-V §14: the agency's head — any 负责人, which includes the head in charge of legal work).
+    "review.extension.legal_head": frozenset({Role.LEGAL_HEAD}),
+    "review.extension.agency_head": frozenset({Role.AGENCY_HEAD, Role.LEGAL_HEAD}),
+    # Consultation between the units is recorded by either unit's head.
+    "review.consult": frozenset({Role.HANDLING_HEAD, Role.REVIEW_HEAD, Role.LEGAL_HEAD}),
+    # Without agreement the agency head decides (IM-M §32; AZ-V §15).
+    "review.decide": frozenset({Role.AGENCY_HEAD}),
+    # An agency taking part in a joint decision signs the opinion (AZ-V §8).
+    "review.cosign": frozenset({Role.REVIEW_HEAD, Role.LEGAL_HEAD, Role.AGENCY_HEAD}),
+    # The overdue list: the review unit, the heads and the supervisors.
+    "review.view_overdue": frozenset({Role.REVIEW_HEAD, Role.REVIEWER, *HEADS, Role.SUPERVISOR}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

@@ -15,6 +15,8 @@ def navigation(request):
     items = [("home", "首页")]
     if perms.can(user, "cases.view"):
         items.append(("case-list", "执法案件"))
+    if perms.can(user, "review.view"):
+        items.append(("review-queue", "法制审核"))
     if perms.can(user, "records.view_findings"):
         items.append(("record-findings", "记录问题与统计"))
     if perms.can(user, "org.view"):

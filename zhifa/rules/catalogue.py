@@ -41,12 +41,43 @@ REVIEW_EXCLUDED = {
     "interpretation": "提请解释",
 }
 
+# The review checklist (IM-M §30 has nine items; AZ-V §11 eight, with law and discretion as one; KY seven).
+REVIEW_ITEMS = {
+    "subject_qualified": "执法主体是否合法，执法人员是否具备执法资格",
+    "authority": "是否超越法定权限",
+    "facts_evidence": "案件事实是否清楚，证据是否合法充分",
+    "law_applied": "适用法律、法规、规章是否准确",
+    "discretion": "适用裁量基准是否适当",
+    "law_and_discretion": "适用法律、法规、规章是否准确，裁量基准运用是否适当",
+    "procedure": "执法程序是否合法",
+    "documents": "执法文书是否完备、规范",
+    "crime_transfer": "违法行为是否涉嫌犯罪、需要移送司法机关",
+    "other": "其他应当审核的内容",
+}
+
+# Submission materials (IM-M §29; AZ-V §10). "hearing_or_assessment" is due only when the case had a
+# hearing or an assessment; "other" is never required.
+REVIEW_MATERIALS = {
+    "proposal": "重大执法决定建议及其情况说明",
+    "investigation_report": "调查（审查）终结报告",
+    "draft_decision": "执法决定书代拟稿",
+    "legal_basis": "作出决定的法律依据",
+    "evidence": "作出决定的证据材料",
+    "hearing_or_assessment": "听证笔录或评估报告（经听证、评估的）",
+    "other": "其他材料",
+}
+
 REVIEW_START = {"receipt": "收到送审材料之日", "complete_materials": "收到完备的送审材料之日"}
 APPROVERS = {"legal_head": "主管法制工作的负责人", "agency_head": "执法机关负责人"}
 UPLOAD_REMOTE = {
     "when_possible": "具备条件后即时上传",
     "after_return": "返回单位后限期上传",
 }
+
+
+def _opinion_document(v) -> None:
+    _require(isinstance(v, dict) and isinstance(v.get("online"), bool) and isinstance(v.get("copies"), int)
+             and v["copies"] >= 1, "应为 {online: 布尔值, copies: 正整数}")
 
 
 class RuleValueError(ValueError):
@@ -130,6 +161,10 @@ CATALOGUE: dict[str, RuleKey] = {
         RuleKey("review.time_limit", "法制审核期限与延长", _review_time_limit),
         RuleKey("review.excluded_periods", "不计入审核期限的期间",
                 lambda v: _codes(v, REVIEW_EXCLUDED, "不计入期间", allow_empty=True)),
+        RuleKey("review.items", "法制审核内容", lambda v: _codes(v, REVIEW_ITEMS, "审核内容")),
+        RuleKey("review.materials", "法制审核送审材料", lambda v: _codes(v, REVIEW_MATERIALS, "送审材料")),
+        RuleKey("review.opinion_document", "书面审核意见", _opinion_document,
+                "online：网上流转完成审核的是否仍出具书面《法制审核意见书》；copies：份数（执法案卷、审核机构各一份）"),
         RuleKey("recording.upload_limit", "音像记录上传时限", _upload_limit),
         RuleKey("recording.mandatory_av", "应当全程音像记录的事项", lambda v: _codes(v, AV_ITEMS, "全程音像记录事项")),
         RuleKey("recording.circumstantial_av", "根据情况进行音像记录的事项",

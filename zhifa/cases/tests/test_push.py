@@ -34,6 +34,8 @@ def push_body(desk):
             doc("D4", "penalty_decision", facts="f", legal_basis="b", penalty="罚款", remedies="复议或诉讼"),
             doc("D5", "service_receipt", served_document="决定书", recipient="某某商店", service_method="direct"),
         ],
+        # Not a major decision (REV-02); the review app records it when the case reaches the decision stage.
+        "determination": {"fine_amount": "5000", "criteria": []},
         "stage": "archive",
     }
 

@@ -24,7 +24,7 @@ from zhifa.records.tests.test_recordings import MP4
 from zhifa.rules.services import rule_version_create
 
 
-def walk_to_archive(desk, case, camera):
+def walk_to_archive(desk, case, camera, assess):
     """A seizure case from investigation to the archive, with its recording."""
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
@@ -34,6 +34,7 @@ def walk_to_archive(desk, case, camera):
         started_at=timezone.now() - dt.timedelta(hours=2), ended_at=timezone.now() - dt.timedelta(hours=1),
         place="甲一县人民路8号", document=seize, actor=desk.officer, device_checked=True, opening_statement=True)
     case = cases.case_advance(case=case, actor=desk.officer)
+    assess(case, desk.officer)
     case = cases.case_advance(case=case, actor=desk.head)
     cases.document_record(case=case, form="service_receipt", elements=elements(
         desk, served_document="查封/扣押决定书", recipient="某某商店", service_method="direct"), actor=desk.officer)
@@ -43,9 +44,9 @@ def walk_to_archive(desk, case, camera):
 
 
 @pytest.fixture
-def archived(desk, seizure):
+def archived(desk, seizure, assess):
     case, camera = seizure
-    case, recording = walk_to_archive(desk, case, camera)
+    case, recording = walk_to_archive(desk, case, camera, assess)
     return case, recording, camera
 
 
@@ -68,12 +69,12 @@ def test_archiving_seals_the_case_file_with_the_rules_retention(archived, desk):
 
 @pytest.mark.req("REC-11")
 @pytest.mark.django_db
-def test_the_jurisdictions_rule_sets_the_period_and_permanent_files_are_never_destroyed(desk, seizure, users):
+def test_the_jurisdictions_rule_sets_the_period_and_permanent_files_are_never_destroyed(desk, seizure, users, assess):
     rule_version_create(key="casefile.retention", value={"default": 30, "coercion": None},
                         effective_from=dt.date(2020, 1, 1), source="甲一县文书档案保管期限表",
                         jurisdiction=desk.place, actor=users.su)
     case, camera = seizure
-    case, _rec = walk_to_archive(desk, case, camera)
+    case, _rec = walk_to_archive(desk, case, camera, assess)
     seal = CaseFileSeal.objects.get(case=case)
     assert seal.retention_years is None and seal.retain_until is None and "甲一县" in seal.rule
     with time_machine.travel(timezone.now() + dt.timedelta(days=365 * 200)), pytest.raises(ZhifaError) as exc:

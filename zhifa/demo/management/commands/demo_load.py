@@ -93,10 +93,12 @@ class Command(BaseCommand):
 
         staff("region_supervisor", region_jb, role=Role.SUPERVISOR, scope=region, unit_kind=UnitKind.REVIEW)
         staff("city_supervisor", city_jb, role=Role.SUPERVISOR, scope=city, unit_kind=UnitKind.REVIEW)
-        staff("county_supervisor", county_jb, role=Role.SUPERVISOR, scope=dongling, unit_kind=UnitKind.REVIEW)
+        county_supervisor, _ = staff("county_supervisor", county_jb, role=Role.SUPERVISOR, scope=dongling,
+                                     unit_kind=UnitKind.REVIEW)
         head, _ = staff("agency_head", market, role=Role.AGENCY_HEAD, name="局长（演示）", post="局长")
         org_services.role_grant(user=head, role=Role.LEGAL_HEAD, agency=market, actor=admin)
-        staff("reviewer", market, role=Role.REVIEWER, unit_kind=UnitKind.REVIEW)
+        reviewer, _ = staff("reviewer", market, role=Role.REVIEWER, unit_kind=UnitKind.REVIEW)
+        org_services.role_grant(user=reviewer, role=Role.REVIEW_HEAD, agency=market, actor=admin)
         officer, officer_person = staff("officer", market, role=Role.OFFICER)
         # Make sure the demo officer holds a valid certificate, and a colleague one that has expired.
         if not officer_person.certificates.filter(revoked_at__isnull=True, valid_to__gte=today).exists():
@@ -118,6 +120,7 @@ class Command(BaseCommand):
         device_register(agency=market, kind="body_camera", serial="ZFY-DL-0001", label="执法记录仪 1 号（演示）", actor=head)
         room_register(agency=market, kind="inquiry", name="询问室（演示）", location="局机关一楼", actor=head)
         self._cases(market, head, dongling)
+        self._reviews(market, head, dongling, reviewer, county_supervisor)
         checkpoint_create()
         self.stdout.write(self.style.SUCCESS(
             f"已加载演示数据：{len(data['cities'])} 个市、{len(counties)} 个县（旗）、"
@@ -166,10 +169,68 @@ class Command(BaseCommand):
                 if done >= steps and form != "filing_approval":
                     break
                 record(case, form, **extra)
+                if form == "penalty_decision":  # every ordinary decision is assessed; these are not major (REV-02)
+                    from zhifa.review.services import determination_record
+                    determination_record(case=case, actor=head, fine_amount="0", criteria=[])
                 if form in ("filing_approval", "inspection_record", "penalty_decision", "closing_report") and done < steps:
                     case = cases.case_advance(case=case, actor=head)
                     done += 1
         self._seizure(agency, head, place, unit, eligible, record)
+
+    def _reviews(self, agency, head, place, reviewer, supervisor):
+        """The agency's review catalogue (filed and registered), a major case waiting for its reviewer and one
+        with a "correct" opinion waiting for the handling unit (REV)."""
+        from zhifa.cases import services as cases
+        from zhifa.review import services as review
+
+        catalogue = review.catalogue_issue(agency=agency, effective_from=timezone.localdate() - dt.timedelta(days=30),
+                                           actor=head, note="演示目录清单", items=[
+            {"action_type": "penalty", "matter": "较大数额罚款、没收较大数额违法所得", "criterion": "fine_at_least",
+             "amount": "50000", "level": "county", "collective_discussion": True, "basis": "《行政处罚法》第五十七条"},
+            {"action_type": "penalty", "matter": "吊销许可证件", "criterion": "measure", "measure": "revoke_licence"},
+            {"action_type": "penalty", "matter": "责令停产停业、责令关闭", "criterion": "measure", "measure": "suspend_business"},
+            {"action_type": "coercion", "matter": "涉案财物价值较大的查封、扣押", "criterion": "property_at_least",
+             "amount": "100000"},
+            {"action_type": "licence", "matter": "经听证的行政许可", "criterion": "hearing"}])
+        review.catalogue_acknowledge(catalogue=catalogue, actor=supervisor, remarks="准予备案（演示）")
+        unit = agency.units.filter(kind=UnitKind.HANDLING).first()
+        reviewer_person = reviewer.person
+        officers = [p for p in Person.objects.filter(agency=agency, active=True, unit__kind=UnitKind.HANDLING)
+                    .exclude(pk=reviewer_person.pk).order_by("pk") if p.certificates.exists()]
+        from zhifa.org.selectors import officer_eligibility
+        today = timezone.localdate()
+        officers = [p for p in officers if officer_eligibility(p, field=agency.field, jurisdiction=place, on=today).ok][:2]
+        at = (timezone.now() - dt.timedelta(hours=2)).isoformat()
+
+        def record(case, form, **extra):
+            cases.document_record(case=case, form=form, actor=head, elements={
+                "time": at, "place": f"{place.name}建设路6号", "officers": [p.pk for p in officers],
+                "target": "某某化工经营部（虚构）", "content": "检查危险化学品经营情况", "process": "出示执法证件，告知检查事由后检查",
+                "certificate_shown": True, "rights_told": True} | extra)
+
+        for title, opinion in (("无证经营危险化学品（演示）", None), ("销售不合格化肥（演示）", "correct")):
+            case = cases.case_open(agency=agency, handling_unit=unit, title=title, action_type="penalty", procedure="ordinary",
+                                   place=place, legal_basis="《危险化学品安全管理条例》第七十七条（演示）", actor=head)
+            for person in officers:
+                cases.officer_assign(case=case, person=person, actor=head)
+            record(case, "filing_approval", case_source="举报", opinion="同意立案", approver="局长（演示）")
+            case = cases.case_advance(case=case, actor=head)
+            record(case, "inspection_record")
+            case = cases.case_advance(case=case, actor=head)
+            record(case, "penalty_notice", facts="无证经营", legal_basis="第七十七条", proposed_penalty="罚款二十万元",
+                   rights="有权陈述、申辩、要求听证")
+            record(case, "investigation_report", facts="无证经营危险化学品", evidence="现场检查笔录、询问笔录",
+                   proposal="罚款二十万元")
+            record(case, "penalty_decision", facts="无证经营危险化学品", legal_basis="第七十七条", penalty="罚款二十万元",
+                   remedies="六十日内申请行政复议或六个月内提起行政诉讼")
+            review.determination_record(case=case, actor=head, fine_amount="200000", criteria=["major_rights"])
+            r = review.review_submit(case=case, actor=head, note="请予审核（演示）")
+            review.reviewer_assign(review=r, person=reviewer_person, actor=reviewer)
+            if opinion == "correct":
+                items = {c: {"finding": "ok"} for c in r.rules["items"]} | {
+                    "discretion": {"finding": "problem", "note": "罚款数额未按本机关裁量基准确定"}}
+                review.opinion_record(review=r, kind="correct", grounds=["discretion_improper"], checklist=items,
+                                      text="请按裁量基准重新确定罚款数额后再送审。", actor=reviewer)
 
     def _seizure(self, agency, head, place, unit, eligible, record):
         """A seizure under full AV recording (REC-03): two clips with an interruption note, at the decision stage."""
@@ -206,7 +267,9 @@ class Command(BaseCommand):
                 actor=head, content_type="video/mp4", device_checked=True, opening_statement=True))
         interruption_note(case=case, before=clips[0], after=clips[1], reason="device_fault",
                           explanation="记录仪电量耗尽，更换电池后继续记录（演示）", spoken_on_resume=True, actor=head)
-        cases.case_advance(case=case, actor=head)
+        case = cases.case_advance(case=case, actor=head)
+        from zhifa.review.services import determination_record
+        determination_record(case=case, actor=head, property_value="8000", criteria=[])  # below the catalogue's line
 
     def _print_logins(self, password):
         self.stdout.write(f"\n演示账户（密码均为 {password}）：")

@@ -1,0 +1,306 @@
+"""Legal review API: the same services as the pages (STYLE habit 1). Errors: {code, message}."""
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from zhifa.cases import selectors as case_selectors
+from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.org.models import Adviser, Agency, Person
+
+from . import clock, selectors, services
+from .errors import ReviewErrorCode
+from .models import Assignment, Catalogue, Review
+
+router = Router(tags=["法制审核"])
+
+
+class ItemIn(Schema):
+    action_type: str
+    matter: str
+    criterion: str
+    level: str = ""
+    amount: str | None = None
+    measure: str = ""
+    collective_discussion: bool = False
+    basis: str = ""
+
+
+class CatalogueIn(Schema):
+    agency_id: int
+    effective_from: dt.date
+    items: list[ItemIn]
+    review_all_ordinary: bool = False
+    note: str = ""
+
+
+def _catalogue_out(c: Catalogue) -> dict:
+    filing = getattr(c, "filing", None) if hasattr(c, "filing") else None
+    return {"id": c.pk, "agency_id": c.agency_id, "version": c.version, "effective_from": c.effective_from,
+            "review_all_ordinary": c.review_all_ordinary, "filed_with_id": c.filed_with_id,
+            "acknowledged_at": filing.acknowledged_at if filing else None, "log_entry_id": c.entry_id,
+            "items": [{"id": i.pk, "action_type": i.action_type, "matter": i.matter, "level": i.level,
+                       "criterion": i.criterion, "amount": str(i.amount) if i.amount is not None else None,
+                       "measure": i.measure, "collective_discussion": i.collective_discussion, "basis": i.basis}
+                      for i in c.items.all()]}
+
+
+@router.get("/catalogues", response=list[dict[str, Any]], summary="目录清单（含历史版本）")
+def catalogue_list(request):
+    return [_catalogue_out(c) for c in selectors.catalogue_list_for(actor=request.user)[:500]]
+
+
+@router.post("/catalogues", response={201: dict[str, Any]}, summary="发布新版目录清单并报司法行政部门备案")
+def catalogue_create(request, payload: CatalogueIn):
+    agency = Agency.objects.filter(pk=payload.agency_id).select_related("jurisdiction").first()
+    if agency is None:
+        raise NotFoundError()
+    catalogue = services.catalogue_issue(agency=agency, items=[i.dict() for i in payload.items],
+                                         effective_from=payload.effective_from, actor=request.user,
+                                         review_all_ordinary=payload.review_all_ordinary, note=payload.note)
+    return Status(201, _catalogue_out(catalogue))
+
+
+@router.post("/catalogues/{catalogue_id}/acknowledge", response=dict[str, Any], summary="司法行政部门备案登记")
+def catalogue_acknowledge(request, catalogue_id: int, remarks: str = ""):
+    catalogue = Catalogue.objects.filter(pk=catalogue_id).select_related("filed_with__jurisdiction").first()
+    if catalogue is None:
+        raise NotFoundError()
+    filing = services.catalogue_acknowledge(catalogue=catalogue, remarks=remarks, actor=request.user)
+    return {"catalogue_id": catalogue.pk, "acknowledged_at": filing.acknowledged_at, "log_entry_id": filing.entry_id}
+
+
+class DeterminationIn(Schema):
+    fine_amount: str = "0"
+    property_value: str = "0"
+    measures: list[str] = []
+    criteria: list[str] = []
+    collective_discussion: bool = False
+    joint_agency_ids: list[int] = []
+
+
+def _case(request, case_id):
+    return case_selectors.case_get_for(actor=request.user, id=case_id, request=request)
+
+
+@router.post("/cases/{case_id}/determination", response={201: dict[str, Any]}, summary="重大执法决定认定")
+def determination_create(request, case_id: int, payload: DeterminationIn):
+    d = services.determination_record(
+        case=_case(request, case_id), actor=request.user, fine_amount=payload.fine_amount,
+        property_value=payload.property_value, measures=payload.measures, criteria=payload.criteria,
+        collective_discussion=payload.collective_discussion, joint_agencies=payload.joint_agency_ids)
+    return Status(201, {"id": d.pk, "version": d.version, "is_major": d.is_major, "reasons": d.reasons,
+                        "collective_discussion": d.collective_discussion, "matched_items": d.matched_items,
+                        "log_entry_id": d.entry_id})
+
+
+def _review_out(review: Review) -> dict:
+    today = timezone.localdate()
+    return {
+        "id": review.pk, "case_id": review.case_id, "agency_id": review.agency_id, "state": review.state,
+        "round": review.round, "clock_started_on": review.clock_started_on, "due_on": review.due_on,
+        "due_provisional": review.due_provisional, "paused_since": review.paused_since, "extended": review.extended,
+        "working_days_left": clock.working_days_left(review.due_on, today) if review.state == "submitted" else None,
+        "passed_at": review.passed_at, "rules": review.rules,
+        "reviewers": [{"assignment_id": a.pk, "person_id": a.person_id, "name": a.person.name,
+                       "adviser_id": a.adviser_id, "first_time": a.first_time} for a in selectors.active_assignments(review)],
+        "opinions": [{"id": o.pk, "round": o.submission.round, "kind": o.kind, "grounds": o.grounds,
+                      "checklist": o.checklist, "text": o.text, "signed_by": str(o.signed_by), "signed_at": o.signed_at,
+                      "late": o.late, "case_document_id": o.case_document_id,
+                      "archive_sha256": o.archive_blob.sha256 if o.archive_blob_id else None, "log_entry_id": o.entry_id}
+                     for o in review.opinions.select_related("submission", "signed_by", "archive_blob")],
+        "timeline": [{"round": s.round, "action": s.action, "from": s.from_state, "to": s.to_state,
+                      "actor": str(s.actor), "at": s.at, "note": s.note, "data": s.data, "log_entry_id": s.entry_id}
+                     for s in selectors.timeline(review)],
+    }
+
+
+def _review(request, case_id) -> Review:
+    return selectors.review_get_for(actor=request.user, id=None, case=_case_any(request, case_id), request=request)
+
+
+def _case_any(request, case_id):
+    """The case of a review the caller may see (an adviser or a joint agency may not see the case itself)."""
+    from zhifa.cases.models import Case
+
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFoundError()
+    return case
+
+
+@router.get("/cases/{case_id}", response=dict[str, Any], summary="案件的法制审核（状态、期限、意见、过程）")
+def review_detail(request, case_id: int):
+    return _review_out(_review(request, case_id))
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+@router.post("/cases/{case_id}/submit", response={201: dict[str, Any]}, summary="送审")
+def review_submit(request, case_id: int, payload: NoteIn):
+    return Status(201, _review_out(services.review_submit(case=_case(request, case_id), actor=request.user,
+                                                          note=payload.note)))
+
+
+@router.post("/cases/{case_id}/resubmit", response=dict[str, Any], summary="重新送审")
+def review_resubmit(request, case_id: int, payload: NoteIn):
+    return _review_out(services.review_resubmit(review=_review(request, case_id), actor=request.user, note=payload.note))
+
+
+class AssignIn(Schema):
+    person_id: int | None = None
+    adviser_id: int | None = None
+
+
+@router.post("/cases/{case_id}/assignments", response={201: dict[str, Any]}, summary="指派审核人员")
+def assign(request, case_id: int, payload: AssignIn):
+    review = _review(request, case_id)
+    person = Person.objects.filter(pk=payload.person_id).select_related("unit").first() if payload.person_id else None
+    adviser = Adviser.objects.filter(pk=payload.adviser_id).select_related("person").first() if payload.adviser_id else None
+    if person is None and adviser is None:
+        raise ZhifaError(ReviewErrorCode.REVIEWER_INELIGIBLE, "请选择审核人员。")
+    a = services.reviewer_assign(review=review, actor=request.user, person=person, adviser=adviser)
+    return Status(201, {"assignment_id": a.pk, "person_id": a.person_id, "first_time": a.first_time,
+                        "log_entry_id": a.entry_id})
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post("/cases/{case_id}/assignments/{assignment_id}/recusal", response={201: dict[str, Any]}, summary="审核人员回避")
+def recusal(request, case_id: int, assignment_id: int, payload: ReasonIn):
+    review = _review(request, case_id)
+    assignment = Assignment.objects.filter(pk=assignment_id, review=review).select_related("person", "review").first()
+    if assignment is None:
+        raise NotFoundError()
+    r = services.recusal_record(assignment=assignment, reason=payload.reason, actor=request.user)
+    return Status(201, {"assignment_id": assignment.pk, "reason": r.reason, "log_entry_id": r.entry_id})
+
+
+class PauseIn(Schema):
+    kind: str
+    reason: str
+    due_date: dt.date | None = None
+
+
+@router.post("/cases/{case_id}/pause", response=dict[str, Any], summary="要求补充材料、专家论证或提请解释（中止计时）")
+def pause(request, case_id: int, payload: PauseIn):
+    return _review_out(services.clock_pause(review=_review(request, case_id), kind=payload.kind, reason=payload.reason,
+                                            due_date=payload.due_date, actor=request.user))
+
+
+@router.post("/cases/{case_id}/resume", response=dict[str, Any], summary="补充材料已提交或论证、解释完毕（恢复计时）")
+def resume(request, case_id: int, payload: NoteIn):
+    return _review_out(services.clock_resume(review=_review(request, case_id), note=payload.note, actor=request.user))
+
+
+@router.post("/cases/{case_id}/return", response=dict[str, Any], summary="退回送审材料")
+def review_return(request, case_id: int, payload: ReasonIn):
+    return _review_out(services.review_return(review=_review(request, case_id), reason=payload.reason, actor=request.user))
+
+
+@router.post("/cases/{case_id}/extension", response={201: dict[str, Any]}, summary="申请延长审核期限")
+def extension_request(request, case_id: int, payload: ReasonIn):
+    step = services.extension_request(review=_review(request, case_id), reason=payload.reason, actor=request.user)
+    return Status(201, {"log_entry_id": step.entry_id})
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+@router.post("/cases/{case_id}/extension/decision", response=dict[str, Any], summary="批准或不批准延长审核期限")
+def extension_decide(request, case_id: int, payload: DecisionIn):
+    return _review_out(services.extension_decide(review=_review(request, case_id), approve=payload.approve,
+                                                 note=payload.note, actor=request.user))
+
+
+class OpinionIn(Schema):
+    kind: str
+    grounds: list[str] = []
+    checklist: dict[str, dict[str, str]]
+    text: str
+
+
+@router.post("/cases/{case_id}/opinion", response={201: dict[str, Any]}, summary="出具法制审核意见")
+def opinion(request, case_id: int, payload: OpinionIn):
+    o = services.opinion_record(review=_review(request, case_id), kind=payload.kind, grounds=payload.grounds,
+                                checklist=payload.checklist, text=payload.text, actor=request.user)
+    return Status(201, {"id": o.pk, "kind": o.kind, "late": o.late, "case_document_id": o.case_document_id,
+                        "archive_sha256": o.archive_blob.sha256 if o.archive_blob_id else None,
+                        "log_entry_id": o.entry_id})
+
+
+class CosignIn(Schema):
+    agency_id: int
+    concur: bool
+    note: str = ""
+
+
+@router.post("/cases/{case_id}/cosign", response={201: dict[str, Any]}, summary="共同决定机关会签")
+def cosign(request, case_id: int, payload: CosignIn):
+    agency = Agency.objects.filter(pk=payload.agency_id).select_related("jurisdiction").first()
+    if agency is None:
+        raise NotFoundError()
+    s = services.cosign(review=_review(request, case_id), agency=agency, concur=payload.concur, note=payload.note,
+                        actor=request.user)
+    return Status(201, {"agency_id": agency.pk, "concur": s.concur, "log_entry_id": s.entry_id})
+
+
+class ResponseIn(Schema):
+    adopt: bool
+    reasons: str = ""
+
+
+@router.post("/cases/{case_id}/response", response=dict[str, Any], summary="承办机构采纳审核意见或提出异议")
+def response(request, case_id: int, payload: ResponseIn):
+    return _review_out(services.response_record(review=_review(request, case_id), adopt=payload.adopt,
+                                                reasons=payload.reasons, actor=request.user))
+
+
+class ConsultationIn(Schema):
+    participants: str
+    minutes: str
+    outcome: str
+
+
+@router.post("/cases/{case_id}/consultation", response=dict[str, Any], summary="记录协商沟通")
+def consultation(request, case_id: int, payload: ConsultationIn):
+    return _review_out(services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
+
+
+class HeadIn(Schema):
+    choice: str
+    reasons: str
+
+
+@router.post("/cases/{case_id}/head-decision", response=dict[str, Any], summary="负责人决定")
+def head_decision(request, case_id: int, payload: HeadIn):
+    return _review_out(services.head_decision_record(review=_review(request, case_id), choice=payload.choice,
+                                                     reasons=payload.reasons, actor=request.user))
+
+
+def _row(review: Review, today: dt.date) -> dict:
+    return {"id": review.pk, "case_id": review.case_id, "case_number": review.case.number, "title": review.case.title,
+            "agency": review.agency.name, "state": review.state, "round": review.round, "due_on": review.due_on,
+            "working_days_left": clock.working_days_left(review.due_on, today), "paused_since": review.paused_since}
+
+
+@router.get("/queue", response=list[dict[str, Any]], summary="待审核（按期限排序）")
+def queue(request, mine: bool = False, limit: int = 50, offset: int = 0):
+    today = timezone.localdate()
+    rows = selectors.queue_for(actor=request.user, mine=mine)[max(offset, 0):max(offset, 0) + min(max(limit, 1), 200)]
+    return [_row(r, today) for r in rows]
+
+
+@router.get("/overdue", response=list[dict[str, Any]], summary="超过审核期限未出具意见的审核")
+def overdue(request, limit: int = 50, offset: int = 0):
+    today = timezone.localdate()
+    rows = selectors.overdue_for(actor=request.user, on=today)[max(offset, 0):max(offset, 0) + min(max(limit, 1), 200)]
+    return [_row(r, today) for r in rows]

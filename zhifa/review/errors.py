@@ -1,0 +1,26 @@
+from enum import StrEnum
+
+
+class ReviewErrorCode(StrEnum):
+    CATALOGUE_INVALID = "review_catalogue_invalid"
+    CATALOGUE_FILED = "review_catalogue_already_acknowledged"
+    DETERMINATION_INVALID = "review_determination_invalid"
+    DETERMINATION_MISSING = "review_determination_missing"
+    NOT_MAJOR = "review_not_major"
+    NO_REVIEW_UNIT = "review_no_review_unit"
+    WRONG_STAGE = "review_case_not_at_decision"
+    MATERIALS_INCOMPLETE = "review_materials_incomplete"
+    STATE = "review_wrong_state"
+    REVIEWER_INELIGIBLE = "review_reviewer_ineligible"
+    REVIEWER_HANDLED_CASE = "review_reviewer_handled_case"
+    REVIEWER_UNQUALIFIED = "review_first_reviewer_unqualified"
+    REVIEWER_ALREADY = "review_reviewer_already_assigned"
+    NOT_ASSIGNED = "review_not_assigned"
+    RECUSAL_REASON = "review_recusal_reason_required"
+    PAUSE_KIND = "review_pause_not_excluded"
+    PAUSE_INVALID = "review_pause_invalid"
+    EXTENSION = "review_extension_invalid"
+    OPINION_INVALID = "review_opinion_invalid"
+    REASON_REQUIRED = "review_reason_required"
+    JOINT_INVALID = "review_joint_invalid"
+    REQUIRED = "review_required"

@@ -1,0 +1,313 @@
+"""Review pages: thin doors to the services (STYLE habit 1)."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zhifa.cases import selectors as case_selectors
+from zhifa.cases.doctypes import FORMS
+from zhifa.cases.models import Case
+from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
+from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS, REVIEW_MATERIALS
+from zhifa.rules.selectors import rules_effective
+
+from . import clock, selectors, services
+from .flowchart import review_flowchart_svg
+from .gate import decision_problems
+from .models import Assignment, Catalogue, Review
+from .workflow import (
+    CRITERIA,
+    FINDINGS,
+    GROUNDS,
+    MEASURES,
+    REVIEWED_ACTION_TYPES,
+    Criterion,
+    HeadChoice,
+    OpinionKind,
+    Outcome,
+    State,
+)
+
+
+def _countdown(review: Review, today: dt.date) -> str:
+    if review.state == State.PAUSED:
+        return f"中止计时（自 {review.paused_since:%Y-%m-%d}）"
+    if review.state != State.SUBMITTED or review.due_on is None:
+        return ""
+    left = clock.working_days_left(review.due_on, today)
+    mark = "（含未公布节假日安排的年份，期限为暂定）" if review.due_provisional else ""
+    if left < 0:
+        return f"已超期 {-left} 个工作日（{review.due_on:%Y-%m-%d} 届满）{mark}"
+    return f"剩余 {left} 个工作日（{review.due_on:%Y-%m-%d} 届满）{mark}"
+
+
+def case_panel(request, case: Case) -> str:
+    """The review section of the case page: state, countdown, what the gate still needs, the timeline."""
+    review = Review.objects.filter(case=case).first()
+    determination = selectors.current_determination(case)
+    if review is None and determination is None and case.stage != "decision":
+        return ""
+    return render_to_string("review/_case_panel.html", {
+        "case": case, "review": review, "determination": determination,
+        "countdown": _countdown(review, timezone.localdate()) if review else "",
+        "problems": decision_problems(case) if case.stage == "decision" else [],
+        "steps": selectors.timeline(review) if review else [],
+        "state_labels": dict(State.choices),
+    }, request=request)
+
+
+def _case_for(request, pk) -> tuple[Case, Review | None]:
+    """The case, for its agency's staff; or, for a lent adviser or a joint agency, through the review."""
+    try:
+        case = case_selectors.case_get_for(actor=request.user, id=pk, request=request)
+    except NotFoundError:
+        case = Case.objects.filter(pk=pk).select_related("agency").first()
+        if case is None:
+            raise Http404 from None
+        try:
+            return case, selectors.review_get_for(actor=request.user, case=case, request=request)
+        except NotFoundError:
+            raise Http404 from None
+    return case, Review.objects.filter(case=case).select_related("agency", "review_unit").first()
+
+
+def workspace(request, pk):
+    case, review = _case_for(request, pk)
+    user, today = request.user, timezone.localdate()
+    determination = selectors.current_determination(case)
+    ctx = {"case": case, "review": review, "determination": determination, "criteria": CRITERIA, "measures": MEASURES,
+           "state_labels": dict(State.choices), "problems": decision_problems(case) if case.stage == "decision" else [],
+           "can_submit": org_perms.can(user, "review.submit", agency=case.agency),
+           "can_respond": org_perms.can(user, "review.respond", agency=case.agency),
+           "agencies": Agency.objects.filter(is_justice_bureau=False, status="confirmed").exclude(pk=case.agency_id)
+           .order_by("name")[:200]}
+    if review is not None:
+        assignments = selectors.active_assignments(review)
+        mine = next((a for a in assignments if a.person.user_id == user.pk), None)
+        opinions = list(review.opinions.select_related("signed_by", "assignment__person", "case_document", "submission"))
+        joint = list(review.joint_agencies.select_related("agency"))
+        approver = review.rules["time_limit"]["extension_approver"]
+        ctx.update({
+            "countdown": _countdown(review, today), "steps": selectors.timeline(review), "assignments": assignments,
+            "mine": mine, "opinions": opinions, "latest": opinions[-1] if opinions else None, "joint": joint,
+            "submission": (submission := review.submissions.get(round=review.round)),
+            "materials": [(REVIEW_MATERIALS[code], [f"《{FORMS[m['form']].title}》第 {m['version']} 版" if "form" in m
+                                                   else f"案件法律依据：{m['text']}" for m in entries])
+                          for code, entries in submission.materials.items()],
+            "items": [(code, REVIEW_ITEMS[code]) for code in review.rules["items"]], "findings": FINDINGS,
+            "kinds": OpinionKind.choices, "grounds": {k.value: v for k, v in GROUNDS.items()},
+            "pause_kinds": [(k, REVIEW_EXCLUDED[k]) for k in review.rules["excluded_periods"]],
+            "pending_extension": selectors.pending_extension(review), "outcomes": Outcome.choices,
+            "head_choices": HeadChoice.choices,
+            "can_review": mine is not None or org_perms.can(user, "review.review", agency=review.agency),
+            "can_assign": org_perms.can(user, "review.assign", agency=review.agency),
+            "can_extend": org_perms.can(user, f"review.extension.{approver}", agency=review.agency),
+            "can_consult": org_perms.can(user, "review.consult", agency=review.agency),
+            "can_decide": org_perms.can(user, "review.decide", agency=review.agency),
+            "cosign_agencies": [j.agency for j in joint if org_perms.can(user, "review.cosign", agency=j.agency)],
+            "candidates": Person.objects.filter(agency=review.agency, is_reviewer=True, active=True,
+                                                unit__kind=UnitKind.REVIEW).order_by("name")[:100],
+            "advisers": Adviser.objects.filter(loans__agency=review.agency, loans__starts_on__lte=today,
+                                               loans__ends_on__gte=today, active=True).distinct()[:100],
+        })
+    return render(request, "review/workspace.html", ctx)
+
+
+def _money(value: str) -> str:
+    return (value or "0").replace(",", "").strip()
+
+
+ACTIONS = {
+    "determine": lambda r, case, review, p: services.determination_record(
+        case=case, actor=r.user, fine_amount=_money(p.get("fine_amount")), property_value=_money(p.get("property_value")),
+        measures=p.getlist("measures"), criteria=p.getlist("criteria"),
+        collective_discussion=p.get("collective_discussion") == "on", joint_agencies=p.getlist("joint_agencies")),
+    "submit": lambda r, case, review, p: services.review_submit(case=case, actor=r.user, note=p.get("note", "")),
+    "resubmit": lambda r, case, review, p: services.review_resubmit(review=review, actor=r.user, note=p.get("note", "")),
+    "assign": lambda r, case, review, p: services.reviewer_assign(
+        review=review, actor=r.user,
+        person=Person.objects.filter(pk=p.get("person") or 0).select_related("unit").first(),
+        adviser=Adviser.objects.filter(pk=p.get("adviser") or 0).select_related("person").first()),
+    "recuse": lambda r, case, review, p: services.recusal_record(
+        assignment=review.assignments.select_related("person", "review").get(pk=p.get("assignment") or 0),
+        reason=p.get("reason", ""), actor=r.user),
+    "pause": lambda r, case, review, p: services.clock_pause(
+        review=review, kind=p.get("kind", ""), reason=p.get("reason", ""), actor=r.user,
+        due_date=dt.date.fromisoformat(p["due_date"]) if p.get("due_date") else None),
+    "resume": lambda r, case, review, p: services.clock_resume(review=review, actor=r.user, note=p.get("note", "")),
+    "return": lambda r, case, review, p: services.review_return(review=review, reason=p.get("reason", ""), actor=r.user),
+    "extension": lambda r, case, review, p: services.extension_request(review=review, reason=p.get("reason", ""),
+                                                                         actor=r.user),
+    "extension_decision": lambda r, case, review, p: services.extension_decide(
+        review=review, approve=p.get("approve") == "yes", note=p.get("note", ""), actor=r.user),
+    "opinion": lambda r, case, review, p: services.opinion_record(
+        review=review, kind=p.get("kind", ""), grounds=p.getlist("grounds"), text=p.get("text", ""), actor=r.user,
+        checklist={code: {"finding": p.get(f"finding_{code}", ""), "note": p.get(f"note_{code}", "")}
+                   for code in review.rules["items"]}),
+    "cosign": lambda r, case, review, p: services.cosign(
+        review=review, agency=Agency.objects.select_related("jurisdiction").get(pk=p.get("agency") or 0),
+        concur=p.get("concur") == "yes", note=p.get("note", ""), actor=r.user),
+    "response": lambda r, case, review, p: services.response_record(
+        review=review, adopt=p.get("adopt") == "yes", reasons=p.get("reasons", ""), actor=r.user),
+    "consult": lambda r, case, review, p: services.consultation_record(
+        review=review, participants=p.get("participants", ""), minutes=p.get("minutes", ""),
+        outcome=p.get("outcome", ""), actor=r.user),
+    "head": lambda r, case, review, p: services.head_decision_record(
+        review=review, choice=p.get("choice", ""), reasons=p.get("reasons", ""), actor=r.user),
+}
+DONE = {"determine": "已保存认定。", "submit": "已送法制审核。", "resubmit": "已重新送审。", "assign": "已指派审核人员。",
+        "recuse": "已记录回避。", "pause": "已中止计时。", "resume": "已恢复计时。", "return": "已退回。",
+        "extension": "已提交延长申请。", "extension_decision": "已处理延长申请。", "opinion": "已出具审核意见。",
+        "cosign": "已会签。", "response": "已记录承办机构意见。", "consult": "已记录协商情况。", "head": "已记录负责人决定。"}
+
+
+@require_POST
+def act(request, pk, action):
+    case, review = _case_for(request, pk)
+    if action not in ACTIONS or (review is None and action not in ("determine", "submit")):
+        raise Http404
+    try:
+        ACTIONS[action](request, case, review, request.POST)
+        messages.success(request, DONE[action])
+    except PermissionDeniedError:
+        messages.error(request, "您没有执行此操作的权限。")
+    except ValueError:
+        messages.error(request, "输入不完整或格式有误（日期应为 年-月-日）。")
+    except (Agency.DoesNotExist, Assignment.DoesNotExist):
+        messages.error(request, "所选对象不存在。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("review-workspace", pk=case.pk)
+
+
+def queue(request):
+    if not org_perms.can(request.user, "review.view"):
+        org_perms.deny(request.user, "review.view", request=request)
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(selectors.queue_for(actor=request.user, mine=mine), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(request, "review/queue.html", {
+        "page": page, "rows": [(r, _countdown(r, today)) for r in page], "mine": mine,
+        "can_overdue": org_perms.can(request.user, "review.view_overdue")})
+
+
+def overdue(request):
+    if not org_perms.can(request.user, "review.view_overdue"):
+        org_perms.deny(request.user, "review.view_overdue", request=request)
+    today = timezone.localdate()
+    page = Paginator(selectors.overdue_for(actor=request.user, on=today), 50).get_page(request.GET.get("page"))
+    return render(request, "review/overdue.html", {"page": page, "rows": [(r, _countdown(r, today)) for r in page]})
+
+
+ITEM_ROWS = 8
+
+
+def catalogues(request):
+    user = request.user
+    if not org_perms.can(user, "review.view"):
+        org_perms.deny(user, "review.view", request=request)
+    scope = org_perms.scope_for(user, "review.manage_catalogue")
+    own = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:100])
+    if request.method == "POST":
+        agency = next((a for a in own if str(a.pk) == request.POST.get("agency")), None)
+        if agency is None:
+            messages.error(request, "请选择本机关。")
+        else:
+            p = request.POST
+            items = [{"action_type": p.get(f"action_type_{i}", ""), "matter": p.get(f"matter_{i}", ""),
+                      "level": p.get(f"level_{i}", ""), "criterion": p.get(f"criterion_{i}", ""),
+                      "amount": p.get(f"amount_{i}", "") or None, "measure": p.get(f"measure_{i}", ""),
+                      "collective_discussion": p.get(f"collective_{i}") == "on", "basis": p.get(f"basis_{i}", "")}
+                     for i in range(ITEM_ROWS) if p.get(f"matter_{i}", "").strip()]
+            try:
+                effective = dt.date.fromisoformat(p.get("effective_from", ""))
+                c = services.catalogue_issue(agency=agency, items=items, effective_from=effective, actor=user,
+                                             review_all_ordinary=p.get("review_all_ordinary") == "on",
+                                             note=p.get("note", ""))
+                messages.success(request, f"已发布目录清单第 {c.version} 版，并报{c.filed_with.name}备案。")
+                return redirect("review-catalogues")
+            except ValueError:
+                messages.error(request, "请填写施行日期。")
+            except ZhifaError as exc:
+                messages.error(request, exc.message)
+    listed = list(selectors.catalogue_list_for(actor=user)[:100])
+    ack = org_perms.scope_for(user, "review.acknowledge_catalogue")
+    return render(request, "review/catalogues.html", {
+        "catalogues": [(c, not hasattr(c, "filing") and ack.covers_jurisdiction(c.filed_with.jurisdiction)) for c in listed],
+        "own": own, "rows": range(ITEM_ROWS), "action_types": [(v, label) for v, label in ActionType.choices if v in REVIEWED_ACTION_TYPES],
+        "levels": Level.choices, "criteria": Criterion.choices, "measures": MEASURES,
+        "today": timezone.localdate().isoformat()})
+
+
+@require_POST
+def catalogue_acknowledge(request, pk):
+    catalogue = Catalogue.objects.filter(pk=pk).select_related("filed_with__jurisdiction").first()
+    if catalogue is None:
+        raise Http404
+    try:
+        services.catalogue_acknowledge(catalogue=catalogue, remarks=request.POST.get("remarks", ""), actor=request.user)
+        messages.success(request, "已备案登记。")
+    except PermissionDeniedError:
+        messages.error(request, "您没有执行此操作的权限。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("review-catalogues")
+
+
+def _flow_lines(jurisdiction: Jurisdiction, action_type: str) -> list[str]:
+    rules = rules_effective(jurisdiction=jurisdiction, as_of=timezone.localdate(),
+                            keys=["review.time_limit", "review.materials", "review.excluded_periods"])
+    lines = []
+    if "review.time_limit" in rules:
+        limit = rules["review.time_limit"].value
+        start = "收到完备的送审材料之日" if limit["starts"] == "complete_materials" else "收到送审材料之日"
+        approver = "主管法制工作的负责人" if limit["extension_approver"] == "legal_head" else "本机关负责人"
+        lines.append(f"审核期限：自{start}起 {limit['days']} 个工作日；情况复杂的，经{approver}批准可延长 "
+                     f"{limit['extension_days']} 个工作日。")
+    if "review.excluded_periods" in rules and rules["review.excluded_periods"].value:
+        lines.append("不计入审核期限：" + "、".join(REVIEW_EXCLUDED[k] for k in rules["review.excluded_periods"].value) + "。")
+    if "review.materials" in rules:
+        materials = [REVIEW_MATERIALS[k] for k in rules["review.materials"].value
+                     if not (k == "hearing_or_assessment" and action_type not in ("penalty", "licence", "levy"))]
+        lines.append("送审材料：" + "；".join(materials) + "。")
+    return lines
+
+
+def _flow_svg(jurisdiction: Jurisdiction, action_type: str) -> str:
+    label = dict(ActionType.choices)[action_type]
+    return review_flowchart_svg(title=f"{jurisdiction.name} · {label}类重大执法决定法制审核流程图",
+                                lines=_flow_lines(jurisdiction, action_type))
+
+
+@login_not_required
+def flowchart_svg(request, code, action_type):
+    """Public (REV-13): the chart for a jurisdiction and a category, for the portal and for printing."""
+    jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    if jurisdiction is None or action_type not in REVIEWED_ACTION_TYPES:
+        raise Http404
+    response = HttpResponse(_flow_svg(jurisdiction, action_type), content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def flowcharts(request):
+    if not org_perms.can(request.user, "review.view"):
+        org_perms.deny(request.user, "review.view", request=request)
+    scope = org_perms.scope_for(request.user, "review.view")
+    agency = Agency.objects.filter(scope.agency_q()).select_related("jurisdiction").first()
+    jurisdiction = agency.jurisdiction if agency else Jurisdiction.objects.filter(scope.jurisdiction_q()).first()
+    if jurisdiction is None:
+        raise Http404
+    return render(request, "review/flowcharts.html", {
+        "jurisdiction": jurisdiction,
+        "charts": [(label, _flow_svg(jurisdiction, code), code) for code, label in ActionType.choices
+                   if code in REVIEWED_ACTION_TYPES]})

@@ -1,0 +1,149 @@
+"""The legal review of a major decision as one transition table (STYLE habit 2), and the vocabularies
+the rules and the forms draw on (IM-M §25–§32; AZ-V). The flowcharts (REV-13) are drawn from this table.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", "审核中"
+    PAUSED = "paused", "中止计时"
+    RETURNED = "returned", "已退回"
+    OPINION_GIVEN = "opinion_given", "待承办机构处理意见"
+    JOINT_SIGNING = "joint_signing", "待共同决定机关会签"
+    CONSULTING = "consulting", "协商沟通中"
+    HEAD_DECIDING = "head_deciding", "报请负责人决定"
+    TO_RESUBMIT = "to_resubmit", "待重新送审"
+    PASSED = "passed", "审核通过"
+    NOT_TO_DECIDE = "not_to_decide", "不予作出决定"
+    TRANSFERRED = "transferred", "移送司法机关"
+
+
+# The review clock runs or stands in these states; a reviewer's queue shows them.
+OPEN = (State.SUBMITTED, State.PAUSED)
+CLOSED = (State.PASSED, State.NOT_TO_DECIDE, State.TRANSFERRED)
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]  # more than one: the service picks by the opinion or the outcome
+    permission: str  # "assigned": an assigned reviewer; "rules": the approver the rules name
+    label: str
+    side: str  # handling | review | head | joint
+
+
+NEW = ""  # a case without a review yet
+TRANSITIONS = [
+    Move("submit", (NEW,), (State.SUBMITTED,), "review.submit", "承办机构送审", "handling"),
+    Move("pause", (State.SUBMITTED,), (State.PAUSED,), "review.review", "要求补充材料、专家论证或提请解释（中止计时）", "review"),
+    Move("resume", (State.PAUSED,), (State.SUBMITTED,), "review.submit", "补充材料已提交或论证、解释完毕（恢复计时）", "handling"),
+    Move("return", (State.SUBMITTED, State.PAUSED), (State.RETURNED,), "review.review", "材料不齐全，退回补充", "review"),
+    Move("extend", (State.SUBMITTED, State.PAUSED), (State.SUBMITTED, State.PAUSED), "rules", "情况复杂，经负责人批准延长", "head"),
+    Move("opinion", (State.SUBMITTED,), (State.PASSED, State.JOINT_SIGNING, State.OPINION_GIVEN), "assigned",
+         "出具审核意见（同意／纠正／不予作出／移送）", "review"),
+    Move("cosign", (State.JOINT_SIGNING,), (State.PASSED, State.SUBMITTED), "review.cosign", "共同决定机关参与审核并会签", "joint"),
+    Move("adopt", (State.OPINION_GIVEN,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED), "review.respond",
+         "承办机构采纳审核意见", "handling"),
+    Move("object", (State.OPINION_GIVEN,), (State.CONSULTING,), "review.respond", "承办机构有异议", "handling"),
+    Move("consult", (State.CONSULTING,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED, State.PASSED,
+                                         State.HEAD_DECIDING), "review.consult", "两机构协商沟通", "review"),
+    Move("head_decide", (State.HEAD_DECIDING,), (State.PASSED, State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
+         "review.decide", "仍不能达成一致，报请负责人决定", "head"),
+    Move("resubmit", (State.RETURNED, State.TO_RESUBMIT), (State.SUBMITTED,), "review.submit", "处理后重新送审", "handling"),
+]
+MOVES = {m.action: m for m in TRANSITIONS}
+
+# The general criteria of a major decision (IM-M §26; AZ-V §9); the officer ticks what applies.
+CRITERIA = {
+    "public_interest": "涉及重大公共利益",
+    "social_impact": "可能造成重大社会影响或者引发社会风险",
+    "major_rights": "直接关系行政相对人或者第三人重大权益",
+    "hearing": "经过听证程序作出",
+    "complex": "案件情况疑难复杂、涉及多个法律关系",
+    "law_requires": "法律、法规、规章规定应当进行法制审核",
+    "other": "其他需要进行法制审核的情形",
+}
+
+# Measures a catalogue item may name (行政处罚法 第九条; 行政强制法 第九条、第十二条).
+MEASURES = {
+    "revoke_licence": "吊销许可证件",
+    "suspend_business": "责令停产停业",
+    "close_down": "责令关闭",
+    "restrict_practice": "限制开展生产经营活动、限制从业",
+    "demolition": "强制拆除",
+    "refuse_licence": "不予行政许可",
+}
+
+
+class Criterion(models.TextChoices):
+    ALWAYS = "always", "该类决定一律审核"
+    FINE_AT_LEAST = "fine_at_least", "罚没款金额达到"
+    PROPERTY_AT_LEAST = "property_at_least", "涉案财物价值达到"
+    MEASURE = "measure", "采取特定措施"
+    HEARING = "hearing", "经过听证"
+
+
+# The four kinds of opinion and the grounds AZ-V §12 lists for each.
+class OpinionKind(models.TextChoices):
+    AGREE = "agree", "同意"
+    CORRECT = "correct", "纠正"
+    REFUSE = "refuse", "不予作出决定"
+    TRANSFER = "transfer", "移送"
+
+
+GROUNDS = {
+    OpinionKind.AGREE: {},
+    OpinionKind.CORRECT: {
+        "facts_unclear": "事实认定不清",
+        "evidence_flawed": "证据有瑕疵",
+        "procedure_flawed": "执法程序有瑕疵",
+        "documents_irregular": "执法文书不规范",
+        "discretion_improper": "裁量不适当",
+    },
+    OpinionKind.REFUSE: {
+        "subject_unlawful": "主体不合法",
+        "main_evidence_unlawful": "主要证据不合法",
+        "basis_inaccurate": "依据不准确",
+        "procedure_unlawful": "执法程序不合法",
+    },
+    OpinionKind.TRANSFER: {"suspected_crime": "违法行为涉嫌犯罪"},
+}
+
+FINDINGS = {"ok": "符合", "problem": "存在问题", "na": "不适用"}
+
+# What the handling unit's adoption of each opinion leads to (KY: deal with the problems, resubmit).
+ADOPTED = {OpinionKind.CORRECT: State.TO_RESUBMIT, OpinionKind.REFUSE: State.NOT_TO_DECIDE,
+           OpinionKind.TRANSFER: State.TRANSFERRED}
+
+# Periods that stop the clock, by who ends them: the handling unit supplies materials; the review unit
+# ends an expert consultation or a request for interpretation.
+PAUSE_ENDED_BY = {"supplement": "review.submit", "expert_consultation": "review.review", "interpretation": "review.review"}
+
+# Which documents of the case answer each kind of submission material (IM-M §29; AZ-V §10).
+MATERIAL_FORMS = {
+    "proposal": ("review_proposal",),
+    "investigation_report": ("investigation_report",),
+    "draft_decision": ("penalty_decision", "enforcement_decision"),
+    "evidence": ("inspection_record", "inquiry_record", "seizure_decision"),
+    "hearing_or_assessment": ("hearing_record", "assessment_report"),
+}
+DECISION_FORMS = MATERIAL_FORMS["draft_decision"]
+# The four action types a catalogue covers (IM-P; KY): licence, penalty, coercion, levy.
+REVIEWED_ACTION_TYPES = ("licence", "penalty", "coercion", "levy")
+
+
+class Outcome(models.TextChoices):
+    """Consultation between the units (IM-M §32; AZ-V §15)."""
+
+    ADOPT_OPINION = "adopt_opinion", "承办机构接受审核意见"
+    OPINION_WITHDRAWN = "opinion_withdrawn", "审核机构撤回意见，同意作出决定"
+    NO_AGREEMENT = "no_agreement", "仍不能达成一致，报请负责人决定"
+
+
+class HeadChoice(models.TextChoices):
+    PROCEED = "proceed", "按承办机构意见作出决定"
+    ADOPT_OPINION = "adopt_opinion", "按法制审核意见办理"
