@@ -44,8 +44,11 @@ def login(page, username):
 
 def write_document(page, form: str, texts: dict, checks=()):
     before = Document.objects.filter(form=form).count()
-    page.select_option("#form", form)
     page.wait_for_load_state("networkidle")
+    # Wait for the fields of this form to arrive, so a late reply to the page's own load request
+    # cannot replace the fields after they were filled (a race under load).
+    with page.expect_response(lambda r: "/fields/" in r.url and f"form={form}" in r.url):
+        page.select_option("#form", form)
     page.wait_for_selector(f"#el-{next(iter(texts))}")
     for name, value in texts.items():
         page.fill(f"#el-{name}", value)
