@@ -9,15 +9,13 @@ carries 12 documents for the detail page.
 """
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import OUT, fresh_demo_database, measure
 
 
 def main():
@@ -26,35 +24,11 @@ def main():
     parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'cases_bench.sqlite3'}")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
-    if args.database_url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(args.database_url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        name = args.database_url.rsplit("/", 1)[1]
-        with psycopg.connect(args.database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    fresh_demo_database(args.database_url)
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    call_command("demo_load", verbosity=0, stdout=open(os.devnull, "w"))
-
-    from django.contrib.auth import get_user_model
 
     from zhifa.cases.models import Case
     from zhifa.org.models import Agency, Unit, UnitKind
@@ -85,26 +59,7 @@ def main():
     demo_case = Case.objects.filter(stage="archive", documents__isnull=False).distinct().first()
 
     def run(label, client, url, sql):
-        client.get(url)
-        times, queries = [], 0
-        for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as ctx:
-                t = time.perf_counter()
-                response = client.get(url)
-                times.append(time.perf_counter() - t)
-            assert response.status_code == 200, (url, response.status_code)
-            queries = len(ctx.captured_queries)
-        base = []
-        with connection.cursor() as cur:
-            for _ in range(args.repeat):
-                t = time.perf_counter()
-                cur.execute(sql)
-                cur.fetchall()
-                base.append(time.perf_counter() - t)
-        med, p95 = statistics.median(times) * 1000, sorted(times)[int(0.95 * (len(times) - 1))] * 1000
-        bmed = statistics.median(base) * 1000
-        print(f"{label:<46} median {med:7.1f} ms  p95 {p95:7.1f} ms  queries {queries:3d}  raw SQL page "
-              f"{bmed:6.2f} ms  ratio {med / bmed:6.1f}x")
+        measure(label, client, url, sql, repeat=args.repeat, width=46)
 
     page_sql = "SELECT id, number, title FROM cases_case ORDER BY opened_at DESC, id DESC LIMIT 50"
     for username in ("region_supervisor", "agency_head"):

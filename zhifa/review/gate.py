@@ -10,6 +10,7 @@ from zhifa.cases.models import Case, Procedure, Stage
 from zhifa.core.errors import ZhifaError
 
 from .errors import ReviewErrorCode
+from .models import Review
 from .selectors import current_determination, round_document_ids
 from .workflow import DECISION_FORMS, REVIEWED_ACTION_TYPES, State
 
@@ -29,7 +30,7 @@ def decision_problems(case: Case) -> list[str]:
         return ["尚未进行重大执法决定认定（是否属于应当法制审核的重大执法决定）"]
     if not determination.is_major:
         return []
-    review = getattr(case, "review", None) if hasattr(case, "review") else None
+    review = Review.objects.filter(case=case).first()  # fresh: a cached reverse relation may be stale
     if review is None:
         return ["重大执法决定未经法制审核，不得作出决定（IM-M 第二十五条；AZ-V 第五条）"]
     if review.state != State.PASSED:

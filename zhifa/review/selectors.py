@@ -41,9 +41,9 @@ def materials_collect(case: Case, required: list[str], *, hearing_held: bool) ->
     documents = case_selectors.current_documents(case)
     snapshot: dict[str, list] = {code: [] for code in REVIEW_MATERIALS}
     for d in documents:
-        code = next((c for c, forms in MATERIAL_FORMS.items() if d.form in forms), "other")
-        if d.form == "review_opinion":
+        if d.form == "review_opinion":  # the review's own output, not a material
             continue
+        code = next((c for c, forms in MATERIAL_FORMS.items() if d.form in forms), "other")
         snapshot[code].append({"document": d.pk, "form": d.form, "version": d.version})
     drafts_with_basis = [d for d in documents if d.form in MATERIAL_FORMS["draft_decision"] and d.elements.get("legal_basis")]
     if case.legal_basis.strip() and drafts_with_basis:
@@ -101,13 +101,13 @@ def _visible(actor) -> Q:
     return q
 
 
-def review_get_for(*, actor, case: Case | None = None, id=None, request=None) -> Review:
-    qs = Review.objects.filter(_visible(actor)).select_related("case", "case__agency", "agency", "review_unit")
-    review = qs.filter(case=case).first() if case is not None else (qs.filter(pk=id).first() if str(id).isdigit() else None)
+def review_get_for(*, actor, case: Case, request=None) -> Review:
+    """The case's review, if the actor may see it; the same 404 whether it is missing or out of scope."""
+    review = (Review.objects.filter(_visible(actor), case=case)
+              .select_related("case", "case__agency", "agency", "review_unit").first())
     if review is None:
-        exists = Review.objects.filter(case=case).exists() if case is not None else Review.objects.filter(pk=id).exists()
-        if exists and str(id or case.pk).isdigit():
-            org_perms.deny(actor, "review.view", request=request, detail=f"review {id or case.pk}", not_found=True)
+        if Review.objects.filter(case=case).exists():
+            org_perms.deny(actor, "review.view", request=request, detail=f"review of case {case.pk}", not_found=True)
         raise NotFoundError()
     return review
 

@@ -15,7 +15,7 @@ from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, AgencyStatus, Level, Person, Unit, UnitKind
 from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS
-from zhifa.rules.selectors import rule_get
+from zhifa.rules.selectors import rule_get, rules_effective
 
 from . import clock, events
 from .errors import ReviewErrorCode
@@ -236,7 +236,7 @@ def determination_from_push(case: Case, data: dict, actor) -> None:
 # --- steps and the clock -------------------------------------------------------------------------------
 
 def _step(review: Review, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
-    from_state = review.state if review.pk else NEW
+    from_state = review.state
     on = _today()
     entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
         "review": review.pk, "round": review.round, "action": action, "from": from_state, "to": to_state,
@@ -273,11 +273,15 @@ def _expect(review: Review, action: str) -> None:
 
 
 def _rules_snapshot(case: Case) -> dict:
-    on, out = _today(), {}
+    """The review rules in force for the case's agency today, read in one query; a key no node sets
+    gives rule_get's clear "not set" error."""
+    on, jurisdiction = _today(), case.agency.jurisdiction
+    rules = rules_effective(jurisdiction=jurisdiction, as_of=on, keys=RULE_KEYS)
     for key in RULE_KEYS:
-        rule = rule_get(key, jurisdiction=case.agency.jurisdiction, as_of=on)
-        out[key.split(".", 1)[1]] = rule.value
-        out.setdefault("versions", {})[key] = rule.version.pk
+        if key not in rules:
+            rule_get(key, jurisdiction=jurisdiction, as_of=on)  # raises RULE_NOT_SET
+    out = {key.split(".", 1)[1]: rules[key].value for key in RULE_KEYS}
+    out["versions"] = {key: rules[key].version.pk for key in RULE_KEYS}
     return out
 
 

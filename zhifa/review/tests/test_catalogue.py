@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.permissions import Role
+from zhifa.org.tests.factories import UserFactory, grant
 from zhifa.review import services
 from zhifa.review.models import Catalogue
 
@@ -22,7 +24,7 @@ ITEMS = [
 
 @pytest.mark.req("REV-02")
 @pytest.mark.django_db
-def test_a_catalogue_is_versioned_and_filed_with_the_justice_bureau(desk, office, users):
+def test_a_catalogue_is_versioned_and_filed_with_the_justice_bureau(desk, office, users, tree):
     first = services.catalogue_issue(agency=desk.agency, items=ITEMS, effective_from=TODAY, actor=office.legal_head)
     assert first.version == 1 and first.filed_with == office.bureau and first.items.count() == 4
     second = services.catalogue_issue(agency=desk.agency, items=ITEMS[:1], effective_from=TODAY, actor=office.head,
@@ -31,10 +33,7 @@ def test_a_catalogue_is_versioned_and_filed_with_the_justice_bureau(desk, office
     with pytest.raises(PermissionDeniedError):
         services.catalogue_issue(agency=desk.agency, items=ITEMS, effective_from=TODAY, actor=desk.officer)
     with pytest.raises(PermissionDeniedError):  # another city's bureau cannot register it
-        from zhifa.core.permissions import Role
-        from zhifa.org.tests.factories import UserFactory, grant
-        services.catalogue_acknowledge(catalogue=second, actor=grant(UserFactory(), Role.SUPERVISOR,
-                                                                     jurisdiction=users.region_supervisor.grants.first().jurisdiction.children.last()))
+        services.catalogue_acknowledge(catalogue=second, actor=grant(UserFactory(), Role.SUPERVISOR, jurisdiction=tree.city_b))
     filing = services.catalogue_acknowledge(catalogue=second, actor=users.county_a1_supervisor, remarks="准予备案")
     assert filing.entry_id and Catalogue.objects.get(pk=second.pk).filing == filing
     with pytest.raises(ZhifaError) as exc:

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.testing import query_count
 from zhifa.review import selectors, services
 from zhifa.review.workflow import State
 from zhifa.rules.services import ruleset_apply
@@ -149,18 +150,16 @@ def test_overdue_reviews_are_listed_with_a_constant_number_of_queries(desk, offi
     on = dt.date(2026, 10, 13)
     assert list(selectors.overdue_for(actor=office.head, on=on)) == [first]
     assert not selectors.overdue_for(actor=office.head, on=dt.date(2026, 10, 12)).exists()  # the last day is in time
+
+    def read():
+        return [(r.case.number, r.agency.name) for r in selectors.overdue_for(actor=office.head, on=on)]
     counts = []
     for extra in (0, 3):
         for _ in range(extra):
             with at("2026-09-29"):
                 submitted(desk, office)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as ctx:
-            rows = [(r.case.number, r.agency.name) for r in selectors.overdue_for(actor=office.head, on=on)]
-        counts.append(len(ctx.captured_queries))
-        assert len(rows) == Review.objects.count()
+        counts.append(query_count(read))
+        assert len(read()) == Review.objects.count()
     assert counts[0] == counts[1]
     assert not selectors.overdue_for(actor=office.officer, on=on).exists()  # officers do not hold the list
 

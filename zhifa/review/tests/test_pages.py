@@ -4,9 +4,8 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
+from zhifa.core.testing import query_count
 from zhifa.review.models import Review
 
 from .conftest import assigned, submitted
@@ -53,10 +52,8 @@ def test_the_queue_costs_the_same_queries_for_one_review_or_many(client, desk, o
         for extra in (0, 4):
             for _ in range(extra):
                 assigned(submitted(desk, office), office)
-            with CaptureQueriesContext(connection) as ctx:
-                assert client.get("/review/").status_code == 200
+            counts.append(query_count(lambda: client.get("/review/")))
             api = client.get("/api/review/queue?mine=true")
-            counts.append(len(ctx.captured_queries))
         assert counts[0] == counts[1] and len(api.json()) == 5
         assert api.json()[0]["working_days_left"] == 5
 
@@ -84,3 +81,70 @@ def test_the_review_api_walks_a_case_and_shows_its_timeline(client, desk, office
     denied = client.post(f"/api/review/cases/{review.case_id}/extension", {"reason": "延长一下"},
                          content_type="application/json")
     assert denied.status_code in (403, 409)
+
+
+@pytest.mark.req("REV-02")
+@pytest.mark.django_db
+def test_a_catalogue_is_issued_and_registered_on_the_page(client, desk, office, users):
+    client.force_login(office.head)
+    form = {"agency": desk.agency.pk, "effective_from": "2026-01-01", "matter_0": "较大数额罚款",
+            "action_type_0": "penalty", "criterion_0": "fine_at_least", "amount_0": "50000", "collective_0": "on"}
+    page = client.post("/review/catalogues/", form | {"amount_0": ""}, follow=True).content.decode()
+    assert "金额标准应大于零" in page and not desk.agency.review_catalogues.exists()
+    page = client.post("/review/catalogues/", form, follow=True).content.decode()
+    assert "已发布目录清单第 1 版" in page and "待登记" in page
+    catalogue = desk.agency.review_catalogues.get()
+    assert "您没有执行此操作的权限" in client.post(f"/review/catalogues/{catalogue.pk}/acknowledge/", follow=True).content.decode()
+    assert not hasattr(catalogue, "filing")
+    client.force_login(users.county_a1_supervisor)
+    page = client.post(f"/review/catalogues/{catalogue.pk}/acknowledge/", {"remarks": "准予备案"}, follow=True)
+    assert "已备案登记" in page.content.decode()
+
+
+@pytest.mark.req("REV-08")
+@pytest.mark.django_db
+def test_the_workspace_buttons_walk_a_review_through_its_steps(client, desk, office):
+    review = assigned(submitted(desk, office), office)
+    url = f"/review/cases/{review.case_id}"
+
+    def post(user, action, data=None):
+        client.force_login(user)
+        return client.post(f"{url}/{action}/", data or {}, follow=True).content.decode()
+
+    assert "已中止计时" in post(office.reviewer_user, "pause", {"kind": "supplement", "reason": "缺少营业执照复印件",
+                                                                  "due_date": "2099-01-01"})
+    assert "已恢复计时" in post(desk.officer, "resume", {"note": "已补充"})
+    assert "已提交延长申请" in post(office.reviewer_user, "extension", {"reason": "案情复杂需要延长"})
+    assert "已处理延长申请" in post(office.legal_head, "extension_decision", {"approve": "yes"})
+    form = {f"finding_{c}": "ok" for c in review.rules["items"]} | {
+        "finding_law_applied": "problem", "note_law_applied": "应适用第七十八条", "kind": "refuse",
+        "grounds": ["basis_inaccurate"], "text": "依据不准确"}
+    assert "已出具审核意见" in post(office.reviewer_user, "opinion", form)
+    assert "请写明异议理由" in post(desk.head, "response", {"adopt": "no"})
+    assert "已记录承办机构意见" in post(desk.head, "response", {"adopt": "no", "reasons": "第七十七条适用本案"})
+    assert "已记录协商情况" in post(office.review_head, "consult", {"participants": "两机构负责人", "minutes": "未能达成一致",
+                                                              "outcome": "no_agreement"})
+    assert "您没有执行此操作的权限" in post(desk.head, "head", {"choice": "proceed", "reasons": "按承办机构意见"})
+    assert "已记录负责人决定" in post(office.head, "head", {"choice": "proceed", "reasons": "经研究按承办机构意见"})
+    review.refresh_from_db()
+    assert review.state == "passed" and review.extended
+    assert "日期应为" in post(office.reviewer_user, "pause", {"kind": "supplement", "reason": "再补充", "due_date": "明天"})
+
+
+@pytest.mark.req("REV-06")
+@pytest.mark.django_db
+def test_a_jurisdiction_without_a_review_time_limit_gets_a_clear_error(desk):
+    """The national baseline sets no time limit (国办发〔2018〕118号 sets none): submission says so."""
+    from zhifa.core.errors import ZhifaError
+    from zhifa.org.models import UnitKind
+    from zhifa.org.tests.factories import UnitFactory
+    from zhifa.review import services
+
+    from .conftest import decision_case, determine
+    UnitFactory(agency=desk.agency, name="法制审核科", kind=UnitKind.REVIEW)
+    case = decision_case(desk)
+    determine(case, desk)
+    with pytest.raises(ZhifaError) as exc:
+        services.review_submit(case=case, actor=desk.officer)
+    assert exc.value.code == "rule_not_set" and "法制审核期限" in exc.value.message
+    assert not Review.objects.exists()

@@ -1,0 +1,65 @@
+"""What the page benchmarks share: a fresh database with the demo region loaded, and the timing of a
+page against the raw-SQL fetch of the same rows in the same run."""
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
+
+
+def fresh_demo_database(database_url: str) -> None:
+    """Drop and recreate the database at `database_url`, set Django up on it, migrate and load the demo."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
+    if database_url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(database_url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        name = database_url.rsplit("/", 1)[1]
+        with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as devnull:
+        call_command("demo_load", verbosity=0, stdout=devnull)
+
+
+def measure(label: str, client, url: str, sql: str, *, repeat: int, width: int = 46) -> None:
+    """Print median / p95 time and query count of GET `url`, against running `sql` directly."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    times, queries = [], 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - t)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+    base = []
+    with connection.cursor() as cur:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            cur.execute(sql)
+            cur.fetchall()
+            base.append(time.perf_counter() - t)
+    med, p95 = statistics.median(times) * 1000, sorted(times)[int(0.95 * (len(times) - 1))] * 1000
+    bmed = statistics.median(base) * 1000
+    print(f"{label:<{width}} median {med:7.1f} ms  p95 {p95:7.1f} ms  queries {queries:3d}  raw SQL page "
+          f"{bmed:6.2f} ms  ratio {med / bmed:6.1f}x")
