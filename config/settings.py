@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "zhifa.cases",
     "zhifa.records",
     "zhifa.review",
+    "zhifa.publicity",
+    "zhifa.portal",
     "zhifa.demo",
 ]
 

@@ -40,4 +40,6 @@ urlpatterns = [
     path("cases/", include("zhifa.cases.urls")),
     path("records/", include("zhifa.records.urls")),
     path("review/", include("zhifa.review.urls")),
+    path("publicity/", include("zhifa.publicity.urls")),
+    path("portal/", include("zhifa.portal.urls")),
 ]

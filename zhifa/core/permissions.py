@@ -102,6 +102,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.cosign": frozenset({Role.REVIEW_HEAD, Role.LEGAL_HEAD, Role.AGENCY_HEAD}),
     # The overdue list: the review unit, the heads and the supervisors.
     "review.view_overdue": frozenset({Role.REVIEW_HEAD, Role.REVIEWER, *HEADS, Role.SUPERVISOR}),
+    # Publicity (PUB). Staff of the agency and the bureaus above read the items, the queue and the masks.
+    "publicity.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    # Collecting items, proposing masks and exemptions, submitting for review (采集).
+    "publicity.edit": frozenset({Role.PUBLICITY_EDITOR, Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
+    # Reviewing and publishing, approving exemptions (审核、发布; AZ-P §7: nothing unreviewed is published).
+    "publicity.approve": frozenset({Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
+    # Taking a published item down at once (IM-M §13).
+    "publicity.withdraw": frozenset({Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
+    "publicity.view_overdue": frozenset({Role.PUBLICITY_EDITOR, Role.PUBLICITY_APPROVER, *HEADS, Role.SUPERVISOR}),
+    # Correction requests, complaints and disclosure requests (AZ-P §16, §18).
+    "publicity.handle_requests": frozenset({Role.PUBLICITY_EDITOR, Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
+    # The annual report: prepared by the agency (a bureau's by its supervisors), submitted by the head.
+    "publicity.report": frozenset({Role.PUBLICITY_EDITOR, Role.AGENCY_HEAD, Role.SUPERVISOR}),
+    "publicity.report_submit": frozenset({Role.AGENCY_HEAD, Role.SUPERVISOR}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # The national holiday calendar is loaded by system administrators (superusers) only.

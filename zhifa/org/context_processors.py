@@ -17,6 +17,8 @@ def navigation(request):
         items.append(("case-list", "执法案件"))
     if perms.can(user, "review.view"):
         items.append(("review-queue", "法制审核"))
+    if perms.can(user, "publicity.view"):
+        items.append(("publicity-queue", "执法公示"))
     if perms.can(user, "records.view_findings"):
         items.append(("record-findings", "记录问题与统计"))
     if perms.can(user, "org.view"):

@@ -34,6 +34,21 @@ SUMMARY_FIELDS = {
     "decision_date": "决定日期",
 }
 
+# What is hidden before a decision is published (IM-M §10; PUB-05). "individual_business_code" and
+# "person_name" are for jurisdictions whose rules mask them too.
+MASK_KINDS = {
+    "id_number": "身份证号码",
+    "phone": "联系方式（电话号码）",
+    "bank_account": "银行账号、银行卡号",
+    "property_certificate": "动产、不动产权属证书编号",
+    "home_address": "个人家庭住址",
+    "property_status": "财产状况",
+    "individual_business_code": "个体工商户统一社会信用代码",
+    "person_name": "自然人姓名（当事人以外）",
+}
+
+REQUEST_KINDS = {"correction": "更正申请", "complaint": "投诉举报", "disclosure": "依申请公开"}
+
 # Periods that stop the review clock (IM-M §31; AZ-V §14).
 REVIEW_EXCLUDED = {
     "supplement": "补充材料",
@@ -101,6 +116,12 @@ def _codes(value, vocabulary: dict, what: str, *, allow_empty=False) -> None:
     _require(len(set(value)) == len(value), f"{what}含重复项")
 
 
+def _request_days(v) -> None:
+    _require(isinstance(v, dict) and set(v) == set(REQUEST_KINDS), f"须且仅须含 {sorted(REQUEST_KINDS)}")
+    for key, days in v.items():
+        _positive_int(days, f"{REQUEST_KINDS[key]}期限")
+
+
 def _publicity_days(v) -> None:
     _require(isinstance(v, dict), "应为对象")
     _require({"licence", "penalty", "default"} <= set(v), "须含 licence、penalty、default")
@@ -158,6 +179,8 @@ CATALOGUE: dict[str, RuleKey] = {
                 "行政许可、行政处罚决定及其他决定自作出之日起的公示期限"),
         RuleKey("publicity.summary_fields", "决定信息摘要要素", lambda v: _codes(v, SUMMARY_FIELDS, "摘要要素")),
         RuleKey("publicity.annual_report_due", "统计年报报送截止日", _month_day),
+        RuleKey("publicity.mask_kinds", "公开前隐去的信息", lambda v: _codes(v, MASK_KINDS, "隐去信息")),
+        RuleKey("publicity.request_days", "更正、投诉与依申请公开的答复期限（工作日）", _request_days),
         RuleKey("review.time_limit", "法制审核期限与延长", _review_time_limit),
         RuleKey("review.excluded_periods", "不计入审核期限的期间",
                 lambda v: _codes(v, REVIEW_EXCLUDED, "不计入期间", allow_empty=True)),

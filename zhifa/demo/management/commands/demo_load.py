@@ -30,7 +30,35 @@ class Command(BaseCommand):
             self.stdout.write("演示数据已存在，跳过加载。")
         else:
             self._load(password)
+            self._publicity(password)
         self._print_logins(password)
+
+    @transaction.atomic
+    def _publicity(self, password):
+        """The decisions the demo made were collected for publication (PUB-04): an editor submits the first, the
+        agency head approves it, so the portal shows one decision with its masks and its ledger proof; the
+        others wait in the queue. A signed checkpoint is made so the proof can be checked at once."""
+        from django.contrib.auth import get_user_model
+
+        from zhifa.ledger.services import checkpoint_create, integrate
+        from zhifa.publicity import services as publicity
+        from zhifa.publicity.models import Publication
+
+        pubs = list(Publication.objects.select_related("agency").order_by("id"))
+        if not pubs:
+            return
+        agency = pubs[0].agency
+        User = get_user_model()
+        admin = User.objects.get(username="admin")
+        editor = User.objects.create_user("publicity_editor", password=password)
+        org_services.role_grant(user=editor, role=Role.PUBLICITY_EDITOR, agency=agency, actor=admin)
+        head = User.objects.get(username="agency_head")
+        for p in {pub.agency for pub in pubs}:
+            org_services.role_grant(user=head, role=Role.PUBLICITY_APPROVER, agency=p, actor=admin)
+        publicity.publication_submit(publication=pubs[0], actor=editor, note="演示：摘要已核对")
+        publicity.publication_approve(publication=pubs[0], actor=head, note="同意发布")
+        integrate()
+        checkpoint_create()
 
     @transaction.atomic
     def _load(self, password):
@@ -280,6 +308,7 @@ class Command(BaseCommand):
             ("county_supervisor", "东岭县司法局监督人员：本县"),
             ("agency_head", "东岭县执法机关负责人（兼主管法制工作）"),
             ("reviewer", "东岭县执法机关法制审核人员"),
+            ("publicity_editor", "东岭县执法机关公示信息编辑（审核人：agency_head）"),
             ("officer", "东岭县执法人员（证件有效）"),
             ("officer_expired", "东岭县执法人员（证件已过期）"),
         ]

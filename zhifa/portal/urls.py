@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="portal-root"),
+    path("large-text/", views.large_text, name="portal-large-text"),
+    path("items/<int:pk>/", views.item, name="portal-item"),
+    path("agencies/<int:pk>/", views.agency, name="portal-agency"),
+    path("certificates/<str:number>/", views.certificate, name="portal-certificate"),
+    path("certificates/<str:number>/qr.svg", views.certificate_qr, name="portal-certificate-qr"),
+    path("requests/new/", views.request_new, name="portal-request-new"),
+    path("requests/status/", views.request_status, name="portal-request-status"),
+    path("<str:code>/", views.home, name="portal-home"),
+    path("<str:code>/search/", views.search, name="portal-search"),
+    path("<str:code>/agencies/", views.agencies, name="portal-agencies"),
+    path("<str:code>/organisations/<str:credit_code>/", views.organisation, name="portal-organisation"),
+    path("<str:code>/reports/", views.reports, name="portal-reports"),
+    path("<str:code>/feed.json", views.feed_json, name="portal-feed-json"),
+    path("<str:code>/feed.atom", views.feed_atom, name="portal-feed-atom"),
+]

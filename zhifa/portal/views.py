@@ -1,0 +1,243 @@
+"""The public portal (PUB-02, PUB-03, PUB-13): no login, per jurisdiction — a county's portal shows its own
+agencies, a city's covers its counties, the region's covers all (IM-M §7). Views and templates only: every
+read is a publicity (or org) selector that returns published items, never drafts or originals."""
+
+import datetime as dt
+import hashlib
+import json
+
+import segno
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_http_methods
+
+from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
+from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
+from zhifa.org.selectors import valid_certificate_q
+from zhifa.publicity import selectors, services
+from zhifa.publicity.workflow import COLUMNS, Kind, RequestKind, State
+
+PAGE = 20
+
+
+def _date(value: str):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters(request) -> dict:
+    g = request.GET
+    agency = g.get("agency", "")
+    return {"query": g.get("q", "").strip(), "agency_id": int(agency) if agency.isdigit() else None,
+            "action_type": g.get("type", "") if g.get("type", "") in ActionType.values else "",
+            "kind": g.get("kind", "") if g.get("kind", "") in Kind.values else "",
+            "date_from": _date(g.get("from", "")), "date_to": _date(g.get("to", ""))}
+
+
+def _ctx(request, jurisdiction, **extra) -> dict:
+    return {"j": jurisdiction, "large": request.COOKIES.get("zhifa_large") == "1", **extra}
+
+
+@login_not_required
+def home(request, code=None):
+    j = selectors.portal_jurisdiction(code)
+    items = selectors.portal_items(j)[:10]
+    return render(request, "portal/home.html", _ctx(request, j, items=items, children=j.children.all(),
+                                                    kinds=Kind.choices))
+
+
+@login_not_required
+def search(request, code):
+    j = selectors.portal_jurisdiction(code)
+    f = _filters(request)
+    error = ""
+    try:
+        qs = selectors.portal_items(j, **f)
+        page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+    except ZhifaError as exc:
+        error, page = exc.message, None
+    agencies = selectors.portal_agencies(j).select_related(None).only("id", "name")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/search.html", _ctx(request, j, page=page, f=f, error=error, agencies=agencies,
+                                                      types=ActionType.choices, kinds=Kind.choices,
+                                                      querystring=query.urlencode()))
+
+
+def _proof(pub):
+    """The published event's inclusion proof against the latest signed checkpoint, when the sequencer has
+    reached it; otherwise None and the page says it is waiting for the next checkpoint."""
+    entry = pub.published_entry
+    leaf = getattr(entry, "leaf", None) if entry else None
+    cp = latest_checkpoint()
+    if leaf is None or cp is None or leaf.seq >= cp.size:
+        return None, cp
+    proof = inclusion_proof(leaf.seq, cp.size)
+    return {"seq": proof.seq, "tree_size": proof.tree_size, "leaf_hash": proof.leaf_hash.hex(),
+            "path": [h.hex() for h in proof.path], "root": proof.root.hex()}, cp
+
+
+@login_not_required
+def item(request, pk):
+    pub = selectors.portal_item(pk)
+    j = pub.agency.jurisdiction
+    proof, cp = _proof(pub) if pub.state == State.PUBLISHED else (None, None)
+    columns = COLUMNS.get(pub.kind, ())
+    return render(request, "portal/item.html", _ctx(
+        request, j, pub=pub, proof=proof, checkpoint=cp, columns=columns, versions=selectors.portal_versions(pub),
+        public_sha256=hashlib.sha256(pub.public_text.encode()).hexdigest() if pub.state == State.PUBLISHED else ""))
+
+
+@login_not_required
+def organisation(request, code, credit_code):
+    j = selectors.portal_jurisdiction(code)
+    pubs = selectors.portal_organisation(j, credit_code)
+    page = Paginator(pubs, PAGE).get_page(request.GET.get("page"))
+    if not page.object_list:
+        raise NotFoundError("没有该组织的公示信息。")
+    return render(request, "portal/organisation.html", _ctx(request, j, page=page, credit_code=credit_code,
+                                                            name=page.object_list[0].target_name))
+
+
+@login_not_required
+def agencies(request, code):
+    j = selectors.portal_jurisdiction(code)
+    return render(request, "portal/agencies.html", _ctx(request, j, agencies=selectors.portal_agencies(j)))
+
+
+@login_not_required
+def agency(request, pk):
+    a = Agency.objects.select_related("jurisdiction").filter(pk=pk, status=AgencyStatus.CONFIRMED).first()
+    if a is None:
+        raise NotFoundError("没有该执法主体。")
+    today = dt.date.today()
+    certificates = (Certificate.objects.filter(valid_certificate_q(today), person__agency=a, person__active=True)
+                    .select_related("person__unit", "area").order_by("person__name", "number"))
+    lists = selectors.portal_items(a.jurisdiction, agency_id=a.pk).exclude(kind=Kind.DECISION)
+    return render(request, "portal/agency.html", _ctx(request, a.jurisdiction, agency=a, certificates=certificates,
+                                                      units=a.units.all(), lists=lists,
+                                                      types=dict(ActionType.choices)))
+
+
+@login_not_required
+def certificate(request, number):
+    """What a QR code on a certificate opens: whether it is genuine and valid today (ORG-03)."""
+    cert = Certificate.objects.select_related("person__agency", "area").filter(number=number).first()
+    today = dt.date.today()
+    return render(request, "portal/certificate.html", {"cert": cert, "number": number, "today": today,
+                                                       "valid": bool(cert and cert.is_valid_on(today)),
+                                                       "large": request.COOKIES.get("zhifa_large") == "1"},
+                  status=200 if cert else 404)
+
+
+@login_not_required
+def certificate_qr(request, number):
+    url = request.build_absolute_uri(reverse("portal-certificate", args=[number]))
+    svg = segno.make(url, error="m").svg_inline(scale=4, title=f"执法证 {number} 核验")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@login_not_required
+def reports(request, code):
+    j = selectors.portal_jurisdiction(code)
+    return render(request, "portal/reports.html", _ctx(request, j, reports=selectors.portal_reports(j),
+                                                       labels=selectors.FIGURES))
+
+
+def _feed_items(request, code):
+    j = selectors.portal_jurisdiction(code)
+    return j, list(selectors.portal_items(j, **_filters(request))[:50])
+
+
+@login_not_required
+def feed_json(request, code):
+    j, items = _feed_items(request, code)
+    return JsonResponse({"version": "https://jsonfeed.org/version/1.1", "title": f"{j.name}行政执法公示",
+                         "home_page_url": request.build_absolute_uri(reverse("portal-home", args=[j.code])),
+                         "items": [{"id": str(p.pk), "url": request.build_absolute_uri(reverse("portal-item", args=[p.pk])),
+                                    "title": p.title, "date_published": p.published_at.isoformat(),
+                                    "tags": [p.get_kind_display(), p.get_action_type_display()],
+                                    "authors": [{"name": p.agency.name}]} for p in items]},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@login_not_required
+def feed_atom(request, code):
+    j, items = _feed_items(request, code)
+    feed = Atom1Feed(title=f"{j.name}行政执法公示", link=request.build_absolute_uri(reverse("portal-home", args=[j.code])),
+                     description="行政执法决定与基本信息", language="zh-hans")
+    for p in items:
+        feed.add_item(title=p.title, link=request.build_absolute_uri(reverse("portal-item", args=[p.pk])),
+                      description=f"{p.agency.name} · {p.get_kind_display()}", pubdate=p.published_at,
+                      unique_id=f"zhifa:publication:{p.pk}", author_name=p.agency.name)
+    return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    """The public form for corrections, complaints and disclosure requests (AZ-P §16, §18, §19)."""
+    publication = None
+    pub_id = request.GET.get("item") or request.POST.get("item")
+    if pub_id and str(pub_id).isdigit():
+        publication = selectors.portal_item(int(pub_id))
+    agencies = Agency.objects.filter(status=AgencyStatus.CONFIRMED).only("id", "name").order_by("name")
+    error, done = "", None
+    if request.method == "POST":
+        p = request.POST
+        agency = publication.agency if publication else agencies.filter(pk=p.get("agency") or 0).first()
+        try:
+            if agency is None:
+                raise ZhifaError("publicity_request_invalid", "请选择受理机关。")
+            req, code = services.request_submit(kind=p.get("kind", ""), agency=agency, publication=publication,
+                                                requester_name=p.get("name", ""), requester_contact=p.get("contact", ""),
+                                                content=p.get("content", ""), files=request.FILES.getlist("evidence"))
+            done = {"reference": req.reference, "code": code, "due_on": req.due_on}
+        except ZhifaError as exc:
+            error = exc.message
+    return render(request, "portal/request_new.html", {"publication": publication, "agencies": agencies,
+                                                       "kinds": RequestKind.choices, "error": error, "done": done,
+                                                       "form": request.POST, "large": request.COOKIES.get("zhifa_large") == "1"},
+                  status=400 if error else 200)
+
+
+@login_not_required
+def request_status(request):
+    ref, code = request.GET.get("reference", ""), request.GET.get("code", "")
+    req, error = None, ""
+    if ref or code:
+        try:
+            req = selectors.request_lookup(ref, code)
+        except NotFoundError as exc:
+            error = exc.message
+    steps = req.steps.order_by("at", "id") if req else []
+    return render(request, "portal/request_status.html", {"req": req, "steps": steps, "error": error,
+                                                          "reference": ref,
+                                                          "large": request.COOKIES.get("zhifa_large") == "1"},
+                  status=404 if error else 200)
+
+
+@login_not_required
+def large_text(request):
+    """适老化: a larger type size and spacing, kept in a cookie; the page the reader came from follows."""
+    on = request.GET.get("on") == "1"
+    back = request.GET.get("next", "/portal/")
+    response = redirect(back if back.startswith("/") and not back.startswith("//") else "/portal/")
+    response.set_cookie("zhifa_large", "1" if on else "0", max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@login_not_required
+def checkpoint_json(request):
+    cp = latest_checkpoint()
+    if cp is None:
+        raise NotFoundError("尚未生成签名检查点。")
+    return HttpResponse(json.dumps({"size": cp.size, "note": cp.note}, ensure_ascii=False),
+                        content_type="application/json")

@@ -1,0 +1,8 @@
+from zhifa.ledger.events import register
+
+STEP = register("publicity.step", "公示信息流转环节")
+PUBLISHED = register("publicity.published", "发布公示信息")
+WITHDRAWN = register("publicity.withdrawn", "撤下公示信息")
+MASK = register("publicity.mask", "公示信息隐去处理")
+REQUEST = register("publicity.request", "更正、投诉与依申请公开")
+REPORT = register("publicity.annual_report", "行政执法统计年报")

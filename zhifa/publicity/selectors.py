@@ -1,0 +1,265 @@
+"""Every shared read of public items: staff lists scoped to the actor (habit 4), the portal's public reads
+(published items only), and the annual report's figures."""
+
+import datetime as dt
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from zhifa.cases.models import Case, Stage, StageChange
+from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction
+from zhifa.records.models import Recording
+from zhifa.review.models import Opinion, Review
+
+from . import search
+from .errors import PublicityErrorCode
+from .models import AnnualReport, Publication, Request
+from .workflow import OPEN, REQUEST_OPEN, Kind, ReportState, State
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- staff --------------------------------------------------------------------------------------------------
+
+def publication_list_for(*, actor, states=None, kind: str | None = None) -> QuerySet[Publication]:
+    scope = org_perms.scope_for(actor, "publicity.view")
+    qs = Publication.objects.filter(scope.agency_q("agency__")).select_related("agency")
+    if states:
+        qs = qs.filter(state__in=states)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.defer("original_text", "public_text", "search_tokens", "rows")
+
+
+def publication_get_for(*, actor, id, request=None) -> Publication:
+    pub = Publication.objects.select_related("agency__jurisdiction", "case", "supersedes").filter(pk=id).first()
+    if pub is None or not org_perms.can(actor, "publicity.view", agency=pub.agency):
+        org_perms.deny(actor, "publicity.view", request=request, detail=f"publication:{id}", not_found=True)
+    return pub
+
+
+def queue_for(*, actor) -> QuerySet[Publication]:
+    """What is waiting: collected, submitted and exemption requests, soonest deadline first."""
+    return publication_list_for(actor=actor, states=OPEN).order_by(F("due_on").asc(nulls_last=True), "id")
+
+
+def overdue_for(*, actor, on: dt.date | None = None) -> QuerySet[Publication]:
+    """Decisions not published (or lawfully exempted) by their deadline (IM-M §12)."""
+    on = on or _today()
+    scope = org_perms.scope_for(actor, "publicity.view_overdue")
+    return (Publication.objects.filter(scope.agency_q("agency__"), kind=Kind.DECISION, state__in=OPEN, due_on__lt=on)
+            .select_related("agency").defer("original_text", "public_text", "search_tokens", "rows")
+            .order_by("due_on", "id"))
+
+
+def due_soon_for(*, actor, within: int = 3, on: dt.date | None = None) -> QuerySet[Publication]:
+    on = on or _today()
+    return queue_for(actor=actor).filter(kind=Kind.DECISION, due_on__gte=on, due_on__lte=on + dt.timedelta(days=within))
+
+
+def timeline(pub: Publication):
+    return pub.steps.select_related("actor").order_by("at", "id")
+
+
+def masks_of(pub: Publication):
+    return pub.masks.select_related("added_by", "removal__removed_by").order_by("start", "id")
+
+
+def request_list_for(*, actor, open_only: bool = False) -> QuerySet[Request]:
+    scope = org_perms.scope_for(actor, "publicity.handle_requests")
+    qs = Request.objects.filter(scope.agency_q("agency__")).select_related("agency", "publication", "forwarded_to")
+    return qs.filter(state__in=REQUEST_OPEN) if open_only else qs
+
+
+def request_get_for(*, actor, id, request=None) -> Request:
+    req = Request.objects.select_related("agency__jurisdiction", "publication").filter(pk=id).first()
+    if req is None or not org_perms.can(actor, "publicity.handle_requests", agency=req.agency):
+        org_perms.deny(actor, "publicity.handle_requests", request=request, detail=f"request:{id}", not_found=True)
+    return req
+
+
+def report_list_for(*, actor) -> QuerySet[AnnualReport]:
+    scope = org_perms.scope_for(actor, "publicity.report")
+    return AnnualReport.objects.filter(scope.agency_q("agency__")).select_related("agency__jurisdiction")
+
+
+def report_get_for(*, actor, id, request=None) -> AnnualReport:
+    report = AnnualReport.objects.select_related("agency__jurisdiction").filter(pk=id).first()
+    if report is None or not org_perms.can(actor, "publicity.report", agency=report.agency):
+        org_perms.deny(actor, "publicity.report", request=request, detail=f"report:{id}", not_found=True)
+    return report
+
+
+# --- the annual report's figures (PUB-11) ----------------------------------------------------------------------
+
+FIGURES = {
+    "cases_opened": "立案总数",
+    **{f"cases_{code}": f"其中：{label}" for code, label in ActionType.choices},
+    "decisions_made": "作出执法决定数",
+    "decisions_published": "公开执法决定数",
+    "decisions_published_on_time": "其中：按期公开",
+    "decisions_exempted": "依法不予公开数",
+    "publications_withdrawn": "撤下公示信息数",
+    "reviews": "法制审核件数",
+    "opinions_agree": "审核意见：同意",
+    "opinions_other": "审核意见：纠正、补充或不同意",
+    "recordings": "音像记录份数",
+    "cases_with_recordings": "有音像记录的案件数",
+    "requests_received": "收到更正、投诉与公开申请",
+    "requests_corrected": "其中：核实更正",
+}
+
+
+def report_figures(agency: Agency, year: int) -> dict[str, int]:
+    start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+    end = dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_current_timezone())
+    in_year = {"range": (start, end)}
+    cases = Case.objects.filter(agency=agency, opened_at__gte=start, opened_at__lt=end)
+    by_type = dict(cases.values_list("action_type").annotate(n=Count("id")).values_list("action_type", "n"))
+    decisions = Publication.objects.filter(agency=agency, kind=Kind.DECISION, decided_on__year=year)
+    published = Publication.objects.filter(agency=agency, kind=Kind.DECISION, published_at__range=in_year["range"],
+                                           supersedes__isnull=True)
+    opinions = Opinion.objects.filter(review__agency=agency, signed_at__gte=start, signed_at__lt=end)
+    recordings = Recording.objects.filter(case__agency=agency, uploaded_at__gte=start, uploaded_at__lt=end)
+    requests = Request.objects.filter(agency=agency, received_at__gte=start, received_at__lt=end)
+    figures = {
+        "cases_opened": cases.count(),
+        **{f"cases_{code}": by_type.get(code, 0) for code in ActionType.values},
+        "decisions_made": StageChange.objects.filter(case__agency=agency, from_stage=Stage.DECISION,
+                                                     at__gte=start, at__lt=end).count(),
+        "decisions_published": published.count(),
+        "decisions_published_on_time": published.filter(published_at__date__lte=F("due_on")).count(),
+        "decisions_exempted": decisions.filter(state=State.EXEMPTED).count(),
+        "publications_withdrawn": Publication.objects.filter(agency=agency, withdrawn_at__gte=start,
+                                                             withdrawn_at__lt=end).count(),
+        "reviews": Review.objects.filter(agency=agency, submissions__received_on__year=year).distinct().count(),
+        "opinions_agree": opinions.filter(kind="agree").count(),
+        "opinions_other": opinions.exclude(kind="agree").count(),
+        "recordings": recordings.count(),
+        "cases_with_recordings": recordings.values("case").distinct().count(),
+        "requests_received": requests.count(),
+        "requests_corrected": requests.filter(state="corrected").count(),
+    }
+    return figures
+
+
+def report_sources(bureau: Agency, year: int) -> list[AnnualReport]:
+    """What a justice bureau aggregates (IM-M §14): the submitted reports of the agencies of its own
+    jurisdiction, and those of the bureaus one level down (each already the sum of its own area)."""
+    j = bureau.jurisdiction
+    return list(AnnualReport.objects.filter(
+        Q(agency__jurisdiction=j, agency__is_justice_bureau=False) | Q(agency__jurisdiction__parent=j,
+                                                                        agency__is_justice_bureau=True),
+        year=year, state__in=(ReportState.SUBMITTED, ReportState.PUBLISHED)).select_related("agency")
+        .order_by("agency__jurisdiction__path", "agency__name"))
+
+
+def report_missing(bureau: Agency, year: int) -> list[Agency]:
+    """Agencies of the bureau's jurisdiction (and bureaus one level down) that have not submitted."""
+    j = bureau.jurisdiction
+    submitted = {r.agency_id for r in report_sources(bureau, year)}
+    candidates = Agency.objects.filter(Q(jurisdiction=j, is_justice_bureau=False) |
+                                       Q(jurisdiction__parent=j, is_justice_bureau=True), status=AgencyStatus.CONFIRMED)
+    return [a for a in candidates.order_by("jurisdiction__path", "name") if a.pk not in submitted]
+
+
+# --- the portal: public reads ----------------------------------------------------------------------------------
+
+def portal_jurisdiction(code: str | None) -> Jurisdiction:
+    qs = Jurisdiction.objects.all()
+    j = qs.filter(code=code).first() if code else qs.filter(parent__isnull=True).order_by("id").first()
+    if j is None:
+        raise NotFoundError("没有该行政区划的公示平台。")
+    return j
+
+
+def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int | None = None,
+                 action_type: str = "", kind: str = "", date_from: dt.date | None = None,
+                 date_to: dt.date | None = None, target_code: str = "") -> QuerySet[Publication]:
+    """Published items of a jurisdiction's subtree, newest first, with the filters of the search page."""
+    qs = Publication.objects.filter(state=State.PUBLISHED, jurisdiction_path__startswith=jurisdiction.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if agency_id:
+        qs = qs.filter(agency_id=agency_id)
+    if action_type:
+        qs = qs.filter(action_type=action_type)
+    if date_from:
+        qs = qs.filter(published_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(published_at__date__lte=date_to)
+    if target_code:
+        qs = qs.filter(target_code=target_code)
+    if query.strip():
+        if len(query) > 100:
+            raise ZhifaError(PublicityErrorCode.SEARCH_INVALID, "检索词过长，请缩短到 100 字以内。")
+        words = search.query_words(query)
+        if words:
+            sql, params = search.match_sql(words)
+            qs = qs.extra(where=[sql], params=params)
+    return (qs.select_related("agency").only("id", "kind", "title", "agency__name", "agency__id", "action_type",
+                                             "target_name", "published_at", "decided_on", "state", "version")
+            .order_by("-published_at", "-id"))
+
+
+def portal_item(pk: int) -> Publication:
+    """One item as the public may see it: published, or withdrawn/superseded (then only that it was)."""
+    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry__leaf", "supersedes")
+           .filter(pk=pk, state__in=(State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED)).first())
+    if pub is None:
+        raise NotFoundError("没有该公示信息。")
+    return pub
+
+
+def portal_versions(pub: Publication) -> list[Publication]:
+    """The chain of versions an item belongs to, newest first (only those that were published)."""
+    chain, seen = [], set()
+    node = pub
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        chain.append(node)
+        node = node.supersedes
+    node = pub
+    while True:
+        nxt = Publication.objects.filter(supersedes=node).first()
+        if nxt is None or nxt.pk in seen:
+            break
+        seen.add(nxt.pk)
+        chain.insert(0, nxt)
+        node = nxt
+    return [p for p in chain if p.published_at is not None]
+
+
+def portal_organisation(jurisdiction: Jurisdiction, code: str) -> QuerySet[Publication]:
+    """An organisation's page: its published decisions and their withdrawals. Only organisations (a credit
+    code that is not an individual business's) have a page; natural persons never do."""
+    if len(code) != 18 or code.startswith("92"):
+        raise NotFoundError("没有该组织的公示信息。")
+    return (Publication.objects.filter(target_code=code, jurisdiction_path__startswith=jurisdiction.path,
+                                       kind=Kind.DECISION, state__in=(State.PUBLISHED, State.WITHDRAWN))
+            .select_related("agency").order_by("-published_at", "-id"))
+
+
+def portal_agencies(jurisdiction: Jurisdiction) -> QuerySet[Agency]:
+    """The agency directory (主体名录, AZ-P §9): agencies whose status the justice bureau confirmed."""
+    return (Agency.objects.filter(status=AgencyStatus.CONFIRMED, jurisdiction__path__startswith=jurisdiction.path)
+            .select_related("jurisdiction").order_by("jurisdiction__path", "name"))
+
+
+def portal_reports(jurisdiction: Jurisdiction) -> QuerySet[AnnualReport]:
+    return (AnnualReport.objects.filter(state=ReportState.PUBLISHED,
+                                        agency__jurisdiction__path__startswith=jurisdiction.path)
+            .select_related("agency__jurisdiction").order_by("-year", "agency__jurisdiction__path"))
+
+
+def request_lookup(reference: str, code: str) -> Request:
+    from .services import query_code_hash
+
+    req = Request.objects.filter(reference=reference.strip().upper()).select_related("agency", "forwarded_to").first()
+    if req is None or req.query_code_sha256 != query_code_hash(code.upper()):
+        raise NotFoundError("受理编号或查询码不正确。")
+    return req

@@ -1,0 +1,672 @@
+"""Every write to a public item: one atomic service per step, logged in the same transaction (habit 2).
+The moves and who may make them are the table in workflow.py."""
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from zhifa.cases import selectors as case_selectors
+from zhifa.cases.doctypes import FORMS
+from zhifa.cases.models import Case, PartyKind, Stage
+from zhifa.core import workdays
+from zhifa.core.errors import ZhifaError
+from zhifa.ledger.services import evidence_put, record_event
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import ActionType, Agency
+from zhifa.review.gate import decision_problems
+from zhifa.rules.catalogue import MASK_KINDS, SUMMARY_FIELDS
+from zhifa.rules.selectors import rule_get
+
+from . import events, redaction, search
+from .errors import PublicityErrorCode
+from .models import AnnualReport, Mask, MaskRemoval, Publication, Request, RequestEvidence, RequestStep, Step
+from .workflow import (
+    COLUMNS,
+    LIST_KINDS,
+    MOVES,
+    OVERRIDABLE,
+    REQUEST_MOVES,
+    Exception_,
+    ExemptionGround,
+    Kind,
+    Mode,
+    ReportState,
+    RequestKind,
+    RequestState,
+    State,
+    Trigger,
+    UpdateReason,
+)
+
+DECISION_FORMS = tuple(code for code, form in FORMS.items() if form.decision)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _require(actor, permission: str, agency: Agency) -> None:
+    org_perms.require(actor, permission, agency=agency)
+
+
+def _step(pub: Publication, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
+    from_state = pub.state
+    entry = record_event(events.STEP, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "kind": pub.kind, "action": action, "from": from_state, "to": to_state,
+        "note": note, "data": data or {}})
+    step = Step.objects.create(publication=pub, action=action, from_state=from_state, to_state=to_state,
+                               actor=actor, note=note, data=data or {}, entry=entry)
+    pub.state = to_state
+    return step
+
+
+def _move(pub: Publication, action: str, actor) -> None:
+    move = MOVES[action]
+    if pub.state not in move.sources:
+        raise ZhifaError(PublicityErrorCode.STATE,
+                         f"当前状态为“{State(pub.state).label}”，不能{move.label}。")
+    _require(actor, move.permission, pub.agency)
+
+
+def _locked(pub: Publication) -> Publication:
+    return Publication.objects.select_for_update().select_related("agency", "case").get(pk=pub.pk)
+
+
+def _save(pub: Publication, *fields: str) -> None:
+    pub.save(update_fields=["state", *fields])
+
+
+# --- collecting a decision (PUB-04, PUB-05, PUB-06, PUB-07) ---------------------------------------------------
+
+def _decision_document(case: Case):
+    docs = [d for d in case_selectors.current_documents(case) if d.form in DECISION_FORMS]
+    return docs[-1] if docs else None
+
+
+def _known(case: Case) -> redaction.Known:
+    known = redaction.Known()
+    for party in case.parties.all():
+        if party.kind == PartyKind.NATURAL:
+            known.names.add(party.name)
+            known.id_numbers.add(party.id_number)
+            if party.address:
+                known.addresses.add(party.address)
+            if party.phone:
+                known.phones.add(party.phone)
+    agency = case.agency
+    known.public |= {p for p in (agency.enquiry_phone, agency.supervision_phone) if p}
+    known.public |= {o.person.name for o in case.officers.select_related("person")}
+    return known
+
+
+def _decision_text(case: Case, document, mode: str, summary_fields: list[str], decided_on: dt.date) -> tuple[str, dict]:
+    parties = list(case.parties.all())
+    target = "、".join(p.name for p in parties) or "（未登记当事人）"
+    elements = document.elements
+    conclusion = elements.get("penalty") or elements.get("decision") or ""
+    values = {
+        "agency": case.agency.name, "target": target, "facts": elements.get("facts", ""),
+        "action_type": ActionType(case.action_type).label, "conclusion": conclusion,
+        "decision_date": f"{decided_on:%Y年%-m月%-d日}",
+    }
+    fields = {code: values[code] for code in summary_fields}
+    if mode == Mode.SUMMARY:
+        lines = [f"{SUMMARY_FIELDS[code]}：{values[code]}" for code in summary_fields]
+        lines.append(f"决定文书：{FORMS[document.form].title}（{case.number}）")
+        return "\n".join(lines), fields
+    party_lines = []
+    for p in parties:
+        line = f"当事人：{p.name}，{'公民身份号码' if p.kind == PartyKind.NATURAL else '统一社会信用代码'}：{p.id_number}"
+        if p.address:
+            line += f"，{'住址' if p.kind == PartyKind.NATURAL else '住所'}：{p.address}"
+        if p.phone:
+            line += f"，联系电话：{p.phone}"
+        party_lines.append(line + "。")
+    form = FORMS[document.form]
+    body = [f"{case.agency.name}", form.title, case.number, "", *party_lines, ""]
+    for element in form.extra:
+        if elements.get(element.name):
+            body.append(f"{element.label}：{elements[element.name]}")
+    body += ["", case.agency.name, f"{decided_on:%Y年%-m月%-d日}"]
+    return "\n".join(body), fields
+
+
+def _due(agency: Agency, action_type: str, decided_on: dt.date) -> workdays.Deadline:
+    days = rule_get("publicity.decision_days", jurisdiction=agency.jurisdiction, as_of=decided_on).value
+    # IM-M §12; AZ-P §13: licence and penalty decisions 7 working days, others 20 — per the rules in force.
+    return workdays.add_working_days(decided_on, int(days.get(action_type, days["default"])))
+
+
+def _target(case: Case) -> tuple[str, str]:
+    parties = list(case.parties.all())
+    orgs = [p for p in parties if p.kind == PartyKind.ORGANISATION and not p.id_number.startswith("92")]
+    code = orgs[0].id_number if len(orgs) == 1 and len(parties) == 1 else ""
+    return "、".join(p.name for p in parties), code
+
+
+def _minor(case: Case, on: dt.date) -> bool:
+    return any(p.kind == PartyKind.NATURAL and redaction.minor_on(p.id_number, on) for p in case.parties.all())
+
+
+def _propose_masks(pub: Publication, known: redaction.Known, kinds: list[str]) -> None:
+    for span in redaction.detect(pub.original_text, kinds=kinds, known=known):
+        _mask_write(pub, span.start, span.end, span.kind, span.reason, origin="auto", actor=None)
+
+
+def _mask_write(pub: Publication, start: int, end: int, kind: str, reason: str, *, origin: str, actor) -> Mask:
+    entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "action": "add", "start": start, "end": end, "kind": kind, "origin": origin,
+        "reason": reason, "sha256": hashlib.sha256(pub.original_text[start:end].encode()).hexdigest()})
+    return Mask.objects.create(publication=pub, start=start, end=end, kind=kind, origin=origin, reason=reason,
+                               added_by=actor, entry=entry)
+
+
+@transaction.atomic
+def decision_collect(*, case: Case, actor, mode: str = Mode.SUMMARY, decided_on: dt.date | None = None,
+                     supersedes: Publication | None = None, update_reason: str = "") -> Publication:
+    """采集: the draft publication of a case's decision, with the summary fields of the jurisdiction's rules (or
+    the full document), every proposed mask, the minor check and the deadline (IM-M §10–§12)."""
+    _require(actor, "publicity.edit", case.agency) if actor is not None else None
+    document = _decision_document(case)
+    if document is None:
+        raise ZhifaError(PublicityErrorCode.NO_DECISION, "案件没有行政执法决定书，无需公开决定信息。")
+    if supersedes is None and Publication.objects.filter(case=case, kind=Kind.DECISION).exists():
+        raise ZhifaError(PublicityErrorCode.ALREADY_COLLECTED, "该案件的决定信息已采集，请在原公示信息上更新。")
+    decided_on = decided_on or _today()
+    jurisdiction = case.agency.jurisdiction
+    summary_fields = rule_get("publicity.summary_fields", jurisdiction=jurisdiction, as_of=decided_on).value
+    kinds = rule_get("publicity.mask_kinds", jurisdiction=jurisdiction, as_of=decided_on).value
+    text, fields = _decision_text(case, document, mode, summary_fields, decided_on)
+    due = _due(case.agency, case.action_type, decided_on)
+    target_name, target_code = _target(case)
+    pub = Publication.objects.create(
+        kind=Kind.DECISION, agency=case.agency, jurisdiction_path=jurisdiction.path, case=case,
+        decision_document=document, title=f"{case.agency.name}{FORMS[document.form].title}（{case.number}）",
+        mode=mode, action_type=case.action_type, target_name=target_name, target_code=target_code, fields=fields,
+        original_text=text, minor_party=_minor(case, decided_on), decided_on=decided_on, due_on=due.due,
+        due_provisional=due.provisional, collected_by=actor, version=(supersedes.version + 1) if supersedes else 1,
+        supersedes=supersedes, update_reason=update_reason)
+    _step(pub, "collect", actor=actor, to_state=State.COLLECTED, data={
+        "decision_document": document.pk, "mode": mode, "due_on": due.due.isoformat(), "minor": pub.minor_party})
+    _propose_masks(pub, _known(case), kinds)
+    return pub
+
+
+def decision_collect_on_advance(case: Case, actor) -> None:
+    """After the decision is made (the case moves on to service), collect its publication at once, so the
+    deadline runs from the decision date (IM-M §12)."""
+    if case.stage != Stage.SERVICE_ENFORCEMENT or _decision_document(case) is None:
+        return
+    if Publication.objects.filter(case=case, kind=Kind.DECISION).exists():
+        return
+    decision_collect(case=case, actor=None)
+
+
+@transaction.atomic
+def decision_recollect(*, publication: Publication, actor, mode: str) -> Publication:
+    """Collect again in another mode (summary ↔ full document): the draft is superseded by the new one."""
+    pub = _locked(publication)
+    _move(pub, "supersede", actor)
+    if pub.state == State.PUBLISHED or pub.kind != Kind.DECISION:
+        raise ZhifaError(PublicityErrorCode.STATE, "只有尚未发布的决定信息可以重新采集。")
+    _step(pub, "supersede", actor=actor, to_state=State.SUPERSEDED, note=f"改为按{Mode(mode).label}重新采集")
+    _save(pub)
+    return decision_collect(case=pub.case, actor=actor, mode=mode, decided_on=pub.decided_on, supersedes=pub,
+                            update_reason=UpdateReason.OTHER)
+
+
+# --- masks -------------------------------------------------------------------------------------------------
+
+def _editable(pub: Publication, actor) -> None:
+    if pub.state not in (State.COLLECTED, State.SUBMITTED):
+        raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
+    if not (org_perms.can(actor, "publicity.edit", agency=pub.agency)
+            or org_perms.can(actor, "publicity.approve", agency=pub.agency)):
+        _require(actor, "publicity.edit", pub.agency)
+
+
+@transaction.atomic
+def mask_add(*, publication: Publication, actor, kind: str, reason: str, start: int | None = None,
+             end: int | None = None, text: str = "") -> list[Mask]:
+    """Hide a span the detector missed — by position, or every occurrence of `text`."""
+    pub = _locked(publication)
+    _editable(pub, actor)
+    if kind not in MASK_KINDS and kind != "other":
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "请选择隐去信息的类别。")
+    if not reason.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请说明隐去的理由。")
+    original = pub.original_text
+    if text:
+        spans = []
+        at = original.find(text)
+        while at >= 0:
+            spans.append((at, at + len(text)))
+            at = original.find(text, at + len(text))
+        if not spans:
+            raise ZhifaError(PublicityErrorCode.MASK_INVALID, f"原文中没有“{text}”。")
+    else:
+        if start is None or end is None or not 0 <= start < end <= len(original):
+            raise ZhifaError(PublicityErrorCode.MASK_INVALID, "隐去的位置超出原文范围。")
+        spans = [(start, end)]
+    return [_mask_write(pub, s, e, kind, reason.strip(), origin="manual", actor=actor) for s, e in spans]
+
+
+@transaction.atomic
+def mask_remove(*, mask: Mask, actor, reason: str) -> MaskRemoval:
+    pub = _locked(mask.publication)
+    _editable(pub, actor)
+    if not reason.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "取消隐去须说明理由（例如：该信息属于应当公开的内容）。")
+    if MaskRemoval.objects.filter(mask=mask).exists():
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "该隐去处理已取消。")
+    entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "action": "remove", "mask": mask.pk, "reason": reason.strip()})
+    return MaskRemoval.objects.create(mask=mask, removed_by=actor, reason=reason.strip(), entry=entry)
+
+
+def active_masks(pub: Publication) -> list[Mask]:
+    return list(pub.masks.filter(removal__isnull=True).order_by("start", "id"))
+
+
+# --- review, publication, exemption ------------------------------------------------------------------------
+
+def _refuse_minor(pub: Publication) -> None:
+    if pub.minor_party:
+        raise ZhifaError(PublicityErrorCode.MINOR, "当事人属于未成年人，依法不予公开（IM-M 第十一条第一项），"
+                                                   "请以“当事人属于未成年人”为由申请不予公开。")
+
+
+@transaction.atomic
+def publication_submit(*, publication: Publication, actor, note: str = "") -> Publication:
+    pub = _locked(publication)
+    _move(pub, "submit", actor)
+    _refuse_minor(pub)
+    _step(pub, "submit", actor=actor, to_state=State.SUBMITTED, note=note)
+    pub.submitted_by = actor
+    _save(pub, "submitted_by")
+    return pub
+
+
+@transaction.atomic
+def publication_return(*, publication: Publication, actor, reason: str) -> Publication:
+    pub = _locked(publication)
+    _move(pub, "return", actor)
+    if not reason.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "退回须说明理由。")
+    _step(pub, "return", actor=actor, to_state=State.COLLECTED, note=reason.strip())
+    _save(pub)
+    return pub
+
+
+def _public_text(pub: Publication) -> str:
+    if pub.kind in LIST_KINDS:
+        return pub.original_text
+    return redaction.apply(pub.original_text, [(m.start, m.end) for m in active_masks(pub)])
+
+
+@transaction.atomic
+def publication_approve(*, publication: Publication, actor, note: str = "") -> Publication:
+    """审核、发布 (IM-M §6; AZ-P §7): the approver — not whoever submitted — reviews every mask and publishes."""
+    pub = _locked(publication)
+    _move(pub, "approve", actor)
+    if pub.submitted_by_id is not None and pub.submitted_by_id == getattr(actor, "pk", None):
+        raise ZhifaError(PublicityErrorCode.SAME_PERSON, "提交人不能审核自己提交的公示信息，请由审核人审核。")
+    _refuse_minor(pub)
+    if pub.case_id is not None:
+        problems = decision_problems(pub.case)
+        if problems:
+            raise ZhifaError(PublicityErrorCode.STATE, "执法决定尚不能公开：" + "；".join(problems), details=problems)
+    pub.public_text = _public_text(pub)
+    pub.search_tokens = search.index_text(f"{pub.title}\n{pub.public_text}")
+    now = timezone.now()
+    pub.published_at, pub.published_by = now, actor
+    pub.published_entry = record_event(events.PUBLISHED, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "kind": pub.kind, "version": pub.version, "agency": pub.agency_id,
+        "title": pub.title, "public_sha256": hashlib.sha256(pub.public_text.encode()).hexdigest(),
+        "original_sha256": hashlib.sha256(pub.original_text.encode()).hexdigest(),
+        "masks": [m.pk for m in active_masks(pub)], "supersedes": pub.supersedes_id,
+        "on_time": pub.due_on is None or now.date() <= pub.due_on})
+    _step(pub, "approve", actor=actor, to_state=State.PUBLISHED, note=note)
+    _save(pub, "public_text", "search_tokens", "published_at", "published_by", "published_entry")
+    search.index(pub.pk, pub.search_tokens)
+    old = pub.supersedes
+    if old is not None and old.state == State.PUBLISHED:
+        old = _locked(old)
+        _step(old, "supersede", actor=actor, to_state=State.SUPERSEDED, note=f"已由第{pub.version}版更新",
+              data={"by": pub.pk, "reason": pub.update_reason})
+        _save(old)
+        search.unindex(old.pk)
+    return pub
+
+
+@transaction.atomic
+def exemption_request(*, publication: Publication, actor, ground: str, explanation: str) -> Publication:
+    """不予公开 needs a ground from the list (IM-M §11; AZ-P §15) and the approver's approval."""
+    pub = _locked(publication)
+    _move(pub, "request_exemption", actor)
+    if ground not in ExemptionGround.values:
+        raise ZhifaError(PublicityErrorCode.EXEMPTION_GROUND, "请从法定情形中选择不予公开的理由。")
+    if not explanation.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请说明不予公开的具体情况。")
+    _step(pub, "request_exemption", actor=actor, to_state=State.EXEMPTION_REQUESTED, note=explanation.strip(),
+          data={"ground": ground})
+    pub.exemption_ground = ground
+    pub.submitted_by = actor
+    _save(pub, "exemption_ground", "submitted_by")
+    return pub
+
+
+@transaction.atomic
+def exemption_decide(*, publication: Publication, actor, approve: bool, note: str = "",
+                     exception: str = "") -> Publication:
+    pub = _locked(publication)
+    _move(pub, "approve_exemption" if approve else "reject_exemption", actor)
+    if pub.submitted_by_id == getattr(actor, "pk", None):
+        raise ZhifaError(PublicityErrorCode.SAME_PERSON, "申请人不能批准自己的不予公开申请。")
+    if approve:
+        _step(pub, "approve_exemption", actor=actor, to_state=State.EXEMPTED, note=note,
+              data={"ground": pub.exemption_ground})
+        _save(pub)
+        return pub
+    if pub.exemption_ground == ExemptionGround.MINOR and pub.minor_party:
+        raise ZhifaError(PublicityErrorCode.MINOR, "当事人属于未成年人，不得公开。")
+    if exception and (exception not in Exception_.values or pub.exemption_ground not in OVERRIDABLE):
+        raise ZhifaError(PublicityErrorCode.EXEMPTION_GROUND,
+                         "第三方同意或公共利益例外只适用于商业秘密、个人隐私（AZ-P 第十五条第二款）。")
+    if not (note.strip() or exception):
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不批准不予公开须说明理由。")
+    _step(pub, "reject_exemption", actor=actor, to_state=State.COLLECTED, note=note.strip(),
+          data={"ground": pub.exemption_ground, "exception": exception})
+    pub.exemption_ground = ""
+    _save(pub, "exemption_ground")
+    return pub
+
+
+# --- withdrawal and update (PUB-08, PUB-09) ----------------------------------------------------------------
+
+@transaction.atomic
+def publication_withdraw(*, publication: Publication, actor, trigger: str, basis: str, note: str = "") -> Publication:
+    """Take a published item down at once (IM-M §13; KY). The portal then shows that it was withdrawn and
+    when, never the content. When the case has a new decision, its publication is collected at once."""
+    pub = _locked(publication)
+    _move(pub, "withdraw", actor)
+    if trigger not in Trigger.values:
+        raise ZhifaError(PublicityErrorCode.TRIGGER, "请选择撤下的原因。")
+    if not basis.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写撤下依据（如复议决定书、判决书文号）。")
+    now = timezone.now()
+    record_event(events.WITHDRAWN, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "trigger": trigger, "basis": basis.strip(), "note": note})
+    _step(pub, "withdraw", actor=actor, to_state=State.WITHDRAWN, note=note, data={"trigger": trigger,
+                                                                                   "basis": basis.strip()})
+    pub.withdrawn_at, pub.withdrawal_trigger, pub.withdrawal_basis = now, trigger, basis.strip()
+    _save(pub, "withdrawn_at", "withdrawal_trigger", "withdrawal_basis")
+    search.unindex(pub.pk)
+    if pub.kind == Kind.DECISION and pub.case_id is not None:
+        document = _decision_document(pub.case)
+        if document is not None and document.pk != pub.decision_document_id:
+            decision_collect(case=pub.case, actor=actor, mode=pub.mode, decided_on=document.recorded_at.date(),
+                             supersedes=pub, update_reason=UpdateReason.DECISION_CHANGED)
+    return pub
+
+
+def _rows_text(kind: str, rows: list[dict]) -> str:
+    columns = COLUMNS[kind]
+    return "\n".join("；".join(f"{c.label}：{row.get(c.code, '')}" for c in columns if row.get(c.code)) for row in rows)
+
+
+def _validate_rows(kind: str, rows: list[dict]) -> list[dict]:
+    if kind not in LIST_KINDS:
+        raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "未知的公示清单类别。")
+    if not rows:
+        raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "清单至少应有一条。")
+    problems, clean = [], []
+    for n, row in enumerate(rows, start=1):
+        item = {c.code: str(row.get(c.code) or "").strip() for c in COLUMNS[kind]}
+        missing = [c.label for c in COLUMNS[kind] if c.required and not item[c.code]]
+        if missing:
+            problems.append(f"第 {n} 条缺少：{'、'.join(missing)}")
+        clean.append(item)
+    if problems:
+        raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "清单内容不完整：" + "；".join(problems[:10]), details=problems)
+    return clean
+
+
+@transaction.atomic
+def list_collect(*, agency: Agency, kind: str, title: str, rows: list[dict], actor,
+                 supersedes: Publication | None = None, update_reason: str = "") -> Publication:
+    """A list of basic information (PUB-02) or random-inspection results (PUB-13), as a whole version."""
+    _require(actor, "publicity.edit", agency)
+    clean = _validate_rows(kind, rows)
+    if supersedes is not None:
+        if supersedes.agency_id != agency.pk or supersedes.kind != kind or supersedes.state != State.PUBLISHED:
+            raise ZhifaError(PublicityErrorCode.STATE, "只能更新本机关已发布的同类清单。")
+        if update_reason not in UpdateReason.values:
+            raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请选择更新原因（IM-M 第十三条；AZ-P 第十七条）。")
+    if not title.strip():
+        raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "请填写标题。")
+    pub = Publication.objects.create(
+        kind=kind, agency=agency, jurisdiction_path=agency.jurisdiction.path, title=title.strip(), rows=clean,
+        original_text=_rows_text(kind, clean), collected_by=actor, supersedes=supersedes,
+        version=(supersedes.version + 1) if supersedes else 1, update_reason=update_reason)
+    _step(pub, "collect", actor=actor, to_state=State.COLLECTED, data={"rows": len(clean), "reason": update_reason})
+    return pub
+
+
+def list_read_xlsx(*, kind: str, content: bytes) -> list[dict]:
+    """The rows of an agency's sheet, by the column labels of workflow.COLUMNS (the first row is the header)."""
+    from openpyxl import load_workbook
+
+    if kind not in LIST_KINDS:
+        raise ZhifaError(PublicityErrorCode.IMPORT_INVALID, "未知的公示清单类别。")
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises several types for a file that is not xlsx
+        raise ZhifaError(PublicityErrorCode.IMPORT_INVALID, "无法读取该文件，请上传 Excel（.xlsx）文件。") from exc
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, [])]
+    by_label = {c.label: c.code for c in COLUMNS[kind]}
+    missing = [c.label for c in COLUMNS[kind] if c.required and c.label not in header]
+    if missing:
+        raise ZhifaError(PublicityErrorCode.IMPORT_INVALID, f"表头缺少列：{'、'.join(missing)}", details=missing)
+    out = []
+    for values in rows:
+        if not any(v not in (None, "") for v in values):
+            continue
+        out.append({by_label[h]: ("" if v is None else str(v)) for h, v in zip(header, values, strict=False) if h in by_label})
+    return out
+
+
+# --- requests from the public (PUB-10, PUB-14) --------------------------------------------------------------
+
+def _reference() -> str:
+    return f"GS{timezone.localdate():%Y%m%d}{secrets.randbelow(10 ** 6):06d}"
+
+
+def query_code_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+@transaction.atomic
+def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_contact: str, content: str,
+                   publication: Publication | None = None, files: list | None = None) -> tuple[Request, str]:
+    """A correction request, complaint or disclosure request. Returns the request and its query code, shown
+    to the requester once. Evidence goes to the evidence store before the request exists, so a failed upload
+    leaves no request behind (the transaction rolls back)."""
+    problems = []
+    if kind not in RequestKind.values:
+        problems.append("请选择申请类别")
+    if not requester_name.strip():
+        problems.append("请填写申请人姓名或名称")
+    if not requester_contact.strip():
+        problems.append("请填写联系方式，以便告知办理结果")
+    if len(content.strip()) < 10:
+        problems.append("请具体说明申请内容（至少 10 个字）")
+    if kind == RequestKind.CORRECTION and publication is None:
+        problems.append("更正申请须指明所涉公示信息")
+    if publication is not None and publication.state not in (State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED):
+        problems.append("所涉公示信息不存在")
+    if problems:
+        raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "；".join(problems) + "。", details=problems)
+    received = _today()
+    days = rule_get("publicity.request_days", jurisdiction=agency.jurisdiction, as_of=received).value[kind]
+    due = workdays.add_working_days(received, int(days))
+    code = secrets.token_hex(4).upper()
+    req = Request.objects.create(reference=_reference(), query_code_sha256=query_code_hash(code), kind=kind,
+                                 agency=agency, publication=publication, requester_name=requester_name.strip(),
+                                 requester_contact=requester_contact.strip(), content=content.strip(),
+                                 due_on=due.due, due_provisional=due.provisional)
+    for upload in files or []:
+        put = evidence_put(upload, actor=None, content_type=getattr(upload, "content_type", ""),
+                           name=getattr(upload, "name", "evidence"))
+        RequestEvidence.objects.create(request=req, blob=put.blob, name=getattr(upload, "name", "evidence")[:200])
+    _request_step(req, "receive", actor=None, to_state=RequestState.RECEIVED,
+                  note=f"已受理，答复期限 {due.due:%Y-%m-%d}")
+    return req, code
+
+
+def _request_step(req: Request, action: str, *, actor, to_state: str, note: str = "") -> RequestStep:
+    entry = record_event(events.REQUEST, subject=f"publicity.request:{req.pk}", actor=actor, payload={
+        "request": req.pk, "reference": req.reference, "kind": req.kind, "action": action, "to": to_state,
+        "note": note})
+    req.state = to_state
+    return RequestStep.objects.create(request=req, action=action, to_state=to_state, actor=actor, note=note,
+                                      entry=entry)
+
+
+@transaction.atomic
+def request_act(*, request: Request, actor, action: str, note: str, forward_to: Agency | None = None) -> Request:
+    """Verify, correct, reject, answer or forward (AZ-P §18): every outcome tells the requester (`note`)."""
+    req = Request.objects.select_for_update().select_related("agency").get(pk=request.pk)
+    _require(actor, "publicity.handle_requests", req.agency)
+    if action not in REQUEST_MOVES:
+        raise ZhifaError(PublicityErrorCode.REQUEST_STATE, "未知的办理操作。")
+    sources, target = REQUEST_MOVES[action]
+    if req.state not in sources:
+        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
+                         f"该申请当前为“{RequestState(req.state).label}”，不能再办理。")
+    if not note.strip():
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写告知申请人的内容。")
+    if action == "forward":
+        if forward_to is None or forward_to.pk == req.agency_id:
+            raise ZhifaError(PublicityErrorCode.FORWARD_TARGET, "请选择有权处理的其他行政执法机关。")
+        req.forwarded_to = forward_to
+        note = f"已转送{forward_to.name}处理。{note.strip()}"
+    if action == "correct" and req.publication is not None and req.publication.state == State.PUBLISHED \
+            and req.publication.agency_id == req.agency_id:
+        # The published item is wrong: take it down now; the corrected version goes through review again.
+        publication_withdraw(publication=req.publication, actor=actor, trigger=Trigger.ERROR,
+                             basis=f"更正申请 {req.reference}", note=note.strip())
+    _request_step(req, action, actor=actor, to_state=target, note=note.strip())
+    if target != RequestState.VERIFYING:
+        req.answer, req.closed_at = note.strip(), timezone.now()
+    req.save(update_fields=["state", "forwarded_to", "answer", "closed_at"])
+    return req
+
+
+# --- the annual report (PUB-11) ----------------------------------------------------------------------------
+
+def _report_due(agency: Agency, year: int) -> dt.date:
+    due = rule_get("publicity.annual_report_due", jurisdiction=agency.jurisdiction, as_of=dt.date(year + 1, 1, 1)).value
+    return dt.date(year + 1, due["month"], due["day"])
+
+
+def _report_event(report: AnnualReport, action: str, actor, data: dict | None = None) -> None:
+    record_event(events.REPORT, subject=f"publicity.annual_report:{report.pk}", actor=actor, payload={
+        "report": report.pk, "agency": report.agency_id, "year": report.year, "action": action,
+        "figures": report.figures, **(data or {})})
+
+
+@transaction.atomic
+def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:
+    """The previous year's figures computed from the data (a justice bureau's: the sum of the reports filed with
+    it by its area's agencies and the bureaus one level down). Recomputing a draft keeps the edits' notes."""
+    from .selectors import report_figures, report_sources
+
+    _require(actor, "publicity.report", agency)
+    report, _ = AnnualReport.objects.select_for_update().get_or_create(agency=agency, year=year, defaults={
+        "due_on": _report_due(agency, year)})
+    if report.state != ReportState.DRAFT:
+        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送，不能重新统计。")
+    if agency.is_justice_bureau:
+        sources = report_sources(agency, year)
+        computed = {}
+        for source in sources:
+            for key, value in source.figures.items():
+                computed[key] = computed.get(key, 0) + value
+        report.sources = [s.pk for s in sources]
+    else:
+        computed = report_figures(agency, year)
+    report.computed = computed
+    report.figures = {**computed, **{k: report.figures[k] for k in report.adjustments if k in report.figures}}
+    report.computed_at = timezone.now()
+    report.save()
+    _report_event(report, "compute", actor, {"computed": computed})
+    return report
+
+
+@transaction.atomic
+def report_edit(*, report: AnnualReport, actor, figures: dict, reasons: dict, narrative: str) -> AnnualReport:
+    """Editable before submission: every figure changed from the computed one needs a reason."""
+    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
+    _require(actor, "publicity.report", report.agency)
+    if report.state != ReportState.DRAFT:
+        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送，不能修改。")
+    new, adjustments, problems = dict(report.figures), dict(report.adjustments), []
+    for key, value in figures.items():
+        if key not in report.computed:
+            problems.append(f"未知的统计项：{key}")
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            problems.append(f"{key} 应为非负整数")
+            continue
+        if number < 0:
+            problems.append(f"{key} 应为非负整数")
+            continue
+        if number != report.computed[key]:
+            if not str(reasons.get(key, "")).strip():
+                problems.append(f"{key} 与系统统计数（{report.computed[key]}）不同，须说明理由")
+                continue
+            adjustments[key] = str(reasons[key]).strip()
+        else:
+            adjustments.pop(key, None)
+        new[key] = number
+    if problems:
+        raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "；".join(problems), details=problems)
+    report.figures, report.adjustments, report.narrative = new, adjustments, narrative.strip()
+    report.save(update_fields=["figures", "adjustments", "narrative"])
+    _report_event(report, "edit", actor, {"adjustments": adjustments})
+    return report
+
+
+@transaction.atomic
+def report_submit(*, report: AnnualReport, actor) -> AnnualReport:
+    """报送 to the justice bureau of the same level (IM-M §14); the bureau's own report to the bureau above."""
+    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
+    _require(actor, "publicity.report_submit", report.agency)
+    if report.state != ReportState.DRAFT:
+        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送。")
+    if report.computed_at is None:
+        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "请先生成统计数据。")
+    report.state, report.submitted_at, report.submitted_by = ReportState.SUBMITTED, timezone.now(), actor
+    report.save(update_fields=["state", "submitted_at", "submitted_by"])
+    _report_event(report, "submit", actor, {"late": timezone.localdate() > report.due_on})
+    return report
+
+
+@transaction.atomic
+def report_publish(*, report: AnnualReport, actor) -> AnnualReport:
+    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
+    _require(actor, "publicity.report_submit", report.agency)
+    if report.state != ReportState.SUBMITTED:
+        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报报送后才能公开。")
+    report.state, report.published_at = ReportState.PUBLISHED, timezone.now()
+    report.save(update_fields=["state", "published_at"])
+    _report_event(report, "publish", actor)
+    return report

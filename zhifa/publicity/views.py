@@ -1,0 +1,226 @@
+"""Staff pages of publicity: the queue and overdue list, the workspace of one item (masks, review,
+publication, exemption, withdrawal), lists of basic information with Excel import, requests from the public
+and the annual report. Thin: every write is a service (habit 1)."""
+
+import io
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from zhifa.core.errors import ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import Agency
+from zhifa.rules.catalogue import MASK_KINDS
+
+from . import selectors, services
+from .models import Publication
+from .workflow import (
+    LIST_KINDS,
+    MOVES,
+    Exception_,
+    ExemptionGround,
+    Kind,
+    Mode,
+    RequestState,
+    State,
+    Trigger,
+    UpdateReason,
+)
+
+
+def case_panel(request, case) -> str:
+    """The publicity section of the case page: where the decision's publication stands."""
+    pubs = list(Publication.objects.filter(case=case).order_by("-version", "-id")[:5])
+    if not pubs:
+        return ""
+    return render_to_string("publicity/_case_panel.html", {"case": case, "pubs": pubs,
+                                                           "state_labels": dict(State.choices)}, request=request)
+
+
+def queue(request):
+    if org_perms.scope_for(request.user, "publicity.view").empty:
+        org_perms.deny(request.user, "publicity.view", request=request)
+    items = selectors.queue_for(actor=request.user)[:200]
+    overdue = selectors.overdue_for(actor=request.user)[:200]
+    return render(request, "publicity/queue.html", {"items": items, "overdue": overdue, "today": timezone.localdate()})
+
+
+def item(request, pk):
+    pub = selectors.publication_get_for(actor=request.user, id=pk, request=request)
+    can = {a: org_perms.can(request.user, m.permission, agency=pub.agency) and pub.state in m.sources
+           for a, m in MOVES.items()}
+    masks = list(selectors.masks_of(pub))
+    for m in masks:
+        m.text = pub.original_text[m.start:m.end]
+    see_original = org_perms.can(request.user, "publicity.edit", agency=pub.agency) or org_perms.can(
+        request.user, "publicity.approve", agency=pub.agency)
+    preview = services._public_text(pub) if pub.state in ("collected", "submitted") else pub.public_text
+    return render(request, "publicity/item.html", {
+        "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview,
+        "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,
+        "exceptions": Exception_.choices, "triggers": Trigger.choices, "modes": Mode.choices,
+        "editable": pub.state in ("collected", "submitted")})
+
+
+@require_POST
+def act(request, pk, action):
+    pub = selectors.publication_get_for(actor=request.user, id=pk, request=request)
+    p, user = request.POST, request.user
+    try:
+        if action == "submit":
+            services.publication_submit(publication=pub, actor=user, note=p.get("note", ""))
+        elif action == "return":
+            services.publication_return(publication=pub, actor=user, reason=p.get("reason", ""))
+        elif action == "approve":
+            services.publication_approve(publication=pub, actor=user, note=p.get("note", ""))
+        elif action == "request_exemption":
+            services.exemption_request(publication=pub, actor=user, ground=p.get("ground", ""),
+                                       explanation=p.get("explanation", ""))
+        elif action in ("approve_exemption", "reject_exemption"):
+            services.exemption_decide(publication=pub, actor=user, approve=action == "approve_exemption",
+                                      note=p.get("note", ""), exception=p.get("exception", ""))
+        elif action == "withdraw":
+            services.publication_withdraw(publication=pub, actor=user, trigger=p.get("trigger", ""),
+                                          basis=p.get("basis", ""), note=p.get("note", ""))
+        elif action == "mask_add":
+            services.mask_add(publication=pub, actor=user, kind=p.get("kind", ""), text=p.get("text", "").strip(),
+                              reason=p.get("reason", ""))
+        elif action == "mask_remove":
+            mask = pub.masks.filter(pk=p.get("mask") or 0).first()
+            if mask is None:
+                raise ZhifaError("publicity_mask_invalid", "没有该隐去处理。")
+            services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""))
+        elif action == "recollect":
+            pub = services.decision_recollect(publication=pub, actor=user, mode=p.get("mode", ""))
+        else:
+            raise ZhifaError("invalid_input", "未知的操作。")
+        messages.success(request, "已办理。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("publicity-item", pk=pub.pk)
+
+
+def lists(request):
+    """Basic information lists: the agency's versions, and a new version from an Excel sheet (PUB-02, PUB-08)."""
+    agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.edit").agency_q()).order_by("name")
+    items = selectors.publication_list_for(actor=request.user).exclude(kind=Kind.DECISION).order_by("-id")[:200]
+    error = ""
+    if request.method == "POST":
+        p = request.POST
+        agency = agencies.filter(pk=p.get("agency") or 0).first()
+        upload = request.FILES.get("sheet")
+        try:
+            if agency is None or upload is None:
+                raise ZhifaError("publicity_import_invalid", "请选择执法主体并上传 Excel 文件。")
+            supersedes = selectors.publication_list_for(actor=request.user).filter(
+                pk=p.get("supersedes") or 0).first() if p.get("supersedes") else None
+            rows = services.list_read_xlsx(kind=p.get("kind", ""), content=upload.read())
+            pub = services.list_collect(agency=agency, kind=p.get("kind", ""), title=p.get("title", ""), rows=rows,
+                                        actor=request.user, supersedes=supersedes,
+                                        update_reason=p.get("reason", "") if supersedes else "")
+            messages.success(request, f"已导入 {len(rows)} 条，请提交审核。")
+            return redirect("publicity-item", pk=pub.pk)
+        except ZhifaError as exc:
+            error = exc.message
+    kinds = [(k, Kind(k).label) for k in LIST_KINDS]
+    return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": kinds,
+                                                    "reasons": UpdateReason.choices, "error": error},
+                  status=400 if error else 200)
+
+
+def requests_page(request):
+    reqs = selectors.request_list_for(actor=request.user)[:200]
+    return render(request, "publicity/requests.html", {"reqs": reqs, "open_states": ("received", "verifying")})
+
+
+def request_item(request, pk):
+    req = selectors.request_get_for(actor=request.user, id=pk, request=request)
+    if request.method == "POST":
+        forward_to = Agency.objects.filter(pk=request.POST.get("forward_to") or 0).first()
+        try:
+            services.request_act(request=req, actor=request.user, action=request.POST.get("action", ""),
+                                 note=request.POST.get("note", ""), forward_to=forward_to)
+            messages.success(request, "已办理并告知申请人。")
+        except ZhifaError as exc:
+            messages.error(request, exc.message)
+        return redirect("publicity-request", pk=req.pk)
+    return render(request, "publicity/request.html", {
+        "req": req, "steps": req.steps.select_related("actor"), "evidence": req.evidence.select_related("blob"),
+        "agencies": Agency.objects.exclude(pk=req.agency_id).only("id", "name").order_by("name"),
+        "open": req.state in (RequestState.RECEIVED, RequestState.VERIFYING)})
+
+
+def reports_page(request):
+    agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.report").agency_q()).order_by("name")
+    if request.method == "POST":
+        agency = agencies.filter(pk=request.POST.get("agency") or 0).first()
+        try:
+            if agency is None:
+                raise ZhifaError("publicity_report_invalid", "请选择机关。")
+            report = services.report_compute(agency=agency, year=int(request.POST.get("year") or 0), actor=request.user)
+            return redirect("publicity-report", pk=report.pk)
+        except (ZhifaError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "年度无效。"))
+    return render(request, "publicity/reports.html", {"reports": selectors.report_list_for(actor=request.user),
+                                                      "agencies": agencies, "year": timezone.localdate().year - 1})
+
+
+def report_item(request, pk):
+    report = selectors.report_get_for(actor=request.user, id=pk, request=request)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "edit":
+                figures = {k[4:]: v for k, v in request.POST.items() if k.startswith("fig_")}
+                reasons = {k[4:]: v for k, v in request.POST.items() if k.startswith("why_")}
+                services.report_edit(report=report, actor=request.user, figures=figures, reasons=reasons,
+                                     narrative=request.POST.get("narrative", ""))
+            elif action == "recompute":
+                services.report_compute(agency=report.agency, year=report.year, actor=request.user)
+            elif action == "submit":
+                services.report_submit(report=report, actor=request.user)
+            elif action == "publish":
+                services.report_publish(report=report, actor=request.user)
+            messages.success(request, "已保存。")
+        except ZhifaError as exc:
+            messages.error(request, exc.message)
+        return redirect("publicity-report", pk=report.pk)
+    rows = [(k, label, report.computed.get(k, 0), report.figures.get(k, 0), report.adjustments.get(k, ""))
+            for k, label in selectors.FIGURES.items()]
+    missing = selectors.report_missing(report.agency, report.year) if report.agency.is_justice_bureau else []
+    return render(request, "publicity/report.html", {"report": report, "rows": rows, "missing": missing})
+
+
+def report_xlsx(request, pk):
+    from openpyxl import Workbook
+
+    report = selectors.report_get_for(actor=request.user, id=pk, request=request)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{report.year}年度"
+    ws.append([f"{report.agency.name} {report.year} 年度行政执法统计年报"])
+    ws.append(["统计项", "报送数", "系统统计数", "修改说明"])
+    for k, label in selectors.FIGURES.items():
+        ws.append([label, report.figures.get(k, 0), report.computed.get(k, 0), report.adjustments.get(k, "")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(buf.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="annual-report-{report.agency_id}-{report.year}.xlsx"'
+    return response
+
+
+def report_pdf(request, pk):
+    from django.template.loader import render_to_string as rts
+    from weasyprint import HTML
+
+    report = selectors.report_get_for(actor=request.user, id=pk, request=request)
+    rows = [(label, report.figures.get(k, 0)) for k, label in selectors.FIGURES.items()]
+    html = rts("publicity/report_pdf.html", {"report": report, "rows": rows})
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="annual-report-{report.agency_id}-{report.year}.pdf"'
+    return response

@@ -1,0 +1,174 @@
+"""The publicity rules as tables (STYLE habit 3): kinds of public item, states and moves, the grounds for not
+publishing, the triggers of a withdrawal, what redaction masks, and the requests the public can make.
+
+Every public item goes collect → review → publish → withdraw → update (采集、审核、发布、撤销、更新, IM-M §6),
+and nothing is published without review (AZ-P §7): the only way to PUBLISHED is the approver's move.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    DECISION = "decision", "行政执法决定"
+    POWER_LIST = "power_list", "权责清单"
+    ENFORCEMENT_ITEMS = "enforcement_items", "行政执法事项清单"
+    INSPECTION_ITEMS = "inspection_items", "随机抽查事项清单"
+    SERVICE_ITEMS = "service_items", "政务服务事项"
+    SERVICE_GUIDE = "service_guide", "服务指南"
+    DISCRETION = "discretion", "行政裁量基准"
+    REMEDIES = "remedies", "救济渠道"
+    INSPECTION_RESULT = "inspection_result", "随机抽查结果"
+
+
+@dataclass(frozen=True)
+class Column:
+    code: str
+    label: str
+    required: bool = True
+
+
+# The columns of each list kind (PUB-02: IM-M §8; AZ-P §10, §12). Excel sheets are read by these labels.
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    Kind.POWER_LIST: (Column("name", "事项名称"), Column("category", "权力类别"), Column("basis", "设定依据"),
+                      Column("responsibility", "责任事项", False), Column("accountability", "追责情形", False)),
+    Kind.ENFORCEMENT_ITEMS: (Column("name", "事项名称"), Column("action_type", "执法类别"), Column("basis", "法律依据"),
+                             Column("conditions", "实施条件", False), Column("procedure", "程序", False),
+                             Column("time_limit", "时限", False), Column("discretion", "裁量基准", False)),
+    Kind.INSPECTION_ITEMS: (Column("name", "抽查事项"), Column("target", "检查对象"), Column("basis", "检查依据"),
+                            Column("method", "检查方式", False), Column("subject", "检查主体", False)),
+    Kind.SERVICE_ITEMS: (Column("name", "事项名称"), Column("service_object", "服务对象"), Column("conditions", "受理条件"),
+                         Column("method", "办理方式"), Column("procedure", "办理流程"), Column("time_limit", "办理时限"),
+                         Column("fee", "收费标准"), Column("fee_basis", "收费依据", False),
+                         Column("materials", "申请材料目录"), Column("forms", "表格", False)),
+    Kind.SERVICE_GUIDE: (Column("name", "事项名称"), Column("guide", "办事指南"), Column("contact", "咨询方式", False)),
+    Kind.DISCRETION: (Column("name", "违法行为"), Column("basis", "处罚依据"), Column("circumstance", "违法情节"),
+                      Column("standard", "裁量基准")),
+    Kind.REMEDIES: (Column("channel", "救济渠道"), Column("body", "受理机关"), Column("time_limit", "期限"),
+                    Column("contact", "联系方式", False)),
+    Kind.INSPECTION_RESULT: (Column("target", "检查对象"), Column("item", "抽查事项"), Column("date", "检查日期"),
+                             Column("result", "检查结果"), Column("handling", "处理情况", False)),
+}
+LIST_KINDS = tuple(COLUMNS)
+
+
+class State(models.TextChoices):
+    COLLECTED = "collected", "已采集待提交"
+    SUBMITTED = "submitted", "待审核"
+    PUBLISHED = "published", "已发布"
+    EXEMPTION_REQUESTED = "exemption_requested", "不予公开待批准"
+    EXEMPTED = "exempted", "不予公开"
+    WITHDRAWN = "withdrawn", "已撤下"
+    SUPERSEDED = "superseded", "已更新（历史版本）"
+
+
+OPEN = (State.COLLECTED, State.SUBMITTED, State.EXEMPTION_REQUESTED)
+# States that satisfy the publication deadline: published on time, or lawfully not published.
+SETTLED = (State.PUBLISHED, State.EXEMPTED, State.WITHDRAWN, State.SUPERSEDED)
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    label: str
+
+
+MOVES = {m.action: m for m in [
+    Move("submit", (State.COLLECTED,), State.SUBMITTED, "publicity.edit", "提交审核"),
+    Move("return", (State.SUBMITTED,), State.COLLECTED, "publicity.approve", "退回修改"),
+    Move("approve", (State.SUBMITTED,), State.PUBLISHED, "publicity.approve", "审核通过并发布"),
+    Move("request_exemption", (State.COLLECTED, State.SUBMITTED), State.EXEMPTION_REQUESTED, "publicity.edit",
+         "申请不予公开"),
+    Move("approve_exemption", (State.EXEMPTION_REQUESTED,), State.EXEMPTED, "publicity.approve", "批准不予公开"),
+    Move("reject_exemption", (State.EXEMPTION_REQUESTED,), State.COLLECTED, "publicity.approve", "不批准不予公开"),
+    Move("withdraw", (State.PUBLISHED,), State.WITHDRAWN, "publicity.withdraw", "撤下"),
+    # A new version is approved: the old one leaves the portal and stays findable as history.
+    Move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新"),
+]}
+
+
+class ExemptionGround(models.TextChoices):
+    """不予公开的情形 (IM-M §11; AZ-P §15)."""
+
+    MINOR = "minor", "当事人属于未成年人"
+    STATE_SECRET = "state_secret", "涉及国家秘密"
+    COMMERCIAL_SECRET = "commercial_secret", "涉及商业秘密"
+    PRIVACY = "privacy", "涉及个人隐私"
+    SECURITY = "security", "公开后可能影响国家安全、公共安全、经济安全或者社会稳定"
+    RELATED_INVESTIGATION = "related_investigation", "公开后可能影响与本案相关的其他案件调查处理"
+    CRIME = "crime", "案件涉嫌犯罪需要移送公安机关调查处理或者正在公安机关调查处理中"
+    OTHER_LAW = "other_law", "法律、法规、规章规定不予公开的其他情形"
+
+
+# AZ-P §15 second paragraph: a third party's commercial secret or privacy may still be published with the
+# third party's consent, or where not publishing would gravely harm the public interest.
+OVERRIDABLE = (ExemptionGround.COMMERCIAL_SECRET, ExemptionGround.PRIVACY)
+
+
+class Exception_(models.TextChoices):
+    THIRD_PARTY_CONSENT = "third_party_consent", "第三方同意公开"
+    PUBLIC_INTEREST = "public_interest", "不公开会对公共利益造成重大影响"
+
+
+class Trigger(models.TextChoices):
+    """Why a published decision is taken down at once (IM-M §13; KY; AZ-P §17 (三))."""
+
+    REVOKED = "revoked", "被依法撤销"
+    CONFIRMED_ILLEGAL = "confirmed_illegal", "被确认违法"
+    CONFIRMED_VOID = "confirmed_void", "被确认无效"
+    ORDERED_REMAKE = "ordered_remake", "被要求重新作出"
+    RECONSIDERATION = "reconsideration", "生效行政复议决定变更、撤销或者确认违法"
+    JUDGMENT = "judgment", "生效行政诉讼裁判变更、撤销或者确认违法、无效"
+    ERROR = "error", "公示信息有误（纠错）"
+
+
+class UpdateReason(models.TextChoices):
+    """Why basic information gets a new version (IM-M §13; AZ-P §17)."""
+
+    LAW_CHANGED = "law_changed", "法律、法规、规章及行政规范性文件立改废释"
+    FUNCTION_CHANGED = "function_changed", "行政执法机关职能发生变化"
+    DECISION_CHANGED = "decision_changed", "复议决定或裁判文书变更原决定"
+    CORRECTION = "correction", "更正申请核实属实"
+    OTHER = "other", "其他需要更新的情形"
+
+
+class Mode(models.TextChoices):
+    SUMMARY = "summary", "决定信息摘要"
+    FULL = "full", "行政执法决定书全文"
+
+
+class RequestKind(models.TextChoices):
+    CORRECTION = "correction", "公示信息更正申请"
+    COMPLAINT = "complaint", "投诉举报"
+    DISCLOSURE = "disclosure", "依申请公开"
+
+
+class RequestState(models.TextChoices):
+    RECEIVED = "received", "已受理"
+    VERIFYING = "verifying", "核实中"
+    CORRECTED = "corrected", "已更正并告知"
+    ANSWERED = "answered", "已答复"
+    FORWARDED = "forwarded", "已转送有权机关并告知"
+    REJECTED = "rejected", "经核实不予更正并告知"
+
+
+REQUEST_OPEN = (RequestState.RECEIVED, RequestState.VERIFYING)
+
+# request moves: action -> (sources, target, what the requester is told)
+REQUEST_MOVES = {
+    "verify": (REQUEST_OPEN, RequestState.VERIFYING),
+    "correct": (REQUEST_OPEN, RequestState.CORRECTED),
+    "reject": (REQUEST_OPEN, RequestState.REJECTED),
+    "answer": (REQUEST_OPEN, RequestState.ANSWERED),
+    "forward": (REQUEST_OPEN, RequestState.FORWARDED),
+}
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", "编制中"
+    SUBMITTED = "submitted", "已报送"
+    PUBLISHED = "published", "已公开"
