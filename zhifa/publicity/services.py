@@ -73,7 +73,7 @@ def _move(pub: Publication, action: str, actor) -> None:
 
 
 def _locked(pub: Publication) -> Publication:
-    return Publication.objects.select_for_update().select_related("agency", "case").get(pk=pub.pk)
+    return Publication.objects.select_for_update(of=("self",)).select_related("agency", "case").get(pk=pub.pk)
 
 
 def _save(pub: Publication, *fields: str) -> None:
