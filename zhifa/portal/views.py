@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
+from zhifa.org.selectors import today as local_today
 from zhifa.org.selectors import valid_certificate_q
 from zhifa.publicity import selectors, services
 from zhifa.publicity.workflow import COLUMNS, Kind, RequestKind, State
@@ -90,8 +91,10 @@ def item(request, pk):
     j = pub.agency.jurisdiction
     proof, cp = _proof(pub) if pub.state == State.PUBLISHED else (None, None)
     columns = COLUMNS.get(pub.kind, ())
+    table = [[row.get(c.code, "") for c in columns] for row in pub.rows]
     return render(request, "portal/item.html", _ctx(
-        request, j, pub=pub, proof=proof, checkpoint=cp, columns=columns, versions=selectors.portal_versions(pub),
+        request, j, pub=pub, proof=proof, checkpoint=cp, columns=columns, table=table,
+        versions=selectors.portal_versions(pub),
         public_sha256=hashlib.sha256(pub.public_text.encode()).hexdigest() if pub.state == State.PUBLISHED else ""))
 
 
@@ -117,20 +120,20 @@ def agency(request, pk):
     a = Agency.objects.select_related("jurisdiction").filter(pk=pk, status=AgencyStatus.CONFIRMED).first()
     if a is None:
         raise NotFoundError("没有该执法主体。")
-    today = dt.date.today()
+    today = local_today()
     certificates = (Certificate.objects.filter(valid_certificate_q(today), person__agency=a, person__active=True)
                     .select_related("person__unit", "area").order_by("person__name", "number"))
     lists = selectors.portal_items(a.jurisdiction, agency_id=a.pk).exclude(kind=Kind.DECISION)
+    types = [ActionType(t).label for t in a.enforcement_types if t in ActionType.values]
     return render(request, "portal/agency.html", _ctx(request, a.jurisdiction, agency=a, certificates=certificates,
-                                                      units=a.units.all(), lists=lists,
-                                                      types=dict(ActionType.choices)))
+                                                      units=a.units.all(), lists=lists, types=types))
 
 
 @login_not_required
 def certificate(request, number):
     """What a QR code on a certificate opens: whether it is genuine and valid today (ORG-03)."""
     cert = Certificate.objects.select_related("person__agency", "area").filter(number=number).first()
-    today = dt.date.today()
+    today = local_today()
     return render(request, "portal/certificate.html", {"cert": cert, "number": number, "today": today,
                                                        "valid": bool(cert and cert.is_valid_on(today)),
                                                        "large": request.COOKIES.get("zhifa_large") == "1"},
@@ -147,8 +150,9 @@ def certificate_qr(request, number):
 @login_not_required
 def reports(request, code):
     j = selectors.portal_jurisdiction(code)
-    return render(request, "portal/reports.html", _ctx(request, j, reports=selectors.portal_reports(j),
-                                                       labels=selectors.FIGURES))
+    reports = [(r, [(label, r.figures.get(key, 0)) for key, label in selectors.FIGURES.items()])
+               for r in selectors.portal_reports(j)]
+    return render(request, "portal/reports.html", _ctx(request, j, reports=reports))
 
 
 def _feed_items(request, code):

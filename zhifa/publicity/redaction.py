@@ -124,10 +124,12 @@ def _credit_codes(text: str) -> Iterable[Span]:
 
 def _phones(text: str, known: Known) -> Iterable[Span]:
     public = {_digits(p) for p in known.public if _digits(p)}
+    # A landline written with or without its area code is the same public number: compare the last 8 digits.
+    public_tails = {p[-8:] for p in public if len(p) >= 8}
     for regex in (MOBILE_RE, LANDLINE_RE):
         for m in regex.finditer(text):
             digits = _digits(m.group())
-            if digits in public or digits[-8:] in {p[-8:] for p in public if len(p) >= 8}:
+            if digits in public or digits[-8:] in public_tails:
                 continue
             yield Span(m.start(), m.end(), "phone", "联系电话")
 

@@ -10,6 +10,7 @@ from zhifa.cases.models import Case, Stage, StageChange
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction
+from zhifa.org.selectors import today as _today
 from zhifa.records.models import Recording
 from zhifa.review.models import Opinion, Review
 
@@ -17,11 +18,6 @@ from . import search
 from .errors import PublicityErrorCode
 from .models import AnnualReport, Publication, Request
 from .workflow import OPEN, REQUEST_OPEN, Kind, ReportState, State
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
-
 
 # --- staff --------------------------------------------------------------------------------------------------
 
@@ -117,11 +113,10 @@ FIGURES = {
 def report_figures(agency: Agency, year: int) -> dict[str, int]:
     start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
     end = dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_current_timezone())
-    in_year = {"range": (start, end)}
     cases = Case.objects.filter(agency=agency, opened_at__gte=start, opened_at__lt=end)
     by_type = dict(cases.values_list("action_type").annotate(n=Count("id")).values_list("action_type", "n"))
     decisions = Publication.objects.filter(agency=agency, kind=Kind.DECISION, decided_on__year=year)
-    published = Publication.objects.filter(agency=agency, kind=Kind.DECISION, published_at__range=in_year["range"],
+    published = Publication.objects.filter(agency=agency, kind=Kind.DECISION, published_at__gte=start, published_at__lt=end,
                                            supersedes__isnull=True)
     opinions = Opinion.objects.filter(review__agency=agency, signed_at__gte=start, signed_at__lt=end)
     recordings = Recording.objects.filter(case__agency=agency, uploaded_at__gte=start, uploaded_at__lt=end)

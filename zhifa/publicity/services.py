@@ -17,6 +17,7 @@ from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency
+from zhifa.org.selectors import today as _today
 from zhifa.review.gate import decision_problems
 from zhifa.rules.catalogue import MASK_KINDS, SUMMARY_FIELDS
 from zhifa.rules.selectors import rule_get
@@ -43,10 +44,6 @@ from .workflow import (
 )
 
 DECISION_FORMS = tuple(code for code, form in FORMS.items() if form.decision)
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def _require(actor, permission: str, agency: Agency) -> None:
@@ -170,7 +167,8 @@ def decision_collect(*, case: Case, actor, mode: str = Mode.SUMMARY, decided_on:
                      supersedes: Publication | None = None, update_reason: str = "") -> Publication:
     """采集: the draft publication of a case's decision, with the summary fields of the jurisdiction's rules (or
     the full document), every proposed mask, the minor check and the deadline (IM-M §10–§12)."""
-    _require(actor, "publicity.edit", case.agency) if actor is not None else None
+    if actor is not None:  # None: collected by the system when the decision is made
+        _require(actor, "publicity.edit", case.agency)
     document = _decision_document(case)
     if document is None:
         raise ZhifaError(PublicityErrorCode.NO_DECISION, "案件没有行政执法决定书，无需公开决定信息。")
@@ -302,10 +300,12 @@ def publication_return(*, publication: Publication, actor, reason: str) -> Publi
     return pub
 
 
-def _public_text(pub: Publication) -> str:
+def public_text(pub: Publication, masks: list[Mask] | None = None) -> str:
+    """What the portal will show: the original with the active masks applied (lists have no masks)."""
     if pub.kind in LIST_KINDS:
         return pub.original_text
-    return redaction.apply(pub.original_text, [(m.start, m.end) for m in active_masks(pub)])
+    masks = active_masks(pub) if masks is None else masks
+    return redaction.apply(pub.original_text, [(m.start, m.end) for m in masks])
 
 
 @transaction.atomic
@@ -320,7 +320,8 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
         problems = decision_problems(pub.case)
         if problems:
             raise ZhifaError(PublicityErrorCode.STATE, "执法决定尚不能公开：" + "；".join(problems), details=problems)
-    pub.public_text = _public_text(pub)
+    masks = active_masks(pub)
+    pub.public_text = public_text(pub, masks)
     pub.search_tokens = search.index_text(f"{pub.title}\n{pub.public_text}")
     now = timezone.now()
     pub.published_at, pub.published_by = now, actor
@@ -328,7 +329,7 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
         "publication": pub.pk, "kind": pub.kind, "version": pub.version, "agency": pub.agency_id,
         "title": pub.title, "public_sha256": hashlib.sha256(pub.public_text.encode()).hexdigest(),
         "original_sha256": hashlib.sha256(pub.original_text.encode()).hexdigest(),
-        "masks": [m.pk for m in active_masks(pub)], "supersedes": pub.supersedes_id,
+        "masks": [m.pk for m in masks], "supersedes": pub.supersedes_id,
         "on_time": pub.due_on is None or now.date() <= pub.due_on})
     _step(pub, "approve", actor=actor, to_state=State.PUBLISHED, note=note)
     _save(pub, "public_text", "search_tokens", "published_at", "published_by", "published_entry")

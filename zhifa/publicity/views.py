@@ -56,9 +56,10 @@ def item(request, pk):
     masks = list(selectors.masks_of(pub))
     for m in masks:
         m.text = pub.original_text[m.start:m.end]
+        m.label = MASK_KINDS.get(m.kind, "其他")
     see_original = org_perms.can(request.user, "publicity.edit", agency=pub.agency) or org_perms.can(
         request.user, "publicity.approve", agency=pub.agency)
-    preview = services._public_text(pub) if pub.state in ("collected", "submitted") else pub.public_text
+    preview = services.public_text(pub) if pub.state in ("collected", "submitted") else pub.public_text
     return render(request, "publicity/item.html", {
         "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview,
         "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,

@@ -234,7 +234,7 @@ def test_disclosure_request_due_in_twenty_working_days(pubdesk, time_machine):
 @pytest.mark.req("PUB-11")
 def test_annual_report_aggregated_up_two_levels(pubdesk):
     """County agencies → county bureau → city bureau → region bureau (IM-M §14)."""
-    t, su = pubdesk.tree, pubdesk.users.su
+    t = pubdesk.tree
     year = dt.date.today().year
     _published(pubdesk)
     bureaus = {}
@@ -270,7 +270,6 @@ def test_annual_report_aggregated_up_two_levels(pubdesk):
     services.report_submit(report=region, actor=sup)
     services.report_publish(report=region, actor=sup)
     assert list(selectors.portal_reports(t.region)) == [region]
-    assert su  # the superuser exists for the rules fixture
 
 
 @pytest.mark.req("PUB-01")
@@ -293,3 +292,73 @@ def test_staff_pages_and_denials(pubdesk, client):
     client.post(reverse("publicity-act", args=[pub.pk, "approve"]))
     pub.refresh_from_db()
     assert pub.state == State.PUBLISHED
+
+
+@pytest.mark.req("PUB-02")
+def test_list_import_page_collects_from_an_uploaded_sheet(pubdesk, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(pubdesk.editor)
+    sheet = SimpleUploadedFile("powers.xlsx", _xlsx(["事项名称", "权力类别", "设定依据"], ["对无照经营的处罚", "行政处罚", "条例"]))
+    response = client.post(reverse("publicity-lists"), {"agency": pubdesk.agency.pk, "kind": "power_list",
+                                                        "title": "权责清单", "sheet": sheet})
+    pub = Publication.objects.get(kind=Kind.POWER_LIST)
+    assert response.status_code == 302 and pub.rows[0]["name"] == "对无照经营的处罚"
+    bad = SimpleUploadedFile("bad.xlsx", b"nope")
+    response = client.post(reverse("publicity-lists"), {"agency": pubdesk.agency.pk, "kind": "power_list",
+                                                        "title": "t", "sheet": bad})
+    assert response.status_code == 400 and "Excel" in response.content.decode()
+
+
+@pytest.mark.req("PUB-10")
+def test_request_handling_page(pubdesk, client):
+    req, _ = services.request_submit(kind="complaint", agency=pubdesk.agency, requester_name="赵六",
+                                     requester_contact="13800000000", content="公示平台上的监督电话无法接通。")
+    client.force_login(pubdesk.editor)
+    assert req.reference in client.get(reverse("publicity-requests")).content.decode()
+    client.post(reverse("publicity-request", args=[req.pk]), {"action": "answer", "note": "已核实并修复。"})
+    req.refresh_from_db()
+    assert req.state == RequestState.ANSWERED
+    client.force_login(grant(UserFactory(), Role.PUBLICITY_EDITOR, agency=pubdesk.tree.agency_b1))
+    assert client.get(reverse("publicity-request", args=[req.pk])).status_code == 404
+
+
+@pytest.mark.req("PUB-11")
+def test_report_pages_and_exports(pubdesk, client):
+    head = pubdesk.users.head_a1
+    client.force_login(head)
+    response = client.post(reverse("publicity-reports"), {"agency": pubdesk.agency.pk, "year": "2025"})
+    report = selectors.report_list_for(actor=head).get()
+    assert response.status_code == 302 and report.year == 2025
+    client.post(reverse("publicity-report", args=[report.pk]),
+                {"action": "edit", "fig_cases_opened": "3", "why_cases_opened": "补录纸质案件", "narrative": "平稳"})
+    report.refresh_from_db()
+    assert report.figures["cases_opened"] == 3
+    xlsx = client.get(reverse("publicity-report-xlsx", args=[report.pk]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    pdf = client.get(reverse("publicity-report-pdf", args=[report.pk]))
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    client.force_login(pubdesk.users.officer_a1)
+    assert client.get(reverse("publicity-report", args=[report.pk])).status_code == 404
+
+
+@pytest.mark.req("PUB-03")
+def test_portal_home_and_large_text(pubdesk, client):
+    pub = _published(pubdesk)
+    home = client.get(reverse("portal-home", args=[pubdesk.tree.region.code])).content.decode()
+    assert pub.title in home and "甲市" in home  # the region's portal links its cities' portals
+    response = client.get(reverse("portal-large-text"), {"on": "1", "next": "/portal/"})
+    assert response.status_code == 302 and response.cookies["zhifa_large"].value == "1"
+    assert 'class="portal large-text"' in client.get(reverse("portal-root")).content.decode()
+    assert client.get(reverse("portal-large-text"), {"on": "1", "next": "//evil.example"})["Location"] == "/portal/"
+
+
+@pytest.mark.req("PUB-13")
+def test_list_item_page_shows_its_rows_in_columns(pubdesk, client):
+    pub = services.list_collect(agency=pubdesk.agency, kind=Kind.INSPECTION_RESULT, title="抽查结果",
+                                rows=[{"target": "某某超市", "item": "食品经营", "date": "2026-09-01", "result": "未发现问题"}],
+                                actor=pubdesk.editor)
+    services.publication_submit(publication=pub, actor=pubdesk.editor)
+    services.publication_approve(publication=pub, actor=pubdesk.approver)
+    page = client.get(reverse("portal-item", args=[pub.pk])).content.decode()
+    assert "<th scope=\"col\">检查对象</th>" in page and "<td>某某超市</td><td>食品经营</td>" in page
