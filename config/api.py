@@ -48,6 +48,7 @@ from zhifa.cases.api import router as cases_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
+from zhifa.publicity.api import router as publicity_router  # noqa: E402
 from zhifa.records.api import router as records_router  # noqa: E402
 from zhifa.review.api import router as review_router  # noqa: E402
 from zhifa.rules.api import router as rules_router  # noqa: E402
@@ -59,3 +60,4 @@ api.add_router("/rules/", rules_router)
 api.add_router("/cases/", cases_router)
 api.add_router("/records/", records_router)
 api.add_router("/review/", review_router)
+api.add_router("/publicity/", publicity_router)

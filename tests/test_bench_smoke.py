@@ -51,3 +51,11 @@ def test_review_bench_smoke(tmp_path):
     out = run("bench/review_queue.py", "--cases", "300", "--reviews", "120", "--repeat", "2", "--database-url",
               f"sqlite:///{tmp_path / 'r.sqlite3'}", tmp_path=tmp_path)
     assert "overdue" in out and "queries" in out
+
+
+@pytest.mark.django_db
+def test_portal_bench_smoke(tmp_path):
+    out = run("bench/portal.py", "--decisions", "300", "--database-url", f"sqlite:///{tmp_path / 'p.sqlite3'}",
+              "--seconds", "1", "--clients", "4", "--workers", "1", "--client", "python", "--port", "8798",
+              tmp_path=tmp_path)
+    assert "decision page with inclusion proof" in out and "ratio" in out

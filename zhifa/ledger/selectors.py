@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Max
 
 from zhifa.core.errors import NotFoundError, ZhifaError
@@ -23,13 +24,19 @@ class TreeReader:
     def __init__(self):
         self._nodes: dict[tuple[int, int], bytes] = {}
 
+    # Plain SQL rather than the ORM: a proof over a million leaves reads about 30 ranges, and compiling
+    # 30 querysets cost 15 ms a proof where the database needed 3 (bench/portal.py, decision pages).
+    _LEAVES = f"SELECT hash FROM {Leaf._meta.db_table} WHERE seq >= %s AND seq < %s ORDER BY seq"
+    _NODES = (f'SELECT hash FROM {Node._meta.db_table} WHERE level = %s AND "index" >= %s AND "index" < %s '
+              'ORDER BY "index"')
+
     def stored(self, band: int, start: int, end: int) -> list[bytes]:
-        if band == 0:
-            rows = Leaf.objects.filter(seq__gte=start, seq__lt=end).order_by("seq").values_list("hash", flat=True)
-        else:
-            rows = (Node.objects.filter(level=band, index__gte=start, index__lt=end)
-                    .order_by("index").values_list("hash", flat=True))
-        hashes = [bytes(h) for h in rows]
+        with connection.cursor() as cur:
+            if band == 0:
+                cur.execute(self._LEAVES, [start, end])
+            else:
+                cur.execute(self._NODES, [band, start, end])
+            hashes = [bytes(row[0]) for row in cur.fetchall()]
         if len(hashes) != end - start:
             raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
         return hashes

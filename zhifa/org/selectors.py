@@ -11,7 +11,7 @@ from zhifa.core.errors import NotFoundError, ZhifaError
 
 from . import permissions as perms
 from .errors import OrgErrorCode
-from .models import Adviser, AdviserLoan, Agency, Certificate, Jurisdiction, Person, UnitKind
+from .models import Adviser, AdviserLoan, Agency, AgencyStatus, Certificate, Jurisdiction, Person, UnitKind
 from .services import REVIEWER_RATIO_MIN
 
 
@@ -44,6 +44,26 @@ def jurisdiction_ancestors(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
 
 
 # --- agencies ----------------------------------------------------------------------------------
+
+def superior_of(agency: Agency) -> Agency | None:
+    """The organ one level above an agency (上一级行政机关, AZ-P §19), or None when the registry has none.
+
+    The agency of the same field in the parent jurisdiction (its line superior, e.g. county market bureau →
+    city market bureau) comes first; otherwise the justice bureau of the agency's own jurisdiction, which
+    supervises enforcement for the people's government at that level (a department's superior organ); a
+    justice bureau's own superior is the justice bureau one level up. Only confirmed agencies. Two queries.
+    """
+    j = agency.jurisdiction
+    confirmed = Agency.objects.filter(status=AgencyStatus.CONFIRMED).select_related("jurisdiction").order_by("id")
+    if j.parent_id and not agency.is_justice_bureau:
+        line = confirmed.filter(jurisdiction_id=j.parent_id, field=agency.field, is_justice_bureau=False).first()
+        if line is not None:
+            return line
+    bureau_at = j.parent_id if agency.is_justice_bureau else j.pk
+    if bureau_at is None:
+        return None
+    return confirmed.filter(jurisdiction_id=bureau_at, is_justice_bureau=True).exclude(pk=agency.pk).first()
+
 
 def agency_list_for(
     *, actor, permission: str = "org.view", jurisdiction: Jurisdiction | None = None, status: str | None = None,

@@ -16,6 +16,9 @@ urlpatterns = [
     path("<str:code>/agencies/", views.agencies, name="portal-agencies"),
     path("<str:code>/organisations/<str:credit_code>/", views.organisation, name="portal-organisation"),
     path("<str:code>/reports/", views.reports, name="portal-reports"),
+    path("<str:code>/flowcharts/", views.flowcharts, name="portal-flowcharts"),
+    path("<str:code>/flowcharts/<str:action_type>-<str:procedure>.svg", views.case_flowchart,
+         name="portal-case-flowchart"),
     path("<str:code>/feed.json", views.feed_json, name="portal-feed-json"),
     path("<str:code>/feed.atom", views.feed_atom, name="portal-feed-atom"),
 ]

@@ -8,22 +8,28 @@ import json
 
 import segno
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_http_methods
 
+from zhifa.cases.flowchart import case_flowchart_svg, case_steps
+from zhifa.cases.models import Procedure
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.paginator import CappedPaginator
 from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
 from zhifa.org.selectors import today as local_today
 from zhifa.org.selectors import valid_certificate_q
 from zhifa.publicity import selectors, services
+from zhifa.publicity.errors import PublicityErrorCode
 from zhifa.publicity.workflow import COLUMNS, Kind, RequestKind, State
+from zhifa.review.workflow import REVIEWED_ACTION_TYPES
 
 PAGE = 20
+# Results counted at most (50 pages); see core/paginator.py and docs/publicity.md for the measurements.
+COUNT_CAP = 1000
 
 
 def _date(value: str):
@@ -60,8 +66,12 @@ def search(request, code):
     f = _filters(request)
     error = ""
     try:
-        qs = selectors.portal_items(j, **f)
-        page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
+        # Keyed by the portal's generation: a publication or withdrawal anywhere changes every key at once.
+        key = hashlib.sha256(repr((selectors.portal_generation(), j.code, sorted(f.items()))).encode()).hexdigest()
+        paginator = CappedPaginator(selectors.portal_items(j, **f), PAGE, cap=COUNT_CAP, count_key=f"portal:{key}")
+        if f["query"] and paginator.capped:  # many matches: walk the newest first rather than sort them all
+            paginator.object_list = selectors.portal_items(j, walk=True, **f)
+        page = paginator.get_page(request.GET.get("page"))
     except ZhifaError as exc:
         error, page = exc.message, None
     agencies = selectors.portal_agencies(j).select_related(None).only("id", "name")
@@ -102,7 +112,7 @@ def item(request, pk):
 def organisation(request, code, credit_code):
     j = selectors.portal_jurisdiction(code)
     pubs = selectors.portal_organisation(j, credit_code)
-    page = Paginator(pubs, PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(pubs, PAGE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     if not page.object_list:
         raise NotFoundError("没有该组织的公示信息。")
     return render(request, "portal/organisation.html", _ctx(request, j, page=page, credit_code=credit_code,
@@ -155,6 +165,40 @@ def reports(request, code):
     return render(request, "portal/reports.html", _ctx(request, j, reports=reports))
 
 
+def _charts() -> list[tuple[str, str, str]]:
+    """(action type, procedure, label) of every case flowchart: the simplified procedure is a penalty's only."""
+    out = []
+    for code, label in ActionType.choices:
+        if code == ActionType.PENALTY:
+            out.append((code, Procedure.SIMPLIFIED, f"{label}（简易程序）"))
+            out.append((code, Procedure.ORDINARY, f"{label}（普通程序）"))
+        else:
+            out.append((code, Procedure.ORDINARY, label))
+    return out
+
+
+@login_not_required
+def flowcharts(request, code):
+    """执法流程图 (PUB-02): the case flow of each category and, where legal review applies, its review flow —
+    both drawn from the transition tables the system enforces, with the steps also as text."""
+    j = selectors.portal_jurisdiction(code)
+    charts = [{"action_type": a, "procedure": p, "label": label, "steps": case_steps(a, p),
+               "review": a in REVIEWED_ACTION_TYPES and p == Procedure.ORDINARY} for a, p, label in _charts()]
+    return render(request, "portal/flowcharts.html", _ctx(request, j, charts=charts))
+
+
+@login_not_required
+def case_flowchart(request, code, action_type, procedure):
+    j = selectors.portal_jurisdiction(code)
+    label = dict(ActionType.choices).get(action_type)
+    if label is None or (action_type, procedure) not in {(a, p) for a, p, _ in _charts()}:
+        raise NotFoundError("没有该流程图。")
+    svg = case_flowchart_svg(title=f"{j.name} · {label}执法流程图", action_type=action_type, procedure=procedure)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def _feed_items(request, code):
     j = selectors.portal_jurisdiction(code)
     return j, list(selectors.portal_items(j, **_filters(request))[:50])
@@ -199,7 +243,7 @@ def request_new(request):
         agency = publication.agency if publication else agencies.filter(pk=p.get("agency") or 0).first()
         try:
             if agency is None:
-                raise ZhifaError("publicity_request_invalid", "请选择受理机关。")
+                raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "请选择受理机关。")
             req, code = services.request_submit(kind=p.get("kind", ""), agency=agency, publication=publication,
                                                 requester_name=p.get("name", ""), requester_contact=p.get("contact", ""),
                                                 content=p.get("content", ""), files=request.FILES.getlist("evidence"))

@@ -82,6 +82,8 @@ class Publication(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "kind", "-published_at", "-id"], name="pub_portal_order"),
+            # The portal's newest-first pages without a kind filter (home, search, feeds).
+            models.Index(fields=["-published_at", "-id"], condition=Q(state="published"), name="pub_published_recent"),
             models.Index(fields=["agency", "state", "due_on"], name="pub_agency_due"),
             models.Index(fields=["state", "due_on"], name="pub_due"),
         ]
@@ -149,7 +151,11 @@ class Request(models.Model):
     reference = models.CharField("受理编号", max_length=20, unique=True)
     query_code_sha256 = models.CharField(max_length=64)
     kind = models.CharField("类别", max_length=20, choices=RequestKind.choices)
+    # The organ that handles it. For a complaint that is the complained-about agency's superior (AZ-P §19),
+    # and `about_agency` is the agency complained about.
     agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="publicity_requests")
+    about_agency = models.ForeignKey("org.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="被投诉机关")
     publication = models.ForeignKey(Publication, null=True, blank=True, on_delete=models.PROTECT, related_name="requests")
     requester_name = models.CharField("申请人", max_length=200)
     requester_contact = models.CharField("联系方式", max_length=200)

@@ -3,7 +3,8 @@
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from zhifa.cases.models import Case, Stage, StageChange
@@ -16,7 +17,7 @@ from zhifa.review.models import Opinion, Review
 
 from . import search
 from .errors import PublicityErrorCode
-from .models import AnnualReport, Publication, Request
+from .models import AnnualReport, Publication, Request, Step
 from .workflow import OPEN, REQUEST_OPEN, Kind, ReportState, State
 
 # --- staff --------------------------------------------------------------------------------------------------
@@ -67,12 +68,12 @@ def masks_of(pub: Publication):
 
 def request_list_for(*, actor, open_only: bool = False) -> QuerySet[Request]:
     scope = org_perms.scope_for(actor, "publicity.handle_requests")
-    qs = Request.objects.filter(scope.agency_q("agency__")).select_related("agency", "publication", "forwarded_to")
+    qs = Request.objects.filter(scope.agency_q("agency__")).select_related("agency", "about_agency", "publication", "forwarded_to")
     return qs.filter(state__in=REQUEST_OPEN) if open_only else qs
 
 
 def request_get_for(*, actor, id, request=None) -> Request:
-    req = Request.objects.select_related("agency__jurisdiction", "publication").filter(pk=id).first()
+    req = Request.objects.select_related("agency__jurisdiction", "about_agency", "publication").filter(pk=id).first()
     if req is None or not org_perms.can(actor, "publicity.handle_requests", agency=req.agency):
         org_perms.deny(actor, "publicity.handle_requests", request=request, detail=f"request:{id}", not_found=True)
     return req
@@ -174,8 +175,9 @@ def portal_jurisdiction(code: str | None) -> Jurisdiction:
 
 def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int | None = None,
                  action_type: str = "", kind: str = "", date_from: dt.date | None = None,
-                 date_to: dt.date | None = None, target_code: str = "") -> QuerySet[Publication]:
-    """Published items of a jurisdiction's subtree, newest first, with the filters of the search page."""
+                 date_to: dt.date | None = None, target_code: str = "", walk: bool = False) -> QuerySet[Publication]:
+    """Published items of a jurisdiction's subtree, newest first, with the filters of the search page.
+    `walk`: the query's words are known to match many items (search.match_sql)."""
     qs = Publication.objects.filter(state=State.PUBLISHED, jurisdiction_path__startswith=jurisdiction.path)
     if kind:
         qs = qs.filter(kind=kind)
@@ -194,16 +196,23 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
             raise ZhifaError(PublicityErrorCode.SEARCH_INVALID, "检索词过长，请缩短到 100 字以内。")
         words = search.query_words(query)
         if words:
-            sql, params = search.match_sql(words)
+            sql, params = search.match_sql(words, walk=walk)
             qs = qs.extra(where=[sql], params=params)
     return (qs.select_related("agency").only("id", "kind", "title", "agency__name", "agency__id", "action_type",
                                              "target_name", "published_at", "decided_on", "state", "version")
             .order_by("-published_at", "-id"))
 
 
+def portal_generation() -> int:
+    """Changes whenever anything on the portal may have changed: every publication, withdrawal and update
+    is a Step. Cached portal figures are keyed by it. One index-only query."""
+    return Step.objects.aggregate(top=Max("id"))["top"] or 0
+
+
 def portal_item(pk: int) -> Publication:
     """One item as the public may see it: published, or withdrawn/superseded (then only that it was)."""
-    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry__leaf", "supersedes")
+    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry__leaf")
+           .defer("original_text", "search_tokens", "published_entry__payload")
            .filter(pk=pk, state__in=(State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED)).first())
     if pub is None:
         raise NotFoundError("没有该公示信息。")
@@ -211,22 +220,18 @@ def portal_item(pk: int) -> Publication:
 
 
 def portal_versions(pub: Publication) -> list[Publication]:
-    """The chain of versions an item belongs to, newest first (only those that were published)."""
-    chain, seen = [], set()
-    node = pub
-    while node is not None and node.pk not in seen:
-        seen.add(node.pk)
-        chain.append(node)
-        node = node.supersedes
-    node = pub
-    while True:
-        nxt = Publication.objects.filter(supersedes=node).first()
-        if nxt is None or nxt.pk in seen:
-            break
-        seen.add(nxt.pk)
-        chain.insert(0, nxt)
-        node = nxt
-    return [p for p in chain if p.published_at is not None]
+    """The chain of versions an item belongs to, newest first (only those that were published): one query,
+    a recursive walk up the `supersedes` links and one down them (both databases have WITH RECURSIVE)."""
+    chain = RawSQL(
+        "WITH RECURSIVE up(id, sup) AS ("
+        " SELECT id, supersedes_id FROM publicity_publication WHERE id = %s"
+        " UNION SELECT p.id, p.supersedes_id FROM publicity_publication p JOIN up ON p.id = up.sup),"
+        " down(id) AS ("
+        " SELECT id FROM publicity_publication WHERE id = %s"
+        " UNION SELECT p.id FROM publicity_publication p JOIN down ON p.supersedes_id = down.id)"
+        " SELECT id FROM up UNION SELECT id FROM down", [pub.pk, pub.pk])
+    return list(Publication.objects.filter(pk__in=chain, published_at__isnull=False)
+                .only("id", "version", "state", "withdrawn_at").order_by("-version", "-id"))
 
 
 def portal_organisation(jurisdiction: Jurisdiction, code: str) -> QuerySet[Publication]:
@@ -254,7 +259,7 @@ def portal_reports(jurisdiction: Jurisdiction) -> QuerySet[AnnualReport]:
 def request_lookup(reference: str, code: str) -> Request:
     from .services import query_code_hash
 
-    req = Request.objects.filter(reference=reference.strip().upper()).select_related("agency", "forwarded_to").first()
+    req = Request.objects.filter(reference=reference.strip().upper()).select_related("agency", "about_agency", "forwarded_to").first()
     if req is None or req.query_code_sha256 != query_code_hash(code.upper()):
         raise NotFoundError("受理编号或查询码不正确。")
     return req

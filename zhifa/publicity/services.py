@@ -16,6 +16,7 @@ from zhifa.core import workdays
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
+from zhifa.org import selectors as org_selectors
 from zhifa.org.models import ActionType, Agency
 from zhifa.org.selectors import today as _today
 from zhifa.review.gate import decision_problems
@@ -496,7 +497,8 @@ def query_code_hash(code: str) -> str:
 def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_contact: str, content: str,
                    publication: Publication | None = None, files: list | None = None) -> tuple[Request, str]:
     """A correction request, complaint or disclosure request. Returns the request and its query code, shown
-    to the requester once. Evidence goes to the evidence store before the request exists, so a failed upload
+    to the requester once. `agency` is the agency the request concerns; a complaint is handled by the organ
+    one level above it (AZ-P §19: 向上一级行政机关投诉), which the request is routed to at once. Evidence goes to the evidence store before the request exists, so a failed upload
     leaves no request behind (the transaction rolls back)."""
     problems = []
     if kind not in RequestKind.values:
@@ -513,12 +515,21 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
         problems.append("所涉公示信息不存在")
     if problems:
         raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "；".join(problems) + "。", details=problems)
+    about, routed = None, ""
+    if kind == RequestKind.COMPLAINT:
+        about = agency
+        superior = org_selectors.superior_of(agency)
+        if superior is not None:
+            agency, routed = superior, f"，投诉由上一级机关{superior.name}受理"
+        else:
+            routed = "，登记簿中没有其上一级机关，暂由本机关受理并报本级司法行政部门"
     received = _today()
     days = rule_get("publicity.request_days", jurisdiction=agency.jurisdiction, as_of=received).value[kind]
     due = workdays.add_working_days(received, int(days))
     code = secrets.token_hex(4).upper()
     req = Request.objects.create(reference=_reference(), query_code_sha256=query_code_hash(code), kind=kind,
-                                 agency=agency, publication=publication, requester_name=requester_name.strip(),
+                                 agency=agency, about_agency=about, publication=publication,
+                                 requester_name=requester_name.strip(),
                                  requester_contact=requester_contact.strip(), content=content.strip(),
                                  due_on=due.due, due_provisional=due.provisional)
     for upload in files or []:
@@ -526,7 +537,7 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
                            name=getattr(upload, "name", "evidence"))
         RequestEvidence.objects.create(request=req, blob=put.blob, name=getattr(upload, "name", "evidence")[:200])
     _request_step(req, "receive", actor=None, to_state=RequestState.RECEIVED,
-                  note=f"已受理，答复期限 {due.due:%Y-%m-%d}")
+                  note=f"已受理{routed}，答复期限 {due.due:%Y-%m-%d}")
     return req, code
 
 

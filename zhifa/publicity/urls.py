@@ -7,6 +7,7 @@ urlpatterns = [
     path("items/<int:pk>/", views.item, name="publicity-item"),
     path("items/<int:pk>/<str:action>/", views.act, name="publicity-act"),
     path("lists/", views.lists, name="publicity-lists"),
+    path("lists/new/", views.list_entry, name="publicity-list-entry"),
     path("requests/", views.requests_page, name="publicity-requests"),
     path("requests/<int:pk>/", views.request_item, name="publicity-request"),
     path("reports/", views.reports_page, name="publicity-reports"),

@@ -17,8 +17,10 @@ from zhifa.org.models import Agency
 from zhifa.rules.catalogue import MASK_KINDS
 
 from . import selectors, services
+from .errors import PublicityErrorCode
 from .models import Publication
 from .workflow import (
+    COLUMNS,
     LIST_KINDS,
     MOVES,
     Exception_,
@@ -93,12 +95,12 @@ def act(request, pk, action):
         elif action == "mask_remove":
             mask = pub.masks.filter(pk=p.get("mask") or 0).first()
             if mask is None:
-                raise ZhifaError("publicity_mask_invalid", "没有该隐去处理。")
+                raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。")
             services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""))
         elif action == "recollect":
             pub = services.decision_recollect(publication=pub, actor=user, mode=p.get("mode", ""))
         else:
-            raise ZhifaError("invalid_input", "未知的操作。")
+            raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "未知的操作。")
         messages.success(request, "已办理。")
     except ZhifaError as exc:
         messages.error(request, exc.message)
@@ -116,7 +118,7 @@ def lists(request):
         upload = request.FILES.get("sheet")
         try:
             if agency is None or upload is None:
-                raise ZhifaError("publicity_import_invalid", "请选择执法主体并上传 Excel 文件。")
+                raise ZhifaError(PublicityErrorCode.IMPORT_INVALID, "请选择执法主体并上传 Excel 文件。")
             supersedes = selectors.publication_list_for(actor=request.user).filter(
                 pk=p.get("supersedes") or 0).first() if p.get("supersedes") else None
             rows = services.list_read_xlsx(kind=p.get("kind", ""), content=upload.read())
@@ -131,6 +133,62 @@ def lists(request):
     return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": kinds,
                                                     "reasons": UpdateReason.choices, "error": error},
                   status=400 if error else 200)
+
+
+# Rows a form holds: Django refuses more than 1 000 fields a request (DATA_UPLOAD_MAX_NUMBER_FIELDS) and a
+# list has up to 10 columns. Longer lists are kept in Excel and imported.
+MAX_ROWS = 90
+
+
+def list_entry(request):
+    """Enter a list by hand (PUB-02): the columns of the chosen kind, blank rows to fill, and for a new
+    version of a published list its current rows to change — the old version stays as history."""
+    agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.edit").agency_q()).order_by("name")
+    if not agencies.exists():
+        org_perms.deny(request.user, "publicity.edit", request=request)
+    src = request.POST if request.method == "POST" else request.GET
+    supersedes = None
+    if (src.get("supersedes") or "").isdigit():
+        supersedes = selectors.publication_get_for(actor=request.user, id=int(src["supersedes"]), request=request)
+    kind = supersedes.kind if supersedes else src.get("kind", "")
+    if kind not in LIST_KINDS:
+        kind = LIST_KINDS[0]
+    columns = COLUMNS[kind]
+    error = ""
+    if supersedes and len(supersedes.rows) > MAX_ROWS - 10:
+        messages.error(request, f"该清单有 {len(supersedes.rows)} 条，请在 Excel 中修改后导入新版本。")
+        return redirect("publicity-lists")
+    if request.method == "POST":
+        count = min(int(src.get("rows") or 0) if (src.get("rows") or "").isdigit() else 0, MAX_ROWS)
+        rows = []
+        for i in range(count):
+            row = {c.code: src.get(f"r{i}_{c.code}", "").strip() for c in columns}
+            if any(row.values()):
+                rows.append(row)
+        agency = supersedes.agency if supersedes else agencies.filter(pk=src.get("agency") or 0).first()
+        if "add_rows" not in src:  # "more rows" shows what was typed with blank rows below; nothing is saved
+            try:
+                if agency is None:
+                    raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "请选择执法主体。")
+                pub = services.list_collect(agency=agency, kind=kind, title=src.get("title", ""), rows=rows,
+                                            actor=request.user, supersedes=supersedes,
+                                            update_reason=src.get("reason", "") if supersedes else "")
+                messages.success(request, f"已采集 {len(rows)} 条，请提交审核。")
+                return redirect("publicity-item", pk=pub.pk)
+            except ZhifaError as exc:
+                error = exc.message
+        values = [[src.get(f"r{i}_{c.code}", "") for c in columns] for i in range(count)]
+    else:
+        values = [[row.get(c.code, "") for c in columns] for row in (supersedes.rows if supersedes else [])]
+    extra = 5 if request.method == "GET" else (10 if "add_rows" in src else 0)
+    values = (values + [[""] * len(columns) for _ in range(extra)])[:MAX_ROWS]
+    table = [[(f"r{i}_{c.code}", c, v) for c, v in zip(columns, row, strict=True)] for i, row in enumerate(values)]
+    return render(request, "publicity/list_entry.html", {
+        "agencies": agencies, "kinds": [(k, Kind(k).label) for k in LIST_KINDS], "kind": kind, "columns": columns,
+        "table": table, "rows": len(table), "supersedes": supersedes, "reasons": UpdateReason.choices,
+        "title": src.get("title", supersedes.title if supersedes else ""), "error": error,
+        "agency_id": int(src["agency"]) if (src.get("agency") or "").isdigit() else None},
+        status=400 if error else 200)
 
 
 def requests_page(request):
@@ -161,7 +219,7 @@ def reports_page(request):
         agency = agencies.filter(pk=request.POST.get("agency") or 0).first()
         try:
             if agency is None:
-                raise ZhifaError("publicity_report_invalid", "请选择机关。")
+                raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "请选择机关。")
             report = services.report_compute(agency=agency, year=int(request.POST.get("year") or 0), actor=request.user)
             return redirect("publicity-report", pk=report.pk)
         except (ZhifaError, ValueError) as exc:

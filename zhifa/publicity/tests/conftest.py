@@ -24,7 +24,7 @@ def pubdesk(desk, tree, users):
 
 
 def decided_case(pubdesk, *, party_kind="natural", id_number=ADULT_ID, name="张三", action_type="penalty",
-                 address="呼和浩特市新城区兴安北路12号3单元502室", phone="13912345678", title="销售过期食品"):
+                 address="呼和浩特市新城区兴安北路12号3单元502室", phone="13912345678", title="销售过期食品", facts=""):
     d = pubdesk
     case = case_services.case_open(agency=d.agency, handling_unit=d.unit, title=title, action_type=action_type,
                                    procedure="simplified", place=d.place, legal_basis="《食品安全法》第一百二十四条",
@@ -40,7 +40,7 @@ def decided_case(pubdesk, *, party_kind="natural", id_number=ADULT_ID, name="张
     record("inspection_record")
     case = case_services.case_advance(case=case, actor=d.officer)
     if action_type == "penalty":
-        record("penalty_decision", facts=f"当事人销售过期食品，联系电话{phone}。", legal_basis="第一百二十四条",
+        record("penalty_decision", facts=facts or f"当事人销售过期食品，联系电话{phone}。", legal_basis="第一百二十四条",
                penalty="罚款五千元", remedies="六十日内复议或六个月内起诉")
     else:
         record("enforcement_decision", facts="当事人未按规定办理", legal_basis="有关条款", decision="准予许可",

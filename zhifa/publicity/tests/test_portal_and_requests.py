@@ -312,8 +312,8 @@ def test_list_import_page_collects_from_an_uploaded_sheet(pubdesk, client):
 
 @pytest.mark.req("PUB-10")
 def test_request_handling_page(pubdesk, client):
-    req, _ = services.request_submit(kind="complaint", agency=pubdesk.agency, requester_name="赵六",
-                                     requester_contact="13800000000", content="公示平台上的监督电话无法接通。")
+    req, _ = services.request_submit(kind="disclosure", agency=pubdesk.agency, requester_name="赵六",
+                                     requester_contact="13800000000", content="申请公开本局监督电话的接听记录。")
     client.force_login(pubdesk.editor)
     assert req.reference in client.get(reverse("publicity-requests")).content.decode()
     client.post(reverse("publicity-request", args=[req.pk]), {"action": "answer", "note": "已核实并修复。"})
@@ -321,6 +321,36 @@ def test_request_handling_page(pubdesk, client):
     assert req.state == RequestState.ANSWERED
     client.force_login(grant(UserFactory(), Role.PUBLICITY_EDITOR, agency=pubdesk.tree.agency_b1))
     assert client.get(reverse("publicity-request", args=[req.pk])).status_code == 404
+
+
+@pytest.mark.req("PUB-10")
+def test_complaint_goes_to_the_organ_one_level_up(pubdesk, client):
+    """AZ-P §19: a complaint about an agency's publicity goes to the organ above it — the same field's agency
+    of the parent jurisdiction, else the justice bureau of its own jurisdiction — never to the agency itself."""
+    t = pubdesk.tree
+    pub = _published(pubdesk)
+    response = client.post(reverse("portal-request-new"), {"item": pub.pk, "kind": "complaint", "name": "张三",
+                                                           "contact": "13912345678",
+                                                           "content": "公示的决定书公开了我的家庭住址，侵犯个人隐私。"})
+    assert response.status_code == 200
+    req = selectors.request_list_for(actor=grant(UserFactory(), Role.PUBLICITY_EDITOR, agency=t.agency_city_a)).get()
+    assert req.agency == t.agency_city_a and req.about_agency == pubdesk.agency
+    assert "投诉由上一级机关甲市市场监督管理局受理" in req.steps.get().note
+    assert not selectors.request_list_for(actor=pubdesk.editor).exists()  # the complained-about agency does not handle it
+    status = client.get(reverse("portal-request-status"), {"reference": req.reference,
+                                                           "code": response.context["done"]["code"]}).content.decode()
+    assert "被投诉机关：甲一县市场监督管理局" in status and "受理机关：甲市市场监督管理局" in status
+    # No line superior: the justice bureau of the county, which supervises for the county government.
+    bureau = AgencyFactory(name="甲二县司法局", jurisdiction=t.a2, is_justice_bureau=True, field=Field.JUSTICE)
+    t.agency_city_a.status = AgencyStatus.REVOKED
+    t.agency_city_a.save()
+    req2, _ = services.request_submit(kind="complaint", agency=t.agency_a2, requester_name="李四",
+                                      requester_contact="13800000000", content="公示信息长期未更新，请督促改正。")
+    assert req2.agency == bureau and req2.about_agency == t.agency_a2
+    # Corrections and disclosure requests stay with the agency itself.
+    req3, _ = services.request_submit(kind="disclosure", agency=t.agency_a2, requester_name="李四",
+                                      requester_contact="13800000000", content="申请公开二〇二五年度处罚决定。")
+    assert req3.agency == t.agency_a2 and req3.about_agency is None
 
 
 @pytest.mark.req("PUB-11")
@@ -362,3 +392,61 @@ def test_list_item_page_shows_its_rows_in_columns(pubdesk, client):
     services.publication_approve(publication=pub, actor=pubdesk.approver)
     page = client.get(reverse("portal-item", args=[pub.pk])).content.decode()
     assert "<th scope=\"col\">检查对象</th>" in page and "<td>某某超市</td><td>食品经营</td>" in page
+
+
+@pytest.mark.req("PUB-02")
+def test_list_entered_by_hand_and_changed_as_a_new_version(pubdesk, client):
+    d = pubdesk
+    url = reverse("publicity-list-entry")
+    client.force_login(d.users.officer_a1)  # may view publicity, may not edit it
+    assert client.get(url).status_code == 403
+    client.force_login(d.editor)
+    page = client.get(url, {"kind": "remedies"}).content.decode()
+    assert "救济渠道" in page and 'name="r4_channel"' in page and 'name="r5_channel"' not in page
+    more = client.post(url, {"kind": "remedies", "rows": "5", "r0_channel": "行政复议", "add_rows": "1"})
+    assert 'value="行政复议"' in more.content.decode() and 'name="r14_channel"' in more.content.decode()
+    assert not Publication.objects.filter(kind="remedies").exists()
+    bad = client.post(url, {"kind": "remedies", "rows": "2", "agency": d.agency.pk, "title": "救济渠道",
+                            "r0_channel": "行政复议", "r1_channel": "行政诉讼", "r1_body": "县法院"})
+    assert bad.status_code == 400 and "第 1 条缺少" in bad.content.decode()
+    assert 'value="县法院"' in bad.content.decode()  # nothing typed is lost
+    assert not Publication.objects.filter(kind="remedies").exists()
+    row = {"channel": "行政复议", "body": "甲一县人民政府", "time_limit": "六十日", "contact": "0471-1234567"}
+    ok = client.post(url, {"kind": "remedies", "rows": "3", "agency": d.agency.pk, "title": "救济渠道",
+                           **{f"r0_{k}": v for k, v in row.items()}})
+    v1 = Publication.objects.get(kind="remedies")
+    assert ok.status_code == 302 and v1.rows == [row] and v1.state == State.COLLECTED
+    services.publication_submit(publication=v1, actor=d.editor)
+    services.publication_approve(publication=v1, actor=d.approver)
+    # A published list is changed by a new version, which starts from its rows and needs a reason.
+    page = client.get(url, {"supersedes": v1.pk}).content.decode()
+    assert 'value="甲一县人民政府"' in page and "第1版 → 第2版" in page
+    no_reason = client.post(url, {"supersedes": v1.pk, "rows": "1", "title": "救济渠道",
+                                  **{f"r0_{k}": v for k, v in row.items()}})
+    assert no_reason.status_code == 400
+    client.post(url, {"supersedes": v1.pk, "rows": "1", "title": "救济渠道（2026）", "reason": "function_changed",
+                      **{f"r0_{k}": v for k, v in row.items()}, "r0_body": "甲市人民政府"})
+    v2 = Publication.objects.get(kind="remedies", version=2)
+    assert v2.supersedes == v1 and v2.rows[0]["body"] == "甲市人民政府" and v2.update_reason == "function_changed"
+    # Another agency's list cannot be taken as the base of a new version.
+    other = services.list_collect(agency=d.tree.agency_b1, kind="remedies", title="乙", rows=[row], actor=d.users.su)
+    assert client.get(url, {"supersedes": other.pk}).status_code == 404
+
+
+@pytest.mark.req("PUB-02")
+def test_flowcharts_on_the_portal_follow_the_transition_tables(pubdesk, client):
+    code = pubdesk.tree.a1.code
+    page = client.get(reverse("portal-flowcharts", args=[code]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "行政处罚（普通程序）" in text and "行政处罚（简易程序）" in text
+    assert "须具备《行政处罚事先告知书》；《行政处罚决定书》" in text  # the ordinary procedure's notice is required
+    assert text.count("《行政处罚事先告知书》") == 1  # ... and the simplified procedure has none
+    assert reverse("review-flowchart-svg", args=[code, "penalty"]) in text
+    svg = client.get(reverse("portal-case-flowchart", args=[code, "coercion", "ordinary"]))
+    assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
+    assert "《查封/扣押决定书》" in svg.content.decode()
+    assert client.get(reverse("portal-case-flowchart", args=[code, "coercion", "simplified"])).status_code == 404
+    assert client.get(reverse("portal-case-flowchart", args=[code, "nonsense", "ordinary"])).status_code == 404
+    review = client.get(reverse("review-flowchart-svg", args=[code, "penalty"]))
+    assert review.status_code == 200

@@ -1,0 +1,336 @@
+"""Publicity API (staff): the same services and selectors as the pages (STYLE habit 1), so the same rules,
+permissions and ledger entries. Errors are {code, message}; the codes are `PublicityErrorCode`. The public
+reads the portal and its feeds (`/portal/<code>/feed.json`), not this API."""
+
+from typing import Any
+
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from zhifa.core.errors import ZhifaError
+from zhifa.org import permissions as org_perms
+from zhifa.org.models import Agency
+from zhifa.org.selectors import today
+from zhifa.rules.catalogue import MASK_KINDS
+
+from . import selectors, services
+from .errors import PublicityErrorCode
+from .models import AnnualReport, Mask, Publication, Request
+from .workflow import State
+
+router = Router(tags=["执法公示"])
+LIMIT = 500
+
+
+def _summary(p: Publication) -> dict:
+    return {"id": p.pk, "kind": p.kind, "agency_id": p.agency_id, "agency": p.agency.name, "title": p.title,
+            "state": p.state, "version": p.version, "supersedes_id": p.supersedes_id, "case_id": p.case_id,
+            "action_type": p.action_type, "mode": p.mode, "decided_on": p.decided_on, "due_on": p.due_on,
+            "due_provisional": p.due_provisional, "minor_party": p.minor_party,
+            "exemption_ground": p.exemption_ground, "published_at": p.published_at, "withdrawn_at": p.withdrawn_at,
+            "withdrawal_trigger": p.withdrawal_trigger}
+
+
+def _mask(m: Mask, original: str | None) -> dict:
+    removal = getattr(m, "removal", None)
+    return {"id": m.pk, "start": m.start, "end": m.end, "kind": m.kind, "label": MASK_KINDS.get(m.kind, "其他"),
+            "text": original[m.start:m.end] if original is not None else None, "origin": m.origin,
+            "reason": m.reason, "added_by": str(m.added_by) if m.added_by_id else None, "added_at": m.added_at,
+            "removed": removal is not None, "removal_reason": removal.reason if removal else None,
+            "log_entry_id": m.entry_id}
+
+
+def _detail(request, pub: Publication) -> dict:
+    see_original = org_perms.can(request.user, "publicity.edit", agency=pub.agency) or org_perms.can(
+        request.user, "publicity.approve", agency=pub.agency)
+    original = pub.original_text if see_original else None
+    editable = pub.state in (State.COLLECTED, State.SUBMITTED)
+    return {**_summary(pub), "target_name": pub.target_name, "fields": pub.fields, "rows": pub.rows,
+            "public_text": services.public_text(pub) if editable else pub.public_text,
+            "original_text": original, "published_log_entry_id": pub.published_entry_id,
+            "withdrawal_basis": pub.withdrawal_basis, "update_reason": pub.update_reason,
+            "masks": [_mask(m, original) for m in selectors.masks_of(pub)] if pub.kind == "decision" else [],
+            "timeline": [{"action": s.action, "from": s.from_state, "to": s.to_state, "actor": str(s.actor) if s.actor_id else None,
+                          "at": s.at, "note": s.note, "data": s.data, "log_entry_id": s.entry_id}
+                         for s in selectors.timeline(pub)]}
+
+
+def _pub(request, publication_id: int) -> Publication:
+    return selectors.publication_get_for(actor=request.user, id=publication_id, request=request)
+
+
+@router.get("/items", response=list[dict[str, Any]], summary="公示信息（在本人权限范围内）")
+def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
+    if overdue:
+        qs = selectors.overdue_for(actor=request.user)
+    else:
+        qs = selectors.publication_list_for(actor=request.user, states=[state] if state else None,
+                                            kind=kind or None).order_by("-id")
+    return [_summary(p) for p in qs[:LIMIT]]
+
+
+@router.get("/queue", response=list[dict[str, Any]], summary="待办：待提交、待审核、不予公开待批准，期限最近的在前")
+def queue(request):
+    return [_summary(p) for p in selectors.queue_for(actor=request.user)[:LIMIT]]
+
+
+@router.get("/items/{publication_id}", response=dict[str, Any], summary="一条公示信息：隐去处理、流转记录")
+def item_get(request, publication_id: int):
+    return _detail(request, _pub(request, publication_id))
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ModeIn(Schema):
+    mode: str
+
+
+class MaskIn(Schema):
+    kind: str
+    reason: str
+    text: str = ""
+    start: int | None = None
+    end: int | None = None
+
+
+class ExemptionIn(Schema):
+    ground: str
+    explanation: str
+
+
+class ExemptionDecisionIn(Schema):
+    approve: bool
+    note: str = ""
+    exception: str = ""
+
+
+class WithdrawIn(Schema):
+    trigger: str
+    basis: str
+    note: str = ""
+
+
+@router.post("/items/{publication_id}/submit", response=dict[str, Any], summary="提交审核")
+def item_submit(request, publication_id: int, payload: NoteIn):
+    pub = services.publication_submit(publication=_pub(request, publication_id), actor=request.user, note=payload.note)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/return", response=dict[str, Any], summary="退回修改")
+def item_return(request, publication_id: int, payload: ReasonIn):
+    pub = services.publication_return(publication=_pub(request, publication_id), actor=request.user,
+                                      reason=payload.reason)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/approve", response=dict[str, Any], summary="审核通过并发布（审核人不得为提交人）")
+def item_approve(request, publication_id: int, payload: NoteIn):
+    pub = services.publication_approve(publication=_pub(request, publication_id), actor=request.user,
+                                       note=payload.note)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/recollect", response={201: dict[str, Any]},
+             summary="按另一公开方式重新采集（原草稿被新版本替代）")
+def item_recollect(request, publication_id: int, payload: ModeIn):
+    pub = services.decision_recollect(publication=_pub(request, publication_id), actor=request.user,
+                                      mode=payload.mode)
+    return Status(201, _detail(request, pub))
+
+
+@router.post("/items/{publication_id}/masks", response={201: dict[str, Any]},
+             summary="补充隐去：按位置（start/end）或按文字（text，全部出现处）")
+def mask_add(request, publication_id: int, payload: MaskIn):
+    pub = _pub(request, publication_id)
+    services.mask_add(publication=pub, actor=request.user, kind=payload.kind, reason=payload.reason,
+                      text=payload.text.strip(), start=payload.start, end=payload.end)
+    return Status(201, _detail(request, pub))
+
+
+@router.post("/items/{publication_id}/masks/{mask_id}/remove", response=dict[str, Any], summary="取消隐去（须说明理由）")
+def mask_remove(request, publication_id: int, mask_id: int, payload: ReasonIn):
+    pub = _pub(request, publication_id)
+    mask = pub.masks.filter(pk=mask_id).first()
+    if mask is None:
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。", status=404)
+    services.mask_remove(mask=mask, actor=request.user, reason=payload.reason)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/exemption", response=dict[str, Any], summary="申请不予公开（须有法定情形）")
+def exemption_request(request, publication_id: int, payload: ExemptionIn):
+    pub = services.exemption_request(publication=_pub(request, publication_id), actor=request.user,
+                                     ground=payload.ground, explanation=payload.explanation)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/exemption/decision", response=dict[str, Any], summary="批准或不批准不予公开")
+def exemption_decide(request, publication_id: int, payload: ExemptionDecisionIn):
+    pub = services.exemption_decide(publication=_pub(request, publication_id), actor=request.user,
+                                    approve=payload.approve, note=payload.note, exception=payload.exception)
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/withdraw", response=dict[str, Any], summary="立即撤下（撤销、确认违法、复议、判决等）")
+def item_withdraw(request, publication_id: int, payload: WithdrawIn):
+    pub = services.publication_withdraw(publication=_pub(request, publication_id), actor=request.user,
+                                        trigger=payload.trigger, basis=payload.basis, note=payload.note)
+    return _detail(request, pub)
+
+
+# --- basic-information lists ---------------------------------------------------------------------------------
+
+class ListIn(Schema):
+    agency_id: int
+    kind: str
+    title: str
+    rows: list[dict[str, Any]]
+    supersedes_id: int | None = None
+    update_reason: str = ""
+
+
+def _agency(request, agency_id: int, permission: str) -> Agency:
+    agency = Agency.objects.select_related("jurisdiction").filter(pk=agency_id).first()
+    if agency is None or not org_perms.can(request.user, permission, agency=agency):
+        org_perms.deny(request.user, permission, request=request, detail=f"agency:{agency_id}", not_found=True)
+    return agency
+
+
+def _supersedes(request, supersedes_id: int | None) -> Publication | None:
+    if not supersedes_id:
+        return None
+    return _pub(request, supersedes_id)
+
+
+@router.post("/lists", response={201: dict[str, Any]}, summary="录入清单（新版本须说明更新原因）")
+def list_create(request, payload: ListIn):
+    pub = services.list_collect(agency=_agency(request, payload.agency_id, "publicity.edit"), kind=payload.kind,
+                                title=payload.title, rows=payload.rows, actor=request.user,
+                                supersedes=_supersedes(request, payload.supersedes_id),
+                                update_reason=payload.update_reason)
+    return Status(201, _detail(request, pub))
+
+
+@router.post("/lists/import", response={201: dict[str, Any]}, summary="从 Excel 导入清单（按表头名称对应字段）")
+def list_import(request, agency_id: Form[int], kind: Form[str], title: Form[str], sheet: File[UploadedFile],
+                supersedes_id: Form[int | None] = None, update_reason: Form[str] = ""):
+    agency = _agency(request, agency_id, "publicity.edit")
+    rows = services.list_read_xlsx(kind=kind, content=sheet.read())
+    pub = services.list_collect(agency=agency, kind=kind, title=title, rows=rows, actor=request.user,
+                                supersedes=_supersedes(request, supersedes_id), update_reason=update_reason)
+    return Status(201, _detail(request, pub))
+
+
+# --- requests from the public ----------------------------------------------------------------------------------
+
+def _request_out(r: Request, *, full: bool = False) -> dict:
+    out = {"id": r.pk, "reference": r.reference, "kind": r.kind, "agency_id": r.agency_id,
+           "publication_id": r.publication_id, "state": r.state, "received_at": r.received_at, "due_on": r.due_on,
+           "due_provisional": r.due_provisional, "forwarded_to_id": r.forwarded_to_id, "closed_at": r.closed_at}
+    if full:
+        out |= {"requester_name": r.requester_name, "requester_contact": r.requester_contact, "content": r.content,
+                "answer": r.answer,
+                "evidence": [{"name": e.name, "sha256": e.blob.sha256, "size": e.blob.size}
+                             for e in r.evidence.select_related("blob")],
+                "steps": [{"action": s.action, "to": s.to_state, "actor": str(s.actor) if s.actor_id else None,
+                           "at": s.at, "note": s.note, "log_entry_id": s.entry_id}
+                          for s in r.steps.select_related("actor")]}
+    return out
+
+
+class RequestActIn(Schema):
+    action: str
+    note: str = ""
+    forward_to_id: int | None = None
+
+
+@router.get("/requests", response=list[dict[str, Any]], summary="更正、投诉与依申请公开")
+def request_list(request, open_only: bool = False):
+    return [_request_out(r) for r in selectors.request_list_for(actor=request.user, open_only=open_only)[:LIMIT]]
+
+
+@router.get("/requests/{request_id}", response=dict[str, Any], summary="一件申请：证据与办理记录")
+def request_get(request, request_id: int):
+    return _request_out(selectors.request_get_for(actor=request.user, id=request_id, request=request), full=True)
+
+
+@router.post("/requests/{request_id}/act", response=dict[str, Any],
+             summary="办理：verify 核查、correct 更正、reject 不予更正、answer 答复、forward 转送有权机关")
+def request_act(request, request_id: int, payload: RequestActIn):
+    req = selectors.request_get_for(actor=request.user, id=request_id, request=request)
+    forward_to = None
+    if payload.forward_to_id:
+        forward_to = Agency.objects.filter(pk=payload.forward_to_id).first()
+        if forward_to is None:
+            raise ZhifaError(PublicityErrorCode.FORWARD_TARGET, "转送的机关不存在。")
+    req = services.request_act(request=req, actor=request.user, action=payload.action, note=payload.note,
+                               forward_to=forward_to)
+    return _request_out(req, full=True)
+
+
+# --- annual report ---------------------------------------------------------------------------------------------
+
+def _report_out(r: AnnualReport) -> dict:
+    return {"id": r.pk, "agency_id": r.agency_id, "year": r.year, "state": r.state, "due_on": r.due_on,
+            "computed": r.computed, "figures": r.figures, "adjustments": r.adjustments, "narrative": r.narrative,
+            "sources": r.sources, "computed_at": r.computed_at, "submitted_at": r.submitted_at,
+            "published_at": r.published_at}
+
+
+class ReportIn(Schema):
+    agency_id: int
+    year: int
+
+
+class ReportEditIn(Schema):
+    figures: dict[str, int]
+    reasons: dict[str, str] = {}
+    narrative: str = ""
+
+
+@router.get("/reports", response=list[dict[str, Any]], summary="行政执法统计年报")
+def report_list(request):
+    return [_report_out(r) for r in selectors.report_list_for(actor=request.user)[:LIMIT]]
+
+
+@router.post("/reports", response={201: dict[str, Any]}, summary="按系统数据生成（或重新统计）年报草稿")
+def report_compute(request, payload: ReportIn):
+    agency = _agency(request, payload.agency_id, "publicity.report")
+    if not 2000 <= payload.year <= today().year:
+        raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "年度无效。")
+    return Status(201, _report_out(services.report_compute(agency=agency, year=payload.year, actor=request.user)))
+
+
+def _report(request, report_id: int) -> AnnualReport:
+    return selectors.report_get_for(actor=request.user, id=report_id, request=request)
+
+
+@router.get("/reports/{report_id}", response=dict[str, Any], summary="一份年报（司法行政部门另列未报送的机关）")
+def report_get(request, report_id: int):
+    report = _report(request, report_id)
+    missing = selectors.report_missing(report.agency, report.year) if report.agency.is_justice_bureau else []
+    return _report_out(report) | {"missing": [{"id": a.pk, "name": a.name} for a in missing]}
+
+
+@router.post("/reports/{report_id}/edit", response=dict[str, Any], summary="修改报送数（每项修改须说明）")
+def report_edit(request, report_id: int, payload: ReportEditIn):
+    report = services.report_edit(report=_report(request, report_id), actor=request.user, figures=payload.figures,
+                                  reasons=payload.reasons, narrative=payload.narrative)
+    return _report_out(report)
+
+
+@router.post("/reports/{report_id}/submit", response=dict[str, Any], summary="报送（本级司法行政部门或上一级）")
+def report_submit(request, report_id: int):
+    return _report_out(services.report_submit(report=_report(request, report_id), actor=request.user))
+
+
+@router.post("/reports/{report_id}/publish", response=dict[str, Any], summary="在公示平台公开年报")
+def report_publish(request, report_id: int):
+    return _report_out(services.report_publish(report=_report(request, report_id), actor=request.user))
+
