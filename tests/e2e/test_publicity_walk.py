@@ -12,7 +12,7 @@ from zhifa.publicity.models import Publication
 from zhifa.publicity.tests.conftest import ADULT_ID, decided_case
 from zhifa.rules.services import ruleset_apply
 
-from .test_seizure_walk import PASSWORD, login
+from .test_seizure_walk import PASSWORD, relogin
 
 
 @pytest.fixture
@@ -29,11 +29,6 @@ def pubdesk(transactional_db, desk, tree, users):
     editor = grant(User.objects.create_user("ed_a1", password=PASSWORD), Role.PUBLICITY_EDITOR, agency=desk.agency)
     approver = grant(User.objects.create_user("ap_a1", password=PASSWORD), Role.PUBLICITY_APPROVER, agency=desk.agency)
     return SimpleNamespace(**vars(desk), editor=editor, approver=approver, tree=tree, users=users)
-
-
-def relogin(page, username):
-    page.context.clear_cookies()
-    login(page, username)
 
 
 @pytest.mark.req("PUB-01")

@@ -15,7 +15,7 @@ from zhifa.org.tests.factories import AgencyFactory, CertificateFactory, PersonF
 from zhifa.review.models import Review
 from zhifa.rules.services import ruleset_apply
 
-from .test_seizure_walk import PASSWORD, login
+from .test_seizure_walk import PASSWORD, login, relogin
 
 
 @pytest.fixture
@@ -57,11 +57,6 @@ def agency(transactional_db, tree):
     record("investigation_report", facts="无证经营", evidence="现场检查笔录", proposal="罚款二十万元")
     record("penalty_decision", facts="无证经营", legal_basis="第七十七条", penalty="罚款二十万元", remedies="复议或诉讼")
     return case
-
-
-def relogin(page, username):
-    page.context.clear_cookies()
-    login(page, username)
 
 
 @pytest.mark.req("REV-01")

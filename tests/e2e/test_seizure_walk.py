@@ -42,6 +42,12 @@ def login(page, username):
     page.wait_for_url("**/")
 
 
+def relogin(page, username):
+    """Another person at the same browser: the session of the last one is gone first."""
+    page.context.clear_cookies()
+    login(page, username)
+
+
 def write_document(page, form: str, texts: dict, checks=()):
     before = Document.objects.filter(form=form).count()
     page.wait_for_load_state("networkidle")

@@ -66,12 +66,7 @@ def search(request, code):
     f = _filters(request)
     error = ""
     try:
-        # Keyed by the portal's generation: a publication or withdrawal anywhere changes every key at once.
-        key = hashlib.sha256(repr((selectors.portal_generation(), j.code, sorted(f.items()))).encode()).hexdigest()
-        paginator = CappedPaginator(selectors.portal_items(j, **f), PAGE, cap=COUNT_CAP, count_key=f"portal:{key}")
-        if f["query"] and paginator.capped:  # many matches: walk the newest first rather than sort them all
-            paginator.object_list = selectors.portal_items(j, walk=True, **f)
-        page = paginator.get_page(request.GET.get("page"))
+        page = selectors.portal_search(j, per_page=PAGE, cap=COUNT_CAP, **f).get_page(request.GET.get("page"))
     except ZhifaError as exc:
         error, page = exc.message, None
     agencies = selectors.portal_agencies(j).select_related(None).only("id", "name")

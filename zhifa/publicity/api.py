@@ -8,15 +8,14 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhifa.core.errors import ZhifaError
-from zhifa.org import permissions as org_perms
+from zhifa.org import selectors as org_selectors
 from zhifa.org.models import Agency
-from zhifa.org.selectors import today
 from zhifa.rules.catalogue import MASK_KINDS
 
 from . import selectors, services
 from .errors import PublicityErrorCode
 from .models import AnnualReport, Mask, Publication, Request
-from .workflow import State
+from .workflow import EDITABLE
 
 router = Router(tags=["执法公示"])
 LIMIT = 500
@@ -41,12 +40,9 @@ def _mask(m: Mask, original: str | None) -> dict:
 
 
 def _detail(request, pub: Publication) -> dict:
-    see_original = org_perms.can(request.user, "publicity.edit", agency=pub.agency) or org_perms.can(
-        request.user, "publicity.approve", agency=pub.agency)
-    original = pub.original_text if see_original else None
-    editable = pub.state in (State.COLLECTED, State.SUBMITTED)
+    original = pub.original_text if selectors.may_see_original(request.user, pub) else None
     return {**_summary(pub), "target_name": pub.target_name, "fields": pub.fields, "rows": pub.rows,
-            "public_text": services.public_text(pub) if editable else pub.public_text,
+            "public_text": services.public_text(pub) if pub.state in EDITABLE else pub.public_text,
             "original_text": original, "published_log_entry_id": pub.published_entry_id,
             "withdrawal_basis": pub.withdrawal_basis, "update_reason": pub.update_reason,
             "masks": [_mask(m, original) for m in selectors.masks_of(pub)] if pub.kind == "decision" else [],
@@ -196,10 +192,7 @@ class ListIn(Schema):
 
 
 def _agency(request, agency_id: int, permission: str) -> Agency:
-    agency = Agency.objects.select_related("jurisdiction").filter(pk=agency_id).first()
-    if agency is None or not org_perms.can(request.user, permission, agency=agency):
-        org_perms.deny(request.user, permission, request=request, detail=f"agency:{agency_id}", not_found=True)
-    return agency
+    return org_selectors.agency_get_for(actor=request.user, id=agency_id, permission=permission, request=request)
 
 
 def _supersedes(request, supersedes_id: int | None) -> Publication | None:
@@ -302,8 +295,6 @@ def report_list(request):
 @router.post("/reports", response={201: dict[str, Any]}, summary="按系统数据生成（或重新统计）年报草稿")
 def report_compute(request, payload: ReportIn):
     agency = _agency(request, payload.agency_id, "publicity.report")
-    if not 2000 <= payload.year <= today().year:
-        raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "年度无效。")
     return Status(201, _report_out(services.report_compute(agency=agency, year=payload.year, actor=request.user)))
 
 

@@ -2,6 +2,7 @@
 (published items only), and the annual report's figures."""
 
 import datetime as dt
+import hashlib
 
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from zhifa.cases.models import Case, Stage, StageChange
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.paginator import CappedPaginator
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction
 from zhifa.org.selectors import today as _today
@@ -60,6 +62,12 @@ def due_soon_for(*, actor, within: int = 3, on: dt.date | None = None) -> QueryS
 
 def timeline(pub: Publication):
     return pub.steps.select_related("actor").order_by("at", "id")
+
+
+def may_see_original(actor, pub: Publication) -> bool:
+    """The unmasked original is for those who edit or approve the item's publication, not for every viewer."""
+    return (org_perms.can(actor, "publicity.edit", agency=pub.agency)
+            or org_perms.can(actor, "publicity.approve", agency=pub.agency))
 
 
 def masks_of(pub: Publication):
@@ -201,6 +209,17 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
     return (qs.select_related("agency").only("id", "kind", "title", "agency__name", "agency__id", "action_type",
                                              "target_name", "published_at", "decided_on", "state", "version")
             .order_by("-published_at", "-id"))
+
+
+def portal_search(jurisdiction: Jurisdiction, *, per_page: int, cap: int, **filters) -> CappedPaginator:
+    """The search page's results: counted up to `cap` (the count cached until the portal next changes), and,
+    when the words match more than that, read by walking the newest first (search.match_sql says why)."""
+    generation = portal_generation()  # a publication or withdrawal anywhere changes every key at once
+    key = hashlib.sha256(repr((generation, jurisdiction.code, sorted(filters.items()))).encode()).hexdigest()
+    paginator = CappedPaginator(portal_items(jurisdiction, **filters), per_page, cap=cap, count_key=f"portal:{key}")
+    if filters.get("query") and paginator.capped:
+        paginator.object_list = portal_items(jurisdiction, walk=True, **filters)
+    return paginator
 
 
 def portal_generation() -> int:

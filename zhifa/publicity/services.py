@@ -28,6 +28,7 @@ from .errors import PublicityErrorCode
 from .models import AnnualReport, Mask, MaskRemoval, Publication, Request, RequestEvidence, RequestStep, Step
 from .workflow import (
     COLUMNS,
+    EDITABLE,
     LIST_KINDS,
     MOVES,
     OVERRIDABLE,
@@ -221,7 +222,7 @@ def decision_recollect(*, publication: Publication, actor, mode: str) -> Publica
 # --- masks -------------------------------------------------------------------------------------------------
 
 def _editable(pub: Publication, actor) -> None:
-    if pub.state not in (State.COLLECTED, State.SUBMITTED):
+    if pub.state not in EDITABLE:
         raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
     if not (org_perms.can(actor, "publicity.edit", agency=pub.agency)
             or org_perms.can(actor, "publicity.approve", agency=pub.agency)):
@@ -600,6 +601,8 @@ def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:
     from .selectors import report_figures, report_sources
 
     _require(actor, "publicity.report", agency)
+    if not 2000 <= year <= _today().year:
+        raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "年度无效。")
     report, _ = AnnualReport.objects.select_for_update().get_or_create(agency=agency, year=year, defaults={
         "due_on": _report_due(agency, year)})
     if report.state != ReportState.DRAFT:

@@ -21,6 +21,8 @@ from .errors import PublicityErrorCode
 from .models import Publication
 from .workflow import (
     COLUMNS,
+    EDITABLE,
+    LIST_KIND_CHOICES,
     LIST_KINDS,
     MOVES,
     Exception_,
@@ -59,14 +61,13 @@ def item(request, pk):
     for m in masks:
         m.text = pub.original_text[m.start:m.end]
         m.label = MASK_KINDS.get(m.kind, "其他")
-    see_original = org_perms.can(request.user, "publicity.edit", agency=pub.agency) or org_perms.can(
-        request.user, "publicity.approve", agency=pub.agency)
-    preview = services.public_text(pub) if pub.state in ("collected", "submitted") else pub.public_text
+    see_original = selectors.may_see_original(request.user, pub)
+    preview = services.public_text(pub) if pub.state in EDITABLE else pub.public_text
     return render(request, "publicity/item.html", {
         "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview,
         "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,
         "exceptions": Exception_.choices, "triggers": Trigger.choices, "modes": Mode.choices,
-        "editable": pub.state in ("collected", "submitted")})
+        "editable": pub.state in EDITABLE})
 
 
 @require_POST
@@ -129,8 +130,7 @@ def lists(request):
             return redirect("publicity-item", pk=pub.pk)
         except ZhifaError as exc:
             error = exc.message
-    kinds = [(k, Kind(k).label) for k in LIST_KINDS]
-    return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": kinds,
+    return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": LIST_KIND_CHOICES,
                                                     "reasons": UpdateReason.choices, "error": error},
                   status=400 if error else 200)
 
@@ -184,7 +184,7 @@ def list_entry(request):
     values = (values + [[""] * len(columns) for _ in range(extra)])[:MAX_ROWS]
     table = [[(f"r{i}_{c.code}", c, v) for c, v in zip(columns, row, strict=True)] for i, row in enumerate(values)]
     return render(request, "publicity/list_entry.html", {
-        "agencies": agencies, "kinds": [(k, Kind(k).label) for k in LIST_KINDS], "kind": kind, "columns": columns,
+        "agencies": agencies, "kinds": LIST_KIND_CHOICES, "kind": kind, "columns": columns,
         "table": table, "rows": len(table), "supersedes": supersedes, "reasons": UpdateReason.choices,
         "title": src.get("title", supersedes.title if supersedes else ""), "error": error,
         "agency_id": int(src["agency"]) if (src.get("agency") or "").isdigit() else None},

@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
                              Column("result", "检查结果"), Column("handling", "处理情况", False)),
 }
 LIST_KINDS = tuple(COLUMNS)
+LIST_KIND_CHOICES = [(k, Kind(k).label) for k in LIST_KINDS]
 
 
 class State(models.TextChoices):
@@ -64,6 +65,7 @@ class State(models.TextChoices):
 
 
 OPEN = (State.COLLECTED, State.SUBMITTED, State.EXEMPTION_REQUESTED)
+EDITABLE = (State.COLLECTED, State.SUBMITTED)  # masks and text may still change
 # States that satisfy the publication deadline: published on time, or lawfully not published.
 SETTLED = (State.PUBLISHED, State.EXEMPTED, State.WITHDRAWN, State.SUPERSEDED)
 

@@ -1,6 +1,7 @@
 """An agency with a publicity editor and approver, the IM-M rules, and a helper that brings a simplified
 penalty case to its decision (the case moves on to service, so the publication is collected)."""
 
+import io
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,21 @@ from zhifa.cases.tests.conftest import elements
 from zhifa.core.permissions import Role
 from zhifa.org.tests.factories import UserFactory, grant
 from zhifa.rules.services import ruleset_apply
+
+
+def xlsx(header, *rows) -> bytes:
+    """A workbook of one sheet: a header row and the given rows, as agencies keep their lists."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
 
 ADULT_ID = "11010519491231002X"
 MINOR_ID = "110105201201010015"  # born 2012-01-01, checksum per GB 11643 (see test_minor_id_is_valid)

@@ -2,10 +2,8 @@
 PUB-06, PUB-08, PUB-10, PUB-11), and list endpoints whose query count does not grow with rows."""
 
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from zhifa.core.models import ApiToken
 from zhifa.core.permissions import Role
@@ -15,7 +13,7 @@ from zhifa.org.tests.factories import AgencyFactory, UserFactory, grant
 from zhifa.publicity import services
 from zhifa.publicity.models import Publication
 
-from .conftest import ADULT_ID, MINOR_ID, decided_case
+from .conftest import ADULT_ID, MINOR_ID, decided_case, xlsx
 
 
 def headers(user):
@@ -102,17 +100,6 @@ def test_other_agencies_see_nothing_and_get_404(pubdesk, client):
     assert client.get("/api/publicity/items?overdue=true", **headers(d.users.city_a_supervisor)).status_code == 200
 
 
-def _xlsx(header, *rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 @pytest.mark.req("PUB-02")
 def test_lists_entered_as_json_or_imported_from_excel_and_versioned(pubdesk, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -131,7 +118,7 @@ def test_lists_entered_as_json_or_imported_from_excel_and_versioned(pubdesk, cli
     assert other.status_code == 404
     post(client, f"/api/publicity/items/{v1}/submit", {}, d.editor)
     post(client, f"/api/publicity/items/{v1}/approve", {}, d.approver)
-    sheet = SimpleUploadedFile("powers.xlsx", _xlsx(["事项名称", "权力类别", "设定依据"], ["对无照经营的处罚", "行政处罚", "条例"]))
+    sheet = SimpleUploadedFile("powers.xlsx", xlsx(["事项名称", "权力类别", "设定依据"], ["对无照经营的处罚", "行政处罚", "条例"]))
     no_reason = client.post("/api/publicity/lists/import", {"agency_id": d.agency.pk, "kind": "power_list",
                                                             "title": "权责清单（修订）", "sheet": sheet,
                                                             "supersedes_id": v1}, **headers(d.editor))

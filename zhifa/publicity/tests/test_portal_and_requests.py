@@ -2,13 +2,11 @@
 (PUB-02, PUB-03, PUB-05, PUB-08, PUB-10, PUB-11, PUB-13, PUB-14)."""
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook
 
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
 from zhifa.core.permissions import Role
@@ -18,7 +16,7 @@ from zhifa.publicity import redaction, selectors, services
 from zhifa.publicity.models import Publication
 from zhifa.publicity.workflow import Kind, RequestState, State
 
-from .conftest import decided_case
+from .conftest import decided_case, xlsx
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "redaction_corpus" / "corpus.jsonl"
 
@@ -121,21 +119,10 @@ def test_agency_page_shows_only_valid_certificates_with_qr(pubdesk, client):
     assert client.get(reverse("portal-agency", args=[AgencyFactory(jurisdiction=pubdesk.tree.a1, status=AgencyStatus.PENDING).pk])).status_code == 404
 
 
-def _xlsx(header, *rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 @pytest.mark.req("PUB-02")
 @pytest.mark.req("PUB-08")
 def test_list_imported_from_excel_versioned_on_update(pubdesk):
-    rows = services.list_read_xlsx(kind=Kind.POWER_LIST, content=_xlsx(
+    rows = services.list_read_xlsx(kind=Kind.POWER_LIST, content=xlsx(
         ["事项名称", "权力类别", "设定依据"], ["对销售过期食品的处罚", "行政处罚", "《食品安全法》第一百二十四条"]))
     v1 = services.list_collect(agency=pubdesk.agency, kind=Kind.POWER_LIST, title="权责清单", rows=rows,
                                actor=pubdesk.editor)
@@ -157,7 +144,7 @@ def test_list_imported_from_excel_versioned_on_update(pubdesk):
 @pytest.mark.req("PUB-02")
 def test_bad_sheet_refused_with_the_missing_columns(pubdesk):
     with pytest.raises(ZhifaError) as e:
-        services.list_read_xlsx(kind=Kind.POWER_LIST, content=_xlsx(["名称"], ["x"]))
+        services.list_read_xlsx(kind=Kind.POWER_LIST, content=xlsx(["名称"], ["x"]))
     assert e.value.code == "publicity_import_invalid" and "权力类别" in e.value.message
     with pytest.raises(ZhifaError):
         services.list_read_xlsx(kind=Kind.POWER_LIST, content=b"not a workbook")
@@ -299,7 +286,7 @@ def test_list_import_page_collects_from_an_uploaded_sheet(pubdesk, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(pubdesk.editor)
-    sheet = SimpleUploadedFile("powers.xlsx", _xlsx(["事项名称", "权力类别", "设定依据"], ["对无照经营的处罚", "行政处罚", "条例"]))
+    sheet = SimpleUploadedFile("powers.xlsx", xlsx(["事项名称", "权力类别", "设定依据"], ["对无照经营的处罚", "行政处罚", "条例"]))
     response = client.post(reverse("publicity-lists"), {"agency": pubdesk.agency.pk, "kind": "power_list",
                                                         "title": "权责清单", "sheet": sheet})
     pub = Publication.objects.get(kind=Kind.POWER_LIST)
@@ -428,6 +415,12 @@ def test_list_entered_by_hand_and_changed_as_a_new_version(pubdesk, client):
                       **{f"r0_{k}": v for k, v in row.items()}, "r0_body": "甲市人民政府"})
     v2 = Publication.objects.get(kind="remedies", version=2)
     assert v2.supersedes == v1 and v2.rows[0]["body"] == "甲市人民政府" and v2.update_reason == "function_changed"
+    # A list too long for the form is changed in Excel instead.
+    long_list = services.list_collect(agency=d.agency, kind="remedies", title="长清单", rows=[row] * 85, actor=d.editor)
+    services.publication_submit(publication=long_list, actor=d.editor)
+    services.publication_approve(publication=long_list, actor=d.approver)
+    response = client.get(url, {"supersedes": long_list.pk}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("publicity-lists") and "请在 Excel 中修改" in response.content.decode()
     # Another agency's list cannot be taken as the base of a new version.
     other = services.list_collect(agency=d.tree.agency_b1, kind="remedies", title="乙", rows=[row], actor=d.users.su)
     assert client.get(url, {"supersedes": other.pk}).status_code == 404
@@ -450,3 +443,14 @@ def test_flowcharts_on_the_portal_follow_the_transition_tables(pubdesk, client):
     assert client.get(reverse("portal-case-flowchart", args=[code, "nonsense", "ordinary"])).status_code == 404
     review = client.get(reverse("review-flowchart-svg", args=[code, "penalty"]))
     assert review.status_code == 200
+
+
+@pytest.mark.req("PUB-11")
+def test_report_for_an_impossible_year_refused_on_the_page(pubdesk, client):
+    from zhifa.publicity.models import AnnualReport
+
+    client.force_login(pubdesk.users.head_a1)
+    for year in ("0", "1999", str(dt.date.today().year + 1)):
+        response = client.post(reverse("publicity-reports"), {"agency": pubdesk.agency.pk, "year": year}, follow=True)
+        assert "年度无效" in response.content.decode()
+    assert not AnnualReport.objects.exists()

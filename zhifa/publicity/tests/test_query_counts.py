@@ -104,3 +104,17 @@ def test_search_count_cached_until_anything_is_published_or_withdrawn(pubdesk, c
     pub = Publication.objects.filter(kind="remedies", state="published").first()
     services.publication_withdraw(publication=pub, actor=d.approver, trigger="error", basis="更正")
     assert "共 3 条" in client.get(url).content.decode()
+
+
+@pytest.mark.req("PUB-03")
+def test_dense_search_walks_newest_first_with_the_same_results(pubdesk):
+    d = pubdesk
+    _publish_lists(d, 5)
+    plain = list(selectors.portal_items(d.tree.region, query="救济渠道"))
+    paginator = selectors.portal_search(d.tree.region, per_page=2, cap=3, query="救济渠道")
+    assert paginator.capped and paginator.num_pages == 2  # more than 3 matches: pages stop at the cap
+    walked = list(paginator.object_list)
+    assert [p.pk for p in walked] == [p.pk for p in plain] and len(walked) == 5
+    assert [p.pk for p in paginator.page(1)] == [p.pk for p in plain[:2]]
+    sparse = selectors.portal_search(d.tree.region, per_page=2, cap=10, query="救济渠道")
+    assert not sparse.capped and sparse.count == 5
