@@ -10,7 +10,7 @@ PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE = config.settings
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: demo test lint test-fast serve migrate worker bench-smoke lock clean
+.PHONY: demo demo-setup test lint test-fast serve migrate worker bench-smoke lock clean
 
 $(STAMP): requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "zhifa needs Python 3.11, found " + sys.version'
@@ -18,12 +18,15 @@ $(STAMP): requirements.lock
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-## make demo: set up, migrate, load the fictional demo region and serve on http://127.0.0.1:8000
-demo: $(STAMP)
+## make demo: set up, then serve on http://127.0.0.1:8000 with the task worker and the checkpoint clock
+demo: demo-setup
+	@echo "zhifa 正在运行：http://$(HOST):$(PORT)/ （接口文档：http://$(HOST):$(PORT)/api/docs）按 Ctrl+C 停止。"
+	DEBUG=1 $(BIN)/python manage.py serve_demo $(HOST):$(PORT)
+
+## make demo-setup: what make demo does before serving: migrate and load the fictional demo region
+demo-setup: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py demo_load
-	@echo "zhifa 正在运行：http://$(HOST):$(PORT)/ （接口文档：http://$(HOST):$(PORT)/api/docs）按 Ctrl+C 停止。"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: set up and run every test (lint, architecture contract, unit, API and browser tests)
 test: $(STAMP) lint

@@ -205,6 +205,13 @@ X_FRAME_OPTIONS = "DENY"
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# One error shape for every failure (issue 13 §5): a failed CSRF check answers {code, message} under /api/
+# and a Chinese page elsewhere; so do 400/403/404/500 (handlers in config/urls.py).
+CSRF_FAILURE_VIEW = "zhifa.core.error_views.csrf_failure"
+# A request body (JSON, form fields; uploaded files are streamed to disk and not counted) larger than
+# this is refused with 413 too_large before it is parsed. A pushed case with all its documents fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -28,6 +28,12 @@ from zhifa.records import tus  # noqa: E402
 tus.collection.login_required = False  # tus authenticates by itself (bearer token or session + CSRF)
 tus.resource.login_required = False
 
+# One error shape for every failure (issue 13 §5): JSON {code, message} under /api/, a Chinese page elsewhere.
+handler400 = "zhifa.core.error_views.bad_request"
+handler403 = "zhifa.core.error_views.permission_denied"
+handler404 = "zhifa.core.error_views.page_not_found"
+handler500 = "zhifa.core.error_views.server_error"
+
 urlpatterns = [
     path("api/tus/", tus.collection, name="tus-collection"),
     path("api/tus/<uuid:upload_id>/", tus.resource, name="tus-resource"),

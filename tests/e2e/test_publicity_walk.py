@@ -103,7 +103,7 @@ def test_publish_with_masks_find_by_chinese_search_then_withdraw(page, pubdesk, 
     page.goto(f"/portal/items/{pub.pk}/")
     notice = page.get_by_role("status").inner_text()
     assert "该信息已于" in notice and "撤下" in notice and "被依法撤销" in notice
-    assert "罚款五千元" not in page.content() and "防篡改证明" not in page.content()
+    assert "罚款二百元" not in page.content() and "防篡改证明" not in page.content()
     shot("publicity-portal-withdrawn")
     page.goto(f"/portal/{pubdesk.tree.a1.code}/search/?q=过期食品")
     assert "共 0 条" in page.get_by_role("status").inner_text()

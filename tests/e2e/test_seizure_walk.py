@@ -88,8 +88,12 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
     page.get_by_role("button", name="批准立案，开始调查取证").click()
     page.wait_for_load_state("networkidle")
     write_document(page, "inspection_record", COMMON, ON_SITE)
+    # The seizure took a minute, from `began`; its recording must cover it (REC-03, IM-M §19).
+    began = (timezone.localtime() - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
     write_document(page, "seizure_decision", COMMON | {"items": "假冒商品 12 箱", "legal_basis": "第二十二条",
-                                                       "period": "三十日"}, ON_SITE)
+                                                       "period": "三十日", "time": f"{began:%Y-%m-%dT%H:%M}",
+                                                       "end_time": f"{began + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"},
+                   ON_SITE)
     # The seizure must be recorded on video before the investigation can close (REC-03).
     page.get_by_role("button", name="调查终结，进入审核决定").click()
     page.wait_for_load_state("networkidle")
@@ -104,7 +108,6 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
     page.select_option("#ac", "seize")
     seizure = case.documents.get(form="seizure_decision")
     page.select_option("#doc", str(seizure.pk))
-    began = timezone.localtime() - dt.timedelta(hours=2)
     page.fill("#s", f"{began:%Y-%m-%dT%H:%M}")
     page.fill("#e", f"{began + dt.timedelta(minutes=20):%Y-%m-%dT%H:%M}")
     page.fill("#pl", "甲一县人民路8号")

@@ -3,9 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from ninja import Body, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import BaseModel, ConfigDict
 
+from zhifa.core.api import Id, Pagination, column, listed
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -15,17 +17,17 @@ from zhifa.org.selectors import agency_get_for, jurisdiction_get
 from . import events, interconnect, selectors, services
 from .doctypes import FORMS
 from .errors import CaseErrorCode
-from .models import Document
+from .models import Case, Document, Party
 
 router = Router(tags=["执法案件"])
 
 
 class CaseIn(Schema):
-    agency_id: int
-    handling_unit_id: int
-    title: str
-    action_type: str
-    procedure: str
+    agency_id: Id
+    handling_unit_id: Id
+    title: column(Case, "title")
+    action_type: listed(Case, "action_type")
+    procedure: listed(Case, "procedure")
     place: str  # division code
     legal_basis: str
 
@@ -47,11 +49,11 @@ class CaseOut(Schema):
 
 
 class PartyIn(Schema):
-    kind: str
-    name: str
+    kind: column(Party, "kind")
+    name: column(Party, "name")
     id_number: str
-    address: str = ""
-    phone: str = ""
+    address: column(Party, "address") = ""
+    phone: column(Party, "phone") = ""
 
 
 class PartyOut(Schema):
@@ -59,13 +61,14 @@ class PartyOut(Schema):
     kind: str
     name: str
     id_number: str  # masked unless the caller's role needs it
+    warnings: dict[str, str] = {}  # accepted, to be checked: e.g. {"region_unknown": "…"} (core.idnumbers)
 
 
 class DocumentIn(Schema):
     form: str
     elements: dict[str, Any]
-    supersedes_id: int | None = None
-    correction_reason: str = ""
+    supersedes_id: Id | None = None
+    correction_reason: column(Document, "correction_reason") = ""
 
 
 class DocumentOut(Schema):
@@ -108,8 +111,8 @@ def _detail(request, case) -> dict:
 
 
 @router.get("", response=list[CaseOut], summary="案件列表（限于授权范围）")
-@paginate(LimitOffsetPagination)
-def case_list(request, stage: str | None = None, q: str | None = None):
+@paginate(Pagination)
+def case_list(request, stage: column(Case, "stage") | None = None, q: str | None = None):
     return selectors.case_list_for(actor=request.user, stage=stage, search=q)
 
 
@@ -125,18 +128,55 @@ def case_create(request, payload: CaseIn):
     return Status(201, _detail(request, case))
 
 
+class PushPartyIn(Schema):
+    external_id: column(Party, "external_id") = ""
+    kind: column(Party, "kind")
+    name: column(Party, "name")
+    id_number: str
+    address: column(Party, "address") = ""
+    phone: column(Party, "phone") = ""
+
+
+class PushDocumentIn(Schema):
+    external_id: column(Document, "external_id") = ""
+    form: column(Document, "form")
+    elements: dict[str, Any] = {}
+
+
+class PushIn(BaseModel):
+    """A whole case from another system. Keys this schema does not name are kept for the apps above cases
+    (review reads `determination`); a pydantic model, as ninja's Schema drops them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    external_system: column(Case, "external_system")
+    external_id: column(Case, "external_id")
+    agency_id: Id
+    handling_unit_id: Id | None = None
+    title: column(Case, "title") = ""
+    action_type: listed(Case, "action_type") = ""
+    procedure: listed(Case, "procedure") = ""
+    place: str = ""  # division code
+    legal_basis: str = ""
+    parties: list[PushPartyIn] = []
+    officer_certificates: list[str] = []
+    documents: list[PushDocumentIn] = []
+    stage: column(Case, "stage") | None = None
+
+
 @router.post("/push", response={200: CaseDetailOut, 201: CaseDetailOut},
              summary="外部办案系统推送整个案件（按外部编号幂等）")
-def case_push(request, payload: Body[dict[str, Any]]):
+def case_push(request, payload: PushIn):
     """REC-09. Body: external_system, external_id, agency_id, handling_unit_id, title, action_type, procedure,
     place (division code), legal_basis, parties [{external_id, kind, name, id_number}], officer_certificates
-    [numbers], documents [{external_id, form, elements (officers as certificate numbers)}], stage (optional)."""
-    case, created = interconnect.case_push(data=payload, actor=request.user)
+    [numbers], documents [{external_id, form, elements (officers as certificate numbers)}], stage (optional).
+    Pushes of the same case that arrive together create it once; the others answer as a repeat would (200)."""
+    case, created = interconnect.case_push(data=payload.model_dump(), actor=request.user)
     return Status(201 if created else 200, _detail(request, case))
 
 
 @router.get("/{case_id}", response=CaseDetailOut, summary="案件详情（非承办人员须说明调阅事由 reason）")
-def case_get(request, case_id: int, reason: str = ""):
+def case_get(request, case_id: Id, reason: str = ""):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     if not org_perms.can(request.user, "cases.handle", agency=case.agency):
         # REC-15: a consultation by anyone not handling the case is logged with who, what, when and why.
@@ -148,14 +188,15 @@ def case_get(request, case_id: int, reason: str = ""):
 
 
 @router.post("/{case_id}/parties", response={201: PartyOut}, summary="登记当事人")
-def party_create(request, case_id: int, payload: PartyIn):
+def party_create(request, case_id: Id, payload: PartyIn):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     party = services.party_add(case=case, actor=request.user, **payload.dict())
-    return Status(201, {"id": party.pk, "kind": party.kind, "name": party.name, "id_number": party.masked_id})
+    return Status(201, {"id": party.pk, "kind": party.kind, "name": party.name, "id_number": party.masked_id,
+                        "warnings": party.id_warnings})
 
 
 @router.post("/{case_id}/officers", response={201: dict}, summary="指派承办执法人员")
-def officer_create(request, case_id: int, person_id: int):
+def officer_create(request, case_id: Id, person_id: Id):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     person = Person.objects.filter(pk=person_id, agency=case.agency).first()
     if person is None:
@@ -165,7 +206,7 @@ def officer_create(request, case_id: int, person_id: int):
 
 
 @router.post("/{case_id}/documents", response={201: DocumentOut}, summary="制作或更正文字记录")
-def document_create(request, case_id: int, payload: DocumentIn):
+def document_create(request, case_id: Id, payload: DocumentIn):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     supersedes = None
     if payload.supersedes_id is not None:
@@ -178,7 +219,7 @@ def document_create(request, case_id: int, payload: DocumentIn):
 
 
 @router.post("/{case_id}/advance", response=CaseDetailOut, summary="进入下一阶段")
-def case_advance(request, case_id: int, note: str = ""):
+def case_advance(request, case_id: Id, note: str = ""):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     return _detail(request, services.case_advance(case=case, actor=request.user, note=note))
 
@@ -195,7 +236,7 @@ class RenditionOut(Schema):
 
 @router.post("/{case_id}/documents/{document_id}/issue", response=RenditionOut,
              summary="生成文书 PDF（加盖电子签章）或 Word 文本（每个版本生成一次）")
-def document_issue(request, case_id: int, document_id: int, kind: str = "pdf"):
+def document_issue(request, case_id: Id, document_id: Id, kind: str = "pdf"):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     document = Document.objects.filter(pk=document_id, case=case).first()
     if document is None:

@@ -7,6 +7,8 @@ remedies; the record says so. On-site work needs at least two officers (行政�
 
 from dataclasses import dataclass, field
 
+from zhifa.rules.catalogue import AV_ITEMS
+
 from .models import Stage
 
 
@@ -14,7 +16,7 @@ from .models import Stage
 class Element:
     name: str
     label: str
-    kind: str = "text"  # text | datetime | officers | bool | choice
+    kind: str = "text"  # text | datetime | officers | bool | choice | choices (several of the choices)
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
 
@@ -30,7 +32,19 @@ COMMON = (
 ON_SITE = (
     Element("certificate_shown", "已出示执法证件", "bool"),
     Element("rights_told", "已告知执法事由、依据、权利义务和救济途径", "bool"),
+    # IM-M §19; AZ-R §14: recording runs from arrival to the end of on-site work, so the record says when that
+    # was; the mandatory-recording check holds the recordings against [time, end_time].
+    Element("end_time", "结束时间", "datetime", required=False),
+    # Which activities of the AV lists this on-site work involved (IM-M §17; AZ-R §10–11), beyond the ones
+    # the form itself stands for; each jurisdiction's rules decide which of them must be recorded.
+    Element("activities", "本次现场执法涉及的音像记录事项", "choices", required=False,
+            choices=tuple(AV_ITEMS.items())),
 )
+# 行政强制法 第九条 (measures) and 第十二条 (execution): the coercive activities of the AV lists.
+COERCIVE_MEASURES = tuple((code, AV_ITEMS[code]) for code in ("seal", "seize", "restrict_freedom",
+                                                              "direct_impact_onsite"))
+ENFORCEMENT_MEASURES = tuple((code, AV_ITEMS[code]) for code in ("demolition", "substitute_performance",
+                                                                 "direct_impact_onsite"))
 SERVICE_METHODS = (("direct", "直接送达"), ("leaving", "留置送达"), ("mail", "邮寄送达"),
                    ("public_notice", "公告送达"), ("electronic", "电子送达"))
 
@@ -48,6 +62,8 @@ class DocForm:
     system: bool = False
     # The decision itself: it may not be issued (signed) before a required legal review passed (REV-01).
     decision: bool = False
+    # The AV-list activities (rules.catalogue.AV_ITEMS) a record of this form always stands for.
+    activities: tuple[str, ...] = ()
     elements: tuple[Element, ...] = field(init=False)
 
     def __post_init__(self):
@@ -58,17 +74,25 @@ class DocForm:
 FORMS: dict[str, DocForm] = {f.code: f for f in [
     DocForm("filing_approval", "立案审批表", Stage.START,
             (Element("case_source", "案件来源"), Element("opinion", "审批意见"), Element("approver", "审批人"))),
-    DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True),
+    DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True, activities=("evidence_taking",)),
     DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
-            (Element("inquired_person", "被询问人"),), on_site=True),
+            (Element("inquired_person", "被询问人"),), on_site=True, activities=("evidence_taking",)),
     DocForm("seizure_decision", "查封/扣押决定书", Stage.INVESTIGATION,
             (Element("items", "查封、扣押的场所、设施或者财物"), Element("legal_basis", "依据"),
-             Element("period", "期限")), on_site=True),
+             Element("period", "期限")), on_site=True, activities=("seal", "seize")),
+    # 行政强制法 第十八条: the on-site record of a coercive measure (查封、扣押、限制人身自由 …).
+    DocForm("coercive_measure_record", "实施行政强制措施现场笔录", Stage.INVESTIGATION,
+            (Element("measure", "强制措施", "choice", choices=COERCIVE_MEASURES), Element("legal_basis", "依据")),
+            on_site=True),
+    # 行政强制法 第四十四条、第五十条: the on-site record of enforcement — forced demolition, substitute performance.
+    DocForm("enforcement_record", "行政强制执行现场笔录", Stage.SERVICE_ENFORCEMENT,
+            (Element("measure", "强制执行方式", "choice", choices=ENFORCEMENT_MEASURES), Element("legal_basis", "依据")),
+            on_site=True),
     DocForm("penalty_notice", "行政处罚事先告知书", Stage.DECISION,
             (Element("facts", "违法事实"), Element("legal_basis", "依据"), Element("proposed_penalty", "拟作出的处罚"),
              Element("rights", "陈述、申辩、要求听证的权利"))),
     DocForm("hearing_record", "听证笔录", Stage.DECISION,
-            (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True),
+            (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True, activities=("hearing",)),
     DocForm("investigation_report", "调查终结报告", Stage.DECISION,
             (Element("facts", "调查认定的事实"), Element("evidence", "证据"), Element("proposal", "处理意见"))),
     DocForm("review_proposal", "重大执法决定建议及情况说明", Stage.DECISION,
@@ -92,7 +116,40 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
              Element("grounds", "理由"), Element("items", "审核内容")), common=False, system=True),
     DocForm("service_receipt", "送达回证", Stage.SERVICE_ENFORCEMENT,
             (Element("served_document", "送达文书"), Element("recipient", "受送达人"),
-             Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS))),
+             Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS),
+             # 留置送达 and 公告送达 are recorded on site (IM-M §17): their end bounds the recording too.
+             Element("end_time", "结束时间", "datetime", required=False))),
     DocForm("closing_report", "结案报告", Stage.SERVICE_ENFORCEMENT,
             (Element("result", "执行情况和处理结果"),)),
 ]}
+
+
+# 留置送达、公告送达 (IM-M §17; AZ-R §11): the service receipt's method is an activity of the AV lists.
+SERVICE_ACTIVITIES = {"leaving": "service_by_leaving", "public_notice": "service_by_public_notice"}
+
+
+def activities_of(form_code: str, elements: dict) -> tuple[str, ...]:
+    """The AV-list activities a record stands for: its form's own, the measure it records, the ones the officer
+    ticked, and the way a document was served."""
+    form = FORMS.get(form_code)
+    if form is None:
+        return ()
+    found = list(form.activities)
+    if elements.get("measure") in AV_ITEMS:
+        found.append(elements["measure"])
+    found += [a for a in elements.get("activities") or () if a in AV_ITEMS]
+    if form_code == "service_receipt" and elements.get("service_method") in SERVICE_ACTIVITIES:
+        found.append(SERVICE_ACTIVITIES[elements["service_method"]])
+    return tuple(dict.fromkeys(found))
+
+
+def possible_activities(form_code: str) -> set[str]:
+    """Every activity a record of the form could stand for (to find the records worth checking)."""
+    form = FORMS[form_code]
+    out = set(form.activities)
+    for element in form.elements:
+        if element.name in ("measure", "activities"):
+            out |= {code for code, _label in element.choices}
+    if form_code == "service_receipt":
+        out |= set(SERVICE_ACTIVITIES.values())
+    return out

@@ -23,3 +23,5 @@ class CaseErrorCode(StrEnum):
     CONSULTATION_REASON = "case_consultation_reason_required"
     SIGNING_UNAVAILABLE = "case_signing_unavailable"
     RENDERING_UNAVAILABLE = "case_rendering_unavailable"
+    ACTION_TYPE_INVALID = "case_action_type_invalid"
+    PROCEDURE_NOT_ALLOWED = "case_procedure_not_allowed"

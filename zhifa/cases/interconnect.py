@@ -36,6 +36,21 @@ def _advance(case, actor, data):
     return services.case_advance(case=case, actor=actor, note="外部系统推送")
 
 
+def _locked_case(system: str, external_id: str, agency: Agency) -> Case | None:
+    """The case already pushed under this external key, locked for this push; or None, with the agency locked.
+
+    Pushes of one case that arrive together (a client retrying on a timeout) queue here instead of racing
+    to insert it: the agency row is the lock case numbering takes anyway, so the first push creates the
+    case and each later one, once it holds the lock, finds the committed case and answers as a repeat
+    would. On SQLite the IMMEDIATE transaction already serialises writers and these locks are no-ops."""
+    found = Case.objects.select_for_update(of=("self",)).filter(external_system=system, external_id=external_id)
+    case = found.first()
+    if case is None:
+        Agency.objects.select_for_update(of=("self",)).filter(pk=agency.pk).first()
+        case = found.first()  # a new statement: sees a case committed while this push waited
+    return case
+
+
 def case_push(*, data: dict, actor) -> tuple[Case, bool]:
     """Create or bring up to date the case `data` describes. Returns (case, created)."""
     system, external_id = data.get("external_system", "").strip(), data.get("external_id", "").strip()
@@ -46,7 +61,7 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
         raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "未找到该执法主体。", status=404)
     org_perms.require(actor, "cases.handle", agency=agency)  # before the transaction: a denial stays recorded
     with transaction.atomic():
-        case = Case.objects.filter(external_system=system, external_id=external_id).first()
+        case = _locked_case(system, external_id, agency)
         created = case is None
         if created:
             unit = Unit.objects.filter(pk=data.get("handling_unit_id"), agency=agency).first()
@@ -84,9 +99,10 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
             # Move the case on, through the same transition checks, until it reaches the form's stage.
             while STAGE_ORDER.index(case.stage) < STAGE_ORDER.index(form.stage) and case.stage in workflow.NEXT:
                 case = _advance(case, actor, data)
-            elements = dict(doc.get("elements", {}))
-            if "officers" in elements:  # external systems name officers by certificate number
-                elements["officers"] = [officer_ids.get(n, -1) for n in elements["officers"]]
+            elements = dict(doc.get("elements") or {})
+            if isinstance(elements.get("officers"), list):  # external systems name officers by certificate number
+                elements["officers"] = [officer_ids.get(n, -1) if isinstance(n, str) else -1
+                                        for n in elements["officers"]]
             services.document_record(case=case, form=form.code, elements=elements, actor=actor,
                                      external_id=doc.get("external_id", ""))
         target = data.get("stage")

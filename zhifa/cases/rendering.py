@@ -1,20 +1,21 @@
 """Text records rendered from templates (REC-02: standard formats; electronic and paper agree).
 
-PDF: the form's HTML template through WeasyPrint, with the Noto CJK fonts embedded, then sealed with
-the agency's PAdES signature (signing.py). DOCX: the docxtpl template forms/document.docx, for
-agencies that print from Word. Both are issued once per document version and kept in the evidence
-store with a log entry (services.document_issue), so a later download is byte-for-byte what was issued.
+PDF: the form's HTML template through WeasyPrint, set in the fonts bundled with the code
+(zhifa.core.fonts: Noto Serif CJK SC, and HanaMinB for rare characters; none of the server's),
+embedded, then sealed with the agency's PAdES signature (signing.py). DOCX: the docxtpl template
+forms/document.docx, for agencies that print from Word. Both are issued once per document version and
+kept in the evidence store with a log entry (services.document_issue), so a later download is
+byte-for-byte what was issued.
 """
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from zhifa.core import fonts
 from zhifa.core.errors import ZhifaError
 
 from .doctypes import FORMS
@@ -57,25 +58,27 @@ def document_context(document) -> dict:
 
 
 def _require_fonts() -> None:
-    """WeasyPrint falls back silently to boxes when no CJK font is installed; refuse instead."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        raise ZhifaError(CaseErrorCode.RENDERING_UNAVAILABLE, "服务器缺少 fontconfig，无法生成 PDF 文书。")
-    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
-    if "Noto" not in found and "CJK" not in found and not found.strip():
+    """WeasyPrint falls back silently to empty boxes when a font is missing; refuse instead. The fonts
+    ship with the code, so this fails only on a broken checkout (e.g. Git LFS pointers)."""
+    if problems := fonts.problems():
         raise ZhifaError(CaseErrorCode.RENDERING_UNAVAILABLE,
-                         "服务器未安装中文字体（Debian：apt install fonts-noto-cjk），无法生成 PDF 文书。")
+                         f"文书字体文件（zhifa/core/fonts）缺失或损坏：{'；'.join(problems)}，无法生成 PDF 文书。")
 
 
-def render_pdf(document) -> bytes:
+def html_to_pdf(html: str) -> bytes:
+    """Every PDF the product prints (documents, the annual report): the bundled fonts checked, Pango present,
+    one font configuration per process."""
     _require_fonts()
     try:
-        from weasyprint import HTML
+        import weasyprint  # noqa: F401 — loads Pango
     except OSError as exc:  # Pango is missing on this machine
         raise ZhifaError(CaseErrorCode.RENDERING_UNAVAILABLE,
                          f"服务器缺少 PDF 排版所需的 Pango 库（Debian：apt install libpango-1.0-0 libpangoft2-1.0-0）：{exc}") from exc
-    html = render_to_string("cases/print/document.html", document_context(document))
-    return HTML(string=html).write_pdf()
+    return fonts.write_pdf(html)
+
+
+def render_pdf(document) -> bytes:
+    return html_to_pdf(render_to_string("cases/print/document.html", document_context(document)))
 
 
 def render_docx(document) -> bytes:

@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError
 from zhifa.org import permissions as org_perms
 
@@ -21,9 +22,10 @@ def case_list_for(*, actor, stage: str | None = None, search: str | None = None)
 
 
 def case_get_for(*, actor, id, request=None) -> Case:
-    case = case_list_for(actor=actor).filter(pk=id).first() if str(id).isdigit() else None
+    pk = parse_id(id)  # "abc", "²" or 2⁶⁴ is a missing case, not a ValueError (issue 13 §5)
+    case = case_list_for(actor=actor).filter(pk=pk).first() if pk else None
     if case is None:
-        if str(id).isdigit() and Case.objects.filter(pk=id).exists():
+        if pk and Case.objects.filter(pk=pk).exists():
             org_perms.deny(actor, "cases.view", request=request, detail=f"case {id}", not_found=True)
         raise NotFoundError()
     return case

@@ -6,15 +6,15 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from stdnum.cn import ric, uscc
 
+from zhifa.core import bounds, idnumbers
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
+from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_assert_eligible
 
-from . import events, rendering, selectors, signing, workflow
+from . import decisions, events, rendering, selectors, signing, workflow
 from .doctypes import FORMS
 from .errors import CaseErrorCode
 from .models import (
@@ -49,8 +49,15 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
         raise ZhifaError(CaseErrorCode.UNIT_NOT_HANDLING, "承办机构应为本机关的执法承办机构。")
     if not place.path.startswith(agency.jurisdiction.path):
         raise ZhifaError(CaseErrorCode.PLACE_OUTSIDE_AREA, f"执法地点{place.name}不在{agency.name}的管辖区域内。")
+    if action_type not in ActionType.values:
+        # A closed set at every door (page, API, push): an unknown type would slip past every rule keyed on it.
+        raise ZhifaError(CaseErrorCode.ACTION_TYPE_INVALID,
+                         f"执法行为类别应为：{'、'.join(ActionType.labels)}。", details={"allowed": ActionType.values})
     if procedure not in Procedure.values:
         raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "程序应为简易程序或普通程序。")
+    if procedure == Procedure.SIMPLIFIED and action_type not in decisions.SIMPLIFIED_ACTION_TYPES:
+        raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED,
+                         f"{ActionType(action_type).label}没有简易程序，应当适用普通程序（{decisions.ART_51}）。")
     if not title.strip() or not legal_basis.strip():
         raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, "请填写案由和法律依据。")
     with transaction.atomic():
@@ -73,21 +80,26 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
 
 def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "",
               external_id: str = "") -> Party:
+    """Register a party. Its number is checked by `core.idnumbers`; the returned party carries `id_warnings`
+    (code → message, e.g. an address code no table lists), which never block and are for the caller to show."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
     _not_archived(case)
-    id_number = id_number.strip().upper()
-    validator, label = (ric, "居民身份证号码") if kind == PartyKind.NATURAL else (uscc, "统一社会信用代码")
     if kind not in PartyKind.values or not name.strip():
         raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, "请填写当事人类别和姓名（名称）。")
-    if not validator.is_valid(id_number):
-        raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, f"“{id_number}”不是有效的{label}（校验码不符）。")
+    checked = (idnumbers.check_resident_id(id_number, today=timezone.localdate()) if kind == PartyKind.NATURAL
+               else idnumbers.check_credit_code(id_number))
+    if not checked.ok:
+        raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, checked.message, details=checked.details())
+    id_number = checked.number
     with transaction.atomic():
         party = Party.objects.create(case=case, kind=kind, name=name.strip(), id_number=id_number,
                                      address=address.strip(), phone=phone.strip(), external_id=external_id)
         # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
         record_event(events.PARTY_ADDED, subject=f"cases.case:{case.pk}", actor=actor,
                      payload={"party": party.pk, "kind": kind, "name": party.name,
-                              "id_sha256": hashlib.sha256(id_number.encode()).hexdigest()})
+                              "id_sha256": hashlib.sha256(id_number.encode()).hexdigest(),
+                              "id_warnings": sorted(checked.warnings)})
+        party.id_warnings = checked.warnings
         return party
 
 
@@ -128,6 +140,8 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
         if element.kind == "datetime":
             try:
                 moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+                if not bounds.MIN_YEAR <= moment.year <= bounds.MAX_YEAR:  # year 1 overflows in time zone shifts
+                    raise ValueError(value)
             except ValueError:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不是有效的时间。") from None
             if timezone.is_naive(moment):
@@ -138,20 +152,28 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
         elif element.kind == "officers":
             try:
                 ids = sorted({int(v) for v in (value if isinstance(value, list) else str(value).split(","))})
-            except ValueError:
+            except (TypeError, ValueError):  # a JSON body may hold anything: [[1]], [{}], [true]
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "执法人员应为本案承办人员。") from None
             if not set(ids) <= assigned:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "文书所列执法人员必须是本案已指派的承办人员。")
             clean[element.name] = ids
         elif element.kind == "choice":
-            if value not in dict(element.choices):
+            if not isinstance(value, str) or value not in dict(element.choices):
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”的取值无效。")
             clean[element.name] = value
+        elif element.kind == "choices":
+            picked = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+            if not all(isinstance(v, str) and v in dict(element.choices) for v in picked):
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”含有不在可选范围内的取值。")
+            clean[element.name] = sorted(set(picked))
         else:
             clean[element.name] = str(value).strip()
     if missing:
         raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, f"《{form.title}》缺少必填要素：{'、'.join(missing)}。",
                          details={"missing": missing})
+    if (clean.get("end_time") and clean.get("time")
+            and dt.datetime.fromisoformat(clean["end_time"]) < dt.datetime.fromisoformat(clean["time"])):
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "“结束时间”不能早于开始时间。")
     if form.on_site:
         if len(clean.get("officers", [])) < 2:
             raise ZhifaError(CaseErrorCode.TOO_FEW_OFFICERS, "现场执法应当有两名以上持证执法人员（行政处罚法第四十二条）。")
@@ -182,7 +204,11 @@ def system_document_record(*, case: Case, form: str, elements: dict, actor) -> D
 def _document_write(*, case, form, elements, actor, supersedes=None, correction_reason="", external_id=""):
     _not_archived(case)
     clean = _validate_elements(case, form, elements)
-    if FORMS[form].stage != case.stage and supersedes is None:
+    for check in workflow.RECORD_CHECKS:  # review: no service or execution of an unreviewed major decision
+        check(case, form)
+    # A system form (the review opinion) is written when its own workflow says so: a decision re-reviewed after
+    # a correction at the service stage gets its opinion there.
+    if FORMS[form].stage != case.stage and supersedes is None and not FORMS[form].system:
         stages = dict(Stage.choices)
         raise ZhifaError(CaseErrorCode.FORM_WRONG_STAGE,
                          f"《{FORMS[form].title}》属于“{stages[FORMS[form].stage]}”阶段，本案当前为“{stages[case.stage]}”。")
@@ -191,6 +217,12 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
             raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "只能更正本案同类文书。")
         if not correction_reason.strip():
             raise ZhifaError(CaseErrorCode.CORRECTION_REASON, "更正文书应当写明更正原因。")
+    if FORMS[form].decision and case.procedure == Procedure.SIMPLIFIED:
+        drafts = [d for d in selectors.current_documents(case) if supersedes is None or d.pk != supersedes.pk]
+        problems = decisions.simplified_problems(case, [*drafts, Document(form=form, elements=clean)])
+        if problems:
+            raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "。",
+                             details={"problems": problems})
     with transaction.atomic():
         if supersedes is not None and Document.objects.select_for_update(of=("self",)).filter(
                 pk=supersedes.pk, superseded_by__isnull=False).exists():
@@ -201,11 +233,14 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
                                   "supersedes": supersedes.pk if supersedes else None,
                                   "correction_reason": correction_reason.strip()},
         )
-        return Document.objects.create(
+        document = Document.objects.create(
             case=case, form=form, version=(supersedes.version + 1) if supersedes else 1, supersedes=supersedes,
             correction_reason=correction_reason.strip(), elements=clean, recorded_by=actor, entry=entry,
             external_id=external_id,
         )
+        for hook in workflow.AFTER_RECORD:
+            hook(document, actor)
+        return document
 
 
 def case_advance(*, case: Case, actor, note: str = "") -> Case:
@@ -223,6 +258,12 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
             raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
                              f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
                              details={"missing": [list(g) for g in missing]})
+        if transition.source in workflow.DECIDED_FROM:
+            # 行政处罚法 第五十一条: however the draft got here (page, push, a later correction).
+            problems = decisions.simplified_problems(case, selectors.current_documents(case))
+            if problems:
+                raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "，不能进入下一阶段。",
+                                 details={"problems": problems})
         problems = [p for check in workflow.ADVANCE_CHECKS for p in check(case)]
         if problems:
             raise ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
@@ -248,6 +289,10 @@ def document_issue(*, document: Document, kind: str, actor):
     existing = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
     if existing is not None:
         return existing
+    if Document.objects.filter(supersedes=document).exists():
+        # A version no longer in force is never sealed: it would put the agency's seal on what a correction
+        # (perhaps an unreviewed one) replaced (REV-01).
+        raise ZhifaError(CaseErrorCode.ALREADY_SUPERSEDED, "该文书已被更正，只能签发其现行版本。")
     for check in workflow.ISSUE_CHECKS:  # REV-01: no major decision is signed before its review passed
         check(document)
     return _issue(document, kind, actor)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -143,13 +144,17 @@ def document_fields(request, pk):
     form = FORMS.get(request.GET.get("form", ""))
     supersedes = None
     if request.GET.get("supersedes"):
-        supersedes = Document.objects.filter(pk=request.GET["supersedes"], case=case).first()
+        supersedes = Document.objects.filter(pk=parse_id(request.GET["supersedes"]), case=case).first()
         form = FORMS.get(supersedes.form) if supersedes else form
     values = dict(supersedes.elements) if supersedes else {}
-    if "time" in values:
-        values["time"] = values["time"][:16]
+    for element in form.elements if form else ():
+        if element.kind == "datetime" and isinstance(values.get(element.name), str):
+            values[element.name] = values[element.name][:16]  # what <input type="datetime-local"> takes
+    # Each element with its current value, so the template never looks a name up in the dict: an element
+    # named `items` (seizure decision, review opinion) made `values.items` the dict's method — a 500.
+    fields = [(element, values.get(element.name, "")) for element in form.elements] if form else []
     return render(request, "cases/_document_fields.html", {
-        "case": case, "form": form, "values": values, "supersedes": supersedes,
+        "case": case, "form": form, "fields": fields, "supersedes": supersedes,
         "officers": case.officers.select_related("person"),
         "now": timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
     })
@@ -159,11 +164,11 @@ def document_fields(request, pk):
 def document_create(request, pk):
     case = _case(request, pk)
     form = FORMS.get(request.POST.get("form", ""))
-    supersedes = Document.objects.filter(pk=request.POST.get("supersedes") or 0, case=case).first()
+    supersedes = Document.objects.filter(pk=parse_id(request.POST.get("supersedes")), case=case).first()
     values = {}
     if form is not None:
         for element in form.elements:
-            if element.kind == "officers":
+            if element.kind in ("officers", "choices"):
                 values[element.name] = request.POST.getlist(element.name)
             else:
                 values[element.name] = request.POST.get(element.name, "")
@@ -184,7 +189,7 @@ def document_create(request, pk):
 @require_POST
 def officer_add(request, pk):
     case = _case(request, pk)
-    person = Person.objects.filter(pk=request.POST.get("person") or 0, agency=case.agency).first()
+    person = Person.objects.filter(pk=parse_id(request.POST.get("person")), agency=case.agency).first()
     try:
         if person is None:
             raise ZhifaError("case_officer_other_agency", "请选择本机关的执法人员。")
@@ -199,10 +204,12 @@ def officer_add(request, pk):
 def party_add(request, pk):
     case = _case(request, pk)
     try:
-        services.party_add(case=case, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
-                           id_number=request.POST.get("id_number", ""), address=request.POST.get("address", ""),
-                           phone=request.POST.get("phone", ""), actor=request.user)
+        party = services.party_add(case=case, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
+                                   id_number=request.POST.get("id_number", ""), address=request.POST.get("address", ""),
+                                   phone=request.POST.get("phone", ""), actor=request.user)
         messages.success(request, "已登记当事人。")
+        for warning in party.id_warnings.values():  # e.g. an address code no table lists: accepted, to be checked
+            messages.warning(request, warning)
     except ZhifaError as exc:
         messages.error(request, exc.message)
     return redirect("case-detail", pk=case.pk)

@@ -25,6 +25,10 @@ TRANSITIONS = [
     Transition(Stage.SERVICE_ENFORCEMENT, Stage.ARCHIVE, "cases.handle", "结案归档"),
 ]
 NEXT = {t.source: t for t in TRANSITIONS}
+# The moves made once the decision is taken: out of the decision stage and every stage after it. The
+# decision in force must still be one the rules allow (REV-01; 行政处罚法 第五十一条) at each of them, so a
+# correction after the decision cannot slip through to service or the archive.
+DECIDED_FROM = (Stage.DECISION, Stage.SERVICE_ENFORCEMENT)
 
 # (source stage) -> {(action type | "*", procedure | "*"): [groups of forms, any one of each group]}
 REQUIRED: dict[str, dict[tuple[str, str], list[tuple[str, ...]]]] = {
@@ -54,31 +58,36 @@ def required_groups(stage: str, action_type: str, procedure: str) -> list[tuple[
     return []
 
 
-# Apps above cases (records: mandatory AV coverage) add their own conditions on a move here;
-# each check(case) returns the problems (Chinese sentences) that stop the case from moving on.
+# Hooks: apps above cases (records, review) attach their own conditions and consequences here, so the
+# dependency still points upwards. Registering twice is harmless (AppConfig.ready may run more than once).
+def _registrar(hooks: list):
+    def register(hook) -> None:
+        if hook not in hooks:
+            hooks.append(hook)
+    return register
+
+
+# Conditions on a move (records: mandatory AV coverage; review: the gate); each check(case) returns the
+# problems (Chinese sentences) that stop the case from moving on, or raises.
 ADVANCE_CHECKS: list = []
+register_advance_check = _registrar(ADVANCE_CHECKS)
 
-
-def register_advance_check(check) -> None:
-    if check not in ADVANCE_CHECKS:
-        ADVANCE_CHECKS.append(check)
-
-
-# And what must happen in the same transaction once a move is made (records: sealing the case file
-# on archiving); each hook(case, actor) runs after the stage has changed and may raise to undo it.
+# What must happen in the same transaction once a move is made (records: sealing the case file on
+# archiving); each hook(case, actor) runs after the stage has changed and may raise to undo it.
 AFTER_ADVANCE: list = []
+register_after_advance = _registrar(AFTER_ADVANCE)
 
+# What must follow, in the same transaction, once a text record is recorded or corrected (review: the
+# determination is assessed again when a draft decision changes); each hook(document, actor).
+AFTER_RECORD: list = []
+register_after_record = _registrar(AFTER_RECORD)
 
-def register_after_advance(hook) -> None:
-    if hook not in AFTER_ADVANCE:
-        AFTER_ADVANCE.append(hook)
+# Conditions on recording a text record: each check(case, form_code) raises to refuse it (review: a service
+# or execution record while the decision in force has not passed its review).
+RECORD_CHECKS: list = []
+register_record_check = _registrar(RECORD_CHECKS)
 
-
-# Conditions on issuing (signing and sealing) a document: each check(document) returns the problems that
-# stop it (review: a major decision before its review passed, REV-01).
+# Conditions on issuing (signing and sealing) a document: each check(document) raises to refuse it (review:
+# a major decision before its review passed, REV-01).
 ISSUE_CHECKS: list = []
-
-
-def register_issue_check(check) -> None:
-    if check not in ISSUE_CHECKS:
-        ISSUE_CHECKS.append(check)
+register_issue_check = _registrar(ISSUE_CHECKS)

@@ -1,8 +1,17 @@
-"""API plumbing shared by every app: authentication and the error shape."""
+"""API plumbing shared by every app: authentication, the error shape, bounded parameter types, the parser."""
+
+import datetime as dt
+import json
+from typing import Annotated, Any
 
 from django.utils import timezone
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
+from .bounds import MAX_BIGINT, MAX_YEAR, MIN_YEAR, json_problem
+from .errors import CoreErrorCode, ZhifaError
 from .models import ApiToken, SecurityEventKind
 from .services import security_event_record
 
@@ -28,3 +37,64 @@ class TokenAuth(HttpBearer):
 
 # Token for machines, the session (with CSRF) for people using the pages.
 API_AUTH = [TokenAuth(), django_auth]
+
+
+class ErrorOut(Schema):
+    """Every failure, from a rule of the domain to a malformed body: a stable code and a Chinese message."""
+
+    code: str = Field(description="稳定的错误代码，供程序判断")
+    message: str = Field(description="中文说明，可直接展示给用户")
+    details: Any = Field(None, description="可选：出错的字段及原因等")
+
+
+# Issue 13 §5: integers in paths and query strings are bounded, so none reaches the database past 64 bits.
+Id = Annotated[int, Field(ge=1, le=MAX_BIGINT, description="记录编号")]
+Offset = Annotated[int, Field(ge=0, le=MAX_BIGINT, description="跳过的条数")]
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description="年份")]
+Day = Annotated[dt.date, Field(ge=dt.date(MIN_YEAR, 1, 1), le=dt.date(MAX_YEAR, 12, 31), description="日期")]
+Limit = Annotated[int, Field(ge=1, le=500, description="每页条数（至多 500）")]
+
+
+class Pagination(LimitOffsetPagination):
+    """ninja's limit/offset pages with an offset that fits the database's 64-bit OFFSET."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=MAX_BIGINT)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+class ZhifaParser(Parser):
+    """JSON bodies as strict JSON (no NaN/Infinity, which no database column stores) and without NUL
+    characters or lone surrogates, which PostgreSQL refuses in text and jsonb. A refusal here is a 400
+    `invalid_input` naming the problem (the API's HttpError handler reads it from the cause)."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body, parse_constant=_no_constant)
+        if problem := json_problem(data):
+            raise ZhifaError(CoreErrorCode.INVALID_INPUT, f"请求内容{problem}")
+        return data
+
+
+def column(model, name: str):
+    """The API type of `model.name`, its limits taken from the model: `max_length` for text, the choices as
+    an enum. A schema field declared with it documents and checks what the column holds (issue 13 §5)."""
+    from typing import Literal
+
+    field = model._meta.get_field(name)
+    if field.choices:
+        return Literal[tuple(str(value) for value, _ in field.flatchoices)]
+    constraints = {"max_length": field.max_length} if getattr(field, "max_length", None) else {}
+    return Annotated[str, Field(description=str(field.verbose_name), **constraints)]
+
+
+def listed(model, name: str):
+    """A text field whose allowed values the OpenAPI schema lists as an enum while the service checks them,
+    for sets whose refusal carries a domain code of its own (an unknown action type is a 400
+    `case_action_type_invalid`, not a 422)."""
+    field = model._meta.get_field(name)
+    values = [str(value) for value, _ in field.flatchoices]
+    return Annotated[str, Field(description=str(field.verbose_name), json_schema_extra={"enum": values})]

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from . import workdays
+from .api import Day, Year
 from .errors import CoreErrorCode, PermissionDeniedError, ZhifaError
 from .models import SecurityEventKind
 from .services import calendar_year_load, security_event_record
@@ -27,13 +28,13 @@ def me(request):
 class YearOut(Schema):
     year: int
     source: str
-    origin: str  # "database" | "package" | "none"
+    origin: str  # "database" | "package" | "statutory" (no notice: statutory holidays only, provisional)
     holidays: list[dt.date]
     workdays: list[dt.date]
 
 
 @router.get("/calendar/years/{year}", response=YearOut, summary="某年的节假日安排")
-def calendar_year(request, year: int):
+def calendar_year(request, year: Year):
     calendar = workdays.current()
     if year in calendar.db_years:
         data = calendar.db_years[year]
@@ -45,11 +46,13 @@ def calendar_year(request, year: int):
         return {"year": year, "source": calendar.source_of(year), "origin": "package",
                 "holidays": [d for d in chinese_calendar.get_holidays(dt.date(year, 1, 1), dt.date(year, 12, 31), include_weekends=False)],
                 "workdays": [d for d in chinese_calendar.get_workdays(dt.date(year, 1, 1), dt.date(year, 12, 31), include_weekends=True) if d.weekday() >= 5]}
-    return {"year": year, "source": "", "origin": "none", "holidays": [], "workdays": []}
+    # No notice: the statutory holidays are known (lunar calendar, solar terms); 调休 is not.
+    return {"year": year, "source": f"《全国年节及纪念日放假办法》（{workdays.statutory_version(year)[1]}），调休安排未公布",
+            "origin": "statutory", "holidays": sorted(workdays.statutory_holidays(year)), "workdays": []}
 
 
 class YearIn(Schema):
-    year: int
+    year: Year
     source: str
     holidays: list[str]
     workdays: list[str]
@@ -75,7 +78,7 @@ class DeadlineOut(Schema):
 
 
 @router.get("/calendar/deadline", response=DeadlineOut, summary="计算 N 个工作日后的期限")
-def calendar_deadline(request, start: dt.date, working_days: int, paused: str = ""):
+def calendar_deadline(request, start: Day, working_days: int, paused: str = ""):
     """`paused`: excluded periods as `YYYY-MM-DD/YYYY-MM-DD`, comma-separated (e.g. supplement time)."""
     if not 0 <= working_days <= 366:
         raise ZhifaError(CoreErrorCode.INVALID_INPUT, "工作日数应在 0 至 366 之间。")

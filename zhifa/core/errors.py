@@ -14,6 +14,39 @@ class CoreErrorCode(StrEnum):
     APPEND_ONLY = "append_only"
     CALENDAR_INVALID = "calendar_invalid"
     CALENDAR_YEAR_EXISTS = "calendar_year_exists"
+    # The transport's failures, in the same shape as the rules' (issue 13 §5).
+    UNAUTHENTICATED = "unauthenticated"
+    MALFORMED_BODY = "malformed_body"
+    CSRF_FAILED = "csrf_failed"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    TOO_LARGE = "too_large"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+
+
+# The message for each HTTP status when nothing more specific is known.
+STATUS_ERRORS = {
+    400: (CoreErrorCode.INVALID_INPUT, "请求不正确。"),
+    401: (CoreErrorCode.UNAUTHENTICATED, "请先登录或提供有效的接口令牌。"),
+    403: (CoreErrorCode.PERMISSION_DENIED, "您没有执行此操作的权限。"),
+    404: (CoreErrorCode.NOT_FOUND, "未找到该记录，或您无权查看。"),
+    405: (CoreErrorCode.METHOD_NOT_ALLOWED, "不支持的请求方法。"),
+    409: (CoreErrorCode.CONFLICT, "该记录已被同时修改，请刷新后重试。"),
+    413: (CoreErrorCode.TOO_LARGE, "请求内容过大。"),
+    422: (CoreErrorCode.INVALID_INPUT, "请求参数不正确。"),
+    429: (CoreErrorCode.RATE_LIMITED, "请求过于频繁，请稍后再试。"),
+    500: (CoreErrorCode.SERVER_ERROR, "服务器内部错误，已记录，请稍后再试。"),
+}
+
+
+def error_body(status: int, code: str | None = None, message: str | None = None, details=None) -> dict:
+    """{code, message[, details]} for `status`, with the status's defaults for what is not given."""
+    default_code, default_message = STATUS_ERRORS.get(status, (CoreErrorCode.INVALID_INPUT, "请求失败。"))
+    body = {"code": str(code or default_code), "message": message or default_message}
+    if details is not None:
+        body["details"] = details
+    return body
 
 
 class ZhifaError(Exception):

@@ -96,6 +96,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.extension.agency_head": frozenset({Role.AGENCY_HEAD, Role.LEGAL_HEAD}),
     # Consultation between the units is recorded by either unit's head.
     "review.consult": frozenset({Role.HANDLING_HEAD, Role.REVIEW_HEAD, Role.LEGAL_HEAD}),
+    # Withdrawing the review unit's opinion after consultation: its head, or the reviewer assigned who signed it
+    # (an assignment, not a role; a reviewer who recused or was never assigned may not).
+    "review.withdraw_opinion": frozenset({Role.REVIEW_HEAD}),
     # Without agreement the agency head decides (IM-M §32; AZ-V §15).
     "review.decide": frozenset({Role.AGENCY_HEAD}),
     # An agency taking part in a joint decision signs the opinion (AZ-V §8).

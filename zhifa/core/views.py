@@ -18,7 +18,8 @@ def calendar_page(request):
     calendar = workdays.current()
     years = [
         {"year": y, "source": calendar.source_of(y), "known": calendar.knows(y),
-         "origin": "数据库" if y in calendar.db_years else ("软件包" if y in workdays.PACKAGE_YEARS else "")}
+         "origin": "数据库" if y in calendar.db_years else ("软件包" if y in workdays.PACKAGE_YEARS else ""),
+         "statutory": workdays.statutory_version(y)[1]}
         for y in range(this_year - 2, this_year + 3)
     ]
     form = CalendarYearForm(request.POST or None) if request.user.is_superuser else None

@@ -5,6 +5,7 @@ import base64
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
+from zhifa.core.api import Offset as Index  # a position in the log: 0 … 2⁶³−1
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
 from zhifa.core.permissions import can
 
@@ -78,19 +79,19 @@ def checkpoint_now(request):
 
 
 @router.get("/proofs/inclusion", auth=None, response=ProofOut, summary="包含证明（RFC 9162 §2.1.3）")
-def inclusion(request, seq: int, tree_size: int | None = None):
+def inclusion(request, seq: Index, tree_size: Index | None = None):
     return proof_json(selectors.inclusion_proof(seq, tree_size))
 
 
 @router.get("/proofs/consistency", auth=None, response=ConsistencyOut, summary="一致性证明（RFC 9162 §2.1.4）")
-def consistency(request, first: int, second: int):
+def consistency(request, first: Index, second: Index):
     path, r1, r2 = selectors.consistency_proof(first, second)
     return {"first": first, "second": second, "first_root": _b64(r1), "second_root": _b64(r2),
             "path": [_b64(p) for p in path]}
 
 
 @router.get("/entries/{seq}", response=ProofOut, summary="日志条目及其包含证明")
-def entry(request, seq: int, tree_size: int | None = None):
+def entry(request, seq: Index, tree_size: Index | None = None):
     if not _can_view(request):
         raise PermissionDeniedError()
     item = selectors.entry_get(seq)

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from zhifa.core.bounds import MAX_BIGINT, parse_int
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
 from zhifa.core.permissions import can
 
@@ -35,8 +36,12 @@ def ledger_home(request):
     ctx = {"checkpoint": cp, "verifier": services.signer().verifier.encode(), "size": selectors.tree_size(),
            "open_findings": Finding.objects.filter(reviews__isnull=True).count()}
     seq = request.GET.get("seq", "").strip()
-    if seq:
+    if seq and cp is None:  # nothing signed yet: no proof can be checked (was an AttributeError, a 500)
+        ctx["lookup_error"] = "尚未生成签名检查点，暂不能验证。"
+    elif seq:
         try:
+            if parse_int(seq, low=0, high=MAX_BIGINT) is None:
+                raise ValueError("序号应为非负整数。")
             entry = selectors.entry_get(int(seq))
             proof = selectors.inclusion_proof(int(seq))
             opened = open_checkpoint(cp.note, [services.signer().verifier])
@@ -49,7 +54,9 @@ def ledger_home(request):
     first, second = request.GET.get("first", "").strip(), request.GET.get("second", "").strip()
     if first and second:
         try:
-            first_n, second_n = int(first), int(second)
+            first_n, second_n = (parse_int(v, low=0, high=MAX_BIGINT) for v in (first, second))
+            if first_n is None or second_n is None:
+                raise ValueError("树的大小应为非负整数。")
             path, r1, r2 = selectors.consistency_proof(first_n, second_n)
             merkle.verify_consistency(first_n, second_n, r1, r2, path)
             ctx.update(consistency={"first": first_n, "second": second_n, "path": path, "first_root": r1,

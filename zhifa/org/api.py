@@ -5,8 +5,9 @@ import datetime as dt
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from zhifa.core.api import Day, Id, Pagination
 from zhifa.core.errors import CoreErrorCode, ZhifaError
 
 from . import permissions as perms
@@ -119,9 +120,9 @@ class ImportOut(Schema):
 
 
 class LoanIn(Schema):
-    adviser_id: int
-    starts_on: dt.date
-    ends_on: dt.date
+    adviser_id: Id
+    starts_on: Day
+    ends_on: Day
     reason: str
 
 
@@ -134,7 +135,7 @@ class LoanOut(Schema):
     reason: str
 
 
-class AgencyPagination(LimitOffsetPagination):
+class AgencyPagination(Pagination):
     """Limit/offset pages of agencies, with staff counts for the page only (two queries)."""
 
     def paginate_queryset(self, queryset, pagination, request, **params):
@@ -163,25 +164,25 @@ def agency_list(request, filters: Query[AgencyFilter]):
 
 
 @router.get("/agencies/{agency_id}", response=AgencyOut, summary="执法主体详情")
-def agency_get(request, agency_id: int):
+def agency_get(request, agency_id: Id):
     return selectors.attach_staff_counts([selectors.agency_get_for(actor=request.user, id=agency_id, request=request)])[0]
 
 
 @router.post("/agencies/{agency_id}/confirm", response=AgencyOut, summary="确认执法主体资格（本级司法行政部门）")
-def agency_confirm(request, agency_id: int):
+def agency_confirm(request, agency_id: Id):
     agency = selectors.agency_get_for(actor=request.user, id=agency_id, request=request)
     services.agency_confirm(agency=agency, actor=request.user)
     return selectors.attach_staff_counts([selectors.agency_get_for(actor=request.user, id=agency_id)])[0]
 
 
 @router.get("/agencies/{agency_id}/reviewer-ratio", response=RatioOut, summary="法制审核人员比例（不少于 5%）")
-def agency_reviewer_ratio(request, agency_id: int):
+def agency_reviewer_ratio(request, agency_id: Id):
     return _ratio_out(selectors.agency_get_for(actor=request.user, id=agency_id, request=request))
 
 
 @router.get("/agencies/{agency_id}/people", response=list[PersonOut], summary="执法主体的人员")
-@paginate(LimitOffsetPagination)
-def agency_people(request, agency_id: int, certified: bool | None = None):
+@paginate(Pagination)
+def agency_people(request, agency_id: Id, certified: bool | None = None):
     agency = selectors.agency_get_for(actor=request.user, id=agency_id, request=request)
     on = timezone.localdate() if certified else None
     return selectors.person_list_for(actor=request.user, agency=agency, certified_on=on)
@@ -193,7 +194,7 @@ def _person_out(p) -> dict:
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="人员详情与执法证件")
-def person_get(request, person_id: int):
+def person_get(request, person_id: Id):
     person = selectors.person_get_for(actor=request.user, id=person_id, request=request)
     today = timezone.localdate()
     out = _person_out(person)
@@ -208,7 +209,7 @@ def person_get(request, person_id: int):
 
 @router.get("/people/{person_id}/eligibility", response=EligibilityOut,
             summary="能否指派执法工作（持证、类别、区域、有效期）")
-def person_eligibility(request, person_id: int, field: Field, jurisdiction: str, on: dt.date | None = None):
+def person_eligibility(request, person_id: Id, field: Field, jurisdiction: str, on: Day | None = None):
     person = selectors.person_get_for(actor=request.user, id=person_id, request=request)
     place = selectors.jurisdiction_get(code=jurisdiction)
     result = selectors.officer_eligibility(person, field=field, jurisdiction=place, on=on or timezone.localdate())
@@ -228,7 +229,7 @@ def org_import(request, file: File[UploadedFile]):
 
 
 @router.post("/agencies/{agency_id}/adviser-loans", response={201: LoanOut}, summary="调用法律顾问/公职律师")
-def adviser_loan_create(request, agency_id: int, payload: LoanIn):
+def adviser_loan_create(request, agency_id: Id, payload: LoanIn):
     agency = selectors.agency_get_for(actor=request.user, id=agency_id, request=request)
     adviser = Adviser.objects.filter(pk=payload.adviser_id).select_related("pool_jurisdiction").first()
     if adviser is None:

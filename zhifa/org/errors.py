@@ -6,6 +6,7 @@ class OrgErrorCode(StrEnum):
     AGENCY_ENTRUSTER_REQUIRED = "agency_entruster_required"
     AGENCY_ALREADY_CONFIRMED = "agency_already_confirmed"
     AGENCY_NOT_SAME_LEVEL = "agency_confirm_wrong_level"
+    CREDIT_CODE_INVALID = "agency_credit_code_invalid"
     UNIT_AGENCY_MISMATCH = "unit_agency_mismatch"
     CERTIFICATE_PERIOD = "certificate_period_invalid"
     CERTIFICATE_REVOKED = "certificate_already_revoked"

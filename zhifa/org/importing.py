@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from zhifa.core import idnumbers
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import record_event
 
@@ -233,6 +234,12 @@ def workbook_import(file, *, actor) -> ImportResult:
         for key in ("credit_code", "office_address", "mailing_address", "enquiry_phone", "supervision_phone",
                     "duties", "enforcement_area"):
             data[key] = _text(row.get(key))
+        if data["credit_code"]:
+            checked = idnumbers.check_credit_code(data["credit_code"])  # GB 32100, the same check as every door
+            if checked.ok:
+                data["credit_code"] = checked.number
+            else:
+                reader.error(AGENCY_SHEET, rownum, "统一社会信用代码", checked.message)
         data["entrusted_by_name"] = _text(row.get("entrusted_by"))
         if data.get("kind") == AgencyKind.ENTRUSTED and not data["entrusted_by_name"]:
             reader.error(AGENCY_SHEET, rownum, "委托机关", "受委托组织必须写明委托机关。")

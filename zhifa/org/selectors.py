@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, ZhifaError
 
 from . import permissions as perms
@@ -134,9 +135,10 @@ def reviewer_shortfall_for(*, actor, on: dt.date | None = None) -> list[Agency]:
 
 def agency_get_for(*, actor, id, permission: str = "org.view", request=None) -> Agency:
     """One agency in scope; out of scope is the same 404 as missing (and is recorded as a denial)."""
-    agency = agency_list_for(actor=actor, permission=permission).filter(pk=id).first() if str(id).isdigit() else None
+    pk = parse_id(id)  # "abc", "²" or 2⁶⁴ is a missing agency, not a ValueError (issue 13 §5)
+    agency = agency_list_for(actor=actor, permission=permission).filter(pk=pk).first() if pk else None
     if agency is None:
-        if str(id).isdigit() and Agency.objects.filter(pk=id).exists():
+        if pk and Agency.objects.filter(pk=pk).exists():
             perms.deny(actor, permission, request=request, detail=f"agency {id}", not_found=True)
         raise NotFoundError()
     return agency
@@ -201,9 +203,10 @@ def person_list_for(
 
 
 def person_get_for(*, actor, id, request=None) -> Person:
-    person = person_list_for(actor=actor).filter(pk=id).first() if str(id).isdigit() else None
+    pk = parse_id(id)
+    person = person_list_for(actor=actor).filter(pk=pk).first() if pk else None
     if person is None:
-        if str(id).isdigit() and Person.objects.filter(pk=id).exists():
+        if pk and Person.objects.filter(pk=pk).exists():
             perms.deny(actor, "org.view", request=request, detail=f"person {id}", not_found=True)
         raise NotFoundError()
     return person

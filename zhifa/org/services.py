@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from zhifa.core import idnumbers
 from zhifa.core.errors import ZhifaError
 from zhifa.core.permissions import STAFF_ROLES, Role
 from zhifa.ledger.services import record_event
@@ -75,6 +76,16 @@ def jurisdiction_create(
         return node
 
 
+def _credit_code_normalised(fields: dict) -> dict:
+    """An agency's credit code is optional; when given it must pass GB 32100 (core.idnumbers), stored normalised."""
+    if not fields.get("credit_code"):
+        return fields
+    checked = idnumbers.check_credit_code(fields["credit_code"])
+    if not checked.ok:
+        raise ZhifaError(OrgErrorCode.CREDIT_CODE_INVALID, checked.message, details=checked.details())
+    return fields | {"credit_code": checked.number}
+
+
 def _validate_agency(fields: dict) -> None:
     if fields.get("kind") == AgencyKind.ENTRUSTED and not fields.get("entrusted_by"):
         raise ZhifaError(OrgErrorCode.AGENCY_ENTRUSTER_REQUIRED, "受委托组织必须写明委托机关。")
@@ -91,6 +102,7 @@ def agency_create(*, jurisdiction: Jurisdiction, actor, is_justice_bureau: bool 
     if unknown:
         raise TypeError(f"unknown agency fields: {unknown}")
     _validate_agency(fields)
+    fields = _credit_code_normalised(fields)
     try:
         with transaction.atomic():
             agency = Agency.objects.create(jurisdiction=jurisdiction, is_justice_bureau=is_justice_bureau, **fields)
@@ -108,6 +120,7 @@ def agency_update(*, agency: Agency, actor, **fields) -> Agency:
         raise TypeError(f"unknown agency fields: {unknown}")
     merged = {f: getattr(agency, f) for f in ("kind", "enforcement_types", "entrusted_by")} | fields
     _validate_agency(merged)
+    fields = _credit_code_normalised(fields)
     for key, value in fields.items():
         setattr(agency, key, value)
     with transaction.atomic():

@@ -2,7 +2,6 @@
 agencies, a city's covers its counties, the region's covers all (IM-M §7). Views and templates only: every
 read is a publicity (or org) selector that returns published items, never drafts or originals."""
 
-import datetime as dt
 import hashlib
 import json
 
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from zhifa.cases.flowchart import case_flowchart_svg, case_steps
 from zhifa.cases.models import Procedure
+from zhifa.core.bounds import parse_date, parse_id
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.paginator import CappedPaginator
 from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
@@ -33,16 +33,13 @@ COUNT_CAP = 1000
 
 
 def _date(value: str):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_date(value)
 
 
 def _filters(request) -> dict:
     g = request.GET
     agency = g.get("agency", "")
-    return {"query": g.get("q", "").strip(), "agency_id": int(agency) if agency.isdigit() else None,
+    return {"query": g.get("q", "").strip(), "agency_id": parse_id(agency),
             "action_type": g.get("type", "") if g.get("type", "") in ActionType.values else "",
             "kind": g.get("kind", "") if g.get("kind", "") in Kind.values else "",
             "date_from": _date(g.get("from", "")), "date_to": _date(g.get("to", ""))}
@@ -229,13 +226,13 @@ def request_new(request):
     """The public form for corrections, complaints and disclosure requests (AZ-P §16, §18, §19)."""
     publication = None
     pub_id = request.GET.get("item") or request.POST.get("item")
-    if pub_id and str(pub_id).isdigit():
-        publication = selectors.portal_item(int(pub_id))
+    if parse_id(pub_id):
+        publication = selectors.portal_item(parse_id(pub_id))
     agencies = Agency.objects.filter(status=AgencyStatus.CONFIRMED).only("id", "name").order_by("name")
     error, done = "", None
     if request.method == "POST":
         p = request.POST
-        agency = publication.agency if publication else agencies.filter(pk=p.get("agency") or 0).first()
+        agency = publication.agency if publication else agencies.filter(pk=parse_id(p.get("agency"))).first()
         try:
             if agency is None:
                 raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "请选择受理机关。")

@@ -2,11 +2,12 @@
 permissions and ledger entries. Errors are {code, message}; the codes are `PublicityErrorCode`. The public
 reads the portal and its feeds (`/portal/<code>/feed.json`), not this API."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from zhifa.core.api import Id, Year
 from zhifa.core.errors import ZhifaError
 from zhifa.org import selectors as org_selectors
 from zhifa.org.models import Agency
@@ -19,6 +20,8 @@ from .workflow import EDITABLE
 
 router = Router(tags=["执法公示"])
 LIMIT = 500
+Position = Annotated[int, Field(ge=0, le=2**31 - 1, description="在原文中的位置（字符序号）")]
+Figure = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
 def _summary(p: Publication) -> dict:
@@ -51,7 +54,7 @@ def _detail(request, pub: Publication) -> dict:
                          for s in selectors.timeline(pub)]}
 
 
-def _pub(request, publication_id: int) -> Publication:
+def _pub(request, publication_id: Id) -> Publication:
     return selectors.publication_get_for(actor=request.user, id=publication_id, request=request)
 
 
@@ -71,7 +74,7 @@ def queue(request):
 
 
 @router.get("/items/{publication_id}", response=dict[str, Any], summary="一条公示信息：隐去处理、流转记录")
-def item_get(request, publication_id: int):
+def item_get(request, publication_id: Id):
     return _detail(request, _pub(request, publication_id))
 
 
@@ -91,8 +94,8 @@ class MaskIn(Schema):
     kind: str
     reason: str
     text: str = ""
-    start: int | None = None
-    end: int | None = None
+    start: Position | None = None
+    end: Position | None = None
 
 
 class ExemptionIn(Schema):
@@ -113,20 +116,20 @@ class WithdrawIn(Schema):
 
 
 @router.post("/items/{publication_id}/submit", response=dict[str, Any], summary="提交审核")
-def item_submit(request, publication_id: int, payload: NoteIn):
+def item_submit(request, publication_id: Id, payload: NoteIn):
     pub = services.publication_submit(publication=_pub(request, publication_id), actor=request.user, note=payload.note)
     return _detail(request, pub)
 
 
 @router.post("/items/{publication_id}/return", response=dict[str, Any], summary="退回修改")
-def item_return(request, publication_id: int, payload: ReasonIn):
+def item_return(request, publication_id: Id, payload: ReasonIn):
     pub = services.publication_return(publication=_pub(request, publication_id), actor=request.user,
                                       reason=payload.reason)
     return _detail(request, pub)
 
 
 @router.post("/items/{publication_id}/approve", response=dict[str, Any], summary="审核通过并发布（审核人不得为提交人）")
-def item_approve(request, publication_id: int, payload: NoteIn):
+def item_approve(request, publication_id: Id, payload: NoteIn):
     pub = services.publication_approve(publication=_pub(request, publication_id), actor=request.user,
                                        note=payload.note)
     return _detail(request, pub)
@@ -134,7 +137,7 @@ def item_approve(request, publication_id: int, payload: NoteIn):
 
 @router.post("/items/{publication_id}/recollect", response={201: dict[str, Any]},
              summary="按另一公开方式重新采集（原草稿被新版本替代）")
-def item_recollect(request, publication_id: int, payload: ModeIn):
+def item_recollect(request, publication_id: Id, payload: ModeIn):
     pub = services.decision_recollect(publication=_pub(request, publication_id), actor=request.user,
                                       mode=payload.mode)
     return Status(201, _detail(request, pub))
@@ -142,7 +145,7 @@ def item_recollect(request, publication_id: int, payload: ModeIn):
 
 @router.post("/items/{publication_id}/masks", response={201: dict[str, Any]},
              summary="补充隐去：按位置（start/end）或按文字（text，全部出现处）")
-def mask_add(request, publication_id: int, payload: MaskIn):
+def mask_add(request, publication_id: Id, payload: MaskIn):
     pub = _pub(request, publication_id)
     services.mask_add(publication=pub, actor=request.user, kind=payload.kind, reason=payload.reason,
                       text=payload.text.strip(), start=payload.start, end=payload.end)
@@ -150,7 +153,7 @@ def mask_add(request, publication_id: int, payload: MaskIn):
 
 
 @router.post("/items/{publication_id}/masks/{mask_id}/remove", response=dict[str, Any], summary="取消隐去（须说明理由）")
-def mask_remove(request, publication_id: int, mask_id: int, payload: ReasonIn):
+def mask_remove(request, publication_id: Id, mask_id: Id, payload: ReasonIn):
     pub = _pub(request, publication_id)
     mask = pub.masks.filter(pk=mask_id).first()
     if mask is None:
@@ -160,21 +163,21 @@ def mask_remove(request, publication_id: int, mask_id: int, payload: ReasonIn):
 
 
 @router.post("/items/{publication_id}/exemption", response=dict[str, Any], summary="申请不予公开（须有法定情形）")
-def exemption_request(request, publication_id: int, payload: ExemptionIn):
+def exemption_request(request, publication_id: Id, payload: ExemptionIn):
     pub = services.exemption_request(publication=_pub(request, publication_id), actor=request.user,
                                      ground=payload.ground, explanation=payload.explanation)
     return _detail(request, pub)
 
 
 @router.post("/items/{publication_id}/exemption/decision", response=dict[str, Any], summary="批准或不批准不予公开")
-def exemption_decide(request, publication_id: int, payload: ExemptionDecisionIn):
+def exemption_decide(request, publication_id: Id, payload: ExemptionDecisionIn):
     pub = services.exemption_decide(publication=_pub(request, publication_id), actor=request.user,
                                     approve=payload.approve, note=payload.note, exception=payload.exception)
     return _detail(request, pub)
 
 
 @router.post("/items/{publication_id}/withdraw", response=dict[str, Any], summary="立即撤下（撤销、确认违法、复议、判决等）")
-def item_withdraw(request, publication_id: int, payload: WithdrawIn):
+def item_withdraw(request, publication_id: Id, payload: WithdrawIn):
     pub = services.publication_withdraw(publication=_pub(request, publication_id), actor=request.user,
                                         trigger=payload.trigger, basis=payload.basis, note=payload.note)
     return _detail(request, pub)
@@ -183,11 +186,11 @@ def item_withdraw(request, publication_id: int, payload: WithdrawIn):
 # --- basic-information lists ---------------------------------------------------------------------------------
 
 class ListIn(Schema):
-    agency_id: int
+    agency_id: Id
     kind: str
     title: str
     rows: list[dict[str, Any]]
-    supersedes_id: int | None = None
+    supersedes_id: Id | None = None
     update_reason: str = ""
 
 
@@ -211,8 +214,8 @@ def list_create(request, payload: ListIn):
 
 
 @router.post("/lists/import", response={201: dict[str, Any]}, summary="从 Excel 导入清单（按表头名称对应字段）")
-def list_import(request, agency_id: Form[int], kind: Form[str], title: Form[str], sheet: File[UploadedFile],
-                supersedes_id: Form[int | None] = None, update_reason: Form[str] = ""):
+def list_import(request, agency_id: Form[Id], kind: Form[str], title: Form[str], sheet: File[UploadedFile],
+                supersedes_id: Form[Id | None] = None, update_reason: Form[str] = ""):
     agency = _agency(request, agency_id, "publicity.edit")
     rows = services.list_read_xlsx(kind=kind, content=sheet.read())
     pub = services.list_collect(agency=agency, kind=kind, title=title, rows=rows, actor=request.user,
@@ -240,7 +243,7 @@ def _request_out(r: Request, *, full: bool = False) -> dict:
 class RequestActIn(Schema):
     action: str
     note: str = ""
-    forward_to_id: int | None = None
+    forward_to_id: Id | None = None
 
 
 @router.get("/requests", response=list[dict[str, Any]], summary="更正、投诉与依申请公开")
@@ -249,13 +252,13 @@ def request_list(request, open_only: bool = False):
 
 
 @router.get("/requests/{request_id}", response=dict[str, Any], summary="一件申请：证据与办理记录")
-def request_get(request, request_id: int):
+def request_get(request, request_id: Id):
     return _request_out(selectors.request_get_for(actor=request.user, id=request_id, request=request), full=True)
 
 
 @router.post("/requests/{request_id}/act", response=dict[str, Any],
              summary="办理：verify 核查、correct 更正、reject 不予更正、answer 答复、forward 转送有权机关")
-def request_act(request, request_id: int, payload: RequestActIn):
+def request_act(request, request_id: Id, payload: RequestActIn):
     req = selectors.request_get_for(actor=request.user, id=request_id, request=request)
     forward_to = None
     if payload.forward_to_id:
@@ -277,12 +280,12 @@ def _report_out(r: AnnualReport) -> dict:
 
 
 class ReportIn(Schema):
-    agency_id: int
-    year: int
+    agency_id: Id
+    year: Year
 
 
 class ReportEditIn(Schema):
-    figures: dict[str, int]
+    figures: dict[str, Figure]
     reasons: dict[str, str] = {}
     narrative: str = ""
 
@@ -298,30 +301,30 @@ def report_compute(request, payload: ReportIn):
     return Status(201, _report_out(services.report_compute(agency=agency, year=payload.year, actor=request.user)))
 
 
-def _report(request, report_id: int) -> AnnualReport:
+def _report(request, report_id: Id) -> AnnualReport:
     return selectors.report_get_for(actor=request.user, id=report_id, request=request)
 
 
 @router.get("/reports/{report_id}", response=dict[str, Any], summary="一份年报（司法行政部门另列未报送的机关）")
-def report_get(request, report_id: int):
+def report_get(request, report_id: Id):
     report = _report(request, report_id)
     missing = selectors.report_missing(report.agency, report.year) if report.agency.is_justice_bureau else []
     return _report_out(report) | {"missing": [{"id": a.pk, "name": a.name} for a in missing]}
 
 
 @router.post("/reports/{report_id}/edit", response=dict[str, Any], summary="修改报送数（每项修改须说明）")
-def report_edit(request, report_id: int, payload: ReportEditIn):
+def report_edit(request, report_id: Id, payload: ReportEditIn):
     report = services.report_edit(report=_report(request, report_id), actor=request.user, figures=payload.figures,
                                   reasons=payload.reasons, narrative=payload.narrative)
     return _report_out(report)
 
 
 @router.post("/reports/{report_id}/submit", response=dict[str, Any], summary="报送（本级司法行政部门或上一级）")
-def report_submit(request, report_id: int):
+def report_submit(request, report_id: Id):
     return _report_out(services.report_submit(report=_report(request, report_id), actor=request.user))
 
 
 @router.post("/reports/{report_id}/publish", response=dict[str, Any], summary="在公示平台公开年报")
-def report_publish(request, report_id: int):
+def report_publish(request, report_id: Id):
     return _report_out(services.report_publish(report=_report(request, report_id), actor=request.user))
 

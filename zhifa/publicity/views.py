@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
@@ -94,7 +95,7 @@ def act(request, pk, action):
             services.mask_add(publication=pub, actor=user, kind=p.get("kind", ""), text=p.get("text", "").strip(),
                               reason=p.get("reason", ""))
         elif action == "mask_remove":
-            mask = pub.masks.filter(pk=p.get("mask") or 0).first()
+            mask = pub.masks.filter(pk=parse_id(p.get("mask"))).first()
             if mask is None:
                 raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。")
             services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""))
@@ -115,13 +116,13 @@ def lists(request):
     error = ""
     if request.method == "POST":
         p = request.POST
-        agency = agencies.filter(pk=p.get("agency") or 0).first()
+        agency = agencies.filter(pk=parse_id(p.get("agency"))).first()
         upload = request.FILES.get("sheet")
         try:
             if agency is None or upload is None:
                 raise ZhifaError(PublicityErrorCode.IMPORT_INVALID, "请选择执法主体并上传 Excel 文件。")
             supersedes = selectors.publication_list_for(actor=request.user).filter(
-                pk=p.get("supersedes") or 0).first() if p.get("supersedes") else None
+                pk=parse_id(p.get("supersedes"))).first() if p.get("supersedes") else None
             rows = services.list_read_xlsx(kind=p.get("kind", ""), content=upload.read())
             pub = services.list_collect(agency=agency, kind=p.get("kind", ""), title=p.get("title", ""), rows=rows,
                                         actor=request.user, supersedes=supersedes,
@@ -148,8 +149,8 @@ def list_entry(request):
         org_perms.deny(request.user, "publicity.edit", request=request)
     src = request.POST if request.method == "POST" else request.GET
     supersedes = None
-    if (src.get("supersedes") or "").isdigit():
-        supersedes = selectors.publication_get_for(actor=request.user, id=int(src["supersedes"]), request=request)
+    if parse_id(src.get("supersedes")):
+        supersedes = selectors.publication_get_for(actor=request.user, id=parse_id(src["supersedes"]), request=request)
     kind = supersedes.kind if supersedes else src.get("kind", "")
     if kind not in LIST_KINDS:
         kind = LIST_KINDS[0]
@@ -159,13 +160,13 @@ def list_entry(request):
         messages.error(request, f"该清单有 {len(supersedes.rows)} 条，请在 Excel 中修改后导入新版本。")
         return redirect("publicity-lists")
     if request.method == "POST":
-        count = min(int(src.get("rows") or 0) if (src.get("rows") or "").isdigit() else 0, MAX_ROWS)
+        count = min(parse_int(src.get("rows"), low=0, high=10**9, default=0), MAX_ROWS)
         rows = []
         for i in range(count):
             row = {c.code: src.get(f"r{i}_{c.code}", "").strip() for c in columns}
             if any(row.values()):
                 rows.append(row)
-        agency = supersedes.agency if supersedes else agencies.filter(pk=src.get("agency") or 0).first()
+        agency = supersedes.agency if supersedes else agencies.filter(pk=parse_id(src.get("agency"))).first()
         if "add_rows" not in src:  # "more rows" shows what was typed with blank rows below; nothing is saved
             try:
                 if agency is None:
@@ -187,7 +188,7 @@ def list_entry(request):
         "agencies": agencies, "kinds": LIST_KIND_CHOICES, "kind": kind, "columns": columns,
         "table": table, "rows": len(table), "supersedes": supersedes, "reasons": UpdateReason.choices,
         "title": src.get("title", supersedes.title if supersedes else ""), "error": error,
-        "agency_id": int(src["agency"]) if (src.get("agency") or "").isdigit() else None},
+        "agency_id": parse_id(src.get("agency"))},
         status=400 if error else 200)
 
 
@@ -199,7 +200,7 @@ def requests_page(request):
 def request_item(request, pk):
     req = selectors.request_get_for(actor=request.user, id=pk, request=request)
     if request.method == "POST":
-        forward_to = Agency.objects.filter(pk=request.POST.get("forward_to") or 0).first()
+        forward_to = Agency.objects.filter(pk=parse_id(request.POST.get("forward_to"))).first()
         try:
             services.request_act(request=req, actor=request.user, action=request.POST.get("action", ""),
                                  note=request.POST.get("note", ""), forward_to=forward_to)
@@ -216,14 +217,15 @@ def request_item(request, pk):
 def reports_page(request):
     agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.report").agency_q()).order_by("name")
     if request.method == "POST":
-        agency = agencies.filter(pk=request.POST.get("agency") or 0).first()
+        agency = agencies.filter(pk=parse_id(request.POST.get("agency"))).first()
+        year = parse_int(request.POST.get("year"), low=MIN_YEAR, high=MAX_YEAR, default=0)
         try:
             if agency is None:
                 raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "请选择机关。")
-            report = services.report_compute(agency=agency, year=int(request.POST.get("year") or 0), actor=request.user)
+            report = services.report_compute(agency=agency, year=year, actor=request.user)  # refuses year 0
             return redirect("publicity-report", pk=report.pk)
-        except (ZhifaError, ValueError) as exc:
-            messages.error(request, getattr(exc, "message", "年度无效。"))
+        except ZhifaError as exc:
+            messages.error(request, exc.message)
     return render(request, "publicity/reports.html", {"reports": selectors.report_list_for(actor=request.user),
                                                       "agencies": agencies, "year": timezone.localdate().year - 1})
 
@@ -274,12 +276,16 @@ def report_xlsx(request, pk):
 
 
 def report_pdf(request, pk):
-    from django.template.loader import render_to_string as rts
-    from weasyprint import HTML
+    from zhifa.cases.rendering import html_to_pdf
 
     report = selectors.report_get_for(actor=request.user, id=pk, request=request)
     rows = [(label, report.figures.get(k, 0)) for k, label in selectors.FIGURES.items()]
-    html = rts("publicity/report_pdf.html", {"report": report, "rows": rows})
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    html = render_to_string("publicity/report_pdf.html", {"report": report, "rows": rows})
+    try:
+        pdf = html_to_pdf(html)
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+        return redirect("publicity-report", pk=report.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="annual-report-{report.agency_id}-{report.year}.pdf"'
     return response

@@ -11,6 +11,7 @@ import hashlib
 from django.db import transaction
 from django.utils import timezone
 
+from zhifa.core import idnumbers
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -37,16 +38,18 @@ def access_request_create(*, case, requester_kind: str, requester_name: str, pur
     org_perms.require(actor, "records.upload", agency=case.agency)
     if requester_kind not in RequesterKind.values or not requester_name.strip() or not purpose.strip():
         raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "请填写申请人类别、申请人和事由。")
+    # Stored party numbers are normalised by core.idnumbers; so is the requester's (full-width, spaces, x).
+    requester_id_number = idnumbers.normalise(requester_id_number)
     if requester_kind == RequesterKind.PARTY:
         ids = {p.id_number for p in case.parties.all()}
-        if requester_id_number.strip().upper() not in ids:
+        if requester_id_number not in ids:
             raise ZhifaError(RecordErrorCode.ACCESS_NOT_PARTY, "申请人不是本案当事人（身份证号或信用代码不符）。")
     if requester_kind == RequesterKind.STATE_ORGAN and not any(word in organ for word in STATE_ORGANS):
         raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "国家机关应为监察、审判、检察、公安或审计机关（IM-M 第二十四条）。")
     with transaction.atomic():
         request = AccessRequest.objects.create(
             case=case, requester_kind=requester_kind, requester_name=requester_name.strip(),
-            requester_id_number=requester_id_number.strip().upper(), organ=organ.strip(), purpose=purpose.strip(),
+            requester_id_number=requester_id_number, organ=organ.strip(), purpose=purpose.strip(),
             copy=copy, created_by=actor)
         record_event(events.ACCESS_REQUESTED, subject=f"cases.case:{case.pk}", actor=actor, payload={
             "request": request.pk, "kind": requester_kind, "name": request.requester_name, "organ": request.organ,

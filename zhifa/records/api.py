@@ -6,6 +6,7 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from zhifa.cases.selectors import case_get_for
+from zhifa.core.api import Id, Limit, Offset, Year, column
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import agency_get_for
@@ -13,17 +14,17 @@ from zhifa.org.selectors import agency_get_for
 from . import access, archive, selectors, services
 from .errors import RecordErrorCode
 from .findings import KINDS, findings_for
-from .models import AccessRequest, CaseFileSeal, DisposalRequest
+from .models import AccessRequest, CaseFileSeal, CaseMarking, Device, DisposalRequest
 from .statistics import record_statistics
 
 router = Router(tags=["音像记录与查阅"])
 
 
 class DeviceIn(Schema):
-    agency_id: int
-    kind: str
-    serial: str
-    label: str = ""
+    agency_id: Id
+    kind: column(Device, "kind")
+    serial: column(Device, "serial")
+    label: column(Device, "label") = ""
 
 
 class RecordingOut(Schema):
@@ -42,13 +43,13 @@ class RecordingOut(Schema):
 
 
 class MarkIn(Schema):
-    kind: str
+    kind: column(CaseMarking, "kind")
     note: str
 
 
 class AccessIn(Schema):
-    requester_kind: str
-    requester_name: str
+    requester_kind: column(AccessRequest, "requester_kind")
+    requester_name: column(AccessRequest, "requester_name")
     purpose: str
     wants_copy: bool = False
     requester_id_number: str = ""
@@ -78,7 +79,7 @@ def device_create(request, payload: DeviceIn):
 
 
 @router.get("/cases/{case_id}/recordings", response=list[RecordingOut], summary="案件的音像记录")
-def recordings(request, case_id: int):
+def recordings(request, case_id: Id):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     return [{"id": r.pk, "activity": r.activity, "document_id": r.document_id, "device": r.device.serial,
              "officer_id": r.officer_id, "sha256": r.blob.sha256, "started_at": r.started_at, "ended_at": r.ended_at,
@@ -87,14 +88,14 @@ def recordings(request, case_id: int):
 
 
 @router.post("/cases/{case_id}/markings", response={201: dict}, summary="标注保密类别（负责人）")
-def mark(request, case_id: int, payload: MarkIn):
+def mark(request, case_id: Id, payload: MarkIn):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     marking = access.case_mark(case=case, kind=payload.kind, note=payload.note, actor=request.user)
     return Status(201, {"id": marking.pk, "kind": marking.kind})
 
 
 @router.post("/cases/{case_id}/access-requests", response={201: AccessOut}, summary="登记查阅、复制申请")
-def access_create(request, case_id: int, payload: AccessIn):
+def access_create(request, case_id: Id, payload: AccessIn):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     data = payload.dict()
     data["copy"] = data.pop("wants_copy")
@@ -102,7 +103,7 @@ def access_create(request, case_id: int, payload: AccessIn):
 
 
 @router.post("/access-requests/{request_id}/decision", response=AccessOut, summary="审批查阅、复制申请（负责人）")
-def access_decide(request, request_id: int, payload: DecisionIn):
+def access_decide(request, request_id: Id, payload: DecisionIn):
     item = AccessRequest.objects.filter(pk=request_id).select_related("case__agency").first()
     if item is None:
         raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "未找到该申请。", status=404)
@@ -142,7 +143,7 @@ class DisposalOut(Schema):
 
 
 @router.get("/cases/{case_id}/seal", response=SealOut, summary="案卷封存与保管期限")
-def seal(request, case_id: int):
+def seal(request, case_id: Id):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     item = CaseFileSeal.objects.filter(case=case).first()
     if item is None:
@@ -153,13 +154,13 @@ def seal(request, case_id: int):
 
 
 @router.post("/cases/{case_id}/disposals", response={201: DisposalOut}, summary="申请销毁保管期满的案卷")
-def disposal_create(request, case_id: int, payload: DisposalIn):
+def disposal_create(request, case_id: Id, payload: DisposalIn):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     return Status(201, archive.disposal_request(case=case, reason=payload.reason, actor=request.user))
 
 
 @router.post("/disposals/{disposal_id}/decision", response=DisposalOut, summary="审批案卷销毁申请（机关负责人）")
-def disposal_decide(request, disposal_id: int, payload: DisposalDecisionIn):
+def disposal_decide(request, disposal_id: Id, payload: DisposalDecisionIn):
     item = DisposalRequest.objects.filter(pk=disposal_id).select_related("case__agency").first()
     if item is None:
         raise ZhifaError(RecordErrorCode.DISPOSAL, "未找到该申请。", status=404)
@@ -196,7 +197,7 @@ class StatisticsOut(Schema):
 
 
 @router.get("/findings", response=list[FindingOut], summary="全过程记录问题（AZ-R 第二十二条）")
-def findings(request, kind: str | None = None, agency_id: int | None = None, limit: int = 100, offset: int = 0):
+def findings(request, kind: str | None = None, agency_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
     org_perms.require(request.user, "records.view_findings", request=request)
     if kind is not None and kind not in KINDS:
         raise ZhifaError("record_finding_kind_unknown", f"未知的问题类别：{kind}，可选：{'、'.join(KINDS)}。")
@@ -206,6 +207,6 @@ def findings(request, kind: str | None = None, agency_id: int | None = None, lim
 
 
 @router.get("/statistics", response=list[StatisticsOut], summary="全过程记录统计（按执法主体）")
-def statistics(request, year: int):
+def statistics(request, year: Year):
     org_perms.require(request.user, "records.view_findings", request=request)
     return [vars(r) for r in record_statistics(actor=request.user, year=year)]

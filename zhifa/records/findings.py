@@ -3,7 +3,8 @@
   (一) no record made            -> missing_recording (a mandatory AV item without recordings),
                                     missing_document (a stage passed without the text record it requires)
   (二) device neglect, loss      -> recording_lost (recording broke off on a device fault, never resumed)
-  (三) records not stored (duly) -> late_upload, gap_without_note, no_opening_statement (IM-M §19–20)
+  (三) records not stored (duly) -> late_upload, gap_without_note, no_opening_statement, not_covered
+                                    (IM-M §19–20)
   (四) originals altered         -> altered (the fixity check found a clip missing or changed)
   (五) unauthorised release      -> unauthorised_access (attempts to consult or copy refused by the
                                     permission check; the system releases nothing without a decision)
@@ -19,7 +20,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q
 
 from zhifa.cases import workflow
-from zhifa.cases.doctypes import FORMS
+from zhifa.cases.doctypes import FORMS, possible_activities
 from zhifa.cases.models import Case, Document, Stage
 from zhifa.core.models import SecurityEvent, SecurityEventKind
 from zhifa.org import permissions as org_perms
@@ -28,7 +29,7 @@ from zhifa.rules.models import RuleVersion
 from zhifa.rules.selectors import rule_resolver
 
 from .models import InterruptionNote, Recording
-from .selectors import FORM_ACTIVITIES, SERVICE_ACTIVITIES, av_problems, current_with_chains, document_moment
+from .selectors import av_problems, current_with_chains, document_moment
 
 KINDS: dict[str, tuple[str, str]] = {
     "missing_recording": ("未进行全程音像记录", "IM-M 第十七条；AZ-R 第十条、第二十二条（一）"),
@@ -37,6 +38,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "late_upload": ("未按时上传音像记录", "IM-M 第二十条；AZ-R 第十七条、第二十二条（三）"),
     "gap_without_note": ("音像记录中断未作说明", "IM-M 第十九条；AZ-R 第十五条"),
     "no_opening_statement": ("未检查设备或未作开始语音说明", "IM-M 第十九条；AZ-R 第十三条、第十四条"),
+    "not_covered": ("音像记录未覆盖执法全过程", "IM-M 第十七条、第十九条；AZ-R 第十条、第十四条"),
     "altered": ("原始音像记录缺失或被篡改", "IM-M 第二十三条；AZ-R 第二十二条（四）"),
     "unauthorised_access": ("越权调阅、复制记录被拒绝", "AZ-R 第二十条、第二十二条（五）"),
 }
@@ -139,13 +141,11 @@ def _av(case_q):
     mandatory = rule_resolver("recording.mandatory_av")
     ever = {item for v in RuleVersion.objects.filter(key="recording.mandatory_av").values_list("value", flat=True)
             for item in v}
-    forms = [f for f, acts in FORM_ACTIVITIES.items() if ever.intersection(acts)]
-    service = ever.intersection(SERVICE_ACTIVITIES.values())
-    if not forms and not service:
+    forms = [f for f in FORMS if ever.intersection(possible_activities(f))]
+    if not forms:
         return []
     scoped = Document.objects.filter(case__in=Case.objects.filter(case_q))
-    candidate = Q(form__in=forms) | (Q(form="service_receipt") if service else Q(pk__in=[]))
-    docs = list(scoped.filter(candidate).only("id", "case_id", "form", "elements", "supersedes_id")
+    docs = list(scoped.filter(form__in=forms).only("id", "case_id", "form", "elements", "supersedes_id")
                 .order_by("recorded_at", "id"))
     if not docs:
         return []
@@ -153,7 +153,8 @@ def _av(case_q):
     cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related("place", "agency")}
     recordings: dict[int, list] = {}
     for r in (Recording.objects.filter(case_id__in=case_ids).order_by("started_at", "id")
-              .only("id", "case_id", "document_id", "started_at", "ended_at", "device_checked", "opening_statement")):
+              .only("id", "case_id", "document_id", "started_at", "ended_at", "device_checked", "opening_statement",
+                    "duration_seconds", "media_format")):
         recordings.setdefault(r.case_id, []).append(r)
     notes = set(InterruptionNote.objects.filter(case_id__in=case_ids).values_list("before_id", "after_id"))
     by_case: dict[int, list] = {}
@@ -182,7 +183,7 @@ def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[Cas
         rec_q &= Q(case__agency_id=agency_id)
     wanted = set(kinds or KINDS)
     out: list[CaseFinding] = []
-    if wanted & {"missing_recording", "gap_without_note", "no_opening_statement"}:
+    if wanted & {"missing_recording", "gap_without_note", "no_opening_statement", "not_covered"}:
         out += [f for f in _av(case_q) if f.kind in wanted]
     if "missing_document" in wanted:
         out += _missing_documents(case_q)

@@ -14,22 +14,22 @@ returned_at, filename, filetype.
 """
 
 import base64
-import datetime as dt
 import fcntl
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from zhifa.cases.models import Document
 from zhifa.cases.selectors import case_get_for
 from zhifa.core.api import TokenAuth
+from zhifa.core.bounds import parse_id, parse_moment, text_problem
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 
@@ -76,19 +76,44 @@ def _authenticate(request):
     return None
 
 
+METADATA_PAIRS = 32
+METADATA_VALUE_CHARS = 2000
+_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_NUMBER = re.compile(r"[0-9]{1,20}")
+
+
 def _metadata(header: str) -> dict:
+    """tus Upload-Metadata: comma-separated `key base64value` pairs. Anything else — a key that is not a token,
+    a value that is not strict base64 or not UTF-8 text, NUL characters, too many or too long values — raises
+    ValueError, which the caller answers with 400 (issue 13 §5)."""
     out = {}
-    for pair in filter(None, (p.strip() for p in header.split(","))):
+    pairs = [p.strip() for p in header.split(",") if p.strip()]
+    if len(pairs) > METADATA_PAIRS:
+        raise ValueError("too many metadata pairs")
+    for pair in pairs:
         key, _, value = pair.partition(" ")
-        out[key] = base64.b64decode(value).decode() if value else ""
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"bad metadata key {key!r}")
+        text = base64.b64decode(value.strip(), validate=True).decode() if value.strip() else ""
+        if len(text) > METADATA_VALUE_CHARS or text_problem(text):
+            raise ValueError(f"bad metadata value for {key}")
+        out[key] = text
     return out
+
+
+def _number(header: str | None) -> int | None:
+    """A tus length or offset header: plain decimal digits (no sign, spaces or underscores), or None."""
+    value = (header or "").strip()
+    return int(value) if _NUMBER.fullmatch(value) else None
 
 
 def _moment(value: str | None):
     if not value:
         return None
-    moment = dt.datetime.fromisoformat(value)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    moment = parse_moment(value)
+    if moment is None:
+        raise ValueError(value)
+    return moment
 
 
 def _resolve(case, meta: dict, actor) -> dict:
@@ -96,7 +121,7 @@ def _resolve(case, meta: dict, actor) -> dict:
     device = Device.objects.filter(agency=case.agency, serial=meta.get("device", ""), active=True).first()
     if device is None:
         raise ZhifaError("record_device_unregistered", "该设备未在本机关登记或已停用。")
-    officer = case.officers.filter(person_id=int(meta.get("officer") or 0)).select_related("person").first()
+    officer = case.officers.filter(person_id=parse_id(meta.get("officer"))).select_related("person").first()
     if officer is None:
         raise ZhifaError("record_officer_not_assigned", "执法人员不是本案承办人员。")
     document = None
@@ -108,7 +133,7 @@ def _resolve(case, meta: dict, actor) -> dict:
         if document is None:
             raise ZhifaError("record_document_not_in_case", "所关联的文书不属于本案。")
     elif meta.get("document"):
-        document = Document.objects.filter(pk=int(meta["document"]), case=case).first()
+        document = Document.objects.filter(pk=parse_id(meta["document"]), case=case).first()
         if document is None:
             raise ZhifaError("record_document_not_in_case", "所关联的文书不属于本案。")
     try:
@@ -138,8 +163,10 @@ def collection(request):
     if user is None:
         return _error(401, "unauthenticated", "请先登录或提供有效的接口令牌。")
     try:
-        length = int(request.headers.get("Upload-Length", ""))
+        length = _number(request.headers.get("Upload-Length"))
         meta = _metadata(request.headers.get("Upload-Metadata", ""))
+        if length is None:
+            raise ValueError("Upload-Length")
     except ValueError:
         return _error(400, "invalid_input", "Upload-Length 或 Upload-Metadata 格式不正确。")
     if length <= 0:
@@ -147,7 +174,7 @@ def collection(request):
     if length > MAX_SIZE:
         return _error(413, "too_large", f"文件超过 {MAX_SIZE // 1024**3} GB 上限。")
     try:
-        case = case_get_for(actor=user, id=meta.get("case", ""), request=request)
+        case = case_get_for(actor=user, id=parse_id(meta.get("case")), request=request)
         org_perms.require(user, "records.upload", agency=case.agency, request=request)
         _resolve(case, meta, user)
         known = Recording.objects.filter(case=case, external_id=meta["external_id"]).first() if meta.get("external_id") else None
@@ -193,10 +220,9 @@ def resource(request, upload_id):
 def _append(request, upload: TusUpload) -> HttpResponse:
     """Append the body at the upload's offset. An exclusive lock on the staging file (not a database
     lock, which on SQLite would stop every other writer for the whole transfer) keeps PATCHes apart."""
-    try:
-        claimed = int(request.headers.get("Upload-Offset", ""))
-    except ValueError:
-        return _error(400, "invalid_input", "缺少 Upload-Offset。")
+    claimed = _number(request.headers.get("Upload-Offset"))
+    if claimed is None:
+        return _error(400, "invalid_input", "缺少 Upload-Offset，或其不是非负整数。")
     path = staging_dir() / str(upload.id)
     with open(path, "r+b") as fh:
         try:

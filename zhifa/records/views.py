@@ -1,6 +1,5 @@
 """The AV records of a case: list with deadlines, playback, upload, interruption notes."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.cases.models import Stage
 from zhifa.cases.selectors import case_get_for, current_documents
+from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -32,10 +32,10 @@ def _case(request, pk):
 
 
 def _moment(value: str):
-    try:
-        return timezone.make_aware(dt.datetime.fromisoformat(value)) if value else None
-    except ValueError:
-        raise ZhifaError("record_times_invalid", "时间格式不正确。") from None
+    moment = parse_moment(value) if value else None
+    if value and moment is None:
+        raise ZhifaError("record_times_invalid", "时间格式不正确。")
+    return moment
 
 
 def case_recordings(request, pk):
@@ -60,8 +60,8 @@ def recording_upload(request, pk):
         upload = request.FILES.get("file")
         if upload is None:
             raise ZhifaError("record_not_media", "请选择要上传的文件。")
-        device = Device.objects.filter(pk=request.POST.get("device") or 0, agency=case.agency).first()
-        officer = case.officers.filter(person_id=request.POST.get("officer") or 0).first()
+        device = Device.objects.filter(pk=parse_id(request.POST.get("device")), agency=case.agency).first()
+        officer = case.officers.filter(person_id=parse_id(request.POST.get("officer"))).first()
         if device is None or officer is None:
             raise ZhifaError("record_device_unregistered", "请选择本机关登记的设备和本案承办人员。")
         document = next((d for d in current_documents(case) if str(d.pk) == request.POST.get("document")), None)
@@ -83,8 +83,8 @@ def recording_upload(request, pk):
 def interruption_create(request, pk):
     case = _case(request, pk)
     try:
-        before = Recording.objects.get(pk=request.POST.get("before") or 0, case=case)
-        after = Recording.objects.filter(pk=request.POST.get("after") or 0, case=case).first()
+        before = Recording.objects.get(pk=parse_id(request.POST.get("before")), case=case)
+        after = Recording.objects.filter(pk=parse_id(request.POST.get("after")), case=case).first()
         services.interruption_note(case=case, before=before, after=after, reason=request.POST.get("reason", "other"),
                                    explanation=request.POST.get("explanation", ""),
                                    spoken_on_resume=bool(request.POST.get("spoken_on_resume")),
@@ -165,10 +165,9 @@ def findings(request):
 def statistics(request):
     """REC-16: per-agency statistics of whole-process recording for a year."""
     org_perms.require(request.user, "records.view_findings", request=request)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    this_year = timezone.localdate().year
+    # Issue 13 §5: year 0 or 10000 made dt.datetime raise (a 500); a year out of range shows this year.
+    year = parse_int(request.GET.get("year"), low=MIN_YEAR, high=MAX_YEAR, default=this_year)
     return render(request, "records/statistics.html", {
         "rows": record_statistics(actor=request.user, year=year), "year": year, "kinds": findings_mod.KINDS,
         "stages": Stage.choices})

@@ -1,27 +1,29 @@
 """Legal review API: the same services as the pages (STYLE habit 1). Errors: {code, message}."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.models import Case
+from zhifa.core.api import Day, Id, Offset, column, listed
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org.models import Adviser, Agency, Person
 
 from . import clock, selectors, services
 from .errors import ReviewErrorCode
-from .models import Assignment, Catalogue, Review
+from .models import Assignment, Catalogue, CatalogueItem, Opinion, Review
 
 router = Router(tags=["法制审核"])
+QueueLimit = Annotated[int, Field(ge=1, le=200, description="每页条数（至多 200）")]
 
 
 class ItemIn(Schema):
-    action_type: str
+    action_type: listed(CatalogueItem, "action_type")
     matter: str
-    criterion: str
+    criterion: column(CatalogueItem, "criterion")
     level: str = ""
     amount: str | None = None
     measure: str = ""
@@ -30,8 +32,8 @@ class ItemIn(Schema):
 
 
 class CatalogueIn(Schema):
-    agency_id: int
-    effective_from: dt.date
+    agency_id: Id
+    effective_from: Day
     items: list[ItemIn]
     review_all_ordinary: bool = False
     note: str = ""
@@ -65,7 +67,7 @@ def catalogue_create(request, payload: CatalogueIn):
 
 
 @router.post("/catalogues/{catalogue_id}/acknowledge", response=dict[str, Any], summary="司法行政部门备案登记")
-def catalogue_acknowledge(request, catalogue_id: int, remarks: str = ""):
+def catalogue_acknowledge(request, catalogue_id: Id, remarks: str = ""):
     catalogue = Catalogue.objects.filter(pk=catalogue_id).select_related("filed_with__jurisdiction").first()
     if catalogue is None:
         raise NotFoundError()
@@ -79,7 +81,7 @@ class DeterminationIn(Schema):
     measures: list[str] = []
     criteria: list[str] = []
     collective_discussion: bool = False
-    joint_agency_ids: list[int] = []
+    joint_agency_ids: list[Id] = []
 
 
 def _case(request, case_id):
@@ -87,7 +89,7 @@ def _case(request, case_id):
 
 
 @router.post("/cases/{case_id}/determination", response={201: dict[str, Any]}, summary="重大执法决定认定")
-def determination_create(request, case_id: int, payload: DeterminationIn):
+def determination_create(request, case_id: Id, payload: DeterminationIn):
     d = services.determination_record(
         case=_case(request, case_id), actor=request.user, fine_amount=payload.fine_amount,
         property_value=payload.property_value, measures=payload.measures, criteria=payload.criteria,
@@ -128,7 +130,7 @@ def _review(request, case_id) -> Review:
 
 
 @router.get("/cases/{case_id}", response=dict[str, Any], summary="案件的法制审核（状态、期限、意见、过程）")
-def review_detail(request, case_id: int):
+def review_detail(request, case_id: Id):
     return _review_out(_review(request, case_id))
 
 
@@ -137,23 +139,23 @@ class NoteIn(Schema):
 
 
 @router.post("/cases/{case_id}/submit", response={201: dict[str, Any]}, summary="送审")
-def review_submit(request, case_id: int, payload: NoteIn):
+def review_submit(request, case_id: Id, payload: NoteIn):
     return Status(201, _review_out(services.review_submit(case=_case(request, case_id), actor=request.user,
                                                           note=payload.note)))
 
 
 @router.post("/cases/{case_id}/resubmit", response=dict[str, Any], summary="重新送审")
-def review_resubmit(request, case_id: int, payload: NoteIn):
+def review_resubmit(request, case_id: Id, payload: NoteIn):
     return _review_out(services.review_resubmit(review=_review(request, case_id), actor=request.user, note=payload.note))
 
 
 class AssignIn(Schema):
-    person_id: int | None = None
-    adviser_id: int | None = None
+    person_id: Id | None = None
+    adviser_id: Id | None = None
 
 
 @router.post("/cases/{case_id}/assignments", response={201: dict[str, Any]}, summary="指派审核人员")
-def assign(request, case_id: int, payload: AssignIn):
+def assign(request, case_id: Id, payload: AssignIn):
     review = _review(request, case_id)
     person = Person.objects.filter(pk=payload.person_id).select_related("unit").first() if payload.person_id else None
     adviser = Adviser.objects.filter(pk=payload.adviser_id).select_related("person").first() if payload.adviser_id else None
@@ -169,7 +171,7 @@ class ReasonIn(Schema):
 
 
 @router.post("/cases/{case_id}/assignments/{assignment_id}/recusal", response={201: dict[str, Any]}, summary="审核人员回避")
-def recusal(request, case_id: int, assignment_id: int, payload: ReasonIn):
+def recusal(request, case_id: Id, assignment_id: Id, payload: ReasonIn):
     review = _review(request, case_id)
     assignment = Assignment.objects.filter(pk=assignment_id, review=review).select_related("person", "review").first()
     if assignment is None:
@@ -181,27 +183,27 @@ def recusal(request, case_id: int, assignment_id: int, payload: ReasonIn):
 class PauseIn(Schema):
     kind: str
     reason: str
-    due_date: dt.date | None = None
+    due_date: Day | None = None
 
 
 @router.post("/cases/{case_id}/pause", response=dict[str, Any], summary="要求补充材料、专家论证或提请解释（中止计时）")
-def pause(request, case_id: int, payload: PauseIn):
+def pause(request, case_id: Id, payload: PauseIn):
     return _review_out(services.clock_pause(review=_review(request, case_id), kind=payload.kind, reason=payload.reason,
                                             due_date=payload.due_date, actor=request.user))
 
 
 @router.post("/cases/{case_id}/resume", response=dict[str, Any], summary="补充材料已提交或论证、解释完毕（恢复计时）")
-def resume(request, case_id: int, payload: NoteIn):
+def resume(request, case_id: Id, payload: NoteIn):
     return _review_out(services.clock_resume(review=_review(request, case_id), note=payload.note, actor=request.user))
 
 
 @router.post("/cases/{case_id}/return", response=dict[str, Any], summary="退回送审材料")
-def review_return(request, case_id: int, payload: ReasonIn):
+def review_return(request, case_id: Id, payload: ReasonIn):
     return _review_out(services.review_return(review=_review(request, case_id), reason=payload.reason, actor=request.user))
 
 
 @router.post("/cases/{case_id}/extension", response={201: dict[str, Any]}, summary="申请延长审核期限")
-def extension_request(request, case_id: int, payload: ReasonIn):
+def extension_request(request, case_id: Id, payload: ReasonIn):
     step = services.extension_request(review=_review(request, case_id), reason=payload.reason, actor=request.user)
     return Status(201, {"log_entry_id": step.entry_id})
 
@@ -212,20 +214,20 @@ class DecisionIn(Schema):
 
 
 @router.post("/cases/{case_id}/extension/decision", response=dict[str, Any], summary="批准或不批准延长审核期限")
-def extension_decide(request, case_id: int, payload: DecisionIn):
+def extension_decide(request, case_id: Id, payload: DecisionIn):
     return _review_out(services.extension_decide(review=_review(request, case_id), approve=payload.approve,
                                                  note=payload.note, actor=request.user))
 
 
 class OpinionIn(Schema):
-    kind: str
+    kind: column(Opinion, "kind")
     grounds: list[str] = []
     checklist: dict[str, dict[str, str]]
     text: str
 
 
 @router.post("/cases/{case_id}/opinion", response={201: dict[str, Any]}, summary="出具法制审核意见")
-def opinion(request, case_id: int, payload: OpinionIn):
+def opinion(request, case_id: Id, payload: OpinionIn):
     o = services.opinion_record(review=_review(request, case_id), kind=payload.kind, grounds=payload.grounds,
                                 checklist=payload.checklist, text=payload.text, actor=request.user)
     return Status(201, {"id": o.pk, "kind": o.kind, "late": o.late, "case_document_id": o.case_document_id,
@@ -234,13 +236,13 @@ def opinion(request, case_id: int, payload: OpinionIn):
 
 
 class CosignIn(Schema):
-    agency_id: int
+    agency_id: Id
     concur: bool
     note: str = ""
 
 
 @router.post("/cases/{case_id}/cosign", response={201: dict[str, Any]}, summary="共同决定机关会签")
-def cosign(request, case_id: int, payload: CosignIn):
+def cosign(request, case_id: Id, payload: CosignIn):
     agency = Agency.objects.filter(pk=payload.agency_id).select_related("jurisdiction").first()
     if agency is None:
         raise NotFoundError()
@@ -255,7 +257,7 @@ class ResponseIn(Schema):
 
 
 @router.post("/cases/{case_id}/response", response=dict[str, Any], summary="承办机构采纳审核意见或提出异议")
-def response(request, case_id: int, payload: ResponseIn):
+def response(request, case_id: Id, payload: ResponseIn):
     return _review_out(services.response_record(review=_review(request, case_id), adopt=payload.adopt,
                                                 reasons=payload.reasons, actor=request.user))
 
@@ -267,7 +269,7 @@ class ConsultationIn(Schema):
 
 
 @router.post("/cases/{case_id}/consultation", response=dict[str, Any], summary="记录协商沟通")
-def consultation(request, case_id: int, payload: ConsultationIn):
+def consultation(request, case_id: Id, payload: ConsultationIn):
     return _review_out(services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
 
 
@@ -277,7 +279,7 @@ class HeadIn(Schema):
 
 
 @router.post("/cases/{case_id}/head-decision", response=dict[str, Any], summary="负责人决定")
-def head_decision(request, case_id: int, payload: HeadIn):
+def head_decision(request, case_id: Id, payload: HeadIn):
     return _review_out(services.head_decision_record(review=_review(request, case_id), choice=payload.choice,
                                                      reasons=payload.reasons, actor=request.user))
 
@@ -289,14 +291,14 @@ def _row(review: Review, today: dt.date) -> dict:
 
 
 @router.get("/queue", response=list[dict[str, Any]], summary="待审核（按期限排序）")
-def queue(request, mine: bool = False, limit: int = 50, offset: int = 0):
+def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 0):
     today = timezone.localdate()
-    rows = selectors.queue_for(actor=request.user, mine=mine)[max(offset, 0):max(offset, 0) + min(max(limit, 1), 200)]
+    rows = selectors.queue_for(actor=request.user, mine=mine)[offset:offset + limit]
     return [_row(r, today) for r in rows]
 
 
 @router.get("/overdue", response=list[dict[str, Any]], summary="超过审核期限未出具意见的审核")
-def overdue(request, limit: int = 50, offset: int = 0):
+def overdue(request, limit: QueueLimit = 50, offset: Offset = 0):
     today = timezone.localdate()
-    rows = selectors.overdue_for(actor=request.user, on=today)[max(offset, 0):max(offset, 0) + min(max(limit, 1), 200)]
+    rows = selectors.overdue_for(actor=request.user, on=today)[offset:offset + limit]
     return [_row(r, today) for r in rows]

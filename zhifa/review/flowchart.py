@@ -16,8 +16,9 @@ GRID = {
     State.HEAD_DECIDING: (1, 4), State.PASSED: (0, 5), State.NOT_TO_DECIDE: (1, 5), State.TRANSFERRED: (2, 5),
 }
 W, H, COL, ROW, PAD = 150, 40, 230, 95, 20
-SIDE_COLOURS = {"handling": "#1f6feb", "review": "#8250df", "head": "#bf3989", "joint": "#1a7f37"}
-SIDES = {"handling": "承办机构", "review": "法制审核机构", "head": "负责人", "joint": "共同决定机关"}
+SIDE_COLOURS = {"handling": "#1f6feb", "review": "#8250df", "head": "#bf3989", "joint": "#1a7f37", "either": "#57606a"}
+SIDES = {"handling": "承办机构", "review": "法制审核机构", "head": "负责人", "joint": "共同决定机关",
+         "either": "承办机构或法制审核机构"}
 
 
 def _centre(state):

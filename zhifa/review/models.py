@@ -91,6 +91,11 @@ class Determination(AppendOnlyModel):
     collective_discussion = models.BooleanField("应当集体讨论", default=False)
     reasons = models.JSONField("认定理由", default=list)
     joint_agencies = models.JSONField("共同作出决定的其他机关", default=list)
+    # What the officer declared (fine_amount, property_value, measures, criteria, collective_discussion). The
+    # fields above are the assessment: the declaration merged with the draft decision, which it cannot lower.
+    declared = models.JSONField("认定人申报的情况", default=dict)
+    # The document that caused an automatic re-determination (a draft decision recorded or corrected).
+    draft = models.ForeignKey("cases.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases import services as case_services
-from zhifa.cases.models import Case, Procedure, Stage
+from zhifa.cases.models import Case, Stage
+from zhifa.cases.workflow import DECIDED_FROM
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -18,6 +19,7 @@ from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS
 from zhifa.rules.selectors import rule_get, rules_effective
 
 from . import clock, events
+from .determination import assess, declared_args, declared_of
 from .errors import ReviewErrorCode
 from .models import (
     Assignment,
@@ -35,7 +37,6 @@ from .models import (
 )
 from .selectors import (
     active_assignments,
-    catalogue_in_force,
     current_determination,
     materials_collect,
     pauses_of,
@@ -45,11 +46,13 @@ from .workflow import (
     ADOPTED,
     CLOSED,
     CRITERIA,
+    DECISION_FORMS,
     FINDINGS,
     GROUNDS,
     MEASURES,
     MOVES,
     NEW,
+    OUTCOME_MOVES,
     PAUSE_ENDED_BY,
     REVIEWED_ACTION_TYPES,
     Criterion,
@@ -70,6 +73,8 @@ def _today() -> dt.date:
 def _money(value, label: str) -> Decimal:
     try:
         amount = Decimal(str(value if value not in (None, "") else 0))
+        if not amount.is_finite():  # "NaN" and "Infinity" parse, then fail every comparison below (a 500)
+            raise InvalidOperation(value)
     except InvalidOperation:
         raise ZhifaError(ReviewErrorCode.DETERMINATION_INVALID, f"“{label}”应为金额（元）。") from None
     if amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("1e12"):
@@ -156,65 +161,72 @@ def catalogue_acknowledge(*, catalogue: Catalogue, actor, remarks: str = "") -> 
 
 def determination_record(*, case: Case, actor, fine_amount=0, property_value=0, measures=(), criteria=(),
                          collective_discussion: bool = False, joint_agencies=()) -> Determination:
-    """Whether the case's decision is major: the general criteria the officer ticks, the catalogue lines
-    the decision matches, or the agency's choice to review every ordinary-procedure decision (NM)."""
+    """Whether the case's decision is major: what its draft decision decides, the general criteria the
+    officer ticks, the catalogue lines the decision matches, or the agency's choice to review every
+    ordinary-procedure decision (NM). What the officer declares adds to the draft; it never lowers it."""
     org_perms.require(actor, "review.submit", agency=case.agency)
-    if case.stage != Stage.DECISION:
+    if case.stage not in DECIDED_FROM:
         raise ZhifaError(ReviewErrorCode.WRONG_STAGE, "重大执法决定认定在“审核决定”阶段进行。")
     fine, value = _money(fine_amount, "罚没款金额"), _money(property_value, "涉案财物价值")
     measures, criteria = sorted(set(measures)), sorted(set(criteria))
     if not set(measures) <= set(MEASURES) or not set(criteria) <= set(CRITERIA):
         raise ZhifaError(ReviewErrorCode.DETERMINATION_INVALID, "措施或情形不在可选范围内。")
-    joint = sorted({int(a) for a in joint_agencies})
+    try:
+        joint = sorted({int(a) for a in joint_agencies})
+    except (TypeError, ValueError):
+        raise ZhifaError(ReviewErrorCode.JOINT_INVALID, "共同作出决定的机关应以机关编号列出。") from None
     if joint:
         found = Agency.objects.filter(pk__in=joint, status=AgencyStatus.CONFIRMED, is_justice_bureau=False).exclude(
             pk=case.agency_id).count()
         if found != len(joint):
             raise ZhifaError(ReviewErrorCode.JOINT_INVALID, "共同作出决定的机关应为本机关以外、资格已确认的执法主体。")
-    documents = case_selectors.current_documents(case)
-    hearing = any(d.form == "hearing_record" for d in documents)
-    if hearing:
-        criteria = sorted(set(criteria) | {"hearing"})  # IM-M §26(4): a decision after a hearing is major
-    catalogue = catalogue_in_force(case.agency, _today())
-    matched, reasons = [], [CRITERIA[c] for c in criteria]
-    if catalogue is not None:
-        level = case.agency.jurisdiction.level
-        for item in catalogue.items.all():
-            if item.action_type != case.action_type or (item.level and item.level != level):
-                continue
-            hit = (item.criterion == Criterion.ALWAYS
-                   or (item.criterion == Criterion.FINE_AT_LEAST and fine >= item.amount)
-                   or (item.criterion == Criterion.PROPERTY_AT_LEAST and value >= item.amount)
-                   or (item.criterion == Criterion.MEASURE and item.measure in measures)
-                   or (item.criterion == Criterion.HEARING and "hearing" in criteria))
-            if hit:
-                matched.append(item)
-                reasons.append(f"目录清单第{catalogue.version}版：{item.matter}（{item.get_criterion_display()}"
-                               f"{' ' + str(item.amount) + ' 元' if item.amount else ''}"
-                               f"{' ' + MEASURES[item.measure] if item.measure else ''}）")
-    review_all = bool(catalogue and catalogue.review_all_ordinary and case.procedure == Procedure.ORDINARY
-                      and case.action_type in REVIEWED_ACTION_TYPES)
-    if review_all:
-        reasons.append("本机关对普通程序作出的执法决定一律进行法制审核")
-    is_major = bool(criteria or matched or review_all)
-    collective = bool(collective_discussion or any(i.collective_discussion for i in matched))
+    declared = {"fine_amount": str(fine), "property_value": str(value), "measures": measures, "criteria": criteria,
+                "collective_discussion": bool(collective_discussion)}
     with transaction.atomic():
         Case.objects.select_for_update(of=("self",)).filter(pk=case.pk).first()
-        last = current_determination(case)
-        review = Review.objects.filter(case=case).first()
-        if review is not None and not is_major:
+        found = assess(case, documents=case_selectors.current_documents(case), on=_today(), **declared_args(declared))
+        if Review.objects.filter(case=case).exists() and not found.is_major:
             # Once submitted, a case cannot be talked out of its review (REV-01: no path around the gate).
             raise ZhifaError(ReviewErrorCode.DETERMINATION_INVALID, "本案已送法制审核，不能改认定为非重大执法决定。")
-        entry = record_event(events.DETERMINED, subject=f"cases.case:{case.pk}", actor=actor, payload={
-            "fine_amount": str(fine), "property_value": str(value), "measures": measures, "criteria": criteria,
-            "hearing_held": hearing, "catalogue": catalogue.pk if catalogue else None,
-            "matched_items": [i.pk for i in matched], "is_major": is_major, "collective_discussion": collective,
-            "joint_agencies": joint})
-        return Determination.objects.create(
-            case=case, version=(last.version + 1) if last else 1, supersedes=last, fine_amount=fine,
-            property_value=value, measures=measures, criteria=criteria, hearing_held=hearing, catalogue=catalogue,
-            matched_items=[i.pk for i in matched], review_all_ordinary=review_all, is_major=is_major,
-            collective_discussion=collective, reasons=reasons, joint_agencies=joint, recorded_by=actor, entry=entry)
+        return _determination_write(case, found, declared=declared, joint=joint, actor=actor)
+
+
+def _determination_write(case: Case, found, *, declared: dict, joint: list[int], actor, draft=None) -> Determination:
+    last = current_determination(case)
+    entry = record_event(events.DETERMINED, subject=f"cases.case:{case.pk}", actor=actor, payload={
+        "fine_amount": str(found.fine), "property_value": str(found.property_value), "measures": found.measures,
+        "criteria": found.criteria, "hearing_held": found.hearing_held,
+        "catalogue": found.catalogue.pk if found.catalogue else None, "matched_items": [i.pk for i in found.matched],
+        "is_major": found.is_major, "collective_discussion": found.collective_discussion, "joint_agencies": joint,
+        "declared": declared, "draft": draft.pk if draft else None})
+    return Determination.objects.create(
+        case=case, version=(last.version + 1) if last else 1, supersedes=last, fine_amount=found.fine,
+        property_value=found.property_value, measures=found.measures, criteria=found.criteria,
+        hearing_held=found.hearing_held, catalogue=found.catalogue, matched_items=[i.pk for i in found.matched],
+        review_all_ordinary=found.review_all, is_major=found.is_major, collective_discussion=found.collective_discussion,
+        reasons=found.reasons, joint_agencies=joint, declared=declared, draft=draft, recorded_by=actor, entry=entry)
+
+
+def determination_refresh(document, actor) -> None:
+    """cases.workflow after-record hook: a draft decision (or a hearing transcript) was recorded or corrected.
+    The determination is assessed again from the new draft and, if anything changed, a new version is
+    recorded in the same transaction, so the gate and the review always see the draft in force."""
+    if document.form not in (*DECISION_FORMS, "hearing_record", "seizure_decision"):
+        return
+    case = document.case
+    last = current_determination(case)
+    if last is None:
+        return  # not yet determined: the officer's first determination will read this draft
+    reviewed = Review.objects.filter(case=case).exists()
+    declared = declared_of(last)
+    found = assess(case, documents=case_selectors.current_documents(case), on=_today(), reviewed=reviewed,
+                   **declared_args(declared))
+    if (found.fine, found.property_value, found.measures, found.criteria, found.is_major,
+            found.collective_discussion, [i.pk for i in found.matched]) == (
+            last.fine_amount, last.property_value, sorted(last.measures), sorted(last.criteria), last.is_major,
+            last.collective_discussion, list(last.matched_items)):
+        return
+    _determination_write(case, found, declared=declared, joint=list(last.joint_agencies), actor=actor, draft=document)
 
 
 def determination_from_push(case: Case, data: dict, actor) -> None:
@@ -228,15 +240,39 @@ def determination_from_push(case: Case, data: dict, actor) -> None:
               "property_value": _money(pushed.get("property_value"), "涉案财物价值"),
               "measures": sorted(set(pushed.get("measures", []))), "criteria": sorted(set(pushed.get("criteria", []))),
               "collective_discussion": bool(pushed.get("collective_discussion"))}
-    if current is not None and all(getattr(current, k) == v for k, v in fields.items()):
+    if current is not None and declared_args(declared_of(current)) == {
+            "fine": fields["fine_amount"], "property_value": fields["property_value"], "measures": fields["measures"],
+            "criteria": fields["criteria"], "collective_discussion": fields["collective_discussion"]}:
         return
     determination_record(case=case, actor=actor, joint_agencies=pushed.get("joint_agency_ids", []), **fields)
 
 
 # --- steps and the clock -------------------------------------------------------------------------------
 
+def _authorise(review: Review, action: str, actor) -> None:
+    """Who may make a move is the table's (workflow.TRANSITIONS), checked before any transaction opens, so a
+    refusal's security event is not rolled back with it. A review-side move also admits the reviewer
+    assigned to this review (a lent adviser holds no role in the agency)."""
+    move = MOVES[action]
+    if move.side == "review":
+        _require_review_side(review, actor, move.permission)
+    else:
+        org_perms.require(actor, move.permission, agency=review.agency)
+
+
+def may(review: Review, action: str, actor) -> bool:
+    """Whether `actor` may make the move (for pages' buttons); the same rule as _authorise, without logging."""
+    move = MOVES[action]
+    if move.side == "review" and _assignment_of(review, actor) is not None:
+        return True
+    return org_perms.can(actor, move.permission, agency=review.agency)
+
+
 def _step(review: Review, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
     from_state = review.state
+    move = MOVES.get(action)
+    if move is not None and to_state not in move.targets:  # the table is the only place a move exists
+        raise ZhifaError(ReviewErrorCode.STATE, f"“{move.label}”不能使审核进入“{State(to_state).label}”。", status=409)
     on = _today()
     entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
         "review": review.pk, "round": review.round, "action": action, "from": from_state, "to": to_state,
@@ -296,7 +332,8 @@ def _materials(case: Case, rules: dict, determination: Determination) -> dict:
 def review_submit(*, case: Case, actor, note: str = "") -> Review:
     """送审 (REV-04): the handling unit submits the case's materials; the system checks they are complete."""
     org_perms.require(actor, "review.submit", agency=case.agency)
-    if case.stage != Stage.DECISION:
+    # At the decision stage; or later, when a decision corrected after it was made turned out to be major.
+    if case.stage not in DECIDED_FROM:
         raise ZhifaError(ReviewErrorCode.WRONG_STAGE, "案件在“审核决定”阶段方可送法制审核。")
     determination = current_determination(case)
     if determination is None:
@@ -441,7 +478,7 @@ def _require_review_side(review: Review, actor, permission: str = "review.review
 def clock_pause(*, review: Review, kind: str, reason: str, actor, due_date: dt.date | None = None) -> Review:
     """Ask for supplements by a date (IM-M §29), or start an expert consultation or a request for
     interpretation (AZ-V §14): the clock stops, if the rules exclude that period."""
-    _require_review_side(review, actor)
+    _authorise(review, "pause", actor)
     reason = _require_reason(reason, "中止计时的事由")
     with transaction.atomic():
         review = _lock(review)
@@ -461,14 +498,19 @@ def clock_pause(*, review: Review, kind: str, reason: str, actor, due_date: dt.d
 def clock_resume(*, review: Review, actor, note: str = "") -> Review:
     """The supplements are in (the handling unit), or the consultation or interpretation is over (the review
     unit). A supplement adds the case's new document versions to the round's materials."""
+    review = Review.objects.select_related("agency", "case").get(pk=review.pk)  # fresh, unlocked: who may act
+    _expect(review, "resume")
+    kind = pauses_of(review)[-1].kind
+    # Who ends a pause depends on its kind: checked before the transaction, like every move.
+    if PAUSE_ENDED_BY[kind] == "review.submit":
+        org_perms.require(actor, "review.submit", agency=review.agency)
+    else:
+        _require_review_side(review, actor)
     with transaction.atomic():
         review = _lock(review)
         _expect(review, "resume")
-        kind = pauses_of(review)[-1].kind
-        if PAUSE_ENDED_BY[kind] == "review.submit":
-            org_perms.require(actor, "review.submit", agency=review.agency)
-        else:
-            _require_review_side(review, actor)
+        if pauses_of(review)[-1].kind != kind:
+            raise ZhifaError(ReviewErrorCode.STATE, "审核状态已被他人变更，请刷新后重试。", status=409)
         data = {"kind": kind}
         if kind == "supplement":
             determination = current_determination(review.case)
@@ -481,7 +523,7 @@ def clock_resume(*, review: Review, actor, note: str = "") -> Review:
 
 def review_return(*, review: Review, reason: str, actor) -> Review:
     """退回 (IM-M §29): the materials go back to the handling unit, which resubmits them as a new round."""
-    _require_review_side(review, actor)
+    _authorise(review, "return", actor)
     reason = _require_reason(reason, "退回理由")
     with transaction.atomic():
         review = _lock(review)
@@ -618,7 +660,7 @@ def _latest_opinion(review: Review) -> Opinion:
 def cosign(*, review: Review, agency: Agency, concur: bool, actor, note: str = "") -> CoSignature:
     """A joint agency takes part in the review and signs (AZ-V §8). When all concur the review passes;
     a dissent sends the opinion back to the lead agency's reviewer."""
-    org_perms.require(actor, "review.cosign", agency=agency)
+    org_perms.require(actor, MOVES["cosign"].permission, agency=agency)  # the joint agency's, not the lead's
     with transaction.atomic():
         review = _lock(review)
         _expect(review, "cosign")
@@ -650,7 +692,7 @@ def cosign(*, review: Review, agency: Agency, concur: bool, actor, note: str = "
 
 def response_record(*, review: Review, adopt: bool, actor, reasons: str = "") -> Review:
     """The handling unit adopts the opinion, or objects to it with its reasons (IM-M §32; AZ-V §15)."""
-    org_perms.require(actor, "review.respond", agency=review.agency)
+    _authorise(review, "adopt" if adopt else "object", actor)
     with transaction.atomic():
         review = _lock(review)
         _expect(review, "adopt")
@@ -667,18 +709,21 @@ def response_record(*, review: Review, adopt: bool, actor, reasons: str = "") ->
 
 def consultation_record(*, review: Review, participants: str, minutes: str, outcome: str, actor) -> Review:
     """协商沟通 between the handling unit and the review unit, with who took part and what was said."""
-    org_perms.require(actor, "review.consult", agency=review.agency)
     if outcome not in Outcome.values:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择协商结果。")
+    # Only the side whose position changes records it: the review unit withdraws its own opinion, the handling
+    # unit accepts it (IM-M §32; AZ-V §15).
+    action = OUTCOME_MOVES[Outcome(outcome)]
+    _authorise(review, action, actor)
     participants = _require_reason(participants, "参加协商的人员")
     minutes = _require_reason(minutes, "协商情况")
     with transaction.atomic():
         review = _lock(review)
-        _expect(review, "consult")
+        _expect(review, action)
         opinion = _latest_opinion(review)
         target = {Outcome.ADOPT_OPINION: ADOPTED[OpinionKind(opinion.kind)], Outcome.OPINION_WITHDRAWN: State.PASSED,
                   Outcome.NO_AGREEMENT: State.HEAD_DECIDING}[Outcome(outcome)]
-        _step(review, "consult", actor=actor, to_state=target, note=minutes,
+        _step(review, action, actor=actor, to_state=target, note=minutes,
               data={"participants": participants, "outcome": outcome, "opinion": opinion.pk})
         if target == State.PASSED:
             review.passed_at = timezone.now()
@@ -688,7 +733,7 @@ def consultation_record(*, review: Review, participants: str, minutes: str, outc
 
 def head_decision_record(*, review: Review, choice: str, reasons: str, actor) -> Review:
     """Still no agreement: the agency head decides, and answers for the decision (IM-M §32; AZ-V §15–§16)."""
-    org_perms.require(actor, "review.decide", agency=review.agency)
+    _authorise(review, "head_decide", actor)
     if choice not in HeadChoice.values:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择负责人决定。")
     reasons = _require_reason(reasons, "决定理由")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.doctypes import FORMS
 from zhifa.cases.models import Case
+from zhifa.cases.workflow import DECIDED_FROM
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
@@ -29,6 +30,7 @@ from .workflow import (
     FINDINGS,
     GROUNDS,
     MEASURES,
+    OUTCOME_MOVES,
     REVIEWED_ACTION_TYPES,
     Criterion,
     HeadChoice,
@@ -59,7 +61,7 @@ def case_panel(request, case: Case) -> str:
     return render_to_string("review/_case_panel.html", {
         "case": case, "review": review, "determination": determination,
         "countdown": _countdown(review, timezone.localdate()) if review else "",
-        "problems": decision_problems(case) if case.stage == "decision" else [],
+        "problems": decision_problems(case) if case.stage in DECIDED_FROM else [],
         "steps": selectors.timeline(review) if review else [],
         "state_labels": dict(State.choices),
     }, request=request)
@@ -85,7 +87,7 @@ def workspace(request, pk):
     user, today = request.user, timezone.localdate()
     determination = selectors.current_determination(case)
     ctx = {"case": case, "review": review, "determination": determination, "criteria": CRITERIA, "measures": MEASURES,
-           "state_labels": dict(State.choices), "problems": decision_problems(case) if case.stage == "decision" else [],
+           "state_labels": dict(State.choices), "problems": decision_problems(case) if case.stage in DECIDED_FROM else [],
            "can_submit": org_perms.can(user, "review.submit", agency=case.agency),
            "can_respond": org_perms.can(user, "review.respond", agency=case.agency),
            "agencies": Agency.objects.filter(is_justice_bureau=False, status="confirmed").exclude(pk=case.agency_id)
@@ -106,13 +108,14 @@ def workspace(request, pk):
             "items": [(code, REVIEW_ITEMS[code]) for code in review.rules["items"]], "findings": FINDINGS,
             "kinds": OpinionKind.choices, "grounds": {k.value: v for k, v in GROUNDS.items()},
             "pause_kinds": [(k, REVIEW_EXCLUDED[k]) for k in review.rules["excluded_periods"]],
-            "pending_extension": selectors.pending_extension(review), "outcomes": Outcome.choices,
+            "pending_extension": selectors.pending_extension(review),
+            "outcomes": [(v, label) for v, label in Outcome.choices if services.may(review, OUTCOME_MOVES[v], user)],
             "head_choices": HeadChoice.choices,
             "can_review": mine is not None or org_perms.can(user, "review.review", agency=review.agency),
             "can_assign": org_perms.can(user, "review.assign", agency=review.agency),
             "can_extend": org_perms.can(user, f"review.extension.{approver}", agency=review.agency),
-            "can_consult": org_perms.can(user, "review.consult", agency=review.agency),
-            "can_decide": org_perms.can(user, "review.decide", agency=review.agency),
+            "can_consult": any(services.may(review, a, user) for a in OUTCOME_MOVES.values()),
+            "can_decide": services.may(review, "head_decide", user),
             "cosign_agencies": [j.agency for j in joint if org_perms.can(user, "review.cosign", agency=j.agency)],
             "candidates": Person.objects.filter(agency=review.agency, is_reviewer=True, active=True,
                                                 unit__kind=UnitKind.REVIEW).order_by("name")[:100],

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from zhifa.cases.decisions import Measure
+
 
 class State(models.TextChoices):
     SUBMITTED = "submitted", "审核中"
@@ -33,7 +35,8 @@ class Move:
     targets: tuple[str, ...]  # more than one: the service picks by the opinion or the outcome
     permission: str  # "assigned": an assigned reviewer; "rules": the approver the rules name
     label: str
-    side: str  # handling | review | head | joint
+    # handling | review | head | joint | either. "review": an assigned reviewer also qualifies.
+    side: str
 
 
 NEW = ""  # a case without a review yet
@@ -45,12 +48,19 @@ TRANSITIONS = [
     Move("extend", (State.SUBMITTED, State.PAUSED), (State.SUBMITTED, State.PAUSED), "rules", "情况复杂，经负责人批准延长", "head"),
     Move("opinion", (State.SUBMITTED,), (State.PASSED, State.JOINT_SIGNING, State.OPINION_GIVEN), "assigned",
          "出具审核意见（同意／纠正／不予作出／移送）", "review"),
-    Move("cosign", (State.JOINT_SIGNING,), (State.PASSED, State.SUBMITTED), "review.cosign", "共同决定机关参与审核并会签", "joint"),
+    Move("cosign", (State.JOINT_SIGNING,), (State.PASSED, State.JOINT_SIGNING, State.SUBMITTED), "review.cosign",
+         "共同决定机关参与审核并会签", "joint"),
     Move("adopt", (State.OPINION_GIVEN,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED), "review.respond",
          "承办机构采纳审核意见", "handling"),
     Move("object", (State.OPINION_GIVEN,), (State.CONSULTING,), "review.respond", "承办机构有异议", "handling"),
-    Move("consult", (State.CONSULTING,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED, State.PASSED,
-                                         State.HEAD_DECIDING), "review.consult", "两机构协商沟通", "review"),
+    # IM-M §32; AZ-V §15: the consultation's outcome is recorded by the side whose position it changes — the
+    # handling unit accepts the opinion, the review unit withdraws it; either may report that they still disagree.
+    Move("consult_adopt", (State.CONSULTING,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
+         "review.respond", "协商后承办机构接受审核意见", "handling"),
+    Move("consult_withdraw", (State.CONSULTING,), (State.PASSED,), "review.withdraw_opinion",
+         "协商后审核机构撤回意见，同意作出决定", "review"),
+    Move("consult_deadlock", (State.CONSULTING,), (State.HEAD_DECIDING,), "review.consult", "协商后仍不能达成一致",
+         "either"),
     Move("head_decide", (State.HEAD_DECIDING,), (State.PASSED, State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
          "review.decide", "仍不能达成一致，报请负责人决定", "head"),
     Move("resubmit", (State.RETURNED, State.TO_RESUBMIT), (State.SUBMITTED,), "review.submit", "处理后重新送审", "handling"),
@@ -68,15 +78,9 @@ CRITERIA = {
     "other": "其他需要进行法制审核的情形",
 }
 
-# Measures a catalogue item may name (行政处罚法 第九条; 行政强制法 第九条、第十二条).
-MEASURES = {
-    "revoke_licence": "吊销许可证件",
-    "suspend_business": "责令停产停业",
-    "close_down": "责令关闭",
-    "restrict_practice": "限制开展生产经营活动、限制从业",
-    "demolition": "强制拆除",
-    "refuse_licence": "不予行政许可",
-}
+# Measures a catalogue item may name (行政处罚法 第九条; 行政强制法 第九条、第十二条): the same vocabulary the
+# draft decision is read with (cases.decisions).
+MEASURES = dict(Measure.choices)
 
 
 class Criterion(models.TextChoices):
@@ -137,11 +141,15 @@ REVIEWED_ACTION_TYPES = ("licence", "penalty", "coercion", "levy")
 
 
 class Outcome(models.TextChoices):
-    """Consultation between the units (IM-M §32; AZ-V §15)."""
+    """Consultation between the units (IM-M §32; AZ-V §15), and the move of the table that records each."""
 
     ADOPT_OPINION = "adopt_opinion", "承办机构接受审核意见"
     OPINION_WITHDRAWN = "opinion_withdrawn", "审核机构撤回意见，同意作出决定"
     NO_AGREEMENT = "no_agreement", "仍不能达成一致，报请负责人决定"
+
+
+OUTCOME_MOVES = {Outcome.ADOPT_OPINION: "consult_adopt", Outcome.OPINION_WITHDRAWN: "consult_withdraw",
+                 Outcome.NO_AGREEMENT: "consult_deadlock"}
 
 
 class HeadChoice(models.TextChoices):

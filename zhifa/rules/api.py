@@ -4,6 +4,7 @@ from typing import Any
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from zhifa.core.api import Day
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import jurisdiction_get
@@ -28,7 +29,7 @@ class RuleIn(Schema):
     jurisdiction: str | None = None  # division code; null: national baseline (administrators only)
     key: str
     value: Any
-    effective_from: dt.date
+    effective_from: Day
     source: str
 
 
@@ -39,7 +40,7 @@ def _out(rule) -> dict:
 
 
 @router.get("/effective", response=list[RuleOut], summary="某行政区划在某日有效的全部规则（含继承）")
-def effective(request, jurisdiction: str | None = None, as_of: dt.date | None = None):
+def effective(request, jurisdiction: str | None = None, as_of: Day | None = None):
     if not org_perms.can(request.user, "rules.view"):
         org_perms.deny(request.user, "rules.view", request=request)
     node = jurisdiction_get(code=jurisdiction) if jurisdiction else None
@@ -48,7 +49,7 @@ def effective(request, jurisdiction: str | None = None, as_of: dt.date | None = 
 
 
 @router.get("/effective/{key}", response=RuleOut, summary="某一规则项")
-def effective_one(request, key: str, jurisdiction: str | None = None, as_of: dt.date | None = None):
+def effective_one(request, key: str, jurisdiction: str | None = None, as_of: Day | None = None):
     if not org_perms.can(request.user, "rules.view"):
         org_perms.deny(request.user, "rules.view", request=request)
     node = jurisdiction_get(code=jurisdiction) if jurisdiction else None

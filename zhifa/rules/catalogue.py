@@ -24,6 +24,10 @@ AV_ITEMS = {
     "other_dispute_prone": "其他容易引发争议的行政执法过程",
 }
 
+# Items that are themselves instances of a wider item of the lists: restricting personal freedom is an on-site
+# action "直接涉及人身自由" (IM-M §17), so a list naming the wider item covers it.
+AV_IMPLIES = {"restrict_freedom": "direct_impact_onsite"}
+
 # Fields of a published decision summary (IM-M §10; AZ-P §14; KY).
 SUMMARY_FIELDS = {
     "agency": "执法主体",

@@ -1,8 +1,8 @@
-import datetime as dt
 
 from django.shortcuts import render
 from django.utils import timezone
 
+from zhifa.core.bounds import parse_date
 from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import jurisdiction_ancestors, jurisdiction_list
 
@@ -22,10 +22,7 @@ def effective(request):
     if selected is None:
         person = getattr(user, "person", None) if hasattr(user, "person") else None
         selected = person.agency.jurisdiction if person else (nodes[0] if nodes else None)
-    try:
-        as_of = dt.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        as_of = timezone.localdate()
+    as_of = parse_date(request.GET.get("as_of")) or timezone.localdate()
     rules = rules_effective(jurisdiction=selected, as_of=as_of)
     return render(request, "rules/effective.html", {
         "nodes": nodes, "selected": selected, "as_of": as_of, "rules": rules.values(),

@@ -24,7 +24,7 @@ def test_open_staff_record_and_advance_through_the_pages(client, desk, users):
         client.post(f"/cases/{case.pk}/officers/", {"person": person.pk})
     client.post(f"/cases/{case.pk}/parties/", {"kind": "natural", "name": "张三", "id_number": "11010519491231002X"})
     bad_party = client.post(f"/cases/{case.pk}/parties/", {"kind": "natural", "name": "李四", "id_number": "123"}, follow=True)
-    assert "校验码不符" in bad_party.content.decode()
+    assert "居民身份证号码应为18位（现为3位）" in bad_party.content.decode()  # names the wrong part (core.idnumbers)
     fields = client.get(f"/cases/{case.pk}/fields/?form=filing_approval", HTTP_HX_REQUEST="true").content.decode()
     assert "审批意见" in fields and "<html" not in fields
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")

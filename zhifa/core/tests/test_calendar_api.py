@@ -21,12 +21,16 @@ def test_deadline_endpoint(client, users):
     assert client.get("/api/core/calendar/deadline?start=2026-03-02&working_days=999").status_code == 400
 
 
+@pytest.mark.req("PUB-07")
 @pytest.mark.django_db
 def test_year_endpoint_tells_the_source(client, users):
     client.force_login(users.officer_a1)
     y2026 = client.get("/api/core/calendar/years/2026").json()
     assert y2026["origin"] == "package" and "2026-10-01" in y2026["holidays"] and "2026-09-20" in y2026["workdays"]
-    assert client.get("/api/core/calendar/years/2027").json()["origin"] == "none"
+    y2027 = client.get("/api/core/calendar/years/2027").json()
+    # No notice yet: the statutory holidays from the lunar calendar, and no make-up days.
+    assert y2027["origin"] == "statutory" and "795" in y2027["source"] and y2027["workdays"] == []
+    assert {"2027-01-01", "2027-02-05", "2027-02-08", "2027-04-05", "2027-06-09", "2027-09-15"} <= set(y2027["holidays"])
 
 
 @pytest.mark.django_db
@@ -48,7 +52,7 @@ def test_only_administrators_load_a_year(client, users):
 def test_calendar_page_loads_a_year_with_ranges_and_computes_deadlines(client, users):
     client.force_login(users.su)
     page = client.get("/calendar/").content.decode()
-    assert "未收录" in page  # 2027/2028 are not in the package
+    assert "未收录" in page and "法定节日（国务院令第795号）" in page  # 2027/2028 are not in the package
     response = client.post("/calendar/", {"year": 2027, "source": "测试安排", "holidays": "2027-01-01\n2027-02-05~2027-02-11",
                                           "workdays": "2027-02-13"})
     assert response.status_code == 302

@@ -197,3 +197,18 @@ def test_import_through_the_page_and_the_api(client, users, tree):
     page = client.post("/org/import/", {"file": SimpleUploadedFile("org.csv", b"a,b", "text/csv")})
     assert "请上传 .xlsx" in page.content.decode()
     assert client.get("/org/import/template.xlsx")["Content-Type"] == XLSX
+
+
+@pytest.mark.req("ORG-02")
+@pytest.mark.django_db
+def test_an_imported_credit_code_is_checked_like_every_other_door(users, tree):
+    sheets = good_sheets()
+    sheets[AGENCY_SHEET][0]["统一社会信用代码"] = "91110000600037341M"
+    result = workbook_import(workbook(sheets), actor=users.county_a1_supervisor)
+    assert not result.ok
+    error = next(e for e in result.errors if e.column == "统一社会信用代码")
+    assert (error.sheet, error.row) == (AGENCY_SHEET, 2) and "第18位校验码应为L" in error.message
+    assert not Agency.objects.filter(name="甲一县文化和旅游局").exists()
+    sheets[AGENCY_SHEET][0]["统一社会信用代码"] = " 91110000600037341l"
+    assert workbook_import(workbook(sheets), actor=users.county_a1_supervisor).ok
+    assert Agency.objects.get(name="甲一县文化和旅游局").credit_code == "91110000600037341L"

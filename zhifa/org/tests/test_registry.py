@@ -126,3 +126,23 @@ def test_agency_head_updates_own_agency_only(users, tree):
         services.agency_update(agency=tree.agency_a2, actor=users.head_a1, enquiry_phone="0999-2222222")
     with pytest.raises(PermissionDeniedError):
         services.agency_update(agency=tree.agency_a1, actor=users.officer_a1, enquiry_phone="0999-3333333")
+
+
+@pytest.mark.req("ORG-02")
+@pytest.mark.django_db
+def test_an_agencys_credit_code_is_checked_and_stored_normalised(users, tree):
+    """GB 32100 through core.idnumbers: a wrong check character is refused naming the right one; a full-width
+    code is stored in ASCII; an agency may still be registered without one."""
+    with pytest.raises(ZhifaError) as exc:
+        services.agency_create(jurisdiction=tree.a1, actor=users.su, name="某局", kind=AgencyKind.ORGAN,
+                               field=Field.MARKET, credit_code="91110000600037341M")
+    assert exc.value.code == "agency_credit_code_invalid" and "第18位校验码应为L" in exc.value.message
+    agency = services.agency_create(jurisdiction=tree.a1, actor=users.su, name="某局", kind=AgencyKind.ORGAN,
+                                    field=Field.MARKET, credit_code="９１１１００００６０００３７３４１ｌ")
+    assert Agency.objects.get(pk=agency.pk).credit_code == "91110000600037341L"
+    with pytest.raises(ZhifaError) as exc:
+        services.agency_update(agency=agency, actor=users.su, credit_code="9111000060003734")
+    assert "应为18位（现为16位）" in exc.value.message
+    assert Agency.objects.get(pk=agency.pk).credit_code == "91110000600037341L"
+    assert services.agency_create(jurisdiction=tree.a1, actor=users.su, name="无码局", kind=AgencyKind.ORGAN,
+                                  field=Field.MARKET).credit_code == ""

@@ -57,7 +57,7 @@ def decided_case(pubdesk, *, party_kind="natural", id_number=ADULT_ID, name="张
     case = case_services.case_advance(case=case, actor=d.officer)
     if action_type == "penalty":
         record("penalty_decision", facts=facts or f"当事人销售过期食品，联系电话{phone}。", legal_basis="第一百二十四条",
-               penalty="罚款五千元", remedies="六十日内复议或六个月内起诉")
+               penalty="罚款二百元", remedies="六十日内复议或六个月内起诉")
     else:
         record("enforcement_decision", facts="当事人未按规定办理", legal_basis="有关条款", decision="准予许可",
                remedies="六十日内复议或六个月内起诉")

@@ -28,7 +28,7 @@ def test_decision_collected_with_the_rules_summary_fields(pubdesk):
     pub = _pub(decided_case(pubdesk))
     assert pub.state == State.COLLECTED and pub.mode == Mode.SUMMARY
     assert set(pub.fields) == {"agency", "target", "facts", "action_type", "conclusion"}
-    assert "执法主体：甲一县市场监督管理局" in pub.original_text and "执法结论：罚款五千元" in pub.original_text
+    assert "执法主体：甲一县市场监督管理局" in pub.original_text and "执法结论：罚款二百元" in pub.original_text
 
 
 @pytest.mark.req("PUB-04")

@@ -83,14 +83,14 @@ def test_portal_search_in_chinese_scoped_to_the_jurisdiction(pubdesk, client):
 def test_portal_item_page_feeds_and_withdrawal_notice(pubdesk, client):
     pub = _published(pubdesk)
     page = client.get(reverse("portal-item", args=[pub.pk])).content.decode()
-    assert "防篡改证明" in page and "罚款五千元" in page
+    assert "防篡改证明" in page and "罚款二百元" in page
     feed = client.get(reverse("portal-feed-json", args=[pubdesk.tree.region.code])).json()
     assert feed["items"][0]["title"] == pub.title
     atom = client.get(reverse("portal-feed-atom", args=[pubdesk.tree.region.code]))
     assert atom["Content-Type"].startswith("application/atom+xml") and pub.title in atom.content.decode()
     services.publication_withdraw(publication=pub, actor=pubdesk.approver, trigger="revoked", basis="复决〔2026〕1号")
     page = client.get(reverse("portal-item", args=[pub.pk])).content.decode()
-    assert "已于" in page and "撤下" in page and "罚款五千元" not in page
+    assert "已于" in page and "撤下" in page and "罚款二百元" not in page
 
 
 @pytest.mark.req("PUB-03")

@@ -113,3 +113,13 @@ def test_access_through_the_api(client, desk, case_with_party, head):
     assert ok.status_code == 200 and ok.json()["status"] == "approved"
     listed = client.get(f"/api/records/cases/{case.pk}/recordings", **auth(desk.officer))
     assert listed.status_code == 200 and listed.json() == []
+
+
+@pytest.mark.req("REC-14")
+@pytest.mark.django_db
+def test_a_party_is_recognised_by_a_full_width_or_spaced_number(desk, case_with_party):
+    """The requester's number is normalised as the party's was (core.idnumbers), so the same person matches."""
+    req = access.access_request_create(case=case_with_party, requester_kind="party", requester_name="张三",
+                                       purpose="查阅", requester_id_number="１１０１０５ １９４９１２３１ ００２ｘ",
+                                       actor=desk.officer)
+    assert req.requester_id_number == PARTY_ID

@@ -27,11 +27,13 @@ from zhifa.rules.services import rule_version_create
 def walk_to_archive(desk, case, camera, assess):
     """A seizure case from investigation to the archive, with its recording."""
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
+    start = timezone.now() - dt.timedelta(hours=2)  # a two-second seizure, recorded whole by a two-second clip
     seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
-        desk, items="货车一辆", legal_basis="第二十二条", period="三十日"), actor=desk.officer)
+        desk, items="货车一辆", legal_basis="第二十二条", period="三十日", time=start.isoformat(),
+        end_time=(start + dt.timedelta(seconds=2)).isoformat()), actor=desk.officer)
     recording = services.recording_upload(
         case=case, fileobj=io.BytesIO(MP4), device=camera, officer=desk.officers[0], activity="seize",
-        started_at=timezone.now() - dt.timedelta(hours=2), ended_at=timezone.now() - dt.timedelta(hours=1),
+        started_at=start, ended_at=start + dt.timedelta(seconds=2),
         place="甲一县人民路8号", document=seize, actor=desk.officer, device_checked=True, opening_statement=True)
     case = cases.case_advance(case=case, actor=desk.officer)
     assess(case, desk.officer)

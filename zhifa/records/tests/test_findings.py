@@ -17,9 +17,12 @@ from zhifa.records.statistics import record_statistics
 from zhifa.records.tests.test_recordings import upload
 
 
-def seizure_record(desk, case):
+def seizure_record(desk, case, start=None, minutes=10):
+    """A seizure record; from `start` for `minutes` when given (else the helper's three hours ago, ten minutes)."""
+    when = {} if start is None else {"time": start.isoformat(),
+                                     "end_time": (start + dt.timedelta(minutes=minutes)).isoformat()}
     return cases.document_record(case=case, form="seizure_decision", elements=elements(
-        desk, items="货车", legal_basis="依据", period="三十日"), actor=desk.officer)
+        desk, items="货车", legal_basis="依据", period="三十日", **when), actor=desk.officer)
 
 
 @pytest.fixture
@@ -27,8 +30,8 @@ def troubled(desk, seizure):
     """One case with most of AZ-R §22's problems in it."""
     case, camera = seizure
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
-    seize = seizure_record(desk, case)
     start = timezone.now() - dt.timedelta(days=5)
+    seize = seizure_record(desk, case, start, minutes=40)
     first = upload(desk, case, camera, start=start, document=seize, opening_statement=False)
     upload(desk, case, camera, start=start + dt.timedelta(minutes=30), document=seize)  # a gap, no note
     services.interruption_note(case=case, before=first, after=None, reason="device_fault",

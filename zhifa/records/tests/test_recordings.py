@@ -31,9 +31,11 @@ def clip(data=MP4, name="clip.mp4"):
 
 
 def upload(desk, case, camera, *, start, minutes=10, document=None, activity="seize", **kw):
+    """A clip that really lasts `minutes` (one frame a second), uploaded as starting at `start`."""
     kw.setdefault("device_checked", True)
     kw.setdefault("opening_statement", True)
-    return services.recording_upload(case=case, fileobj=clip(), device=camera, officer=desk.officers[0],
+    data = kw.pop("data", None) or mp4(frames=minutes * 60, fps=1)
+    return services.recording_upload(case=case, fileobj=clip(data), device=camera, officer=desk.officers[0],
                                      activity=activity, started_at=start, ended_at=start + dt.timedelta(minutes=minutes),
                                      place="甲一县人民路8号", document=document, actor=desk.officer, **kw)
 
@@ -57,9 +59,10 @@ def test_a_seizure_cannot_move_on_without_recordings_covering_it(desk, seizure):
 def test_a_gap_between_clips_needs_an_interruption_note(desk, seizure):
     case, camera = seizure
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
-    seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
-        desk, items="货车", legal_basis="依据", period="三十日"), actor=desk.officer)
     start = timezone.now() - dt.timedelta(hours=3)
+    seize = cases.document_record(case=case, form="seizure_decision", elements=elements(
+        desk, items="货车", legal_basis="依据", period="三十日", time=start.isoformat(),
+        end_time=(start + dt.timedelta(minutes=35)).isoformat()), actor=desk.officer)
     first = upload(desk, case, camera, start=start, document=seize)
     second = upload(desk, case, camera, start=start + dt.timedelta(minutes=25), document=seize)
     with pytest.raises(ZhifaError) as exc:
@@ -225,17 +228,19 @@ def test_a_provisional_deadline_is_recomputed_when_the_year_is_loaded(desk, seiz
     with time_machine.travel(dt.datetime(2026, 12, 31, 9, 0, tzinfo=TZ)):
         rec = upload(desk, case, camera, start=dt.datetime(2026, 12, 30, 16, 0, tzinfo=TZ), minutes=60)
     deadline = UploadDeadline.objects.get(recording=rec)
-    assert deadline.provisional and timezone.localtime(deadline.due_at).date() == dt.date(2027, 1, 1)
-    calendar_year_load(year=2027, source="测试用安排（非官方）", holidays=["2027-01-01"], workdays_=[], actor=None)
+    # 2 working days: Thu 31 Dec; Fri 1 Jan 2027 is New Year's Day (statutory, known without the notice), so Mon 4 Jan.
+    assert deadline.provisional and timezone.localtime(deadline.due_at).date() == dt.date(2027, 1, 4)
+    calendar_year_load(year=2027, source="测试用安排（非官方）", holidays=["2027-01-01", "2027-01-04"], workdays_=[],
+                       actor=None)
     deadline.refresh_from_db()
-    assert not deadline.provisional and timezone.localtime(deadline.due_at).date() == dt.date(2027, 1, 4)
+    assert not deadline.provisional and timezone.localtime(deadline.due_at).date() == dt.date(2027, 1, 5)
 
 
 @pytest.mark.req("REC-05")
 @pytest.mark.django_db
 def test_duration_and_creation_time_are_read_from_the_media(desk, seizure):
     case, camera = seizure
-    rec = upload(desk, case, camera, start=timezone.now() - dt.timedelta(hours=1))
+    rec = upload(desk, case, camera, start=timezone.now() - dt.timedelta(hours=1), data=MP4)
     assert rec.duration_seconds == pytest.approx(2.0, abs=0.2)
     assert rec.media_created_at == dt.datetime(2026, 11, 25, 1, 2, 3, tzinfo=dt.UTC)
     assert rec.media_format.startswith("mov,mp4")

@@ -32,7 +32,8 @@ def office(desk, tree, users):
                            officer=desk.officer, handling_head=desk.head)
 
 
-def decision_case(desk, *, hearing=False, proposal=False, action_type="penalty", draft="penalty_decision"):
+def decision_case(desk, *, hearing=False, proposal=False, action_type="penalty", draft="penalty_decision",
+                  penalty="罚款二十万元"):
     """An ordinary case at the decision stage with the investigation report and a draft decision."""
     case = case_services.case_open(agency=desk.agency, handling_unit=desk.unit, title="无证经营危险化学品",
                                    action_type=action_type, procedure="ordinary", place=desk.place,
@@ -51,7 +52,7 @@ def decision_case(desk, *, hearing=False, proposal=False, action_type="penalty",
     if proposal:
         record("review_proposal", proposal="罚款二十万元", explanation="涉案金额较大")
     record("investigation_report", facts="无证经营", evidence="现场检查笔录", proposal="罚款二十万元")
-    fields = {"penalty": "罚款二十万元"} if draft == "penalty_decision" else {"decision": "责令停止经营"}
+    fields = {"penalty": penalty} if draft == "penalty_decision" else {"decision": "责令停止经营"}
     record(draft, facts="无证经营", legal_basis="第七十七条", remedies="六十日内复议或六个月内起诉", **fields)
     return case
 

@@ -42,7 +42,7 @@ def test_no_agreement_goes_to_the_head_who_decides(desk, office):
     review = services.head_decision_record(review=review, choice="proceed", reasons="经研究，第七十七条适用", actor=office.head)
     assert review.state == State.PASSED
     assert case_services.case_advance(case=review.case, actor=desk.head).stage == Stage.SERVICE_ENFORCEMENT
-    assert [s.action for s in review.steps.all()] == ["submit", "opinion", "object", "consult", "head_decide"]
+    assert [s.action for s in review.steps.all()] == ["submit", "opinion", "object", "consult_deadlock", "head_decide"]
 
 
 @pytest.mark.req("REV-08")

@@ -87,6 +87,10 @@ def test_mandatory_av_lists_differ(im_and_az):
     az = set(rule_get("recording.mandatory_av", jurisdiction=im_and_az["anze"], as_of=on).value)
     assert {"seal", "seize", "demolition"} <= im and {"seal", "seize", "demolition"} <= az
     assert az - im == {"substitute_performance", "restrict_freedom"}  # AZ-R §10 (四)(五)
+    # IM-M §17 first sentence: 应当进行音像记录 — hearings, service by leaving or by notice, dispute-prone scenes;
+    # AZ-R §11 records them only according to circumstances.
+    assert {"hearing", "service_by_leaving", "service_by_public_notice", "dispute_prone_onsite"} <= im - az
+    assert "evidence_taking" not in im
 
 
 @pytest.mark.req("REC-04")

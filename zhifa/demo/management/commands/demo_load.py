@@ -263,7 +263,7 @@ class Command(BaseCommand):
     def _seizure(self, agency, head, place, unit, eligible, record):
         """A seizure under full AV recording (REC-03): two clips with an interruption note, at the decision stage."""
         from zhifa.cases import services as cases
-        from zhifa.demo.media import demo_clip
+        from zhifa.demo.media import clip_format, demo_clip
         from zhifa.records.models import Device
         from zhifa.records.services import interruption_note, recording_upload
 
@@ -276,23 +276,26 @@ class Command(BaseCommand):
         record(case, "filing_approval", case_source="投诉举报", opinion="同意立案", approver="局长（演示）")
         case = cases.case_advance(case=case, actor=head)
         record(case, "inspection_record")
+        # A three-minute seizure: the clips, by their real length, cover it from start to end, with one
+        # break longer than the 60 s tolerance that the interruption note explains (REC-03, REC-07).
+        start = (timezone.now() - dt.timedelta(hours=2, minutes=50)).replace(microsecond=0)
         record(case, "seizure_decision", items="涉嫌假冒商品 12 箱（演示）", legal_basis="《行政强制法》第二十二条",
-               period="三十日")
+               period="三十日", time=start.isoformat(), end_time=(start + dt.timedelta(minutes=3)).isoformat())
         seizure = case.documents.get(form="seizure_decision")
         camera = Device.objects.get(agency=agency, serial="ZFY-DL-0001")
-        start = timezone.now() - dt.timedelta(hours=4)
         clips = []
-        for n, (offset, minutes) in enumerate(((0, 12), (20, 15))):
-            began = start + dt.timedelta(minutes=offset)
+        fmt = clip_format()
+        for n, (offset, seconds) in enumerate(((0, 80), (150, 40))):
+            began = start + dt.timedelta(seconds=offset)
             statement = (f"现在是{timezone.localtime(began):%Y年%m月%d日%H时%M分}，地点{place.name}新华街18号，"
                          f"执法人员{'、'.join(p.name for p in eligible)}，依法实施扣押，现场正在进行音像记录。"
                          if n == 0 else "记录仪电量耗尽，更换电池后继续记录。")
-            clip = io.BytesIO(demo_clip(statement))
-            clip.name = f"ZFY-DL-0001-{n + 1}.mp4"
+            clip = io.BytesIO(demo_clip(statement, seconds=seconds, fmt=fmt))
+            clip.name = f"ZFY-DL-0001-{n + 1}{fmt.suffix}"
             clips.append(recording_upload(
                 case=case, fileobj=clip, device=camera, officer=eligible[0], activity="seize", started_at=began,
-                ended_at=began + dt.timedelta(minutes=minutes), place=f"{place.name}新华街18号", document=seizure,
-                actor=head, content_type="video/mp4", device_checked=True, opening_statement=True))
+                ended_at=began + dt.timedelta(seconds=seconds), place=f"{place.name}新华街18号", document=seizure,
+                actor=head, content_type=fmt.content_type, device_checked=True, opening_statement=True))
         interruption_note(case=case, before=clips[0], after=clips[1], reason="device_fault",
                           explanation="记录仪电量耗尽，更换电池后继续记录（演示）", spoken_on_resume=True, actor=head)
         case = cases.case_advance(case=case, actor=head)
