@@ -17,7 +17,7 @@ def test_a_missing_or_broken_font_file_refuses_the_pdf_and_names_it(monkeypatch,
     monkeypatch.setitem(fonts.FACES, fonts.EXTENSION, pointer)
 
     with pytest.raises(ZhifaError) as refused:
-        rendering.render_pdf(document=None)
+        rendering.html_to_pdf("<p>行政处罚决定书</p>")  # every PDF the product prints goes through here
 
     assert refused.value.code == CaseErrorCode.RENDERING_UNAVAILABLE
     assert refused.value.message == ("文书字体文件（zhifa/core/fonts）缺失或损坏：缺少 ZhifaSerifSC-Regular.woff2；"
