@@ -177,8 +177,10 @@ def simplified_problems(case, documents) -> list[str]:
     if facts.fine > 0 or facts.other_penalties or facts.unreadable_fine or facts.warning:
         if facts.unreadable_fine:
             problems.append(f"决定书写明罚款但未能识别罚款数额，请写明数额（如“罚款二百元”），以便核对简易程序限额（{ART_51}）")
-        if facts.other_penalties:
-            problems.append(f"决定给予{'、'.join(facts.other_penalties)}，不能适用简易程序（{ART_51}：当场作出的"
+        # Kinds the measure sentence above already names are not said twice.
+        others = [w for w in facts.other_penalties if not any(w in Measure(m).label for m in facts.measures)]
+        if others:
+            problems.append(f"决定给予{'、'.join(others)}，不能适用简易程序（{ART_51}：当场作出的"
                             f"行政处罚仅限警告或者罚款）")
         kinds = set(Party.objects.filter(case=case).values_list("kind", flat=True)) if case.pk else set()
         # With a citizen among the parties, or none recorded yet, the lower limit applies.
