@@ -32,6 +32,8 @@ from .models import (
 
 # Tolerance for clocks of field devices when a record's time is checked against "now".
 CLOCK_SKEW = dt.timedelta(minutes=10)
+# The longest text element of a standard form (a long 询问笔录 runs to a few thousand characters).
+ELEMENT_MAX_CHARS = 10_000
 
 
 def _not_archived(case: Case) -> None:
@@ -167,7 +169,11 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”含有不在可选范围内的取值。")
             clean[element.name] = sorted(set(picked))
         else:
-            clean[element.name] = str(value).strip()
+            text = str(value).strip()
+            if len(text) > ELEMENT_MAX_CHARS:  # a JSON element has no column limit: a page of 100 000 characters
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID,  # stalled the PDF renderer for good
+                                 f"“{element.label}”不能超过 {ELEMENT_MAX_CHARS} 个字符（现为 {len(text)} 个）。")
+            clean[element.name] = text
     if missing:
         raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, f"《{form.title}》缺少必填要素：{'、'.join(missing)}。",
                          details={"missing": missing})

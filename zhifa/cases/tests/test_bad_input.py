@@ -216,3 +216,22 @@ def test_a_django_validation_error_from_a_service_is_a_400_naming_the_field(clie
     assert body["message"] == "姓名不能为空。" and body["details"] == {"name": ["姓名不能为空。"]}
     page = client.post(f"/cases/{case.pk}/parties/", party)
     assert page.status_code == 400 and "姓名不能为空。" in page.content.decode()
+
+
+@pytest.mark.req("REC-02")
+@pytest.mark.django_db
+def test_a_document_element_of_100_000_characters_is_refused(desk):
+    """Found trying the demo: it was saved, and its sealed PDF never finished rendering."""
+    from zhifa.cases import services as case_services
+    from zhifa.cases.tests.conftest import elements
+    from zhifa.core.errors import ZhifaError
+
+    case = case_services.case_open(agency=desk.agency, handling_unit=desk.unit, title="t", action_type="penalty",
+                                   procedure="ordinary", place=desk.place, legal_basis="b", actor=desk.officer)
+    for p in desk.officers:
+        case_services.officer_assign(case=case, person=p, actor=desk.officer)
+    with pytest.raises(ZhifaError) as exc:
+        case_services.document_record(case=case, form="filing_approval", actor=desk.officer, elements=elements(
+            desk, case_source="x" * 100_000, opinion="同意", approver="局长"))
+    assert exc.value.code == "case_element_invalid" and "不能超过 10000 个字符" in exc.value.message
+    assert not case.documents.exists()
