@@ -38,6 +38,20 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """client.force_login stands for a complete login, password and second factor (issue 14 §6), so tests of a
+    supervisor's or an agency head's pages need no code. The second factor's own tests log in through the
+    login page (zhifa/core/tests/test_second_factor.py) or with core.testing.force_login_password_only."""
+    from django.test import Client
+
+    from zhifa.core.testing import force_login_with_second_factor
+
+    if not hasattr(Client, "_zhifa_original_force_login"):
+        Client._zhifa_original_force_login = Client.force_login
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():
     """Each test sees the calendar as its own database has it."""
     workdays.invalidate()

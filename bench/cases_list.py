@@ -31,6 +31,7 @@ def main():
     from django.utils import timezone
 
     from zhifa.cases.models import Case
+    from zhifa.core.testing import force_login_with_second_factor  # the staff pages need both factors
     from zhifa.org.models import Agency, Unit, UnitKind
 
     User = get_user_model()
@@ -64,13 +65,13 @@ def main():
     page_sql = "SELECT id, number, title FROM cases_case ORDER BY opened_at DESC, id DESC LIMIT 50"
     for username in ("region_supervisor", "agency_head"):
         client = Client()
-        client.force_login(User.objects.get(username=username))
+        force_login_with_second_factor(client, User.objects.get(username=username))
         run(f"{username}: /cases/", client, "/cases/", page_sql)
         run(f"{username}: /cases/?page=500", client, "/cases/?page=500", page_sql)
         run(f"{username}: /cases/?stage=decision", client, "/cases/?stage=decision", page_sql)
         run(f"{username}: /api/cases/?limit=50", client, "/api/cases/?limit=50", page_sql)
     client = Client()
-    client.force_login(opener)
+    force_login_with_second_factor(client, opener)
     run(f"case detail ({demo_case.documents.count()} documents)", client, f"/cases/{demo_case.pk}/", page_sql)
     run("case recordings page", client, f"/records/cases/{demo_case.pk}/", page_sql)
 

@@ -42,6 +42,8 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from zhifa.core.testing import force_login_with_second_factor  # the staff pages need both factors
+
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
 
@@ -107,7 +109,7 @@ def main():
                        "ORDER BY p.agency_id, p.name, p.id LIMIT 50")
     for name, user in users.items():
         client = Client()
-        client.force_login(user)
+        force_login_with_second_factor(client, user)
         run(f"{name}: /org/agencies/ (page 1)", client, "/org/agencies/", agency_page_sql)
         run(f"{name}: /org/agencies/?page=10", client, "/org/agencies/?page=10", agency_page_sql)
         run(f"{name}: /api/org/agencies?limit=50", client, "/api/org/agencies?limit=50", agency_page_sql)
@@ -115,7 +117,7 @@ def main():
         run(f"{name}: /org/people/?certified=yes", client, "/org/people/?certified=yes", people_page_sql)
         run(f"{name}: / (home)", client, "/", agency_page_sql)
     client = Client()
-    client.force_login(users["bench_region"])
+    force_login_with_second_factor(client, users["bench_region"])
     run(f"agency detail ({big.people.count()} people)", client, f"/org/agencies/{big.pk}/", agency_page_sql)
 
 

@@ -35,6 +35,7 @@ def main():
     from django.utils import timezone
 
     from zhifa.cases.models import Case
+    from zhifa.core.testing import force_login_with_second_factor  # the staff pages need both factors
     from zhifa.ledger.services import record_event
     from zhifa.org.models import Agency, Unit, UnitKind
     from zhifa.review import events
@@ -95,14 +96,14 @@ def main():
                    f"WHERE r.state = 'submitted' AND r.due_on < '{today.isoformat()}' ORDER BY r.due_on, r.id LIMIT 50")
     deep = max(1, min(20, args.reviews // 5 // 50 // 2))
     client = Client()
-    client.force_login(reviewer)
+    force_login_with_second_factor(client, reviewer)
     run("reviewer: /review/ (agency queue)", client, "/review/", queue_sql)
     run(f"reviewer: /review/?page={deep}", client, f"/review/?page={deep}", queue_sql)
     run("reviewer: /review/?mine=1", client, "/review/?mine=1", queue_sql)
     run("reviewer: /api/review/queue?mine=true", client, "/api/review/queue?mine=true", queue_sql)
     for username in ("agency_head", "region_supervisor"):
         client = Client()
-        client.force_login(User.objects.get(username=username))
+        force_login_with_second_factor(client, User.objects.get(username=username))
         run(f"{username}: /review/overdue/", client, "/review/overdue/", overdue_sql)
         run(f"{username}: /review/overdue/?page={deep}", client, f"/review/overdue/?page={deep}", overdue_sql)
         run(f"{username}: /api/review/overdue", client, "/api/review/overdue", overdue_sql)

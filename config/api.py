@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from zhifa.core.api import API_AUTH, ErrorOut, ZhifaParser
+from zhifa.core.api import API_AUTH, ErrorOut, ZhifaParser, staff_docs
 from zhifa.core.errors import CoreErrorCode, ZhifaError, error_body
 
 logger = logging.getLogger("zhifa.api")
@@ -50,6 +50,7 @@ api = ZhifaAPI(
     description="行政执法三项制度信息系统接口。所有错误响应统一为 {code, message[, details]}：code 为稳定的错误代码，"
     "message 为中文说明，details 可给出出错的字段。",
     auth=API_AUTH,
+    docs_decorator=staff_docs,  # issue 14 §7: the API docs are for staff
     urls_namespace="api",
     parser=ZhifaParser(),
 )
@@ -69,7 +70,10 @@ def _validation_error(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
-    return api.create_response(request, error_body(401), status=401)
+    # An expired or revoked token says so (TokenAuth leaves the reason on the request), so its client knows to
+    # ask for a new one rather than retry.
+    code, message = getattr(request, "zhifa_auth_error", (None, None))
+    return api.create_response(request, error_body(401, code, message), status=401)
 
 
 @api.exception_handler(Http404)

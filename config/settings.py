@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ZHIFA_DATA_DIR", BASE_DIR / "data"))
@@ -32,14 +33,24 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, its default site being zhifa.core.admin_site.ZhifaAdminSite (issue 14 §6: /admin/
+    # needs a verified second factor); admin.site and @admin.register keep working across the apps.
+    "zhifa.core.admin_apps.ZhifaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "template_partials",
+    # django-ninja's own templates and static files: /api/docs then loads Swagger UI from this server,
+    # not from a CDN (offline, and allowed by the CSP below).
+    "ninja",
+    "csp",
     "axes",
+    # Second factor (issue 14 §6): TOTP devices, and static devices for single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "zhifa.core",
@@ -55,16 +66,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before SecurityMiddleware: X-Forwarded-Proto counts only from a trusted proxy (SECURE_PROXY_SSL_HEADER).
+    "zhifa.core.proxy.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session holds a device that checked a one-time code (issue 14 §6).
+    "django_otp.middleware.OTPMiddleware",
     # STYLE habit 4: login is required by default; public views opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Issue 14 §6: idle timeout and absolute lifetime, then the second factor before anything else.
+    "zhifa.core.auth_middleware.SessionLifetimeMiddleware",
+    "zhifa.core.auth_middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhifa.core.middleware.ZhifaErrorMiddleware",
     # Must be last: django-axes locks out repeated login failures.
@@ -127,13 +146,27 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (django-axes): five failures for one username from one address lock it for 30 minutes.
+# Login lockout (django-axes, issue 14 §6), two separate criteria: AXES_FAILURE_LIMIT failures for one username
+# from any address lock the username; ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address over any
+# usernames lock the address (password spraying). Wrong second-factor codes count as failures. A lock lasts
+# AXES_COOLOFF_HOURS. The address limit is higher: an office behind one NAT address shares it.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "zhifa.core.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# Failures are cleared when a login completes (both factors), for that username only (zhifa.core.lockout):
+# axes' own reset at the password step would let a known password reset the count of wrong codes, and a
+# login from an address would wipe that address's failures over other usernames.
+AXES_RESET_ON_SUCCESS = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "zhifa.core.net.axes_client_ip"
+
+# The client's address (zhifa.core.net.client_ip): behind a reverse proxy, read from this header only when
+# the request comes from one of the trusted proxies (addresses or networks, comma-separated).
+ZHIFA_PROXY_CLIENT_HEADER = os.environ.get("ZHIFA_PROXY_CLIENT_HEADER", "")
+ZHIFA_TRUSTED_PROXIES = env_list("ZHIFA_TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -196,11 +229,89 @@ ZHIFA_EVIDENCE_PREFIX = os.environ.get("ZHIFA_EVIDENCE_PREFIX", "evidence")
 # On S3 with Object Lock: every stored file is locked (COMPLIANCE) for at least this many years.
 ZHIFA_EVIDENCE_LOCK_YEARS = int(os.environ.get("ZHIFA_EVIDENCE_LOCK_YEARS", "30"))
 
+# Resumable uploads (zhifa.records.tus). Unfinished bytes are staged on this server's local disk. A PATCH makes
+# what it has received durable (fsync, then the offset in the database) every SYNC_BYTES or SYNC_SECONDS,
+# whichever comes first, so a crash loses at most that much. Unfinished uploads expire EXPIRY_HOURS after their
+# last byte; each user may hold MAX_OPEN of them, declaring at most MAX_OPEN_BYTES in all.
+ZHIFA_TUS_DIR = Path(os.environ.get("ZHIFA_TUS_DIR", DATA_DIR / "tus"))
+ZHIFA_TUS_MAX_SIZE = int(os.environ.get("ZHIFA_TUS_MAX_SIZE", str(8 * 1024**3)))
+# 4 MiB / 1 s: on loopback a 512 MiB upload ran at 41 MB/s (1 MiB: 32 MB/s; only the 1 s bound: 64 MB/s).
+ZHIFA_TUS_SYNC_BYTES = int(os.environ.get("ZHIFA_TUS_SYNC_BYTES", str(4 * 1024**2)))
+ZHIFA_TUS_SYNC_SECONDS = float(os.environ.get("ZHIFA_TUS_SYNC_SECONDS", "1"))
+ZHIFA_TUS_READ_TIMEOUT = float(os.environ.get("ZHIFA_TUS_READ_TIMEOUT", "30"))
+ZHIFA_TUS_EXPIRY_HOURS = float(os.environ.get("ZHIFA_TUS_EXPIRY_HOURS", "24"))
+ZHIFA_TUS_MAX_OPEN = int(os.environ.get("ZHIFA_TUS_MAX_OPEN", "20"))
+ZHIFA_TUS_MAX_OPEN_BYTES = int(os.environ.get("ZHIFA_TUS_MAX_OPEN_BYTES", str(64 * 1024**3)))
+# REC-15: one stated reason opens a case to someone outside it (a supervisor, a reviewer) for this long.
+ZHIFA_CONSULTATION_MINUTES = int(os.environ.get("ZHIFA_CONSULTATION_MINUTES", "30"))
+
+# Anonymous submissions on the portal (publicity requests, issue 14 §2). Attachments: how many, how large each
+# and together (set in MB); their type is read from the bytes. Submissions per client address (a keyed hash,
+# zhifa.core.net.client_ip) and in all, per window. Attachments wait in quarantine (this storage prefix) until
+# staff accept the request; those of requests closed without acceptance are deleted after the retention days.
+ZHIFA_PUBLIC_ATTACHMENTS_MAX = int(os.environ.get("ZHIFA_PUBLIC_ATTACHMENTS_MAX", "5"))
+ZHIFA_PUBLIC_ATTACHMENT_MAX_BYTES = int(float(os.environ.get("ZHIFA_PUBLIC_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
+ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_BYTES = int(float(os.environ.get("ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_MB", "20")) * 1024 * 1024)
+ZHIFA_PUBLIC_RATE_PER_ADDRESS = int(os.environ.get("ZHIFA_PUBLIC_RATE_PER_ADDRESS", "5"))
+ZHIFA_PUBLIC_RATE_GLOBAL = int(os.environ.get("ZHIFA_PUBLIC_RATE_GLOBAL", "200"))
+ZHIFA_PUBLIC_RATE_WINDOW_MINUTES = int(os.environ.get("ZHIFA_PUBLIC_RATE_WINDOW_MINUTES", "60"))
+# Wrong reference/query-code pairs on the request status page per client address and window; then 429.
+ZHIFA_PUBLIC_LOOKUP_FAILURES = int(os.environ.get("ZHIFA_PUBLIC_LOOKUP_FAILURES", "10"))
+ZHIFA_QUARANTINE_PREFIX = os.environ.get("ZHIFA_QUARANTINE_PREFIX", "quarantine")
+ZHIFA_QUARANTINE_RETENTION_DAYS = int(os.environ.get("ZHIFA_QUARANTINE_RETENTION_DAYS", "90"))
+
+# Sessions (issue 14 §6): logged out after ZHIFA_SESSION_IDLE_MINUTES without a request, and at the latest
+# ZHIFA_SESSION_MAX_HOURS after login, however active (zhifa.core.auth_middleware.SessionLifetimeMiddleware).
+ZHIFA_SESSION_IDLE_MINUTES = int(os.environ.get("ZHIFA_SESSION_IDLE_MINUTES", "30"))
+ZHIFA_SESSION_MAX_HOURS = float(os.environ.get("ZHIFA_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = int(ZHIFA_SESSION_MAX_HOURS * 3600)
+
+# Second factor (issue 14 §6): TOTP (RFC 6238) for the roles in core.permissions.SECOND_FACTOR_ROLES and
+# administrators. ZHIFA_OTP_REQUIRED=0 makes it optional for everyone (never /admin/, which always needs it).
+ZHIFA_OTP_REQUIRED = env_bool("ZHIFA_OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = os.environ.get("ZHIFA_OTP_ISSUER", "zhifa 执法")
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes a device refuses any code for 2^(n-1) s
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # never show device keys in the admin
+
+# API tokens (issue 14 §7) expire this many days after they are issued.
+ZHIFA_API_TOKEN_DAYS = int(os.environ.get("ZHIFA_API_TOKEN_DAYS", "90"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (issue 14 §7). The defaults suit the demo on http://127.0.0.1; README "Production" lists the values
+# behind nginx + TLS, with which `manage.py check --deploy` is clean (tests/test_deploy_check.py).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The scheme the proxy saw, from its X-Forwarded-Proto; zhifa.core.proxy drops that header from any peer that
+# is not in ZHIFA_TRUSTED_PROXIES, so a client cannot claim HTTPS by sending it itself.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = os.environ.get("SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin")
+
+# Content-Security-Policy on every response (django-csp 4). Nothing inline: scripts and styles are static
+# files; htmx runs without eval and injects no style (<meta name="htmx-config"> in base.html). File responses
+# (evidence playback) and /api/docs set their own policy, which the middleware leaves in place.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "media-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "frame-ancestors": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+    },
+}
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

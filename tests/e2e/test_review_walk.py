@@ -34,6 +34,7 @@ def agency(transactional_db, tree):
         officers.append(person)
     leader = grant(User.objects.create_user("team_leader", password=PASSWORD), Role.HANDLING_HEAD, agency=agency)
     grant(User.objects.create_user("review_chief", password=PASSWORD), Role.REVIEW_HEAD, agency=agency)
+    grant(User.objects.create_user("agency_head", password=PASSWORD), Role.AGENCY_HEAD, agency=agency)
     reviewer = grant(User.objects.create_user("reviewer", password=PASSWORD), Role.REVIEWER, agency=agency)
     PersonFactory(agency=agency, unit=review_unit, name="赵审核", is_reviewer=True, user=reviewer,
                   legal_qualification_number="A20151101000001")
@@ -117,13 +118,23 @@ def test_a_major_penalty_through_review_to_the_signed_decision(page, agency, sho
     page.get_by_role("button", name="签署审核意见").click()
     assert Review.objects.get(case=case).state == "passed"
 
+    # Issue 14 §5: the head who signs for the agency issues (seals) the decision, by a POST; the handling
+    # unit's head sees no 签发 button, and the download serves only what was issued.
     relogin(page, "team_leader")
     page.goto(f"/cases/{case.pk}/")
     decision = case.documents.get(form="penalty_decision", superseded_by__isnull=True)
+    assert page.get_by_role("button", name="签发（加盖电子签章）").count() == 0
+    relogin(page, "agency_head")
+    page.goto(f"/cases/{case.pk}/")
+    details = page.locator("details", has_text="行政处罚决定书")
+    details.locator("summary").first.click()
+    details.get_by_role("button", name="签发（加盖电子签章）").first.click()
+    page.wait_for_load_state("networkidle")
+    assert decision.renditions.get(kind="pdf").signer_sha256
     with page.expect_download() as download:
         page.evaluate(f"window.location.href='/cases/{case.pk}/documents/{decision.pk}.pdf'")
     assert download.value.suggested_filename.endswith(".pdf")
-    assert decision.renditions.get(kind="pdf").signer_sha256
+    relogin(page, "team_leader")
     page.goto(f"/cases/{case.pk}/")
     page.get_by_role("button", name="作出决定，进入送达执行").click()
     page.wait_for_load_state("networkidle")

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from zhifa.core.permissions import Role
+from zhifa.core.testing import second_factor_in_browser
 from zhifa.org.tests.factories import CertificateFactory, PersonFactory, grant
 
 PASSWORD = "e2e-password-2026"
@@ -29,7 +30,9 @@ def login(page, username):
     assert "/accounts/login/" in page.url
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    second_factor_in_browser(page, username)  # issue 14 §6: supervisors, reviewers, heads
     page.wait_for_url("**/")
 
 

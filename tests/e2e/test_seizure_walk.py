@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from zhifa.cases.models import Case, Document, Stage
 from zhifa.core.permissions import Role
+from zhifa.core.testing import second_factor_in_browser
 from zhifa.demo.media import demo_clip
 from zhifa.org.models import UnitKind
 from zhifa.org.tests.factories import CertificateFactory, PersonFactory, UnitFactory, grant
@@ -38,7 +39,9 @@ def login(page, username):
     page.goto("/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    second_factor_in_browser(page, username)  # issue 14 §6: supervisors, reviewers, heads
     page.wait_for_url("**/")
 
 

@@ -1,5 +1,7 @@
 from enum import StrEnum
 
+from zhifa.core.errors import ZhifaError
+
 
 class CaseErrorCode(StrEnum):
     UNIT_NOT_HANDLING = "case_unit_not_handling"
@@ -25,3 +27,17 @@ class CaseErrorCode(StrEnum):
     RENDERING_UNAVAILABLE = "case_rendering_unavailable"
     ACTION_TYPE_INVALID = "case_action_type_invalid"
     PROCEDURE_NOT_ALLOWED = "case_procedure_not_allowed"
+    NOT_ISSUED = "case_document_not_issued"
+
+
+class ConsultationRequired(ZhifaError):
+    """REC-15: the reader is outside the case and has no open consultation. Pages answer with the form that
+    asks the reason, the API with this code and where to state it."""
+
+    status = 403
+
+    def __init__(self, case_id: int):
+        super().__init__(CaseErrorCode.CONSULTATION_REASON,
+                         "您不是本案承办人员，调阅案件应当先说明事由（调阅事由将记入日志）。",
+                         details={"case_id": case_id, "consultations": f"/api/cases/{case_id}/consultations"})
+        self.case_id = case_id

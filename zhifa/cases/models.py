@@ -165,3 +165,24 @@ class DocumentRendition(AppendOnlyModel):
     class Meta:
         verbose_name = verbose_name_plural = "文书文本"
         constraints = [models.UniqueConstraint(fields=["document", "kind"], name="one_rendition_per_kind")]
+
+
+class Consultation(AppendOnlyModel):
+    """调阅 (REC-15; KY; AZ-R §19): someone outside a case states why they read it. The statement opens the
+    case to them until `expires_at`, on every door alike (pages by session, API by token), so it lives here
+    and not in a session. Every read it covers is logged against it (cases.content_read)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consultations")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("调阅事由", max_length=300)
+    opened_at = models.DateTimeField("调阅时间")
+    expires_at = models.DateTimeField("有效至")
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "调阅登记"
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["case", "actor", "-expires_at"])]
+
+    def __str__(self):
+        return f"{self.actor} {self.opened_at:%Y-%m-%d %H:%M} {self.reason}"

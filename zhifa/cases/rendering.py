@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from zhifa.core import fonts
+from zhifa.core.bounds import reveal_invisible
 from zhifa.core.errors import ZhifaError
 
 from .doctypes import FORMS
@@ -53,8 +54,12 @@ def document_context(document) -> dict:
     rows = element_rows(document, officers)
     if document.supersedes_id:
         rows.append({"label": "更正说明", "value": f"本件为第 {document.version} 版，更正原因：{document.correction_reason}"})
-    return {"agency": case.agency.name, "title": form.title, "number": f"{case.number}（第 {document.version} 版）",
-            "case": case, "rows": rows, "issued": f"{case.agency.name}　{timezone.localdate():%Y年%m月%d日}"}
+    # Issue 14 §9: a row stored before invisible control characters were refused prints them as [U+202E], so a
+    # right-to-left override cannot make "gnp.exe" read "exe.png" under the agency's seal, in PDF or Word.
+    rows = [{"label": row["label"], "value": reveal_invisible(row["value"])} for row in rows]
+    return {"agency": reveal_invisible(case.agency.name), "title": form.title,
+            "number": reveal_invisible(f"{case.number}（第 {document.version} 版）"), "case": case, "rows": rows,
+            "issued": reveal_invisible(f"{case.agency.name}　{timezone.localdate():%Y年%m月%d日}")}
 
 
 def _require_fonts() -> None:
@@ -69,6 +74,7 @@ def html_to_pdf(html: str) -> bytes:
     """Every PDF the product prints (documents, the annual report): the bundled fonts checked, Pango present,
     one font configuration per process."""
     _require_fonts()
+    html = reveal_invisible(html)  # issue 14 §9: nothing printed reads differently from what is stored
     try:
         import weasyprint  # noqa: F401 — loads Pango
     except OSError as exc:  # Pango is missing on this machine

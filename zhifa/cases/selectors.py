@@ -1,14 +1,17 @@
 """Scoped reads of cases (STYLE habit 4)."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from zhifa.core.bounds import parse_id
-from zhifa.core.errors import NotFoundError
+from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 
-from . import workflow
+from . import events, workflow
 from .doctypes import FORMS
-from .models import Case, Document
+from .errors import CaseErrorCode, ConsultationRequired
+from .models import Case, Consultation, Document, DocumentRendition, Rendition
 
 
 def case_list_for(*, actor, stage: str | None = None, search: str | None = None) -> QuerySet[Case]:
@@ -31,9 +34,82 @@ def case_get_for(*, actor, id, request=None) -> Case:
     return case
 
 
+# What a route serves of a case (REC-15). Each read of one of these by someone outside the case needs an open
+# consultation and is logged with its name.
+CONTENT = {
+    "case": "案件详情",
+    "document_fields": "文书要素",
+    "document_file": "文书文本",
+    "recordings": "音像记录目录",
+    "media": "音像记录播放",
+    "case_file": "案卷包",
+    "seal": "案卷封存信息",
+    "review": "法制审核材料与意见",
+    "ledger_entry": "案件日志条目",
+}
+
+
+def open_consultation(*, actor, case: Case) -> Consultation | None:
+    """The actor's consultation of the case that is still open, if any."""
+    return (Consultation.objects.filter(case=case, actor_id=actor.pk, expires_at__gt=timezone.now())
+            .order_by("-expires_at").first())
+
+
+def consultation_check(*, actor, case: Case, what: str, detail: dict | None = None, log: bool = True
+                       ) -> Consultation | None:
+    """The one consultation check (REC-15; KY; AZ-R §19) for a case the actor may already see.
+
+    Those handling the case (cases.handle on its agency) and those whose duty is the case (a hook in
+    workflow.CONSULTATION_DUTIES: the reviewer assigned to its review) read it freely. Anyone else needs an
+    open consultation (ConsultationRequired otherwise), and each read is logged against it: which
+    consultation, what was read and `detail` (e.g. which clip). `log=False` for the follow-up requests of one
+    read (the later ranges of a playback), so the ledger grows by reads, not by requests. Returns the
+    consultation, or None when none was needed."""
+    if what not in CONTENT:
+        raise KeyError(f"unknown case content {what!r}; add it to cases.selectors.CONTENT")
+    if org_perms.can(actor, "cases.handle", agency=case.agency):
+        return None
+    if any(duty(actor, case, what) for duty in workflow.CONSULTATION_DUTIES):
+        return None
+    consultation = open_consultation(actor=actor, case=case)
+    if consultation is None:
+        raise ConsultationRequired(case.pk)
+    if log:
+        record_event(events.CONTENT_READ, subject=f"cases.case:{case.pk}", actor=actor,
+                     payload={"consultation": consultation.pk, "what": what, "number": case.number} | (detail or {}))
+    return consultation
+
+
+def case_content_for(*, actor, id, what: str, request=None, detail: dict | None = None, log: bool = True) -> Case:
+    """A case whose records a route serves: scoped as case_get_for (the same 404), then the consultation check.
+    `case.consultation` is the consultation the read was logged against (None for those inside the case)."""
+    case = case_get_for(actor=actor, id=id, request=request)
+    case.consultation = consultation_check(actor=actor, case=case, what=what, detail=detail, log=log)
+    return case
+
+
+def ledger_entry_guard(actor, entry, request=None) -> None:
+    """A log entry about a case carries its records (a document's elements): reading it is reading the case,
+    scoped and consulted like any other route (registered into ledger.selectors.ENTRY_READ_GUARDS)."""
+    kind, _, pk = entry.subject.partition(":")
+    if kind == "cases.case" and pk.isdigit():
+        case_content_for(actor=actor, id=pk, what="ledger_entry", request=request, detail={"entry": entry.pk})
+
+
 def current_documents(case: Case) -> list[Document]:
     """The documents in force: every version that no later version supersedes."""
     return list(case.documents.filter(superseded_by__isnull=True).select_related("recorded_by").order_by("recorded_at", "id"))
+
+
+def issued_rendition(document: Document, kind: str) -> DocumentRendition:
+    """The issued file of a document version. A read never issues (issue 14 §5): what has not been issued
+    (签发, a POST by the signer) answers 409 with the reason."""
+    if kind not in Rendition.values:
+        raise NotFoundError()
+    rendition = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
+    if rendition is None:
+        raise ZhifaError(CaseErrorCode.NOT_ISSUED, "该文书尚未签发，签发后才能下载。", status=409)
+    return rendition
 
 
 def missing_for_next_stage(case: Case, documents: list[Document] | None = None) -> list[tuple[str, ...]]:

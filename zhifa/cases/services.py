@@ -3,12 +3,13 @@
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.core import bounds, idnumbers
-from zhifa.core.errors import ZhifaError
+from zhifa.core.errors import CoreErrorCode, ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
@@ -20,6 +21,7 @@ from .errors import CaseErrorCode
 from .models import (
     Case,
     CaseOfficer,
+    Consultation,
     Document,
     DocumentRendition,
     Party,
@@ -34,6 +36,8 @@ from .models import (
 CLOCK_SKEW = dt.timedelta(minutes=10)
 # The longest text element of a standard form (a long 询问笔录 runs to a few thousand characters).
 ELEMENT_MAX_CHARS = 10_000
+# A consultation reason says something: "查" is not a reason (REC-15).
+CONSULTATION_REASON_MIN = 4
 
 
 def _not_archived(case: Case) -> None:
@@ -169,7 +173,10 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”含有不在可选范围内的取值。")
             clean[element.name] = sorted(set(picked))
         else:
-            text = str(value).strip()
+            text = bounds.normalise(str(value).strip())  # issue 14 §9: one spelling, no hidden controls
+            if problem := bounds.invisible_problem(text):
+                raise ZhifaError(CoreErrorCode.TEXT_INVISIBLE_CONTROL, f"“{element.label}”{problem}",
+                                 details={"element": element.name})
             if len(text) > ELEMENT_MAX_CHARS:  # a JSON element has no column limit: a page of 100 000 characters
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID,  # stalled the PDF renderer for good
                                  f"“{element.label}”不能超过 {ELEMENT_MAX_CHARS} 个字符（现为 {len(text)} 个）。")
@@ -285,11 +292,16 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
         return case
 
 
-def document_issue(*, document: Document, kind: str, actor):
-    """Render a document version (PDF sealed with the agency's PAdES signature, or DOCX), store it in the
-    evidence store and log it. Issued once per version and format; later calls return the same file."""
+def document_issue(*, document: Document, kind: str, actor, request=None):
+    """签发: render a document version (PDF sealed with the agency's PAdES signature, or DOCX), store it in the
+    evidence store and log it. Issued once per version and format; later calls return the same file.
+
+    Only someone who signs for the agency (cases.issue_document) issues: the seal is the agency's signature,
+    so reading the case is not enough (issue 14 §5). Callers reach this by POST only; reads of an issued file
+    go through selectors.issued_rendition and never issue."""
     case = document.case
-    org_perms.require(actor, "cases.view", agency=case.agency)
+    org_perms.require(actor, "cases.issue_document", agency=case.agency, request=request,
+                      detail=f"document {document.pk} of case {case.pk}")
     if kind not in Rendition.values:
         raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "文书格式应为 pdf 或 docx。")
     existing = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
@@ -302,6 +314,24 @@ def document_issue(*, document: Document, kind: str, actor):
     for check in workflow.ISSUE_CHECKS:  # REV-01: no major decision is signed before its review passed
         check(document)
     return _issue(document, kind, actor)
+
+
+def consultation_open(*, case: Case, actor, reason: str) -> Consultation:
+    """调阅 (REC-15; KY; AZ-R §19): someone outside the case states why they read it. The statement opens the
+    case's records to them for settings.ZHIFA_CONSULTATION_MINUTES; who, which case, when and why go to the log.
+    The caller has scoped the case (selectors.case_get_for): a consultation never widens what one may see."""
+    reason = reason.strip()
+    if len(reason) < CONSULTATION_REASON_MIN:
+        raise ZhifaError(CaseErrorCode.CONSULTATION_REASON, f"请说明调阅事由（至少 {CONSULTATION_REASON_MIN} 个字）。")
+    if len(reason) > Consultation._meta.get_field("reason").max_length:
+        raise ZhifaError(CaseErrorCode.CONSULTATION_REASON, "调阅事由不能超过 300 个字。")
+    now = timezone.now()
+    expires = now + dt.timedelta(minutes=settings.ZHIFA_CONSULTATION_MINUTES)
+    with transaction.atomic():
+        entry = record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=actor,
+                             payload={"reason": reason, "number": case.number, "expires_at": expires.isoformat()})
+        return Consultation.objects.create(case=case, actor=actor, reason=reason, opened_at=now, expires_at=expires,
+                                           entry=entry)
 
 
 def system_document_issue(*, document: Document, actor) -> DocumentRendition:

@@ -1,25 +1,29 @@
 """Case pages: thin doors to the services (STYLE habit 1)."""
 
 import datetime as dt
+import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.core import files
 from zhifa.core.bounds import parse_id
-from zhifa.core.errors import NotFoundError, ZhifaError
-from zhifa.ledger.services import record_event
+from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.core.net import safe_next
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_eligibility
 
-from . import events, rendering, selectors, services, workflow
+from . import rendering, selectors, services, workflow
 from .doctypes import FORMS
-from .models import Document, PartyKind, Procedure, Stage
+from .errors import ConsultationRequired
+from .models import Document, DocumentRendition, PartyKind, Procedure, Stage
 
 
 def _case(request, pk):
@@ -50,7 +54,12 @@ def case_new(request):
     agencies = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:200])
     if request.method == "POST":
         try:
-            agency = next(a for a in agencies if str(a.pk) == request.POST.get("agency"))
+            agency = (Agency.objects.filter(pk=parse_id(request.POST.get("agency")), is_justice_bureau=False)
+                  .select_related("jurisdiction").first())
+            if agency is None:
+                raise ValueError
+            # Another agency's id is a refusal, logged (403), not the form shown again (it offers only one's own).
+            org_perms.require(request.user, "cases.handle", agency=agency, request=request)
             unit = Unit.objects.get(pk=request.POST.get("unit"), agency=agency)
             place = Jurisdiction.objects.get(pk=request.POST.get("place"))
             case = services.case_open(agency=agency, handling_unit=unit, title=request.POST.get("title", ""),
@@ -59,6 +68,8 @@ def case_new(request):
                                       legal_basis=request.POST.get("legal_basis", ""), actor=request.user)
         except (StopIteration, Unit.DoesNotExist, Jurisdiction.DoesNotExist, ValueError):
             messages.error(request, "请选择执法主体、承办机构和执法地点。")
+        except PermissionDeniedError:
+            raise
         except ZhifaError as exc:
             messages.error(request, exc.message)
         else:
@@ -83,32 +94,55 @@ def register_panel(panel) -> None:
         PANELS.append(panel)
 
 
-CONSULTATION_MINUTES = 30
+def _content(request, pk, what: str, **kw):
+    """A case whose records the page serves, through the one consultation check (REC-15)."""
+    try:
+        return selectors.case_content_for(actor=request.user, id=pk, what=what, request=request, **kw)
+    except NotFoundError:
+        raise Http404 from None
 
 
-def _consultation_needed(request, case) -> bool:
-    """REC-15 (KY; AZ-R §19): real-time consultation by anyone not handling the case is recorded with its
-    reason. One statement covers the next CONSULTATION_MINUTES of reading that case."""
-    if org_perms.can(request.user, "cases.handle", agency=case.agency):
-        return False
-    until = request.session.get(f"consulted:{case.pk}")
-    return not until or until < timezone.now().timestamp()
+def consultation_form(request, case_id: int, next_url: str = ""):
+    """The page that asks a reader outside the case for the reason, then sends them where they were going."""
+    case = _case(request, case_id)
+    ask = f"{reverse('case-consult', args=[case.pk])}?{urlencode({'next': next_url})}" if next_url else ""
+    if request.headers.get("HX-Request"):  # an htmx partial: the whole page goes to the form
+        response = HttpResponse(status=403)
+        response["HX-Redirect"] = ask or reverse("case-consult", args=[case.pk])
+        return response
+    return render(request, "cases/consult.html", {"case": case, "next": next_url}, status=403)
 
 
-def case_detail(request, pk):
+def asks_consultation(view):
+    """For every page that serves case content (here, records, review): a reader outside the case without an
+    open consultation gets the form that asks the reason, instead of the content."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ConsultationRequired as exc:
+            return consultation_form(request, exc.case_id, next_url=request.get_full_path())
+    return wrapped
+
+
+def case_consult(request, pk):
+    """调阅 (REC-15): state the reason, then go on to the page asked for (a `next` on this site only)."""
     case = _case(request, pk)
-    user = request.user
-    if request.method == "POST" and "consultation_reason" in request.POST:
-        reason = request.POST["consultation_reason"].strip()
-        if len(reason) < 4:
-            messages.error(request, "请说明调阅事由（至少 4 个字）。")
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST":
+        try:
+            services.consultation_open(case=case, actor=request.user, reason=request.POST.get("consultation_reason", ""))
+        except ZhifaError as exc:
+            messages.error(request, exc.message)
         else:
-            record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=user,
-                         payload={"reason": reason, "number": case.number})
-            request.session[f"consulted:{case.pk}"] = (timezone.now() + dt.timedelta(minutes=CONSULTATION_MINUTES)).timestamp()
-            return redirect("case-detail", pk=case.pk)
-    if _consultation_needed(request, case):
-        return render(request, "cases/consult.html", {"case": case})
+            return redirect(next_url or reverse("case-detail", args=[case.pk]))
+    return render(request, "cases/consult.html", {"case": case, "next": next_url or ""})
+
+
+@asks_consultation
+def case_detail(request, pk):
+    case = _content(request, pk, "case")
+    user = request.user
     documents = selectors.current_documents(case)
     officers = list(case.officers.select_related("person"))
     assigned = {o.person_id for o in officers}
@@ -121,12 +155,16 @@ def case_detail(request, pk):
                 "certificates__area")[:300]:
             if officer_eligibility(person, field=case.agency.field, jurisdiction=case.place, on=today).ok:
                 candidates.append(person)
+    issued: dict[int, list[str]] = {}  # what has been issued (签发) can be downloaded; one query for the page
+    for document_id, kind in DocumentRendition.objects.filter(document__in=documents).values_list("document_id", "kind"):
+        issued.setdefault(document_id, []).append(kind)
     transition = workflow.NEXT.get(case.stage)
     missing = selectors.missing_for_next_stage(case, documents)
     stage_forms = [f for f in FORMS.values() if f.stage == case.stage and not f.system]
     return render(request, "cases/case_detail.html", {
         "case": case, "officers": officers,
-        "documents": [(d, FORMS[d.form], rendering.element_rows(d, names)) for d in documents],
+        "documents": [(d, FORMS[d.form], rendering.element_rows(d, names), issued.get(d.pk, ())) for d in documents],
+        "can_issue": org_perms.can(user, "cases.issue_document", agency=case.agency),
         "parties": case.parties.all(), "show_id": org_perms.can(user, "cases.view_identity", agency=case.agency),
         "can_handle": can_handle and case.stage != Stage.ARCHIVE, "candidates": candidates,
         "transition": transition, "missing": [selectors.describe_group(g) for g in missing],
@@ -138,13 +176,16 @@ def case_detail(request, pk):
     })
 
 
+@asks_consultation
 def document_fields(request, pk):
-    """htmx partial: the elements of one form, for the record-entry form."""
-    case = _case(request, pk)
+    """htmx partial: the elements of one form, for the record-entry form (with `supersedes`, every element of a
+    recorded document: case content)."""
+    supersedes_id = parse_id(request.GET.get("supersedes")) if request.GET.get("supersedes") else None
+    case = _content(request, pk, "document_fields", detail={"document": supersedes_id} if supersedes_id else None)
     form = FORMS.get(request.GET.get("form", ""))
     supersedes = None
     if request.GET.get("supersedes"):
-        supersedes = Document.objects.filter(pk=parse_id(request.GET["supersedes"]), case=case).first()
+        supersedes = Document.objects.filter(pk=supersedes_id, case=case).first()
         form = FORMS.get(supersedes.form) if supersedes else form
     values = dict(supersedes.elements) if supersedes else {}
     for element in form.elements if form else ():
@@ -226,21 +267,34 @@ def case_advance(request, pk):
     return redirect("case-detail", pk=case.pk)
 
 
-def document_file(request, pk, doc, kind):
-    """The issued PDF (sealed) or DOCX of a document version; issued on first request, logged (REC-02)."""
+@require_POST
+def document_issue(request, pk, doc):
+    """签发 (issue 14 §5): the signer for the agency seals a document version; a POST, never a side effect of a
+    download. The service checks cases.issue_document (a refusal is in the security log) and the issue checks."""
     case = _case(request, pk)
-    if _consultation_needed(request, case):
-        return redirect("case-detail", pk=case.pk)
     document = Document.objects.filter(pk=doc, case=case).first()
-    if document is None or kind not in ("pdf", "docx"):
+    if document is None:
         raise Http404
+    kind = request.POST.get("kind", "pdf")
     try:
-        rendition = services.document_issue(document=document, kind=kind, actor=request.user)
+        services.document_issue(document=document, kind=kind, actor=request.user, request=request)
+        messages.success(request, f"已签发《{FORMS[document.form].title}》第 {document.version} 版。")
+    except PermissionDeniedError:
+        messages.error(request, "只有机关负责人可以签发文书（加盖本机关电子签章）。")
     except ZhifaError as exc:
         messages.error(request, exc.message)
-        return redirect("case-detail", pk=case.pk)
-    record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=request.user,
-                 payload={"reason": "下载文书", "number": case.number, "document": document.pk, "kind": kind})
-    return FileResponse(default_storage.open(rendition.blob.storage_name, "rb"), as_attachment=True,
-                        filename=f"{case.number}-{FORMS[document.form].title}-v{document.version}.{kind}",
-                        content_type=rendition.blob.content_type)
+    return redirect("case-detail", pk=case.pk)
+
+
+@asks_consultation
+def document_file(request, pk, doc, kind):
+    """The issued PDF (sealed) or DOCX of a document version (REC-02). A GET serves only what was issued and
+    writes nothing but a reader's log entry: issuing is document_issue, a POST by the signer."""
+    case = _content(request, pk, "document_file", detail={"document": doc, "kind": kind})
+    document = Document.objects.filter(pk=doc, case=case).first()
+    if document is None:
+        raise Http404
+    rendition = selectors.issued_rendition(document, kind)  # 409 尚未签发 until the signer issues it
+    return files.stored_file_response(request, storage_name=rendition.blob.storage_name, size=rendition.blob.size,
+                                      filename=f"{case.number}-{FORMS[document.form].title}-v{document.version}.{kind}",
+                                      hint=rendition.blob.content_type)

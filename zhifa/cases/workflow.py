@@ -91,3 +91,9 @@ register_record_check = _registrar(RECORD_CHECKS)
 # a major decision before its review passed, REV-01).
 ISSUE_CHECKS: list = []
 register_issue_check = _registrar(ISSUE_CHECKS)
+
+# Duties that give a reader outside the case its reason without a statement (REC-15): each check(actor, case,
+# what) returns a short name of the duty, or "" (review: the reviewer assigned to the case's review). Part of the
+# one consultation check (selectors.consultation_check), so an exemption is never a door of its own.
+CONSULTATION_DUTIES: list = []
+register_consultation_duty = _registrar(CONSULTATION_DUTIES)

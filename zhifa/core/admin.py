@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ApiToken, CalendarYear, SecurityEvent
 
@@ -29,9 +31,16 @@ class SecurityEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("digest", "created_at", "last_used_at")
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Shown here; issued and revoked on 接口令牌 (/accounts/tokens/) or with `manage.py api_token_issue`, which
+    log it (issue 14 §7)."""
 
-    def has_add_permission(self, request):
-        return False  # tokens are issued with `manage.py api_token_issue`, which shows the key once
+    list_display = ("name", "user", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_by")
+    exclude = ("digest",)
+
+
+# Issue 14 §6: second-factor devices change only through core.otp (enrolment, or an administrator's reset on
+# /accounts/second-factor/reset/), which logs each change; django-otp's own admin pages would not.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

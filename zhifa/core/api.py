@@ -2,17 +2,21 @@
 
 import datetime as dt
 import json
+from functools import wraps
 from typing import Annotated, Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
-from .bounds import MAX_BIGINT, MAX_YEAR, MIN_YEAR, json_problem
+from .bounds import MAX_BIGINT, MAX_YEAR, MIN_YEAR, json_problem, normalise
+from .error_views import json_error
 from .errors import CoreErrorCode, ZhifaError
 from .models import ApiToken, SecurityEventKind
+from .permissions import can
 from .services import security_event_record
 
 
@@ -22,13 +26,24 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         row = (
             ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(digest=ApiToken.digest_of(token), user__is_active=True)
             .first()
         )
         if row is None:
             security_event_record(kind=SecurityEventKind.TOKEN_FAILED, request=request, detail="invalid API token")
             return None
         now = timezone.now()
+        # Issue 14 §7: a revoked or expired token is refused with its own code (the 401 handler reads it here).
+        if row.revoked_at is not None:
+            security_event_record(kind=SecurityEventKind.TOKEN_FAILED, request=request, user=row.user,
+                                  detail=f"revoked API token {row.pk}")
+            request.zhifa_auth_error = (CoreErrorCode.TOKEN_REVOKED, "接口令牌已被吊销。")
+            return None
+        if row.expires_at <= now:
+            security_event_record(kind=SecurityEventKind.TOKEN_EXPIRED, request=request, user=row.user,
+                                  detail=f"API token {row.pk} expired {row.expires_at:%Y-%m-%d}")
+            request.zhifa_auth_error = (CoreErrorCode.TOKEN_EXPIRED, "接口令牌已过期，请重新签发。")
+            return None
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
@@ -37,6 +52,29 @@ class TokenAuth(HttpBearer):
 
 # Token for machines, the session (with CSRF) for people using the pages.
 API_AUTH = [TokenAuth(), django_auth]
+
+
+def staff_docs(view):
+    """NinjaAPI(docs_decorator=…): /api/docs and /api/openapi.json for staff only (issue 14 §7), by session (the
+    second factor already enforced by the middleware) or by an API token. Anonymous: the page goes to the
+    login, the schema answers 401; a user without a staff role gets 403, and the denial is logged."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user if request.user.is_authenticated else None
+        header = request.headers.get("Authorization", "")
+        if user is None and header.lower().startswith("bearer "):
+            user = TokenAuth().authenticate(request, header.split(" ", 1)[1].strip())
+        if user is None:
+            if request.path.endswith(".json"):
+                return json_error(401, *getattr(request, "zhifa_auth_error", (None, None)))
+            return redirect_to_login(request.get_full_path())
+        if not can(user, "core.view_api_docs"):
+            security_event_record(kind=SecurityEventKind.DENIED, request=request, user=user,
+                                  permission="core.view_api_docs")
+            return json_error(403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class ErrorOut(Schema):
@@ -76,7 +114,19 @@ class ZhifaParser(Parser):
         data = json.loads(request.body, parse_constant=_no_constant)
         if problem := json_problem(data):
             raise ZhifaError(CoreErrorCode.INVALID_INPUT, f"请求内容{problem}")
-        return data
+        return _nfc(data)
+
+
+def _nfc(value, key: str = ""):
+    """Issue 14 §9: every string of a JSON body in Unicode NFC, as page forms are (core.middleware); password
+    values stay as typed, their hashes were made from them. Depth is bounded by json_problem above."""
+    if isinstance(value, str):
+        return value if "password" in key.lower() else normalise(value)
+    if isinstance(value, dict):
+        return {normalise(k): _nfc(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v, key) for v in value]
+    return value
 
 
 def column(model, name: str):

@@ -5,10 +5,11 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from . import workdays
-from .api import Day, Year
+from .api import Day, Id, Year
 from .errors import CoreErrorCode, PermissionDeniedError, ZhifaError
 from .models import SecurityEventKind
 from .services import calendar_year_load, security_event_record
+from .tokens import token_list_for, token_revoke
 
 router = Router(tags=["基础：工作日与身份"])
 
@@ -92,3 +93,30 @@ def calendar_deadline(request, start: Day, working_days: int, paused: str = ""):
     deadline = workdays.add_working_days(start, working_days, paused=periods)
     return {"start": start, "working_days": working_days, "due": deadline.due,
             "provisional": deadline.provisional, "provisional_years": list(deadline.provisional_years)}
+
+
+class TokenOut(Schema):
+    id: int
+    username: str
+    name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def _token_out(row) -> dict:
+    return {"id": row.pk, "username": row.user.get_username(), "name": row.name, "created_at": row.created_at,
+            "expires_at": row.expires_at, "last_used_at": row.last_used_at, "revoked_at": row.revoked_at}
+
+
+@router.get("/tokens", response=list[TokenOut], summary="接口令牌列表（本人的；系统管理员可查看全部）")
+def token_list(request, everyone: bool = False):
+    """Issue 14 §7. Tokens are issued on the 接口令牌 page (a session that passed the second factor) or by the
+    operator's command, never through the API."""
+    return [_token_out(row) for row in token_list_for(actor=request.user, everyone=everyone)[:500]]
+
+
+@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="吊销接口令牌（本人的；系统管理员可吊销任何人的）")
+def token_revoke_endpoint(request, token_id: Id):
+    return _token_out(token_revoke(token_id=token_id, actor=request.user, request=request))

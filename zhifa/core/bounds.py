@@ -15,6 +15,7 @@ For what never becomes a row — ids, offsets, years and dates in a query string
 import datetime as dt
 import decimal
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
@@ -31,6 +32,82 @@ INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+# Issue 14 §9: characters that change how text reads without being seen. A right-to-left override in a
+# name prints "gnp.exe" as "exe.png" on a sealed document. The set is Unicode's format characters (Cf:
+# bidirectional controls, zero-width spaces and joiners, the BOM, soft hyphen, tags, …), the control
+# characters other than tab, line feed and carriage return (NUL has its own message above), the combining
+# grapheme joiner and the Hangul fillers, which render as nothing. U+180E MONGOLIAN VOWEL SEPARATOR is a
+# format character too, but it belongs to ordinary Mongolian spelling, which Inner Mongolian agencies use.
+_INVISIBLE = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
+def normalise(value: str) -> str:
+    """Unicode NFC: "e" + U+0301 and "é" are one name, stored one way. Not NFKC, which would rewrite the
+    full-width punctuation and digits of Chinese text (，→ ,  １→ 1)."""
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+
+
+def invisible_char(value: str) -> tuple[int, str] | None:
+    """(position, character) of the first invisible control character in `value`, or None."""
+    found = _INVISIBLE.search(value)
+    return (found.start(), found.group()) if found else None
+
+
+def describe_char(char: str) -> str:
+    """"双向文字控制符 U+202E（RIGHT-TO-LEFT OVERRIDE）": which character, in words a person can look up."""
+    kind = "双向文字控制符" if char in _BIDI else "零宽字符" if char in _ZERO_WIDTH else "不可见的控制字符"
+    name = unicodedata.name(char, "")
+    return f"{kind} U+{ord(char):04X}" + (f"（{name}）" if name else "")
+
+
+def invisible_problem(value: str) -> str | None:
+    """Why typed text is refused for an invisible control character, saying which one and where, or None."""
+    hit = invisible_char(value)
+    if hit is None:
+        return None
+    position, char = hit
+    return (f"第 {position + 1} 个字符是不可见的{describe_char(char)}，会使显示的文字与实际内容不一致，"
+            "请删除后重新输入。")
+
+
+def strip_invisible(value: str) -> str:
+    """`value` without its invisible control characters: for text a device or a browser made up (file names)."""
+    return _INVISIBLE.sub("", value)
+
+
+def reveal_invisible(value: str) -> str:
+    """`value` with each invisible control character shown as [U+202E]: for logs of what someone else sent,
+    and for printing rows stored before these characters were refused, so nothing is hidden or lost."""
+    return _INVISIBLE.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
+
+
+def json_invisible_problem(value, path: str = "", depth: int = 0) -> str | None:
+    """The first invisible control character anywhere in a JSON value (keys and strings), with its path."""
+    if depth > 64:
+        return None  # json_problem refuses the nesting
+    if isinstance(value, str):
+        problem = invisible_problem(value)
+        return f"{path}：{problem}" if problem and path else problem
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and (problem := invisible_problem(key)):
+                return f"键名“{strip_invisible(key)[:40]}”{problem}"
+            if problem := json_invisible_problem(item, where, depth + 1):
+                return problem
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            if problem := json_invisible_problem(item, f"{path}[{index}]", depth + 1):
+                return problem
+    return None
 
 
 def text_problem(value: str) -> str | None:
@@ -98,8 +175,44 @@ def field_problem(field, value) -> str | None:
     return None
 
 
+def _text_rule(instance) -> None:
+    """Issue 14 §9 (ADR 0006): NFC-normalise every text column in place, and refuse invisible control
+    characters in text and JSON with `text_invisible_control`, saying which character, in which field, where.
+
+    A model names the exceptions itself, so a new field gets the rule the day it is added:
+    - `VERBATIM_TEXT_FIELDS`: text already digested or signed before the row is saved (a log entry's
+      canonical JSON, a signed checkpoint); never rewritten, still refused if it hides a control character;
+    - `RECORDED_TEXT_FIELDS`: a record of what someone else sent (the username a login failed with); the
+      record must not fail, so the characters are shown as [U+202E] instead of refused.
+    """
+    verbatim = getattr(instance, "VERBATIM_TEXT_FIELDS", ())
+    recorded = getattr(instance, "RECORDED_TEXT_FIELDS", ())
+    problems = {}
+    for field in instance._meta.concrete_fields:
+        if field.is_relation:
+            continue
+        value = getattr(instance, field.attname, None)
+        if isinstance(field, models.JSONField):
+            if value is not None and (problem := json_invisible_problem(value)):
+                problems[field.name] = f"“{_label(field)}”{problem}"
+            continue
+        if not isinstance(field, (models.CharField, models.TextField)) or not isinstance(value, str):
+            continue
+        if field.name not in verbatim and not _BAD_TEXT.search(value):  # lone surrogates: field_problem says so
+            value = normalise(value)
+        if field.name in recorded:
+            value = reveal_invisible(value)
+        elif problem := invisible_problem(value):
+            problems[field.name] = f"“{_label(field)}”{problem}"
+        setattr(instance, field.attname, value)
+    if problems:
+        raise ZhifaError(CoreErrorCode.TEXT_INVISIBLE_CONTROL, "".join(problems.values()), details=problems)
+
+
 def check_instance(instance) -> None:
-    """Raise `invalid_input` (400) if any concrete field of `instance` does not fit its column."""
+    """Raise `invalid_input` (400) if any concrete field of `instance` does not fit its column, and
+    `text_invisible_control` (400) if its text hides invisible control characters (after NFC, `_text_rule`)."""
+    _text_rule(instance)
     problems = {}
     for field in instance._meta.concrete_fields:
         if field.is_relation:

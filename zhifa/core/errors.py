@@ -11,9 +11,20 @@ class CoreErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     INVALID_INPUT = "invalid_input"
+    # Issue 14 §9: text hiding a bidirectional override, zero-width or other invisible control character.
+    TEXT_INVISIBLE_CONTROL = "text_invisible_control"
     APPEND_ONLY = "append_only"
     CALENDAR_INVALID = "calendar_invalid"
     CALENDAR_YEAR_EXISTS = "calendar_year_exists"
+    # Issue 14 §6, §7: login, second factor, session lifetime and API tokens.
+    LOCKED_OUT = "locked_out"
+    SECOND_FACTOR_REQUIRED = "second_factor_required"
+    SECOND_FACTOR_INVALID = "second_factor_invalid"
+    SECOND_FACTOR_THROTTLED = "second_factor_throttled"
+    SECOND_FACTOR_EXISTS = "second_factor_exists"
+    SESSION_EXPIRED = "session_expired"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
     # The transport's failures, in the same shape as the rules' (issue 13 §5).
     UNAUTHENTICATED = "unauthenticated"
     MALFORMED_BODY = "malformed_body"

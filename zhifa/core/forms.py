@@ -39,3 +39,21 @@ class CalendarYearForm(forms.Form):
 class DeadlineForm(forms.Form):
     start = forms.DateField(label="起算日期", widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label="工作日数", min_value=0, max_value=366, initial=7)
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from the authenticator (6 digits) or, at login, one recovery code."""
+
+    token = forms.CharField(label="验证码", max_length=32, strip=True,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+
+class SecondFactorResetForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    reason = forms.CharField(label="重置原因", max_length=200, help_text="例如：手机遗失，本人当面核实身份后重置")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="用途", max_length=100, help_text="例如：县办案系统对接")
+    days = forms.IntegerField(label="有效期（天）", min_value=1)

@@ -7,10 +7,10 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 
-from .bounds import text_problem
+from .bounds import normalise, text_problem
 from .error_views import error_response, is_api
 from .errors import CoreErrorCode, NotFoundError, PermissionDeniedError, ZhifaError, error_body
 
@@ -29,6 +29,32 @@ def request_text_problem(request) -> str | None:
     return None
 
 
+def _is_nfc(text: str) -> bool:
+    return text.isascii() or normalise(text) == text
+
+
+def normalise_request(request) -> None:
+    """Issue 14 §9: query and form text in Unicode NFC before any view sees it, so the row, its log entry and
+    the page all hold one spelling of "é" whichever door it came through (JSON bodies: core.api.ZhifaParser).
+    Password fields are left as typed: their hashes were made from the characters as typed. Uploaded file
+    names are a browser's or device's, not the user's typing: their invisible control characters and paths
+    are removed (core.files.clean_filename)."""
+    from .files import clean_filename
+
+    for attr in ("GET", "POST"):
+        source = getattr(request, attr)
+        if all(_is_nfc(key) and all(_is_nfc(v) for v in values) for key, values in source.lists()):
+            continue
+        copy = QueryDict(mutable=True, encoding=source.encoding)
+        for key, values in source.lists():
+            copy.setlist(normalise(key), values if "password" in key.lower() else [normalise(v) for v in values])
+        copy._mutable = False
+        setattr(request, attr, copy)
+    for _key, uploads in request.FILES.lists():
+        for upload in uploads:
+            upload.name = clean_filename(upload.name)
+
+
 class ZhifaErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -41,6 +67,7 @@ class ZhifaErrorMiddleware:
             return error_response(request, 413)
         if problem:
             return error_response(request, 400, CoreErrorCode.INVALID_INPUT, problem)
+        normalise_request(request)
         response = self.get_response(request)
         if is_api(request) and response.status_code >= 400:
             _shape(request, response)

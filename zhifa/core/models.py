@@ -1,10 +1,12 @@
 """Shared kernel models: the working-day calendar, security events, API tokens, append-only base."""
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .errors import CoreErrorCode, ZhifaError
 
@@ -71,10 +73,23 @@ class SecurityEventKind(models.TextChoices):
     LOGOUT = "logout", "退出"
     DENIED = "denied", "拒绝访问"
     TOKEN_FAILED = "token_failed", "令牌无效"
+    # Issue 14 §6, §7: the second factor, session lifetime and API tokens.
+    OTP_ENROLLED = "otp_enrolled", "启用双因素认证"
+    OTP_VERIFIED = "otp_verified", "双因素认证通过"
+    OTP_FAILED = "otp_failed", "双因素认证失败"
+    OTP_DISABLED = "otp_disabled", "停用双因素认证"
+    SESSION_EXPIRED = "session_expired", "会话超时"
+    TOKEN_ISSUED = "token_issued", "签发令牌"
+    TOKEN_EXPIRED = "token_expired", "令牌已过期"
+    TOKEN_REVOKED = "token_revoked", "吊销令牌"
 
 
 class SecurityEvent(AppendOnlyModel):
     """Every login, failure, lockout and permission denial (issue 2 §4)."""
+
+    # What someone else typed or sent: recorded with invisible control characters shown ([U+202E]), never
+    # refused, so a record of an attack cannot fail (core.bounds, issue 14 §9).
+    RECORDED_TEXT_FIELDS = ("username", "path", "detail")
 
     kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -94,12 +109,18 @@ class SecurityEvent(AppendOnlyModel):
         return f"{self.get_kind_display()} {self.username or self.user_id} {self.at:%Y-%m-%d %H:%M}"
 
 
+def token_default_expiry():
+    """Issue 14 §7: a token lives ZHIFA_API_TOKEN_DAYS unless its issuer chose a shorter life."""
+    return timezone.now() + dt.timedelta(days=settings.ZHIFA_API_TOKEN_DAYS)
+
+
 def _token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class ApiToken(models.Model):
-    """A bearer token for machine clients. Only its SHA-256 is stored; the key is shown once."""
+    """A bearer token for machine clients. Only its SHA-256 is stored; the key is shown once. Every token
+    expires (issue 14 §7: ZHIFA_API_TOKEN_DAYS from issue) and can be revoked by its owner or an administrator."""
 
     PREFIX = "zf_"
 
@@ -107,8 +128,11 @@ class ApiToken(models.Model):
     name = models.CharField("用途", max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
@@ -117,9 +141,13 @@ class ApiToken(models.Model):
         return f"{self.name}（{self.user}）"
 
     @classmethod
-    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, *, user, name: str, expires_at=None) -> tuple["ApiToken", str]:
+        """The row and the raw key. Pages, the API and the command go through core.tokens.token_issue, which
+        checks the second factor and logs the issue; tests and benchmarks may call this directly."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, digest=_token_digest(raw)), raw
+        if expires_at is None:
+            expires_at = token_default_expiry()
+        return cls.objects.create(user=user, name=name, digest=_token_digest(raw), expires_at=expires_at), raw
 
     @classmethod
     def digest_of(cls, raw: str) -> str:

@@ -61,6 +61,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
     "cases.handle": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
     "cases.approve": frozenset({Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    # Issuing a document (签发): the agency's electronic seal goes on it, so it is signed for the agency by its
+    # 负责人 (the head, or the deputy in charge of legal work), never by whoever can read the case.
+    "cases.issue_document": frozenset(HEADS),
     "cases.view_identity": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD, Role.LEGAL_HEAD,
                                       Role.REVIEWER, Role.REVIEW_HEAD}),
     # AV records: uploading clips and notes; registering devices and rooms (REC-10).
@@ -121,8 +124,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "publicity.report_submit": frozenset({Role.AGENCY_HEAD, Role.SUPERVISOR}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
+    # Signing a checkpoint on demand and recording how an integrity finding was handled: administrators only.
+    "ledger.manage": frozenset(),
     # The national holiday calendar is loaded by system administrators (superusers) only.
     "core.manage_calendar": frozenset(),
+    # Issue 14 §7: the API's description (/api/docs, /api/openapi.json) is for staff, not the public or parties.
+    "core.view_api_docs": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    # Resetting another user's second factor (a lost phone) and revoking anyone's API token: administrators.
+    "core.manage_accounts": frozenset(),
 }
 
 
@@ -148,3 +157,30 @@ def can(user, permission: str, **scope) -> bool:
     if _checker is None:
         return bool(getattr(user, "is_superuser", False) and user.is_active)
     return _checker(user, permission, **scope)
+
+
+# Issue 14 §6: who must log in with a second factor (TOTP). The roles that decide, sign or oversee — supervisors,
+# reviewers, the agency's heads and its registry administrators — and the system administrators (is_staff,
+# is_superuser, who reach /admin/). Every other user may enrol too.
+SECOND_FACTOR_ROLES: frozenset[Role] = frozenset({
+    Role.SUPERVISOR, Role.REVIEWER, Role.REVIEW_HEAD, *HEADS, Role.ORG_ADMIN,
+})
+
+# The user's current roles, read through org's grants (org registers the reader at start-up, as for `can`).
+_roles_reader = None
+
+
+def register_roles_reader(reader) -> None:
+    global _roles_reader
+    _roles_reader = reader
+
+
+def second_factor_required(user) -> bool:
+    """The one predicate for "must this user have a second factor": administrators, or any current grant of a
+    role in SECOND_FACTOR_ROLES."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    roles = _roles_reader(user) if _roles_reader is not None else set()
+    return bool(set(roles) & SECOND_FACTOR_ROLES)

@@ -8,6 +8,7 @@ from django.db import transaction
 from . import workdays
 from .errors import CoreErrorCode, ZhifaError
 from .models import CalendarYear, SecurityEvent, SecurityEventKind
+from .net import client_ip
 
 
 def _parse_dates(values: Iterable, *, year: int, what: str) -> list[dt.date]:
@@ -64,7 +65,7 @@ def security_event_record(*, kind: SecurityEventKind, request=None, user=None, u
     ip = None
     path = ""
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
+        ip = client_ip(request) or None
         path = request.get_full_path()[:500]
         if user is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
             user = request.user

@@ -21,6 +21,9 @@ BAND = 8  # subtree hashes are stored every BAND levels: a node is at most 2**BA
 class Entry(AppendOnlyModel):
     """One event, as written by the service that caused it (not yet in the tree)."""
 
+    # Digested (payload_sha256) before the row is saved: core.bounds never rewrites it (issue 14 §9).
+    VERBATIM_TEXT_FIELDS = ("payload",)
+
     kind = models.CharField(max_length=80, db_index=True)
     subject = models.CharField(max_length=120, db_index=True, help_text="e.g. org.agency:12")
     actor = models.CharField(max_length=200, blank=True, help_text="user:<id> <username>, or system")
@@ -68,6 +71,8 @@ class Node(AppendOnlyModel):
 
 class Checkpoint(AppendOnlyModel):
     """A signed tree head in the C2SP tlog-checkpoint format."""
+
+    VERBATIM_TEXT_FIELDS = ("note", "key")  # signed text: core.bounds never rewrites it (issue 14 §9)
 
     size = models.BigIntegerField(db_index=True)
     root = models.BinaryField(max_length=32)

@@ -113,5 +113,24 @@ def entry_get(seq: int) -> Entry:
     return entry
 
 
+# An entry's payload is the record it logs (a document's elements, a party's name): apps above the ledger guard
+# reading it as they guard the record itself (cases: REC-15's consultation check). guard(actor, entry, request)
+# raises to refuse; the proofs, which carry no payload, stay public.
+ENTRY_READ_GUARDS: list = []
+
+
+def register_entry_read_guard(guard) -> None:
+    if guard not in ENTRY_READ_GUARDS:
+        ENTRY_READ_GUARDS.append(guard)
+
+
+def entry_read_for(*, actor, seq: int, request=None) -> Entry:
+    """An entry with its payload, for a person reading it (the ledger page and API)."""
+    entry = entry_get(seq)
+    for guard in ENTRY_READ_GUARDS:
+        guard(actor, entry, request)
+    return entry
+
+
 def entries_for_subject(subject: str):
     return Entry.objects.filter(subject=subject).select_related("leaf").order_by("id")

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from zhifa.core import files
 from zhifa.core.errors import ZhifaError
 
 from . import events, merkle
@@ -204,6 +205,7 @@ class _HashingReader(io.RawIOBase):
 
     def __init__(self, source, hashers):
         self.source, self.hashers, self.bytes_read = source, hashers, 0
+        self.head = b""  # the leading bytes, from which the file's type is determined (issue 14 §1)
 
     def readable(self):
         return True
@@ -212,6 +214,8 @@ class _HashingReader(io.RawIOBase):
         data = self.source.read(size if size and size > 0 else CHUNK)
         for h in self.hashers:
             h.update(data)
+        if len(self.head) < files.HEAD_BYTES:
+            self.head += data[: files.HEAD_BYTES - len(self.head)]
         self.bytes_read += len(data)
         return data
 
@@ -286,6 +290,11 @@ class PutResult:
 def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "") -> PutResult:
     """Store a file under its SHA-256 (and SM3 where configured), recorded in the log.
 
+    The stored type is what the server determines from the bytes (`core.files.determine`, issue 14 §1).
+    `content_type` is a hint the server itself produced (the media probe's result, the type of a document
+    it rendered), taken only when the file's signature allows it; never pass what an uploader declared.
+    `name` is neutralised (`core.files.clean_filename`): no path, no invisible control characters.
+
     Written to an `incoming/` name while hashed; only a complete, hashed file is moved to its content
     address and registered, in one transaction with its log entry. A process killed half-way leaves
     an unregistered file under incoming/, never a registered incomplete one.
@@ -304,6 +313,8 @@ def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "")
         storage.delete(temp)
         raise ZhifaError(LedgerErrorCode.EMPTY_FILE, "文件为空，未存储。")
     digest = sha.hexdigest()
+    content_type = files.determine(wrapper.head, content_type)
+    name = files.clean_filename(name, default="") if name else ""
     payload = {"sha256": digest, "size": wrapper.bytes_read, "content_type": content_type, "name": name}
     if sm3 is not None:
         payload["sm3"] = sm3.hexdigest()

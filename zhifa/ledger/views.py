@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from zhifa.core.bounds import MAX_BIGINT, parse_int
-from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.errors import ZhifaError
 from zhifa.core.permissions import can
 
 from . import merkle, selectors, services
 from .export import entry_json
 from .models import Finding
 from .note import open_checkpoint
+from .permissions import require
 
 
 @login_not_required
@@ -30,8 +31,7 @@ def checkpoint_text(request):
 
 
 def ledger_home(request):
-    if not can(request.user, "ledger.view"):
-        raise PermissionDeniedError()
+    require(request, "ledger.view")
     cp = selectors.latest_checkpoint()
     ctx = {"checkpoint": cp, "verifier": services.signer().verifier.encode(), "size": selectors.tree_size(),
            "open_findings": Finding.objects.filter(reviews__isnull=True).count()}
@@ -42,7 +42,7 @@ def ledger_home(request):
         try:
             if parse_int(seq, low=0, high=MAX_BIGINT) is None:
                 raise ValueError("序号应为非负整数。")
-            entry = selectors.entry_get(int(seq))
+            entry = selectors.entry_read_for(actor=request.user, seq=int(seq), request=request)
             proof = selectors.inclusion_proof(int(seq))
             opened = open_checkpoint(cp.note, [services.signer().verifier])
             merkle.verify_inclusion(proof.leaf_hash, proof.seq, opened.size, proof.path, opened.root)
@@ -67,16 +67,14 @@ def ledger_home(request):
 
 
 def findings(request):
-    if not can(request.user, "ledger.view"):
-        raise PermissionDeniedError()
+    require(request, "ledger.view")
     rows = Finding.objects.select_related("blob").prefetch_related("reviews__reviewed_by")[:200]
-    return render(request, "ledger/findings.html", {"findings": rows, "can_review": request.user.is_superuser})
+    return render(request, "ledger/findings.html", {"findings": rows, "can_review": can(request.user, "ledger.manage")})
 
 
 @require_POST
 def finding_review(request, pk):
-    if not request.user.is_superuser:
-        raise PermissionDeniedError("只有系统管理员可以登记处理情况。")
+    require(request, "ledger.manage", "只有系统管理员可以登记处理情况。")
     finding = get_object_or_404(Finding, pk=pk)
     try:
         services.finding_review(finding=finding, note=request.POST.get("note", ""), actor=request.user)

@@ -152,12 +152,16 @@ def _ratio_out(agency) -> dict:
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], summary="行政区划树（自上而下）")
 def jurisdiction_list(request):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    perms.require(request.user, "org.view", request=request)
     return list(selectors.jurisdiction_list())
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="执法主体列表（限于授权范围）")
 @paginate(AgencyPagination)
 def agency_list(request, filters: Query[AgencyFilter]):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    perms.require(request.user, "org.view", request=request)
     jurisdiction = selectors.jurisdiction_get(code=filters.jurisdiction) if filters.jurisdiction else None
     return selectors.agency_list_for(actor=request.user, jurisdiction=jurisdiction, status=filters.status,
                                      field=filters.field, search=filters.q)

@@ -7,9 +7,10 @@ class OrgConfig(AppConfig):
     verbose_name = "机构与人员"
 
     def ready(self):
-        from zhifa.core.permissions import register_checker
+        from zhifa.core.permissions import register_checker, register_roles_reader
 
         from . import events  # noqa: F401  (registers this app's ledger event kinds)
-        from .permissions import can
+        from .permissions import can, roles_of
 
         register_checker(can)
+        register_roles_reader(roles_of)  # issue 14 §6: who must have a second factor

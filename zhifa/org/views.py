@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.core import files
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.models import SecurityEvent
 from zhifa.core.permissions import Role
@@ -209,11 +210,8 @@ def org_import(request):
 def org_import_template(request):
     if not perms.can(request.user, "org.import"):
         perms.deny(request.user, "org.import", request=request)
-    response = HttpResponse(
-        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''zhifa-org-import-template.xlsx"
-    return response
+    return files.file_response(request, template_workbook(), filename="zhifa-org-import-template.xlsx",
+                               content_type=files.XLSX, generated=True)
 
 
 def security_events(request):

@@ -6,23 +6,28 @@ import hashlib
 import json
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from zhifa.cases.flowchart import case_flowchart_svg, case_steps
 from zhifa.cases.models import Procedure
-from zhifa.core.bounds import parse_date, parse_id
+from zhifa.core import files
+from zhifa.core.bounds import parse_date, parse_id, parse_int
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.net import client_ip, safe_next
 from zhifa.core.paginator import CappedPaginator
 from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
 from zhifa.org.selectors import today as local_today
 from zhifa.org.selectors import valid_certificate_q
 from zhifa.publicity import selectors, services
+from zhifa.publicity.attachments import ACCEPTED_LABEL
 from zhifa.publicity.errors import PublicityErrorCode
 from zhifa.publicity.workflow import COLUMNS, Kind, RequestKind, State
 from zhifa.review.workflow import REVIEWED_ACTION_TYPES
@@ -146,7 +151,8 @@ def certificate(request, number):
 def certificate_qr(request, number):
     url = request.build_absolute_uri(reverse("portal-certificate", args=[number]))
     svg = segno.make(url, error="m").svg_inline(scale=4, title=f"执法证 {number} 核验")
-    return HttpResponse(svg, content_type="image/svg+xml")
+    return files.file_response(request, svg.encode(), filename="certificate-qr.svg", content_type="image/svg+xml",
+                               generated=True, cache="public, max-age=3600")
 
 
 @login_not_required
@@ -186,9 +192,8 @@ def case_flowchart(request, code, action_type, procedure):
     if label is None or (action_type, procedure) not in {(a, p) for a, p, _ in _charts()}:
         raise NotFoundError("没有该流程图。")
     svg = case_flowchart_svg(title=f"{j.name} · {label}执法流程图", action_type=action_type, procedure=procedure)
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return files.file_response(request, svg.encode(), filename=f"flowchart-{action_type}-{procedure}.svg",
+                               content_type="image/svg+xml", generated=True, cache="public, max-age=3600")
 
 
 def _feed_items(request, code):
@@ -220,48 +225,92 @@ def feed_atom(request, code):
     return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
 
 
+# Room for the form's text fields beside the attachments: a body larger than the attachment total plus this is
+# refused before it is read (issue 14 §2).
+FIELDS_ROOM = 1024 * 1024
+
+
+def _request_limits() -> dict:
+    return {"files": settings.ZHIFA_PUBLIC_ATTACHMENTS_MAX,
+            "each_mb": settings.ZHIFA_PUBLIC_ATTACHMENT_MAX_BYTES / 1024 / 1024,
+            "total_mb": settings.ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024,
+            "types": ACCEPTED_LABEL}
+
+
+def _request_page(request, *, publication, agencies, form, error="", done=None, status=200, retry_after=None):
+    response = render(request, "portal/request_new.html", {
+        "publication": publication, "agencies": agencies, "kinds": RequestKind.choices, "error": error,
+        "done": done, "form": form, "limits": _request_limits(), "large": request.COOKIES.get("zhifa_large") == "1"},
+        status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+# CSRF is checked by _request_form (csrf_protect), once the body's declared size is within bounds: Django's
+# documented way to act before CsrfViewMiddleware reads (and spools to disk) the whole body.
 @login_not_required
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def request_new(request):
-    """The public form for corrections, complaints and disclosure requests (AZ-P §16, §18, §19)."""
+    """The public form for corrections, complaints and disclosure requests (AZ-P §16, §18, §19). Anonymous, so
+    bounded (issue 14 §2): a body beyond the attachment limits is refused before it is read."""
+    declared = parse_int(request.META.get("CONTENT_LENGTH"), low=0, high=2**63 - 1, default=0)
+    if request.method == "POST" and declared > settings.ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_BYTES + FIELDS_ROOM:
+        limits = _request_limits()
+        item = parse_id(request.GET.get("item"))  # the query string is known without reading the body
+        return _request_page(request, publication=selectors.portal_item(item) if item else None,
+                             agencies=_request_agencies(), form={}, status=413,
+                             error=f"提交的内容过大（证明材料合计不超过 {limits['total_mb']:g} MB），未被接收，"
+                                   "请删减或压缩文件后重新填写提交。")
+    return _request_form(request)
+
+
+def _request_agencies():
+    return Agency.objects.filter(status=AgencyStatus.CONFIRMED).only("id", "name").order_by("name")
+
+
+@csrf_protect
+def _request_form(request):
     publication = None
     pub_id = request.GET.get("item") or request.POST.get("item")
     if parse_id(pub_id):
         publication = selectors.portal_item(parse_id(pub_id))
-    agencies = Agency.objects.filter(status=AgencyStatus.CONFIRMED).only("id", "name").order_by("name")
-    error, done = "", None
-    if request.method == "POST":
-        p = request.POST
-        agency = publication.agency if publication else agencies.filter(pk=parse_id(p.get("agency"))).first()
-        try:
-            if agency is None:
-                raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "请选择受理机关。")
-            req, code = services.request_submit(kind=p.get("kind", ""), agency=agency, publication=publication,
-                                                requester_name=p.get("name", ""), requester_contact=p.get("contact", ""),
-                                                content=p.get("content", ""), files=request.FILES.getlist("evidence"))
-            done = {"reference": req.reference, "code": code, "due_on": req.due_on}
-        except ZhifaError as exc:
-            error = exc.message
-    return render(request, "portal/request_new.html", {"publication": publication, "agencies": agencies,
-                                                       "kinds": RequestKind.choices, "error": error, "done": done,
-                                                       "form": request.POST, "large": request.COOKIES.get("zhifa_large") == "1"},
-                  status=400 if error else 200)
+    agencies = _request_agencies()
+    if request.method != "POST":
+        return _request_page(request, publication=publication, agencies=agencies, form={})
+    p = request.POST
+    agency = publication.agency if publication else agencies.filter(pk=parse_id(p.get("agency"))).first()
+    try:
+        if agency is None:
+            raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "请选择受理机关。")
+        req, code = services.request_submit(kind=p.get("kind", ""), agency=agency, publication=publication,
+                                            requester_name=p.get("name", ""), requester_contact=p.get("contact", ""),
+                                            content=p.get("content", ""), files=request.FILES.getlist("evidence"),
+                                            client_address=client_ip(request))
+    except ZhifaError as exc:
+        # What the person typed stays in the form; files cannot be put back into a file input by a page.
+        retry = exc.details.get("retry_after") if exc.status == 429 and isinstance(exc.details, dict) else None
+        return _request_page(request, publication=publication, agencies=agencies, form=p, error=exc.message,
+                             status=exc.status, retry_after=retry)
+    return _request_page(request, publication=publication, agencies=agencies, form={},
+                         done={"reference": req.reference, "code": code, "due_on": req.due_on})
 
 
 @login_not_required
 def request_status(request):
     ref, code = request.GET.get("reference", ""), request.GET.get("code", "")
-    req, error = None, ""
+    req, error, status = None, "", 200
     if ref or code:
         try:
-            req = selectors.request_lookup(ref, code)
-        except NotFoundError as exc:
-            error = exc.message
+            req = services.request_status_lookup(reference=ref, code=code, client_address=client_ip(request))
+        except ZhifaError as exc:  # a wrong pair (404) or too many wrong pairs from this address (429)
+            error, status = exc.message, exc.status
     steps = req.steps.order_by("at", "id") if req else []
     return render(request, "portal/request_status.html", {"req": req, "steps": steps, "error": error,
                                                           "reference": ref,
                                                           "large": request.COOKIES.get("zhifa_large") == "1"},
-                  status=404 if error else 200)
+                  status=status)
 
 
 @login_not_required
@@ -269,7 +318,8 @@ def large_text(request):
     """适老化: a larger type size and spacing, kept in a cookie; the page the reader came from follows."""
     on = request.GET.get("on") == "1"
     back = request.GET.get("next", "/portal/")
-    response = redirect(back if back.startswith("/") and not back.startswith("//") else "/portal/")
+    # `/\evil.example` starts with one slash and browsers still read it as another host: core.net.safe_next knows.
+    response = redirect(back if safe_next(request, back) and back.startswith("/") else "/portal/")
     response.set_cookie("zhifa_large", "1" if on else "0", max_age=365 * 86400, samesite="Lax")
     return response
 

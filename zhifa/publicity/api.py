@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 
 from zhifa.core.api import Id, Year
 from zhifa.core.errors import ZhifaError
+from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
 from zhifa.org.models import Agency
 from zhifa.rules.catalogue import MASK_KINDS
@@ -60,6 +61,8 @@ def _pub(request, publication_id: Id) -> Publication:
 
 @router.get("/items", response=list[dict[str, Any]], summary="公示信息（在本人权限范围内）")
 def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    org_perms.require(request.user, "publicity.view", request=request)
     if overdue:
         qs = selectors.overdue_for(actor=request.user)
     else:
@@ -70,6 +73,8 @@ def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
 
 @router.get("/queue", response=list[dict[str, Any]], summary="待办：待提交、待审核、不予公开待批准，期限最近的在前")
 def queue(request):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    org_perms.require(request.user, "publicity.view", request=request)
     return [_summary(p) for p in selectors.queue_for(actor=request.user)[:LIMIT]]
 
 
@@ -234,6 +239,11 @@ def _request_out(r: Request, *, full: bool = False) -> dict:
                 "answer": r.answer,
                 "evidence": [{"name": e.name, "sha256": e.blob.sha256, "size": e.blob.size}
                              for e in r.evidence.select_related("blob")],
+                # What the public sent (issue 14 §2): quarantined until the request is accepted (verify or
+                # correct), then in the evidence store above; the bytes are served on the staff page only.
+                "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
+                                 "sha256": a.sha256, "state": a.state, "received_at": a.received_at}
+                                for a in selectors.request_attachments(r)],
                 "steps": [{"action": s.action, "to": s.to_state, "actor": str(s.actor) if s.actor_id else None,
                            "at": s.at, "note": s.note, "log_entry_id": s.entry_id}
                           for s in r.steps.select_related("actor")]}

@@ -7,6 +7,8 @@ collection and never changed; what the portal shows (`public_text`) is fixed at 
 new version that supersedes the old one, which stays findable as history (habit 6).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,7 @@ from zhifa.core.models import AppendOnlyModel
 from zhifa.org.models import ActionType
 
 from .workflow import (
+    AttachmentState,
     ExemptionGround,
     Kind,
     Mode,
@@ -194,6 +197,71 @@ class RequestStep(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+def quarantine_name(instance, filename: str) -> str:
+    """Where a public attachment waits: a random name under the quarantine prefix, never the sender's file name
+    (which could carry a path or a misleading extension) and never under the evidence prefix."""
+    return f"{settings.ZHIFA_QUARANTINE_PREFIX}/publicity/{uuid.uuid4().hex}"
+
+
+class RequestAttachment(models.Model):
+    """A file sent with a request from the public, held in quarantine (issue 14 §2).
+
+    Anyone may submit a request, so what they attach is untrusted: it is stored outside the evidence store,
+    is not in the log, and is served only to the staff handling the request, as a download. It enters the
+    evidence store (and so the log, and on S3 its 30-year lock) only when staff accept the request; the files of
+    a request closed without acceptance are deleted after ZHIFA_QUARANTINE_RETENTION_DAYS. The row stays as the
+    trace of what was sent. `content_type` is what the server read from the bytes, not what the sender declared.
+    """
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="attachments")
+    state = models.CharField("状态", max_length=20, choices=AttachmentState.choices,
+                             default=AttachmentState.QUARANTINED)
+    file = models.FileField(upload_to=quarantine_name, max_length=255, blank=True)
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型（按内容识别）", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+    evidence = models.OneToOneField(RequestEvidence, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="attachment")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请附件（隔离区）"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(state="accepted") | Q(evidence__isnull=False),
+                                   name="accepted_attachment_has_evidence"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PublicSubmission(models.Model):
+    """One accepted anonymous submission, counted by the portal's rate limits (issue 14 §2). Only a keyed
+    hash of the client's address is kept (HMAC with SECRET_KEY), and the cleanup drops rows once they are
+    older than the rate window, so no address and no lasting link between requests is stored."""
+
+    class Kind(models.TextChoices):
+        SUBMISSION = "submission", "提交申请"
+        LOOKUP_FAILED = "lookup_failed", "查询码错误"
+
+    client_key = models.CharField(max_length=64)
+    # A failed status lookup (wrong reference or query code) is counted too, so the 8-character query code
+    # cannot be guessed by trying every value from one address.
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SUBMISSION)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client_key", "at"], name="public_submission_client"),
+                   models.Index(fields=["at"], name="public_submission_at")]
+
+    def __str__(self):
+        return f"{self.client_key[:12]}… {self.at:%Y-%m-%d %H:%M}"
 
 
 class AnnualReport(models.Model):

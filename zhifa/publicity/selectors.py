@@ -4,6 +4,7 @@
 import datetime as dt
 import hashlib
 
+from django.core.files.storage import default_storage
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -19,8 +20,8 @@ from zhifa.review.models import Opinion, Review
 
 from . import search
 from .errors import PublicityErrorCode
-from .models import AnnualReport, Publication, Request, Step
-from .workflow import OPEN, REQUEST_OPEN, Kind, ReportState, State
+from .models import AnnualReport, Publication, Request, RequestAttachment, Step
+from .workflow import OPEN, REQUEST_OPEN, AttachmentState, Kind, ReportState, State
 
 # --- staff --------------------------------------------------------------------------------------------------
 
@@ -85,6 +86,29 @@ def request_get_for(*, actor, id, request=None) -> Request:
     if req is None or not org_perms.can(actor, "publicity.handle_requests", agency=req.agency):
         org_perms.deny(actor, "publicity.handle_requests", request=request, detail=f"request:{id}", not_found=True)
     return req
+
+
+def request_attachments(req: Request) -> QuerySet[RequestAttachment]:
+    """The files sent with a request, for the staff who handle it: quarantined, accepted or deleted."""
+    return req.attachments.select_related("evidence__blob").order_by("id")
+
+
+def request_attachment_get_for(*, actor, request_id, id, request=None) -> RequestAttachment:
+    """One attachment of a request the actor handles, while its bytes exist (quarantined or accepted); the same
+    404 as a missing one otherwise. Nobody else is ever served a public attachment (issue 14 §2)."""
+    req = request_get_for(actor=actor, id=request_id, request=request)
+    attachment = (req.attachments.select_related("evidence__blob").filter(pk=id)
+                  .exclude(state=AttachmentState.DELETED).first())
+    if attachment is None:
+        raise NotFoundError("未找到该附件。")
+    return attachment
+
+
+def request_attachment_open(attachment: RequestAttachment):
+    """The stored bytes: the quarantine copy, or after acceptance the evidence store's."""
+    if attachment.state == AttachmentState.ACCEPTED:
+        return default_storage.open(attachment.evidence.blob.storage_name, "rb")
+    return default_storage.open(attachment.file.name, "rb")
 
 
 def report_list_for(*, actor) -> QuerySet[AnnualReport]:

@@ -2,10 +2,15 @@
 The moves and who may make them are the table in workflow.py."""
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
+from functools import partial
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +18,7 @@ from zhifa.cases import selectors as case_selectors
 from zhifa.cases.doctypes import FORMS
 from zhifa.cases.models import Case, PartyKind, Stage
 from zhifa.core import workdays
-from zhifa.core.errors import ZhifaError
+from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -23,16 +28,29 @@ from zhifa.review.gate import decision_problems
 from zhifa.rules.catalogue import MASK_KINDS, SUMMARY_FIELDS
 from zhifa.rules.selectors import rule_get
 
-from . import events, redaction, search
+from . import attachments, events, redaction, search, selectors
 from .errors import PublicityErrorCode
-from .models import AnnualReport, Mask, MaskRemoval, Publication, Request, RequestEvidence, RequestStep, Step
+from .models import (
+    AnnualReport,
+    Mask,
+    MaskRemoval,
+    Publication,
+    PublicSubmission,
+    Request,
+    RequestAttachment,
+    RequestEvidence,
+    RequestStep,
+    Step,
+)
 from .workflow import (
     COLUMNS,
     EDITABLE,
     LIST_KINDS,
     MOVES,
     OVERRIDABLE,
+    REQUEST_ACCEPTING,
     REQUEST_MOVES,
+    AttachmentState,
     Exception_,
     ExemptionGround,
     Kind,
@@ -52,6 +70,37 @@ def _require(actor, permission: str, agency: Agency) -> None:
     org_perms.require(actor, permission, agency=agency)
 
 
+def _permission_first(permission: str | tuple[str, ...] | Callable[[dict], str], agency_of: Callable[[dict], Agency]):
+    """Decorate a service so that who may act is checked before its transaction opens (docs/architecture.md
+    "Permissions": permission, denial logged → lock → state move → event). A denial recorded inside the
+    transaction would be rolled back with the refused write, and a refusal on the item's state would tell someone
+    without the permission what state it is in. `permission`: one, alternatives (any will do; a refusal names
+    the first), or a function of the service's keyword arguments. No actor: the system acts."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def checked(**kwargs):
+            actor = kwargs.get("actor")
+            if actor is not None:
+                wanted = permission(kwargs) if callable(permission) else permission
+                alternatives = (wanted,) if isinstance(wanted, str) else wanted
+                agency = agency_of(kwargs)
+                if not any(org_perms.can(actor, p, agency=agency) for p in alternatives):
+                    _require(actor, alternatives[0], agency)
+            return service(**kwargs)
+        return checked
+    return decorate
+
+
+def _moved_by(action: str) -> str:
+    """The permission of a move, from the table (workflow.MOVES)."""
+    return MOVES[action].permission
+
+
+def _publication_agency(kwargs: dict) -> Agency:
+    return kwargs["publication"].agency
+
+
 def _step(pub: Publication, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
     from_state = pub.state
     entry = record_event(events.STEP, subject=pub.subject, actor=actor, payload={
@@ -64,11 +113,13 @@ def _step(pub: Publication, action: str, *, actor, to_state: str, note: str = ""
 
 
 def _move(pub: Publication, action: str, actor) -> None:
+    """The table's check of one move, on the locked item: who may (already checked before the transaction by
+    _permission_first; this finds nothing to record), then the state."""
     move = MOVES[action]
+    _require(actor, move.permission, pub.agency)
     if pub.state not in move.sources:
         raise ZhifaError(PublicityErrorCode.STATE,
                          f"当前状态为“{State(pub.state).label}”，不能{move.label}。")
-    _require(actor, move.permission, pub.agency)
 
 
 def _locked(pub: Publication) -> Publication:
@@ -164,6 +215,7 @@ def _mask_write(pub: Publication, start: int, end: int, kind: str, reason: str, 
                                added_by=actor, entry=entry)
 
 
+@_permission_first("publicity.edit", lambda kw: kw["case"].agency)
 @transaction.atomic
 def decision_collect(*, case: Case, actor, mode: str = Mode.SUMMARY, decided_on: dt.date | None = None,
                      supersedes: Publication | None = None, update_reason: str = "") -> Publication:
@@ -206,6 +258,7 @@ def decision_collect_on_advance(case: Case, actor) -> None:
     decision_collect(case=case, actor=None)
 
 
+@_permission_first(_moved_by("supersede"), _publication_agency)
 @transaction.atomic
 def decision_recollect(*, publication: Publication, actor, mode: str) -> Publication:
     """Collect again in another mode (summary ↔ full document): the draft is superseded by the new one."""
@@ -221,14 +274,17 @@ def decision_recollect(*, publication: Publication, actor, mode: str) -> Publica
 
 # --- masks -------------------------------------------------------------------------------------------------
 
+MASKERS = ("publicity.edit", "publicity.approve")  # the editor proposes masks; the approver may adjust them
+
+
 def _editable(pub: Publication, actor) -> None:
+    if not any(org_perms.can(actor, p, agency=pub.agency) for p in MASKERS):
+        _require(actor, MASKERS[0], pub.agency)
     if pub.state not in EDITABLE:
         raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
-    if not (org_perms.can(actor, "publicity.edit", agency=pub.agency)
-            or org_perms.can(actor, "publicity.approve", agency=pub.agency)):
-        _require(actor, "publicity.edit", pub.agency)
 
 
+@_permission_first(MASKERS, _publication_agency)
 @transaction.atomic
 def mask_add(*, publication: Publication, actor, kind: str, reason: str, start: int | None = None,
              end: int | None = None, text: str = "") -> list[Mask]:
@@ -255,6 +311,7 @@ def mask_add(*, publication: Publication, actor, kind: str, reason: str, start: 
     return [_mask_write(pub, s, e, kind, reason.strip(), origin="manual", actor=actor) for s, e in spans]
 
 
+@_permission_first(MASKERS, lambda kw: kw["mask"].publication.agency)
 @transaction.atomic
 def mask_remove(*, mask: Mask, actor, reason: str) -> MaskRemoval:
     pub = _locked(mask.publication)
@@ -280,6 +337,7 @@ def _refuse_minor(pub: Publication) -> None:
                                                    "请以“当事人属于未成年人”为由申请不予公开。")
 
 
+@_permission_first(_moved_by("submit"), _publication_agency)
 @transaction.atomic
 def publication_submit(*, publication: Publication, actor, note: str = "") -> Publication:
     pub = _locked(publication)
@@ -291,6 +349,7 @@ def publication_submit(*, publication: Publication, actor, note: str = "") -> Pu
     return pub
 
 
+@_permission_first(_moved_by("return"), _publication_agency)
 @transaction.atomic
 def publication_return(*, publication: Publication, actor, reason: str) -> Publication:
     pub = _locked(publication)
@@ -310,6 +369,7 @@ def public_text(pub: Publication, masks: list[Mask] | None = None) -> str:
     return redaction.apply(pub.original_text, [(m.start, m.end) for m in masks])
 
 
+@_permission_first(_moved_by("approve"), _publication_agency)
 @transaction.atomic
 def publication_approve(*, publication: Publication, actor, note: str = "") -> Publication:
     """审核、发布 (IM-M §6; AZ-P §7): the approver — not whoever submitted — reviews every mask and publishes."""
@@ -346,6 +406,7 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
     return pub
 
 
+@_permission_first(_moved_by("request_exemption"), _publication_agency)
 @transaction.atomic
 def exemption_request(*, publication: Publication, actor, ground: str, explanation: str) -> Publication:
     """不予公开 needs a ground from the list (IM-M §11; AZ-P §15) and the approver's approval."""
@@ -363,6 +424,8 @@ def exemption_request(*, publication: Publication, actor, ground: str, explanati
     return pub
 
 
+@_permission_first(lambda kw: _moved_by("approve_exemption" if kw["approve"] else "reject_exemption"),
+                   _publication_agency)
 @transaction.atomic
 def exemption_decide(*, publication: Publication, actor, approve: bool, note: str = "",
                      exception: str = "") -> Publication:
@@ -391,6 +454,7 @@ def exemption_decide(*, publication: Publication, actor, approve: bool, note: st
 
 # --- withdrawal and update (PUB-08, PUB-09) ----------------------------------------------------------------
 
+@_permission_first(_moved_by("withdraw"), _publication_agency)
 @transaction.atomic
 def publication_withdraw(*, publication: Publication, actor, trigger: str, basis: str, note: str = "") -> Publication:
     """Take a published item down at once (IM-M §13; KY). The portal then shows that it was withdrawn and
@@ -439,6 +503,7 @@ def _validate_rows(kind: str, rows: list[dict]) -> list[dict]:
     return clean
 
 
+@_permission_first("publicity.edit", lambda kw: kw["agency"])
 @transaction.atomic
 def list_collect(*, agency: Agency, kind: str, title: str, rows: list[dict], actor,
                  supersedes: Publication | None = None, update_reason: str = "") -> Publication:
@@ -494,13 +559,100 @@ def query_code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-@transaction.atomic
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} 字节"
+
+
+def _rate_check(key: str) -> None:
+    """Anonymous submissions per client and in all, over the last window (issue 14 §2).
+
+    Counted in the database, not with a cache-based limiter (django-ratelimit and the like): the web workers,
+    their threads and the task worker are separate processes, and without Redis or memcached each process's
+    cache would keep its own count, multiplying the limit by the number of processes. The database is shared
+    by all of them, and the count is one indexed range query. Two submissions racing from one client may both
+    pass the last free slot; the overshoot is bounded by the number of workers."""
+    since = timezone.now() - dt.timedelta(minutes=settings.ZHIFA_PUBLIC_RATE_WINDOW_MINUTES)
+    recent = PublicSubmission.objects.filter(at__gte=since, kind=PublicSubmission.Kind.SUBMISSION)
+    minutes = settings.ZHIFA_PUBLIC_RATE_WINDOW_MINUTES
+    if recent.filter(client_key=key).count() >= settings.ZHIFA_PUBLIC_RATE_PER_ADDRESS:
+        raise ZhifaError(PublicityErrorCode.RATE_ADDRESS,
+                         f"同一网络地址在 {minutes} 分钟内最多提交 {settings.ZHIFA_PUBLIC_RATE_PER_ADDRESS} 件申请，"
+                         "请稍后再提交；已填写的内容仍保留在下方。", status=429,
+                         details={"retry_after": minutes * 60})
+    if recent.count() >= settings.ZHIFA_PUBLIC_RATE_GLOBAL:
+        raise ZhifaError(PublicityErrorCode.RATE_GLOBAL,
+                         "当前提交的申请较多，系统暂停受理，请稍后再提交；已填写的内容仍保留在下方。"
+                         "如情况紧急，请拨打受理机关的咨询电话。", status=429, details={"retry_after": 600})
+
+
+def request_status_lookup(*, reference: str, code: str, client_address: str):
+    """The portal's status page (PUB-14): a request by its reference and query code. Wrong pairs are counted
+    per client (the same keyed hash as submissions) and refused with 429 past ZHIFA_PUBLIC_LOOKUP_FAILURES per
+    window, so the query code (32 bits) cannot be found by trying values from one address."""
+    key = attachments.client_key(client_address)
+    minutes = settings.ZHIFA_PUBLIC_RATE_WINDOW_MINUTES
+    since = timezone.now() - dt.timedelta(minutes=minutes)
+    failures = PublicSubmission.objects.filter(client_key=key, kind=PublicSubmission.Kind.LOOKUP_FAILED, at__gte=since)
+    if failures.count() >= settings.ZHIFA_PUBLIC_LOOKUP_FAILURES:
+        raise ZhifaError(PublicityErrorCode.LOOKUP_RATE,
+                         f"查询码输入错误次数过多，请 {minutes} 分钟后再查询。", status=429,
+                         details={"retry_after": minutes * 60})
+    try:
+        return selectors.request_lookup(reference, code)
+    except NotFoundError:
+        PublicSubmission.objects.create(client_key=key, kind=PublicSubmission.Kind.LOOKUP_FAILED)
+        raise
+
+
+def _attachments_check(files: list) -> list[tuple]:
+    """(upload, its type) for every file, or the first limit it breaks: count, size of each, total, type. The
+    sizes are the bytes received, and the type is read from the bytes (attachments.sniff)."""
+    files = [f for f in files if f is not None]
+    limit = settings.ZHIFA_PUBLIC_ATTACHMENTS_MAX
+    if len(files) > limit:
+        raise ZhifaError(PublicityErrorCode.ATTACHMENTS_TOO_MANY,
+                         f"证明材料最多 {limit} 个文件，本次选择了 {len(files)} 个，请合并或删减后重新选择。",
+                         details={"limit": limit, "count": len(files)})
+    each, total = settings.ZHIFA_PUBLIC_ATTACHMENT_MAX_BYTES, settings.ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_BYTES
+    for upload in files:
+        if upload.size > each:
+            raise ZhifaError(PublicityErrorCode.ATTACHMENT_TOO_LARGE,
+                             f"文件“{attachments.clean_name(upload.name)}”大小为 {_size(upload.size)}，"
+                             f"超过单个文件 {_size(each)} 的上限，请压缩后重新选择。",
+                             status=413, details={"limit": each, "size": upload.size})
+    size = sum(upload.size for upload in files)
+    if size > total:
+        raise ZhifaError(PublicityErrorCode.ATTACHMENTS_TOO_LARGE,
+                         f"证明材料合计 {_size(size)}，超过 {_size(total)} 的上限，请删减或压缩后重新选择。",
+                         status=413, details={"limit": total, "size": size})
+    checked = []
+    for upload in files:
+        kind = attachments.sniff(upload)
+        if kind is None:
+            raise ZhifaError(PublicityErrorCode.ATTACHMENT_TYPE,
+                             f"文件“{attachments.clean_name(upload.name)}”不是可接受的类型。证明材料只接受 "
+                             f"{attachments.ACCEPTED_LABEL} 格式的文档和图片（按文件内容识别，与扩展名无关），"
+                             "请转换后重新选择。", details={"accepted": [t.code for t in attachments.ACCEPTED]})
+        checked.append((upload, kind))
+    return checked
+
+
 def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_contact: str, content: str,
-                   publication: Publication | None = None, files: list | None = None) -> tuple[Request, str]:
+                   publication: Publication | None = None, files: list | None = None,
+                   client_address: str | None = None) -> tuple[Request, str]:
     """A correction request, complaint or disclosure request. Returns the request and its query code, shown
     to the requester once. `agency` is the agency the request concerns; a complaint is handled by the organ
-    one level above it (AZ-P §19: 向上一级行政机关投诉), which the request is routed to at once. Evidence goes to the evidence store before the request exists, so a failed upload
-    leaves no request behind (the transaction rolls back)."""
+    one level above it (AZ-P §19: 向上一级行政机关投诉), which the request is routed to at once.
+
+    The portal passes the client's address (`zhifa.core.net.client_ip`; "" counts as one unknown client): the
+    submission is then counted by the rate limits. Attachments are checked (count, size, type from the bytes)
+    and held in quarantine, outside the evidence store and the log, until staff accept the request
+    (`request_act`); nothing is stored when any check fails (issue 14 §2)."""
+    key = attachments.client_key(client_address) if client_address is not None else None
+    if key is not None:
+        _rate_check(key)
     problems = []
     if kind not in RequestKind.values:
         problems.append("请选择申请类别")
@@ -516,6 +668,22 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
         problems.append("所涉公示信息不存在")
     if problems:
         raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "；".join(problems) + "。", details=problems)
+    checked = _attachments_check(files or [])
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            return _request_create(kind=kind, agency=agency, publication=publication, requester_name=requester_name,
+                                   requester_contact=requester_contact, content=content, checked=checked,
+                                   client_key=key, saved=saved)
+    except BaseException:
+        # Storage is not transactional: files written for a request that did not commit are removed.
+        for name in saved:
+            attachments.storage_delete(default_storage, name)
+        raise
+
+
+def _request_create(*, kind, agency, publication, requester_name, requester_contact, content, checked, client_key,
+                    saved: list[str]) -> tuple[Request, str]:
     about, routed = None, ""
     if kind == RequestKind.COMPLAINT:
         about = agency
@@ -533,13 +701,68 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
                                  requester_name=requester_name.strip(),
                                  requester_contact=requester_contact.strip(), content=content.strip(),
                                  due_on=due.due, due_provisional=due.provisional)
-    for upload in files or []:
-        put = evidence_put(upload, actor=None, content_type=getattr(upload, "content_type", ""),
-                           name=getattr(upload, "name", "evidence"))
-        RequestEvidence.objects.create(request=req, blob=put.blob, name=getattr(upload, "name", "evidence")[:200])
-    _request_step(req, "receive", actor=None, to_state=RequestState.RECEIVED,
-                  note=f"已受理{routed}，答复期限 {due.due:%Y-%m-%d}")
+    for upload, file_type in checked:
+        attachment = RequestAttachment(request=req, name=attachments.clean_name(upload.name),
+                                       content_type=file_type.content_type, size=upload.size,
+                                       sha256=attachments.sha256_of(upload))
+        attachment.file.save("quarantined", upload, save=False)
+        saved.append(attachment.file.name)
+        attachment.save()
+    if client_key is not None:
+        PublicSubmission.objects.create(client_key=client_key)
+    # The log records that the request was received, not what was attached: the sender's files and names stay
+    # out of the permanent log until staff accept them.
+    note = f"已受理{routed}，答复期限 {due.due:%Y-%m-%d}"
+    if checked:
+        note += f"；附证明材料 {len(checked)} 件，待审查"
+    _request_step(req, "receive", actor=None, to_state=RequestState.RECEIVED, note=note)
     return req, code
+
+
+def _attachments_accept(req: Request, actor) -> list[RequestAttachment]:
+    """Staff accepted the request: each quarantined attachment enters the evidence store (and the log), after
+    checking it is still the file that was received; the quarantine copy is deleted once this commits."""
+    pending = list(req.attachments.select_for_update().filter(state=AttachmentState.QUARANTINED))
+    accepted = []
+    for attachment in pending:
+        with default_storage.open(attachment.file.name, "rb") as fh:
+            if attachments.sha256_of(fh) != attachment.sha256:
+                raise ZhifaError(PublicityErrorCode.ATTACHMENT_CHANGED,
+                                 f"隔离区中的文件“{attachment.name}”与提交时不一致，未存入证据库，请联系系统管理员。")
+            put = evidence_put(fh, actor=actor, content_type=attachment.content_type, name=attachment.name)
+        quarantined = attachment.file.name
+        attachment.evidence = RequestEvidence.objects.create(request=req, blob=put.blob, name=attachment.name)
+        attachment.state, attachment.accepted_at, attachment.file = AttachmentState.ACCEPTED, timezone.now(), ""
+        attachment.save(update_fields=["evidence", "state", "accepted_at", "file"])
+        transaction.on_commit(partial(attachments.storage_delete, default_storage, quarantined))
+        accepted.append(attachment)
+    if accepted:
+        record_event(events.REQUEST_EVIDENCE, subject=f"publicity.request:{req.pk}", actor=actor, payload={
+            "request": req.pk, "reference": req.reference,
+            "files": [{"attachment": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size,
+                       "content_type": a.content_type} for a in accepted]})
+    return accepted
+
+
+def quarantine_purge(*, now: dt.datetime | None = None) -> dict:
+    """Delete the quarantined attachments of requests closed without acceptance more than
+    ZHIFA_QUARANTINE_RETENTION_DAYS ago, and the rate-limit rows older than the window. They never entered the
+    log, so their deletion is not logged there; each row stays, marked deleted, as the trace of what was sent.
+    Safe to repeat and to interrupt: the file goes first, then its row."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.ZHIFA_QUARANTINE_RETENTION_DAYS)
+    expired = RequestAttachment.objects.filter(state=AttachmentState.QUARANTINED, request__closed_at__isnull=False,
+                                               request__closed_at__lt=cutoff)
+    deleted = 0
+    for attachment in expired.iterator():
+        if attachment.file.name:
+            attachments.storage_delete(default_storage, attachment.file.name)
+        RequestAttachment.objects.filter(pk=attachment.pk).update(state=AttachmentState.DELETED, file="",
+                                                                   deleted_at=now)
+        deleted += 1
+    window = dt.timedelta(minutes=settings.ZHIFA_PUBLIC_RATE_WINDOW_MINUTES)
+    counted, _ = PublicSubmission.objects.filter(at__lt=now - window).delete()
+    return {"attachments_deleted": deleted, "rate_rows_deleted": counted}
 
 
 def _request_step(req: Request, action: str, *, actor, to_state: str, note: str = "") -> RequestStep:
@@ -551,6 +774,7 @@ def _request_step(req: Request, action: str, *, actor, to_state: str, note: str 
                                       entry=entry)
 
 
+@_permission_first("publicity.handle_requests", lambda kw: kw["request"].agency)
 @transaction.atomic
 def request_act(*, request: Request, actor, action: str, note: str, forward_to: Agency | None = None) -> Request:
     """Verify, correct, reject, answer or forward (AZ-P §18): every outcome tells the requester (`note`)."""
@@ -564,6 +788,8 @@ def request_act(*, request: Request, actor, action: str, note: str, forward_to: 
                          f"该申请当前为“{RequestState(req.state).label}”，不能再办理。")
     if not note.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写告知申请人的内容。")
+    if action in REQUEST_ACCEPTING:
+        _attachments_accept(req, actor)
     if action == "forward":
         if forward_to is None or forward_to.pk == req.agency_id:
             raise ZhifaError(PublicityErrorCode.FORWARD_TARGET, "请选择有权处理的其他行政执法机关。")
@@ -594,6 +820,7 @@ def _report_event(report: AnnualReport, action: str, actor, data: dict | None = 
         "figures": report.figures, **(data or {})})
 
 
+@_permission_first("publicity.report", lambda kw: kw["agency"])
 @transaction.atomic
 def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:
     """The previous year's figures computed from the data (a justice bureau's: the sum of the reports filed with
@@ -624,6 +851,7 @@ def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:
     return report
 
 
+@_permission_first("publicity.report", lambda kw: kw["report"].agency)
 @transaction.atomic
 def report_edit(*, report: AnnualReport, actor, figures: dict, reasons: dict, narrative: str) -> AnnualReport:
     """Editable before submission: every figure changed from the computed one needs a reason."""
@@ -660,6 +888,7 @@ def report_edit(*, report: AnnualReport, actor, figures: dict, reasons: dict, na
     return report
 
 
+@_permission_first("publicity.report_submit", lambda kw: kw["report"].agency)
 @transaction.atomic
 def report_submit(*, report: AnnualReport, actor) -> AnnualReport:
     """报送 to the justice bureau of the same level (IM-M §14); the bureau's own report to the bureau above."""
@@ -675,6 +904,7 @@ def report_submit(*, report: AnnualReport, actor) -> AnnualReport:
     return report
 
 
+@_permission_first("publicity.report_submit", lambda kw: kw["report"].agency)
 @transaction.atomic
 def report_publish(*, report: AnnualReport, actor) -> AnnualReport:
     report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("lists/new/", views.list_entry, name="publicity-list-entry"),
     path("requests/", views.requests_page, name="publicity-requests"),
     path("requests/<int:pk>/", views.request_item, name="publicity-request"),
+    path("requests/<int:pk>/attachments/<int:attachment_pk>/", views.request_attachment,
+         name="publicity-request-attachment"),
     path("reports/", views.reports_page, name="publicity-reports"),
     path("reports/<int:pk>/", views.report_item, name="publicity-report"),
     path("reports/<int:pk>/report.xlsx", views.report_xlsx, name="publicity-report-xlsx"),

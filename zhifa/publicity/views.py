@@ -5,19 +5,19 @@ and the annual report. Thin: every write is a service (habit 1)."""
 import io
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
 from zhifa.rules.catalogue import MASK_KINDS
 
-from . import selectors, services
+from . import attachments, selectors, services
 from .errors import PublicityErrorCode
 from .models import Publication
 from .workflow import (
@@ -209,9 +209,22 @@ def request_item(request, pk):
             messages.error(request, exc.message)
         return redirect("publicity-request", pk=req.pk)
     return render(request, "publicity/request.html", {
-        "req": req, "steps": req.steps.select_related("actor"), "evidence": req.evidence.select_related("blob"),
+        "req": req, "steps": req.steps.select_related("actor"),
+        "evidence": req.evidence.select_related("blob").filter(attachment__isnull=True),
+        "attachments": selectors.request_attachments(req),
         "agencies": Agency.objects.exclude(pk=req.agency_id).only("id", "name").order_by("name"),
         "open": req.state in (RequestState.RECEIVED, RequestState.VERIFYING)})
+
+
+def request_attachment(request, pk, attachment_pk):
+    """A file sent with a public request, for the staff who handle it (issue 14 §2): always a download, typed
+    from its bytes, with nosniff and a sandboxing CSP (core.files), never shown in the tab — it is untrusted."""
+    attachment = selectors.request_attachment_get_for(actor=request.user, request_id=pk, id=attachment_pk,
+                                                      request=request)
+    kind = attachments.by_content_type(attachment.content_type)
+    return files.file_response(request, selectors.request_attachment_open(attachment), size=attachment.size,
+                               filename=attachments.download_name(attachment.name, kind),
+                               content_type=attachment.content_type, download=True)
 
 
 def reports_page(request):
@@ -269,10 +282,8 @@ def report_xlsx(request, pk):
         ws.append([label, report.figures.get(k, 0), report.computed.get(k, 0), report.adjustments.get(k, "")])
     buf = io.BytesIO()
     wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="annual-report-{report.agency_id}-{report.year}.xlsx"'
-    return response
+    return files.file_response(request, buf.getvalue(), filename=f"annual-report-{report.agency_id}-{report.year}.xlsx",
+                               content_type=files.XLSX, generated=True)
 
 
 def report_pdf(request, pk):
@@ -286,6 +297,5 @@ def report_pdf(request, pk):
     except ZhifaError as exc:
         messages.error(request, exc.message)
         return redirect("publicity-report", pk=report.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="annual-report-{report.agency_id}-{report.year}.pdf"'
-    return response
+    return files.file_response(request, pdf, filename=f"annual-report-{report.agency_id}-{report.year}.pdf",
+                               content_type="application/pdf", generated=True)

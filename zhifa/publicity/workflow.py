@@ -169,6 +169,18 @@ REQUEST_MOVES = {
     "forward": (REQUEST_OPEN, RequestState.FORWARDED),
 }
 
+# The moves by which staff accept a request (issue 14 §2): taking it up for verification, or finding it true at
+# once. Its attachments then leave quarantine for the evidence store and the log. Rejecting, answering or
+# forwarding straight from "received" closes the request without them; they are deleted after the retention
+# period (ZHIFA_QUARANTINE_RETENTION_DAYS).
+REQUEST_ACCEPTING = frozenset({"verify", "correct"})
+
+
+class AttachmentState(models.TextChoices):
+    QUARANTINED = "quarantined", "待审查（隔离保存）"
+    ACCEPTED = "accepted", "已存入证据库"
+    DELETED = "deleted", "已删除（申请未受理核实，保存期满）"
+
 
 class ReportState(models.TextChoices):
     DRAFT = "draft", "编制中"

@@ -5,7 +5,7 @@ import datetime as dt
 
 from ninja import Router, Schema, Status
 
-from zhifa.cases.selectors import case_get_for
+from zhifa.cases.selectors import case_content_for, case_get_for
 from zhifa.core.api import Id, Limit, Offset, Year, column
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
@@ -80,7 +80,7 @@ def device_create(request, payload: DeviceIn):
 
 @router.get("/cases/{case_id}/recordings", response=list[RecordingOut], summary="案件的音像记录")
 def recordings(request, case_id: Id):
-    case = case_get_for(actor=request.user, id=case_id, request=request)
+    case = case_content_for(actor=request.user, id=case_id, what="recordings", request=request)  # REC-15
     return [{"id": r.pk, "activity": r.activity, "document_id": r.document_id, "device": r.device.serial,
              "officer_id": r.officer_id, "sha256": r.blob.sha256, "started_at": r.started_at, "ended_at": r.ended_at,
              "duration_seconds": r.duration_seconds, "due_at": r.deadline.due_at, "late": r.deadline.late,
@@ -144,7 +144,7 @@ class DisposalOut(Schema):
 
 @router.get("/cases/{case_id}/seal", response=SealOut, summary="案卷封存与保管期限")
 def seal(request, case_id: Id):
-    case = case_get_for(actor=request.user, id=case_id, request=request)
+    case = case_content_for(actor=request.user, id=case_id, what="seal", request=request)  # REC-15
     item = CaseFileSeal.objects.filter(case=case).first()
     if item is None:
         raise ZhifaError(RecordErrorCode.NOT_SEALED, "案件尚未归档，案卷未封存。", status=404)

@@ -21,3 +21,7 @@ class RecordErrorCode(StrEnum):
     RETENTION = "record_retention_not_ended"
     DISPOSAL = "record_disposal_invalid"
     DESTROYED = "record_destroyed"
+    # Resumable uploads (tus): per-user quotas on unfinished uploads, and expiry.
+    TUS_TOO_MANY_OPEN = "record_tus_too_many_open"
+    TUS_OPEN_BYTES = "record_tus_open_bytes_exceeded"
+    TUS_EXPIRED = "record_tus_expired"

@@ -139,7 +139,10 @@ class InterruptionNote(AppendOnlyModel):
 
 class TusUpload(models.Model):
     """A resumable upload in progress (tus 1.0). Mutable staging state, not a record: the recording it
-    becomes is the record. The bytes stay on the app server's disk until the upload is complete."""
+    becomes is the record. The bytes stay on the app server's disk until the upload is complete.
+
+    `offset` is the durable offset: it is written only after the staged file has been fsynced at least that
+    far, so after a crash it never names a byte that is not on disk (bytes past it are dropped on resume)."""
 
     id = models.UUIDField(primary_key=True)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
@@ -151,6 +154,9 @@ class TusUpload(models.Model):
     recording = models.OneToOneField(Recording, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     failed = models.CharField(max_length=300, blank=True)
     terminated = models.BooleanField(default=False)
+    # tus Expiration: last activity + ZHIFA_TUS_EXPIRY_HOURS; an unfinished upload past it is gone (410) and its
+    # bytes and row are removed by `manage.py tus_cleanup`.
+    expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "断点续传上传"

@@ -46,3 +46,26 @@ def probe(fileobj) -> Probe:
         except ValueError:
             created = None
     return Probe(fmt, duration, created, video, audio)
+
+
+# FFmpeg's demuxer names → (type with a video stream, audio-only type): the only types a recording is stored
+# and played as (issue 14 §1). What the uploader declared is never used; `core.files.determine` also checks
+# the result against the file's signature when it is stored and when it is served.
+_MEDIA_TYPES = {
+    "mov,mp4,m4a,3gp,3g2,mj2": ("video/mp4", "audio/mp4"),
+    "matroska,webm": ("video/webm", "audio/webm"),
+    "ogg": ("video/ogg", "audio/ogg"),
+    "wav": ("audio/wav", "audio/wav"),
+    "mp3": ("audio/mpeg", "audio/mpeg"),
+    "amr": ("audio/amr", "audio/amr"),
+    "avi": ("video/x-msvideo", "video/x-msvideo"),
+    "mpegts": ("video/mp2t", "video/mp2t"),
+    "jpeg_pipe": ("image/jpeg", "image/jpeg"),
+    "png_pipe": ("image/png", "image/png"),
+}
+
+
+def media_type(result: Probe) -> str:
+    """The type a probed clip is stored and served as, or application/octet-stream (downloaded, not played)."""
+    video, audio = _MEDIA_TYPES.get(result.format, ("application/octet-stream",) * 2)
+    return video if result.has_video else audio

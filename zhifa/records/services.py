@@ -15,7 +15,7 @@ from zhifa.rules.selectors import rule_get
 from . import events
 from .errors import RecordErrorCode
 from .models import Device, InterruptionNote, Recording, RecordingRoom, UploadDeadline
-from .probe import NotPlayable, probe
+from .probe import NotPlayable, media_type, probe
 
 CLOCK_SKEW = dt.timedelta(minutes=10)
 NO_RULE = "本地区尚未设定音像记录上传时限"
@@ -102,11 +102,11 @@ def upload_deadline(case, *, ended_at: dt.datetime, remote: bool, returned_at: d
 
 def recording_upload(*, case, fileobj, device: Device, officer, activity: str, started_at: dt.datetime,
                      ended_at: dt.datetime, place: str, actor, document=None, remote: bool = False,
-                     remote_reason: str = "", returned_at: dt.datetime | None = None,
-                     content_type: str = "", device_checked: bool = False,
+                     remote_reason: str = "", returned_at: dt.datetime | None = None, device_checked: bool = False,
                      opening_statement: bool = False, external_id: str = "") -> Recording:
     """Store one clip through the evidence store and register it with its metadata and deadline.
-    A clip pushed again under the same external ID (REC-09) is not stored twice: the first one is returned."""
+    A clip pushed again under the same external ID (REC-09) is not stored twice: the first one is returned.
+    Its type is the probe's (issue 14 §1): what the uploader declared is not an argument at all."""
     org_perms.require(actor, "records.upload", agency=case.agency)
     _not_archived(case)
     if external_id:
@@ -134,7 +134,7 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
     except NotPlayable as exc:
         raise ZhifaError(RecordErrorCode.NOT_MEDIA, "该文件已损坏或无法解析为音视频、图片，未存储。") from exc
     due_at, provisional, source = upload_deadline(case, ended_at=ended_at, remote=remote, returned_at=returned_at)
-    put = evidence_put(fileobj, actor=actor, content_type=content_type, name=getattr(fileobj, "name", "") or "")
+    put = evidence_put(fileobj, actor=actor, content_type=media_type(media), name=getattr(fileobj, "name", "") or "")
     now = timezone.now()
     with transaction.atomic():
         entry = record_event(events.RECORDING_UPLOADED, subject=f"cases.case:{case.pk}", actor=actor, payload={

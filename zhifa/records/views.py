@@ -3,13 +3,15 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhifa.cases.models import Stage
-from zhifa.cases.selectors import case_get_for, current_documents
+from zhifa.cases.selectors import case_content_for, case_get_for, current_documents
+from zhifa.cases.views import asks_consultation
+from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.ledger.services import record_event
@@ -31,6 +33,14 @@ def _case(request, pk):
         raise Http404 from None
 
 
+def _content(request, pk, what: str, **kw):
+    """A case whose records the page serves, through the one consultation check (REC-15; cases.selectors)."""
+    try:
+        return case_content_for(actor=request.user, id=pk, what=what, request=request, **kw)
+    except NotFoundError:
+        raise Http404 from None
+
+
 def _moment(value: str):
     moment = parse_moment(value) if value else None
     if value and moment is None:
@@ -38,8 +48,9 @@ def _moment(value: str):
     return moment
 
 
+@asks_consultation
 def case_recordings(request, pk):
-    case = _case(request, pk)
+    case = _content(request, pk, "recordings")
     return render(request, "records/case_recordings.html", {
         "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
         "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
@@ -56,6 +67,8 @@ def case_recordings(request, pk):
 @require_POST
 def recording_upload(request, pk):
     case = _case(request, pk)
+    # Who may upload is checked (and a refusal logged) before the form is looked at.
+    org_perms.require(request.user, "records.upload", agency=case.agency, request=request)
     try:
         upload = request.FILES.get("file")
         if upload is None:
@@ -70,7 +83,7 @@ def recording_upload(request, pk):
             started_at=_moment(request.POST.get("started_at", "")), ended_at=_moment(request.POST.get("ended_at", "")),
             place=request.POST.get("place", ""), document=document, remote=bool(request.POST.get("remote")),
             remote_reason=request.POST.get("remote_reason", ""), returned_at=_moment(request.POST.get("returned_at", "")),
-            content_type=upload.content_type or "", actor=request.user,
+            actor=request.user,
             device_checked=bool(request.POST.get("device_checked")),
             opening_statement=bool(request.POST.get("opening_statement")))
         messages.success(request, "已上传音像记录。")
@@ -82,6 +95,7 @@ def recording_upload(request, pk):
 @require_POST
 def interruption_create(request, pk):
     case = _case(request, pk)
+    org_perms.require(request.user, "records.upload", agency=case.agency, request=request)
     try:
         before = Recording.objects.get(pk=parse_id(request.POST.get("before")), case=case)
         after = Recording.objects.filter(pk=parse_id(request.POST.get("after")), case=case).first()
@@ -97,32 +111,37 @@ def interruption_create(request, pk):
     return redirect("case-recordings", pk=case.pk)
 
 
+@asks_consultation
 def recording_media(request, pk, rec):
-    """Playback with range requests; every playback is a consultation written to the log (REC-15)."""
-    case = _case(request, pk)
+    """Playback with range requests; every playback is written to the log (REC-15), once, not once per range:
+    by the consultation check for a reader outside the case, as a playback for those handling it."""
+    first = not request.headers.get("Range", "").startswith("bytes=") or request.headers.get("Range") == "bytes=0-"
+    case = _content(request, pk, "media", detail={"recording": rec}, log=first)
     recording = Recording.objects.filter(pk=rec, case=case).select_related("blob").first()
     if recording is None:
         raise Http404
     if hasattr(recording.blob, "disposal"):
         raise ZhifaError(RecordErrorCode.DESTROYED, "该音像记录已在保管期满后经批准销毁，只保留摘要和日志。", status=410)
-    if not request.headers.get("Range", "").startswith("bytes=") or request.headers.get("Range") == "bytes=0-":
+    if first and case.consultation is None:
         record_event(events.RECORDING_PLAYED, subject=f"cases.case:{case.pk}", actor=request.user,
                      payload={"recording": recording.pk, "sha256": recording.blob.sha256})
-    return playback.serve(request, name=recording.blob.storage_name, size=recording.blob.size,
-                          content_type=recording.blob.content_type)
+    return playback.serve(request, recording=recording)
 
 
+@asks_consultation
 def case_file(request, pk):
-    """Download the case file package (REC-11); a download is a consultation, written to the log (REC-15)."""
-    case = _case(request, pk)
+    """Download the case file package (REC-11); a download is written to the log (REC-15): by the consultation
+    check for a reader outside the case, as an export for those handling it."""
+    case = _content(request, pk, "case_file")
     if archive.is_destroyed(case):
         messages.error(request, "该案卷的音像记录已在保管期满后经批准销毁，不能再导出案卷包；案卷目录和日志仍可查阅。")
         return redirect("case-recordings", pk=case.pk)
     package = export_package(case)
-    record_event(events.CASE_FILE_EXPORTED, subject=f"cases.case:{case.pk}", actor=request.user,
-                 payload={"number": case.number})
-    return FileResponse(package, as_attachment=True, filename=f"case-file-{case.number}.zip",
-                        content_type="application/zip")
+    if case.consultation is None:
+        record_event(events.CASE_FILE_EXPORTED, subject=f"cases.case:{case.pk}", actor=request.user,
+                     payload={"number": case.number})
+    return files.file_response(request, package, filename=f"case-file-{case.number}.zip",
+                               content_type="application/zip", generated=True)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from zhifa.cases import selectors as case_selectors
 from zhifa.cases.models import Case
 from zhifa.core.api import Day, Id, Offset, column, listed
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, Person
 
 from . import clock, selectors, services
@@ -52,6 +53,8 @@ def _catalogue_out(c: Catalogue) -> dict:
 
 @router.get("/catalogues", response=list[dict[str, Any]], summary="目录清单（含历史版本）")
 def catalogue_list(request):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    org_perms.require(request.user, "review.view", request=request)
     return [_catalogue_out(c) for c in selectors.catalogue_list_for(actor=request.user)[:500]]
 
 
@@ -131,7 +134,10 @@ def _review(request, case_id) -> Review:
 
 @router.get("/cases/{case_id}", response=dict[str, Any], summary="案件的法制审核（状态、期限、意见、过程）")
 def review_detail(request, case_id: Id):
-    return _review_out(_review(request, case_id))
+    review = _review(request, case_id)
+    # REC-15: the one consultation check, with the review's duties (selectors.consultation_duty).
+    case_selectors.consultation_check(actor=request.user, case=review.case, what="review")
+    return _review_out(review)
 
 
 class NoteIn(Schema):
@@ -292,6 +298,8 @@ def _row(review: Review, today: dt.date) -> dict:
 
 @router.get("/queue", response=list[dict[str, Any]], summary="待审核（按期限排序）")
 def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 0):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    org_perms.require(request.user, "review.view", request=request)
     today = timezone.localdate()
     rows = selectors.queue_for(actor=request.user, mine=mine)[offset:offset + limit]
     return [_row(r, today) for r in rows]
@@ -299,6 +307,8 @@ def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 
 
 @router.get("/overdue", response=list[dict[str, Any]], summary="超过审核期限未出具意见的审核")
 def overdue(request, limit: QueueLimit = 50, offset: Offset = 0):
+    # The page's rule (it answers 403, logged, without the permission), not an empty list.
+    org_perms.require(request.user, "review.view_overdue", request=request)
     today = timezone.localdate()
     rows = selectors.overdue_for(actor=request.user, on=today)[offset:offset + limit]
     return [_row(r, today) for r in rows]

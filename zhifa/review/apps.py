@@ -12,6 +12,7 @@ class ReviewConfig(AppConfig):
         from zhifa.cases.workflow import (
             register_advance_check,
             register_after_record,
+            register_consultation_duty,
             register_issue_check,
             register_record_check,
         )
@@ -19,6 +20,7 @@ class ReviewConfig(AppConfig):
 
         from . import events  # noqa: F401  (event kinds)
         from .gate import advance_gate, issue_gate, record_gate
+        from .selectors import consultation_duty
         from .services import determination_from_push, determination_refresh, recompute_provisional
         from .views import case_panel
 
@@ -27,5 +29,6 @@ class ReviewConfig(AppConfig):
         register_record_check(record_gate)
         register_after_record(determination_refresh)
         register_panel(case_panel)
+        register_consultation_duty(consultation_duty)
         register_push_hook(determination_from_push)
         register_recompute(recompute_provisional)

@@ -101,6 +101,30 @@ def _visible(actor) -> Q:
     return q
 
 
+def consultation_duty(actor, case: Case, what: str) -> str:
+    """REC-15: whose duty gives them the reason to read a case without stating one (registered into the one
+    consultation check, cases.workflow.CONSULTATION_DUTIES). The reviewer assigned to the case's review (a lent
+    adviser too) reads the whole case: the assignment is the reason, logged with the assignment. On the review
+    itself (its materials, opinions and timeline) also those whose step in it is due: the review unit's head who
+    assigns and the agencies of a joint decision who co-sign. Anyone else of the review unit, or a supervisor,
+    states a reason."""
+    if not getattr(actor, "is_authenticated", False):
+        return ""
+    if Assignment.objects.filter(review__case=case, person__user=actor.pk, recusal__isnull=True).exists():
+        return "assigned_reviewer"
+    if what != "review":
+        return ""
+    review = Review.objects.filter(case=case).select_related("agency__jurisdiction").first()
+    if review is None:
+        return ""
+    if org_perms.can(actor, "review.assign", agency=review.agency):
+        return "review_head"
+    if any(org_perms.can(actor, "review.cosign", agency=j.agency)
+           for j in review.joint_agencies.select_related("agency__jurisdiction")):
+        return "joint_agency"
+    return ""
+
+
 def review_get_for(*, actor, case: Case, request=None) -> Review:
     """The case's review, if the actor may see it; the same 404 whether it is missing or out of scope."""
     review = (Review.objects.filter(_visible(actor), case=case)

@@ -499,6 +499,10 @@ def clock_resume(*, review: Review, actor, note: str = "") -> Review:
     """The supplements are in (the handling unit), or the consultation or interpretation is over (the review
     unit). A supplement adds the case's new document versions to the round's materials."""
     review = Review.objects.select_related("agency", "case").get(pk=review.pk)  # fresh, unlocked: who may act
+    # Someone who may end no pause at all (the handling side's move in the table, or the review side that starts
+    # them) is refused first, logged, without learning whether the review is paused.
+    if not (may(review, "resume", actor) or may(review, "pause", actor)):
+        _authorise(review, "resume", actor)
     _expect(review, "resume")
     kind = pauses_of(review)[-1].kind
     # Who ends a pause depends on its kind: checked before the transaction, like every move.
@@ -709,6 +713,9 @@ def response_record(*, review: Review, adopt: bool, actor, reasons: str = "") ->
 
 def consultation_record(*, review: Review, participants: str, minutes: str, outcome: str, actor) -> Review:
     """协商沟通 between the handling unit and the review unit, with who took part and what was said."""
+    # Someone who may record no outcome is refused (and logged) before the outcome or the state is looked at.
+    if not any(may(review, a, actor) for a in OUTCOME_MOVES.values()):
+        _authorise(review, OUTCOME_MOVES[Outcome.NO_AGREEMENT], actor)
     if outcome not in Outcome.values:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择协商结果。")
     # Only the side whose position changes records it: the review unit withdraws its own opinion, the handling

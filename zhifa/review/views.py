@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,7 +14,10 @@ from django.views.decorators.http import require_POST
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.doctypes import FORMS
 from zhifa.cases.models import Case
+from zhifa.cases.views import asks_consultation
 from zhifa.cases.workflow import DECIDED_FROM
+from zhifa.core import files
+from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
@@ -68,22 +71,28 @@ def case_panel(request, case: Case) -> str:
 
 
 def _case_for(request, pk) -> tuple[Case, Review | None]:
-    """The case, for its agency's staff; or, for a lent adviser or a joint agency, through the review."""
-    try:
-        case = case_selectors.case_get_for(actor=request.user, id=pk, request=request)
-    except NotFoundError:
-        case = Case.objects.filter(pk=pk).select_related("agency").first()
+    """The case, for its agency's staff; or, for a lent adviser or a joint agency, through the review. A refusal
+    is recorded once: by the review's selector, or as the case's when it has no review."""
+    pk = parse_id(pk)  # 2⁶⁴ is a missing case, not a database error (issue 13 §5)
+    case = case_selectors.case_list_for(actor=request.user).filter(pk=pk).first() if pk else None
+    if case is None:
+        case = Case.objects.filter(pk=pk).select_related("agency").first() if pk else None
         if case is None:
-            raise Http404 from None
+            raise Http404
         try:
             return case, selectors.review_get_for(actor=request.user, case=case, request=request)
         except NotFoundError:
+            if not Review.objects.filter(case=case).exists():
+                org_perms.record_denial(request.user, "cases.view", request=request, detail=f"case {pk}")
             raise Http404 from None
     return case, Review.objects.filter(case=case).select_related("agency", "review_unit").first()
 
 
+@asks_consultation
 def workspace(request, pk):
     case, review = _case_for(request, pk)
+    # REC-15: the review shows the case's materials and opinions; the one check, with the review's duties.
+    case_selectors.consultation_check(actor=request.user, case=case, what="review")
     user, today = request.user, timezone.localdate()
     determination = selectors.current_determination(case)
     ctx = {"case": case, "review": review, "determination": determination, "criteria": CRITERIA, "measures": MEASURES,
@@ -221,10 +230,13 @@ def catalogues(request):
     scope = org_perms.scope_for(user, "review.manage_catalogue")
     own = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:100])
     if request.method == "POST":
-        agency = next((a for a in own if str(a.pk) == request.POST.get("agency")), None)
+        agency = (Agency.objects.filter(pk=parse_id(request.POST.get("agency")), is_justice_bureau=False)
+                  .select_related("jurisdiction").first())
         if agency is None:
             messages.error(request, "请选择本机关。")
         else:
+            # Another agency's id is a refusal, logged (403), not the form shown again.
+            org_perms.require(user, "review.manage_catalogue", agency=agency, request=request)
             p = request.POST
             items = [{"action_type": p.get(f"action_type_{i}", ""), "matter": p.get(f"matter_{i}", ""),
                       "level": p.get(f"level_{i}", ""), "criterion": p.get(f"criterion_{i}", ""),
@@ -297,9 +309,9 @@ def flowchart_svg(request, code, action_type):
     jurisdiction = Jurisdiction.objects.filter(code=code).first()
     if jurisdiction is None or action_type not in REVIEWED_ACTION_TYPES:
         raise Http404
-    response = HttpResponse(_flow_svg(jurisdiction, action_type), content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return files.file_response(request, _flow_svg(jurisdiction, action_type).encode(),
+                               filename=f"review-flowchart-{action_type}.svg", content_type="image/svg+xml",
+                               generated=True, cache="public, max-age=3600")
 
 
 def flowcharts(request):

@@ -41,10 +41,14 @@ def test_an_external_system_opens_and_advances_a_case_through_the_api(client, de
     detail = client.get(f"/api/cases/{case_id}", **officer).json()
     assert detail["parties"][0]["id_number"] == "11010519491231002X"  # the officer needs it
     no_reason = client.get(f"/api/cases/{case_id}", **headers(users.city_a_supervisor))
-    assert no_reason.status_code == 400 and no_reason.json()["code"] == "case_consultation_reason_required"
-    supervisor = client.get(f"/api/cases/{case_id}?reason=专项监督检查", **headers(users.city_a_supervisor)).json()
+    assert no_reason.status_code == 403 and no_reason.json()["code"] == "case_consultation_reason_required"
+    for user, reason in ((users.city_a_supervisor, "专项监督检查"), (users.region_supervisor, "全区案卷评查")):
+        opened = client.post(f"/api/cases/{case_id}/consultations", {"reason": reason}, content_type="application/json",
+                             **headers(user))
+        assert opened.status_code == 201 and opened.json()["reason"] == reason
+    supervisor = client.get(f"/api/cases/{case_id}", **headers(users.city_a_supervisor)).json()
     assert supervisor["parties"][0]["id_number"] == "110105********002X"  # the supervisor does not
-    assert client.get(f"/api/cases/{case_id}?reason=全区案卷评查", **headers(users.region_supervisor)).status_code == 200
+    assert client.get(f"/api/cases/{case_id}", **headers(users.region_supervisor)).status_code == 200
     listing = client.get("/api/cases/", **headers(users.city_a_supervisor)).json()
     assert listing["count"] == 1
 

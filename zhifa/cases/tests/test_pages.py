@@ -43,7 +43,7 @@ def test_open_staff_record_and_advance_through_the_pages(client, desk, users):
     client.force_login(users.city_a_supervisor)
     gate = client.get(f"/cases/{case.pk}/").content.decode()
     assert "调阅事由" in gate and "110105" not in gate  # a supervisor states why before reading
-    client.post(f"/cases/{case.pk}/", {"consultation_reason": "专项监督检查"})
+    client.post(f"/cases/{case.pk}/consult/", {"consultation_reason": "专项监督检查"})
     supervisor_view = client.get(f"/cases/{case.pk}/").content.decode()
     assert "110105********002X" in supervisor_view and "11010519491231002X" not in supervisor_view
     assert "制作文书" not in supervisor_view
@@ -75,8 +75,8 @@ def test_every_consultation_is_logged_with_who_and_why(client, desk, users):
     case = services.case_open(agency=desk.agency, handling_unit=desk.unit, title="t", action_type="inspection",
                               procedure="ordinary", place=desk.place, legal_basis="b", actor=desk.officer)
     client.force_login(users.region_supervisor)
-    assert "请说明调阅事由" in client.post(f"/cases/{case.pk}/", {"consultation_reason": "查"}, follow=True).content.decode()
-    client.post(f"/cases/{case.pk}/", {"consultation_reason": "案卷评查抽查"})
+    assert "请说明调阅事由" in client.post(f"/cases/{case.pk}/consult/", {"consultation_reason": "查"}).content.decode()
+    client.post(f"/cases/{case.pk}/consult/", {"consultation_reason": "案卷评查抽查"})
     entry = Entry.objects.get(kind="cases.consulted")
     assert entry.actor.startswith(f"user:{users.region_supervisor.pk} ") and "案卷评查抽查" in entry.payload
     client.force_login(desk.officer)  # the handling officer reads without a statement

@@ -13,7 +13,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from zhifa.cases import services, signing
 from zhifa.cases.models import DocumentRendition
-from zhifa.cases.tests.conftest import elements
+from zhifa.cases.tests.conftest import elements, inspection_with_record
 from zhifa.core.errors import PermissionDeniedError
 from zhifa.ledger.models import Entry
 
@@ -25,24 +25,15 @@ def _keys(settings, tmp_path):
 
 @pytest.fixture
 def inspection(desk):
-    case = services.case_open(agency=desk.agency, handling_unit=desk.unit, title="检查某某商店", action_type="inspection",
-                              procedure="ordinary", place=desk.place, legal_basis="《产品质量法》", actor=desk.officer)
-    for person in desk.officers:
-        services.officer_assign(case=case, person=person, actor=desk.officer)
-    services.document_record(case=case, form="filing_approval", elements=elements(
-        desk, case_source="投诉举报", opinion="同意立案", approver="张局长"), actor=desk.officer)
-    case = services.case_advance(case=case, actor=desk.head)
-    doc = services.document_record(case=case, form="inspection_record", elements=elements(
-        desk, target="某某商店（统一社会信用代码 91350100M000100Y43）", content="检查库存商品标识"), actor=desk.officer)
-    return case, doc
+    return inspection_with_record(desk, target="某某商店（统一社会信用代码 91350100M000100Y43）", content="检查库存商品标识")
 
 
 @pytest.mark.req("REC-02")
 @pytest.mark.req("REC-12")
 @pytest.mark.django_db
-def test_the_pdf_is_sealed_with_the_agencys_pades_signature(inspection, desk):
+def test_the_pdf_is_sealed_with_the_agencys_pades_signature(inspection, desk, users):
     case, doc = inspection
-    rendition = services.document_issue(document=doc, kind="pdf", actor=desk.officer)
+    rendition = services.document_issue(document=doc, kind="pdf", actor=users.head_a1)
     from django.core.files.storage import default_storage
 
     data = default_storage.open(rendition.blob.storage_name).read()
@@ -65,15 +56,15 @@ def test_the_pdf_is_sealed_with_the_agencys_pades_signature(inspection, desk):
     assert payload["signer_sha256"] == rendition.signer_sha256 == signing.fingerprint(signing.agency_paths(desk.agency)[1])
     # Issued once: asking again returns the same bytes and logs nothing new.
     count = Entry.objects.count()
-    assert services.document_issue(document=doc, kind="pdf", actor=desk.officer).pk == rendition.pk
+    assert services.document_issue(document=doc, kind="pdf", actor=users.head_a1).pk == rendition.pk
     assert Entry.objects.count() == count
 
 
 @pytest.mark.req("REC-12")
 @pytest.mark.django_db
-def test_a_changed_pdf_no_longer_validates(inspection, desk):
+def test_a_changed_pdf_no_longer_validates(inspection, desk, users):
     case, doc = inspection
-    rendition = services.document_issue(document=doc, kind="pdf", actor=desk.officer)
+    rendition = services.document_issue(document=doc, kind="pdf", actor=users.head_a1)
     from django.core.files.storage import default_storage
 
     data = bytearray(default_storage.open(rendition.blob.storage_name).read())
@@ -88,9 +79,9 @@ def test_a_changed_pdf_no_longer_validates(inspection, desk):
 @pytest.mark.req("REC-02")
 @pytest.mark.req("PUB-12")
 @pytest.mark.django_db
-def test_the_docx_carries_every_element_from_the_template(inspection, desk):
+def test_the_docx_carries_every_element_from_the_template(inspection, desk, users):
     case, doc = inspection
-    rendition = services.document_issue(document=doc, kind="docx", actor=desk.officer)
+    rendition = services.document_issue(document=doc, kind="docx", actor=users.head_a1)
     from django.core.files.storage import default_storage
 
     with zipfile.ZipFile(default_storage.open(rendition.blob.storage_name)) as zf:
@@ -103,12 +94,12 @@ def test_the_docx_carries_every_element_from_the_template(inspection, desk):
 
 @pytest.mark.req("REC-02")
 @pytest.mark.django_db
-def test_a_correction_is_issued_as_its_own_version(inspection, desk):
+def test_a_correction_is_issued_as_its_own_version(inspection, desk, users):
     case, doc = inspection
-    first = services.document_issue(document=doc, kind="docx", actor=desk.officer)
+    first = services.document_issue(document=doc, kind="docx", actor=users.head_a1)
     fixed = services.document_record(case=case, form="inspection_record", supersedes=doc, correction_reason="地点笔误",
                                      elements=elements(desk, place="甲一县人民路9号"), actor=desk.officer)
-    second = services.document_issue(document=fixed, kind="docx", actor=desk.officer)
+    second = services.document_issue(document=fixed, kind="docx", actor=users.head_a1)
     assert first.blob_id != second.blob_id and DocumentRendition.objects.count() == 2
     from django.core.files.storage import default_storage
 
@@ -121,6 +112,7 @@ def test_a_correction_is_issued_as_its_own_version(inspection, desk):
 @pytest.mark.django_db
 def test_download_pages_scope_and_bad_format(client, inspection, desk, users, tree):
     case, doc = inspection
+    services.document_issue(document=doc, kind="pdf", actor=users.head_a1)
     client.force_login(desk.officer)
     response = client.get(f"/cases/{case.pk}/documents/{doc.pk}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -138,9 +130,9 @@ def test_download_pages_scope_and_bad_format(client, inspection, desk, users, tr
 
 @pytest.mark.req("REC-02")
 @pytest.mark.django_db
-def test_issue_through_the_api(client, inspection, desk):
+def test_issue_through_the_api(client, inspection, desk, users):
     case, doc = inspection
-    client.force_login(desk.officer)
+    client.force_login(users.head_a1)  # the signer for the agency (cases.issue_document)
     response = client.post(f"/api/cases/{case.pk}/documents/{doc.pk}/issue?kind=pdf")
     assert response.status_code == 200, response.content
     body = response.json()

@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from zhifa.demo.management.commands.demo_load import DEMO_TOTP_SECRET
 from zhifa.org import selectors
 from zhifa.org.models import Agency, AgencyStatus, Certificate, Jurisdiction, Person
 from zhifa.rules.selectors import rule_get
@@ -13,6 +15,10 @@ def test_demo_region_has_the_promised_shape_and_reloads_idempotently(capsys):
     call_command("demo_load")
     out = capsys.readouterr().out
     assert "region_supervisor" in out and "zhifa-demo-2026" in out
+    # Issue 14 §6: the second factor stays on in the demo; the accounts that need it share the published key.
+    assert DEMO_TOTP_SECRET in out and "demo_totp" in out
+    enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
+    assert {"admin", "region_supervisor", "agency_head", "reviewer"} <= enrolled and "officer" not in enrolled
     assert Jurisdiction.objects.filter(level="city").count() == 2
     assert Jurisdiction.objects.filter(level="county").count() == 4
     assert 18 <= Agency.objects.count() <= 30

@@ -32,10 +32,13 @@ def test_pages_require_login(client):
 
 
 @pytest.mark.django_db
-def test_login_page_and_api_docs_are_public(client):
+def test_login_page_is_public_and_api_docs_are_for_staff(client, users):
+    """Issue 14 §7: the API's description is for staff; the login page is public."""
     assert client.get(reverse("login")).status_code == 200
-    docs = client.get("/api/docs")
-    assert docs.status_code == 200
+    assert client.get("/api/docs")["Location"].startswith(reverse("login"))
+    assert client.get("/api/openapi.json").status_code == 401
+    client.force_login(users.officer_a1)
+    assert client.get("/api/docs").status_code == 200
     spec = client.get("/api/openapi.json").json()
     assert "/api/org/agencies" in spec["paths"] and "/api/rules/effective" in spec["paths"]
 

@@ -19,3 +19,16 @@ def seizure(desk):
     return case, camera
 
 
+@pytest.fixture(autouse=True)
+def _tus_staging(settings, tmp_path):
+    """Resumable uploads stage their bytes in the test's own folder."""
+    settings.ZHIFA_TUS_DIR = tmp_path / "tus"
+
+
+@pytest.fixture
+def auth(desk):
+    """The headers of a body camera's tus client: the officer's API token."""
+    from zhifa.core.models import ApiToken
+
+    _row, raw = ApiToken.issue(user=desk.officer, name="执法记录仪")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_TUS_RESUMABLE": "1.0.0"}

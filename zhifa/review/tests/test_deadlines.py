@@ -178,4 +178,5 @@ def test_countdown_is_shown_to_the_reviewer_and_the_handling_unit(client, desk, 
         client.force_login(office.reviewer_user)
         assert review.case.number in client.get("/review/?mine=1").content.decode()
     with at("2026-10-14"):
+        client.force_login(office.reviewer_user)  # days later: the session has idled out (issue 14 §6)
         assert "已超期 2 个工作日" in client.get("/review/overdue/").content.decode()

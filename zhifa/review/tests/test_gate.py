@@ -51,12 +51,12 @@ def test_the_decision_is_not_signed_before_the_review_passed(desk, office):
     draft = review.case.documents.get(form="penalty_decision")
     for kind in ("pdf", "docx"):
         with pytest.raises(ZhifaError) as exc:
-            case_services.document_issue(document=draft, kind=kind, actor=desk.head)
+            case_services.document_issue(document=draft, kind=kind, actor=office.head)
         assert exc.value.code == "review_required"
     notice = review.case.documents.get(form="penalty_notice")
-    assert case_services.document_issue(document=notice, kind="docx", actor=desk.head)  # other documents are not held
+    assert case_services.document_issue(document=notice, kind="docx", actor=office.head)  # other documents are not held
     agree(review, office)
-    assert case_services.document_issue(document=draft, kind="pdf", actor=desk.head).signer_sha256
+    assert case_services.document_issue(document=draft, kind="pdf", actor=office.head).signer_sha256
 
 
 @pytest.mark.req("REV-01")
@@ -70,10 +70,13 @@ def test_the_page_and_the_api_are_held_too(client, desk, office):
     api = client.post(f"/api/cases/{case.pk}/advance")
     assert api.status_code == 400 and api.json()["code"] == "review_required"
     draft = case.documents.get(form="penalty_decision")
+    client.force_login(office.head)  # the signer for the agency (cases.issue_document)
     issued = client.post(f"/api/cases/{case.pk}/documents/{draft.pk}/issue?kind=pdf")
     assert issued.json()["code"] == "review_required"
-    download = client.get(f"/cases/{case.pk}/documents/{draft.pk}.pdf", follow=True)
-    assert "法制审核尚未通过" in download.content.decode()
+    page = client.post(f"/cases/{case.pk}/documents/{draft.pk}/issue/", {"kind": "pdf"}, follow=True)
+    assert "法制审核尚未通过" in page.content.decode()
+    download = client.get(f"/cases/{case.pk}/documents/{draft.pk}.pdf")  # a GET never issues (issue 14 §5)
+    assert download.status_code == 409 and "尚未签发" in download.content.decode()
 
 
 @pytest.mark.req("REV-01")

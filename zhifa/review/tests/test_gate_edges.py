@@ -283,9 +283,9 @@ def test_a_superseded_version_of_the_decision_is_never_sealed(desk, office, cata
     _correct(case, desk, "警告")
     determine(case, desk, fine_amount="0", criteria=[])
     with pytest.raises(ZhifaError) as exc:
-        case_services.document_issue(document=old, kind="docx", actor=desk.head)
+        case_services.document_issue(document=old, kind="docx", actor=office.head)
     assert exc.value.code == "case_document_already_superseded"
-    assert case_services.document_issue(document=_draft(case), kind="docx", actor=desk.head)
+    assert case_services.document_issue(document=_draft(case), kind="docx", actor=office.head)
 
 
 @pytest.mark.req("REV-01")

@@ -1,5 +1,6 @@
 """Load the fictional demo region (make demo). Running it again changes nothing."""
 
+import base64
 import datetime as dt
 import io
 
@@ -7,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from zhifa.core.permissions import Role
+from zhifa.core.permissions import Role, second_factor_required
 from zhifa.demo.generator import Shape, generate
 from zhifa.ledger.services import checkpoint_create
 from zhifa.org import services as org_services
@@ -17,6 +19,9 @@ from zhifa.records.services import device_register, room_register
 from zhifa.rules.services import ruleset_apply
 
 DEMO_PASSWORD = "zhifa-demo-2026"
+# Issue 14 §6: the demo keeps the second factor on. Every demo account whose role requires it shares this published
+# TOTP key (base32): add it to an authenticator app, or print the current code with `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "ZHIFADEMOZHIFADEMOZHIFADEMOZHIFA"
 
 
 class Command(BaseCommand):
@@ -31,7 +36,16 @@ class Command(BaseCommand):
         else:
             self._load(password)
             self._publicity(password)
+        self._second_factor()
         self._print_logins(password)
+
+    @transaction.atomic
+    def _second_factor(self):
+        """A TOTP device with the published demo key for each demo account that must have one (and has none)."""
+        key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+        for user in get_user_model().objects.filter(is_active=True).order_by("pk"):
+            if second_factor_required(user) and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(user=user, name="演示验证器", key=key, confirmed=True)
 
     @transaction.atomic
     def _publicity(self, password):
@@ -295,7 +309,7 @@ class Command(BaseCommand):
             clips.append(recording_upload(
                 case=case, fileobj=clip, device=camera, officer=eligible[0], activity="seize", started_at=began,
                 ended_at=began + dt.timedelta(seconds=seconds), place=f"{place.name}新华街18号", document=seizure,
-                actor=head, content_type=fmt.content_type, device_checked=True, opening_statement=True))
+                actor=head, device_checked=True, opening_statement=True))
         interruption_note(case=case, before=clips[0], after=clips[1], reason="device_fault",
                           explanation="记录仪电量耗尽，更换电池后继续记录（演示）", spoken_on_resume=True, actor=head)
         case = cases.case_advance(case=case, actor=head)
@@ -317,4 +331,8 @@ class Command(BaseCommand):
         ]
         for username, what in rows:
             self.stdout.write(f"  {username:<20} {what}")
+        self.stdout.write(
+            "\n双因素认证：admin、三名监督人员、agency_head 和 reviewer 登录时还须输入动态验证码。"
+            f"\n  在验证器应用中手动添加密钥 {DEMO_TOTP_SECRET}（基于时间，6 位，30 秒），"
+            "\n  或运行 .venv/bin/python manage.py demo_totp 查看当前验证码。演示密钥公开，仅供演示。")
         self.stdout.write("")

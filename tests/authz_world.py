@@ -1,0 +1,258 @@
+"""The shared world of the authorisation matrix (issue 14, "Also"): one region, two cities with one county
+agency each, every kind of object a route can name (a case with documents, a recording, a review, a publication,
+a public request, an annual report, a catalogue…) in agency A, and one principal per role — in scope for agency A,
+and a few outsiders (the same roles for agency B, a supervisor of the other city).
+
+Built once per test module inside a transaction that is rolled back at the end (see test_authz_matrix.world);
+each request then runs in its own savepoint, so an allowed write never changes what the next principal sees.
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from zhifa.core.permissions import PERMISSIONS, Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sends a request: a role granted for one agency or one jurisdiction subtree, or a special identity."""
+
+    key: str
+    role: str | None = None  # a Role value; None for anonymous, nobody and the superuser
+    where: str = "a"  # "a": agency A (or, for a jurisdiction grant, city A's subtree); "b": the other city
+    jurisdiction_grant: bool = False
+    superuser: bool = False
+    anonymous: bool = False
+
+    def holds(self, permission: str | None, *, target: str | None = "a") -> bool:
+        """Whether the role table (core.permissions) gives this principal `permission` over agency `target`
+        ("a" or "b"), or anywhere when `target` is None. "superuser" stands for what only administrators do."""
+        if self.anonymous:
+            return False
+        if self.superuser:
+            return True
+        if permission is None:  # any signed-in user
+            return True
+        if permission == "superuser" or self.role is None:
+            return False
+        if Role(self.role) not in PERMISSIONS[permission]:
+            return False
+        return target is None or target == self.where
+
+
+# Every role for agency A (the supervisor by city A's subtree), the roles that write for agency B, a supervisor of
+# the other city, a signed-in user with no grant, the system administrator and the anonymous public.
+PRINCIPALS: list[Principal] = [
+    *(Principal(f"{role.value}@A", role.value, "a", jurisdiction_grant=role == Role.SUPERVISOR) for role in Role),
+    Principal(f"{Role.OFFICER.value}@B", Role.OFFICER.value, "b"),
+    Principal(f"{Role.AGENCY_HEAD.value}@B", Role.AGENCY_HEAD.value, "b"),
+    Principal(f"{Role.PUBLICITY_APPROVER.value}@B", Role.PUBLICITY_APPROVER.value, "b"),
+    Principal(f"{Role.REVIEWER.value}@B", Role.REVIEWER.value, "b"),
+    Principal(f"{Role.SUPERVISOR.value}@B", Role.SUPERVISOR.value, "b", jurisdiction_grant=True),
+    Principal("nobody"),
+    Principal("superuser", superuser=True),
+    Principal("anonymous", anonymous=True),
+]
+
+
+@dataclass
+class World:
+    ids: dict = field(default_factory=dict)  # names the table uses in paths and bodies → values
+    users: dict = field(default_factory=dict)  # principal key → User
+    tokens: dict = field(default_factory=dict)  # principal key → raw API token
+    sessions: dict = field(default_factory=dict)  # principal key → session key
+    ns: SimpleNamespace = field(default_factory=SimpleNamespace)
+
+    def __getitem__(self, name):
+        return self.ids[name]
+
+
+def _clip(minutes=2):
+    from zhifa.records.tests.media import mp4
+
+    f = io.BytesIO(mp4(frames=minutes * 60, fps=1))
+    f.name = "clip.mp4"
+    return f
+
+
+def build_world() -> World:
+    from zhifa.cases import services as cases
+    from zhifa.cases.tests.conftest import elements
+    from zhifa.core.models import ApiToken
+    from zhifa.ledger import services as ledger
+    from zhifa.org.models import Field, Level, UnitKind
+    from zhifa.org.tests.factories import (
+        AdviserFactory,
+        AgencyFactory,
+        CertificateFactory,
+        PersonFactory,
+        UnitFactory,
+        UserFactory,
+        grant,
+        jurisdiction,
+    )
+    from zhifa.publicity import services as publicity
+    from zhifa.records import access
+    from zhifa.records import services as records
+    from zhifa.records.models import DisposalRequest
+    from zhifa.review import services as review
+    from zhifa.rules.services import ruleset_apply
+
+    w = World()
+    today = timezone.localdate()
+    region = jurisdiction("矩阵自治区", Level.REGION, code="M10000")
+    city_a = jurisdiction("矩阵甲市", Level.CITY, region, code="M10100")
+    city_b = jurisdiction("矩阵乙市", Level.CITY, region, code="M10200")
+    a1 = jurisdiction("矩阵甲一县", Level.COUNTY, city_a, code="M10101")
+    b1 = jurisdiction("矩阵乙一县", Level.COUNTY, city_b, code="M10201")
+    agency_a = AgencyFactory(name="矩阵甲一县市场监督管理局", jurisdiction=a1)
+    agency_b = AgencyFactory(name="矩阵乙一县市场监督管理局", jurisdiction=b1)
+    bureau_a = AgencyFactory(name="矩阵甲一县司法局", jurisdiction=a1, is_justice_bureau=True, field=Field.JUSTICE)
+    AgencyFactory(name="矩阵乙一县司法局", jurisdiction=b1, is_justice_bureau=True, field=Field.JUSTICE)
+    handling = UnitFactory(agency=agency_a, name="矩阵执法大队", kind=UnitKind.HANDLING)
+    review_unit = UnitFactory(agency=agency_a, name="矩阵法制审核科", kind=UnitKind.REVIEW)
+    handling_b = UnitFactory(agency=agency_b, name="矩阵乙执法大队", kind=UnitKind.HANDLING)
+    UnitFactory(agency=agency_b, name="矩阵乙法制审核科", kind=UnitKind.REVIEW)
+    root = UserFactory(username="mx_root", is_superuser=True, is_staff=True)
+    ruleset_apply(name="im-m", jurisdiction=region, actor=root)
+
+    # Principals. The officer and the reviewer of agency A are people too (assigned to cases, to the review).
+    for p in PRINCIPALS:
+        if p.anonymous:
+            continue
+        user = root if p.superuser else UserFactory(username=f"mx_{p.key.replace('@', '_')}")
+        if p.role:
+            agency = agency_a if p.where == "a" else agency_b
+            if p.jurisdiction_grant:
+                grant(user, p.role, jurisdiction=city_a if p.where == "a" else city_b)
+            else:
+                grant(user, p.role, agency=agency)
+        w.users[p.key] = user
+    U = w.users
+    officers = []
+    for name, user in (("矩阵李执法", U["officer@A"]), ("矩阵王执法", None)):
+        person = PersonFactory(agency=agency_a, unit=handling, name=name, user=user)
+        CertificateFactory(person=person, area=a1, valid_from=today - dt.timedelta(days=100),
+                           valid_to=today + dt.timedelta(days=300))
+        officers.append(person)
+    PersonFactory(agency=agency_b, unit=handling_b, name="矩阵乙执法", user=U["officer@B"])
+    reviewer = PersonFactory(agency=agency_a, unit=review_unit, name="矩阵赵审核", is_reviewer=True,
+                             user=U["reviewer@A"], legal_qualification_number="A20151101000009")
+    CertificateFactory(person=reviewer, area=a1)
+    spare_reviewer = PersonFactory(agency=agency_a, unit=review_unit, name="矩阵钱审核", is_reviewer=True,
+                                   user=UserFactory(username="mx_spare_reviewer"),
+                                   legal_qualification_number="A20151101000010")
+    PersonFactory(agency=agency_a, unit=handling, name="矩阵新人")  # for officer assignment
+    officer, head, handling_head = U["officer@A"], U["agency_head@A"], U["handling_head@A"]
+    desk = SimpleNamespace(agency=agency_a, unit=handling, officers=officers, officer=officer, head=handling_head,
+                           place=a1)
+
+    # Case 1: a simplified penalty, decided (service stage) — its publication is collected on the move.
+    case = cases.case_open(agency=agency_a, handling_unit=handling, title="矩阵销售过期食品", action_type="penalty",
+                           procedure="simplified", place=a1, legal_basis="《食品安全法》第一百二十四条", actor=officer)
+    for person in officers:
+        cases.officer_assign(case=case, person=person, actor=officer)
+    cases.party_add(case=case, kind="natural", name="张三", id_number="11010519491231002X", actor=officer,
+                    address="呼和浩特市新城区兴安北路12号", phone="13912345678")
+
+    def record(c, form, **kw):
+        return cases.document_record(case=c, form=form, elements=elements(desk, **kw), actor=officer)
+
+    filing = record(case, "filing_approval", case_source="举报", opinion="同意立案", approver="局长")
+    case = cases.case_advance(case=case, actor=handling_head)
+    inspection = record(case, "inspection_record")
+    case = cases.case_advance(case=case, actor=officer)
+    record(case, "penalty_decision", facts="当事人销售过期食品，联系电话13912345678。", legal_basis="第一百二十四条",
+           penalty="罚款二百元", remedies="六十日内复议或六个月内起诉")
+    case = cases.case_advance(case=case, actor=handling_head)
+    camera = records.device_register(agency=agency_a, kind="body_camera", serial="MX-0001", actor=handling_head)
+    started = timezone.now() - dt.timedelta(hours=3)
+    recording = records.recording_upload(
+        case=case, fileobj=_clip(), device=camera, officer=officers[0], activity="evidence_taking", started_at=started,
+        ended_at=started + dt.timedelta(minutes=2), place="矩阵甲一县人民路8号", document=inspection, actor=officer,
+        device_checked=True, opening_statement=True)
+    rendition = cases.document_issue(document=filing, kind="pdf", actor=head)
+    access_request = access.access_request_create(case=case, requester_kind="party", requester_name="张三",
+                                                  purpose="核对记录", requester_id_number="11010519491231002X",
+                                                  actor=officer)
+    disposal = DisposalRequest.objects.create(case=case, reason="保管期满", requested_by=handling_head)
+    from zhifa.publicity.models import Publication
+
+    pub = Publication.objects.filter(case=case).order_by("-id").first()
+    if pub is None:
+        pub = publicity.decision_collect(case=case, actor=U["publicity_editor@A"])
+    mask = pub.masks.first()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n" + b"%" * 100 + b"\n%%EOF\n"
+    public_request, _ = publicity.request_submit(
+        kind="disclosure", agency=agency_a, requester_name="李四", requester_contact="13800000000",
+        content="申请公开本机关二〇二五年作出的某项行政处罚决定书全文",
+        files=[SimpleUploadedFile("附件.pdf", pdf, content_type="application/pdf")])
+    attachment = public_request.attachments.first()
+    # A token of someone who is none of the principals: only an administrator may revoke it.
+    foreign_token = ApiToken.issue(user=UserFactory(username="mx_device"), name="device")[0]
+    report = publicity.report_compute(agency=agency_a, year=today.year - 1, actor=head)
+    listing = publicity.list_collect(agency=agency_a, kind=_list_kind(), title="矩阵权责清单",
+                                     rows=_list_rows(), actor=U["publicity_editor@A"])
+
+    # Case 2: an ordinary penalty with its review submitted and assigned to agency A's reviewer.
+    from zhifa.review.tests.conftest import decision_case, determine
+
+    case2 = decision_case(desk)
+    determine(case2, desk)
+    rev = review.review_submit(case=case2, actor=officer, note="请审核")
+    assignment = review.reviewer_assign(review=rev, person=reviewer, actor=U["review_head@A"])
+    catalogue = review.catalogue_issue(agency=agency_a, items=[
+        {"action_type": "penalty", "matter": "较大数额罚款", "criterion": "fine_at_least", "amount": "100000",
+         "level": "county"}], effective_from=today, actor=head)
+    adviser = AdviserFactory(pool_jurisdiction=city_a)
+
+    # The ledger: a signed checkpoint (public routes answer 200) and one finding for the administrator.
+    ledger.checkpoint_create()
+    finding = ledger._finding("log_audit", "矩阵测试发现")
+    certificate = officers[0].certificates.first()
+
+    import uuid
+
+    from zhifa.cases.workflow import NEXT
+    from zhifa.records.models import TusUpload
+    from zhifa.records.tus import staging_dir
+
+    tus_upload = TusUpload.objects.create(id=uuid.uuid4(), case=case, created_by=officer, length=10, metadata={},
+                                          expires_at=timezone.now() + dt.timedelta(days=1))
+    (staging_dir() / str(tus_upload.id)).touch()
+    w.ids.update(
+        advance_perm=NEXT[case.stage].permission, tus_upload=str(tus_upload.id),
+        agency=agency_a.pk, agency_b=agency_b.pk, bureau=bureau_a.pk, case=case.pk, case2=case2.pk,
+        document=filing.pk, unissued_document=inspection.pk, recording=recording.pk, rendition_kind=rendition.kind, access_request=access_request.pk,
+        disposal=disposal.pk, publication=pub.pk, mask=mask.pk if mask else 0, public_request=public_request.pk,
+        attachment=attachment.pk if attachment else 0, foreign_token=foreign_token.pk,
+        report=report.pk, listing=listing.pk, review=rev.pk, assignment=assignment.pk, catalogue=catalogue.pk,
+        adviser=adviser.pk, finding=finding.pk, certificate=certificate.number, certificate_id=certificate.pk,
+        person=officers[0].pk, new_person=officers[0].__class__.objects.get(name="矩阵新人").pk,
+        spare_reviewer=spare_reviewer.pk, unit=handling.pk, a1_code=a1.code, a1=a1.pk, region_code=region.code,
+        credit_code="91150100MA0N00000X", device=camera.serial, officer_person=officers[0].pk, year=today.year - 1,
+        today=today.isoformat(), seq=0,
+    )
+    for p in PRINCIPALS:
+        if p.anonymous:
+            continue
+        w.tokens[p.key] = ApiToken.issue(user=U[p.key], name="matrix")[1]
+    return w
+
+
+def _list_kind() -> str:
+    from zhifa.publicity.workflow import LIST_KINDS
+
+    return LIST_KINDS[0]
+
+
+def _list_rows() -> list[dict]:
+    from zhifa.publicity.workflow import COLUMNS
+
+    return [{c.code: f"矩阵{c.code}" for c in COLUMNS[_list_kind()]}]
