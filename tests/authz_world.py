@@ -199,6 +199,18 @@ def build_world() -> World:
     report = publicity.report_compute(agency=agency_a, year=today.year - 1, actor=head)
     listing = publicity.list_collect(agency=agency_a, kind=_list_kind(), title="矩阵权责清单",
                                      rows=_list_rows(), actor=U["publicity_editor@A"])
+    # Publications in the state their move needs (issue 14): submitted (return, approve), an exemption requested
+    # (its decision), published (withdraw). Lists, so a decision's own conditions for publishing do not interfere.
+    editor, approver = U["publicity_editor@A"], U["publicity_approver@A"]
+
+    def collected(title):
+        return publicity.list_collect(agency=agency_a, kind=_list_kind(), title=title, rows=_list_rows(), actor=editor)
+
+    pub_submitted = publicity.publication_submit(publication=collected("矩阵待审核清单"), actor=editor)
+    pub_exemption = publicity.exemption_request(publication=collected("矩阵不予公开清单"), actor=editor,
+                                                ground="privacy", explanation="涉及个人隐私")
+    pub_published = publicity.publication_approve(
+        publication=publicity.publication_submit(publication=collected("矩阵已发布清单"), actor=editor), actor=approver)
 
     # Case 2: an ordinary penalty with its review submitted and assigned to agency A's reviewer.
     from zhifa.review.tests.conftest import decision_case, determine
@@ -207,6 +219,24 @@ def build_world() -> World:
     determine(case2, desk)
     rev = review.review_submit(case=case2, actor=officer, note="请审核")
     assignment = review.reviewer_assign(review=rev, person=reviewer, actor=U["review_head@A"])
+    # Reviews in the state their move needs, so the matrix tests who may make it (issue 14): paused for supplements
+    # (resume), and in consultation after the handling unit objected to a refusal (the consultation's outcome).
+    from zhifa.review.tests.conftest import checklist
+
+    case_paused = decision_case(desk)
+    determine(case_paused, desk)
+    paused = review.review_submit(case=case_paused, actor=officer, note="请审核")
+    review.reviewer_assign(review=paused, person=reviewer, actor=U["review_head@A"])
+    review.clock_pause(review=paused, kind="supplement", reason="请补充证据材料", actor=U["reviewer@A"],
+                       due_date=today + dt.timedelta(days=10))
+    case_consulting = decision_case(desk)
+    determine(case_consulting, desk)
+    consulting = review.review_submit(case=case_consulting, actor=officer, note="请审核")
+    review.reviewer_assign(review=consulting, person=reviewer, actor=U["review_head@A"])
+    review.opinion_record(review=consulting, kind="refuse", grounds=["basis_inaccurate"], text="依据不准确",
+                          checklist=checklist(consulting, {consulting.rules["items"][0]: "应适用第七十八条"}),
+                          actor=U["reviewer@A"])
+    review.response_record(review=consulting, adopt=False, reasons="第七十七条适用于本案情形", actor=handling_head)
     catalogue = review.catalogue_issue(agency=agency_a, items=[
         {"action_type": "penalty", "matter": "较大数额罚款", "criterion": "fine_at_least", "amount": "100000",
          "level": "county"}], effective_from=today, actor=head)
@@ -232,7 +262,8 @@ def build_world() -> World:
         document=filing.pk, unissued_document=inspection.pk, recording=recording.pk, rendition_kind=rendition.kind, access_request=access_request.pk,
         disposal=disposal.pk, publication=pub.pk, mask=mask.pk if mask else 0, public_request=public_request.pk,
         attachment=attachment.pk if attachment else 0, foreign_token=foreign_token.pk,
-        report=report.pk, listing=listing.pk, review=rev.pk, assignment=assignment.pk, catalogue=catalogue.pk,
+        report=report.pk, listing=listing.pk, pub_submitted=pub_submitted.pk, pub_exemption=pub_exemption.pk,
+        pub_published=pub_published.pk, case_paused=case_paused.pk, case_consulting=case_consulting.pk, review=rev.pk, assignment=assignment.pk, catalogue=catalogue.pk,
         adviser=adviser.pk, finding=finding.pk, certificate=certificate.number, certificate_id=certificate.pk,
         person=officers[0].pk, new_person=officers[0].__class__.objects.get(name="矩阵新人").pk,
         spare_reviewer=spare_reviewer.pk, unit=handling.pk, a1_code=a1.code, a1=a1.pk, region_code=region.code,

@@ -57,11 +57,6 @@ class Route:
     headers: dict = field(default_factory=dict)
     files: dict | None = None
     any_status: bool = False  # only "no server error" (logging out ends the session, whoever sends it)
-    # A refusal that may come without a denial record, still changing nothing: `state_first` — the world's object
-    # is not in the state the action needs, and the service checks the state (400/409) before the permission;
-    # `quiet` — the page offers only the principal's own agencies and shows the form again.
-    state_first: bool = False
-    quiet: bool = False
     ok_404: bool = False  # a 404 that is the route's own answer (e.g. "not sealed yet"), not the scope's
 
     @property
@@ -77,6 +72,11 @@ def api(method, pattern, path, perm, **kw):
     return Route(f"{method} /api/{pattern}", method, path, perm, kind="api", **kw)
 
 
+# Each workflow move acts on an object in the state the move needs (authz_world), so a refusal is the permission's,
+# never the state's: the permission is checked first, and every refusal is in the security log exactly once.
+OBJECT_FOR = {"return": "pub_submitted", "approve": "pub_submitted", "approve_exemption": "pub_exemption",
+              "reject_exemption": "pub_exemption", "exemption/decision": "pub_exemption", "withdraw": "pub_published",
+              "resume": "case_paused", "consult": "case_consulting", "consultation": "case_consulting"}
 CASE = {"hidden": "cases.view"}
 PUB = {"hidden": "publicity.view"}
 REVIEW = {"hidden": "review.view"}
@@ -156,7 +156,7 @@ ROUTES: list[Route] = [
     # --- cases ----------------------------------------------------------------------------------------------
     page("case-list", "/cases/", "cases.view", target=None),
     page("case-new", "/cases/new/", HANDLING, target=None),
-    page("case-new", "/cases/new/", HANDLING, method="POST", quiet=True, effect=True,
+    page("case-new", "/cases/new/", HANDLING, method="POST", effect=True,
          body=lambda w: {"agency": w["agency"], "unit": w["unit"], "place": w["a1"], "title": "矩阵新案",
                          "action_type": "penalty", "procedure": "simplified", "legal_basis": "某法"}),
     page("case-detail", "/cases/{case}/", "cases.view", consult="case", **CASE),
@@ -176,8 +176,7 @@ ROUTES: list[Route] = [
     page("record-findings", "/records/findings/", "records.view_findings", target=None),
     page("record-statistics", "/records/statistics/", "records.view_findings", target=None),
     page("case-recordings", "/records/cases/{case}/", "cases.view", consult="case", **CASE),
-    page("case-recording-upload", "/records/cases/{case}/upload/", "records.upload", method="POST", state_first=True,
-         **CASE,
+    page("case-recording-upload", "/records/cases/{case}/upload/", "records.upload", method="POST", **CASE,
          body={"device": "0", "officer": "{officer_person}"}),
     page("case-interruption-create", "/records/cases/{case}/interruptions/", "records.upload", method="POST", **CASE,
          body={"before": "{recording}", "reason": "other", "explanation": "电量耗尽"}),
@@ -191,15 +190,14 @@ ROUTES: list[Route] = [
     page("review-queue", "/review/", "review.view", target=None),
     page("review-overdue", "/review/overdue/", "review.view_overdue", target=None),
     page("review-catalogues", "/review/catalogues/", "review.view", target=None),
-    page("review-catalogues", "/review/catalogues/", "review.manage_catalogue", method="POST", quiet=True,
-         effect=True, body=lambda w: {"agency": w["agency"], "effective_from": w["today"], "matter_0": "吊销许可证",
+    page("review-catalogues", "/review/catalogues/", "review.manage_catalogue", method="POST", effect=True, body=lambda w: {"agency": w["agency"], "effective_from": w["today"], "matter_0": "吊销许可证",
                                       "action_type_0": "penalty", "criterion_0": "always"}),
     page("review-catalogue-acknowledge", "/review/catalogues/{catalogue}/acknowledge/", "review.acknowledge_catalogue",
          method="POST", effect=True),
     page("review-flowcharts", "/review/flowcharts/", "review.view", target=None),
     page("review-flowchart-svg", "/review/flowcharts/{a1_code}/penalty.svg", PUBLIC),
     page("review-workspace", "/review/cases/{case2}/", "review.view", consult="case2", **REVIEW),
-    *(page(f"review-act:{action}", f"/review/cases/{{case2}}/{action}/", perm, method="POST", body=body, **REVIEW,
+    *(page(f"review-act:{action}", f"/review/cases/{{{OBJECT_FOR.get(action, 'case2')}}}/{action}/", perm, method="POST", body=body, **REVIEW,
            **extra) for action, perm, body, extra in [
         ("determine", "review.submit", {"fine_amount": "200000", "criteria": "major_rights"}, {}),
         ("submit", "review.submit", {"note": "再次送审"}, {}),
@@ -208,29 +206,29 @@ ROUTES: list[Route] = [
         ("recuse", "review.assign", {"assignment": "{assignment}", "reason": "近亲属"},
          {"allow": reviewer_or_assigner}),
         ("pause", "review.review", {"kind": "supplement", "reason": "补充材料", "due_date": "2099-01-01"}, {}),
-        ("resume", "review.submit", {"note": "已补充"}, {"state_first": True}),
+        ("resume", "review.submit", {"note": "已补充"}, {"effect": True}),
         ("return", "review.review", {"reason": "材料不齐全"}, {"effect": True}),
         ("extension", "review.review", {"reason": "情况复杂"}, {}),
         ("extension_decision", "review.extension.legal_head", {"approve": "yes"}, {}),
         ("opinion", "review.review", {"kind": "agree", "text": "同意"}, {"allow": assigned_reviewer}),
         ("cosign", "review.cosign", {"agency": "{agency}", "concur": "yes"}, {}),
         ("response", "review.respond", {"adopt": "yes"}, {}),
-        ("consult", "review.consult", {"participants": "甲乙", "minutes": "协商", "outcome": "deadlock"},
-         {"state_first": True}),
+        ("consult", "review.consult", {"participants": "执法大队队长、法制审核科科长", "minutes": "双方交换意见", "outcome": "no_agreement"},
+         {"effect": True}),
         ("head", "review.decide", {"choice": "passed", "reasons": "同意"}, {}),
     ]),
     # --- publicity --------------------------------------------------------------------------------------------
     page("publicity-queue", "/publicity/", "publicity.view", target=None),
     page("publicity-item", "/publicity/items/{publication}/", "publicity.view", **PUB),
-    *(page(f"publicity-act:{action}", f"/publicity/items/{{publication}}/{action}/", perm, method="POST", body=body,
+    *(page(f"publicity-act:{action}", f"/publicity/items/{{{OBJECT_FOR.get(action, 'publication')}}}/{action}/", perm, method="POST", body=body,
            **PUB, **extra) for action, perm, body, extra in [
         ("submit", "publicity.edit", {"note": "请审核"}, {"effect": True}),
-        ("return", "publicity.approve", {"reason": "退回"}, {"state_first": True}),
-        ("approve", "publicity.approve", {"note": "同意"}, {"state_first": True}),
+        ("return", "publicity.approve", {"reason": "退回"}, {"effect": True}),
+        ("approve", "publicity.approve", {"note": "同意"}, {"effect": True}),
         ("request_exemption", "publicity.edit", {"ground": "privacy", "explanation": "涉及隐私"}, {"effect": True}),
-        ("approve_exemption", "publicity.approve", {"exception": ""}, {"state_first": True}),
-        ("reject_exemption", "publicity.approve", {"note": "不同意"}, {"state_first": True}),
-        ("withdraw", "publicity.withdraw", {"trigger": "revoked", "basis": "复议决定"}, {"state_first": True}),
+        ("approve_exemption", "publicity.approve", {"exception": ""}, {"effect": True}),
+        ("reject_exemption", "publicity.approve", {"note": "不同意"}, {"effect": True}),
+        ("withdraw", "publicity.withdraw", {"trigger": "revoked", "basis": "复议决定"}, {"effect": True}),
         ("mask_add", "publicity.edit", {"kind": "name", "text": "张三", "reason": "姓名"}, {}),
         ("mask_remove", "publicity.edit", {"mask": "{mask}", "reason": "无需隐去"}, {}),
         ("recollect", "publicity.edit", {"mode": "summary"}, {}),
@@ -295,8 +293,8 @@ ROUTES: list[Route] = [
     api("GET", "ledger/proofs/consistency", "/api/ledger/proofs/consistency?first=1&second=2", PUBLIC),
     api("GET", "ledger/entries/<seq>", "/api/ledger/entries/0", "ledger.view", target=None),
     api("GET", "ledger/findings", "/api/ledger/findings", "ledger.view", target=None),
-    api("GET", "org/jurisdictions", "/api/org/jurisdictions", ANYONE, target=None),
-    api("GET", "org/agencies", "/api/org/agencies", ANYONE, target=None),
+    api("GET", "org/jurisdictions", "/api/org/jurisdictions", "org.view", target=None),
+    api("GET", "org/agencies", "/api/org/agencies", "org.view", target=None),
     api("GET", "org/agencies/<agency_id>", "/api/org/agencies/{agency}", "org.view", hidden="org.view"),
     api("POST", "org/agencies/<agency_id>/confirm", "/api/org/agencies/{agency}/confirm", "org.confirm_agency",
         hidden="org.view", allow=own_level_bureau),
@@ -317,7 +315,7 @@ ROUTES: list[Route] = [
         body=lambda w: {"jurisdiction": w["a1_code"], "key": "publicity.decision_days", "value": 7,
                         "effective_from": "2099-01-01", "source": "矩阵"}),
     # --- API: cases -----------------------------------------------------------------------------------------
-    api("GET", "cases/", "/api/cases/", ANYONE, target=None),  # scoped: empty without cases.view (the page: 403)
+    api("GET", "cases/", "/api/cases/", "cases.view", target=None),
     api("POST", "cases/", "/api/cases/", HANDLING, hidden="cases.view", effect=True,
         body=lambda w: {"agency_id": w["agency"], "handling_unit_id": w["unit"], "title": "矩阵新案",
                         "action_type": "penalty", "procedure": "simplified", "place": w["a1_code"],
@@ -359,7 +357,7 @@ ROUTES: list[Route] = [
     api("GET", "records/findings", "/api/records/findings", "records.view_findings", target=None),
     api("GET", "records/statistics", "/api/records/statistics?year=2026", "records.view_findings", target=None),
     # --- API: review ----------------------------------------------------------------------------------------------
-    api("GET", "review/catalogues", "/api/review/catalogues", ANYONE, target=None),
+    api("GET", "review/catalogues", "/api/review/catalogues", "review.view", target=None),
     api("POST", "review/catalogues", "/api/review/catalogues", "review.manage_catalogue", effect=True,
         body=lambda w: {"agency_id": w["agency"], "effective_from": w["today"],
                         "items": [{"action_type": "penalty", "matter": "吊销许可证", "criterion": "always"}]}),
@@ -368,7 +366,8 @@ ROUTES: list[Route] = [
     api("POST", "review/cases/<case_id>/determination", "/api/review/cases/{case2}/determination", "review.submit",
         **CASE, body={"fine_amount": "200000", "criteria": ["major_rights"]}),
     api("GET", "review/cases/<case_id>", "/api/review/cases/{case2}", "review.view", consult="case2", **REVIEW),
-    *(api("POST", f"review/cases/<case_id>/{suffix}", f"/api/review/cases/{{case2}}/{path}", perm, body=body,
+    *(api("POST", f"review/cases/<case_id>/{suffix}", f"/api/review/cases/{{{OBJECT_FOR.get(path, 'case2')}}}/{path}",
+          perm, body=body,
           **(REVIEW | extra)) for suffix, path, perm, body, extra in [
         ("submit", "submit", "review.submit", {}, CASE),
         ("resubmit", "resubmit", "review.submit", {}, {}),
@@ -376,7 +375,7 @@ ROUTES: list[Route] = [
         ("assignments/<assignment_id>/recusal", "assignments/{assignment}/recusal", "review.assign",
          {"reason": "近亲属"}, {"allow": reviewer_or_assigner}),
         ("pause", "pause", "review.review", {"kind": "supplement", "reason": "补充", "due_date": "2099-01-01"}, {}),
-        ("resume", "resume", "review.submit", {}, {"state_first": True}),
+        ("resume", "resume", "review.submit", {}, {"effect": True}),
         ("return", "return", "review.review", {"reason": "材料不齐全"}, {"effect": True}),
         ("extension", "extension", "review.review", {"reason": "情况复杂"}, {}),
         ("extension/decision", "extension/decision", "review.extension.legal_head", {"approve": True}, {}),
@@ -385,28 +384,29 @@ ROUTES: list[Route] = [
         ("cosign", "cosign", "review.cosign", {"agency_id": "{agency}", "concur": True}, {}),
         ("response", "response", "review.respond", {"adopt": True}, {}),
         ("consultation", "consultation", "review.consult",
-         {"participants": "甲乙", "minutes": "协商", "outcome": "deadlock"}, {"state_first": True}),
+         {"participants": "执法大队队长、法制审核科科长", "minutes": "双方交换意见", "outcome": "no_agreement"}, {"effect": True}),
         ("head-decision", "head-decision", "review.decide", {"choice": "passed", "reasons": "同意"}, {}),
     ]),
-    api("GET", "review/queue", "/api/review/queue", ANYONE, target=None),
-    api("GET", "review/overdue", "/api/review/overdue", ANYONE, target=None),  # scoped, as cases/ (page: 403)
+    api("GET", "review/queue", "/api/review/queue", "review.view", target=None),
+    api("GET", "review/overdue", "/api/review/overdue", "review.view_overdue", target=None),
     # --- API: publicity -----------------------------------------------------------------------------------------
-    api("GET", "publicity/items", "/api/publicity/items", ANYONE, target=None),
-    api("GET", "publicity/queue", "/api/publicity/queue", ANYONE, target=None),
+    api("GET", "publicity/items", "/api/publicity/items", "publicity.view", target=None),
+    api("GET", "publicity/queue", "/api/publicity/queue", "publicity.view", target=None),
     api("GET", "publicity/items/<publication_id>", "/api/publicity/items/{publication}", "publicity.view", **PUB),
-    *(api("POST", f"publicity/items/<publication_id>/{suffix}", f"/api/publicity/items/{{publication}}/{path}", perm,
+    *(api("POST", f"publicity/items/<publication_id>/{suffix}",
+          f"/api/publicity/items/{{{OBJECT_FOR.get(path, 'publication')}}}/{path}", perm,
           body=body, **PUB, **extra) for suffix, path, perm, body, extra in [
         ("submit", "submit", "publicity.edit", {}, {"effect": True}),
-        ("return", "return", "publicity.approve", {"reason": "退回"}, {"state_first": True}),
-        ("approve", "approve", "publicity.approve", {}, {"state_first": True}),
+        ("return", "return", "publicity.approve", {"reason": "退回"}, {"effect": True}),
+        ("approve", "approve", "publicity.approve", {}, {"effect": True}),
         ("recollect", "recollect", "publicity.edit", {"mode": "summary"}, {}),
         ("masks", "masks", "publicity.edit", {"kind": "name", "reason": "姓名", "text": "张三"}, {}),
         ("masks/<mask_id>/remove", "masks/{mask}/remove", "publicity.edit", {"reason": "无需隐去"}, {}),
         ("exemption", "exemption", "publicity.edit", {"ground": "privacy", "explanation": "涉及隐私"},
          {"effect": True}),
-        ("exemption/decision", "exemption/decision", "publicity.approve", {"approve": True}, {"state_first": True}),
+        ("exemption/decision", "exemption/decision", "publicity.approve", {"approve": True}, {"effect": True}),
         ("withdraw", "withdraw", "publicity.withdraw", {"trigger": "revoked", "basis": "复议决定"},
-         {"state_first": True}),
+         {"effect": True}),
     ]),
     api("POST", "publicity/lists", "/api/publicity/lists", "publicity.edit", hidden="org.view", effect=True,
         body=lambda w: {"agency_id": w["agency"], "kind": w.ns.list_kind, "title": "矩阵清单", "rows": w.ns.list_rows}),
@@ -670,20 +670,24 @@ def judge(route: Route, p: Principal, seen: Seen, w: World) -> str | None:
         else:
             ok = seen.status == 302 and seen.location.startswith(f"{settings.LOGIN_URL and '/accounts/login/'}")
         return None if ok and nothing else f"anonymous got {seen.status} {seen.location} (ledger +{seen.ledger})"
+    # Every refusal is in the security log exactly once (issue 2 §4; docs/architecture.md "Permissions"): recorded
+    # before any transaction, so a rolled-back record (a check inside the service's transaction) counts as none.
+    logged = None if seen.logged == 1 else f"the refusal is in the security log {seen.logged} times, not once"
     if want == HIDDEN:
-        return None if seen.status == 404 and nothing else \
-            f"expected the uniform 404, got {seen.status} (denials {seen.denials}, ledger +{seen.ledger})"
+        if seen.status != 404 or not nothing:
+            return f"expected the uniform 404, got {seen.status} (denials {seen.denials}, ledger +{seen.ledger})"
+        return logged
     if want == DENIED:
-        if not denial and not (route.state_first or route.quiet):
+        if not denial:
             return f"WRONG GRANT? expected a denial, got {seen.status} {seen.location} with no denial " \
                    f"(ledger +{seen.ledger}, rows +{seen.changed})"
-        return None if nothing else f"denied but changed something (ledger +{seen.ledger}, rows +{seen.changed})"
+        return logged if nothing else f"denied but changed something (ledger +{seen.ledger}, rows +{seen.changed})"
     # ALLOWED
     if route.ok_404 and seen.status == 404 and b'"not_found"' not in seen.body:
         denial = seen.denials > 0
     if denial:
         return f"expected access, got {seen.status} (denials {seen.denials}) {seen.body[:160]!r}"
-    if route.effect and not route.state_first and seen.ledger == 0:
+    if route.effect and seen.ledger == 0:
         return f"allowed but nothing was written ({seen.status} {seen.location} {seen.body[:160]!r})"
     return None
 
@@ -714,11 +718,6 @@ def test_matrix(route, world):
             seen = send(route, principal, world, _client(world), consult_first=consult)
             problem = judge(route, principal, seen, world)
             transaction.set_rollback(True)
-        import os
-        if os.environ.get("MX_DUMP"):
-            with open(os.environ["MX_DUMP"], "a") as fh:
-                fh.write(json.dumps([route.id, principal.key, expected(route, principal, world), seen.status,
-                                     seen.location, seen.denials, seen.logged, seen.ledger]) + "\n")
         _figures[expected(route, principal, world)] += 1
         if problem:
             problems.append(f"{principal.key} (expected {expected(route, principal, world)}): {problem}")

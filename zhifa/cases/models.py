@@ -143,6 +143,12 @@ class Document(AppendOnlyModel):
     def __str__(self):
         return f"{self.form} v{self.version}"
 
+    def get_form_display(self) -> str:
+        """The form's title (doctypes.FORMS), as pages show it; the code is API vocabulary."""
+        from .doctypes import FORMS  # doctypes imports this module for Stage
+
+        return FORMS[self.form].title if self.form in FORMS else self.form
+
 
 class Rendition(models.TextChoices):
     PDF = "pdf", "PDF（电子签章）"

@@ -36,6 +36,9 @@ def _display(element, value, officers: dict) -> str:
         return "、".join(officers.get(pk, str(pk)) for pk in value)
     if element.kind == "choice":
         return dict(element.choices).get(value, value)
+    if element.kind == "choices":  # a list of codes printed "['seize']" on the page and in the sealed PDF
+        labels = dict(element.choices)
+        return "、".join(labels.get(v, str(v)) for v in value) if isinstance(value, list) else str(value)
     return str(value)
 
 

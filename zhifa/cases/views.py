@@ -140,7 +140,9 @@ def case_consult(request, pk):
 
 
 @asks_consultation
-def case_detail(request, pk):
+def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
+    """The case page. `kept`: a refused form's input, by form ("document", "party", "advance"), shown again
+    with the refusal (status 4xx) so that nothing typed is lost; see _refused."""
     case = _content(request, pk, "case")
     user = request.user
     documents = selectors.current_documents(case)
@@ -171,9 +173,53 @@ def case_detail(request, pk):
         "can_move": transition is not None and org_perms.can(user, transition.permission, agency=case.agency),
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
-        "changes": case.stage_changes.select_related("actor"),
+        "changes": case.stage_changes.select_related("actor__person"),
         "panels": [html for panel in PANELS if (html := panel(request, case))],
-    })
+        "kept": kept or {}, "draft": _draft(case, (kept or {}).get("document")), "now": _now_local(),
+    }, status=status)
+
+
+def _now_local() -> str:
+    return timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+
+
+def _field_rows(form, values: dict) -> list:
+    """Each element of a form with the value to show: a recorded version's (a correction) or what was posted
+    (a refused save), in the shape its input takes."""
+    rows = []
+    for element in form.elements:
+        value = values.get(element.name, "")
+        if element.kind == "datetime" and isinstance(value, str):
+            value = value[:16]  # what <input type="datetime-local"> takes
+        elif element.kind in ("officers", "choices") and isinstance(value, list):
+            value = [str(v) for v in value]
+        elif element.kind == "bool":
+            value = value in (True, "true", "on", "1")
+        rows.append((element, value))
+    return rows
+
+
+def _draft(case, post) -> dict | None:
+    """A refused document save, to be shown again: the chosen form with every value typed (tryout: the page
+    came back on another form with the values gone)."""
+    form = FORMS.get(post.get("form", "")) if post else None
+    if form is None:
+        return None
+    values = {e.name: post.getlist(e.name) if e.kind in ("officers", "choices") else post.get(e.name, "")
+              for e in form.elements}
+    supersedes = Document.objects.filter(pk=parse_id(post.get("supersedes")), case=case, form=form.code).first()
+    return {"form": form, "fields": _field_rows(form, values), "supersedes": supersedes,
+            "correction_reason": post.get("correction_reason", "")}
+
+
+def _refused(request, pk, exc: ZhifaError, kept: dict):
+    """A refused case-page form: the message, and the page again with what was typed (consistent with case_new
+    and the portal: the refusal is the response, no redirect that drops the input). A permission refusal has
+    no input worth keeping and the page may not be the actor's to read: back to the page as before."""
+    messages.error(request, exc.message)
+    if isinstance(exc, PermissionDeniedError):
+        return redirect("case-detail", pk=pk)
+    return case_detail(request, pk, kept=kept, status=exc.status)
 
 
 @asks_consultation
@@ -187,17 +233,12 @@ def document_fields(request, pk):
     if request.GET.get("supersedes"):
         supersedes = Document.objects.filter(pk=supersedes_id, case=case).first()
         form = FORMS.get(supersedes.form) if supersedes else form
-    values = dict(supersedes.elements) if supersedes else {}
-    for element in form.elements if form else ():
-        if element.kind == "datetime" and isinstance(values.get(element.name), str):
-            values[element.name] = values[element.name][:16]  # what <input type="datetime-local"> takes
     # Each element with its current value, so the template never looks a name up in the dict: an element
     # named `items` (seizure decision, review opinion) made `values.items` the dict's method — a 500.
-    fields = [(element, values.get(element.name, "")) for element in form.elements] if form else []
+    fields = _field_rows(form, dict(supersedes.elements) if supersedes else {}) if form else []
     return render(request, "cases/_document_fields.html", {
         "case": case, "form": form, "fields": fields, "supersedes": supersedes,
-        "officers": case.officers.select_related("person"),
-        "now": timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
+        "officers": case.officers.select_related("person"), "now": _now_local(),
     })
 
 
@@ -223,7 +264,7 @@ def document_create(request, pk):
                                  supersedes=supersedes, correction_reason=request.POST.get("correction_reason", ""))
         messages.success(request, f"已保存《{form.title}》。" if form else "已保存。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, case.pk, exc, {"document": request.POST})
     return redirect("case-detail", pk=case.pk)
 
 
@@ -252,7 +293,7 @@ def party_add(request, pk):
         for warning in party.id_warnings.values():  # e.g. an address code no table lists: accepted, to be checked
             messages.warning(request, warning)
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, case.pk, exc, {"party": request.POST})
     return redirect("case-detail", pk=case.pk)
 
 
@@ -263,7 +304,7 @@ def case_advance(request, pk):
         case = services.case_advance(case=case, actor=request.user, note=request.POST.get("note", ""))
         messages.success(request, f"案件已进入“{case.get_stage_display()}”阶段。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, case.pk, exc, {"advance": request.POST})
     return redirect("case-detail", pk=case.pk)
 
 
@@ -278,7 +319,10 @@ def document_issue(request, pk, doc):
     kind = request.POST.get("kind", "pdf")
     try:
         services.document_issue(document=document, kind=kind, actor=request.user, request=request)
-        messages.success(request, f"已签发《{FORMS[document.form].title}》第 {document.version} 版。")
+        title = f"《{FORMS[document.form].title}》第 {document.version} 版"
+        # Only the PDF is sealed; a Word file is an editable text without the agency's electronic seal.
+        messages.success(request, f"已生成{title}的 Word 文本（不加盖电子签章）。" if kind == "docx"
+                         else f"已签发{title}（已加盖电子签章）。")
     except PermissionDeniedError:
         messages.error(request, "只有机关负责人可以签发文书（加盖本机关电子签章）。")
     except ZhifaError as exc:

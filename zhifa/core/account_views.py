@@ -2,13 +2,14 @@
 
 from urllib.parse import urlencode
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from . import otp, tokens
 from .errors import PermissionDeniedError, ZhifaError
@@ -25,7 +26,8 @@ def _next(request) -> str:
 
 
 def _locked(request):
-    return render(request, "registration/locked_out.html", status=429)
+    """The same page (and the same word on how long the lock lasts) as django-axes' lockout of the password step."""
+    return render(request, "registration/locked_out.html", {"cooloff_timedelta": get_cool_off(request)}, status=429)
 
 
 def second_factor_verify(request):
@@ -62,9 +64,14 @@ def second_factor_enrol(request):
             form.add_error("token", exc.message)
         else:
             return render(request, "core/second_factor_codes.html", {"codes": codes, "next": _next(request)})
+    required = otp.otp_required(user)
+    # Enrolling is optional for this user: they may change their mind and go back to where they came from (a
+    # page of this site only), not only log out.
+    back = None if required else (safe_next(request, request.POST.get("next") or request.GET.get("next"))
+                                  or reverse("otp-status"))
     return render(request, "core/second_factor_enrol.html", {
         "form": form, "next": _next(request), "qr": otp.qr_svg(device), "secret": otp.secret_base32(device),
-        "required": otp.otp_required(user),
+        "required": required, "back": back,
     })
 
 
@@ -113,27 +120,47 @@ def second_factor_reset(request):
     return render(request, "core/second_factor_reset.html", {"form": form})
 
 
+# The key of a token just issued, kept in the (server-side) session between the POST and the page it redirects
+# to, and removed when that page shows it: shown once, and a reload neither shows it again nor issues another.
+NEW_TOKEN_KEY = "zhifa_new_api_token"
+
+
 def api_tokens(request):
-    """One's API tokens (an administrator's `?all=1`: everyone's); issuing one shows its key once."""
+    """One's API tokens (an administrator's `?all=1`: everyone's); issuing one shows its key once, on the page the
+    POST redirects to (POST-redirect-GET)."""
     everyone = request.GET.get("all") == "1" and can(request.user, "core.manage_accounts")
     most = settings.ZHIFA_API_TOKEN_DAYS
     form = ApiTokenForm(request.POST or None, initial={"days": most})  # the service bounds the days
-    raw = None
     if request.method == "POST" and form.is_valid():
         try:
-            _row, raw = tokens.token_issue(user=request.user, actor=request.user, request=request,
-                                           name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            row, raw = tokens.token_issue(user=request.user, actor=request.user, request=request,
+                                          name=form.cleaned_data["name"], days=form.cleaned_data["days"])
         except ZhifaError as exc:
             form.add_error(None, exc.message)
+        else:
+            request.session[NEW_TOKEN_KEY] = raw
+            messages.success(request, f"已签发令牌「{row.name}」。")
+            return redirect("api-tokens")
+    raw = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     return render(request, "core/api_tokens.html", {
-        "rows": tokens.token_list_for(actor=request.user, everyone=everyone)[:200], "form": form, "raw": raw,
+        # The owner's person (org) is read with the row: the list names people, not accounts (core.names).
+        "rows": tokens.token_list_for(actor=request.user, everyone=everyone).select_related("user__person")[:200],
+        "form": form, "raw": raw,
         "everyone": everyone, "can_see_all": can(request.user, "core.manage_accounts"), "most": most,
         "now": timezone.now(),
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request, pk: int):
+    """GET: the confirmation page (revoking cannot be undone; a form, no script, under the CSP); POST: revoke.
+    Someone else's token is the same 404 as a missing one either way (core.tokens.token_get_for)."""
+    if request.method == "GET":
+        row = tokens.token_get_for(actor=request.user, token_id=pk, request=request)
+        if row.revoked_at is not None:
+            messages.info(request, f"令牌「{row.name}」已吊销。")
+            return redirect(reverse("api-tokens") + ("?all=1" if row.user_id != request.user.pk else ""))
+        return render(request, "core/api_token_revoke.html", {"row": row, "own": row.user_id == request.user.pk})
     row = tokens.token_revoke(token_id=pk, actor=request.user, request=request)
     messages.success(request, f"已吊销令牌「{row.name}」。")
     back = reverse("api-tokens") + ("?all=1" if row.user_id != request.user.pk else "")

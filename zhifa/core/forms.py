@@ -4,6 +4,15 @@ import re
 from django import forms
 
 
+class ZhifaForm(forms.Form):
+    """A form whose labels end with the full-width colon of Chinese text ("用途："), not Django's default ":"
+    (its zh-hans catalogue leaves the label suffix untranslated)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "：")
+        super().__init__(*args, **kwargs)
+
+
 def _dates(text: str) -> list[str]:
     """Dates written one per line, or separated by commas/spaces; ranges as 2027-02-05~2027-02-12."""
     out = []
@@ -22,7 +31,7 @@ def _dates(text: str) -> list[str]:
     return out
 
 
-class CalendarYearForm(forms.Form):
+class CalendarYearForm(ZhifaForm):
     year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
     source = forms.CharField(label="依据（通知文号）", max_length=200)
     holidays = forms.CharField(label="放假日期", widget=forms.Textarea(attrs={"rows": 4}),
@@ -36,12 +45,12 @@ class CalendarYearForm(forms.Form):
         return _dates(self.cleaned_data.get("workdays", ""))
 
 
-class DeadlineForm(forms.Form):
+class DeadlineForm(ZhifaForm):
     start = forms.DateField(label="起算日期", widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label="工作日数", min_value=0, max_value=366, initial=7)
 
 
-class SecondFactorCodeForm(forms.Form):
+class SecondFactorCodeForm(ZhifaForm):
     """A code from the authenticator (6 digits) or, at login, one recovery code."""
 
     token = forms.CharField(label="验证码", max_length=32, strip=True,
@@ -49,11 +58,11 @@ class SecondFactorCodeForm(forms.Form):
                                                           "autofocus": True}))
 
 
-class SecondFactorResetForm(forms.Form):
+class SecondFactorResetForm(ZhifaForm):
     username = forms.CharField(label="用户名", max_length=150)
     reason = forms.CharField(label="重置原因", max_length=200, help_text="例如：手机遗失，本人当面核实身份后重置")
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(ZhifaForm):
     name = forms.CharField(label="用途", max_length=100, help_text="例如：县办案系统对接")
     days = forms.IntegerField(label="有效期（天）", min_value=1)

@@ -9,18 +9,22 @@ login lockout (zhifa.core.lockout), on top of django-otp's own throttling of eac
 """
 
 import base64
+import math
 import re
 
 import segno
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import lockout
+from .durations import duration_text
 from .errors import CoreErrorCode, NotFoundError, PermissionDeniedError, ZhifaError
 from .models import SecurityEventKind
 from .permissions import can, second_factor_required
@@ -36,7 +40,27 @@ class SecondFactorLocked(ZhifaError):
     status = 429
 
     def __init__(self):
-        super().__init__(CoreErrorCode.LOCKED_OUT, "由于连续多次验证失败，账户已被暂时锁定。请稍后再试，或联系系统管理员。")
+        super().__init__(CoreErrorCode.LOCKED_OUT, f"由于连续多次验证失败，账户已被暂时锁定。{lock_wait_text()}")
+
+
+def lock_wait_text() -> str:
+    """How long a lockout lasts (AXES_COOLOFF_HOURS), as the lockout page and message say it."""
+    cool_off = get_cool_off()
+    if not cool_off:
+        return "请联系系统管理员解锁。"
+    return f"锁定 {duration_text(cool_off)}后自动解除，请届时再试，或联系系统管理员解锁。"
+
+
+def _throttled(info: dict | None) -> ZhifaError:
+    """django-otp's throttle (OTP_*_THROTTLE_FACTOR): after n wrong codes the device refuses every code, the right
+    one too, for 2^(n-1) s. Say how long, so someone who retypes the right code at once knows to wait a moment."""
+    until = (info or {}).get("locked_until")
+    if until is None:
+        return ZhifaError(CoreErrorCode.SECOND_FACTOR_THROTTLED, "验证过于频繁，请稍候几秒后再输入。")
+    left = until - timezone.now()
+    return ZhifaError(CoreErrorCode.SECOND_FACTOR_THROTTLED,
+                      f"验证过于频繁：输错验证码后须稍候，以防猜测。请 {duration_text(left)}后再输入。",
+                      details={"retry_after": max(1, math.ceil(left.total_seconds()))})
 
 
 # Reads ---------------------------------------------------------------------------------------------------------
@@ -52,6 +76,14 @@ def is_verified(user) -> bool:
     no session and is never verified."""
     check = getattr(user, "is_verified", None)
     return bool(check and check())
+
+
+def second_factor_pending(user) -> bool:
+    """Signed in with the password, but the second factor this user needs has not passed yet (the same rule as
+    SecondFactorMiddleware): the session reaches only the second-factor pages, so they show no menu either."""
+    if not getattr(user, "is_authenticated", False) or is_verified(user):
+        return False
+    return has_second_factor(user) or otp_required(user)
 
 
 def totp_device(user) -> TOTPDevice | None:
@@ -109,8 +141,9 @@ def enrolment_confirm(*, request, token: str) -> list[str]:
     user = request.user
     device = enrolment_device(user=user)
     token = _normalise(token)
-    if not device.verify_is_allowed()[0]:
-        raise ZhifaError(CoreErrorCode.SECOND_FACTOR_THROTTLED, "验证过于频繁，请稍候几秒后再输入。")
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        raise _throttled(info)
     if not (_TOTP_FORMAT.fullmatch(token) and verify_token(user, device.persistent_id, token)):
         security_event_record(kind=SecurityEventKind.OTP_FAILED, request=request, user=user, detail="启用时验证码错误")
         raise ZhifaError(CoreErrorCode.SECOND_FACTOR_INVALID, "验证码不正确。请确认手机时间准确，并输入验证器当前显示的 6 位数字。")
@@ -139,7 +172,8 @@ def verification_check(*, request, token: str):
         device = totp_device(user)
     if device is None and not recovery:
         raise NotFoundError("尚未启用双因素认证。")
-    throttled = device is not None and not device.verify_is_allowed()[0]
+    allowed, info = device.verify_is_allowed() if device is not None else (True, None)
+    throttled = not allowed
     accepted = None
     if device is not None and not throttled and token:
         accepted = verify_token(user, device.persistent_id, token)
@@ -149,7 +183,7 @@ def verification_check(*, request, token: str):
         if lockout.failure_record(request, user):
             _lock(request, user, why, counted=True)
         if throttled:
-            raise ZhifaError(CoreErrorCode.SECOND_FACTOR_THROTTLED, "验证过于频繁，请稍候几秒后再输入。")
+            raise _throttled(info)
         raise ZhifaError(CoreErrorCode.SECOND_FACTOR_INVALID, "验证码不正确。连续多次失败后账户将被暂时锁定。")
     detail = f"使用恢复码，剩余 {recovery_codes_left(user)} 个" if recovery else ""
     security_event_record(kind=SecurityEventKind.OTP_VERIFIED, request=request, user=user, detail=detail)
@@ -161,6 +195,8 @@ def recovery_codes_renew(*, request) -> list[str]:
     """New recovery codes for a verified session; the old ones stop working."""
     user = request.user
     if not (is_verified(user) and has_second_factor(user)):
+        security_event_record(kind=SecurityEventKind.DENIED, request=request, user=user,
+                              detail="未完成双因素认证，不能重新生成恢复码")
         raise PermissionDeniedError("请先完成双因素认证。")
     with transaction.atomic():
         codes = _new_recovery_codes(user)
@@ -168,22 +204,27 @@ def recovery_codes_renew(*, request) -> list[str]:
     return codes
 
 
-@transaction.atomic
 def second_factor_disable(*, user, actor, request=None, reason: str = "") -> None:
     """Remove `user`'s devices and recovery codes. Administrators reset anyone's (a lost phone); a user may turn
     off their own only when no role requires it; `actor=None` is the operator's command on the server (the last
-    administrator lost their phone). A user who must have one enrols again at the next request."""
+    administrator lost their phone). A user who must have one enrols again at the next request. A refusal is
+    recorded as a denial before the transaction, so it is not rolled back with it."""
     own = actor is not None and actor.pk == user.pk
     if actor is not None and not own and not can(actor, "core.manage_accounts"):
+        security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
+                              permission="core.manage_accounts", detail=f"重置 {user.get_username()} 的双因素认证")
         raise PermissionDeniedError("只有系统管理员可以重置他人的双因素认证。")
     if own and otp_required(user):
+        security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
+                              detail="角色要求双因素认证，不能自行停用")
         raise PermissionDeniedError("您的角色要求启用双因素认证，不能自行停用；如更换手机，请联系系统管理员重置。")
     if not own and not reason.strip():
         raise ZhifaError(CoreErrorCode.INVALID_INPUT, "请填写重置原因。")
-    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-    by = "本人停用" if own else (f"由 {actor.get_username()} 重置" if actor is not None else "服务器命令行重置")
-    security_event_record(kind=SecurityEventKind.OTP_DISABLED, request=request, user=user,
-                          detail=f"{by}：{reason.strip()}（删除 {removed} 条设备记录）"[:500])
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+        by = "本人停用" if own else (f"由 {actor.get_username()} 重置" if actor is not None else "服务器命令行重置")
+        security_event_record(kind=SecurityEventKind.OTP_DISABLED, request=request, user=user,
+                              detail=f"{by}：{reason.strip()}（删除 {removed} 条设备记录）"[:500])
 
 
 def _normalise(token: str) -> str:

@@ -26,19 +26,23 @@ def token_list_for(*, actor, everyone: bool = False):
     return rows.filter(user=actor)
 
 
-def token_get_for(*, actor, token_id: int) -> ApiToken:
-    """One token the actor may see (own, or any for an administrator); others are the same 404 as a missing one."""
+def token_get_for(*, actor, token_id: int, request=None) -> ApiToken:
+    """One token the actor may see (own, or any for an administrator); others are the same 404 as a missing one,
+    the attempt recorded as a denial."""
     row = ApiToken.objects.select_related("user").filter(pk=token_id).first()
-    if row is None or (row.user_id != actor.pk and not can(actor, "core.manage_accounts")):
+    if row is not None and row.user_id != actor.pk and not can(actor, "core.manage_accounts"):
+        security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
+                              permission="core.manage_accounts", detail=f"令牌 {row.pk}")
+        row = None
+    if row is None:
         raise NotFoundError()
     return row
 
 
-@transaction.atomic
 def token_issue(*, user, name: str, actor=None, days: int | None = None, request=None) -> tuple[ApiToken, str]:
     """Issue a token for `user`, living `days` (at most ZHIFA_API_TOKEN_DAYS). With an actor (pages), the actor
     issues for themselves and, if their roles require a second factor, from a session that passed it. Without
-    one it is the operator's command on the server."""
+    one it is the operator's command on the server. A refusal is recorded as a denial before the transaction."""
     name = (name or "").strip()
     if not name:
         raise ZhifaError(CoreErrorCode.INVALID_INPUT, "请填写令牌用途。")
@@ -48,26 +52,32 @@ def token_issue(*, user, name: str, actor=None, days: int | None = None, request
         raise ZhifaError(CoreErrorCode.INVALID_INPUT, f"有效期应为 1 至 {most} 天。")
     if actor is not None:
         if actor.pk != user.pk:
+            security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
+                                  detail=f"为 {user.get_username()} 签发接口令牌")
             raise PermissionDeniedError("只能为自己签发接口令牌。")
         if otp_required(actor) and not is_verified(actor):
+            security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
+                                  detail="未完成双因素认证，签发接口令牌")
             raise ZhifaError(CoreErrorCode.SECOND_FACTOR_REQUIRED, "签发接口令牌前须完成双因素认证。", status=403)
-    row, raw = ApiToken.issue(user=user, name=name, expires_at=timezone.now() + dt.timedelta(days=days))
-    security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user,
-                          detail=f"令牌 {row.pk}「{name}」，有效期至 {timezone.localtime(row.expires_at):%Y-%m-%d %H:%M}"
-                          + ("" if actor is not None else "（命令行签发）"))
+    with transaction.atomic():
+        row, raw = ApiToken.issue(user=user, name=name, expires_at=timezone.now() + dt.timedelta(days=days))
+        security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user,
+                              detail=f"令牌 {row.pk}「{name}」，有效期至 {timezone.localtime(row.expires_at):%Y-%m-%d %H:%M}"
+                              + ("" if actor is not None else "（命令行签发）"))
     return row, raw
 
 
-@transaction.atomic
 def token_revoke(*, token_id: int, actor, request=None) -> ApiToken:
-    """Revoke a token at once. Revoking a revoked token changes nothing."""
-    row = token_get_for(actor=actor, token_id=token_id)
-    row = ApiToken.objects.select_for_update().get(pk=row.pk)
-    if row.revoked_at is None:
-        row.revoked_at = timezone.now()
-        row.revoked_by = actor
-        row.save(update_fields=["revoked_at", "revoked_by"])
-        owner = "" if row.user_id == actor.pk else f"（{row.user.get_username()} 的令牌）"
-        security_event_record(kind=SecurityEventKind.TOKEN_REVOKED, request=request, user=actor,
-                              detail=f"令牌 {row.pk}「{row.name}」{owner}")
-    return row
+    """Revoke a token at once. Revoking a revoked token changes nothing. Whose token it is, is checked before the
+    transaction, so a refusal's record is not rolled back with it."""
+    row = token_get_for(actor=actor, token_id=token_id, request=request)
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().get(pk=row.pk)
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.revoked_by = actor
+            row.save(update_fields=["revoked_at", "revoked_by"])
+            owner = "" if row.user_id == actor.pk else f"（{row.user.get_username()} 的令牌）"
+            security_event_record(kind=SecurityEventKind.TOKEN_REVOKED, request=request, user=actor,
+                                  detail=f"令牌 {row.pk}「{row.name}」{owner}")
+        return row

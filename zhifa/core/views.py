@@ -40,7 +40,7 @@ def calendar_page(request):
                 return redirect("calendar")
     return render(request, "core/calendar.html", {
         "years": years, "form": form, "deadline_form": DeadlineForm(initial={"start": timezone.localdate()}),
-        "history": CalendarYear.objects.select_related("loaded_by")[:20],
+        "history": CalendarYear.objects.select_related("loaded_by__person")[:20],
     })
 
 

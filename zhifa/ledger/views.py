@@ -68,7 +68,7 @@ def ledger_home(request):
 
 def findings(request):
     require(request, "ledger.view")
-    rows = Finding.objects.select_related("blob").prefetch_related("reviews__reviewed_by")[:200]
+    rows = Finding.objects.select_related("blob").prefetch_related("reviews__reviewed_by__person")[:200]
     return render(request, "ledger/findings.html", {"findings": rows, "can_review": can(request.user, "ledger.manage")})
 
 

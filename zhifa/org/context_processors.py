@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from zhifa.core.names import display_name
+from zhifa.core.otp import second_factor_pending
 from zhifa.core.permissions import Role
 
 from . import permissions as perms
@@ -11,6 +13,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if second_factor_pending(user):
+        # Between the password and the second factor: no menu and no name, as if not yet signed in (every link
+        # would only lead back to the second-factor page).
+        return {"second_factor_pending": True}
     path = request.path
     items = [("home", "首页")]
     if perms.can(user, "cases.view"):
@@ -39,10 +45,9 @@ def navigation(request):
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         nav.append({"url": url, "label": label, "active": active})
-    person = getattr(user, "person", None) if hasattr(user, "person") else None
     role = perms.primary_role(user)
     return {
         "nav_items": nav,
-        "nav_person_name": person.name if person else (user.get_full_name() or user.get_username()),
+        "nav_person_name": display_name(user),
         "nav_role_label": Role(role).label if role else ("系统管理员" if user.is_superuser else ""),
     }

@@ -1,23 +1,25 @@
 from django import forms
 
+from zhifa.core.forms import ZhifaForm
+
 from .models import AgencyStatus, Field
 
 
-class AgencyFilterForm(forms.Form):
+class AgencyFilterForm(ZhifaForm):
     q = forms.CharField(label="名称", required=False)
     field = forms.ChoiceField(label="执法领域", required=False, choices=[("", "全部")] + Field.choices)
     status = forms.ChoiceField(label="主体资格", required=False, choices=[("", "全部")] + AgencyStatus.choices)
     jurisdiction = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(ZhifaForm):
     q = forms.CharField(label="姓名", required=False)
     certified = forms.ChoiceField(label="持证情况", required=False,
                                   choices=[("", "全部"), ("yes", "持有效证件"), ("no", "无有效证件")])
     reviewers = forms.BooleanField(label="仅法制审核人员", required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(ZhifaForm):
     file = forms.FileField(label="Excel 文件（.xlsx）")
 
     def clean_file(self):
@@ -29,5 +31,5 @@ class ImportForm(forms.Form):
         return f
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(ZhifaForm):
     reason = forms.CharField(label="注销原因", max_length=200)

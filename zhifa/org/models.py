@@ -136,6 +136,10 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
+    def get_enforcement_types_display(self) -> str:
+        """The enforcement types as people call them (ActionType labels), not the stored codes."""
+        return "、".join(ActionType(t).label for t in self.enforcement_types if t in ActionType.values)
+
 
 class UnitKind(models.TextChoices):
     HANDLING = "handling", "执法承办机构"

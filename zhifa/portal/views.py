@@ -29,7 +29,7 @@ from zhifa.org.selectors import valid_certificate_q
 from zhifa.publicity import selectors, services
 from zhifa.publicity.attachments import ACCEPTED_LABEL
 from zhifa.publicity.errors import PublicityErrorCode
-from zhifa.publicity.workflow import COLUMNS, Kind, RequestKind, State
+from zhifa.publicity.workflow import COLUMNS, REQUEST_NEEDS_ITEM, Kind, RequestKind, State
 from zhifa.review.workflow import REVIEWED_ACTION_TYPES
 
 PAGE = 20
@@ -238,8 +238,11 @@ def _request_limits() -> dict:
 
 
 def _request_page(request, *, publication, agencies, form, error="", done=None, status=200, retry_after=None):
+    # A correction names the published item it concerns: offered from that item's page (申请更正), where the form
+    # carries it; the general form offers only what it can submit, and says where corrections are made.
+    kinds = [(v, label) for v, label in RequestKind.choices if publication is not None or v not in REQUEST_NEEDS_ITEM]
     response = render(request, "portal/request_new.html", {
-        "publication": publication, "agencies": agencies, "kinds": RequestKind.choices, "error": error,
+        "publication": publication, "agencies": agencies, "kinds": kinds, "error": error,
         "done": done, "form": form, "limits": _request_limits(), "large": request.COOKIES.get("zhifa_large") == "1"},
         status=status)
     if retry_after:
@@ -298,10 +301,17 @@ def _request_form(request):
 
 
 @login_not_required
+@require_http_methods(["GET", "POST"])
 def request_status(request):
-    ref, code = request.GET.get("reference", ""), request.GET.get("code", "")
+    """PUB-14: the requester follows the request by its reference and query code. The code is a secret, so it is
+    sent by POST (not kept in the browser's history, the access logs or a proxy's); a GET only shows the form,
+    with the reference filled in when the confirmation page links here."""
+    ref = (request.POST if request.method == "POST" else request.GET).get("reference", "").strip()
+    code = request.POST.get("code", "").strip() if request.method == "POST" else ""
     req, error, status = None, "", 200
-    if ref or code:
+    if request.method == "POST" and not (ref and code):
+        error, status = "请填写受理编号和查询码。", 400
+    elif request.method == "POST":
         try:
             req = services.request_status_lookup(reference=ref, code=code, client_address=client_ip(request))
         except ZhifaError as exc:  # a wrong pair (404) or too many wrong pairs from this address (429)

@@ -62,7 +62,7 @@ def due_soon_for(*, actor, within: int = 3, on: dt.date | None = None) -> QueryS
 
 
 def timeline(pub: Publication):
-    return pub.steps.select_related("actor").order_by("at", "id")
+    return pub.steps.select_related("actor__person").order_by("at", "id")  # the page names people (core.names)
 
 
 def may_see_original(actor, pub: Publication) -> bool:
@@ -72,7 +72,7 @@ def may_see_original(actor, pub: Publication) -> bool:
 
 
 def masks_of(pub: Publication):
-    return pub.masks.select_related("added_by", "removal__removed_by").order_by("start", "id")
+    return pub.masks.select_related("added_by__person", "removal__removed_by__person").order_by("start", "id")
 
 
 def request_list_for(*, actor, open_only: bool = False) -> QuerySet[Request]:

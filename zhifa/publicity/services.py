@@ -663,7 +663,7 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
     if len(content.strip()) < 10:
         problems.append("请具体说明申请内容（至少 10 个字）")
     if kind == RequestKind.CORRECTION and publication is None:
-        problems.append("更正申请须指明所涉公示信息")
+        problems.append("更正申请须指明所涉公示信息（请在该条公示信息页面点击“认为信息有误？申请更正”提交）")
     if publication is not None and publication.state not in (State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED):
         problems.append("所涉公示信息不存在")
     if problems:
@@ -782,10 +782,14 @@ def request_act(*, request: Request, actor, action: str, note: str, forward_to: 
     _require(actor, "publicity.handle_requests", req.agency)
     if action not in REQUEST_MOVES:
         raise ZhifaError(PublicityErrorCode.REQUEST_STATE, "未知的办理操作。")
-    sources, target = REQUEST_MOVES[action]
-    if req.state not in sources:
+    move = REQUEST_MOVES[action]
+    if req.state not in move.sources:
         raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
-                         f"该申请当前为“{RequestState(req.state).label}”，不能再办理。")
+                         f"该申请当前为“{RequestState(req.state).label}”，不能“{move.label}”。")
+    if req.kind not in move.kinds:
+        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
+                         f"{RequestKind(req.kind).label}不能“{move.label}”。")
+    target = move.target
     if not note.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写告知申请人的内容。")
     if action in REQUEST_ACCEPTING:

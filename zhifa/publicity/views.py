@@ -26,14 +26,15 @@ from .workflow import (
     LIST_KIND_CHOICES,
     LIST_KINDS,
     MOVES,
+    REQUEST_MOVES,
     Exception_,
     ExemptionGround,
     Kind,
     Mode,
-    RequestState,
     State,
     Trigger,
     UpdateReason,
+    request_moves,
 )
 
 
@@ -201,19 +202,20 @@ def request_item(request, pk):
     req = selectors.request_get_for(actor=request.user, id=pk, request=request)
     if request.method == "POST":
         forward_to = Agency.objects.filter(pk=parse_id(request.POST.get("forward_to"))).first()
+        action = request.POST.get("action", "")
         try:
-            services.request_act(request=req, actor=request.user, action=request.POST.get("action", ""),
+            services.request_act(request=req, actor=request.user, action=action,
                                  note=request.POST.get("note", ""), forward_to=forward_to)
-            messages.success(request, "已办理并告知申请人。")
+            messages.success(request, REQUEST_MOVES[action].done)  # the service refused any other action
         except ZhifaError as exc:
             messages.error(request, exc.message)
         return redirect("publicity-request", pk=req.pk)
     return render(request, "publicity/request.html", {
-        "req": req, "steps": req.steps.select_related("actor"),
+        "req": req, "steps": req.steps.select_related("actor__person"),
         "evidence": req.evidence.select_related("blob").filter(attachment__isnull=True),
         "attachments": selectors.request_attachments(req),
         "agencies": Agency.objects.exclude(pk=req.agency_id).only("id", "name").order_by("name"),
-        "open": req.state in (RequestState.RECEIVED, RequestState.VERIFYING)})
+        "moves": request_moves(req.kind, req.state)})  # only what this kind of request, in this state, allows
 
 
 def request_attachment(request, pk, attachment_pk):

@@ -160,14 +160,47 @@ class RequestState(models.TextChoices):
 
 REQUEST_OPEN = (RequestState.RECEIVED, RequestState.VERIFYING)
 
-# request moves: action -> (sources, target, what the requester is told)
-REQUEST_MOVES = {
-    "verify": (REQUEST_OPEN, RequestState.VERIFYING),
-    "correct": (REQUEST_OPEN, RequestState.CORRECTED),
-    "reject": (REQUEST_OPEN, RequestState.REJECTED),
-    "answer": (REQUEST_OPEN, RequestState.ANSWERED),
-    "forward": (REQUEST_OPEN, RequestState.FORWARDED),
-}
+
+@dataclass(frozen=True)
+class RequestMove:
+    """One way of handling a request from the public (AZ-P §18, §19): from which states, to which, for which kinds
+    of request; what the handling page offers (`label`) and what it says once done (`done`)."""
+
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    kinds: tuple[str, ...]
+    label: str
+    done: str
+
+
+_EVERY_KIND = tuple(RequestKind.values)
+_ANSWERED_KINDS = (RequestKind.COMPLAINT, RequestKind.DISCLOSURE)
+
+# Verification is started once. A correction request ends corrected or refused after verification (AZ-P §18); a
+# complaint or a disclosure request ends with an answer; any may go to the competent agency instead. Every
+# ending tells the requester; starting verification tells them nothing yet.
+REQUEST_MOVES = {m.action: m for m in [
+    RequestMove("verify", (RequestState.RECEIVED,), RequestState.VERIFYING, _EVERY_KIND, "开始核实",
+                "已开始核实。核实后请在此办结，并告知申请人。"),
+    RequestMove("correct", REQUEST_OPEN, RequestState.CORRECTED, (RequestKind.CORRECTION,), "核实属实，更正并告知",
+                "已更正，并告知申请人。"),
+    RequestMove("reject", REQUEST_OPEN, RequestState.REJECTED, (RequestKind.CORRECTION,), "经核实不予更正并告知",
+                "已决定不予更正，并告知申请人。"),
+    RequestMove("answer", REQUEST_OPEN, RequestState.ANSWERED, _ANSWERED_KINDS, "答复", "已答复申请人。"),
+    RequestMove("forward", REQUEST_OPEN, RequestState.FORWARDED, _EVERY_KIND, "转送有权机关并告知",
+                "已转送有权机关，并告知申请人。"),
+]}
+
+
+def request_moves(kind: str, state: str) -> list[RequestMove]:
+    """The moves a request of this kind, in this state, allows: what its handling page offers."""
+    return [m for m in REQUEST_MOVES.values() if kind in m.kinds and state in m.sources]
+
+
+# Kinds of request that concern one published item and cannot be made without naming it (a correction): the
+# portal takes them from the item's page (申请更正), not from the general form.
+REQUEST_NEEDS_ITEM = frozenset({RequestKind.CORRECTION})
 
 # The moves by which staff accept a request (issue 14 §2): taking it up for verification, or finding it true at
 # once. Its attachments then leave quarantine for the evidence store and the log. Rejecting, answering or

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from zhifa.core.models import AppendOnlyModel
+from zhifa.rules.catalogue import AV_ITEMS
 
 
 class DeviceKind(models.TextChoices):
@@ -91,6 +92,10 @@ class Recording(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.activity} {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_activity_display(self) -> str:
+        """The activity as people call it (AV_ITEMS); the code is API vocabulary, never shown on a page."""
+        return AV_ITEMS.get(self.activity, self.activity)
 
 
 class UploadDeadline(models.Model):

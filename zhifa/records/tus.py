@@ -307,6 +307,8 @@ def resource(request, upload_id):
         return _unauthenticated(request)
     upload = TusUpload.objects.filter(pk=upload_id, created_by=user).select_related("case").first()
     if upload is None:
+        if TusUpload.objects.filter(pk=upload_id).exists():  # someone else's: the same 404, the attempt logged
+            org_perms.record_denial(user, "records.upload", request=request, detail=f"tus upload {upload_id}")
         return _error(404, "not_found", "未找到该上传。")
     if upload.terminated or upload.failed:
         return _error(410, "gone", upload.failed or "该上传已终止。")

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Stage
 from zhifa.cases.selectors import case_content_for, case_get_for, current_documents
 from zhifa.cases.views import asks_consultation
 from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
-from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_ITEMS
@@ -49,7 +50,9 @@ def _moment(value: str):
 
 
 @asks_consultation
-def case_recordings(request, pk):
+def case_recordings(request, pk, *, kept: dict | None = None, status: int = 200):
+    """The recordings page. `kept`: a refused form's input, by form ("upload", "interruption", "disposal"),
+    shown again with the refusal so that nothing typed is lost (as on the case page, cases.views._refused)."""
     case = _content(request, pk, "recordings")
     return render(request, "records/case_recordings.html", {
         "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
@@ -57,11 +60,24 @@ def case_recordings(request, pk):
         "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
         "activities": AV_ITEMS.items(), "documents": current_documents(case), "reasons": InterruptionReason.choices,
         "seal": CaseFileSeal.objects.filter(case=case).first(),
-        "disposals": DisposalRequest.objects.filter(case=case).select_related("requested_by", "decided_by"),
+        "disposals": DisposalRequest.objects.filter(case=case).select_related(
+            "requested_by__person", "decided_by__person"),
         "can_request_disposal": org_perms.can(request.user, "records.request_disposal", agency=case.agency),
         "can_approve_disposal": org_perms.can(request.user, "records.approve_disposal", agency=case.agency),
-        "today": timezone.localdate(),
-    })
+        "today": timezone.localdate(), "kept": kept or {},
+    }, status=status)
+
+
+def _refused(request, pk, message: str, kept: dict, status: int = 400, *, file_dropped: bool = False):
+    """A refused form on the recordings page: the message and the page again with what was typed. A browser
+    never refills a file input, so the officer is told to choose the file again."""
+    messages.error(request, message + ("已填写的内容已保留，请重新选择文件。" if file_dropped else ""))
+    try:
+        return case_recordings.__wrapped__(request, pk, kept=kept, status=status)
+    except ConsultationRequired:
+        # Someone outside the case (allowed this write, e.g. a disposal request) has not stated a reason to read
+        # it: no page to show the input on. The recordings page asks for the reason first; the message waits.
+        return redirect("case-recordings", pk=pk)
 
 
 @require_POST
@@ -88,7 +104,8 @@ def recording_upload(request, pk):
             opening_statement=bool(request.POST.get("opening_statement")))
         messages.success(request, "已上传音像记录。")
     except (ZhifaError, TypeError) as exc:
-        messages.error(request, getattr(exc, "message", "请完整填写开始和结束时间。"))
+        return _refused(request, case.pk, getattr(exc, "message", "请完整填写开始和结束时间。"),
+                        {"upload": request.POST}, getattr(exc, "status", 400), file_dropped=True)
     return redirect("case-recordings", pk=case.pk)
 
 
@@ -105,9 +122,9 @@ def interruption_create(request, pk):
                                    head_informed=bool(request.POST.get("head_informed")), actor=request.user)
         messages.success(request, "已登记中断说明。")
     except Recording.DoesNotExist:
-        messages.error(request, "请选择中断前的音像记录。")
+        return _refused(request, case.pk, "请选择中断前的音像记录。", {"interruption": request.POST})
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        return _refused(request, case.pk, exc.message, {"interruption": request.POST}, exc.status)
     return redirect("case-recordings", pk=case.pk)
 
 
@@ -150,8 +167,10 @@ def disposal_create(request, pk):
     try:
         archive.disposal_request(case=case, reason=request.POST.get("reason", ""), actor=request.user)
         messages.success(request, "已提交销毁申请，待机关负责人审批。")
-    except ZhifaError as exc:
+    except PermissionDeniedError as exc:  # nothing worth keeping, and the page may not be the actor's to read
         messages.error(request, exc.message)
+    except ZhifaError as exc:
+        return _refused(request, case.pk, exc.message, {"disposal": request.POST}, exc.status)
     return redirect("case-recordings", pk=case.pk)
 
 

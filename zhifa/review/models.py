@@ -12,8 +12,9 @@ from django.db.models import Q
 
 from zhifa.core.models import AppendOnlyModel
 from zhifa.org.models import ActionType, Level
+from zhifa.rules.catalogue import REVIEW_ITEMS
 
-from .workflow import Criterion, OpinionKind, State
+from .workflow import FINDINGS, MEASURES, Criterion, OpinionKind, State
 
 
 class Catalogue(AppendOnlyModel):
@@ -58,6 +59,10 @@ class CatalogueItem(AppendOnlyModel):
     class Meta:
         verbose_name = verbose_name_plural = "目录清单事项"
         ordering = ["catalogue", "id"]
+
+    def get_measure_display(self) -> str:
+        """The measure as people call it (MEASURES); the stored code is vocabulary."""
+        return MEASURES.get(self.measure, self.measure)
 
 
 class CatalogueFiling(AppendOnlyModel):
@@ -208,6 +213,11 @@ class Opinion(AppendOnlyModel):
 
     class Meta:
         ordering = ["review", "signed_at", "id"]
+
+    def checklist_display(self) -> list[dict]:
+        """The checklist rows with the item and finding as people call them; the stored codes are vocabulary."""
+        return [row | {"item": REVIEW_ITEMS.get(row.get("item"), row.get("item")),
+                       "finding": FINDINGS.get(row.get("finding"), row.get("finding"))} for row in self.checklist]
 
 
 class CoSignature(AppendOnlyModel):

@@ -154,4 +154,4 @@ def overdue_for(*, actor, on: dt.date) -> QuerySet[Review]:
 
 
 def timeline(review: Review) -> list[Step]:
-    return list(review.steps.select_related("actor").order_by("at", "id"))
+    return list(review.steps.select_related("actor__person").order_by("at", "id"))  # names, core.names

@@ -89,8 +89,11 @@ def _case_for(request, pk) -> tuple[Case, Review | None]:
 
 
 @asks_consultation
-def workspace(request, pk):
+def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
+    """The review page. `kept`: a refused opinion's input, shown again with the refusal (as on the case page,
+    cases.views._refused) so that a reviewer's checklist and text are not lost."""
     case, review = _case_for(request, pk)
+    draft = (kept or {}).get("opinion") or {}
     # REC-15: the review shows the case's materials and opinions; the one check, with the review's duties.
     case_selectors.consultation_check(actor=request.user, case=case, what="review")
     user, today = request.user, timezone.localdate()
@@ -114,7 +117,10 @@ def workspace(request, pk):
             "materials": [(REVIEW_MATERIALS[code], [f"《{FORMS[m['form']].title}》第 {m['version']} 版" if "form" in m
                                                    else f"案件法律依据：{m['text']}" for m in entries])
                           for code, entries in submission.materials.items()],
-            "items": [(code, REVIEW_ITEMS[code]) for code in review.rules["items"]], "findings": FINDINGS,
+            "items": [(code, REVIEW_ITEMS[code], draft.get(f"finding_{code}", ""), draft.get(f"note_{code}", ""))
+                      for code in review.rules["items"]], "findings": FINDINGS,
+            "draft": {"kind": draft.get("kind", ""), "grounds": draft.getlist("grounds") if draft else [],
+                      "text": draft.get("text", "")},
             "kinds": OpinionKind.choices, "grounds": {k.value: v for k, v in GROUNDS.items()},
             "pause_kinds": [(k, REVIEW_EXCLUDED[k]) for k in review.rules["excluded_periods"]],
             "pending_extension": selectors.pending_extension(review),
@@ -131,7 +137,7 @@ def workspace(request, pk):
             "advisers": Adviser.objects.filter(loans__agency=review.agency, loans__starts_on__lte=today,
                                                loans__ends_on__gte=today, active=True).distinct()[:100],
         })
-    return render(request, "review/workspace.html", ctx)
+    return render(request, "review/workspace.html", ctx, status=status)
 
 
 def _money(value: str) -> str:
@@ -180,6 +186,8 @@ DONE = {"determine": "已保存认定。", "submit": "已送法制审核。", "r
         "recuse": "已记录回避。", "pause": "已中止计时。", "resume": "已恢复计时。", "return": "已退回。",
         "extension": "已提交延长申请。", "extension_decision": "已处理延长申请。", "opinion": "已出具审核意见。",
         "cosign": "已会签。", "response": "已记录承办机构意见。", "consult": "已记录协商情况。", "head": "已记录负责人决定。"}
+# The forms with much typed input, shown again on a refusal (the others are a line or a button).
+KEPT_ON_REFUSAL = {"opinion"}
 
 
 @require_POST
@@ -198,6 +206,8 @@ def act(request, pk, action):
         messages.error(request, "所选对象不存在。")
     except ZhifaError as exc:
         messages.error(request, exc.message)
+        if action in KEPT_ON_REFUSAL:  # the page again with the checklist and text as typed, not a redirect
+            return workspace(request, case.pk, kept={action: request.POST}, status=exc.status)
     return redirect("review-workspace", pk=case.pk)
 
 

@@ -96,7 +96,8 @@ def test_over_long_party_fields_are_refused_not_a_500(client, desk, case):
         body = _error(client.post(f"/api/cases/{case.pk}/parties", party | {field: "8" * size}, content_type=JSON), 422)
         assert field in str(body["details"])
         page = client.post(f"/cases/{case.pk}/parties/", party | {field: "8" * size}, follow=True)
-        assert page.status_code == 200 and "不能超过" in page.content.decode()
+        # The page comes back as the answer, 400 with the message and what was typed (nothing lost).
+        assert page.status_code == 400 and "不能超过" in page.content.decode() and "11010519491231002X" in page.content.decode()
     assert not Party.objects.exists()
 
 

@@ -1,9 +1,11 @@
 """`make demo` loads the fictional region; running it twice changes nothing."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from zhifa.core.names import display_name
 from zhifa.demo.management.commands.demo_load import DEMO_TOTP_SECRET
 from zhifa.org import selectors
 from zhifa.org.models import Agency, AgencyStatus, Certificate, Jurisdiction, Person
@@ -19,6 +21,9 @@ def test_demo_region_has_the_promised_shape_and_reloads_idempotently(capsys):
     assert DEMO_TOTP_SECRET in out and "demo_totp" in out
     enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
     assert {"admin", "region_supervisor", "agency_head", "reviewer"} <= enrolled and "officer" not in enrolled
+    # Pages name people (core.names): no demo login is shown as its login name (county_supervisor was).
+    logins = get_user_model().objects.select_related("person")
+    assert [u.get_username() for u in logins if display_name(u) == u.get_username()] == []
     assert Jurisdiction.objects.filter(level="city").count() == 2
     assert Jurisdiction.objects.filter(level="county").count() == 4
     assert 18 <= Agency.objects.count() <= 30

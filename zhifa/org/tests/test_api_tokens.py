@@ -75,9 +75,9 @@ def test_issuing_a_token_needs_the_second_factor_for_the_roles_that_must_have_on
     assert not ApiToken.objects.exists()
     # … a verified session issues one, shown once, with the chosen life.
     client.force_login(users.head_a1)
-    page = client.post(reverse("api-tokens"), {"name": "脚本", "days": 30})
+    page = client.post(reverse("api-tokens"), {"name": "脚本", "days": 30}, follow=True)
     row = ApiToken.objects.get()
-    assert page.status_code == 200 and 'id="new-token"' in page.content.decode()
+    assert page.redirect_chain == [(reverse("api-tokens"), 302)] and 'id="new-token"' in page.content.decode()
     assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.TOKEN_ISSUED, user=users.head_a1).exists()
     too_long = client.post(reverse("api-tokens"), {"name": "脚本", "days": settings.ZHIFA_API_TOKEN_DAYS + 1})

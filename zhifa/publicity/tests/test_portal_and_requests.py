@@ -179,9 +179,9 @@ def test_correction_request_followed_by_reference_and_corrected(pubdesk, client)
     pub.refresh_from_db()
     assert pub.state == State.WITHDRAWN and pub.withdrawal_trigger == "error"
     code = response.context["done"]["code"]
-    status = client.get(reverse("portal-request-status"), {"reference": req.reference, "code": code})
+    status = client.post(reverse("portal-request-status"), {"reference": req.reference, "code": code})
     assert "已更正并告知" in status.content.decode()
-    assert client.get(reverse("portal-request-status"), {"reference": req.reference, "code": "WRONG"}).status_code == 404
+    assert client.post(reverse("portal-request-status"), {"reference": req.reference, "code": "WRONG"}).status_code == 404
 
 
 @pytest.mark.req("PUB-10")
@@ -324,7 +324,7 @@ def test_complaint_goes_to_the_organ_one_level_up(pubdesk, client):
     assert req.agency == t.agency_city_a and req.about_agency == pubdesk.agency
     assert "投诉由上一级机关甲市市场监督管理局受理" in req.steps.get().note
     assert not selectors.request_list_for(actor=pubdesk.editor).exists()  # the complained-about agency does not handle it
-    status = client.get(reverse("portal-request-status"), {"reference": req.reference,
+    status = client.post(reverse("portal-request-status"), {"reference": req.reference,
                                                            "code": response.context["done"]["code"]}).content.decode()
     assert "被投诉机关：甲一县市场监督管理局" in status and "受理机关：甲市市场监督管理局" in status
     # No line superior: the justice bureau of the county, which supervises for the county government.

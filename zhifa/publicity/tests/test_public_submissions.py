@@ -298,7 +298,7 @@ def test_attachment_waits_in_quarantine_and_enters_the_evidence_store_only_on_ac
 @pytest.mark.req("PUB-10")
 def test_closing_without_acceptance_keeps_the_files_out_of_the_evidence_store(pubdesk, client):
     req = _submitted(pubdesk, client, _file("a.pdf", _pdf()))
-    services.request_act(request=req, actor=pubdesk.editor, action="reject", note="经核实，公示信息无误。")
+    services.request_act(request=req, actor=pubdesk.editor, action="answer", note="所申请的信息已主动公开，见平台。")
     assert req.attachments.get().state == AttachmentState.QUARANTINED
     assert not Blob.objects.exists()
     with pytest.raises(ZhifaError):  # closed: no later move can take them in
@@ -312,7 +312,7 @@ def test_refused_requests_files_are_removed_by_the_cleanup_after_the_retention_p
     time_machine.move_to(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
     refused = _submitted(pubdesk, client, _file("a.pdf", _pdf(301)))
     kept_open = _submitted(pubdesk, client, _file("b.pdf", _pdf(302)))
-    services.request_act(request=refused, actor=pubdesk.editor, action="reject", note="经核实，公示信息无误。")
+    services.request_act(request=refused, actor=pubdesk.editor, action="answer", note="所申请的信息已主动公开，见平台。")
     assert len(_quarantine_files()) == 2
 
     time_machine.move_to(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))  # 29 days: within retention
@@ -360,14 +360,35 @@ def test_the_query_code_cannot_be_guessed_from_one_address(pubdesk, client, sett
     req, code = Request.objects.get(), response.context["done"]["code"]
     status_url = reverse("portal-request-status")
     for guess in ("00000000", "00000001", "00000002"):
-        assert client.get(status_url, {"reference": req.reference, "code": guess}).status_code == 404
+        assert client.post(status_url, {"reference": req.reference, "code": guess}).status_code == 404
     # The fourth try is refused even with the right code, and from another address the right code still works.
-    blocked = client.get(status_url, {"reference": req.reference, "code": code})
+    blocked = client.post(status_url, {"reference": req.reference, "code": code})
     assert blocked.status_code == 429 and "错误次数过多" in blocked.content.decode()
-    other = client.get(status_url, {"reference": req.reference, "code": code}, REMOTE_ADDR="198.51.100.7")
+    other = client.post(status_url, {"reference": req.reference, "code": code}, REMOTE_ADDR="198.51.100.7")
     assert other.status_code == 200 and req.reference in other.content.decode()
     # Only keyed hashes are kept, never the address.
     assert not PublicSubmission.objects.filter(client_key__contains="127.0.0.1").exists()
+
+
+@pytest.mark.req("PUB-14")
+@pytest.mark.django_db
+def test_the_status_page_takes_the_code_by_post_and_a_link_with_the_reference_is_no_guess(pubdesk, client, settings):
+    """The confirmation page links to the status page with the reference only: that opened with a 404 (the code
+    missing) and counted as a wrong guess; and the query code, a secret, travelled in the URL (history, logs)."""
+    settings.ZHIFA_PUBLIC_LOOKUP_FAILURES = 1
+    response = client.post(URL, _form(pubdesk))
+    req, code = Request.objects.get(), response.context["done"]["code"]
+    status_url = reverse("portal-request-status")
+    link = client.get(status_url, {"reference": req.reference})
+    assert link.status_code == 200 and f'value="{req.reference}"' in link.content.decode()
+    assert 'method="post"' in link.content.decode()
+    # A code in the query string is not read: nothing is looked up, nothing is counted.
+    assert "受理机关" not in client.get(status_url, {"reference": req.reference, "code": code}).content.decode()
+    assert not PublicSubmission.objects.filter(kind=PublicSubmission.Kind.LOOKUP_FAILED).exists()
+    assert client.post(status_url, {"reference": req.reference, "code": ""}).status_code == 400
+    assert not PublicSubmission.objects.filter(kind=PublicSubmission.Kind.LOOKUP_FAILED).exists()
+    found = client.post(status_url, {"reference": req.reference, "code": code})
+    assert found.status_code == 200 and "受理机关" in found.content.decode()
 
 
 @pytest.mark.django_db

@@ -78,7 +78,7 @@ def test_recording_pages_take_non_numeric_ids_as_missing(client, desk, seizure):
     client.force_login(desk.officer)
     for data in ({"device": "abc", "officer": "x"}, {"device": "²", "officer": str(2**64)}):
         page = client.post(f"/records/cases/{case.pk}/upload/", data, follow=True)
-        assert page.status_code == 200
+        assert page.status_code == 400  # refused with the page and its message, not a 500
     for data in ({"before": "abc"}, {"before": "1", "after": "²"}):
         page = client.post(f"/records/cases/{case.pk}/interruptions/", data, follow=True)
-        assert page.status_code == 200
+        assert page.status_code == 400

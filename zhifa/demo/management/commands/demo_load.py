@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 import io
+import random
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zhifa.core.permissions import Role, second_factor_required
-from zhifa.demo.generator import Shape, generate
+from zhifa.demo.generator import GIVEN, SURNAMES, Shape, generate
 from zhifa.ledger.services import checkpoint_create
 from zhifa.org import services as org_services
 from zhifa.org.models import Adviser, Agency, AgencyKind, AgencyStatus, Field, Jurisdiction, Person, UnitKind
@@ -22,6 +23,13 @@ DEMO_PASSWORD = "zhifa-demo-2026"
 # Issue 14 §6: the demo keeps the second factor on. Every demo account whose role requires it shares this published
 # TOTP key (base32): add it to an authenticator app, or print the current code with `manage.py demo_totp`.
 DEMO_TOTP_SECRET = "ZHIFADEMOZHIFADEMOZHIFADEMOZHIFA"
+
+
+def _demo_name(username: str) -> str:
+    """A fictional Chinese name for a demo login that has no person of its own yet, the same on every load: pages
+    name people, and a login name such as county_supervisor is no one's name."""
+    rng = random.Random(username)
+    return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
 
 
 class Command(BaseCommand):
@@ -64,7 +72,8 @@ class Command(BaseCommand):
         agency = pubs[0].agency
         User = get_user_model()
         admin = User.objects.get(username="admin")
-        editor = User.objects.create_user("publicity_editor", password=password)
+        editor = User.objects.create_user("publicity_editor", password=password,
+                                          first_name=_demo_name("publicity_editor"))
         org_services.role_grant(user=editor, role=Role.PUBLICITY_EDITOR, agency=agency, actor=admin)
         head = User.objects.get(username="agency_head")
         for p in {pub.agency for pub in pubs}:
@@ -122,7 +131,8 @@ class Command(BaseCommand):
             person = Person.objects.filter(agency=agency, user__isnull=True,
                                            unit__kind=unit_kind or UnitKind.HANDLING).order_by("pk").first()
             if person is None or name:
-                person = org_services.person_create(agency=agency, name=name or username, actor=None, post=post)
+                person = org_services.person_create(agency=agency, name=name or _demo_name(username), actor=None,
+                                                    post=post)
             person.user = u
             person.save(update_fields=["user"])
             u.first_name = person.name
