@@ -74,7 +74,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): the session holds a device that checked a one-time code (issue 14 §6).
     "django_otp.middleware.OTPMiddleware",
@@ -84,6 +83,10 @@ MIDDLEWARE = [
     # Issue 14 §6: idle timeout and absolute lifetime, then the second factor before anything else.
     "zhifa.core.auth_middleware.SessionLifetimeMiddleware",
     "zhifa.core.auth_middleware.SecondFactorMiddleware",
+    # After the login, lifetime and second-factor checks (review finding 4): CSRF's check of a POST parses the
+    # form body, so a request that may not run (an anonymous 8 GB upload) is refused before it is read. None of
+    # those checks changes state a forged request could exploit; they only redirect or end a session.
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zhifa.core.middleware.ZhifaErrorMiddleware",
     # Must be last: django-axes locks out repeated login failures.
@@ -248,7 +251,7 @@ ZHIFA_CONSULTATION_MINUTES = int(os.environ.get("ZHIFA_CONSULTATION_MINUTES", "3
 # Anonymous submissions on the portal (publicity requests, issue 14 §2). Attachments: how many, how large each
 # and together (set in MB); their type is read from the bytes. Submissions per client address (a keyed hash,
 # zhifa.core.net.client_ip) and in all, per window. Attachments wait in quarantine (this storage prefix) until
-# staff accept the request; those of requests closed without acceptance are deleted after the retention days.
+# staff accept or reject each file; undecided files of closed requests are deleted after the retention days.
 ZHIFA_PUBLIC_ATTACHMENTS_MAX = int(os.environ.get("ZHIFA_PUBLIC_ATTACHMENTS_MAX", "5"))
 ZHIFA_PUBLIC_ATTACHMENT_MAX_BYTES = int(float(os.environ.get("ZHIFA_PUBLIC_ATTACHMENT_MAX_MB", "10")) * 1024 * 1024)
 ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_BYTES = int(float(os.environ.get("ZHIFA_PUBLIC_ATTACHMENTS_TOTAL_MB", "20")) * 1024 * 1024)
@@ -259,6 +262,10 @@ ZHIFA_PUBLIC_RATE_WINDOW_MINUTES = int(os.environ.get("ZHIFA_PUBLIC_RATE_WINDOW_
 ZHIFA_PUBLIC_LOOKUP_FAILURES = int(os.environ.get("ZHIFA_PUBLIC_LOOKUP_FAILURES", "10"))
 ZHIFA_QUARANTINE_PREFIX = os.environ.get("ZHIFA_QUARANTINE_PREFIX", "quarantine")
 ZHIFA_QUARANTINE_RETENTION_DAYS = int(os.environ.get("ZHIFA_QUARANTINE_RETENTION_DAYS", "90"))
+# Issue 14 §2 (review finding 6): undecided files of requests nobody handles are purged too, and each receiving
+# agency's quarantine is capped, so a flood of anonymous files cannot fill the disk.
+ZHIFA_QUARANTINE_UNHANDLED_DAYS = int(os.environ.get("ZHIFA_QUARANTINE_UNHANDLED_DAYS", "30"))
+ZHIFA_QUARANTINE_AGENCY_MAX_BYTES = int(float(os.environ.get("ZHIFA_QUARANTINE_AGENCY_MAX_MB", "1024")) * 1024 * 1024)
 
 # Sessions (issue 14 §6): logged out after ZHIFA_SESSION_IDLE_MINUTES without a request, and at the latest
 # ZHIFA_SESSION_MAX_HOURS after login, however active (zhifa.core.auth_middleware.SessionLifetimeMiddleware).

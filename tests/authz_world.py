@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from zhifa.core.permissions import PERMISSIONS, Role
+from zhifa.core.permissions import CASE_PERMISSIONS, PERMISSIONS, Role
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,12 @@ class Principal:
 
     def holds(self, permission: str | None, *, target: str | None = "a") -> bool:
         """Whether the role table (core.permissions) gives this principal `permission` over agency `target`
-        ("a" or "b"), or anywhere when `target` is None. "superuser" stands for what only administrators do."""
+        ("a" or "b"), or anywhere when `target` is None. "superuser" stands for what only administrators do; they
+        hold every permission but core.permissions.CASE_PERMISSIONS, as org.permissions.scope_for gives them."""
         if self.anonymous:
             return False
-        if self.superuser:
-            return True
+        if self.superuser:  # everything everywhere, except an agency's case work, which needs a grant (review #1)
+            return permission not in CASE_PERMISSIONS
         if permission is None:  # any signed-in user
             return True
         if permission == "superuser" or self.role is None:

@@ -22,7 +22,7 @@ from zhifa.ledger.models import Entry
 from zhifa.org.tests.factories import UserFactory, grant
 from zhifa.records import services as record_services
 from zhifa.records.tests.test_recordings import MP4, clip
-from zhifa.review.tests.conftest import assigned, office, submitted  # noqa: F401  (office is a fixture)
+from zhifa.review.tests.conftest import agree, assigned, office, submitted  # noqa: F401  (office is a fixture)
 
 # (name, kind, url template, what the check logs, status once consulted)
 ROUTES = [
@@ -38,7 +38,8 @@ ROUTES = [
     ("seal API", "api", "/api/records/cases/{case}/seal", "seal", 404),  # not archived yet: 404 record_not_sealed
     ("review API", "api", "/api/review/cases/{case}", "review", 200),
 ]
-OUTSIDERS = ["supervisor", "publicity_editor", "reviewer"]
+# The system administrator is an outsider too: trusted with accounts, not case content (issue 14, review #1).
+OUTSIDERS = ["supervisor", "publicity_editor", "reviewer", "superuser"]
 
 # Routes under a case that serve no content of it (writes, checked by their services' permissions), or that
 # serve it only to its duty holders. Anything else that takes a case id must be in ROUTES.
@@ -66,6 +67,7 @@ def world(desk, office, users, tree, settings, tmp_path):  # noqa: F811
         "supervisor": users.city_a_supervisor,
         "publicity_editor": grant(UserFactory(username="pe_a1"), Role.PUBLICITY_EDITOR, agency=desk.agency),
         "reviewer": grant(UserFactory(username="rev2_a1"), Role.REVIEWER, agency=desk.agency),  # not assigned
+        "superuser": users.su,
     }
     return {"case": case, "doc": doc, "rec": rec, "people": people, "office": office, "desk": desk}
 
@@ -249,3 +251,127 @@ def test_a_log_entry_about_a_case_is_read_under_the_same_check(client, world, tr
     served = client.get(f"/api/ledger/entries/{seq}", **bearer)
     assert served.status_code == 200 and "investigation_report" in served.json()["entry"]["payload"]
     assert [r["what"] for r in _reads()] == ["ledger_entry"]
+
+
+def _strings(value):
+    """The text leaves of a log payload."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+@pytest.mark.req("REC-15")
+@pytest.mark.django_db
+def test_the_admin_site_shows_log_entries_without_their_payloads(client, world, users):
+    """Administrators are trusted with accounts, not case content (issue 14, review #1): /admin/ lists the log, but
+    a payload (a document's elements) is read only on the ledger page and API, under the consultation check."""
+    entry = Entry.objects.filter(kind="cases.document_recorded").order_by("id").last()
+    texts = [t for t in _strings(json.loads(entry.payload)) if len(t) >= 4 and not t.isascii()]
+    assert texts
+    client.force_login(users.su)
+    page = client.get(f"/admin/ledger/entry/{entry.pk}/change/")
+    assert page.status_code == 200 and entry.subject in page.content.decode()
+    shown = page.content.decode()
+    assert not [t for t in texts if t in shown]
+
+
+@pytest.mark.req("REC-15")
+@pytest.mark.django_db
+def test_a_review_move_answers_with_the_review_only_through_the_check(client, world, users):
+    """An unassigned reviewer may pause the review's clock (review.review), but the API's answer carries the
+    review's content (opinions, checklists, timeline) only after a consultation, as its GET does (review #3). The
+    administrator may not make the move at all (review #1)."""
+    case, outsider = world["case"], world["people"]["reviewer"]
+    url = f"/api/review/cases/{case.pk}"
+
+    def post(user, action, body):
+        _row, raw = ApiToken.issue(user=user, name="测试")
+        return client.post(f"{url}/{action}", body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    pause = {"kind": "supplement", "reason": "请补充证据材料", "due_date": due}
+    assert post(users.su, "pause", pause).status_code == 403
+    paused = post(outsider, "pause", pause)
+    assert paused.status_code == 200, paused.content
+    body = paused.json()
+    assert body["state"] == "paused" and body["content_withheld"] == "case_consultation_reason_required"
+    assert not {"timeline", "opinions", "reviewers", "rules"} & set(body)
+    assert _reads() == []
+
+    _row, raw = ApiToken.issue(user=outsider, name="调阅")
+    client.post(f"/api/cases/{case.pk}/consultations", {"reason": "专项监督检查"}, content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {raw}")
+    returned = post(outsider, "return", {"reason": "材料不齐全"})
+    assert returned.status_code == 200 and returned.json()["timeline"] and "content_withheld" not in returned.json()
+    assert [r["what"] for r in _reads()] == ["review"]
+
+
+def _play(client, url, header):
+    response = client.get(url, HTTP_RANGE=header) if header else client.get(url)
+    assert response.status_code in (200, 206), (header, response.status_code)
+    b"".join(response.streaming_content)
+
+
+@pytest.mark.req("REC-15")
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["bytes=0-", "bytes=0-99999999999", "bytes=-5", "bytes=12-", None])
+@pytest.mark.parametrize("who", ["officer", "supervisor"])
+def test_a_playback_is_logged_whatever_range_it_starts_with(client, world, header, who):
+    """Which request is a new playback is decided on the server, never by the Range header (review #7:
+    `bytes=0-99999999999` fetched a whole clip unlogged): the first request of a reader for a clip is logged,
+    whatever its range; the player's further ranges within records.selectors.PLAYBACK_LOG_WINDOW are not; after
+    it, a playback is logged again."""
+    import time_machine
+
+    from zhifa.records.selectors import PLAYBACK_LOG_WINDOW
+
+    case, rec = world["case"], world["rec"]
+    user = world["desk"].officer if who == "officer" else world["people"]["supervisor"]
+    client.force_login(user)
+    if who == "supervisor":
+        client.post(f"/cases/{case.pk}/consult/", {"consultation_reason": "专项监督检查"})
+    url = f"/records/cases/{case.pk}/media/{rec.pk}/"
+
+    def logged():
+        if who == "officer":
+            return [json.loads(e.payload)["recording"] for e in Entry.objects.filter(kind="records.recording_played")]
+        return [r["recording"] for r in _reads() if r["what"] == "media"]
+
+    _play(client, url, header)
+    assert logged() == [rec.pk]
+    for more in ("bytes=4-11", "bytes=0-", "bytes=-3", None):
+        _play(client, url, more)
+    assert logged() == [rec.pk]
+    with time_machine.travel(timezone.now() + PLAYBACK_LOG_WINDOW + dt.timedelta(minutes=1)):
+        _play(client, url, "bytes=4-11")
+    assert logged() == [rec.pk, rec.pk]
+
+
+@pytest.mark.req("REC-15")
+@pytest.mark.django_db
+def test_an_assigned_reviewer_reads_by_duty_only_while_the_review_is_open(client, world):
+    """The assignment is the reviewer's reason to read the case, and the review unit head's to read the review,
+    while the review goes on; once it is closed (passed), they state a reason like anyone else (review #11)."""
+    case, unit = world["case"], world["office"]
+    reviewer, head = unit.reviewer_user, unit.review_head
+    client.force_login(reviewer)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    client.force_login(head)
+    assert client.get(f"/review/cases/{case.pk}/").status_code == 200
+    agree(case.review, unit)
+    case.review.refresh_from_db()
+    assert case.review.state == "passed"
+    for user, url in ((reviewer, f"/cases/{case.pk}/"), (reviewer, f"/records/cases/{case.pk}/"),
+                      (reviewer, f"/review/cases/{case.pk}/"), (head, f"/review/cases/{case.pk}/")):
+        client.force_login(user)
+        refused = client.get(url)
+        assert refused.status_code == 403 and "调阅事由" in refused.content.decode(), (user, url)
+    with pytest.raises(ConsultationRequired):
+        case_selectors.consultation_check(actor=reviewer, case=case, what="case")
+    assert _reads() == []

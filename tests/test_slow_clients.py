@@ -11,6 +11,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,21 @@ def test_streaming_upload_route_is_bounded(servers):
                           probe_timeout=5, trickle=0, target=bench.TUS)
     assert result["answered"] == result["probes"], result
     assert result["fate"].get("429", 0) >= 12, result
+
+
+def test_an_anonymous_page_upload_is_refused_before_its_body_is_read(servers):
+    """Review finding 4: the page upload route takes 8 GB bodies, buffered to disk; anyone could send them. nginx
+    now asks Django whether the session may upload (auth_request) before reading the body: an anonymous client
+    declaring 4 GB and sending none of it is answered 401 at once, instead of nginx waiting for the bytes."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", servers.nginx_port), timeout=5) as conn:
+        conn.sendall(b"POST /records/cases/1/upload/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 4294967296\r\n\r\n")
+        started = time.monotonic()
+        answer = conn.recv(200)
+    assert answer.startswith(b"HTTP/1.1 401"), answer
+    assert time.monotonic() - started < 3
 
 
 def test_plain_http_redirects_to_https(servers):

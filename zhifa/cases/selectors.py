@@ -75,9 +75,15 @@ def consultation_check(*, actor, case: Case, what: str, detail: dict | None = No
     if consultation is None:
         raise ConsultationRequired(case.pk)
     if log:
-        record_event(events.CONTENT_READ, subject=f"cases.case:{case.pk}", actor=actor,
-                     payload={"consultation": consultation.pk, "what": what, "number": case.number} | (detail or {}))
+        content_read_record(actor=actor, case=case, consultation=consultation, what=what, detail=detail)
     return consultation
+
+
+def content_read_record(*, actor, case: Case, consultation: Consultation, what: str, detail: dict | None = None):
+    """Log one read of a case's content by someone outside it, against the consultation that allowed it. Called by
+    consultation_check, or by a route that decides later whether a request is a new read (a playback's ranges)."""
+    return record_event(events.CONTENT_READ, subject=f"cases.case:{case.pk}", actor=actor,
+                        payload={"consultation": consultation.pk, "what": what, "number": case.number} | (detail or {}))
 
 
 def case_content_for(*, actor, id, what: str, request=None, detail: dict | None = None, log: bool = True) -> Case:

@@ -115,7 +115,8 @@ def second_factor_reset(request):
             except ZhifaError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"已重置 {target.get_username()} 的双因素认证；其下次登录时须重新绑定。")
+                messages.success(request, f"已重置 {target.get_username()} 的双因素认证并吊销其接口令牌；"
+                                          "其下次登录时须重新绑定。")
                 return redirect("otp-reset")
     return render(request, "core/second_factor_reset.html", {"form": form})
 

@@ -18,6 +18,7 @@ from .errors import CoreErrorCode, ZhifaError
 from .models import ApiToken, SecurityEventKind
 from .permissions import can
 from .services import security_event_record
+from .tokens import token_lacks_second_factor
 
 
 class TokenAuth(HttpBearer):
@@ -43,6 +44,14 @@ class TokenAuth(HttpBearer):
             security_event_record(kind=SecurityEventKind.TOKEN_EXPIRED, request=request, user=row.user,
                                   detail=f"API token {row.pk} expired {row.expires_at:%Y-%m-%d}")
             request.zhifa_auth_error = (CoreErrorCode.TOKEN_EXPIRED, "接口令牌已过期，请重新签发。")
+            return None
+        # Review finding 9: a token issued from a password-only session stops when its user now needs a second
+        # factor (a role granted since, a device enrolled since): the second factor would never have passed.
+        if token_lacks_second_factor(row):
+            security_event_record(kind=SecurityEventKind.TOKEN_SECOND_FACTOR, request=request, user=row.user,
+                                  detail=f"API token {row.pk} issued without the second factor the user now needs")
+            request.zhifa_auth_error = (CoreErrorCode.TOKEN_SECOND_FACTOR,
+                                        "您的账户现须双因素认证，此令牌签发时未经双因素认证，请在完成双因素认证后重新签发。")
             return None
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)

@@ -51,6 +51,10 @@ def server_error(request, template_name="500.html"):
 
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a form posted without a valid token (an expired page, a stale tab)."""
+    from .middleware import body_too_big  # the middleware imports this module
+
+    if body_too_big(request):  # the token was not found because the form was too large to read
+        return error_response(request, 413)
     logger.info("CSRF failure on %s: %s", request.path, reason)
     message = "页面已过期或安全校验（CSRF）失败：请刷新页面后重试。"
     if is_api(request):

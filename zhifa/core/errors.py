@@ -25,6 +25,7 @@ class CoreErrorCode(StrEnum):
     SESSION_EXPIRED = "session_expired"
     TOKEN_EXPIRED = "token_expired"
     TOKEN_REVOKED = "token_revoked"
+    TOKEN_SECOND_FACTOR = "token_second_factor"
     # The transport's failures, in the same shape as the rules' (issue 13 §5).
     UNAUTHENTICATED = "unauthenticated"
     MALFORMED_BODY = "malformed_body"

@@ -82,6 +82,7 @@ class SecurityEventKind(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "签发令牌"
     TOKEN_EXPIRED = "token_expired", "令牌已过期"
     TOKEN_REVOKED = "token_revoked", "吊销令牌"
+    TOKEN_SECOND_FACTOR = "token_second_factor", "令牌未经双因素认证"
 
 
 class SecurityEvent(AppendOnlyModel):
@@ -118,6 +119,16 @@ def _token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenIssue(models.TextChoices):
+    """How a token was issued, which decides whether it may act for a user who now needs a second factor."""
+
+    PASSWORD = "password", "仅密码登录的会话"
+    SECOND_FACTOR = "second_factor", "通过双因素认证的会话"
+    # `manage.py api_token_issue`: someone with a shell on the server, who can read the database and the
+    # secret key, vouches for the token; a second factor adds nothing against them (docs/security.md).
+    OPERATOR = "operator", "服务器命令行"
+
+
 class ApiToken(models.Model):
     """A bearer token for machine clients. Only its SHA-256 is stored; the key is shown once. Every token
     expires (issue 14 §7: ZHIFA_API_TOKEN_DAYS from issue) and can be revoked by its owner or an administrator."""
@@ -133,6 +144,11 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    # Review finding 9: a token from a password-only session stops working when its user comes to need a
+    # second factor (a role that requires one, or an enrolled device). Tokens from before this field are
+    # counted as password-only: their issue was not recorded.
+    issued_under = models.CharField("签发方式", max_length=16, choices=TokenIssue.choices,
+                                    default=TokenIssue.PASSWORD)
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
@@ -141,13 +157,16 @@ class ApiToken(models.Model):
         return f"{self.name}（{self.user}）"
 
     @classmethod
-    def issue(cls, *, user, name: str, expires_at=None) -> tuple["ApiToken", str]:
+    def issue(cls, *, user, name: str, expires_at=None, issued_under: str = TokenIssue.OPERATOR
+              ) -> tuple["ApiToken", str]:
         """The row and the raw key. Pages, the API and the command go through core.tokens.token_issue, which
-        checks the second factor and logs the issue; tests and benchmarks may call this directly."""
+        checks the second factor, records how the token was issued and logs the issue; code on the server
+        (tests, benchmarks) may call this directly, which is an operator's issue unless told otherwise."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
         if expires_at is None:
             expires_at = token_default_expiry()
-        return cls.objects.create(user=user, name=name, digest=_token_digest(raw), expires_at=expires_at), raw
+        return cls.objects.create(user=user, name=name, digest=_token_digest(raw), expires_at=expires_at,
+                                  issued_under=issued_under), raw
 
     @classmethod
     def digest_of(cls, raw: str) -> str:

@@ -49,9 +49,34 @@ def client_ip(request) -> str:
     return str(address) if address is not None else ""
 
 
+# An IPv6 subscriber is given a /64 at least (often a /56): counting each address would give one client 2^64
+# fresh addresses to spread a password spray or a flood of submissions over.
+COUNTED_IPV6_PREFIX = 64
+
+
+def counted_address(address: str) -> str:
+    """The address a client is counted under by every per-address limit (login lockout, portal rate limits):
+    an IPv6 address stands for its /64, written as the first address of that network (a valid address, so
+    it fits django-axes' GenericIPAddressField); an IPv4-mapped IPv6 address (``::ffff:192.0.2.1``, what a
+    dual-stack socket reports for an IPv4 client) is the IPv4 address. Anything unparsable is returned as is."""
+    parsed = _address(address or "")
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{COUNTED_IPV6_PREFIX}", strict=False).network_address)
+    return str(parsed) if parsed is not None else (address or "")
+
+
+def client_counted_address(request) -> str:
+    """The address this request's client is counted under (counted_address of client_ip); "" when none."""
+    return counted_address(client_ip(request))
+
+
 def axes_client_ip(request) -> str:
-    """django-axes calls this (AXES_CLIENT_IP_CALLABLE) for the address it counts failures under."""
-    return client_ip(request) or "0.0.0.0"
+    """django-axes calls this (AXES_CLIENT_IP_CALLABLE) for the address it counts failures under: the counted
+    address, so a spray from many addresses of one IPv6 /64 is one address to the lockout (review finding 5).
+    The security log keeps the full address (client_ip)."""
+    return client_counted_address(request) or "0.0.0.0"
 
 
 def safe_next(request, url: str | None) -> str | None:

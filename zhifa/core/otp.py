@@ -220,11 +220,17 @@ def second_factor_disable(*, user, actor, request=None, reason: str = "") -> Non
         raise PermissionDeniedError("您的角色要求启用双因素认证，不能自行停用；如更换手机，请联系系统管理员重置。")
     if not own and not reason.strip():
         raise ZhifaError(CoreErrorCode.INVALID_INPUT, "请填写重置原因。")
+    from .tokens import tokens_revoke_all  # tokens imports this module
+
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
         by = "本人停用" if own else (f"由 {actor.get_username()} 重置" if actor is not None else "服务器命令行重置")
         security_event_record(kind=SecurityEventKind.OTP_DISABLED, request=request, user=user,
                               detail=f"{by}：{reason.strip()}（删除 {removed} 条设备记录）"[:500])
+        if not own:
+            # Review finding 9: a reset is for a lost or taken phone; tokens issued while it was in other hands
+            # would outlive it. The user issues new ones after enrolling again.
+            tokens_revoke_all(user=user, actor=actor, reason=f"双因素认证{by}", request=request)
 
 
 def _normalise(token: str) -> str:

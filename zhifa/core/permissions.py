@@ -37,7 +37,7 @@ STAFF_ROLES = {
 }
 HEADS = {Role.AGENCY_HEAD, Role.LEGAL_HEAD}
 
-# permission -> roles that hold it. Superusers hold every permission everywhere.
+# permission -> roles that hold it. Superusers hold every permission everywhere, except CASE_PERMISSIONS (below).
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # Reading the registry: every staff role and the supervisors above them.
     "org.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
@@ -135,6 +135,26 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
+# Issue 14 (review #1): the system administrator (superuser) is trusted with accounts, not with case content
+# (docs/security.md, Actors). These permissions read or act on an agency's cases — handling, sealing, review and
+# publicity moves, full ID numbers, the unmasked original — and come only from a role grant for that agency: the
+# superuser shortcut in org.permissions does not cover them. Without a grant, an administrator reading a case is
+# an outsider to it (cases.selectors.consultation_check: a reason first, every read logged).
+CASE_PERMISSIONS: frozenset[str] = frozenset({
+    "cases.handle", "cases.approve", "cases.issue_document", "cases.view_identity",
+    "records.upload", "records.decide_access", "records.request_disposal", "records.approve_disposal",
+    "review.submit", "review.respond", "review.assign", "review.review", "review.extension.legal_head",
+    "review.extension.agency_head", "review.consult", "review.withdraw_opinion", "review.decide", "review.cosign",
+    "publicity.edit", "publicity.approve", "publicity.withdraw", "publicity.handle_requests",
+})
+
+
+def superuser_holds(user, permission: str) -> bool:
+    """Whether the superuser shortcut gives `user` this permission everywhere: an active superuser, and a
+    permission outside CASE_PERMISSIONS."""
+    return bool(getattr(user, "is_superuser", False) and user.is_active) and permission not in CASE_PERMISSIONS
+
+
 def roles_with(permission: str) -> frozenset[Role]:
     try:
         return PERMISSIONS[permission]
@@ -155,7 +175,7 @@ def register_checker(checker) -> None:
 def can(user, permission: str, **scope) -> bool:
     roles_with(permission)  # unknown permissions are programming errors
     if _checker is None:
-        return bool(getattr(user, "is_superuser", False) and user.is_active)
+        return superuser_holds(user, permission)
     return _checker(user, permission, **scope)
 
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .errors import CoreErrorCode, NotFoundError, PermissionDeniedError, ZhifaError
-from .models import ApiToken, SecurityEventKind
-from .otp import is_verified, otp_required
+from .models import ApiToken, SecurityEventKind, TokenIssue
+from .otp import has_second_factor, is_verified, otp_required
 from .permissions import can
 from .services import security_event_record
 
@@ -59,8 +59,13 @@ def token_issue(*, user, name: str, actor=None, days: int | None = None, request
             security_event_record(kind=SecurityEventKind.DENIED, request=request, user=actor,
                                   detail="未完成双因素认证，签发接口令牌")
             raise ZhifaError(CoreErrorCode.SECOND_FACTOR_REQUIRED, "签发接口令牌前须完成双因素认证。", status=403)
+    if actor is None:
+        issued_under = TokenIssue.OPERATOR
+    else:
+        issued_under = TokenIssue.SECOND_FACTOR if is_verified(actor) else TokenIssue.PASSWORD
     with transaction.atomic():
-        row, raw = ApiToken.issue(user=user, name=name, expires_at=timezone.now() + dt.timedelta(days=days))
+        row, raw = ApiToken.issue(user=user, name=name, expires_at=timezone.now() + dt.timedelta(days=days),
+                                  issued_under=issued_under)
         security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user,
                               detail=f"令牌 {row.pk}「{name}」，有效期至 {timezone.localtime(row.expires_at):%Y-%m-%d %H:%M}"
                               + ("" if actor is not None else "（命令行签发）"))
@@ -81,3 +86,25 @@ def token_revoke(*, token_id: int, actor, request=None) -> ApiToken:
             security_event_record(kind=SecurityEventKind.TOKEN_REVOKED, request=request, user=actor,
                                   detail=f"令牌 {row.pk}「{row.name}」{owner}")
         return row
+
+
+def token_lacks_second_factor(row: ApiToken) -> bool:
+    """Whether a token may no longer act because its user now needs a second factor (a role that requires one,
+    or an enrolled device, which the login asks for too) and the token was issued from a session that passed
+    the password only. Checked on every use, so a role granted after issue closes the token at once."""
+    if row.issued_under != TokenIssue.PASSWORD:
+        return False
+    return otp_required(row.user) or has_second_factor(row.user)
+
+
+def tokens_revoke_all(*, user, actor=None, reason: str, request=None) -> int:
+    """Revoke every live token of `user` (an administrator reset their second factor: a lost phone may have
+    gone with a session that issued them). Returns how many; records one event when there were any."""
+    now = timezone.now()
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    ids = list(live.values_list("pk", flat=True))
+    if ids:
+        live.filter(pk__in=ids).update(revoked_at=now, revoked_by=actor)
+        security_event_record(kind=SecurityEventKind.TOKEN_REVOKED, request=request, user=user,
+                              detail=f"{reason}：吊销令牌 {', '.join(map(str, ids))}"[:500])
+    return len(ids)

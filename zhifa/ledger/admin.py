@@ -7,9 +7,14 @@ from .models import Blob, Checkpoint, Entry, Finding
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
+    """Entries without their payloads. A payload about a case carries its records (a document's elements), and
+    administrators are trusted with accounts, not case content (issue 14, review #1): payloads are read on the
+    ledger page and API, through ledger.selectors.entry_read_for and its guards (the consultation check)."""
+
     list_display = ("id", "kind", "subject", "actor", "at")
     list_filter = ("kind",)
     search_fields = ("subject",)
+    exclude = ("payload",)
 
 
 @admin.register(Checkpoint)

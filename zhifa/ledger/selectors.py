@@ -106,6 +106,11 @@ def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, byte
     return merkle.consistency_path(first, second, reader.subtree_hash), reader.root(first), reader.root(second)
 
 
+def entries_by_id(ids) -> dict[int, Entry]:
+    """Entries by primary key, sequenced or not yet (an entry gets its `seq` when integrated)."""
+    return {e.pk: e for e in Entry.objects.filter(pk__in=list(ids)).select_related("leaf")}
+
+
 def entry_get(seq: int) -> Entry:
     entry = Entry.objects.filter(leaf__seq=seq).select_related("leaf").first()
     if entry is None:
@@ -130,6 +135,16 @@ def entry_read_for(*, actor, seq: int, request=None) -> Entry:
     for guard in ENTRY_READ_GUARDS:
         guard(actor, entry, request)
     return entry
+
+
+def recent_payloads(*, subject: str, actor: str, kinds, since) -> list[tuple[str, dict]]:
+    """(kind, payload) of the entries of `kinds` about `subject` by `actor` (an actor_label) since `since`, oldest
+    first: how a service tells that an event it is about to log is already there (a playback's later ranges)."""
+    import json
+
+    rows = (Entry.objects.filter(subject=subject, actor=actor, kind__in=list(kinds), at__gte=since)
+            .order_by("id").values_list("kind", "payload"))
+    return [(kind, json.loads(payload)) for kind, payload in rows]
 
 
 def entries_for_subject(subject: str):

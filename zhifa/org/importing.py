@@ -10,15 +10,14 @@ certificate number (or by agency and name when the row has no certificate).
 """
 
 import datetime as dt
-import io
 import zipfile
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from zhifa.core import idnumbers
+from zhifa.core import idnumbers, spreadsheet
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import record_event
 
@@ -131,7 +130,7 @@ def _date(value) -> dt.date:
 
 def template_workbook() -> bytes:
     """An empty workbook with the three sheets, their headers and a notes row."""
-    wb = Workbook()
+    wb = spreadsheet.workbook()
     wb.remove(wb.active)
     for sheet, columns in COLUMNS.items():
         ws = wb.create_sheet(sheet)
@@ -144,9 +143,7 @@ def template_workbook() -> bytes:
     for sheet, columns in COLUMNS.items():
         for c in columns:
             notes.append([sheet, c.header, "是" if c.required else "", c.note])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return spreadsheet.workbook_bytes(wb)
 
 
 class _Reader:

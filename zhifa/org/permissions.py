@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from zhifa.core.errors import NotFoundError, PermissionDeniedError
 from zhifa.core.models import SecurityEventKind
-from zhifa.core.permissions import Role, roles_with
+from zhifa.core.permissions import Role, roles_with, superuser_holds
 from zhifa.core.services import security_event_record
 
 from .models import Agency, Jurisdiction, RoleGrant
@@ -90,7 +90,9 @@ def roles_of(user) -> set[str]:
 
 def scope_for(user, permission: str) -> Scope:
     roles = roles_with(permission)
-    if getattr(user, "is_superuser", False) and user.is_active:
+    # Administrators hold everything everywhere except an agency's case work (core.permissions.CASE_PERMISSIONS),
+    # which only a role grant gives — to them as to anyone.
+    if superuser_holds(user, permission):
         return Scope(True, frozenset(), ())
     agency_ids, paths = set(), []
     for grant in grants_of(user):

@@ -44,8 +44,13 @@ def _mask(m: Mask, original: str | None) -> dict:
 
 
 def _detail(request, pub: Publication) -> dict:
-    original = pub.original_text if selectors.may_see_original(request.user, pub) else None
-    return {**_summary(pub), "target_name": pub.target_name, "fields": pub.fields, "rows": pub.rows,
+    # The unmasked decision — the original, the parties' names and credit code, the summary's fields (names,
+    # facts) — only for those who edit or approve the item, as on the page (selectors.may_see_original); everyone
+    # else reads the masked public text (issue 14, review #2).
+    see = selectors.may_see_original(request.user, pub)
+    original = pub.original_text if see else None
+    return {**_summary(pub), "target_name": pub.target_name if see else None,
+            "target_code": pub.target_code if see else None, "fields": pub.fields if see else None, "rows": pub.rows,
             "public_text": services.public_text(pub) if pub.state in EDITABLE else pub.public_text,
             "original_text": original, "published_log_entry_id": pub.published_entry_id,
             "withdrawal_basis": pub.withdrawal_basis, "update_reason": pub.update_reason,
@@ -239,10 +244,12 @@ def _request_out(r: Request, *, full: bool = False) -> dict:
                 "answer": r.answer,
                 "evidence": [{"name": e.name, "sha256": e.blob.sha256, "size": e.blob.size}
                              for e in r.evidence.select_related("blob")],
-                # What the public sent (issue 14 §2): quarantined until the request is accepted (verify or
-                # correct), then in the evidence store above; the bytes are served on the staff page only.
+                # What the public sent (issue 14 §2): quarantined until staff decide on each file (accepted: in
+                # the evidence store above; rejected: deleted); the bytes are served on the staff page only.
                 "attachments": [{"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size,
-                                 "sha256": a.sha256, "state": a.state, "received_at": a.received_at}
+                                 "sha256": a.sha256, "state": a.state, "received_at": a.received_at,
+                                 "decided_by": str(a.decided_by) if a.decided_by_id else None,
+                                 "decided_at": a.decided_at, "reason": a.reason}
                                 for a in selectors.request_attachments(r)],
                 "steps": [{"action": s.action, "to": s.to_state, "actor": str(s.actor) if s.actor_id else None,
                            "at": s.at, "note": s.note, "log_entry_id": s.entry_id}
@@ -278,6 +285,21 @@ def request_act(request, request_id: Id, payload: RequestActIn):
     req = services.request_act(request=req, actor=request.user, action=payload.action, note=payload.note,
                                forward_to=forward_to)
     return _request_out(req, full=True)
+
+
+class AttachmentDecideIn(Schema):
+    decision: str = Field(description="accept 存入证据库；reject 不予接收并删除（须填理由）")
+    reason: str = ""
+
+
+@router.post("/requests/{request_id}/attachments/{attachment_id}/decide", response=dict[str, Any],
+             summary="审查申请人提交的一个文件：存入证据库或不予接收（须说明理由）")
+def request_attachment_decide(request, request_id: Id, attachment_id: Id, payload: AttachmentDecideIn):
+    attachment = selectors.request_attachment_for_decision(actor=request.user, request_id=request_id,
+                                                           id=attachment_id, request=request)
+    services.request_attachment_decide(attachment=attachment, actor=request.user, decision=payload.decision,
+                                       reason=payload.reason)
+    return _request_out(attachment.request, full=True)
 
 
 # --- annual report ---------------------------------------------------------------------------------------------

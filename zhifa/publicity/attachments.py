@@ -10,11 +10,11 @@ import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
-from ipaddress import IPv6Address, ip_address, ip_network
 
 from django.utils.crypto import salted_hmac
 
 from zhifa.core import files
+from zhifa.core.net import counted_address
 
 
 @dataclass(frozen=True)
@@ -122,17 +122,10 @@ def by_content_type(content_type: str) -> FileType | None:
 
 def client_key(address: str) -> str:
     """The key the rate limits count a client under: a keyed hash (HMAC with SECRET_KEY), so the table holds
-    no address. An IPv6 client is counted by its /64, the smallest block a subscriber is given: counting each
-    address would let one household submit from 2^64 of them."""
-    try:
-        parsed = ip_address(address)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is None:
-        address = str(ip_network(f"{parsed}/64", strict=False))
-    elif isinstance(parsed, IPv6Address):
-        address = str(parsed.ipv4_mapped)
-    return salted_hmac("zhifa.publicity.client", address or "unknown", algorithm="sha256").hexdigest()
+    no address, of the address the login lockout counts too (core.net.counted_address: an IPv6 client by its
+    /64, an IPv4-mapped address as IPv4)."""
+    return salted_hmac("zhifa.publicity.client", counted_address(address) or "unknown",
+                       algorithm="sha256").hexdigest()
 
 
 def storage_delete(storage, name: str) -> None:

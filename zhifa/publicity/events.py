@@ -6,5 +6,7 @@ WITHDRAWN = register("publicity.withdrawn", "撤下公示信息")
 MASK = register("publicity.mask", "公示信息隐去处理")
 REQUEST = register("publicity.request", "更正、投诉与依申请公开")
 REPORT = register("publicity.annual_report", "行政执法统计年报")
-# Staff accepted a public request: its quarantined attachments entered the evidence store (issue 14 §2).
-REQUEST_EVIDENCE = register("publicity.request_evidence", "申请证明材料经受理存入证据库")
+# Staff looked at a file sent with a public request and accepted it: it entered the evidence store (issue 14 §2).
+REQUEST_EVIDENCE = register("publicity.request_evidence", "申请证明材料经审查存入证据库")
+# ... or rejected it, with a reason: its quarantined bytes are deleted.
+REQUEST_ATTACHMENT_REJECTED = register("publicity.request_attachment_rejected", "申请证明材料经审查不予接收")

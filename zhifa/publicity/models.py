@@ -210,9 +210,11 @@ class RequestAttachment(models.Model):
 
     Anyone may submit a request, so what they attach is untrusted: it is stored outside the evidence store,
     is not in the log, and is served only to the staff handling the request, as a download. It enters the
-    evidence store (and so the log, and on S3 its 30-year lock) only when staff accept the request; the files of
-    a request closed without acceptance are deleted after ZHIFA_QUARANTINE_RETENTION_DAYS. The row stays as the
-    trace of what was sent. `content_type` is what the server read from the bytes, not what the sender declared.
+    evidence store (and so the log, and on S3 its 30-year lock) only by a staff decision on this file (accept);
+    a rejected file's bytes are deleted at once. Files nobody decided on are deleted by the purge: those of a
+    request still untouched after ZHIFA_QUARANTINE_UNHANDLED_DAYS, and those of a request closed more than
+    ZHIFA_QUARANTINE_RETENTION_DAYS ago. The row stays as the trace of what was sent. `content_type` is what the
+    server read from the bytes, not what the sender declared.
     """
 
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="attachments")
@@ -228,13 +230,21 @@ class RequestAttachment(models.Model):
                                     related_name="attachment")
     accepted_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The staff decision on this file (accept or reject), or the purge's reason for deleting it undecided.
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="审查人")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField("理由", max_length=500, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "申请附件（隔离区）"
         ordering = ["id"]
+        indexes = [models.Index(fields=["state", "request"], name="request_attachment_state")]
         constraints = [
             models.CheckConstraint(condition=~Q(state="accepted") | Q(evidence__isnull=False),
                                    name="accepted_attachment_has_evidence"),
+            models.CheckConstraint(condition=~Q(state="rejected") | (Q(decided_by__isnull=False) & ~Q(reason="")),
+                                   name="rejected_attachment_has_reason"),
         ]
 
     def __str__(self):

@@ -89,8 +89,19 @@ def request_get_for(*, actor, id, request=None) -> Request:
 
 
 def request_attachments(req: Request) -> QuerySet[RequestAttachment]:
-    """The files sent with a request, for the staff who handle it: quarantined, accepted or deleted."""
-    return req.attachments.select_related("evidence__blob").order_by("id")
+    """The files sent with a request, for the staff who handle it: quarantined, accepted, rejected or deleted."""
+    return req.attachments.select_related("evidence__blob", "decided_by__person").order_by("id")
+
+
+def request_attachment_for_decision(*, actor, request_id, id, request=None) -> RequestAttachment:
+    """One attachment of a request the actor handles, in any state (the decision service says why a decided one
+    cannot be decided again); the same 404 as a missing one otherwise."""
+    req = request_get_for(actor=actor, id=request_id, request=request)
+    attachment = req.attachments.filter(pk=id).first()
+    if attachment is None:
+        raise NotFoundError("未找到该附件。")
+    attachment.request = req
+    return attachment
 
 
 def request_attachment_get_for(*, actor, request_id, id, request=None) -> RequestAttachment:
@@ -98,7 +109,7 @@ def request_attachment_get_for(*, actor, request_id, id, request=None) -> Reques
     404 as a missing one otherwise. Nobody else is ever served a public attachment (issue 14 §2)."""
     req = request_get_for(actor=actor, id=request_id, request=request)
     attachment = (req.attachments.select_related("evidence__blob").filter(pk=id)
-                  .exclude(state=AttachmentState.DELETED).first())
+                  .filter(state__in=(AttachmentState.QUARANTINED, AttachmentState.ACCEPTED)).first())
     if attachment is None:
         raise NotFoundError("未找到该附件。")
     return attachment

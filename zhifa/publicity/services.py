@@ -12,6 +12,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from zhifa.cases import selectors as case_selectors
@@ -48,8 +49,9 @@ from .workflow import (
     LIST_KINDS,
     MOVES,
     OVERRIDABLE,
-    REQUEST_ACCEPTING,
     REQUEST_MOVES,
+    REQUEST_OPEN,
+    AttachmentDecision,
     AttachmentState,
     Exception_,
     ExemptionGround,
@@ -648,8 +650,9 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
 
     The portal passes the client's address (`zhifa.core.net.client_ip`; "" counts as one unknown client): the
     submission is then counted by the rate limits. Attachments are checked (count, size, type from the bytes)
-    and held in quarantine, outside the evidence store and the log, until staff accept the request
-    (`request_act`); nothing is stored when any check fails (issue 14 §2)."""
+    and held in quarantine, outside the evidence store and the log, until staff decide on each file
+    (`request_attachment_decide`); files that would take the handling agency's quarantine past its cap are refused
+    (507); nothing is stored when any check fails (issue 14 §2)."""
     key = attachments.client_key(client_address) if client_address is not None else None
     if key is not None:
         _rate_check(key)
@@ -669,12 +672,15 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
     if problems:
         raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "；".join(problems) + "。", details=problems)
     checked = _attachments_check(files or [])
+    handling, about, routed = _handling_agency(kind, agency)
+    if checked:
+        _quarantine_cap_check(handling, sum(upload.size for upload, _ in checked))
     saved: list[str] = []
     try:
         with transaction.atomic():
-            return _request_create(kind=kind, agency=agency, publication=publication, requester_name=requester_name,
-                                   requester_contact=requester_contact, content=content, checked=checked,
-                                   client_key=key, saved=saved)
+            return _request_create(kind=kind, agency=handling, about=about, routed=routed, publication=publication,
+                                   requester_name=requester_name, requester_contact=requester_contact,
+                                   content=content, checked=checked, client_key=key, saved=saved)
     except BaseException:
         # Storage is not transactional: files written for a request that did not commit are removed.
         for name in saved:
@@ -682,16 +688,38 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
         raise
 
 
-def _request_create(*, kind, agency, publication, requester_name, requester_contact, content, checked, client_key,
-                    saved: list[str]) -> tuple[Request, str]:
-    about, routed = None, ""
-    if kind == RequestKind.COMPLAINT:
-        about = agency
-        superior = org_selectors.superior_of(agency)
-        if superior is not None:
-            agency, routed = superior, f"，投诉由上一级机关{superior.name}受理"
-        else:
-            routed = "，登记簿中没有其上一级机关，暂由本机关受理并报本级司法行政部门"
+def _handling_agency(kind: str, agency: Agency) -> tuple[Agency, Agency | None, str]:
+    """(the agency that handles the request, the agency complained about, a note on the routing). A complaint
+    goes to the complained-about agency's superior (AZ-P §19)."""
+    if kind != RequestKind.COMPLAINT:
+        return agency, None, ""
+    superior = org_selectors.superior_of(agency)
+    if superior is not None:
+        return superior, agency, f"，投诉由上一级机关{superior.name}受理"
+    return agency, agency, "，登记簿中没有其上一级机关，暂由本机关受理并报本级司法行政部门"
+
+
+def _quarantine_cap_check(agency: Agency, incoming: int) -> None:
+    """Refuse files that would take the agency's quarantine past ZHIFA_QUARANTINE_AGENCY_MAX_MB (issue 14 §2,
+    review finding 6): without a bound, a flood of well-formed PDFs fills the disk faster than staff decide or the
+    purge deletes. 507 Insufficient Storage, not 429: the limit is the receiving agency's store, not this
+    client's rate — the sender did nothing too often, and another sender to another agency is not affected — and
+    a request without attachments is still received, so the portal stays open for everyone. Two submissions
+    racing may both fit the last room; the overshoot is bounded by the number of workers × the per-request
+    total."""
+    cap = settings.ZHIFA_QUARANTINE_AGENCY_MAX_BYTES
+    held = (RequestAttachment.objects.filter(state=AttachmentState.QUARANTINED, request__agency=agency)
+            .aggregate(total=Sum("size"))["total"] or 0)
+    if held + incoming > cap:
+        raise ZhifaError(PublicityErrorCode.QUARANTINE_FULL,
+                         f"{agency.name}待审查的证明材料已达存储上限，暂不能接收附带文件的申请。"
+                         "您可以不附文件先行提交（受理后按工作人员告知补充材料），或过几日再提交；"
+                         "已填写的内容仍保留在下方。", status=507,
+                         details={"limit": cap, "held": held, "incoming": incoming})
+
+
+def _request_create(*, kind, agency, about, routed, publication, requester_name, requester_contact, content,
+                    checked, client_key, saved: list[str]) -> tuple[Request, str]:
     received = _today()
     days = rule_get("publicity.request_days", jurisdiction=agency.jurisdiction, as_of=received).value[kind]
     due = workdays.add_working_days(received, int(days))
@@ -711,7 +739,7 @@ def _request_create(*, kind, agency, publication, requester_name, requester_cont
     if client_key is not None:
         PublicSubmission.objects.create(client_key=client_key)
     # The log records that the request was received, not what was attached: the sender's files and names stay
-    # out of the permanent log until staff accept them.
+    # out of the permanent log until staff accept them, one by one.
     note = f"已受理{routed}，答复期限 {due.due:%Y-%m-%d}"
     if checked:
         note += f"；附证明材料 {len(checked)} 件，待审查"
@@ -719,50 +747,102 @@ def _request_create(*, kind, agency, publication, requester_name, requester_cont
     return req, code
 
 
-def _attachments_accept(req: Request, actor) -> list[RequestAttachment]:
-    """Staff accepted the request: each quarantined attachment enters the evidence store (and the log), after
-    checking it is still the file that was received; the quarantine copy is deleted once this commits."""
-    pending = list(req.attachments.select_for_update().filter(state=AttachmentState.QUARANTINED))
-    accepted = []
-    for attachment in pending:
-        with default_storage.open(attachment.file.name, "rb") as fh:
+def _attachment_agency(kwargs: dict) -> Agency:
+    return kwargs["attachment"].request.agency
+
+
+@_permission_first("publicity.handle_requests", _attachment_agency)
+@transaction.atomic
+def request_attachment_decide(*, attachment: RequestAttachment, actor, decision: str,
+                              reason: str = "") -> RequestAttachment:
+    """Staff who handle the request decide on one file sent with it (issue 14 §2, review finding 6): accept it
+    into the evidence store (and the log, and on S3 its 30-year lock), after checking it is still the file that
+    was received; or reject it, with a reason, and its quarantined bytes are deleted once this commits. Either
+    is logged. Only while the request is open, and once per file: no move of the request decides for them."""
+    req = Request.objects.select_for_update().select_related("agency").get(pk=attachment.request_id)
+    _require(actor, "publicity.handle_requests", req.agency)
+    if decision not in AttachmentDecision.values:
+        raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECISION, "请选择存入证据库或不予接收。")
+    if req.state not in REQUEST_OPEN:
+        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
+                         f"该申请已{RequestState(req.state).label}，不能再审查其证明材料。")
+    attachment = RequestAttachment.objects.select_for_update().get(pk=attachment.pk)
+    if attachment.state != AttachmentState.QUARANTINED:
+        raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECIDED,
+                         f"文件“{attachment.name}”已{AttachmentState(attachment.state).label}，不能再次审查。")
+    reason = reason.strip()
+    if decision == AttachmentDecision.REJECT and not reason:
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不予接收的，请填写理由。")
+    if len(reason) > RequestAttachment._meta.get_field("reason").max_length:
+        raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECISION, "理由不超过 500 字。")
+    quarantined, now = attachment.file.name, timezone.now()
+    subject = f"publicity.request:{req.pk}"
+    if decision == AttachmentDecision.ACCEPT:
+        with default_storage.open(quarantined, "rb") as fh:
             if attachments.sha256_of(fh) != attachment.sha256:
                 raise ZhifaError(PublicityErrorCode.ATTACHMENT_CHANGED,
                                  f"隔离区中的文件“{attachment.name}”与提交时不一致，未存入证据库，请联系系统管理员。")
             put = evidence_put(fh, actor=actor, content_type=attachment.content_type, name=attachment.name)
-        quarantined = attachment.file.name
         attachment.evidence = RequestEvidence.objects.create(request=req, blob=put.blob, name=attachment.name)
-        attachment.state, attachment.accepted_at, attachment.file = AttachmentState.ACCEPTED, timezone.now(), ""
-        attachment.save(update_fields=["evidence", "state", "accepted_at", "file"])
-        transaction.on_commit(partial(attachments.storage_delete, default_storage, quarantined))
-        accepted.append(attachment)
-    if accepted:
-        record_event(events.REQUEST_EVIDENCE, subject=f"publicity.request:{req.pk}", actor=actor, payload={
-            "request": req.pk, "reference": req.reference,
-            "files": [{"attachment": a.pk, "name": a.name, "sha256": a.sha256, "size": a.size,
-                       "content_type": a.content_type} for a in accepted]})
-    return accepted
+        attachment.state, attachment.accepted_at = AttachmentState.ACCEPTED, now
+        record_event(events.REQUEST_EVIDENCE, subject=subject, actor=actor, payload={
+            "request": req.pk, "reference": req.reference, "decision": decision, "reason": reason,
+            "files": [{"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256,
+                       "size": attachment.size, "content_type": attachment.content_type}]})
+    else:
+        attachment.state, attachment.deleted_at = AttachmentState.REJECTED, now
+        # The sender's file name stays out of the permanent log: the file was not taken in, and a name is text
+        # anyone on the Internet chose. The digest identifies it.
+        record_event(events.REQUEST_ATTACHMENT_REJECTED, subject=subject, actor=actor, payload={
+            "request": req.pk, "reference": req.reference, "decision": decision, "reason": reason,
+            "attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
+            "content_type": attachment.content_type})
+    attachment.decided_by, attachment.decided_at, attachment.reason, attachment.file = actor, now, reason, ""
+    attachment.save(update_fields=["evidence", "state", "accepted_at", "deleted_at", "decided_by", "decided_at",
+                                   "reason", "file"])
+    # Storage is not transactional: the quarantine copy goes only once the decision is committed.
+    transaction.on_commit(partial(attachments.storage_delete, default_storage, quarantined))
+    attachment.request = req
+    return attachment
 
 
 def quarantine_purge(*, now: dt.datetime | None = None) -> dict:
-    """Delete the quarantined attachments of requests closed without acceptance more than
-    ZHIFA_QUARANTINE_RETENTION_DAYS ago, and the rate-limit rows older than the window. They never entered the
-    log, so their deletion is not logged there; each row stays, marked deleted, as the trace of what was sent.
-    Safe to repeat and to interrupt: the file goes first, then its row."""
+    """Delete the quarantined attachments nobody decided on (issue 14 §2, review finding 6): those of requests
+    closed more than ZHIFA_QUARANTINE_RETENTION_DAYS ago, and those of requests still in their first state
+    (已受理, nobody has handled them) more than ZHIFA_QUARANTINE_UNHANDLED_DAYS after receipt — otherwise a
+    flood nobody handles stays for ever. Also the rate-limit rows older than the window. The files never entered
+    the log, so their deletion is not logged there; each row stays, marked deleted with the reason, as the trace
+    of what was sent. Safe to repeat and to interrupt: the file goes first, then its row."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.ZHIFA_QUARANTINE_RETENTION_DAYS)
-    expired = RequestAttachment.objects.filter(state=AttachmentState.QUARANTINED, request__closed_at__isnull=False,
-                                               request__closed_at__lt=cutoff)
-    deleted = 0
-    for attachment in expired.iterator():
-        if attachment.file.name:
-            attachments.storage_delete(default_storage, attachment.file.name)
-        RequestAttachment.objects.filter(pk=attachment.pk).update(state=AttachmentState.DELETED, file="",
-                                                                   deleted_at=now)
-        deleted += 1
+    closed_cutoff = now - dt.timedelta(days=settings.ZHIFA_QUARANTINE_RETENTION_DAYS)
+    unhandled_days = settings.ZHIFA_QUARANTINE_UNHANDLED_DAYS
+    pending = RequestAttachment.objects.filter(state=AttachmentState.QUARANTINED)
+    groups = {
+        "attachments_deleted": (pending.filter(request__closed_at__isnull=False, request__closed_at__lt=closed_cutoff),
+                                f"申请已办结，文件未经审查接收，办结满 {settings.ZHIFA_QUARANTINE_RETENTION_DAYS} 日删除"),
+        "unhandled_deleted": (pending.filter(request__state=RequestState.RECEIVED,
+                                             request__received_at__lt=now - dt.timedelta(days=unhandled_days)),
+                              f"申请受理后 {unhandled_days} 日内无人办理，文件未经审查，按规定删除"),
+    }
+    counts = {}
+    for name, (expired, reason) in groups.items():
+        counts[name] = 0
+        for pk in list(expired.values_list("pk", flat=True)):
+            # One row at a time, locked and re-read, so a staff decision on the same file at the same moment
+            # either wins (the row is no longer quarantined) or waits; a crash after the delete leaves the row
+            # quarantined and the next run finishes it (deleting a missing file is a no-op).
+            with transaction.atomic():
+                attachment = expired.select_for_update().filter(pk=pk).only("pk", "file").first()
+                if attachment is None:
+                    continue
+                if attachment.file.name:
+                    attachments.storage_delete(default_storage, attachment.file.name)
+                RequestAttachment.objects.filter(pk=pk).update(state=AttachmentState.DELETED, file="",
+                                                               deleted_at=now, reason=reason)
+            counts[name] += 1
     window = dt.timedelta(minutes=settings.ZHIFA_PUBLIC_RATE_WINDOW_MINUTES)
     counted, _ = PublicSubmission.objects.filter(at__lt=now - window).delete()
-    return {"attachments_deleted": deleted, "rate_rows_deleted": counted}
+    return counts | {"rate_rows_deleted": counted}
 
 
 def _request_step(req: Request, action: str, *, actor, to_state: str, note: str = "") -> RequestStep:
@@ -792,8 +872,6 @@ def request_act(*, request: Request, actor, action: str, note: str, forward_to: 
     target = move.target
     if not note.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写告知申请人的内容。")
-    if action in REQUEST_ACCEPTING:
-        _attachments_accept(req, actor)
     if action == "forward":
         if forward_to is None or forward_to.pk == req.agency_id:
             raise ZhifaError(PublicityErrorCode.FORWARD_TARGET, "请选择有权处理的其他行政执法机关。")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_item, name="publicity-request"),
     path("requests/<int:pk>/attachments/<int:attachment_pk>/", views.request_attachment,
          name="publicity-request-attachment"),
+    path("requests/<int:pk>/attachments/<int:attachment_pk>/decide/", views.request_attachment_decide,
+         name="publicity-request-attachment-decide"),
     path("reports/", views.reports_page, name="publicity-reports"),
     path("reports/<int:pk>/", views.report_item, name="publicity-report"),
     path("reports/<int:pk>/report.xlsx", views.report_xlsx, name="publicity-report-xlsx"),

@@ -2,8 +2,6 @@
 publication, exemption, withdrawal), lists of basic information with Excel import, requests from the public
 and the annual report. Thin: every write is a service (habit 1)."""
 
-import io
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,6 +25,8 @@ from .workflow import (
     LIST_KINDS,
     MOVES,
     REQUEST_MOVES,
+    REQUEST_OPEN,
+    AttachmentDecision,
     Exception_,
     ExemptionGround,
     Kind,
@@ -213,7 +213,7 @@ def request_item(request, pk):
     return render(request, "publicity/request.html", {
         "req": req, "steps": req.steps.select_related("actor__person"),
         "evidence": req.evidence.select_related("blob").filter(attachment__isnull=True),
-        "attachments": selectors.request_attachments(req),
+        "attachments": selectors.request_attachments(req), "decisions_open": req.state in REQUEST_OPEN,
         "agencies": Agency.objects.exclude(pk=req.agency_id).only("id", "name").order_by("name"),
         "moves": request_moves(req.kind, req.state)})  # only what this kind of request, in this state, allows
 
@@ -227,6 +227,27 @@ def request_attachment(request, pk, attachment_pk):
     return files.file_response(request, selectors.request_attachment_open(attachment), size=attachment.size,
                                filename=attachments.download_name(attachment.name, kind),
                                content_type=attachment.content_type, download=True)
+
+
+# What the page says once a file is decided (the service refused any other decision).
+ATTACHMENT_DECIDED = {AttachmentDecision.ACCEPT: "已存入证据库", AttachmentDecision.REJECT: "已不予接收，隔离文件已删除"}
+
+
+@require_POST
+def request_attachment_decide(request, pk, attachment_pk):
+    """Accept one file sent with a public request into the evidence store, or reject it with a reason (issue 14
+    §2): the page twin of POST /api/publicity/requests/{id}/attachments/{id}/decide."""
+    attachment = selectors.request_attachment_for_decision(actor=request.user, request_id=pk, id=attachment_pk,
+                                                           request=request)
+    decision = request.POST.get("decision", "")
+    try:
+        services.request_attachment_decide(attachment=attachment, actor=request.user, decision=decision,
+                                           reason=request.POST.get("reason", ""))
+        messages.success(request, f"文件“{attachment.name}”{ATTACHMENT_DECIDED[decision]}。")
+    except ZhifaError as exc:
+        messages.error(request, exc.message)
+    return redirect("publicity-request", pk=pk)
+
 
 
 def reports_page(request):
@@ -272,19 +293,18 @@ def report_item(request, pk):
 
 
 def report_xlsx(request, pk):
-    from openpyxl import Workbook
+    from zhifa.core import spreadsheet
 
     report = selectors.report_get_for(actor=request.user, id=pk, request=request)
-    wb = Workbook()
+    wb = spreadsheet.workbook()
     ws = wb.active
     ws.title = f"{report.year}年度"
     ws.append([f"{report.agency.name} {report.year} 年度行政执法统计年报"])
     ws.append(["统计项", "报送数", "系统统计数", "修改说明"])
     for k, label in selectors.FIGURES.items():
         ws.append([label, report.figures.get(k, 0), report.computed.get(k, 0), report.adjustments.get(k, "")])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return files.file_response(request, buf.getvalue(), filename=f"annual-report-{report.agency_id}-{report.year}.xlsx",
+    # The reasons are free text: spreadsheet.workbook_bytes keeps "=HYPERLINK(…)" a string (review finding 10).
+    return files.file_response(request, spreadsheet.workbook_bytes(wb), filename=f"annual-report-{report.agency_id}-{report.year}.xlsx",
                                content_type=files.XLSX, generated=True)
 
 

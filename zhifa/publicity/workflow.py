@@ -202,17 +202,19 @@ def request_moves(kind: str, state: str) -> list[RequestMove]:
 # portal takes them from the item's page (申请更正), not from the general form.
 REQUEST_NEEDS_ITEM = frozenset({RequestKind.CORRECTION})
 
-# The moves by which staff accept a request (issue 14 §2): taking it up for verification, or finding it true at
-# once. Its attachments then leave quarantine for the evidence store and the log. Rejecting, answering or
-# forwarding straight from "received" closes the request without them; they are deleted after the retention
-# period (ZHIFA_QUARANTINE_RETENTION_DAYS).
-REQUEST_ACCEPTING = frozenset({"verify", "correct"})
+# A public attachment leaves quarantine only by an explicit decision on that file (issue 14 §2; review finding 6):
+# staff who handle the request open it and accept it into the evidence store, or reject it with a reason. No
+# request move decides for them: "开始核实" is a routine first click and says nothing about the files.
+class AttachmentDecision(models.TextChoices):
+    ACCEPT = "accept", "存入证据库"
+    REJECT = "reject", "不予接收并删除"
 
 
 class AttachmentState(models.TextChoices):
     QUARANTINED = "quarantined", "待审查（隔离保存）"
     ACCEPTED = "accepted", "已存入证据库"
-    DELETED = "deleted", "已删除（申请未受理核实，保存期满）"
+    REJECTED = "rejected", "经审查不予接收（已删除）"
+    DELETED = "deleted", "未经审查，保存期满已删除"
 
 
 class ReportState(models.TextChoices):

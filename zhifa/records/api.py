@@ -4,6 +4,7 @@ Recordings are uploaded through tus (`/api/tus/`) or the case page."""
 import datetime as dt
 
 from ninja import Router, Schema, Status
+from ninja.security import django_auth
 
 from zhifa.cases.selectors import case_content_for, case_get_for
 from zhifa.core.api import Id, Limit, Offset, Year, column
@@ -68,6 +69,16 @@ class AccessOut(Schema):
     requester_kind: str
     requester_name: str
     shown: list[dict]
+
+
+@router.get("/upload-allowed", response={204: None}, auth=django_auth, summary="本会话能否上传音像记录（供反向代理）")
+def upload_allowed(request):
+    """nginx asks this (auth_request, deploy/nginx/zhifa.conf) before it reads the body of a page upload, which may
+    be 8 GB: only a signed-in session that passed the second factor and may upload recordings somewhere gets its
+    body buffered (review finding 4). 204, or 401 (no session, expired, second factor missing) or 403. The view
+    still checks the case; bearer tokens upload through tus, so only the session counts here."""
+    org_perms.require(request.user, "records.upload", request=request)
+    return Status(204, None)
 
 
 @router.post("/devices", response={201: dict}, summary="登记音像记录设备")

@@ -6,10 +6,18 @@ The package is a BagIt-style zip (RFC 8493 layout):
                                  and the ledger index (seq) of the entry that recorded it
   data/documents/<id>-<form>-vN.json  each text record's elements (canonical JSON)
   data/recordings/<sha256>       each clip's bytes
-  data/ledger/entries.jsonl      the log entries the index cites
+  data/ledger/entries.jsonl      the log entries the index cites that the checkpoint covers
   data/ledger/proofs.jsonl       their inclusion proofs against data/ledger/checkpoint.txt
-  data/ledger/checkpoint.txt     the signed checkpoint; data/ledger/verifier.txt its key
+  data/ledger/checkpoint.txt     the latest signed checkpoint; data/ledger/verifier.txt its key
+  data/ledger/pending.jsonl      the cited entries logged after it: not yet covered by a checkpoint
+  README.txt                     (a tag file) what the package proves, and what it does not yet
 `python -m zhifa.verify casefile PACKAGE.zip --key <verifier>` checks all of it without the database.
+
+The package is built against the latest checkpoint that already exists. A download is a GET and writes nothing
+but its own consultation record (issue 14 §5, review finding 8): it used to integrate the log and sign a fresh
+checkpoint on every download — the action `POST /api/ledger/checkpoints` keeps for administrators — so anyone
+allowed to download could make the server sign at will. Checkpoints come from the cron job or an administrator;
+entries logged after the latest one are listed as pending, to be verified with the next one.
 """
 
 import hashlib
@@ -22,7 +30,6 @@ from django.utils import timezone
 
 from zhifa.cases.doctypes import FORMS
 from zhifa.ledger import selectors as ledger_selectors
-from zhifa.ledger import services as ledger_services
 from zhifa.ledger.canonical import canonical_json
 from zhifa.ledger.export import entry_json, proof_json
 
@@ -54,14 +61,43 @@ def case_index(case) -> dict:
                      "stage": case.stage, "sealed": case.stage == "archive"}, "items": items}
 
 
+PENDING_NOTE = ("logged after the latest signed checkpoint: not yet covered by a checkpoint — verify with the next one "
+                "(download the package again after it, or fetch the entry's inclusion proof at its size)")
+
+
+def _readme(case, checkpoint, pending: list[dict]) -> str:
+    lines = [f"案卷包：{case.number} {case.title}", f"制作机关：{case.agency.name}", "",
+             "验证方法（无需数据库）：python -m zhifa.verify casefile 本文件.zip --key <检查点验证公钥>",
+             "验证公钥请从门户网站或机关书面获取，不要只信任包内的 data/ledger/verifier.txt。", ""]
+    if checkpoint is None:
+        lines += ["下载时系统尚未生成签名检查点：本包中的记录均未被检查点覆盖，只能核对包内一致性，",
+                  "不能证明记录未被改动。请在系统生成检查点后重新下载验证。",
+                  "No signed checkpoint existed when this package was made: no item is proven yet."]
+    else:
+        lines += [f"检查点：树大小 {checkpoint.size}，签名于 {checkpoint.created_at:%Y-%m-%d %H:%M:%S}（data/ledger/checkpoint.txt）。",
+                  "该检查点覆盖的记录，其日志条目和包含证明见 data/ledger/entries.jsonl、proofs.jsonl。"]
+    if pending:
+        lines += ["", f"以下 {len(pending)} 项在该检查点之后记入日志，尚未被检查点覆盖，请用下一个检查点验证"
+                  "（检查点生成后重新下载本案卷包，或按序号获取包含证明）。",
+                  f"{len(pending)} item(s) {PENDING_NOTE}:"]
+        lines += [f"  {p['type']} {p['id']}（日志条目 {p['entry']}，序号 {p['seq'] if p['seq'] is not None else '未编号'}）"
+                  for p in pending]
+    return "\n".join(lines) + "\n"
+
+
 def export_package(case):
-    """Write the package to a temporary file (streamed: recordings are copied in chunks) and return it."""
-    while ledger_services.integrate():
-        pass
-    checkpoint = ledger_services.checkpoint_create()
+    """Write the package to a temporary file (streamed: recordings are copied in chunks) and return it.
+
+    Built against the latest existing checkpoint, never a new one (see the module docstring): entries it covers
+    carry their inclusion proofs; the others are listed as pending. Reads only."""
+    checkpoint = ledger_selectors.latest_checkpoint()
+    covered_size = checkpoint.size if checkpoint is not None else 0
     index = case_index(case)
     index["generated_at"] = timezone.now().isoformat()
-    index["checkpoint_size"] = checkpoint.size
+    index["checkpoint_size"] = checkpoint.size if checkpoint is not None else None
+    pending = [{"type": i["type"], "id": i["id"], "entry": i["entry"], "seq": i["seq"]} for i in index["items"]
+               if i["seq"] is None or i["seq"] >= covered_size]
+    index["pending"] = {"note": PENDING_NOTE, "items": pending}
     out = tempfile.TemporaryFile()
     digests: dict[str, str] = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -69,11 +105,17 @@ def export_package(case):
             zf.writestr(name, data)
             digests[name] = hashlib.sha256(data).hexdigest()
 
-        entries, proofs = [], []
+        entries, proofs, waiting = [], [], []
+        by_id = ledger_selectors.entries_by_id(i["entry"] for i in index["items"])
         for item in index["items"]:
-            entry = ledger_selectors.entry_get(item["seq"])
-            entries.append(json.dumps(entry_json(entry, item["seq"]), ensure_ascii=False, separators=(",", ":")))
-            proofs.append(json.dumps(proof_json(ledger_selectors.inclusion_proof(item["seq"], checkpoint.size)),
+            entry = by_id[item["entry"]]
+            line = json.dumps(entry_json(entry, item["seq"]) | {"id": entry.pk}, ensure_ascii=False,
+                              separators=(",", ":"))
+            if item["seq"] is None or item["seq"] >= covered_size:
+                waiting.append(line)  # not sequenced yet, or after the checkpoint: no proof to give
+                continue
+            entries.append(line)
+            proofs.append(json.dumps(proof_json(ledger_selectors.inclusion_proof(item["seq"], covered_size)),
                                      separators=(",", ":")))
         for doc in case.documents.order_by("recorded_at", "id"):
             put_bytes(document_file(doc), canonical_json(doc.elements).encode())
@@ -88,17 +130,21 @@ def export_package(case):
                     dst.write(data)
             digests[name] = h.hexdigest()
         put_bytes("data/index.json", json.dumps(index, ensure_ascii=False, indent=1).encode())
-        put_bytes("data/ledger/entries.jsonl", ("\n".join(entries) + "\n").encode())
-        put_bytes("data/ledger/proofs.jsonl", ("\n".join(proofs) + "\n").encode())
-        put_bytes("data/ledger/checkpoint.txt", checkpoint.note.encode())
-        put_bytes("data/ledger/verifier.txt", (checkpoint.key + "\n").encode())
+        put_bytes("data/ledger/entries.jsonl", "".join(e + "\n" for e in entries).encode())
+        put_bytes("data/ledger/proofs.jsonl", "".join(p + "\n" for p in proofs).encode())
+        put_bytes("data/ledger/pending.jsonl", "".join(w + "\n" for w in waiting).encode())
+        if checkpoint is not None:
+            put_bytes("data/ledger/checkpoint.txt", checkpoint.note.encode())
+            put_bytes("data/ledger/verifier.txt", (checkpoint.key + "\n").encode())
         manifest = "".join(f"{d}  {n}\n" for n, d in sorted(digests.items()))
         zf.writestr("manifest-sha256.txt", manifest)
         zf.writestr("bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
         info = f"Source-Organization: {case.agency.name}\nExternal-Identifier: {case.number}\nBagging-Date: {timezone.localdate()}\n"
         zf.writestr("bag-info.txt", info)
+        readme = _readme(case, checkpoint, pending)
+        zf.writestr("README.txt", readme)
         tags = {n: hashlib.sha256(t.encode()).hexdigest() for n, t in
-                (("manifest-sha256.txt", manifest), ("bag-info.txt", info),
+                (("manifest-sha256.txt", manifest), ("bag-info.txt", info), ("README.txt", readme),
                  ("bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))}
         zf.writestr("tagmanifest-sha256.txt", "".join(f"{d}  {n}\n" for n, d in sorted(tags.items())))
     out.seek(0)

@@ -6,10 +6,14 @@ from django.utils import timezone
 
 from zhifa.cases.doctypes import FORMS
 from zhifa.cases.doctypes import activities_of as doctype_activities
+from zhifa.cases.events import CONTENT_READ
+from zhifa.ledger.selectors import recent_payloads
+from zhifa.ledger.services import actor_label
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_IMPLIES, AV_ITEMS
 from zhifa.rules.selectors import rule_get
 
+from .events import RECORDING_PLAYED
 from .models import InterruptionNote, Recording
 
 # Two clips this close are one continuous recording (the camera's own file splitting), and a recording that
@@ -158,3 +162,24 @@ def late_recordings_for(*, actor):
     scope = org_perms.scope_for(actor, "cases.view")
     return (Recording.objects.filter(scope.agency_q("case__agency__"), deadline__late=True)
             .select_related("case", "officer", "deadline").order_by("-uploaded_at"))
+
+
+# REC-15: one playback, one log entry, whatever ranges the player asks for. The server decides what a playback is:
+# the same reader's requests for the same clip within this window (under the same consultation, for a reader
+# outside the case). Never the Range header: a client chooses it, and `bytes=1-` or `bytes=0-999999999` would
+# otherwise fetch a whole clip unlogged (issue 14, review #7).
+PLAYBACK_LOG_WINDOW = dt.timedelta(minutes=10)
+
+
+def playback_logged(*, actor, case, recording, consultation=None) -> bool:
+    """Whether this reader's playback of this clip is already in the log within PLAYBACK_LOG_WINDOW."""
+    since = timezone.now() - PLAYBACK_LOG_WINDOW
+    for kind, payload in recent_payloads(subject=f"cases.case:{case.pk}", actor=actor_label(actor),
+                                         kinds=(CONTENT_READ, RECORDING_PLAYED), since=since):
+        if payload.get("recording") != recording.pk:
+            continue
+        if consultation is None and kind == RECORDING_PLAYED:
+            return True
+        if consultation is not None and kind == CONTENT_READ and payload.get("consultation") == consultation.pk:
+            return True
+    return False

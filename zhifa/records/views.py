@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Stage
-from zhifa.cases.selectors import case_content_for, case_get_for, current_documents
+from zhifa.cases.selectors import case_content_for, case_get_for, content_read_record, current_documents
 from zhifa.cases.views import asks_consultation
 from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
@@ -131,17 +131,23 @@ def interruption_create(request, pk):
 @asks_consultation
 def recording_media(request, pk, rec):
     """Playback with range requests; every playback is written to the log (REC-15), once, not once per range:
-    by the consultation check for a reader outside the case, as a playback for those handling it."""
-    first = not request.headers.get("Range", "").startswith("bytes=") or request.headers.get("Range") == "bytes=0-"
-    case = _content(request, pk, "media", detail={"recording": rec}, log=first)
+    against the consultation for a reader outside the case, as a playback for those handling it. What counts as
+    one playback is decided here (selectors.playback_logged: the same reader and clip within a window), never by
+    the client's Range header."""
+    case = _content(request, pk, "media", detail={"recording": rec}, log=False)
     recording = Recording.objects.filter(pk=rec, case=case).select_related("blob").first()
     if recording is None:
         raise Http404
     if hasattr(recording.blob, "disposal"):
         raise ZhifaError(RecordErrorCode.DESTROYED, "该音像记录已在保管期满后经批准销毁，只保留摘要和日志。", status=410)
-    if first and case.consultation is None:
-        record_event(events.RECORDING_PLAYED, subject=f"cases.case:{case.pk}", actor=request.user,
-                     payload={"recording": recording.pk, "sha256": recording.blob.sha256})
+    if not selectors.playback_logged(actor=request.user, case=case, recording=recording,
+                                     consultation=case.consultation):
+        if case.consultation is not None:
+            content_read_record(actor=request.user, case=case, consultation=case.consultation, what="media",
+                                detail={"recording": recording.pk})
+        else:
+            record_event(events.RECORDING_PLAYED, subject=f"cases.case:{case.pk}", actor=request.user,
+                         payload={"recording": recording.pk, "sha256": recording.blob.sha256})
     return playback.serve(request, recording=recording)
 
 

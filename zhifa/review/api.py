@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from zhifa.cases import selectors as case_selectors
+from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Case
 from zhifa.core.api import Day, Id, Offset, column, listed
 from zhifa.core.errors import NotFoundError, ZhifaError
@@ -102,14 +103,29 @@ def determination_create(request, case_id: Id, payload: DeterminationIn):
                         "log_entry_id": d.entry_id})
 
 
-def _review_out(review: Review) -> dict:
+def _review_out(request, review: Review, *, read: bool = False) -> dict:
+    """The review as the API gives it out. Its content (opinions, checklists, timeline, reviewers, rules) is the
+    case's (REC-15), so it goes out only through the one consultation check, whichever endpoint answers
+    (issue 14, review #3). `read`: the GET, refused (403) without a consultation. A move by someone outside the
+    case who has none (an unassigned reviewer pausing the clock) has been made: its answer is the review's state
+    and clock, without the content."""
     today = timezone.localdate()
-    return {
+    state = {
         "id": review.pk, "case_id": review.case_id, "agency_id": review.agency_id, "state": review.state,
         "round": review.round, "clock_started_on": review.clock_started_on, "due_on": review.due_on,
         "due_provisional": review.due_provisional, "paused_since": review.paused_since, "extended": review.extended,
         "working_days_left": clock.working_days_left(review.due_on, today) if review.state == "submitted" else None,
-        "passed_at": review.passed_at, "rules": review.rules,
+        "passed_at": review.passed_at,
+    }
+    try:
+        # With the review's duties (selectors.consultation_duty); each read by an outsider is logged.
+        case_selectors.consultation_check(actor=request.user, case=review.case, what="review")
+    except ConsultationRequired:
+        if read:
+            raise
+        return {**state, "content_withheld": "case_consultation_reason_required"}
+    return {
+        **state, "rules": review.rules,
         "reviewers": [{"assignment_id": a.pk, "person_id": a.person_id, "name": a.person.name,
                        "adviser_id": a.adviser_id, "first_time": a.first_time} for a in selectors.active_assignments(review)],
         "opinions": [{"id": o.pk, "round": o.submission.round, "kind": o.kind, "grounds": o.grounds,
@@ -134,10 +150,7 @@ def _review(request, case_id) -> Review:
 
 @router.get("/cases/{case_id}", response=dict[str, Any], summary="案件的法制审核（状态、期限、意见、过程）")
 def review_detail(request, case_id: Id):
-    review = _review(request, case_id)
-    # REC-15: the one consultation check, with the review's duties (selectors.consultation_duty).
-    case_selectors.consultation_check(actor=request.user, case=review.case, what="review")
-    return _review_out(review)
+    return _review_out(request, _review(request, case_id), read=True)
 
 
 class NoteIn(Schema):
@@ -146,13 +159,13 @@ class NoteIn(Schema):
 
 @router.post("/cases/{case_id}/submit", response={201: dict[str, Any]}, summary="送审")
 def review_submit(request, case_id: Id, payload: NoteIn):
-    return Status(201, _review_out(services.review_submit(case=_case(request, case_id), actor=request.user,
+    return Status(201, _review_out(request, services.review_submit(case=_case(request, case_id), actor=request.user,
                                                           note=payload.note)))
 
 
 @router.post("/cases/{case_id}/resubmit", response=dict[str, Any], summary="重新送审")
 def review_resubmit(request, case_id: Id, payload: NoteIn):
-    return _review_out(services.review_resubmit(review=_review(request, case_id), actor=request.user, note=payload.note))
+    return _review_out(request, services.review_resubmit(review=_review(request, case_id), actor=request.user, note=payload.note))
 
 
 class AssignIn(Schema):
@@ -194,18 +207,18 @@ class PauseIn(Schema):
 
 @router.post("/cases/{case_id}/pause", response=dict[str, Any], summary="要求补充材料、专家论证或提请解释（中止计时）")
 def pause(request, case_id: Id, payload: PauseIn):
-    return _review_out(services.clock_pause(review=_review(request, case_id), kind=payload.kind, reason=payload.reason,
+    return _review_out(request, services.clock_pause(review=_review(request, case_id), kind=payload.kind, reason=payload.reason,
                                             due_date=payload.due_date, actor=request.user))
 
 
 @router.post("/cases/{case_id}/resume", response=dict[str, Any], summary="补充材料已提交或论证、解释完毕（恢复计时）")
 def resume(request, case_id: Id, payload: NoteIn):
-    return _review_out(services.clock_resume(review=_review(request, case_id), note=payload.note, actor=request.user))
+    return _review_out(request, services.clock_resume(review=_review(request, case_id), note=payload.note, actor=request.user))
 
 
 @router.post("/cases/{case_id}/return", response=dict[str, Any], summary="退回送审材料")
 def review_return(request, case_id: Id, payload: ReasonIn):
-    return _review_out(services.review_return(review=_review(request, case_id), reason=payload.reason, actor=request.user))
+    return _review_out(request, services.review_return(review=_review(request, case_id), reason=payload.reason, actor=request.user))
 
 
 @router.post("/cases/{case_id}/extension", response={201: dict[str, Any]}, summary="申请延长审核期限")
@@ -221,7 +234,7 @@ class DecisionIn(Schema):
 
 @router.post("/cases/{case_id}/extension/decision", response=dict[str, Any], summary="批准或不批准延长审核期限")
 def extension_decide(request, case_id: Id, payload: DecisionIn):
-    return _review_out(services.extension_decide(review=_review(request, case_id), approve=payload.approve,
+    return _review_out(request, services.extension_decide(review=_review(request, case_id), approve=payload.approve,
                                                  note=payload.note, actor=request.user))
 
 
@@ -264,7 +277,7 @@ class ResponseIn(Schema):
 
 @router.post("/cases/{case_id}/response", response=dict[str, Any], summary="承办机构采纳审核意见或提出异议")
 def response(request, case_id: Id, payload: ResponseIn):
-    return _review_out(services.response_record(review=_review(request, case_id), adopt=payload.adopt,
+    return _review_out(request, services.response_record(review=_review(request, case_id), adopt=payload.adopt,
                                                 reasons=payload.reasons, actor=request.user))
 
 
@@ -276,7 +289,7 @@ class ConsultationIn(Schema):
 
 @router.post("/cases/{case_id}/consultation", response=dict[str, Any], summary="记录协商沟通")
 def consultation(request, case_id: Id, payload: ConsultationIn):
-    return _review_out(services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
+    return _review_out(request, services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
 
 
 class HeadIn(Schema):
@@ -286,7 +299,7 @@ class HeadIn(Schema):
 
 @router.post("/cases/{case_id}/head-decision", response=dict[str, Any], summary="负责人决定")
 def head_decision(request, case_id: Id, payload: HeadIn):
-    return _review_out(services.head_decision_record(review=_review(request, case_id), choice=payload.choice,
+    return _review_out(request, services.head_decision_record(review=_review(request, case_id), choice=payload.choice,
                                                      reasons=payload.reasons, actor=request.user))
 
 

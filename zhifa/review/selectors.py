@@ -14,7 +14,7 @@ from zhifa.rules.catalogue import REVIEW_MATERIALS
 
 from .clock import Pause
 from .models import Assignment, Catalogue, Determination, Review, Step
-from .workflow import MATERIAL_FORMS, OPEN, State
+from .workflow import CLOSED, MATERIAL_FORMS, OPEN, State
 
 
 def catalogue_in_force(agency: Agency, on: dt.date) -> Catalogue | None:
@@ -107,14 +107,16 @@ def consultation_duty(actor, case: Case, what: str) -> str:
     adviser too) reads the whole case: the assignment is the reason, logged with the assignment. On the review
     itself (its materials, opinions and timeline) also those whose step in it is due: the review unit's head who
     assigns and the agencies of a joint decision who co-sign. Anyone else of the review unit, or a supervisor,
-    states a reason."""
+    states a reason. A duty lasts while the review does: once it is closed (workflow.CLOSED: passed, not to
+    decide, transferred) no step is due and everyone states a reason (issue 14, review #11)."""
     if not getattr(actor, "is_authenticated", False):
         return ""
-    if Assignment.objects.filter(review__case=case, person__user=actor.pk, recusal__isnull=True).exists():
+    if Assignment.objects.filter(review__case=case, person__user=actor.pk, recusal__isnull=True).exclude(
+            review__state__in=CLOSED).exists():
         return "assigned_reviewer"
     if what != "review":
         return ""
-    review = Review.objects.filter(case=case).select_related("agency__jurisdiction").first()
+    review = Review.objects.filter(case=case).exclude(state__in=CLOSED).select_related("agency__jurisdiction").first()
     if review is None:
         return ""
     if org_perms.can(actor, "review.assign", agency=review.agency):

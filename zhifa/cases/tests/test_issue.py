@@ -50,9 +50,10 @@ def test_a_get_never_issues(client, inspection, desk, users, kind):
 @pytest.mark.django_db
 def test_reading_the_case_is_not_signing_for_the_agency(client, inspection, desk, users):
     """The officer and the handling head read and handle the case but do not sign for the agency: refused on the
-    page and the API, and each refusal is in the security log."""
+    page and the API, and each refusal is in the security log. So is the system administrator, who is trusted with
+    accounts, not with any agency's seal (issue 14, review #1)."""
     case, doc = inspection
-    for user in (desk.officer, desk.head):
+    for user in (desk.officer, desk.head, users.su):
         client.force_login(user)
         before = _denials()
         page = client.post(f"/cases/{case.pk}/documents/{doc.pk}/issue/", {"kind": "pdf"}, follow=True)

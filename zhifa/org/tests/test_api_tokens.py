@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhifa.core.errors import ZhifaError
-from zhifa.core.models import ApiToken, SecurityEvent, SecurityEventKind
+from zhifa.core.models import ApiToken, SecurityEvent, SecurityEventKind, TokenIssue
 from zhifa.core.permissions import Role
-from zhifa.core.testing import force_login_password_only
+from zhifa.core.testing import force_login_password_only, totp_device
 from zhifa.core.tokens import token_issue
 from zhifa.org.tests.factories import UserFactory, grant
 
@@ -96,6 +96,64 @@ def test_the_command_issues_a_token_that_expires(users, capsys):
     raw = capsys.readouterr().out.strip()
     row = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
     assert dt.timedelta(days=6) < row.expires_at - timezone.now() <= dt.timedelta(days=7)
+
+
+@pytest.mark.django_db
+def test_a_password_only_token_stops_when_its_user_comes_to_need_a_second_factor(client, users, tree):
+    """Review finding 9: someone with an officer's password issued a 90-day token (an officer needs no second
+    factor); when the officer was later made agency head, the token acted as agency head and no second factor
+    had ever passed. It is refused with its own code, and the refusal is in the security log."""
+    row, raw = token_issue(user=users.officer_a1, actor=users.officer_a1, name="记录仪工作站")
+    assert row.issued_under == TokenIssue.PASSWORD
+    assert client.get("/api/core/me", **bearer(raw)).status_code == 200
+    grant(users.officer_a1, Role.AGENCY_HEAD, agency=tree.agency_a1)
+    refused = client.get("/api/core/me", **bearer(raw))
+    assert refused.status_code == 401 and refused.json()["code"] == "token_second_factor"
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.TOKEN_SECOND_FACTOR, user=users.officer_a1).exists()
+    # tus authenticates tokens the same way.
+    assert client.post("/api/tus/", HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_LENGTH="10",
+                       **bearer(raw)).status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_password_only_token_stops_when_its_user_enrols_a_device(client, users):
+    """Enrolled, the user's login asks for the second factor; a token from before it must not skip it."""
+    _row, raw = token_issue(user=users.officer_a1, actor=users.officer_a1, name="记录仪工作站")
+    totp_device(users.officer_a1)
+    assert client.get("/api/core/me", **bearer(raw)).json()["code"] == "token_second_factor"
+
+
+@pytest.mark.django_db
+def test_tokens_issued_under_the_second_factor_or_by_the_operator_keep_working(client, users, capsys):
+    client.force_login(users.head_a1)  # both factors
+    client.post(reverse("api-tokens"), {"name": "脚本", "days": 30})
+    page_row = ApiToken.objects.get(user=users.head_a1)
+    assert page_row.issued_under == TokenIssue.SECOND_FACTOR
+    call_command("api_token_issue", "head_a1", "市局系统")
+    operator_raw = capsys.readouterr().out.strip()
+    assert ApiToken.objects.get(digest=ApiToken.digest_of(operator_raw)).issued_under == TokenIssue.OPERATOR
+    client.logout()
+    assert client.get("/api/core/me", **bearer(operator_raw)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_administrators_reset_of_the_second_factor_revokes_the_users_tokens(client, users):
+    """A reset is for a lost phone: the tokens issued while it was in other hands stop with it."""
+    client.force_login(users.head_a1)
+    client.post(reverse("api-tokens"), {"name": "脚本", "days": 30})
+    raw = client.session["zhifa_new_api_token"]  # shown once on the next page
+    row = ApiToken.objects.get(user=users.head_a1)
+    _other, other_raw = ApiToken.issue(user=users.officer_a1, name="别人的")
+    client.force_login(users.su)
+    response = client.post(reverse("otp-reset"), {"username": "head_a1", "reason": "手机遗失"})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked_at is not None and row.revoked_by == users.su
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.TOKEN_REVOKED, user=users.head_a1,
+                                        detail__contains=str(row.pk)).exists()
+    client.logout()
+    assert client.get("/api/core/me", **bearer(raw)).json()["code"] == "token_revoked"
+    assert client.get("/api/core/me", **bearer(other_raw)).status_code == 200  # nobody else's
 
 
 @pytest.mark.django_db

@@ -59,6 +59,40 @@ def test_spraying_one_password_over_many_usernames_locks_the_address(client, zha
 
 
 @pytest.mark.django_db
+def test_spraying_from_many_addresses_of_one_ipv6_slash_64_locks_the_slash_64(client, zhang, settings):
+    """Review finding 5: from one /64, a fresh source address every few attempts never reached the address
+    limit, because each IPv6 address was counted apart. The /64 is one client (core.net.counted_address)."""
+    limit = settings.ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT
+    for i in range(limit):
+        response = attempt(client, f"user{i:03d}", "Spring2026!", REMOTE_ADDR=f"2001:db8:7:9::{i + 1:x}")
+    assert response.status_code == 429
+    # Any other address of that /64 is refused, even with a right password …
+    assert attempt(client, "zhang", PASSWORD, REMOTE_ADDR="2001:db8:7:9:ffff::1").status_code == 429
+    # … the neighbouring /64 is another client, and the security log keeps the full address.
+    assert attempt(client, "zhang", PASSWORD, REMOTE_ADDR="2001:db8:7:a::1").status_code == 302
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.LOCKED_OUT).exists()
+
+
+@pytest.mark.django_db
+def test_an_ipv4_client_seen_through_a_dual_stack_socket_is_one_address(client, zhang, settings):
+    """::ffff:198.51.100.9 is 198.51.100.9: spraying half from each spelling still adds up."""
+    limit = settings.ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT
+    for i in range(limit):
+        remote = "198.51.100.9" if i % 2 else "::ffff:198.51.100.9"
+        attempt(client, f"user{i:03d}", "Spring2026!", REMOTE_ADDR=remote)
+    assert attempt(client, "zhang", PASSWORD, REMOTE_ADDR="198.51.100.9").status_code == 429
+
+
+def test_counted_address_folds_ipv6_to_its_slash_64_and_mapped_ipv4_to_ipv4():
+    from zhifa.core.net import counted_address
+
+    assert counted_address("2001:db8:1:2:3:4:5:6") == counted_address("2001:db8:1:2::1") == "2001:db8:1:2::"
+    assert counted_address("2001:db8:1:3::1") == "2001:db8:1:3::"
+    assert counted_address("::ffff:203.0.113.7") == "203.0.113.7" == counted_address("203.0.113.7")
+    assert counted_address("") == ""
+
+
+@pytest.mark.django_db
 def test_each_criterion_has_its_own_limit(client, zhang, settings):
     settings.AXES_FAILURE_LIMIT = 3
     settings.ZHIFA_LOGIN_ADDRESS_FAILURE_LIMIT = 6

@@ -4,7 +4,7 @@ import pytest
 
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.models import SecurityEvent, SecurityEventKind
-from zhifa.core.permissions import PERMISSIONS, Role
+from zhifa.core.permissions import CASE_PERMISSIONS, PERMISSIONS, Role
 from zhifa.org import permissions as perms
 from zhifa.org import selectors, services
 from zhifa.org.models import RoleGrant
@@ -68,9 +68,16 @@ def test_role_without_the_permission_is_denied(users, tree):
 
 @pytest.mark.req("ORG-05")
 @pytest.mark.django_db
-def test_superuser_holds_every_permission_everywhere(users, tree):
-    assert all(perms.can(users.su, p, agency=tree.agency_b1) for p in PERMISSIONS)
+def test_superuser_holds_every_permission_everywhere_except_case_work(users, tree):
+    """Administrators are trusted with accounts, not case content (issue 14, review #1): an agency's case work
+    (core.permissions.CASE_PERMISSIONS) comes only from a role grant, to an administrator as to anyone."""
+    assert CASE_PERMISSIONS < set(PERMISSIONS)
+    assert all(perms.can(users.su, p, agency=tree.agency_b1) for p in set(PERMISSIONS) - CASE_PERMISSIONS)
+    assert not any(perms.can(users.su, p) or perms.can(users.su, p, agency=tree.agency_b1) for p in CASE_PERMISSIONS)
     assert selectors.agency_list_for(actor=users.su).count() == 4
+    grant(users.su, Role.AGENCY_HEAD, agency=tree.agency_b1)
+    assert perms.can(users.su, "cases.issue_document", agency=tree.agency_b1)
+    assert not perms.can(users.su, "cases.issue_document", agency=tree.agency_a1)
 
 
 @pytest.mark.req("ORG-05")

@@ -197,3 +197,21 @@ def test_api_lists_do_not_grow_queries_with_rows(pubdesk, client):
     large = [query_count(lambda u=u: client.get(u, **auth)) for u in ("/api/publicity/items", "/api/publicity/queue")]
     assert small == large
     assert len(client.get("/api/publicity/items", **auth).json()) == 22
+
+
+@pytest.mark.req("PUB-05")
+def test_the_unmasked_decision_is_only_for_those_who_edit_or_approve_it(pubdesk, client):
+    """The API gives the parties' names and credit code and the summary's fields (names, facts) only to those the
+    page shows the original to (selectors.may_see_original), not to every staff member or supervisor with
+    publicity.view (issue 14, review #2), nor to the system administrator (review #1)."""
+    d = pubdesk
+    pub = Publication.objects.get(case=decided_case(d))  # the facts hold the party's phone number, masked
+    reviewer = grant(UserFactory(username="rev_pub"), Role.REVIEWER, agency=d.agency)
+    for user in (d.users.officer_a1, d.users.city_a_supervisor, reviewer, d.users.su):
+        body = client.get(f"/api/publicity/items/{pub.pk}", **headers(user)).json()
+        assert body["id"] == pub.pk and body["public_text"], user
+        assert body["target_name"] is None and body["target_code"] is None and body["fields"] is None, user
+        assert body["original_text"] is None and "13912345678" not in str(body), user
+    for user in (d.editor, d.approver):
+        body = client.get(f"/api/publicity/items/{pub.pk}", **headers(user)).json()
+        assert body["target_name"] == "张三" and "13912345678" in body["fields"]["facts"], user

@@ -422,7 +422,8 @@ def test_list_entered_by_hand_and_changed_as_a_new_version(pubdesk, client):
     response = client.get(url, {"supersedes": long_list.pk}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("publicity-lists") and "请在 Excel 中修改" in response.content.decode()
     # Another agency's list cannot be taken as the base of a new version.
-    other = services.list_collect(agency=d.tree.agency_b1, kind="remedies", title="乙", rows=[row], actor=d.users.su)
+    editor_b1 = grant(UserFactory(username="ed_b1"), Role.PUBLICITY_EDITOR, agency=d.tree.agency_b1)
+    other = services.list_collect(agency=d.tree.agency_b1, kind="remedies", title="乙", rows=[row], actor=editor_b1)
     assert client.get(url, {"supersedes": other.pk}).status_code == 404
 
 

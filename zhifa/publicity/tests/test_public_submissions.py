@@ -282,17 +282,108 @@ def test_attachment_waits_in_quarantine_and_enters_the_evidence_store_only_on_ac
     assert response["Content-Disposition"].startswith("attachment;") and "sandbox" in response["Content-Security-Policy"]
     assert "待审查" in client.get(reverse("publicity-request", args=[req.pk])).content.decode()
 
+    # Taking the request up is not taking its files in (review finding 6): each file is decided on by itself.
     with django_capture_on_commit_callbacks(execute=True):
         services.request_act(request=req, actor=pubdesk.editor, action="verify", note="已收到，开始核实。")
+        for attachment in held:
+            services.request_attachment_decide(attachment=attachment, actor=pubdesk.editor, decision="accept")
     accepted = list(req.attachments.order_by("id"))
     assert [a.state for a in accepted] == [AttachmentState.ACCEPTED] * 2
+    assert {a.decided_by for a in accepted} == {pubdesk.editor}
     assert {b.sha256 for b in Blob.objects.all()} == {a.sha256 for a in held}
     assert Entry.objects.filter(kind="ledger.evidence_stored").count() == 2
-    logged = json.loads(Entry.objects.get(kind="publicity.request_evidence").payload)
-    assert [f["sha256"] for f in logged["files"]] == [a.sha256 for a in held]
+    logged = [json.loads(e.payload) for e in Entry.objects.filter(kind="publicity.request_evidence").order_by("id")]
+    assert [f["sha256"] for entry in logged for f in entry["files"]] == [a.sha256 for a in held]
     assert _quarantine_files() == []  # deleted once the acceptance committed
     response = client.get(url)  # still downloadable by staff, now from the evidence store
     assert b"".join(response.streaming_content) == photo
+
+
+@pytest.mark.req("PUB-10")
+def test_starting_verification_takes_no_file_into_the_evidence_store(pubdesk, client):
+    """Review finding 6: "开始核实" — the routine first click on any request — moved every attachment into the
+    evidence store (on S3 under a 30-year lock) without anyone looking at the files. Now it moves none."""
+    req = _submitted(pubdesk, client, _file("a.pdf", _pdf(310)), _file("b.pdf", _pdf(311)))
+    services.request_act(request=req, actor=pubdesk.editor, action="verify", note="已收到，开始核实。")
+    assert list(req.attachments.values_list("state", flat=True)) == [AttachmentState.QUARANTINED] * 2
+    assert not Blob.objects.exists()
+    assert not Entry.objects.filter(kind__in=["ledger.evidence_stored", "publicity.request_evidence"]).exists()
+    assert len(_quarantine_files()) == 2
+
+
+def _api(client, user, path, data):
+    client.force_login(user)  # the API under a session: the same door as a Bearer token, without a token row
+    return client.post(path, data, content_type="application/json")
+
+
+@pytest.mark.req("PUB-10")
+def test_each_file_is_accepted_or_rejected_by_handling_staff_with_a_reason_and_logged(
+        pubdesk, client, django_capture_on_commit_callbacks):
+    """The page and the API decide on one file at a time: accept (evidence store, logged) or reject (a reason is
+    required, logged, the quarantined bytes deleted after commit). Once per file, only by staff handling the
+    request, only while it is open."""
+    req = _submitted(pubdesk, client, _file("收据.pdf", _pdf(320)), _file("伪造.pdf", _pdf(321)),
+                     _file("照片.png", _image("PNG"), "image/png"))
+    receipt, junk, photo = req.attachments.order_by("id")
+    decide = lambda a: reverse("publicity-request-attachment-decide", args=[req.pk, a.pk])  # noqa: E731
+    page = reverse("publicity-request", args=[req.pk])
+
+    # Outsiders: the public is sent to log in, another agency's editor and an officer of this one get the 404.
+    assert client.post(decide(junk), {"decision": "reject", "reason": "x"}).status_code == 302
+    for outsider in (grant(UserFactory(), Role.PUBLICITY_EDITOR, agency=pubdesk.tree.agency_b1), pubdesk.officer):
+        client.force_login(outsider)
+        assert client.post(decide(junk), {"decision": "reject", "reason": "无关材料"}).status_code == 404
+        assert _api(client, outsider, f"/api/publicity/requests/{req.pk}/attachments/{junk.pk}/decide",
+                    {"decision": "accept"}).status_code == 404
+    assert set(req.attachments.values_list("state", flat=True)) == {AttachmentState.QUARANTINED}
+
+    # A rejection needs its reason; the page keeps the file and says why.
+    client.force_login(pubdesk.editor)
+    response = client.post(decide(junk), {"decision": "reject", "reason": "  "}, follow=True)
+    assert "不予接收的，请填写理由" in response.content.decode()
+    assert req.attachments.get(pk=junk.pk).state == AttachmentState.QUARANTINED
+    assert 'name="decision" value="accept"' in client.get(page).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(decide(junk), {"decision": "reject", "reason": "与申请事项无关"}, follow=True)
+    assert "已不予接收" in response.content.decode()
+    junk.refresh_from_db()
+    assert junk.state == AttachmentState.REJECTED and junk.file.name == "" and junk.reason == "与申请事项无关"
+    assert junk.decided_by == pubdesk.editor and junk.deleted_at is not None
+    rejected = json.loads(Entry.objects.get(kind="publicity.request_attachment_rejected").payload)
+    assert rejected["sha256"] == junk.sha256 and rejected["reason"] == "与申请事项无关"
+    assert "伪造" not in str(rejected)  # the sender's name of a file not taken in stays out of the log
+    assert len(_quarantine_files()) == 2  # its bytes are gone, the two others wait
+    assert client.get(reverse("publicity-request-attachment", args=[req.pk, junk.pk])).status_code == 404
+    assert not Blob.objects.exists()
+
+    # Through the API twin: accept one file; the others are untouched.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _api(client, pubdesk.editor, f"/api/publicity/requests/{req.pk}/attachments/{receipt.pk}/decide",
+                        {"decision": "accept", "reason": "缴款凭证，与申请相关"})
+    assert response.status_code == 200, response.content
+    states = {a["id"]: a["state"] for a in response.json()["attachments"]}
+    assert states == {receipt.pk: "accepted", junk.pk: "rejected", photo.pk: "quarantined"}
+    assert [e["sha256"] for e in response.json()["evidence"]] == [receipt.sha256]
+    assert Entry.objects.filter(kind="publicity.request_evidence").count() == 1
+
+    # Once per file, and a decision is one of the two.
+    for attachment, decision in ((receipt, "reject"), (junk, "accept")):
+        with pytest.raises(ZhifaError) as refused:
+            services.request_attachment_decide(attachment=attachment, actor=pubdesk.editor, decision=decision,
+                                               reason="改变主意")
+        assert refused.value.code == "publicity_attachment_already_decided"
+    response = _api(client, pubdesk.editor, f"/api/publicity/requests/{req.pk}/attachments/{photo.pk}/decide",
+                    {"decision": "delete"})
+    assert response.status_code == 400 and response.json()["code"] == "publicity_attachment_decision_invalid"
+
+    # Closed: no more decisions; the undecided file waits for the purge.
+    services.request_act(request=req, actor=pubdesk.editor, action="answer", note="所申请的信息已主动公开，见平台。")
+    with pytest.raises(ZhifaError) as refused:
+        services.request_attachment_decide(attachment=photo, actor=pubdesk.editor, decision="accept")
+    assert refused.value.code == "publicity_request_wrong_state"
+    assert 'name="decision"' not in client.get(page).content.decode()
+    assert req.attachments.get(pk=photo.pk).state == AttachmentState.QUARANTINED
 
 
 @pytest.mark.req("PUB-10")
@@ -301,14 +392,16 @@ def test_closing_without_acceptance_keeps_the_files_out_of_the_evidence_store(pu
     services.request_act(request=req, actor=pubdesk.editor, action="answer", note="所申请的信息已主动公开，见平台。")
     assert req.attachments.get().state == AttachmentState.QUARANTINED
     assert not Blob.objects.exists()
-    with pytest.raises(ZhifaError):  # closed: no later move can take them in
-        services.request_act(request=req, actor=pubdesk.editor, action="verify", note="x")
+    with pytest.raises(ZhifaError):  # closed: no later decision can take them in
+        services.request_attachment_decide(attachment=req.attachments.get(), actor=pubdesk.editor, decision="accept")
+    assert not Blob.objects.exists()
 
 
 @pytest.mark.req("PUB-10")
 def test_refused_requests_files_are_removed_by_the_cleanup_after_the_retention_period(pubdesk, client, settings,
                                                                                      time_machine):
     settings.ZHIFA_QUARANTINE_RETENTION_DAYS = 30
+    settings.ZHIFA_QUARANTINE_UNHANDLED_DAYS = 60
     time_machine.move_to(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
     refused = _submitted(pubdesk, client, _file("a.pdf", _pdf(301)))
     kept_open = _submitted(pubdesk, client, _file("b.pdf", _pdf(302)))
@@ -323,10 +416,71 @@ def test_refused_requests_files_are_removed_by_the_cleanup_after_the_retention_p
     call_command("publicity_quarantine_purge")
     gone = refused.attachments.get()
     assert gone.state == AttachmentState.DELETED and gone.file.name == "" and gone.deleted_at is not None
-    assert kept_open.attachments.get().state == AttachmentState.QUARANTINED  # still open: kept
+    assert "办结满 30 日" in gone.reason
+    assert kept_open.attachments.get().state == AttachmentState.QUARANTINED  # open, within 60 days: kept
     assert len(_quarantine_files()) == 1
     assert not PublicSubmission.objects.exists()  # rate rows older than the window are dropped too
     assert client.get(reverse("publicity-request-attachment", args=[refused.pk, gone.pk])).status_code in (302, 404)
+
+
+@pytest.mark.req("PUB-10")
+def test_files_of_requests_nobody_handles_are_purged_after_the_unhandled_period(
+        pubdesk, client, settings, time_machine, django_capture_on_commit_callbacks):
+    """Review finding 6: the purge took only closed requests, so the files of a flood nobody handles stayed for
+    ever. A request still in its first state (已受理) past ZHIFA_QUARANTINE_UNHANDLED_DAYS loses its undecided
+    files; one taken up for verification keeps them until it is closed (then the retention applies), and a
+    decided file is never touched."""
+    settings.ZHIFA_QUARANTINE_UNHANDLED_DAYS = 30
+    time_machine.move_to(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+    ignored = _submitted(pubdesk, client, _file("a.pdf", _pdf(330)))
+    handled = _submitted(pubdesk, client, _file("b.pdf", _pdf(331)), _file("c.pdf", _pdf(332)))
+    services.request_act(request=handled, actor=pubdesk.editor, action="verify", note="开始核实。")
+    kept = handled.attachments.order_by("id").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_attachment_decide(attachment=kept, actor=pubdesk.editor, decision="accept")
+
+    time_machine.move_to(dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))  # 29 days
+    assert services.quarantine_purge()["unhandled_deleted"] == 0
+    time_machine.move_to(dt.datetime(2026, 4, 2, 10, 0, tzinfo=dt.UTC))  # 31 days
+    call_command("publicity_quarantine_purge")
+    gone = ignored.attachments.get()
+    assert gone.state == AttachmentState.DELETED and gone.file.name == "" and "30 日内无人办理" in gone.reason
+    assert Request.objects.get(pk=ignored.pk).state == "received"  # the request itself stays, to be answered
+    assert sorted(handled.attachments.values_list("state", flat=True)) == [AttachmentState.ACCEPTED,
+                                                                          AttachmentState.QUARANTINED]
+    assert len(_quarantine_files()) == 1
+    assert services.quarantine_purge()["unhandled_deleted"] == 0  # safe to repeat
+
+
+@pytest.mark.req("PUB-10")
+def test_a_flood_to_one_agency_stops_at_its_quarantine_cap_and_others_still_receive(pubdesk, client, limits,
+                                                                                   settings):
+    """Review finding 6: within the rate limits, a few networks could still put 4 GB an hour into the quarantine.
+    Each receiving agency holds at most ZHIFA_QUARANTINE_AGENCY_MAX_MB of undecided files; past it, files for
+    that agency are refused with 507 (its store is full — not this sender's rate) and a Chinese message, while
+    a request without files, and files for another agency, are still received. Deciding frees the room."""
+    settings.ZHIFA_PUBLIC_RATE_PER_ADDRESS = 100
+    settings.ZHIFA_PUBLIC_RATE_GLOBAL = 100
+    settings.ZHIFA_QUARANTINE_AGENCY_MAX_BYTES = 2500
+    first = _submitted(pubdesk, client, _file("a.pdf", _pdf(1000)), _file("b.pdf", _pdf(1000)))
+    response = client.post(URL, _form(pubdesk, evidence=[_file("c.pdf", _pdf(501))]))
+    assert response.status_code == 507
+    body = response.content.decode()
+    assert "待审查的证明材料已达存储上限" in body and "不附文件先行提交" in body and TYPED["content"] in body
+    assert RequestAttachment.objects.count() == 2 and len(_quarantine_files()) == 2
+    _submitted(pubdesk, client, _file("c.pdf", _pdf(500)))  # exactly up to the cap
+    assert client.post(URL, _form(pubdesk, evidence=[_file("d.pdf", _pdf(100))])).status_code == 507
+    assert client.post(URL, _form(pubdesk)).status_code == 200  # no files: received
+    other = client.post(URL, _form(pubdesk, agency=pubdesk.tree.agency_b1.pk,
+                                   evidence=[_file("e.pdf", _pdf(900))]))
+    assert other.status_code == 200
+    with pytest.raises(ZhifaError) as refused:
+        services.request_submit(kind="disclosure", agency=pubdesk.agency, **_service_typed(),
+                                files=[_file("f.pdf", _pdf(100))])
+    assert refused.value.code == "publicity_quarantine_full" and refused.value.status == 507
+    services.request_attachment_decide(attachment=first.attachments.first(), actor=pubdesk.editor,
+                                       decision="reject", reason="与申请无关")
+    _submitted(pubdesk, client, _file("g.pdf", _pdf(900)))  # room again
 
 
 def test_client_key_is_keyed_and_groups_ipv6_by_slash_64():

@@ -38,11 +38,12 @@ def test_a_refused_opinion_keeps_the_checklist_and_text(client, desk, office):
 def test_the_opinion_and_catalogue_show_labels_not_codes(client, desk, office):
     review = assigned(submitted(desk, office), office)
     agree(review, office)
-    client.force_login(office.reviewer_user)
+    client.force_login(desk.officer)  # the review has passed: its reviewer would now state a reason to read it
     page = client.get(f"/review/cases/{review.case_id}/").content.decode()
     first = review.rules["items"][0]
     assert f"{REVIEW_ITEMS[first]}：符合" in page and f"{first}：" not in page
     services.catalogue_issue(agency=desk.agency, effective_from=timezone.localdate(), actor=office.head, items=[
         {"action_type": "penalty", "matter": "吊销营业执照事项", "criterion": "measure", "measure": "revoke_licence"}])
+    client.force_login(office.reviewer_user)
     catalogues = client.get("/review/catalogues/").content.decode()
     assert "采取特定措施 吊销许可证件" in catalogues and " revoke_licence" not in catalogues

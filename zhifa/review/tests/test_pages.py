@@ -74,10 +74,13 @@ def test_the_review_api_walks_a_case_and_shows_its_timeline(client, desk, office
     r = client.post(f"/api/review/cases/{review.case_id}/opinion", {"kind": "agree", "checklist": checklist, "text": "同意"},
                     content_type="application/json")
     assert r.status_code == 201, r.content
+    # The review has passed: the reviewer's duty to read it ended with it (review.selectors.consultation_duty),
+    # the handling officer reads it.
+    assert client.get(f"/api/review/cases/{review.case_id}").status_code == 403
+    client.force_login(desk.officer)
     detail = client.get(f"/api/review/cases/{review.case_id}").json()
     assert detail["state"] == "passed" and [s["action"] for s in detail["timeline"]] == ["submit", "opinion"]
     assert all(s["log_entry_id"] for s in detail["timeline"]) and detail["opinions"][0]["archive_sha256"]
-    client.force_login(desk.officer)
     denied = client.post(f"/api/review/cases/{review.case_id}/extension", {"reason": "延长一下"},
                          content_type="application/json")
     assert denied.status_code in (403, 409)

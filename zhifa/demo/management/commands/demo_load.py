@@ -329,7 +329,7 @@ class Command(BaseCommand):
     def _print_logins(self, password):
         self.stdout.write(f"\n演示账户（密码均为 {password}）：")
         rows = [
-            ("admin", "系统管理员（全部权限、系统管理）"),
+            ("admin", "系统管理员（账户与系统管理；查阅案件须说明事由，不能办案、签发）"),
             ("region_supervisor", "自治区司法厅监督人员：全区"),
             ("city_supervisor", "青原市司法局监督人员：本市及所辖县（旗）"),
             ("county_supervisor", "东岭县司法局监督人员：本县"),

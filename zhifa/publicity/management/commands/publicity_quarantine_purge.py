@@ -4,8 +4,9 @@ from zhifa.publicity.tasks import quarantine_purge_task
 
 
 class Command(BaseCommand):
-    help = ("Delete the quarantined attachments of public requests closed without acceptance more than "
-            "ZHIFA_QUARANTINE_RETENTION_DAYS ago, and expired rate-limit rows (or --enqueue for the task worker).")
+    help = ("Delete undecided quarantined attachments of public requests closed more than "
+            "ZHIFA_QUARANTINE_RETENTION_DAYS ago or left unhandled (已受理) for ZHIFA_QUARANTINE_UNHANDLED_DAYS, "
+            "and expired rate-limit rows (or --enqueue for the task worker).")
 
     def add_arguments(self, parser):
         parser.add_argument("--enqueue", action="store_true")
