@@ -228,6 +228,9 @@ ZHIFA_SIGNING_DIR = os.environ.get("ZHIFA_SIGNING_DIR", str(DATA_DIR / "signing"
 ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))
 # Evidence digests: SHA-256 always; SM3 too where commercial cryptography is required.
 ZHIFA_EVIDENCE_SM3 = env_bool("ZHIFA_EVIDENCE_SM3", False)
+# The key of the keyed hashes that stand for personal identifiers in log payloads (ledger.identifier_commitment).
+# Keep it for the life of the log; without it, SECRET_KEY is used (rotating that then changes future values).
+ZHIFA_IDENTIFIER_KEY = os.environ.get("ZHIFA_IDENTIFIER_KEY", "")
 ZHIFA_EVIDENCE_PREFIX = os.environ.get("ZHIFA_EVIDENCE_PREFIX", "evidence")
 # On S3 with Object Lock: every stored file is locked (COMPLIANCE) for at least this many years.
 ZHIFA_EVIDENCE_LOCK_YEARS = int(os.environ.get("ZHIFA_EVIDENCE_LOCK_YEARS", "30"))

@@ -187,6 +187,13 @@ def build_world() -> World:
     if pub is None:
         pub = publicity.decision_collect(case=case, actor=U["publicity_editor@A"])
     mask = pub.masks.first()
+    # A pending request to lift a mask that needs a second approver (issue 15 §3), asked by the editor.
+    from zhifa.publicity.workflow import MASK_LIFT
+
+    liftable = next((m for m in pub.masks.all() if MASK_LIFT.get(m.kind) == "approval"), None) or publicity.mask_add(
+        publication=pub, actor=U["publicity_editor@A"], kind="person_name", reason="矩阵", start=0, end=1)[0]
+    mask_removal = publicity.mask_remove(mask=liftable, actor=U["publicity_editor@A"], reason="矩阵",
+                                         legal_basis="矩阵依据")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     pdf = b"%PDF-1.4\n" + b"%" * 100 + b"\n%%EOF\n"
@@ -261,7 +268,7 @@ def build_world() -> World:
         advance_perm=NEXT[case.stage].permission, tus_upload=str(tus_upload.id),
         agency=agency_a.pk, agency_b=agency_b.pk, bureau=bureau_a.pk, case=case.pk, case2=case2.pk,
         document=filing.pk, unissued_document=inspection.pk, recording=recording.pk, rendition_kind=rendition.kind, access_request=access_request.pk,
-        disposal=disposal.pk, publication=pub.pk, mask=mask.pk if mask else 0, public_request=public_request.pk,
+        disposal=disposal.pk, publication=pub.pk, mask=mask.pk if mask else 0, mask_removal=mask_removal.pk, public_request=public_request.pk,
         attachment=attachment.pk if attachment else 0, foreign_token=foreign_token.pk,
         report=report.pk, listing=listing.pk, pub_submitted=pub_submitted.pk, pub_exemption=pub_exemption.pk,
         pub_published=pub_published.pk, case_paused=case_paused.pk, case_consulting=case_consulting.pk, review=rev.pk, assignment=assignment.pk, catalogue=catalogue.pk,

@@ -1,7 +1,6 @@
 """Every write to cases: one atomic service per step, logged in the same transaction (STYLE habit 2)."""
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from zhifa.core import bounds, idnumbers
 from zhifa.core.errors import CoreErrorCode, ZhifaError
-from zhifa.ledger.services import evidence_put, record_event
+from zhifa.ledger.services import evidence_put, identifier_commitment, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_assert_eligible
@@ -103,7 +102,7 @@ def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, addres
         # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
         record_event(events.PARTY_ADDED, subject=f"cases.case:{case.pk}", actor=actor,
                      payload={"party": party.pk, "kind": kind, "name": party.name,
-                              "id_sha256": hashlib.sha256(id_number.encode()).hexdigest(),
+                              "id_hmac": identifier_commitment(id_number),
                               "id_warnings": sorted(checked.warnings)})
         party.id_warnings = checked.warnings
         return party

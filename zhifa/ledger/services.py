@@ -26,6 +26,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from zhifa.core import files
 from zhifa.core.errors import ZhifaError
@@ -64,6 +65,16 @@ def actor_label(actor) -> str:
 
 def at_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def identifier_commitment(value: str) -> str:
+    """What a log payload holds in place of a personal identifier (an ID number): HMAC-SHA256 under the
+    deployment's identifier key (issue 15 §5). A plain SHA-256 of an ID number is guessable by enumeration
+    (about 10⁹ candidates: region, birth date, sequence); the keyed hash is not, without the key. The same number
+    always gives the same value, so those who hold the key can still match entries to a party, and the entry's
+    proof is unaffected (the payload is hashed into the log as it is)."""
+    key = settings.ZHIFA_IDENTIFIER_KEY or settings.SECRET_KEY
+    return salted_hmac("zhifa.ledger.identifier", value, secret=key, algorithm="sha256").hexdigest()
 
 
 def record_event(kind: str, *, subject: str, actor=None, payload: dict | None = None) -> Entry:

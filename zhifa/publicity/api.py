@@ -16,8 +16,8 @@ from zhifa.rules.catalogue import MASK_KINDS
 
 from . import selectors, services
 from .errors import PublicityErrorCode
-from .models import AnnualReport, Mask, Publication, Request
-from .workflow import EDITABLE
+from .models import AnnualReport, Mask, MaskRemovalRequest, Publication, Request
+from .workflow import EDITABLE, MaskLift, mask_lift
 
 router = Router(tags=["执法公示"])
 LIMIT = 500
@@ -34,12 +34,17 @@ def _summary(p: Publication) -> dict:
             "withdrawal_trigger": p.withdrawal_trigger}
 
 
-def _mask(m: Mask, original: str | None) -> dict:
+def _mask(m: Mask, original: str | None, minor: bool = False) -> dict:
     removal = getattr(m, "removal", None)
     return {"id": m.pk, "start": m.start, "end": m.end, "kind": m.kind, "label": MASK_KINDS.get(m.kind, "其他"),
             "text": original[m.start:m.end] if original is not None else None, "origin": m.origin,
             "reason": m.reason, "added_by": str(m.added_by) if m.added_by_id else None, "added_at": m.added_at,
             "removed": removal is not None, "removal_reason": removal.reason if removal else None,
+            "lift_rule": MaskLift.NEVER if minor else mask_lift(m.kind),
+            "removal_requests": [{"id": r.pk, "state": r.state, "reason": r.reason, "legal_basis": r.legal_basis,
+                                  "requested_by": str(r.requested_by), "requested_at": r.requested_at,
+                                  "decided_by": str(r.decided_by) if r.decided_by_id else None,
+                                  "decision_note": r.decision_note} for r in m.removal_requests.all()],
             "log_entry_id": m.entry_id}
 
 
@@ -49,12 +54,13 @@ def _detail(request, pub: Publication) -> dict:
     # else reads the masked public text (issue 14, review #2).
     see = selectors.may_see_original(request.user, pub)
     original = pub.original_text if see else None
+    minor = pub.kind == "decision" and bool(pub.minor_party or services.minor_findings(pub))
     return {**_summary(pub), "target_name": pub.target_name if see else None,
             "target_code": pub.target_code if see else None, "fields": pub.fields if see else None, "rows": pub.rows,
             "public_text": services.public_text(pub) if pub.state in EDITABLE else pub.public_text,
             "original_text": original, "published_log_entry_id": pub.published_entry_id,
             "withdrawal_basis": pub.withdrawal_basis, "update_reason": pub.update_reason,
-            "masks": [_mask(m, original) for m in selectors.masks_of(pub)] if pub.kind == "decision" else [],
+            "masks": [_mask(m, original, minor) for m in selectors.masks_of(pub)] if pub.kind == "decision" else [],
             "timeline": [{"action": s.action, "from": s.from_state, "to": s.to_state, "actor": str(s.actor) if s.actor_id else None,
                           "at": s.at, "note": s.note, "data": s.data, "log_entry_id": s.entry_id}
                          for s in selectors.timeline(pub)]}
@@ -94,6 +100,16 @@ class NoteIn(Schema):
 
 class ReasonIn(Schema):
     reason: str
+
+
+class MaskRemoveIn(Schema):
+    reason: str
+    legal_basis: str = Field("", description="法律依据：取消对自然人姓名、联系方式、住址等的隐去时必填，并须经另一名审核人批准")
+
+
+class MaskRemovalDecisionIn(Schema):
+    approve: bool
+    note: str = ""
 
 
 class ModeIn(Schema):
@@ -162,13 +178,28 @@ def mask_add(request, publication_id: Id, payload: MaskIn):
     return Status(201, _detail(request, pub))
 
 
-@router.post("/items/{publication_id}/masks/{mask_id}/remove", response=dict[str, Any], summary="取消隐去（须说明理由）")
-def mask_remove(request, publication_id: Id, mask_id: Id, payload: ReasonIn):
+@router.post("/items/{publication_id}/masks/{mask_id}/remove", response={200: dict[str, Any], 202: dict[str, Any]},
+             summary="取消隐去：可直接取消的（200）；须批准的载明法律依据后提出申请（202，隐去保留至批准）；身份证号码、涉及未成年人的不得取消")
+def mask_remove(request, publication_id: Id, mask_id: Id, payload: MaskRemoveIn):
     pub = _pub(request, publication_id)
     mask = pub.masks.filter(pk=mask_id).first()
     if mask is None:
         raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。", status=404)
-    services.mask_remove(mask=mask, actor=request.user, reason=payload.reason)
+    done = services.mask_remove(mask=mask, actor=request.user, reason=payload.reason, legal_basis=payload.legal_basis)
+    if isinstance(done, MaskRemovalRequest):
+        return Status(202, {**_detail(request, pub), "removal_request_id": done.pk})
+    return _detail(request, pub)
+
+
+@router.post("/items/{publication_id}/mask-removals/{request_id}/decide", response=dict[str, Any],
+             summary="批准或不批准取消隐去（须为申请人以外的审核人）")
+def mask_removal_decide(request, publication_id: Id, request_id: Id, payload: MaskRemovalDecisionIn):
+    pub = _pub(request, publication_id)
+    removal_request = MaskRemovalRequest.objects.filter(pk=request_id, mask__publication=pub).first()
+    if removal_request is None:
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该取消隐去申请。", status=404)
+    services.mask_removal_decide(removal_request=removal_request, actor=request.user, approve=payload.approve,
+                                 note=payload.note)
     return _detail(request, pub)
 
 

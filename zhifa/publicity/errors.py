@@ -32,3 +32,10 @@ class PublicityErrorCode(StrEnum):
     REPORT_STATE = "publicity_report_wrong_state"
     REPORT_INVALID = "publicity_report_invalid"
     SEARCH_INVALID = "publicity_search_invalid"
+    # Lifting masks (issue 15 §3; workflow.MASK_LIFT).
+    MASK_LOCKED = "publicity_mask_cannot_be_lifted"
+    MASK_MINOR = "publicity_mask_of_minor"
+    MASK_LEGAL_BASIS = "publicity_mask_legal_basis_required"
+    MASK_REMOVAL_PENDING = "publicity_mask_removal_pending"
+    MASK_REMOVAL_DECIDED = "publicity_mask_removal_decided"
+    MASK_REMOVAL_SAME_PERSON = "publicity_mask_removal_same_person"

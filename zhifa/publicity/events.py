@@ -10,3 +10,6 @@ REPORT = register("publicity.annual_report", "行政执法统计年报")
 REQUEST_EVIDENCE = register("publicity.request_evidence", "申请证明材料经审查存入证据库")
 # ... or rejected it, with a reason: its quarantined bytes are deleted.
 REQUEST_ATTACHMENT_REJECTED = register("publicity.request_attachment_rejected", "申请证明材料经审查不予接收")
+# A minor party or a stated age under 18 was found when the item was submitted, approved or republished: the
+# move was refused and the item must take the minor exemption (issue 15 §4; IM-M §11 (一)).
+MINOR_FOUND = register("publicity.minor_found", "发布前发现未成年当事人")

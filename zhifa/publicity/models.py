@@ -20,6 +20,7 @@ from .workflow import (
     AttachmentState,
     ExemptionGround,
     Kind,
+    MaskRemovalState,
     Mode,
     ReportState,
     RequestKind,
@@ -136,12 +137,48 @@ class Mask(AppendOnlyModel):
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="mask_not_empty")]
 
 
+class MaskRemovalRequest(models.Model):
+    """A request to lift a mask whose kind needs a second person (workflow.MASK_LIFT, issue 15 §3): the
+    requester's reason and legal basis, then another holder of publicity.approve decides. The mask stays until
+    the approval, which writes the MaskRemoval. Each step has its ledger entry."""
+
+    mask = models.ForeignKey(Mask, on_delete=models.PROTECT, related_name="removal_requests")
+    state = models.CharField("状态", max_length=20, choices=MaskRemovalState.choices, default=MaskRemovalState.PENDING)
+    reason = models.CharField("理由", max_length=300)
+    legal_basis = models.CharField("法律依据", max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    request_entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    decision_entry = models.OneToOneField("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "取消隐去申请"
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mask"], condition=Q(state="pending"), name="one_pending_mask_removal"),
+            # The four-eyes rule in the data too: whoever decides is not whoever asked.
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                                   name="mask_removal_decided_by_other"),
+        ]
+
+    def __str__(self):
+        return f"取消隐去申请 {self.pk}（{self.get_state_display()}）"
+
+
 class MaskRemoval(AppendOnlyModel):
     mask = models.OneToOneField(Mask, on_delete=models.PROTECT, related_name="removal")
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField("理由", max_length=300)
     removed_at = models.DateTimeField(auto_now_add=True)
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+    # The approved request, for a kind that needs one (its legal basis and requester); null for a FREE kind.
+    approval = models.OneToOneField(MaskRemovalRequest, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="removal")
 
 
 class Request(models.Model):

@@ -72,7 +72,9 @@ def may_see_original(actor, pub: Publication) -> bool:
 
 
 def masks_of(pub: Publication):
-    return pub.masks.select_related("added_by__person", "removal__removed_by__person").order_by("start", "id")
+    return (pub.masks.select_related("added_by__person", "removal__removed_by__person")
+            .prefetch_related("removal_requests__requested_by__person", "removal_requests__decided_by__person")
+            .order_by("start", "id"))
 
 
 def request_list_for(*, actor, open_only: bool = False) -> QuerySet[Request]:

@@ -29,12 +29,13 @@ from zhifa.review.gate import decision_problems
 from zhifa.rules.catalogue import MASK_KINDS, SUMMARY_FIELDS
 from zhifa.rules.selectors import rule_get
 
-from . import attachments, events, redaction, search, selectors
+from . import attachments, events, minors, redaction, search, selectors
 from .errors import PublicityErrorCode
 from .models import (
     AnnualReport,
     Mask,
     MaskRemoval,
+    MaskRemovalRequest,
     Publication,
     PublicSubmission,
     Request,
@@ -56,6 +57,8 @@ from .workflow import (
     Exception_,
     ExemptionGround,
     Kind,
+    MaskLift,
+    MaskRemovalState,
     Mode,
     ReportState,
     RequestKind,
@@ -63,6 +66,7 @@ from .workflow import (
     State,
     Trigger,
     UpdateReason,
+    mask_lift,
 )
 
 DECISION_FORMS = tuple(code for code, form in FORMS.items() if form.decision)
@@ -313,18 +317,87 @@ def mask_add(*, publication: Publication, actor, kind: str, reason: str, start: 
     return [_mask_write(pub, s, e, kind, reason.strip(), origin="manual", actor=actor) for s, e in spans]
 
 
+def _liftable(pub: Publication, mask: Mask) -> str:
+    """The rule of a mask about to be lifted; refuses NEVER with its own code."""
+    if pub.minor_party or _minor_findings(pub):
+        raise ZhifaError(PublicityErrorCode.MASK_MINOR, "该公示信息涉及未成年人，其中任何隐去内容均不得取消（IM-M 第十一条第一项）。")
+    rule = mask_lift(mask.kind)
+    if rule == MaskLift.NEVER:
+        raise ZhifaError(PublicityErrorCode.MASK_LOCKED,
+                         f"{MASK_KINDS.get(mask.kind, mask.kind)}属于自然人身份信息，依法不得公开，不能取消隐去（IM-M 第十条）。")
+    return rule
+
+
 @_permission_first(MASKERS, lambda kw: kw["mask"].publication.agency)
 @transaction.atomic
-def mask_remove(*, mask: Mask, actor, reason: str) -> MaskRemoval:
+def mask_remove(*, mask: Mask, actor, reason: str, legal_basis: str = "") -> MaskRemoval | MaskRemovalRequest:
+    """Lift a mask, by the rule of its kind (workflow.MASK_LIFT): FREE at once with a reason; APPROVAL only as
+    a request with a legal basis, which another approver decides (mask_removal_decide) — the mask stays until
+    then; NEVER (a natural person's ID number, anything in an item concerning a minor) not at all."""
     pub = _locked(mask.publication)
     _editable(pub, actor)
-    if not reason.strip():
-        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "取消隐去须说明理由（例如：该信息属于应当公开的内容）。")
+    mask = Mask.objects.get(pk=mask.pk, publication=pub)
     if MaskRemoval.objects.filter(mask=mask).exists():
         raise ZhifaError(PublicityErrorCode.MASK_INVALID, "该隐去处理已取消。")
+    rule = _liftable(pub, mask)
+    reason, legal_basis = reason.strip(), legal_basis.strip()
+    if not reason:
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "取消隐去须说明理由（例如：该信息属于应当公开的内容）。")
+    if rule == MaskLift.FREE:
+        entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
+            "publication": pub.pk, "action": "remove", "mask": mask.pk, "kind": mask.kind, "rule": rule,
+            "reason": reason})
+        return MaskRemoval.objects.create(mask=mask, removed_by=actor, reason=reason, entry=entry)
+    if not legal_basis:
+        raise ZhifaError(PublicityErrorCode.MASK_LEGAL_BASIS,
+                         f"取消对{MASK_KINDS.get(mask.kind, mask.kind)}的隐去须载明法律依据，并经另一名审核人批准。")
+    if len(reason) > 300 or len(legal_basis) > 300:
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "理由和法律依据各不超过 300 字。")
+    if mask.removal_requests.filter(state=MaskRemovalState.PENDING).exists():
+        raise ZhifaError(PublicityErrorCode.MASK_REMOVAL_PENDING, "该隐去已有待批准的取消申请。")
     entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "action": "remove", "mask": mask.pk, "reason": reason.strip()})
-    return MaskRemoval.objects.create(mask=mask, removed_by=actor, reason=reason.strip(), entry=entry)
+        "publication": pub.pk, "action": "removal_requested", "mask": mask.pk, "kind": mask.kind, "rule": rule,
+        "reason": reason, "legal_basis": legal_basis})
+    return MaskRemovalRequest.objects.create(mask=mask, requested_by=actor, reason=reason, legal_basis=legal_basis,
+                                             request_entry=entry)
+
+
+@_permission_first("publicity.approve", lambda kw: kw["removal_request"].mask.publication.agency)
+@transaction.atomic
+def mask_removal_decide(*, removal_request: MaskRemovalRequest, actor, approve: bool,
+                        note: str = "") -> MaskRemovalRequest:
+    """The second person's decision on lifting a mask (issue 15 §3): a holder of publicity.approve who did not
+    ask. Approval lifts the mask (a MaskRemoval pointing at the request); refusal keeps it, with a reason. The
+    rules are checked again here: the item may have turned out to concern a minor since the request."""
+    pub = _locked(removal_request.mask.publication)
+    _require(actor, "publicity.approve", pub.agency)
+    req = MaskRemovalRequest.objects.select_for_update().select_related("mask").get(pk=removal_request.pk)
+    if req.mask.publication_id != pub.pk:
+        raise NotFoundError()
+    if req.state != MaskRemovalState.PENDING:
+        raise ZhifaError(PublicityErrorCode.MASK_REMOVAL_DECIDED,
+                         f"该取消隐去申请已{MaskRemovalState(req.state).label}。")
+    if req.requested_by_id == getattr(actor, "pk", None):
+        raise ZhifaError(PublicityErrorCode.MASK_REMOVAL_SAME_PERSON, "申请人不能批准自己的取消隐去申请，须由另一名审核人批准。")
+    if pub.state not in EDITABLE:
+        raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
+    note = note.strip()
+    if len(note) > 300:
+        raise ZhifaError(PublicityErrorCode.MASK_INVALID, "审批意见不超过 300 字。")
+    if approve:
+        _liftable(pub, req.mask)
+    elif not note:
+        raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不批准取消隐去须说明理由。")
+    req.state = MaskRemovalState.APPROVED if approve else MaskRemovalState.REJECTED
+    req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
+    req.decision_entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
+        "publication": pub.pk, "action": "removal_approved" if approve else "removal_rejected",
+        "mask": req.mask_id, "request": req.pk, "requested_by": req.requested_by_id, "note": note})
+    req.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "decision_entry"])
+    if approve:
+        MaskRemoval.objects.create(mask=req.mask, removed_by=actor, reason=f"{req.reason}（法律依据：{req.legal_basis}）",
+                                   entry=req.decision_entry, approval=req)
+    return req
 
 
 def active_masks(pub: Publication) -> list[Mask]:
@@ -333,13 +406,75 @@ def active_masks(pub: Publication) -> list[Mask]:
 
 # --- review, publication, exemption ------------------------------------------------------------------------
 
+def _minor_findings(pub: Publication) -> list[dict]:
+    """Why this item concerns a minor, read now (issue 15 §4): every natural-person party of the case under 18 on
+    the decision date by the ID number, and every age under 18 the text states (minors.minor_ages). The
+    collection-time flag alone missed a party added afterwards. Party ids and ages only: no name, no number."""
+    if pub.kind != Kind.DECISION:
+        return []
+    findings = []
+    if pub.case_id is not None:
+        on = pub.decided_on or _today()
+        for party in pub.case.parties.all():
+            if party.kind == PartyKind.NATURAL and redaction.minor_on(party.id_number, on):
+                findings.append({"source": "party", "party": party.pk})
+    findings += [{"source": "text", "start": a.start, "end": a.end, "age": a.text}
+                 for a in minors.minor_ages(pub.original_text)]
+    return findings
+
+
+def minor_findings(pub: Publication) -> list[dict]:
+    """For the item's page and API: does it concern a minor now (read-only)."""
+    return _minor_findings(pub)
+
+
+def _minor_message(findings: list[dict]) -> str:
+    where = []
+    if any(f["source"] == "party" for f in findings):
+        where.append("依身份证号码，当事人在决定作出时未满十八周岁")
+    ages = [f["age"] for f in findings if f["source"] == "text"]
+    if ages:
+        where.append("文中载明年龄“" + "”“".join(dict.fromkeys(ages)) + "”")
+    return ("当事人属于未成年人（" + "；".join(where) + "），依法不予公开（IM-M 第十一条第一项），"
+            "请以“当事人属于未成年人”为由申请不予公开。")
+
+
 def _refuse_minor(pub: Publication) -> None:
-    if pub.minor_party:
-        raise ZhifaError(PublicityErrorCode.MINOR, "当事人属于未成年人，依法不予公开（IM-M 第十一条第一项），"
-                                                   "请以“当事人属于未成年人”为由申请不予公开。")
+    findings = _minor_findings(pub)
+    if pub.minor_party or findings:
+        raise ZhifaError(PublicityErrorCode.MINOR, _minor_message(findings) if findings else
+                         "当事人属于未成年人，依法不予公开（IM-M 第十一条第一项），请以“当事人属于未成年人”为由申请不予公开。")
+
+
+def _minor_first(action: str):
+    """Decorate a move that leads to publication (submit, approve — which is also every republication of a new
+    version) so that the minor check runs on what the item is now, before the move's transaction: a minor found
+    is recorded (the item is marked minor_party, with a `publicity.minor_found` entry) in its own transaction,
+    which the refusal cannot roll back, then the move is refused. Inside the move `_refuse_minor` checks again."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def checked(**kwargs):
+            pub = Publication.objects.select_related("case").get(pk=kwargs["publication"].pk)
+            if pub.state in MOVES[action].sources:
+                findings = _minor_findings(pub)
+                if findings:
+                    with transaction.atomic():
+                        pub = _locked(pub)
+                        record_event(events.MINOR_FOUND, subject=pub.subject, actor=kwargs.get("actor"), payload={
+                            "publication": pub.pk, "action": action, "state": pub.state, "findings": findings,
+                            "flag_was": pub.minor_party})
+                        if not pub.minor_party:
+                            pub.minor_party = True
+                            pub.save(update_fields=["minor_party"])
+                    raise ZhifaError(PublicityErrorCode.MINOR, _minor_message(findings), details=findings)
+            return service(**kwargs)
+        return checked
+    return decorate
 
 
 @_permission_first(_moved_by("submit"), _publication_agency)
+@_minor_first("submit")
 @transaction.atomic
 def publication_submit(*, publication: Publication, actor, note: str = "") -> Publication:
     pub = _locked(publication)
@@ -372,6 +507,7 @@ def public_text(pub: Publication, masks: list[Mask] | None = None) -> str:
 
 
 @_permission_first(_moved_by("approve"), _publication_agency)
+@_minor_first("approve")
 @transaction.atomic
 def publication_approve(*, publication: Publication, actor, note: str = "") -> Publication:
     """审核、发布 (IM-M §6; AZ-P §7): the approver — not whoever submitted — reviews every mask and publishes."""
@@ -440,7 +576,7 @@ def exemption_decide(*, publication: Publication, actor, approve: bool, note: st
               data={"ground": pub.exemption_ground})
         _save(pub)
         return pub
-    if pub.exemption_ground == ExemptionGround.MINOR and pub.minor_party:
+    if pub.exemption_ground == ExemptionGround.MINOR and (pub.minor_party or _minor_findings(pub)):
         raise ZhifaError(PublicityErrorCode.MINOR, "当事人属于未成年人，不得公开。")
     if exception and (exception not in Exception_.values or pub.exemption_ground not in OVERRIDABLE):
         raise ZhifaError(PublicityErrorCode.EXEMPTION_GROUND,

@@ -17,7 +17,7 @@ from zhifa.rules.catalogue import MASK_KINDS
 
 from . import attachments, selectors, services
 from .errors import PublicityErrorCode
-from .models import Publication
+from .models import MaskRemovalRequest, Publication
 from .workflow import (
     COLUMNS,
     EDITABLE,
@@ -30,10 +30,13 @@ from .workflow import (
     Exception_,
     ExemptionGround,
     Kind,
+    MaskLift,
+    MaskRemovalState,
     Mode,
     State,
     Trigger,
     UpdateReason,
+    mask_lift,
     request_moves,
 )
 
@@ -60,16 +63,20 @@ def item(request, pk):
     can = {a: org_perms.can(request.user, m.permission, agency=pub.agency) and pub.state in m.sources
            for a, m in MOVES.items()}
     masks = list(selectors.masks_of(pub))
+    minor = pub.minor_party or services.minor_findings(pub)
     for m in masks:
         m.text = pub.original_text[m.start:m.end]
         m.label = MASK_KINDS.get(m.kind, "其他")
+        m.lift = MaskLift.NEVER if minor else mask_lift(m.kind)
+        m.pending = next((r for r in m.removal_requests.all() if r.state == MaskRemovalState.PENDING), None)
     see_original = selectors.may_see_original(request.user, pub)
     preview = services.public_text(pub) if pub.state in EDITABLE else pub.public_text
     return render(request, "publicity/item.html", {
         "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview,
         "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,
         "exceptions": Exception_.choices, "triggers": Trigger.choices, "modes": Mode.choices,
-        "editable": pub.state in EDITABLE})
+        "editable": pub.state in EDITABLE, "lift": MaskLift,
+        "may_decide_removal": org_perms.can(request.user, "publicity.approve", agency=pub.agency)})
 
 
 @require_POST
@@ -99,7 +106,17 @@ def act(request, pk, action):
             mask = pub.masks.filter(pk=parse_id(p.get("mask"))).first()
             if mask is None:
                 raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。")
-            services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""))
+            done = services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""),
+                                        legal_basis=p.get("legal_basis", ""))
+            if isinstance(done, MaskRemovalRequest):
+                messages.success(request, "已提出取消隐去申请，须由另一名审核人批准；批准前继续隐去。")
+                return redirect("publicity-item", pk=pub.pk)
+        elif action in ("mask_removal_approve", "mask_removal_reject"):
+            removal = MaskRemovalRequest.objects.filter(pk=parse_id(p.get("removal")), mask__publication=pub).first()
+            if removal is None:
+                raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该取消隐去申请。")
+            services.mask_removal_decide(removal_request=removal, actor=user, approve=action == "mask_removal_approve",
+                                         note=p.get("note", ""))
         elif action == "recollect":
             pub = services.decision_recollect(publication=pub, actor=user, mode=p.get("mode", ""))
         else:

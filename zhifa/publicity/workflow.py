@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from zhifa.rules.catalogue import MASK_KINDS
+
 
 class Kind(models.TextChoices):
     DECISION = "decision", "行政执法决定"
@@ -136,6 +138,47 @@ class UpdateReason(models.TextChoices):
     DECISION_CHANGED = "decision_changed", "复议决定或裁判文书变更原决定"
     CORRECTION = "correction", "更正申请核实属实"
     OTHER = "other", "其他需要更新的情形"
+
+
+class MaskLift(models.TextChoices):
+    """Whether a mask may be lifted, by the kind of what it hides (issue 15 §3; IM-M §10)."""
+
+    FREE = "free", "可取消（说明理由）"
+    APPROVAL = "approval", "须载明法律依据，经另一名审核人批准后取消"
+    NEVER = "never", "不得取消"
+
+
+# IM-M §10 lists what a published decision must hide. Lifting a mask on a natural person's identifier, contact
+# details, address or property publishes what §10 protects, so it needs a recorded legal basis and a second
+# person holding publicity.approve (not the requester); a natural person's ID number is never published — once on
+# the portal it is copied, and no ground in §10 lets it out. A kind not listed here (a manual "other" mask: a
+# person hid something the law does not name) is FREE. Anything in an item concerning a minor is NEVER
+# whatever its kind (IM-M §11 (一)): see services._liftable.
+MASK_LIFT: dict[str, str] = {
+    "id_number": MaskLift.NEVER,
+    "phone": MaskLift.APPROVAL,
+    "home_address": MaskLift.APPROVAL,
+    "person_name": MaskLift.APPROVAL,
+    "individual_business_code": MaskLift.APPROVAL,
+    "bank_account": MaskLift.APPROVAL,
+    "property_certificate": MaskLift.APPROVAL,
+    "property_status": MaskLift.APPROVAL,
+    "email": MaskLift.APPROVAL,
+    "im_account": MaskLift.APPROVAL,
+    "licence_plate": MaskLift.APPROVAL,
+}
+
+
+def mask_lift(kind: str) -> str:
+    """The rule of a kind. A detector kind missing from MASK_LIFT (one added to rules.catalogue.MASK_KINDS later)
+    needs approval: forgetting a row must not make a new kind of personal data freely liftable."""
+    return MASK_LIFT.get(kind, MaskLift.APPROVAL if kind in MASK_KINDS else MaskLift.FREE)
+
+
+class MaskRemovalState(models.TextChoices):
+    PENDING = "pending", "待批准"
+    APPROVED = "approved", "已批准（已取消隐去）"
+    REJECTED = "rejected", "不批准（继续隐去）"
 
 
 class Mode(models.TextChoices):

@@ -6,14 +6,13 @@ records are not disclosed without the head's approval; AZ-R §20: nothing goes o
 legal procedure. Every request is decided by the head and what was shown is recorded.
 """
 
-import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
 from zhifa.core import idnumbers
 from zhifa.core.errors import ZhifaError
-from zhifa.ledger.services import record_event
+from zhifa.ledger.services import identifier_commitment, record_event
 from zhifa.org import permissions as org_perms
 
 from . import events
@@ -54,7 +53,7 @@ def access_request_create(*, case, requester_kind: str, requester_name: str, pur
         record_event(events.ACCESS_REQUESTED, subject=f"cases.case:{case.pk}", actor=actor, payload={
             "request": request.pk, "kind": requester_kind, "name": request.requester_name, "organ": request.organ,
             "purpose": request.purpose, "copy": copy,
-            "id_sha256": hashlib.sha256(request.requester_id_number.encode()).hexdigest() if request.requester_id_number else None})
+            "id_hmac": identifier_commitment(request.requester_id_number) if request.requester_id_number else None})
         return request
 
 

@@ -49,6 +49,11 @@ MASK_KINDS = {
     "property_status": "财产状况",
     "individual_business_code": "个体工商户统一社会信用代码",
     "person_name": "自然人姓名（当事人以外）",
+    # IM-M §10's 通讯方式 beyond phone numbers, and a vehicle's plate; a rule naming "phone" or
+    # "property_certificate" brings them (publicity.redaction.IMPLIED_KINDS).
+    "email": "联系方式（电子邮箱）",
+    "im_account": "联系方式（QQ、微信等账号）",
+    "licence_plate": "机动车号牌号码",
 }
 
 REQUEST_KINDS = {"correction": "更正申请", "complaint": "投诉举报", "disclosure": "依申请公开"}

@@ -1,6 +1,7 @@
 """Cases: stages, required records, text-record elements, officers, corrections, scope (REC-01, REC-02, PUB-12)."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -254,3 +255,33 @@ def test_cases_missing_documents_are_listed_for_supervision(desk, users):
     case = open_case(desk)
     listed = selectors.cases_missing_documents_for(actor=users.city_a_supervisor)
     assert [(c.pk, m) for c, m in listed] == [(case.pk, [("filing_approval",)])]
+
+
+@pytest.mark.req("PUB-06")
+@pytest.mark.django_db
+def test_the_log_commits_a_partys_id_number_with_a_keyed_hash_and_the_proof_still_verifies(desk, settings):
+    """Issue 15 §5: the log held sha256(ID number), which anyone can find by trying every number (region, birth
+    date, sequence). It now holds an HMAC under the deployment's identifier key; the entry's proof is unchanged."""
+    import hashlib
+
+    from zhifa.ledger import merkle
+    from zhifa.ledger import services as ledger
+    from zhifa.ledger.selectors import inclusion_proof
+
+    settings.ZHIFA_IDENTIFIER_KEY = "identifier-key-of-this-deployment"
+    case = open_case(desk)
+    services.party_add(case=case, kind="natural", name="张三", id_number=VALID_ID, actor=desk.officer)
+    entry = Entry.objects.get(kind="cases.party_added")
+    text = entry.payload if isinstance(entry.payload, str) else json.dumps(entry.payload, ensure_ascii=False)
+    payload = json.loads(text)
+    assert VALID_ID not in text and hashlib.sha256(VALID_ID.encode()).hexdigest() not in text
+    assert payload["id_hmac"] == ledger.identifier_commitment(VALID_ID)
+    settings.ZHIFA_IDENTIFIER_KEY = "another-deployment"
+    assert ledger.identifier_commitment(VALID_ID) != payload["id_hmac"]  # without the key, no match
+    while ledger.integrate():
+        pass
+    ledger.checkpoint_create()
+    entry.refresh_from_db()
+    proof = inclusion_proof(entry.leaf.seq)
+    assert proof.leaf_hash == ledger.entry_leaf_hash(entry)
+    merkle.verify_inclusion(proof.leaf_hash, proof.seq, proof.tree_size, proof.path, proof.root)

@@ -62,13 +62,16 @@ def test_approver_adds_and_removes_masks_with_reasons_logged(pubdesk):
     with pytest.raises(ZhifaError) as e:
         services.mask_remove(mask=phone_mask, actor=pubdesk.approver, reason=" ")
     assert e.value.code == "publicity_reason_required"
-    services.mask_remove(mask=phone_mask, actor=pubdesk.approver, reason="系执法机关咨询电话，应当公开")
+    # A phone needs a legal basis and a second person (issue 15 §3): the editor asks, the approver approves.
+    asked = services.mask_remove(mask=phone_mask, actor=pubdesk.editor, reason="系执法机关咨询电话，应当公开",
+                                 legal_basis="IM-M 第十条只要求隐去当事人通讯方式")
+    services.mask_removal_decide(removal_request=asked, actor=pubdesk.approver, approve=True)
     added = services.mask_add(publication=pub, actor=pubdesk.approver, kind="other", text="过期", reason="涉及商业秘密")
     assert added and all(m.added_by == pubdesk.approver for m in added)
     pub = services.publication_approve(publication=pub, actor=pubdesk.approver)
     assert "13912345678" in pub.public_text and "过期" not in pub.public_text
     mask_events = Entry.objects.filter(kind="publicity.mask", subject=pub.subject)
-    assert mask_events.count() == len(pub.masks.all()) + 1  # every add, and the removal
+    assert mask_events.count() == len(pub.masks.all()) + 2  # every add, the removal request and its approval
     with pytest.raises(ZhifaError):
         services.mask_add(publication=pub, actor=pubdesk.approver, kind="other", text="罚款", reason="x")
 
