@@ -11,7 +11,7 @@ from zhifa.ledger.selectors import recent_payloads
 from zhifa.ledger.services import actor_label
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_IMPLIES, AV_ITEMS
-from zhifa.rules.selectors import rule_get
+from zhifa.rules.selectors import rule_get, rule_resolver
 
 from .events import RECORDING_PLAYED
 from .models import InterruptionNote, Recording
@@ -144,12 +144,21 @@ def document_moment(document) -> dt.date:
 def av_problems_for_advance(case) -> list[str]:
     """REC-03, REC-06 and REC-07: every record of an activity on the jurisdiction's mandatory list is
     covered by recordings that open properly, and every gap between them is explained by a note."""
+    # One query for the list's versions, not one per document (each document is judged as of its own date).
+    resolve = rule_resolver("recording.mandatory_av")
+
+    def mandatory_for(document) -> set:
+        as_of = document_moment(document)
+        value = resolve(case.place, as_of)
+        if value is None:  # no node sets it: rule_get raises the clear "rule not set" error
+            value = rule_get("recording.mandatory_av", jurisdiction=case.place, as_of=as_of).value
+        return set(value)
+
     return [sentence for _kind, sentence in av_problems(
         documents=current_with_chains(list(case.documents.order_by("recorded_at", "id"))),
         recordings=list(Recording.objects.filter(case=case).order_by("started_at", "id")),
         notes={(n.before_id, n.after_id) for n in InterruptionNote.objects.filter(case=case)},
-        mandatory_for=lambda d: set(rule_get("recording.mandatory_av", jurisdiction=case.place,
-                                             as_of=document_moment(d)).value))]
+        mandatory_for=mandatory_for)]
 
 
 def recordings_for(case):

@@ -18,7 +18,7 @@ from zhifa.records import selectors, services
 from zhifa.records.tests.media import mp4
 from zhifa.rules.services import ruleset_read
 
-from .test_recordings import clip
+from .test_recordings import upload
 
 
 def _png() -> bytes:
@@ -33,13 +33,6 @@ def _seizure_record(desk, case, *, start, minutes):
         end_time=(start + dt.timedelta(minutes=minutes)).isoformat()))
 
 
-def _upload(desk, case, camera, document, *, data, start, claimed_minutes, name="clip.mp4", **kw):
-    return services.recording_upload(
-        case=case, fileobj=clip(data, name), device=camera, officer=desk.officers[0], activity="seize", place="人民路8号",
-        started_at=start, ended_at=start + dt.timedelta(minutes=claimed_minutes), document=document, actor=desk.officer,
-        device_checked=True, opening_statement=True, **kw)
-
-
 @pytest.mark.req("REC-03")
 @pytest.mark.django_db
 def test_a_still_image_is_an_evidence_photo_not_a_recording(desk, seizure):
@@ -48,7 +41,7 @@ def test_a_still_image_is_an_evidence_photo_not_a_recording(desk, seizure):
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     start = timezone.now() - dt.timedelta(hours=3)
     seize = _seizure_record(desk, case, start=start, minutes=10)
-    photo = _upload(desk, case, camera, seize, data=_png(), name="photo.png", start=start, claimed_minutes=10)
+    photo = upload(desk, case, camera, document=seize, data=_png(), name="photo.png", start=start, minutes=10)
     assert photo.pk and not selectors.is_recording(photo)  # stored as evidence all the same
     with pytest.raises(ZhifaError) as exc:
         cases.case_advance(case=case, actor=desk.officer)
@@ -65,16 +58,16 @@ def test_a_two_second_clip_does_not_cover_a_two_hour_seizure(desk, seizure):
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     start = timezone.now() - dt.timedelta(hours=3)
     seize = _seizure_record(desk, case, start=start, minutes=120)
-    short = _upload(desk, case, camera, seize, data=mp4(), start=start, claimed_minutes=120)
+    short = upload(desk, case, camera, document=seize, data=mp4(), start=start, minutes=120)
     assert short.duration_seconds == pytest.approx(2.0, abs=0.2)
     with pytest.raises(ZhifaError) as exc:
         cases.case_advance(case=case, actor=desk.officer)
     assert "未覆盖全过程" in exc.value.message and "按媒体实际时长" in exc.value.message
     # The rest of the two hours, in two clips with a minute's break between them: covered.
-    _upload(desk, case, camera, seize, data=mp4(frames=59 * 60, fps=1), start=start + dt.timedelta(seconds=2),
-            claimed_minutes=59)
-    _upload(desk, case, camera, seize, data=mp4(frames=60 * 60, fps=1), start=start + dt.timedelta(minutes=60),
-            claimed_minutes=60)
+    upload(desk, case, camera, document=seize, data=mp4(frames=59 * 60, fps=1), start=start + dt.timedelta(seconds=2),
+            minutes=59)
+    upload(desk, case, camera, document=seize, data=mp4(frames=60 * 60, fps=1), start=start + dt.timedelta(minutes=60),
+            minutes=60)
     assert cases.case_advance(case=case, actor=desk.officer).stage == Stage.DECISION
 
 
@@ -85,8 +78,8 @@ def test_a_recording_that_starts_late_does_not_cover_the_start(desk, seizure):
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     start = timezone.now() - dt.timedelta(hours=3)
     seize = _seizure_record(desk, case, start=start, minutes=10)
-    _upload(desk, case, camera, seize, data=mp4(frames=8 * 60, fps=1), start=start + dt.timedelta(minutes=2),
-            claimed_minutes=8)
+    upload(desk, case, camera, document=seize, data=mp4(frames=8 * 60, fps=1), start=start + dt.timedelta(minutes=2),
+            minutes=8)
     with pytest.raises(ZhifaError) as exc:
         cases.case_advance(case=case, actor=desk.officer)
     assert "未覆盖开始部分" in exc.value.message
@@ -100,7 +93,7 @@ def test_a_record_without_its_end_time_cannot_be_checked(desk, seizure):
     start = timezone.now() - dt.timedelta(hours=3)
     seize = cases.document_record(case=case, form="seizure_decision", actor=desk.officer, elements=elements(
         desk, items="货车", legal_basis="依据", period="三十日", time=start.isoformat(), end_time=""))
-    _upload(desk, case, camera, seize, data=mp4(frames=600, fps=1), start=start, claimed_minutes=10)
+    upload(desk, case, camera, document=seize, data=mp4(frames=600, fps=1), start=start, minutes=10)
     with pytest.raises(ZhifaError) as exc:
         cases.case_advance(case=case, actor=desk.officer)
     assert "未载明现场执法的开始和结束时间" in exc.value.message
@@ -117,7 +110,7 @@ def test_recording_that_could_not_resume_is_excused_to_the_end_once_noted(desk, 
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     start = timezone.now() - dt.timedelta(hours=3)
     seize = _seizure_record(desk, case, start=start, minutes=30)
-    first = _upload(desk, case, camera, seize, data=mp4(frames=600, fps=1), start=start, claimed_minutes=10)
+    first = upload(desk, case, camera, document=seize, data=mp4(frames=600, fps=1), start=start, minutes=10)
     with pytest.raises(ZhifaError):
         cases.case_advance(case=case, actor=desk.officer)
     services.interruption_note(case=case, before=first, after=None, reason="device_fault", head_informed=True,
@@ -181,7 +174,7 @@ def test_a_forced_demolition_without_a_recording_is_not_archived(desk, seizure, 
     start = timezone.now() - dt.timedelta(hours=3)
     cases.document_record(case=case, form="inspection_record", elements=elements(desk), actor=desk.officer)
     seize = _seizure_record(desk, case, start=start, minutes=10)
-    _upload(desk, case, camera, seize, data=mp4(frames=600, fps=1), start=start, claimed_minutes=10)
+    upload(desk, case, camera, document=seize, data=mp4(frames=600, fps=1), start=start, minutes=10)
     case = cases.case_advance(case=case, actor=desk.officer)
     assess(case, desk.officer)
     case = cases.case_advance(case=case, actor=desk.head)
@@ -196,10 +189,7 @@ def test_a_forced_demolition_without_a_recording_is_not_archived(desk, seizure, 
     with pytest.raises(ZhifaError) as exc:
         cases.case_advance(case=case, actor=desk.officer)
     assert "强制拆除应当全程音像记录" in exc.value.message
-    services.recording_upload(
-        case=case, fileobj=clip(mp4(frames=600, fps=1)), device=camera, officer=desk.officers[0], activity="demolition",
-        place="人民路8号", started_at=demolition_start, ended_at=demolition_start + dt.timedelta(minutes=10),
-        document=demolition, actor=desk.officer, device_checked=True, opening_statement=True)
+    upload(desk, case, camera, start=demolition_start, minutes=10, document=demolition, activity="demolition")
     assert cases.case_advance(case=case, actor=desk.officer).stage == Stage.ARCHIVE
 
 

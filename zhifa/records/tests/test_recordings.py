@@ -30,12 +30,13 @@ def clip(data=MP4, name="clip.mp4"):
     return f
 
 
-def upload(desk, case, camera, *, start, minutes=10, document=None, activity="seize", **kw):
-    """A clip that really lasts `minutes` (one frame a second), uploaded as starting at `start`."""
+def upload(desk, case, camera, *, start, minutes=10, document=None, activity="seize", name="clip.mp4", **kw):
+    """A clip that really lasts `minutes` (one frame a second), uploaded as starting at `start`; with `data`,
+    those bytes instead, still claiming `minutes`."""
     kw.setdefault("device_checked", True)
     kw.setdefault("opening_statement", True)
     data = kw.pop("data", None) or mp4(frames=minutes * 60, fps=1)
-    return services.recording_upload(case=case, fileobj=clip(data), device=camera, officer=desk.officers[0],
+    return services.recording_upload(case=case, fileobj=clip(data, name), device=camera, officer=desk.officers[0],
                                      activity=activity, started_at=start, ended_at=start + dt.timedelta(minutes=minutes),
                                      place="甲一县人民路8号", document=document, actor=desk.officer, **kw)
 
