@@ -253,6 +253,7 @@ def build_world() -> World:
     # The ledger: a signed checkpoint (public routes answer 200) and one finding for the administrator.
     ledger.checkpoint_create()
     finding = ledger._finding("log_audit", "矩阵测试发现")
+    from zhifa.ledger.models import Entry
     certificate = officers[0].certificates.first()
 
     import uuid
@@ -277,6 +278,10 @@ def build_world() -> World:
         spare_reviewer=spare_reviewer.pk, unit=handling.pk, a1_code=a1.code, a1=a1.pk, region_code=region.code,
         credit_code="91150100MA0N00000X", device=camera.serial, officer_person=officers[0].pk, year=today.year - 1,
         today=today.isoformat(), seq=0,
+        # Issue 15 §5: an entry's payload is read where its subject lives. This one is about agency A (its review
+        # catalogue): readable with ledger.view over agency A, the same 404 as a missing entry elsewhere.
+        entry_a=Entry.objects.filter(subject=f"org.agency:{agency_a.pk}", leaf__isnull=False)
+        .order_by("id").values_list("leaf__seq", flat=True).first(),
     )
     for p in PRINCIPALS:
         if p.anonymous:

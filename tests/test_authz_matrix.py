@@ -299,7 +299,9 @@ ROUTES: list[Route] = [
     api("POST", "ledger/checkpoints", "/api/ledger/checkpoints", SUPERUSER, target=None),
     api("GET", "ledger/proofs/inclusion", "/api/ledger/proofs/inclusion?seq=0", PUBLIC),
     api("GET", "ledger/proofs/consistency", "/api/ledger/proofs/consistency?first=1&second=2", PUBLIC),
-    api("GET", "ledger/entries/<seq>", "/api/ledger/entries/0", "ledger.view", target=None),
+    # Issue 15 §5: an entry is read with ledger.view where its subject lives (agency A here); out of scope is the
+    # same 404 as a missing entry (a denial), never the payload.
+    api("GET", "ledger/entries/<seq>", "/api/ledger/entries/{entry_a}", "ledger.view"),
     api("GET", "ledger/findings", "/api/ledger/findings", "ledger.view", target=None),
     api("GET", "org/jurisdictions", "/api/org/jurisdictions", "org.view", target=None),
     api("GET", "org/agencies", "/api/org/agencies", "org.view", target=None),

@@ -189,7 +189,8 @@ def build(r: random.Random, number: int) -> dict:
     if r.random() < 0.3:
         d.add("涉案房屋不动产权证号："), d.add(property_cert(r), "property_certificate"), d.add("。")
     if r.random() < 0.2:
-        d.add(f"涉案车辆（号牌蒙A{r.randint(10000, 99999)}）机动车登记证书编号："), d.add(vehicle_cert(r), "property_certificate")
+        d.add("涉案车辆（号牌"), d.add(f"蒙A{r.randint(10000, 99999)}", "licence_plate")
+        d.add("）机动车登记证书编号："), d.add(vehicle_cert(r), "property_certificate")
         d.add("。")
     if r.random() < 0.3:
         d.add("当事人于案发后将违法所得转入其个人银行卡"), d.add(card(r), "bank_account"), d.add("。")
@@ -200,7 +201,7 @@ def build(r: random.Random, number: int) -> dict:
           f"1.警告；2.罚款人民币{r.randint(1, 50)}000元；3.没收违法所得。\n")
     if r.random() < 0.6:
         d.add(f"请于收到本决定书之日起十五日内将罚款缴至{r.choice(['中国农业银行', '中国工商银行', '中国建设银行'])}"
-              f"{r.choice(['呼和浩特分行', '新城支行', '安泽县支行'])}非税收入账户，账号："), d.add(account(r), "bank_account")
+              f"{r.choice(['呼和浩特分行', '新城支行', '安泽县支行'])}非税收入账户，账号："), d.add(account(r))  # the organ's account for fines is public (行政处罚法 §67)
         d.add(f"，票据号{r.randint(10 ** 17, 10 ** 18 - 1)}。")
     d.add(f"\n如不服本处罚决定，可以在收到本决定书之日起六十日内向{agency_name[:3]}人民政府申请行政复议，"
           f"或者在六个月内向人民法院提起行政诉讼。\n咨询电话：{agency_phone}；监督电话：12345。\n"

@@ -7,9 +7,9 @@ class CasesConfig(AppConfig):
     verbose_name = "执法案件"
 
     def ready(self):
-        from zhifa.ledger.selectors import register_entry_read_guard
+        from . import (
+            entry_scope,
+            events,  # noqa: F401  (registers this app's ledger event kinds)
+        )
 
-        from . import events  # noqa: F401  (registers this app's ledger event kinds)
-        from .selectors import ledger_entry_guard
-
-        register_entry_read_guard(ledger_entry_guard)
+        entry_scope.register()  # who reads the log entries about a case (issue 15 §5)

@@ -96,7 +96,8 @@ def case_content_for(*, actor, id, what: str, request=None, detail: dict | None 
 
 def ledger_entry_guard(actor, entry, request=None) -> None:
     """A log entry about a case carries its records (a document's elements): reading it is reading the case,
-    scoped and consulted like any other route (registered into ledger.selectors.ENTRY_READ_GUARDS)."""
+    scoped and consulted like any other route (the read_check of the `cases.case` subject scope, registered by
+    cases/entry_scope.py into ledger.selectors)."""
     kind, _, pk = entry.subject.partition(":")
     if kind == "cases.case" and pk.isdigit():
         case_content_for(actor=actor, id=pk, what="ledger_entry", request=request, detail={"entry": entry.pk})

@@ -9,7 +9,7 @@ from .models import Blob, Checkpoint, Entry, Finding
 class EntryAdmin(ReadOnlyAdmin):
     """Entries without their payloads. A payload about a case carries its records (a document's elements), and
     administrators are trusted with accounts, not case content (issue 14, review #1): payloads are read on the
-    ledger page and API, through ledger.selectors.entry_read_for and its guards (the consultation check)."""
+    ledger page and API, through ledger.selectors.entry_read_for: scoped by subject, then the consultation check."""
 
     list_display = ("id", "kind", "subject", "actor", "at")
     list_filter = ("kind",)

@@ -1,4 +1,5 @@
-"""Ledger API. Checkpoints and proofs are public (hashes only); entries need `ledger.view`."""
+"""Ledger API. Checkpoints and proofs are public (hashes only, never a payload); an entry needs `ledger.view` where
+its subject lives (selectors.entry_read_for, issue 15 §5), and out of scope is the same 404 as a missing entry."""
 
 import base64
 
@@ -11,7 +12,6 @@ from zhifa.core.errors import ZhifaError
 from . import selectors, services
 from .errors import LedgerErrorCode
 from .export import entry_json, proof_json
-from .models import Finding
 from .permissions import require
 
 router = Router(tags=["防篡改日志"])
@@ -88,13 +88,13 @@ def consistency(request, first: Index, second: Index):
 @router.get("/entries/{seq}", response=ProofOut, summary="日志条目及其包含证明")
 def entry(request, seq: Index, tree_size: Index | None = None):
     require(request, "ledger.view")
-    item = selectors.entry_read_for(actor=request.user, seq=seq, request=request)  # an entry about a case: REC-15
+    item = selectors.entry_read_for(actor=request.user, seq=seq, request=request)  # scoped; a case's: REC-15 too
     return proof_json(selectors.inclusion_proof(seq, tree_size), item) | {"entry": entry_json(item, seq)}
 
 
 @router.get("/findings", response=list[FindingOut], summary="证据与日志完整性问题")
 def findings(request):
     require(request, "ledger.view")
-    rows = Finding.objects.prefetch_related("reviews").order_by("-found_at")[:500]
+    rows = selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in
     return [{"id": f.pk, "kind": f.kind, "detail": f.detail, "found_at": f.found_at.isoformat(),
              "reviewed": bool(f.reviews.all())} for f in rows]

@@ -10,3 +10,5 @@ class LedgerErrorCode(StrEnum):
     NO_CHECKPOINT = "ledger_no_checkpoint"
     KEY = "ledger_key_invalid"
     EMPTY_FILE = "evidence_empty_file"
+    ERASURE_REFUSED = "ledger_erasure_refused"
+    IDENTIFIER_IN_PAYLOAD = "ledger_identifier_in_payload"

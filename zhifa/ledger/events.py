@@ -23,3 +23,4 @@ FIXITY_FAILED = register("ledger.fixity_failed", "证据文件完整性核验失
 LOG_AUDIT = register("ledger.log_audit", "日志自检")
 EVIDENCE_DISPOSED = register("ledger.evidence_disposed", "证据文件经批准销毁")
 FINDING_REVIEWED = register("ledger.finding_reviewed", "完整性问题已处理")
+ENTRY_ERASED = register("ledger.entry_erased", "日志条目内容依法删除")

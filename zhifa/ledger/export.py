@@ -4,13 +4,25 @@ import base64
 import json
 from pathlib import Path
 
-from .models import Checkpoint, Entry, Leaf
-from .services import at_text
+from .models import Checkpoint, Entry, Erasure, Leaf
+from .services import actor_label, at_text
+
+
+def erasure_json(erasure: Erasure) -> dict:
+    """Who erased an entry's payload, when, on what basis, and where the erasure is in the log (issue 15 §5)."""
+    log_leaf = Leaf.objects.filter(entry_id=erasure.log_entry_id).values_list("seq", flat=True).first()
+    return {"by": actor_label(erasure.actor), "at": at_text(erasure.at), "basis": erasure.basis,
+            "log_entry": erasure.log_entry_id, "log_seq": log_leaf}
 
 
 def entry_json(entry: Entry, seq: int) -> dict:
-    return {"seq": seq, "kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
-            "payload": entry.payload, "payload_sha256": entry.payload_sha256}
+    out = {"seq": seq, "kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
+           "payload": entry.payload, "payload_sha256": entry.payload_sha256}
+    if entry.payload == "":  # only an erased entry has an empty payload: one lookup for those, none for the rest
+        erasure = Erasure.objects.filter(entry=entry).select_related("actor").first()
+        if erasure is not None:
+            out["erased"] = erasure_json(erasure)
+    return out
 
 
 def proof_json(proof, entry: Entry | None = None) -> dict:

@@ -1,7 +1,9 @@
 """The tamper-evident log (RFC 6962 Merkle tree) and the content-addressed evidence store.
 
 Every table here is insert-only. The ORM refuses updates and deletes (AppendOnlyModel), and
-database triggers refuse them too (migration 0002): UPDATE, DELETE and, on PostgreSQL, TRUNCATE.
+database triggers refuse them too (migration 0002): UPDATE, DELETE and, on PostgreSQL, TRUNCATE. The one
+exception is an erasure (issue 15 §5, migration 0004): an entry's `payload` may be set to '' — and nothing else
+changed — once an `Erasure` row for that entry exists. The leaf commits to `payload_sha256`, so the proof stands.
 
 Design (after Trillian): `Entry` rows are written by `record_event` inside the caller's
 transaction, in any order, by any number of app servers. The sequencer (`services.integrate`),
@@ -122,6 +124,25 @@ class BlobDisposal(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.blob} 已销毁"
+
+
+class Erasure(AppendOnlyModel):
+    """An entry's payload erased (issue 15 §5): past its retention period, or by a legal order. The entry keeps its
+    kind, subject, actor, time and `payload_sha256`, so its leaf and every proof still verify; only the content is
+    gone. The erasure is itself logged (`log_entry`, kind `ledger.entry_erased`, without the erased content), and the
+    database lets `ledger_entry.payload` become '' only while this row exists (migration 0004)."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="erasure")
+    basis = models.TextField("删除依据", help_text="the retention rule or legal order that requires it")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    log_entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日志内容删除记录"
+
+    def __str__(self):
+        return f"条目 {self.entry_id} 内容已删除"
 
 
 class FindingKind(models.TextChoices):

@@ -6,10 +6,13 @@ from django.db import connection
 from django.db.models import Max
 
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.models import SecurityEventKind
+from zhifa.core.permissions import can
+from zhifa.core.services import security_event_record
 
 from . import merkle
 from .errors import LedgerErrorCode
-from .models import BAND, Checkpoint, Entry, Leaf, Node
+from .models import BAND, Checkpoint, Entry, Erasure, Finding, Leaf, Node
 
 
 def tree_size() -> int:
@@ -111,30 +114,110 @@ def entries_by_id(ids) -> dict[int, Entry]:
     return {e.pk: e for e in Entry.objects.filter(pk__in=list(ids)).select_related("leaf")}
 
 
+def _missing(seq) -> NotFoundError:
+    # One message for "no such entry" and "not yours to read": the answer must not tell them apart.
+    return NotFoundError(f"日志中没有序号为 {seq} 的条目。")
+
+
 def entry_get(seq: int) -> Entry:
     entry = Entry.objects.filter(leaf__seq=seq).select_related("leaf").first()
     if entry is None:
-        raise NotFoundError(f"日志中没有序号为 {seq} 的条目。")
+        raise _missing(seq)
     return entry
 
 
-# An entry's payload is the record it logs (a document's elements, a party's name): apps above the ledger guard
-# reading it as they guard the record itself (cases: REC-15's consultation check). guard(actor, entry, request)
-# raises to refuse; the proofs, which carry no payload, stay public.
-ENTRY_READ_GUARDS: list = []
+# --- who may read an entry's payload (issue 15 §5) -----------------------------------------------------------------
+#
+# An entry's payload is the record it logs (a document's elements, a party's name, a request's wording): it is read
+# within the scope of the object it is about, like the object itself. Each app registers, for the subject prefixes
+# it writes (`cases.case`, `publicity.publication`, `org.agency`, …), where such an object lives: `locate(key, entry)`
+# returns the keywords of core.permissions.can — {"agency": a} or {"jurisdiction": j}, or {} for an object that
+# belongs to no agency (a national rule) — or None when the object is gone. The reader must then hold `ledger.view`
+# there; `read_check(actor, key, entry, request)`, if given, runs after that (cases: the consultation check, REC-15).
+# A subject whose prefix nobody registered is read only with the system-wide SYSTEM_READ permission: default deny,
+# so an app that starts logging a new kind of subject cannot open it to the whole region by forgetting.
+# The proofs, which carry no payload, stay public.
+
+SYSTEM_READ = "ledger.manage"
 
 
-def register_entry_read_guard(guard) -> None:
-    if guard not in ENTRY_READ_GUARDS:
-        ENTRY_READ_GUARDS.append(guard)
+@dataclass(frozen=True)
+class SubjectScope:
+    locate: object  # (key: str, entry: Entry) -> dict | None
+    read_check: object = None  # (actor, key: str, entry: Entry, request) -> None, raising to refuse
+
+
+SUBJECT_SCOPES: dict[str, SubjectScope] = {}
+
+
+def register_subject_scope(prefix: str, locate, *, read_check=None) -> None:
+    """Declare where the objects named `<prefix>:<key>` (or `<prefix>.<key>` for a prefix without a colon, e.g.
+    `rules`) live. One app owns a prefix: registering it twice with another function is a programming error."""
+    known = SUBJECT_SCOPES.get(prefix)
+    scope = SubjectScope(locate, read_check)
+    if known is not None and known != scope:
+        raise ValueError(f"ledger subject prefix {prefix!r} already has a scope")
+    SUBJECT_SCOPES[prefix] = scope
+
+
+def subject_parts(subject: str) -> tuple[str, str, SubjectScope | None]:
+    """(prefix, key, its registered scope or None): `cases.case:12` → ("cases.case", "12");
+    `rules.case.deadline` → ("rules", "case.deadline") when `rules` is registered."""
+    prefix, sep, key = subject.partition(":")
+    if sep:
+        return prefix, key, SUBJECT_SCOPES.get(prefix)
+    family, _, rest = subject.partition(".")
+    return (family, rest, SUBJECT_SCOPES[family]) if family in SUBJECT_SCOPES else (subject, "", None)
+
+
+def _deny(actor, entry: Entry, request, why: str):
+    security_event_record(kind=SecurityEventKind.DENIED, request=request,
+                          user=actor if getattr(actor, "is_authenticated", False) else None,
+                          permission="ledger.view", detail=f"ledger entry {entry.pk} ({entry.subject}): {why}"[:500])
+    raise _missing(getattr(getattr(entry, "leaf", None), "seq", entry.pk))
+
+
+def entry_place(actor, entry: Entry) -> tuple[bool, str]:
+    """(may `actor` read this entry's payload as far as scope goes, why not). No logging, no app check: for lists."""
+    prefix, key, scope = subject_parts(entry.subject)
+    if scope is None:
+        return can(actor, SYSTEM_READ), f"no scope registered for {prefix!r}: system-wide readers only"
+    place = scope.locate(key, entry) if key else None
+    if place is None:
+        return can(actor, SYSTEM_READ), f"{prefix} {key!r} not found"
+    return can(actor, "ledger.view", **place), "outside the reader's scope"
+
+
+def entry_scope_check(actor, entry: Entry, *, request=None) -> None:
+    """Refuse (404, the same as a missing entry; the denial in the security log) unless `actor` may read `entry`."""
+    allowed, why = entry_place(actor, entry)
+    if not allowed:
+        _deny(actor, entry, request, why)
+    _, key, scope = subject_parts(entry.subject)
+    if scope is not None and scope.read_check is not None:
+        scope.read_check(actor, key, entry, request)
 
 
 def entry_read_for(*, actor, seq: int, request=None) -> Entry:
-    """An entry with its payload, for a person reading it (the ledger page and API)."""
+    """An entry with its payload, for a person reading it: the one check the ledger page and API share."""
     entry = entry_get(seq)
-    for guard in ENTRY_READ_GUARDS:
-        guard(actor, entry, request)
+    entry_scope_check(actor, entry, request=request)
     return entry
+
+
+def erasure_of(entry: Entry):
+    """The entry's Erasure (issue 15 §5), or None. Only an erased entry has an empty payload: no query otherwise."""
+    if entry.payload:
+        return None
+    return Erasure.objects.filter(entry=entry).select_related("actor").first()
+
+
+def findings_for(*, actor):
+    """Integrity findings whose log entry the actor may read (a system-wide reader sees all)."""
+    rows = Finding.objects.select_related("blob", "entry").prefetch_related("reviews__reviewed_by__person")
+    if can(actor, SYSTEM_READ):
+        return list(rows[:200])
+    return [f for f in rows[:1000] if entry_place(actor, f.entry)[0]][:200]
 
 
 def recent_payloads(*, subject: str, actor: str, kinds, since) -> list[tuple[str, dict]]:
@@ -144,7 +227,8 @@ def recent_payloads(*, subject: str, actor: str, kinds, since) -> list[tuple[str
 
     rows = (Entry.objects.filter(subject=subject, actor=actor, kind__in=list(kinds), at__gte=since)
             .order_by("id").values_list("kind", "payload"))
-    return [(kind, json.loads(payload)) for kind, payload in rows]
+    return [(kind, json.loads(payload)) for kind, payload in rows if payload]  # an erased payload is ''
+
 
 
 def entries_for_subject(subject: str):

@@ -7,6 +7,7 @@
 - `checkpoint_create` integrates, then signs the tree head (C2SP tlog-checkpoint).
 - `evidence_put` stores a file under its SHA-256 in one streaming pass.
 - `fixity_run` and `log_audit` re-check files and the log, and record each result in the log.
+- `entry_erase` removes an entry's payload (retention ended, or a legal order) without breaking any proof.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from zhifa.core import files
-from zhifa.core.errors import ZhifaError
+from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.core.models import SecurityEventKind
+from zhifa.core.permissions import can
+from zhifa.core.services import security_event_record
 
 from . import events, merkle
 from .canonical import canonical_json, leaf_input, sha256_hex
@@ -40,6 +44,7 @@ from .models import (
     BlobDisposal,
     Checkpoint,
     Entry,
+    Erasure,
     Finding,
     FindingKind,
     FindingReview,
@@ -77,10 +82,37 @@ def identifier_commitment(value: str) -> str:
     return salted_hmac("zhifa.ledger.identifier", value, secret=key, algorithm="sha256").hexdigest()
 
 
+# Payload keys that would put a natural person's identifier or contact in clear into the permanent log (issue 15 §5).
+# Such a value goes in as `identifier_commitment(value)` under a key of its own (`id_hmac`), or stays in the model
+# row, never in the log: record_event refuses these keys at any depth, so a new service cannot add one by accident.
+IDENTIFIER_KEYS = frozenset({
+    "id_number", "id_no", "idcard", "id_card", "identity_number", "passport", "passport_number", "phone", "mobile",
+    "telephone", "tel", "email", "e_mail", "bank_account", "bank_card", "account_number", "plate", "plate_number",
+    "licence_plate", "license_plate", "address", "home_address", "requester_id_number", "contact",
+})
+
+
+def _identifier_keys(value, path="") -> list[str]:
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in IDENTIFIER_KEYS and item not in (None, ""):
+                found.append(f"{path}{key}")
+            found += _identifier_keys(item, f"{path}{key}.")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found += _identifier_keys(item, f"{path}{i}.")
+    return found
+
+
 def record_event(kind: str, *, subject: str, actor=None, payload: dict | None = None) -> Entry:
     """Append an event to the log, in the caller's transaction. Integration into the tree follows."""
     if kind not in events.KINDS:
         raise ZhifaError(LedgerErrorCode.UNKNOWN_KIND, f"未登记的日志事件类型：{kind}")
+    clear = _identifier_keys(payload or {})
+    if clear:
+        raise ZhifaError(LedgerErrorCode.IDENTIFIER_IN_PAYLOAD,
+                         f"日志内容不得含有明文个人标识（{'、'.join(clear)}），请改用 identifier_commitment。")
     try:
         text = canonical_json(payload or {})
     except TypeError as exc:
@@ -444,6 +476,7 @@ def log_audit() -> AuditResult:
     Each problem becomes a Finding; the audit itself is logged.
     """
     result = AuditResult(problems=[])
+    erased = set(Erasure.objects.values_list("entry_id", flat=True))
     checkpoints = {}
     for cp in Checkpoint.objects.order_by("size", "id"):
         checkpoints.setdefault(cp.size, []).append(cp)
@@ -459,7 +492,11 @@ def log_audit() -> AuditResult:
             result.problems.append(f"日志序号不连续：缺少 {expected}")
             break
         entry = leaf.entry
-        if sha256_hex(entry.payload) != entry.payload_sha256:
+        if entry.payload == "" and entry.pk in erased:
+            pass  # erased with a recorded basis (issue 15 §5): the digest and the leaf still stand
+        elif entry.payload == "":
+            result.problems.append(f"条目 {leaf.seq} 的内容被清空，但没有删除记录")
+        elif sha256_hex(entry.payload) != entry.payload_sha256:
             result.problems.append(f"条目 {leaf.seq} 的内容与其摘要不符")
         if entry_leaf_hash(entry) != bytes(leaf.hash):
             result.problems.append(f"条目 {leaf.seq} 与其叶哈希不符")
@@ -486,3 +523,45 @@ def finding_review(*, finding: Finding, note: str, actor) -> FindingReview:
         record_event(events.FINDING_REVIEWED, subject=f"ledger.finding:{finding.pk}", actor=actor,
                      payload={"finding": finding.pk, "note": note.strip()})
         return FindingReview.objects.create(finding=finding, reviewed_by=actor, note=note.strip())
+
+
+# --- erasure (issue 15 §5) -----------------------------------------------------------------------------------------
+
+UNERASABLE = frozenset({events.KEY_IN_USE, events.ENTRY_ERASED})  # the log's own keys and its erasure records
+
+
+def entry_erase(*, seq: int, basis: str, actor) -> Erasure:
+    """Erase the payload of log entry `seq`: its retention period has ended, or a legal order requires it.
+
+    Only a system-wide log operator (`ledger.manage`) may, with the basis written down. In one transaction: the
+    erasure is logged (`ledger.entry_erased`, about the same subject, naming the entry, its digest and the basis,
+    never the erased content), the `Erasure` row is written, and the payload is set to '' — the one UPDATE the
+    database allows on the log (migration 0004). The entry's kind, subject, actor, time and payload digest stay, so
+    its leaf, the checkpoints and every proof still verify; the audit and the offline verifier accept an empty
+    payload only where an erasure is recorded. On a hardened PostgreSQL deployment the application role cannot
+    UPDATE the log at all: run `manage.py ledger_erase` with the tables' owner, as for migrations (docs/ledger.md).
+    """
+    if not can(actor, "ledger.manage"):
+        security_event_record(kind=SecurityEventKind.DENIED, user=actor, permission="ledger.manage",
+                              detail=f"ledger entry {seq}: erase")
+        raise PermissionDeniedError("只有日志管理员（系统管理员）可以删除日志条目内容。")
+    basis = (basis or "").strip()
+    if len(basis) < 4:
+        raise ZhifaError(LedgerErrorCode.ERASURE_REFUSED, "删除日志条目内容应当写明依据（保存期限届满的规定或法律文书）。")
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(leaf__seq=seq).first()
+        if entry is None:
+            raise NotFoundError(f"日志中没有序号为 {seq} 的条目（尚未写入日志树的条目不能删除）。")
+        if entry.kind in UNERASABLE:
+            raise ZhifaError(LedgerErrorCode.ERASURE_REFUSED, f"“{events.KINDS[entry.kind]}”条目不含个人信息，不能删除。")
+        if Erasure.objects.filter(entry=entry).exists() or entry.payload == "":
+            raise ZhifaError(LedgerErrorCode.ERASURE_REFUSED, f"条目 {seq} 的内容已经删除。", status=409)
+        log_entry = record_event(events.ENTRY_ERASED, subject=entry.subject, actor=actor, payload={
+            "entry": entry.pk, "seq": seq, "kind": entry.kind, "payload_sha256": entry.payload_sha256,
+            "basis": basis})
+        erasure = Erasure.objects.create(entry=entry, basis=basis, actor=actor, log_entry=log_entry)
+        # Plain SQL: the ORM refuses every update of an append-only row; the trigger admits this one.
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {Entry._meta.db_table} SET payload = '' WHERE id = %s", [entry.pk])
+    integrate()  # the erasure record gets its place in the tree at once
+    return erasure

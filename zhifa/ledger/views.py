@@ -34,7 +34,7 @@ def ledger_home(request):
     require(request, "ledger.view")
     cp = selectors.latest_checkpoint()
     ctx = {"checkpoint": cp, "verifier": services.signer().verifier.encode(), "size": selectors.tree_size(),
-           "open_findings": Finding.objects.filter(reviews__isnull=True).count()}
+           "open_findings": sum(1 for f in selectors.findings_for(actor=request.user) if not f.reviews.all())}
     seq = request.GET.get("seq", "").strip()
     if seq and cp is None:  # nothing signed yet: no proof can be checked (was an AttributeError, a 500)
         ctx["lookup_error"] = "尚未生成签名检查点，暂不能验证。"
@@ -46,9 +46,10 @@ def ledger_home(request):
             proof = selectors.inclusion_proof(int(seq))
             opened = open_checkpoint(cp.note, [services.signer().verifier])
             merkle.verify_inclusion(proof.leaf_hash, proof.seq, opened.size, proof.path, opened.root)
-            shown = entry_json(entry, int(seq)) | {"payload": json.loads(entry.payload)}
+            shown = entry_json(entry, int(seq))
+            shown["payload"] = json.loads(entry.payload) if entry.payload else None  # '' once erased
             ctx.update(entry=entry, entry_json=json.dumps(shown, ensure_ascii=False, indent=2),
-                       proof=proof, verified=True)
+                       erasure=shown.get("erased"), proof=proof, verified=True)
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["lookup_error"] = getattr(exc, "message", str(exc))
     first, second = request.GET.get("first", "").strip(), request.GET.get("second", "").strip()
@@ -68,7 +69,7 @@ def ledger_home(request):
 
 def findings(request):
     require(request, "ledger.view")
-    rows = Finding.objects.select_related("blob").prefetch_related("reviews__reviewed_by__person")[:200]
+    rows = selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in (issue 15 §5)
     return render(request, "ledger/findings.html", {"findings": rows, "can_review": can(request.user, "ledger.manage")})
 
 

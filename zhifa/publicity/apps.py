@@ -10,9 +10,13 @@ class PublicityConfig(AppConfig):
         from zhifa.cases.views import register_panel
         from zhifa.cases.workflow import register_after_advance
 
-        from . import events  # noqa: F401  (event kinds)
+        from . import (
+            entry_scope,
+            events,  # noqa: F401  (event kinds)
+        )
         from .services import decision_collect_on_advance
         from .views import case_panel
 
         register_after_advance(decision_collect_on_advance)
         register_panel(case_panel)
+        entry_scope.register()  # who reads the log entries about publications, requests, reports (issue 15 §5)

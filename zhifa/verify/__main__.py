@@ -9,6 +9,11 @@ The verifier key is the public key the deployment publishes (on its portal, and 
 `ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
 whoever could rewrite the export could also rewrite a key inside it.
 
+An entry whose payload was lawfully erased (issue 15 §5) is exported with an empty payload and an "erased" note
+(who, when, basis, and the seq of its `ledger.entry_erased` record). Its leaf still verifies from the payload digest;
+the verifier accepts the empty payload only when the log itself holds the erasure record for that entry and digest.
+A payload changed to anything else, or emptied without a note, fails as before.
+
 Exit status 0: everything verified. 1: something did not (each problem is printed). 2: bad usage.
 3 (casefile only): nothing failed, but some items were logged after the package's checkpoint (or no checkpoint
 existed yet), so they are not proven: verify them with the next checkpoint (download the package again).
@@ -33,8 +38,18 @@ def _b64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
+ERASED_KIND = "ledger.entry_erased"
+
+
+def _erased(row: dict) -> bool:
+    """An entry exported as erased: no payload, and the note saying so (issue 15 §5)."""
+    return row.get("payload") == "" and isinstance(row.get("erased"), dict)
+
+
 def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = None) -> tuple[list[str], dict]:
     problems: list[str] = []
+    erased: dict[int, tuple[str, object]] = {}  # seq -> (digest, seq of its erasure record as the export says)
+    recorded: dict[int, str] = {}  # seq -> digest, from the ledger.entry_erased records in the log
     checkpoints = []
     for line in (directory / "checkpoints.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -60,8 +75,16 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
             if seq != compact.size:
                 problems.append(f"entry {compact.size} missing (found {seq})")
                 break
-            if hashlib.sha256(row["payload"].encode()).hexdigest() != row["payload_sha256"]:
+            if _erased(row):
+                erased[seq] = (row["payload_sha256"], row["erased"].get("log_seq"))
+            elif hashlib.sha256(row["payload"].encode()).hexdigest() != row["payload_sha256"]:
                 problems.append(f"entry {seq}: payload does not match its digest")
+            elif row["kind"] == ERASED_KIND:
+                try:
+                    note = json.loads(row["payload"])
+                    recorded[int(note["seq"])] = str(note["payload_sha256"])
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"entry {seq}: an erasure record that names no entry")
             data = leaf_input(kind=row["kind"], subject=row["subject"], actor=row["actor"], at=row["at"],
                               payload_sha256=row["payload_sha256"])
             compact.append(merkle.leaf_hash(data))
@@ -69,10 +92,19 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
                 if compact.root() != cp.root:
                     problems.append(f"checkpoint of size {cp.size}: root does not match the entries")
     elapsed = time.perf_counter() - started
+    for seq, (digest, log_seq) in sorted(erased.items()):
+        if seq in recorded:
+            if recorded[seq] != digest:
+                problems.append(f"entry {seq}: erased, but its erasure record names another digest")
+        elif isinstance(log_seq, int) and log_seq >= compact.size:
+            pass  # erased after the export's last entry: its record is beyond this export (export the whole log)
+        else:
+            problems.append(f"entry {seq}: payload removed without an erasure recorded in the log")
     for size in wanted:
         if size > compact.size:
             problems.append(f"checkpoint of size {size} is beyond the {compact.size} exported entries")
-    stats = {"entries": compact.size, "checkpoints": len(checkpoints), "bytes": n_bytes, "seconds": elapsed}
+    stats = {"entries": compact.size, "checkpoints": len(checkpoints), "bytes": n_bytes, "seconds": elapsed,
+             "erased": len(erased)}
     return problems, stats
 
 
@@ -86,7 +118,7 @@ def verify_inclusion(proof: dict, checkpoint_note: str, keys: list[Verifier]) ->
     leaf = _b64(proof["leaf_hash"])
     entry = proof.get("entry")
     if entry is not None:
-        if hashlib.sha256(entry["payload"].encode()).hexdigest() != entry["payload_sha256"]:
+        if not _erased(entry) and hashlib.sha256(entry["payload"].encode()).hexdigest() != entry["payload_sha256"]:
             return ["the entry's payload does not match its digest"]
         data = leaf_input(kind=entry["kind"], subject=entry["subject"], actor=entry["actor"], at=entry["at"],
                           payload_sha256=entry["payload_sha256"])
@@ -189,6 +221,11 @@ def verify_casefile(path: Path, keys: list[Verifier]) -> tuple[list[str], list[s
             if entry is None:
                 problems.append(f"{item['type']} {item['id']}: its log entry is not in the package")
                 continue
+            if _erased(entry):
+                # The log no longer holds what this file was checked against: its digest is proven, its content is not.
+                unproven.append(f"{item['type']} {item['id']} (log entry {item['entry']}): the log entry's content was "
+                                f"erased on {entry['erased'].get('at')} ({entry['erased'].get('basis')})")
+                continue
             payload = json.loads(entry["payload"])
             if hashlib.sha256(entry["payload"].encode()).hexdigest() != entry["payload_sha256"]:
                 problems.append(f"{item['type']} {item['id']}: its log entry's payload does not match its digest")
@@ -237,6 +274,8 @@ def main(argv=None) -> int:
         rate = stats["bytes"] / 1e6 / stats["seconds"] if stats["seconds"] else 0.0
         print(f"{stats['entries']} entries, {stats['checkpoints']} checkpoints, "
               f"{stats['bytes'] / 1e6:.1f} MB in {stats['seconds']:.2f} s ({rate:.1f} MB/s)")
+        if stats["erased"]:
+            print(f"{stats['erased']} entries with their content erased (each with its erasure record)")
     elif args.command == "casefile":
         problems, unproven = verify_casefile(args.package, keys)
         if not problems and unproven:

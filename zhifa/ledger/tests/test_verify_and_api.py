@@ -109,15 +109,21 @@ def test_entries_are_for_supervisors_only(client, users):
     assert client.get("/api/ledger/entries/1").status_code == 403
     assert client.get("/ledger/").status_code == 403
     client.force_login(users.city_a_supervisor)
-    body = client.get("/api/ledger/entries/1").json()
-    assert body["entry"]["subject"] == "t:1" and body["seq"] == 1
-    page = client.get("/ledger/?seq=1").content.decode()
-    assert "已核验" in page
+    # "t:" is a subject prefix no app registered a scope for: system-wide readers only (issue 15 §5, default deny),
+    # refused as a missing entry would be.
+    missing = client.get("/api/ledger/entries/9999")
+    refused = client.get("/api/ledger/entries/1")
+    assert refused.status_code == missing.status_code == 404
+    assert refused.json() == {"code": missing.json()["code"], "message": "日志中没有序号为 1 的条目。"}
+    assert "没有序号为 1 的条目" in client.get("/ledger/?seq=1").content.decode()
     assert "没有序号" in client.get("/ledger/?seq=9999").content.decode()
     assert "一致：树大小 2" in client.get("/ledger/?first=2&second=6").content.decode()
     assert "超出当前日志范围" in client.get("/ledger/?first=2&second=600").content.decode()
     assert client.post("/api/ledger/checkpoints").status_code == 403
     client.force_login(users.su)
+    body = client.get("/api/ledger/entries/1").json()
+    assert body["entry"]["subject"] == "t:1" and body["seq"] == 1
+    assert "已核验" in client.get("/ledger/?seq=1").content.decode()
     assert client.post("/api/ledger/checkpoints").status_code == 201
 
 

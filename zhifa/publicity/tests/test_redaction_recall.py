@@ -259,3 +259,81 @@ def test_home_addresses_without_an_introducing_word(text, address):
 ])
 def test_business_addresses_stay_public(text):
     assert texts(text, "home_address") == []
+
+
+# --- the statistical reader (LAC): names and addresses no rule introduces ----------------------------------------
+
+def test_lac_tags_words_with_offsets_into_the_text_as_written():
+    text = "当事人王小明，住浙江省杭州市西湖区文三路90号3幢201室。"
+    words = redaction.tagged(text)
+    assert "".join(text[s:e] for s, e, _ in words) == text.replace("。", "")  # a lone 。 is not tagged
+    assert ("王小明", "PER") in [(text[s:e], t) for s, e, t in words]
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text, name", [
+    ("快递面单显示收件人府馨，电话已核实。", "府馨"),  # a surname outside every table
+    ("邻居诗莹、梁嘉炤分别作了陈述。", "诗莹"),
+    ("经向相关责任人悦虎核实，涉案货物已封存。", "悦虎"),
+    ("2025年4月，欧阳娜娜向本局反映情况。", "欧阳娜娜"),  # no word before the name at all
+    ("被询问人：吐尔逊·艾合买提　性别：男", "吐尔逊·艾合买提"),  # a name written with the middle dot
+    ("答：我叫廖良煜，今年49岁。", "廖良煜"),
+])
+def test_names_found_without_a_trigger_or_a_table_surname(text, name):
+    assert name in texts(text, "person_name")
+
+
+@pytest.mark.req("PUB-05")
+def test_a_known_party_is_masked_even_after_a_word_that_also_ends_an_officers_title():
+    # 被询问人 contains 询问人 (the officer who asks): the party's name must not become public through it.
+    text = "询问人：黎笋\n记录人：张碧琴\n被询问人：韩涛　性别：男"
+    known = redaction.Known(names={"韩涛"}, public={"黎笋", "张碧琴"})
+    assert texts(text, "person_name", known) == ["韩涛"]
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text", [
+    "局长欧阳振华签发。",  # an official acting in office, whose name LAC reads
+    "法定代表人（负责人）：杨秀英　联系电话：0471-6612345",
+    "执法人员刘傅画、申松若于2025年5月6日进行检查。",  # LAC may cut 申松若 as 申松: no part of it is hidden
+    "文旅罚〔2026〕456号",  # a document number's prefix
+    "证人阿拉善盟某局干部称",
+    "当事人：安泽县刘记网吧\n统一社会信用代码：92150824MA0N1X2Y3Z",
+])
+def test_what_lac_reads_as_a_person_but_is_public(text):
+    known = redaction.Known(public={"刘傅画", "申松若"})
+    assert texts(text, "person_name", known) == []
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text, address", [
+    ("电话15298895563，地址辽宁省丹东市凤城市香港乡李庄村12组88号。", "辽宁省丹东市凤城市香港乡李庄村12组88号"),
+    ("该户在辽宁省阜新市新邱区香港路301号佛山花园20幢3单元2503室从事无证经营。",
+     "辽宁省阜新市新邱区香港路301号佛山花园20幢3单元2503室"),  # a household's flat, even with a business in it
+    ("其借住的衡阳县东莞街82号张花园28栋4单元1801室楼下存在噪声。", "衡阳县东莞街82号张花园28栋4单元1801室"),
+    ("答：我们是同事，他住三栋屋路134号康乐小区20栋675，我住他家对面。", "三栋屋路134号康乐小区20栋675"),
+])
+def test_addresses_found_from_places_lac_tags(text, address):
+    assert address in texts(text, "home_address")
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text", [
+    "统一社会信用代码：91150974P10K9XPLJ2\n住所：包头市昆都仑区鄂尔多斯大街168号\n法定代表人：孙丽明",
+    "反映当事人在西安市雁塔区里马路378号商业楼1层发布虚假广告。",
+    "经查，当事人在江西省南昌市东湖区西洋坪路49号不明码标价。",
+    "本机关于2024年5月6日，在赤峰市红山区新华路12号，对当事人的经营场所进行检查。",
+])
+def test_addresses_of_businesses_and_official_acts_stay_public(text):
+    assert texts(text, "home_address") == []
+
+
+@pytest.mark.req("PUB-05")
+def test_an_organs_account_and_certificate_numbers_are_no_personal_identifiers():
+    account = _card("621700123456789012")
+    text = (f"请于十五日内将罚款缴至包头市财政局，账号：{account}。执法人员：王秀芳、李嗣业，"
+            "执法证号：1542451184、蒙15565499167。")
+    assert texts(text, "bank_account") == []
+    assert texts(text, "phone") == []
+    person = f"当事人通过其个人银行卡（卡号：{account}）收取货款。"
+    assert texts(person, "bank_account") == [account]
