@@ -93,8 +93,9 @@ CONTACT_NUMBER_RE = re.compile(r"(?:联系电话|电话号码|电话|联系方�
 # Any run of digits with single separators; card numbers are cut from it at group boundaries.
 DIGIT_RUN_RE = re.compile(_B + r"\d(?:" + _S + r"\d)*(?![0-9A-Za-z])")
 # A list of certificate numbers up to this one: 执法证号：A、B、蒙C
-CERTIFICATE_LIST_BEFORE_RE = re.compile(r"(?:执法证号|执法证件号|证件号|证号)(?:码)?[:：]?\s*(?:[A-Za-z\u4e00-\u9fa5]{0,2}\d{5,20}[、,，]\s*)*"
-                                        r"[A-Za-z\u4e00-\u9fa5]{0,2}$")
+CERTIFICATE_LIST_BEFORE_RE = re.compile(r"(?:执法证号|执法证件号|执法证编号|执法证件编号)(?:码)?[:：]?\s*"
+                                        r"(?:(?:[A-Za-z]{0,2}|[\u4e00-\u9fa5]?)\d{5,20}[、,，]\s*)*"
+                                        r"(?:[A-Za-z]{0,2}|[\u4e00-\u9fa5]?)$")
 # Other long numbers that pass Luhn by chance (one in ten does): receipts, serials, certificates.
 NOT_CARD_BEFORE_RE = re.compile(r"(?:票据号|票号|编号|单号|流水号|订单号|证号|文号|代码)(?:为|是|:)?\s*$")
 # Account numbers that are not cards (对公账户, 存折) have no check digit: the introducing words make them.
@@ -174,7 +175,9 @@ _TRIGGERS = sorted([
     "同事", "朋友", "其兄", "其弟", "其姐", "其妹", "其儿子", "其女儿", "其子女", "其孙子", "其孙女", "其岳父", "其岳母",
     "其公公", "其婆婆", "其儿媳", "其女婿", "其侄子", "其外甥", "死者", "伤者", "学生", "患儿", "顾客", "消费者",
     # Record headers and answers (询问笔录、现场笔录): who was asked, who was present, who signed.
-    "现场负责人", "被询问人签名", "签名", "签字", "我叫", "名叫", "本人叫",
+    # (Not 签名/签字 alone: officers sign too — 执法人员签名、记录人签字.)
+    "现场负责人", "被询问人签名", "被询问人（签名）", "被询问人(签名)", "被检查人签名", "当事人签名", "当事人签字",
+    "当事人（签名）", "受送达人签名", "我叫", "名叫", "本人叫",
 ], key=len, reverse=True)
 _TRIGGER = "(?:" + "|".join(_TRIGGERS) + r")(?:为|是|：|:)?\s*"
 # What may follow a name: punctuation, or a word that starts the rest of the sentence.
@@ -190,7 +193,8 @@ BUSINESS_PARTY_RE = re.compile(r"统一社会信用代码|信用代码|注册号
 NAME_AT_RE = re.compile("(" + _NAME + "{2,6}?)" + _STOP)
 # A name written with the middle dot (吐尔逊·艾合买提, 阿卜杜拉·买买提·依明): in Chinese text the dot separates the parts of
 # a transliterated personal name, so such a name is a person's wherever it stands.
-DOTTED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fa5·])[\u4e00-\u9fa5]{1,8}(?:[·•・][\u4e00-\u9fa5]{1,10}){1,3}(?![\u4e00-\u9fa5·•・])")
+DOTTED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fa5·•・《〈])[\u4e00-\u9fa5]{1,6}(?:[·•・][\u4e00-\u9fa5]{1,6}){1,3}"
+                            r"(?![\u4e00-\u9fa5·•・》〉])")
 # 对张三（时任某局科长）: a person held responsible, named with the office held at the time.
 FORMER_OFFICE_RE = re.compile(r"对(" + _NAME + r"{2,6}?)[（(]时任")
 # A name followed by a person's sex (张三（男，… / 张三，女，… / 张三（性别：男）) is a natural person. Not one followed by
@@ -200,9 +204,10 @@ GENDER_NAME_RE = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=对))(" + _NAME + r"{2
 # Officers acting in office and legal representatives are public; so is every name listed after their title.
 PUBLIC_ROLE_RE = re.compile(r"(?<!被)(?<!现场)(?<!项目)(?:法定代表人|负责人|执法人员|执法员|办案人员|承办人|主办人|协办人|记录人|询问人|检查人|审核人员|审批人|"
                             r"局长|副局长|所长|科长|队长|大队长|中队长|主任|书记|主持人|检察官|法官)"
-                            r"(?:[（(][^）)\n]{0,12}[）)])?(?:为|是|：|:)?\s*"
+                            r"(?:[（(][^）)\n]{0,12}[）)])?(?:签名|签字)?(?:为|是|：|:)?\s*"
                             r"(" + _NAME + r"{2,4}?(?:、" + _NAME + r"{2,4}?)*)(?=[，,。；;、\s（(）)]|$|等|执|出|向|对|在|于|进|依|经|调)")
 PUBLIC_ROLE_WORD_RE = re.compile(PUBLIC_ROLE_RE.pattern.split("(" + _NAME)[0])
+PUBLIC_ROLE_WORD_AT_END_RE = re.compile(PUBLIC_ROLE_RE.pattern.split("(" + _NAME)[0] + "$")
 ORG_SUFFIX_RE = re.compile(r"(?:公司|店|馆|厂|社|局|所|院|站|中心|超市|市场|门市|商行|工作室|协会|银行|酒店|宾馆|餐厅|诊所|药房|集团|"
                            r"委员会|政府|大队|中队|支队|部|厅|坊|铺|吧|场|处|科|队|室|会|校|庄园|农场|牧场|合作社|家庭农场|车行|车队)$")
 # What follows an owner's name in a business's name (李四超市、张记饭店).
@@ -323,7 +328,9 @@ def _phones(text: str, known: Known) -> Iterable[Span]:
 
 
 # The account of an organ or a business (财政局、国库、非税收入专户、公司) is public: IM-M §10 protects natural persons'.
-ORGAN_ACCOUNT_BEFORE_RE = re.compile(r"财政局|财政厅|财政部门|国库|非税收入|代收|专户|政府|委员会|公司|有限|银行股份")
+ORGAN_ACCOUNT_BEFORE_RE = re.compile(r"(?:财政局|财政厅|财政部门|国库|非税收入|罚没收入|代收账户|专户)"
+                                     r"(?:(?!当事人|个人|本人|其|名下|指定|退还).){0,20}(?:账号|帐号|账户|帐户|卡号)"
+                                     r"(?:为|是|:|：)?\s*$")
 
 
 def _clause_before(text: str, pos: int) -> str:
@@ -358,7 +365,7 @@ def _bank(text: str) -> Iterable[Span]:
         # A card found by its check digit keeps its own end (卡号 6222 … 5673 2024 年: the year is no digit of it).
         if any(m.start(1) < end and start < m.end(1) for start, end in cards):
             continue
-        if ORGAN_ACCOUNT_BEFORE_RE.search(_clause_before(text, m.start())):
+        if ORGAN_ACCOUNT_BEFORE_RE.search(_clause_before(text, m.start(1))):
             continue  # 缴入XX市财政局，账号：…: an organ's account, published so that fines can be paid
         if len(_digits(m.group(1))) >= 8:
             yield Span(m.start(1), m.end(1), "bank_account", "银行账号（上下文：账号）")
@@ -568,7 +575,12 @@ def _names(text: str, known: Known) -> Iterable[Span]:
     found: set[str] = {name for name in known.names if name and name not in public}
     for m in DOTTED_NAME_RE.finditer(text):
         name = m.group()
-        if name not in public and not ORG_START_RE.match(text, m.end()) and not _AFTER_NAME_PLACE_RE.match(text, m.end()):
+        first = re.split(r"[·•・]", name)[0]
+        if PUBLIC_ROLE_WORD_AT_END_RE.search(text, max(0, m.start() - 12), m.start()):
+            public.add(name)  # 执法人员艾尔肯·吐尔逊, 法定代表人：吐尔逊·艾合买提
+            continue
+        if (name not in public and not _common_word(first) and not ORG_START_RE.match(text, m.end())
+                and not _AFTER_NAME_PLACE_RE.match(text, m.end())):
             found.add(name)
     business_at: set[int] = set()
     for m in TRIGGER_RE.finditer(text):
@@ -601,8 +613,9 @@ def _names(text: str, known: Known) -> Iterable[Span]:
 # ---------------------------------------------------------------------------------------------------------------
 # A statistical second reader: Baidu LAC (lexical analysis with person, place and organisation tags)
 
-# Sentences are tagged one at a time: LAC is a BiGRU-CRF trained on sentences; a long clause list is cut at commas.
-_SENTENCE_RE = re.compile(r"[^。；;！？!?\n]{1,200}[，,]?|[。；;！？!?\n]")
+# Sentences are tagged one at a time: LAC is a BiGRU-CRF trained on sentences. A run of 600 characters without a
+# sentence end is cut there (a name straddling that cut is read in two halves; a rule or the approver must catch it).
+_SENTENCE_RE = re.compile(r"[^。；;！？!?\n]{1,600}[，,]?|[。；;！？!?\n]")
 # Words LAC tags as a person that are a person's title or a reference, not a name.
 # (张先生 and 贾老板 do point at a person and are masked; an official's title is public in office.)
 _TITLE_END_RE = re.compile(r"(?:科长|局长|所长|队长|主任|书记|处长|厅长|部长|县长|市长|省长|乡长|镇长|村长|站长|院长|庭长|"

@@ -337,3 +337,24 @@ def test_an_organs_account_and_certificate_numbers_are_no_personal_identifiers()
     assert texts(text, "phone") == []
     person = f"当事人通过其个人银行卡（卡号：{account}）收取货款。"
     assert texts(person, "bank_account") == [account]
+
+
+@pytest.mark.req("PUB-05")
+def test_review_findings_personal_numbers_near_company_words_or_id_numbers_stay_masked():
+    card = _card("622202123456789")
+    assert texts(f"当事人张三在某某有限公司工作期间，通过银行卡{card}收款。", "bank_account") == [card]
+    assert texts(f"当事人张三，身份证号{ID_A}，13912345678。", "phone") == ["13912345678"]
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text", [
+    "蜜雪冰城·大学路店销售过期食品",  # a brand and its branch
+    "论语·学而",
+    "《论语·学而》",
+    "执法人员艾尔肯·吐尔逊出示执法证件",  # an officer acting in office
+    "法定代表人：吐尔逊·艾合买提",
+    "执法人员签名：张伟",
+    "记录人签字：王芳",
+])
+def test_review_findings_dotted_words_and_officers_signatures_stay_public(text):
+    assert texts(text, "person_name") == []
