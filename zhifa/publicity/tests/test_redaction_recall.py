@@ -358,3 +358,22 @@ def test_review_findings_personal_numbers_near_company_words_or_id_numbers_stay_
 ])
 def test_review_findings_dotted_words_and_officers_signatures_stay_public(text):
     assert texts(text, "person_name") == []
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text, kind", [
+    ("该店位于中山路18号，系逸夫楼对面。", "home_address"),
+    ("当事人张小泉剪刀店未明码标价。", "person_name"),
+])
+def test_review_findings_shops_and_their_addresses_stay_public(text, kind):
+    assert texts(text, kind) == []
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text, name", [
+    ("被询问人曾以勤陈述。", "曾以勤"),  # a surname that is also an adverb, where LAC reads a name
+    ("证人称\r\n张伟民在场。", "张伟民"),
+    ("\ufeff王思雨称其不知情。", "王思雨"),
+])
+def test_review_findings_names_at_function_words_and_invisible_marks(text, name):
+    assert name in texts(text, "person_name")
