@@ -34,7 +34,7 @@ def ledger_home(request):
     require(request, "ledger.view")
     cp = selectors.latest_checkpoint()
     ctx = {"checkpoint": cp, "verifier": services.signer().verifier.encode(), "size": selectors.tree_size(),
-           "open_findings": sum(1 for f in selectors.findings_for(actor=request.user) if not f.reviews.all())}
+           "open_findings": selectors.open_findings_count(actor=request.user)}
     seq = request.GET.get("seq", "").strip()
     if seq and cp is None:  # nothing signed yet: no proof can be checked (was an AttributeError, a 500)
         ctx["lookup_error"] = "尚未生成签名检查点，暂不能验证。"
