@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.models import SecurityEventKind
@@ -217,7 +217,21 @@ def findings_for(*, actor):
     rows = Finding.objects.select_related("blob", "entry").prefetch_related("reviews__reviewed_by__person")
     if can(actor, SYSTEM_READ):
         return list(rows[:200])
-    return [f for f in rows[:1000] if entry_place(actor, f.entry)[0]][:200]
+    # Only findings whose entry has a registered scope can be in anyone else's; today every finding is about the
+    # log or a blob (ledger.* subjects, which no app registers), so this reads nothing.
+    scoped = Q()
+    for prefix in SUBJECT_SCOPES:
+        scoped |= Q(entry__subject__startswith=f"{prefix}:") | Q(entry__subject__startswith=f"{prefix}.")
+    if not SUBJECT_SCOPES:
+        return []
+    return [f for f in rows.filter(scoped)[:1000] if entry_place(actor, f.entry)[0]][:200]
+
+
+def open_findings_count(*, actor) -> int:
+    """How many findings in the actor's reach nobody has reviewed yet (the count is exact for system readers)."""
+    if can(actor, SYSTEM_READ):
+        return Finding.objects.filter(reviews__isnull=True).count()
+    return sum(1 for f in findings_for(actor=actor) if not f.reviews.all())
 
 
 def recent_payloads(*, subject: str, actor: str, kinds, since) -> list[tuple[str, dict]]:
