@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.redaction_heldout.generate import gb11643_check, generate, luhn_complete
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +32,13 @@ def test_heldout_bench_runs_and_prints_figures():
     assert "ms per 1 000 characters" in result.stdout
 
 
-def test_second_heldout_corpus_is_well_formed_and_scored():
-    """The second held-out corpus (real sentences from UNER Chinese, record and decision templates of its own):
-    every labelled span slices a non-empty string, and the bench scores it."""
+@pytest.mark.parametrize("corpus", ["redaction_heldout2/heldout2.jsonl", "redaction_heldout3/heldout3.jsonl"])
+def test_later_heldout_corpora_are_well_formed_and_scored(corpus):
+    """The second held-out corpus (real sentences from UNER Chinese, record and decision templates of its own) and
+    the third (real names from Chinese-Names-Corpus, towns from GB/T 2260 data, public-security, coercion,
+    licensing and summary-row documents): every labelled span slices a non-empty string, and the bench scores it."""
     import json
-    path = ROOT / "tests" / "redaction_heldout2" / "heldout2.jsonl"
+    path = ROOT / "tests" / corpus
     docs = [json.loads(line) for line in path.open(encoding="utf-8")][:50]
     for doc in docs:
         for span in doc["gold"] + doc["public"]:
