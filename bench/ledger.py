@@ -2,6 +2,9 @@
 """Ledger benchmarks (issue 3). Each prints its figures beside the peer it is compared with, same run.
 
     .venv/bin/python bench/ledger.py appends  [--n 1000000] [--database-url URL]   record_event vs plain INSERT; integrate
+    .venv/bin/python bench/ledger.py clients  [--clients 4] [--n 2000] [--database-url URL]
+                                                    C processes, one event per transaction: record_event vs the same
+                                                    row by plain INSERT (same columns and indexes); then sequencing
     .venv/bin/python bench/ledger.py proofs   [--database-url URL]                  proofs on the log `appends` built
     .venv/bin/python bench/ledger.py proofs10m [--n 10000000]                       proofs on a bulk-loaded 10 M-leaf tree (SQLite)
     .venv/bin/python bench/ledger.py verify                                         export + offline verify vs hashlib
@@ -107,6 +110,86 @@ def bench_appends(args):
     print(f"record_event, one transaction per event: {single / t_single:.0f} appends/s ({single} events)")
     print(f"integrate (sequence + subtree hashes): {integrated / t_integrate:.0f} leaves/s ({integrated} in {t_integrate:.1f} s)")
     print(f"checkpoint at size {cp.size}: {t_cp * 1000:.1f} ms")
+
+
+def _client(mode: str, worker: int, n: int, barrier, results):
+    import django
+    from django.db import connection, transaction
+
+    django.setup()
+    from django.utils import timezone
+
+    from zhifa.ledger import services
+    from zhifa.ledger.canonical import canonical_json, sha256_hex
+
+    payload = {"case": "bench", "officer": "测试执法员", "action": "seize", "items": ["车辆", "证件"]}
+    connection.ensure_connection()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for i in range(n):
+        if mode == "ledger":
+            with transaction.atomic():
+                services.record_event("ledger.log_audit", subject=f"c{worker}:{i}", payload={**payload, "i": i})
+        else:
+            with transaction.atomic(), connection.cursor() as cur:
+                text = canonical_json({**payload, "i": i})
+                cur.execute("INSERT INTO bench_plain (kind, subject, actor, at, payload, payload_sha256) "
+                            "VALUES (%s, %s, %s, %s, %s, %s)",
+                            ["ledger.log_audit", f"c{worker}:{i}", "system", timezone.now(), text, sha256_hex(text)])
+    results.put(time.perf_counter() - t0)
+    connection.close()
+
+
+def bench_clients(args):
+    """The issue-16 goal: append ≥ 0.7× a like-for-like plain INSERT at 4 clients, one event per transaction (what
+    an application does: a state change and its log entry commit together). Processes, not threads (the GIL)."""
+    import multiprocessing
+
+    setup(args.database_url, fresh=True)
+    from django.db import connection, connections
+
+    serial = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+    stamp = "timestamp with time zone" if connection.vendor == "postgresql" else "datetime"
+    with connection.cursor() as cur:  # the columns and indexes of ledger_entry, nothing else
+        cur.execute(f"CREATE TABLE bench_plain (id {serial} PRIMARY KEY, kind varchar(80) NOT NULL, "
+                    f"subject varchar(120) NOT NULL, actor varchar(200) NOT NULL, at {stamp} NOT NULL, "
+                    "payload text NOT NULL, payload_sha256 varchar(64) NOT NULL)")
+        cur.execute("CREATE INDEX bench_plain_kind ON bench_plain (kind)")
+        cur.execute("CREATE INDEX bench_plain_subject ON bench_plain (subject)")
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    rates = {}
+    for mode in ("plain", "ledger", "plain", "ledger"):  # alternated; each mode's best run is kept
+        barrier, results = ctx.Barrier(args.clients + 1), ctx.Queue()
+        procs = [ctx.Process(target=_client, args=(mode, w, args.n, barrier, results)) for w in range(args.clients)]
+        for p in procs:
+            p.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for p in procs:
+            p.join()
+        wall = time.perf_counter() - t0
+        assert all(p.exitcode == 0 for p in procs), "a client failed"
+        rates[mode] = max(rates.get(mode, 0), args.clients * args.n / wall)
+    from zhifa.ledger import services
+    from zhifa.ledger.models import Pending
+
+    queued = Pending.objects.count()
+    t0 = time.perf_counter()
+    integrated = 0
+    while step := services.integrate(limit=50_000):
+        integrated += step
+    t_integrate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cp = services.checkpoint_create()
+    t_cp = time.perf_counter() - t0
+    print(f"database: {connection.vendor}; {args.clients} clients x {args.n} transactions, one event each")
+    print(f"record_event            {rates['ledger']:10.0f} appends/s")
+    print(f"plain INSERT, same rows {rates['plain']:10.0f} rows/s      ratio append/plain {rates['ledger'] / rates['plain']:.2f}x"
+          f"  (goal >= 0.70x)")
+    print(f"integrate (queue -> leaves + subtree hashes): {integrated / t_integrate:.0f} leaves/s "
+          f"({integrated} of {queued} queued in {t_integrate:.1f} s)")
+    print(f"checkpoint at size {cp.size} (with the split-view check from the stored tree): {t_cp * 1000:.1f} ms")
 
 
 def measure_proofs(label, size, samples=200):
@@ -292,11 +375,12 @@ def bench_evidence(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["appends", "proofs", "proofs10m", "verify", "evidence", "_evidence"])
+    parser.add_argument("command", choices=["appends", "clients", "proofs", "proofs10m", "verify", "evidence", "_evidence"])
     parser.add_argument("rest", nargs="*")
     parser.add_argument("--database-url", default=f"sqlite:///{OUT / 'ledger_bench.sqlite3'}")
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--mb", type=int, default=2048)
     parser.add_argument("--reload", action="store_true")
@@ -304,8 +388,8 @@ def main():
     if args.command == "_evidence":
         return _child_evidence(*args.rest)
     if args.n is None:
-        args.n = 10_000_000 if args.command == "proofs10m" else 1_000_000
-    {"appends": bench_appends, "proofs": bench_proofs, "proofs10m": bench_proofs_10m, "verify": bench_verify,
+        args.n = 10_000_000 if args.command == "proofs10m" else 2_000 if args.command == "clients" else 1_000_000
+    {"appends": bench_appends, "clients": bench_clients, "proofs": bench_proofs, "proofs10m": bench_proofs_10m, "verify": bench_verify,
      "evidence": bench_evidence}[args.command](args)
 
 

@@ -223,9 +223,27 @@ TASKS = {
 ZHIFA_LEDGER_ORIGIN = os.environ.get("ZHIFA_LEDGER_ORIGIN", "zhifa.localhost/ledger")
 ZHIFA_LEDGER_KEY = os.environ.get("ZHIFA_LEDGER_KEY", "")
 ZHIFA_LEDGER_KEY_FILE = os.environ.get("ZHIFA_LEDGER_KEY_FILE", str(DATA_DIR / "ledger-signing.key"))
+# Who signs checkpoints (zhifa/ledger/signers.py, docs/ledger.md "Roles by duty"): "file" (the key above: make demo and
+# development only), "command" (an external signer process holding the key in another account or on another host:
+# ZHIFA_LEDGER_SIGNER_COMMAND gets the checkpoint body on stdin and prints one signature line, checked against
+# ZHIFA_LEDGER_VERIFIER_KEY), or a dotted path to a backend class (PKCS#11, KMS).
+ZHIFA_LEDGER_SIGNER = os.environ.get("ZHIFA_LEDGER_SIGNER", "file")
+ZHIFA_LEDGER_SIGNER_COMMAND = os.environ.get("ZHIFA_LEDGER_SIGNER_COMMAND", "")
+ZHIFA_LEDGER_VERIFIER_KEY = os.environ.get("ZHIFA_LEDGER_VERIFIER_KEY", "")
+# Earlier verifier keys (one per line or comma-separated) whose checkpoints are still served after a rotation.
+ZHIFA_LEDGER_PAST_VERIFIER_KEYS = os.environ.get("ZHIFA_LEDGER_PAST_VERIFIER_KEYS", "")
 # Agencies' electronic seal keys and certificates (cases.signing): a secret volume in production.
 ZHIFA_SIGNING_DIR = os.environ.get("ZHIFA_SIGNING_DIR", str(DATA_DIR / "signing"))
 ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))
+# A committed entry still unsequenced after this many seconds is an audit problem (ledger.audit).
+ZHIFA_LEDGER_AUDIT_GRACE_SECONDS = int(os.environ.get("ZHIFA_LEDGER_AUDIT_GRACE_SECONDS", "600"))
+# Witnesses (C2SP tlog-witness, docs/ledger.md): this instance as a witness — its key, and the logs it witnesses
+# (JSON [{"origin", "keys": [...]}]) — and the witnesses this log asks to cosign (JSON [{"url", "key"}]).
+ZHIFA_WITNESS_KEY = os.environ.get("ZHIFA_WITNESS_KEY", "")
+ZHIFA_WITNESS_KEY_FILE = os.environ.get("ZHIFA_WITNESS_KEY_FILE", "")
+ZHIFA_WITNESS_LOGS = os.environ.get("ZHIFA_WITNESS_LOGS", "")
+ZHIFA_LEDGER_WITNESSES = os.environ.get("ZHIFA_LEDGER_WITNESSES", "")
+ZHIFA_WITNESS_RATE = os.environ.get("ZHIFA_WITNESS_RATE", "120/m")
 # Evidence digests: SHA-256 always; SM3 too where commercial cryptography is required.
 ZHIFA_EVIDENCE_SM3 = env_bool("ZHIFA_EVIDENCE_SM3", False)
 # The key of the keyed hashes that stand for personal identifiers in log payloads (ledger.identifier_commitment).

@@ -153,6 +153,13 @@ ROUTES: list[Route] = [
     page("rules-effective", "/rules/", "rules.view", target=None),
     page("ledger-home", "/ledger/", "ledger.view", target=None),
     page("ledger-checkpoint", "/ledger/checkpoint.txt", PUBLIC),
+    page("ledger-checkpoint-cosigned", "/ledger/checkpoint-cosigned.txt", PUBLIC, any_status=True),
+    page("ledger-tlog-checkpoint", "/ledger/checkpoint", PUBLIC, any_status=True),
+    page("ledger-tlog-tile", "/ledger/tile/0/000.p/1", PUBLIC, any_status=True),
+    page("ledger-verifier-keys", "/ledger/verifier-keys", PUBLIC),
+    # The witness protocol (C2SP tlog-witness) is anonymous by specification: an unknown log is 404, a bad body 400.
+    page("ledger-witness-add-checkpoint", "/ledger/witness/add-checkpoint", PUBLIC, method="POST", any_status=True),
+    page("ledger-witness-checkpoint", "/ledger/witness/x/checkpoint", PUBLIC, any_status=True),
     page("ledger-findings", "/ledger/findings/", "ledger.view", target=None),
     page("ledger-finding-review", "/ledger/findings/{finding}/review/", SUPERUSER, method="POST", target=None,
          body={"note": "已处理"}, effect=True),

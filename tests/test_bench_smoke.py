@@ -36,6 +36,15 @@ def test_ledger_bench_smoke(tmp_path):
     assert "appends/s" in run("bench/ledger.py", "appends", "--n", "600", "--database-url", url, tmp_path=tmp_path)
     assert "inclusion" in run("bench/ledger.py", "proofs", "--samples", "5", "--database-url", url, tmp_path=tmp_path)
     assert "MB/s" in run("bench/ledger.py", "verify", "--database-url", url, tmp_path=tmp_path)
+    assert "ratio append/plain" in run("bench/ledger.py", "clients", "--clients", "2", "--n", "50", "--database-url",
+                                       url, tmp_path=tmp_path)
+    assert "per 100 000 leaves" in run("bench/ledger_audit.py", "--n", "600", "--database-url",
+                                       f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path=tmp_path)
+    out = run("bench/ledger_tiles.py", "--n", "3000", "--samples", "5", "--reload", tmp_path=tmp_path)
+    assert "tile view alone" in out and "B per leaf" in out
+    out = run("bench/ledger_witness.py", "--samples", "3", "--base", "50", "--database-url",
+              f"sqlite:///{tmp_path / 'w.sqlite3'}", tmp_path=tmp_path)
+    assert "append→cosigned" in out and "goal p95" in out
 
 
 @pytest.mark.django_db

@@ -61,9 +61,14 @@ def checkpoint_latest(request):
     return HttpResponse(cp.note, content_type="text/plain; charset=utf-8")
 
 
-@router.get("/verifier-keys", auth=None, response=list[str], summary="检查点验证公钥（公开）")
+@router.get("/verifier-keys", auth=None, response=list[str], summary="检查点验证公钥（公开；当前密钥在前，其后为曾用密钥）")
 def verifier_keys(request):
-    return [services.signer().verifier.encode()]
+    # Every key the log has used (issue 16, finding 7), the current one first; the validity periods and the signed
+    # rotation statements are at /ledger/verifier-keys (ledger.verifier_keys).
+    from .verifier_keys import used_keys
+
+    current = services.signer().verifier.encode()
+    return [current] + [k for k in reversed(used_keys()) if k != current]
 
 
 @router.post("/checkpoints", response={201: CheckpointOut}, summary="立即生成签名检查点（系统管理员）")

@@ -12,3 +12,4 @@ class LedgerErrorCode(StrEnum):
     EMPTY_FILE = "evidence_empty_file"
     ERASURE_REFUSED = "ledger_erasure_refused"
     IDENTIFIER_IN_PAYLOAD = "ledger_identifier_in_payload"
+    SIGNING_REFUSED = "ledger_signing_refused"

@@ -42,12 +42,20 @@ def export(directory: Path, *, up_to: int | None = None) -> dict:
         leaves = leaves.filter(seq__lt=up_to)
     with open(directory / "entries.jsonl", "w", encoding="utf-8") as fh:
         for leaf in leaves.iterator(chunk_size=5000):
-            fh.write(json.dumps(entry_json(leaf.entry, leaf.seq), ensure_ascii=False, separators=(",", ":")) + "\n")
+            row = entry_json(leaf.entry, leaf.seq) | {"id": leaf.entry_id}
+            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
             count += 1
     keys = set()
+    # Every checkpoint row, also those beyond the last exported entry (issue 16, finding 2): a checkpoint past the
+    # log's end means entries were removed, or the row is forged, and the offline verifier must see it. Only a
+    # deliberately partial export (`up_to`) leaves out the checkpoints above its end.
+    checkpoints = Checkpoint.objects.order_by("size", "id")
+    if up_to is not None:
+        checkpoints = checkpoints.filter(size__lte=count)
     with open(directory / "checkpoints.jsonl", "w", encoding="utf-8") as fh:
-        for cp in Checkpoint.objects.filter(size__lte=count).order_by("size", "id"):
-            fh.write(json.dumps({"size": cp.size, "note": cp.note}, ensure_ascii=False) + "\n")
+        for cp in checkpoints.iterator(chunk_size=1000):
+            fh.write(json.dumps({"id": cp.pk, "size": cp.size, "root": base64.b64encode(bytes(cp.root)).decode(),
+                                 "key": cp.key, "note": cp.note}, ensure_ascii=False) + "\n")
             keys.add(cp.key)
     (directory / "verifiers.txt").write_text("".join(k + "\n" for k in sorted(keys)), encoding="utf-8")
     return {"entries": count, "keys": len(keys)}

@@ -71,6 +71,26 @@ class Node(AppendOnlyModel):
         return f"node {self.level}/{self.index}"
 
 
+class Pending(models.Model):
+    """The sequencer's queue (issue 16, finding 4): one row per committed entry not yet in the tree.
+
+    Written in the entry's own transaction by a database trigger on `ledger_entry` (migration 0005), so no code
+    path that writes an entry can forget it, and consumed (deleted) by the sequencer in the transaction that
+    gives the entry its leaf. The sequencer therefore finds exactly the committed, unsequenced entries with one
+    indexed read, however late a transaction commits. Not part of the tamper-evident record: no append-only
+    trigger. On PostgreSQL a foreign key, checked at once (migration 0005), keeps rows for entries that do not exist
+    out; the sequencer drops any such row it finds."""
+
+    entry = models.OneToOneField(Entry, primary_key=True, on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待排序日志条目"
+
+    def __str__(self):
+        return f"pending {self.entry_id}"
+
+
 class Checkpoint(AppendOnlyModel):
     """A signed tree head in the C2SP tlog-checkpoint format."""
 
@@ -149,6 +169,8 @@ class FindingKind(models.TextChoices):
     MISSING = "missing", "文件缺失"
     ALTERED = "altered", "文件被篡改"
     LOG_MISMATCH = "log_mismatch", "日志与检查点不一致"
+    NODE_CONFLICT = "node_conflict", "已存储的树节点与叶节点不符"
+    SIGNING_REFUSED = "signing_refused", "拒绝签署与上一检查点不一致的树"
 
 
 class Finding(AppendOnlyModel):
@@ -178,3 +200,6 @@ class FindingReview(AppendOnlyModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "完整性问题处理"
+
+
+from .models_witness import WitnessCosignature, WitnessState  # noqa: E402, F401  (issue 16: witnesses)

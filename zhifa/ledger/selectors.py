@@ -72,7 +72,25 @@ class InclusionProof:
 
 
 def latest_checkpoint() -> Checkpoint | None:
-    return Checkpoint.objects.order_by("-size", "-id").first()
+    """The checkpoint to serve (/ledger/checkpoint.txt, /api/ledger/checkpoint, proofs by default): the newest whose
+    note verifies under a known verifier key (the signer's and ZHIFA_LEDGER_PAST_VERIFIER_KEYS: configuration, not
+    the database), says the size and root its columns say, and whose root is the stored tree's at its size. A row
+    inserted behind the signer's back, or one past the end of the log, is passed over (issue 16, finding 3)."""
+    from . import services  # services imports this module
+
+    verifiers = services.served_verifiers()
+    size_now = tree_size()
+    reader = TreeReader()
+    for cp in Checkpoint.objects.filter(size__lte=size_now).order_by("-size", "-id").iterator(chunk_size=20):
+        if not services.checkpoint_signed(cp, verifiers):
+            continue
+        try:
+            stored = reader.root(cp.size) if cp.size else merkle.EMPTY_ROOT
+        except ZhifaError:
+            continue
+        if stored == bytes(cp.root):
+            return cp
+    return None
 
 
 def checkpoint_for_size(size: int) -> Checkpoint | None:
@@ -92,12 +110,12 @@ def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
             raise ZhifaError(LedgerErrorCode.NO_CHECKPOINT, "尚未生成签名检查点。")
         size = cp.size
     _check_size(size)
-    leaf = Leaf.objects.filter(seq=seq).first()
-    if leaf is None or seq >= size:
+    if not 0 <= seq < size:  # size ≤ the sequenced tree, so every seq below it has its leaf
         raise ZhifaError(LedgerErrorCode.NO_SUCH_LEAF, f"日志中没有序号为 {seq} 的条目（树大小 {size}）。", status=404)
-    reader = TreeReader()
-    path = merkle.inclusion_path(seq, size, reader.subtree_hash)
-    return InclusionProof(seq, size, bytes(leaf.hash), path, reader.root(size))
+    from . import tiles  # the JSON proofs are computed from the same tiles outsiders fetch (ledger.tiles)
+
+    leaf_hash, path, root = tiles.inclusion_path(seq, size)
+    return InclusionProof(seq, size, leaf_hash, path, root)
 
 
 def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
@@ -105,8 +123,9 @@ def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, byte
     _check_size(second)
     if not 0 <= first <= second:
         raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "一致性证明要求 0 ≤ 前一树大小 ≤ 后一树大小。")
-    reader = TreeReader()
-    return merkle.consistency_path(first, second, reader.subtree_hash), reader.root(first), reader.root(second)
+    from . import tiles
+
+    return tiles.consistency_path(first, second)
 
 
 def entries_by_id(ids) -> dict[int, Entry]:

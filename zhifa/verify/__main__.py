@@ -4,6 +4,7 @@
     python -m zhifa.verify inclusion PROOF.json --checkpoint CHECKPOINT.txt --key VERIFIER_KEY
     python -m zhifa.verify consistency PROOF.json --old OLD.txt --new NEW.txt --key VERIFIER_KEY
     python -m zhifa.verify casefile CASE.zip --key VERIFIER_KEY
+    python -m zhifa.verify tiles LOG_URL_OR_DIR --key VERIFIER_KEY [--leaf B64 --index N] [--old OLD.txt]
 
 The verifier key is the public key the deployment publishes (on its portal, and in its log as
 `ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
@@ -31,7 +32,10 @@ from pathlib import Path
 
 from zhifa.ledger import merkle
 from zhifa.ledger.canonical import leaf_input
-from zhifa.ledger.note import NoteError, Verifier, open_checkpoint
+from zhifa.ledger.note import Checkpoint as CheckpointText
+from zhifa.ledger.note import NoteError, Verifier, open_checkpoint, open_note
+from zhifa.verify import tiles as tiles_cli
+from zhifa.verify import witness as witness_cli
 
 
 def _b64(text: str) -> bytes:
@@ -39,6 +43,7 @@ def _b64(text: str) -> bytes:
 
 
 ERASED_KIND = "ledger.entry_erased"
+KEY_KIND = "ledger.key_in_use"
 
 
 def _erased(row: dict) -> bool:
@@ -46,26 +51,65 @@ def _erased(row: dict) -> bool:
     return row.get("payload") == "" and isinstance(row.get("erased"), dict)
 
 
-def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = None) -> tuple[list[str], dict]:
+def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = None,
+               kept: list[tuple[str, str]] = ()) -> tuple[list[str], dict]:
+    """Everything `log_audit` checks that an export carries (issue 16): every payload digest (an empty payload only
+    with its erasure record in the log, naming its seq and digest), every leaf; every checkpoint row — its signature
+    under a trusted key that the log itself recorded as in use at its size (`ledger.key_in_use`), its note against
+    its size and root columns, its root against the tree, none beyond the end, none signed before a smaller one.
+    All checkpoints are heads of the one tree recomputed here, so each is consistent with every other. `kept`:
+    (label, note) of checkpoints the verifier kept from earlier (served, exported): each must be a head of this log
+    too, or entries were removed or rewritten after it."""
     problems: list[str] = []
-    erased: dict[int, tuple[str, object]] = {}  # seq -> (digest, seq of its erasure record as the export says)
-    recorded: dict[int, str] = {}  # seq -> digest, from the ledger.entry_erased records in the log
-    checkpoints = []
-    for line in (directory / "checkpoints.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        note = json.loads(line)["note"]
+    erased: dict[int, tuple[str, object, object]] = {}  # seq -> (digest, seq of its erasure record, entry id)
+    recorded: dict[int, tuple[str, int, object]] = {}  # erased seq -> (digest, record's seq, entry id) from the log
+    wanted: dict[int, list] = {}  # size -> [(label, checkpoint, keys that signed it or None)]
+    rows = []
+    for n, line in enumerate((directory / "checkpoints.jsonl").read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            rows.append((n, json.loads(line)))
+    smaller = group = 0
+    group_size = None
+    for n, row in sorted(rows, key=lambda r: (int(r[1].get("size", -1)), r[1].get("id", 0))):
+        label = f"checkpoint #{row.get('id', f'line {n}')} (size {row.get('size')})"
+        if "id" in row:  # sizes grow with the order of signing, or the log was cut and re-signed
+            if row["size"] != group_size:
+                group_size, smaller, group = row["size"], max(smaller, group), 0
+            if row["id"] < smaller:
+                problems.append(f"{label}: signed before the smaller checkpoint #{smaller} (the log was cut and "
+                                f"re-signed)")
+            group = max(group, row["id"])
         try:
-            checkpoints.append(open_checkpoint(note, keys, origin=origin))
+            text, good = open_note(row["note"], keys)
+            cp = CheckpointText.parse(text)
+            if origin is not None and cp.origin != origin:
+                raise NoteError(f"checkpoint is for {cp.origin!r}, not {origin!r}")
         except NoteError as exc:
-            problems.append(f"checkpoint not accepted: {exc}")
-    wanted: dict[int, list] = {}
-    for cp in checkpoints:
-        wanted.setdefault(cp.size, []).append(cp)
+            problems.append(f"{label}: not accepted: {exc}")
+            if isinstance(row.get("size"), int):
+                wanted.setdefault(row["size"], [])  # still counted for "beyond the end"
+            continue
+        if ("size" in row and row["size"] != cp.size) or ("root" in row and _b64(row["root"]) != cp.root):
+            problems.append(f"{label}: the signed note (size {cp.size}) does not match its size and root columns")
+        wanted.setdefault(cp.size, []).append((label, cp, {v.encode() for v in good}))
+    for label, note in kept:
+        try:
+            cp = open_checkpoint(note, keys, origin=origin)
+        except NoteError as exc:
+            problems.append(f"kept checkpoint {label}: not accepted: {exc}")
+            continue
+        wanted.setdefault(cp.size, []).append((f"kept checkpoint {label} (size {cp.size})", cp, None))
     compact = merkle.CompactRange()
-    for cp in wanted.get(0, []):
-        if cp.root != merkle.EMPTY_ROOT:
-            problems.append("checkpoint of size 0 has a wrong root")
+    key_in_use: str | None = None  # the verifier key the log last recorded as in use
+
+    def check(size: int, root: bytes) -> None:
+        for label, cp, signed_by in wanted.get(size, ()):
+            if root != cp.root:
+                problems.append(f"{label}: root does not match the entries (a rewritten history or a split view)")
+            if signed_by is not None and key_in_use not in signed_by:
+                problems.append(f"{label}: not signed by the key the log recorded as in use at that size")
+
+    check(0, merkle.EMPTY_ROOT)
     n_bytes, started = 0, time.perf_counter()
     with open(directory / "entries.jsonl", "rb") as fh:
         for raw in fh:
@@ -76,35 +120,49 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
                 problems.append(f"entry {compact.size} missing (found {seq})")
                 break
             if _erased(row):
-                erased[seq] = (row["payload_sha256"], row["erased"].get("log_seq"))
+                erased[seq] = (row["payload_sha256"], row["erased"].get("log_seq"), row.get("id"))
             elif hashlib.sha256(row["payload"].encode()).hexdigest() != row["payload_sha256"]:
                 problems.append(f"entry {seq}: payload does not match its digest")
             elif row["kind"] == ERASED_KIND:
                 try:
                     note = json.loads(row["payload"])
-                    recorded[int(note["seq"])] = str(note["payload_sha256"])
-                except (ValueError, KeyError, TypeError):
+                    recorded[int(note["seq"])] = (str(note["payload_sha256"]), seq, note.get("entry"))
+                except (ValueError, KeyError, TypeError, AttributeError):
                     problems.append(f"entry {seq}: an erasure record that names no entry")
+            elif row["kind"] == KEY_KIND:
+                try:
+                    key_in_use = str(json.loads(row["payload"])["verifier"])
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"entry {seq}: a key record that names no key")
             data = leaf_input(kind=row["kind"], subject=row["subject"], actor=row["actor"], at=row["at"],
                               payload_sha256=row["payload_sha256"])
             compact.append(merkle.leaf_hash(data))
-            for cp in wanted.get(compact.size, ()):
-                if compact.root() != cp.root:
-                    problems.append(f"checkpoint of size {cp.size}: root does not match the entries")
+            if compact.size in wanted:
+                check(compact.size, compact.root())
     elapsed = time.perf_counter() - started
-    for seq, (digest, log_seq) in sorted(erased.items()):
-        if seq in recorded:
-            if recorded[seq] != digest:
-                problems.append(f"entry {seq}: erased, but its erasure record names another digest")
-        elif isinstance(log_seq, int) and log_seq >= compact.size:
-            pass  # erased after the export's last entry: its record is beyond this export (export the whole log)
-        else:
-            problems.append(f"entry {seq}: payload removed without an erasure recorded in the log")
-    for size in wanted:
+    for seq, (digest, log_seq, entry_id) in sorted(erased.items()):
+        if seq not in recorded:
+            # Also when the note claims a record past the export's end: nothing here proves that record exists.
+            where = f" (its note points to seq {log_seq}, not in this export)" if log_seq is not None else ""
+            problems.append(f"entry {seq}: payload removed without an erasure recorded in the log{where}")
+            continue
+        named_digest, record_seq, named_id = recorded[seq]
+        if named_digest != digest:
+            problems.append(f"entry {seq}: erased, but its erasure record names another digest")
+        if log_seq is not None and log_seq != record_seq:
+            problems.append(f"entry {seq}: erased, but its note points to seq {log_seq}, not to its erasure record "
+                            f"(seq {record_seq})")
+        if entry_id is not None and named_id is not None and named_id != entry_id:
+            problems.append(f"entry {seq}: erased, but its erasure record names another entry")
+    beyond = 0
+    for size, listed in sorted(wanted.items()):
         if size > compact.size:
-            problems.append(f"checkpoint of size {size} is beyond the {compact.size} exported entries")
-    stats = {"entries": compact.size, "checkpoints": len(checkpoints), "bytes": n_bytes, "seconds": elapsed,
-             "erased": len(erased)}
+            beyond += max(1, len(listed))
+            for label in [item[0] for item in listed] or [f"checkpoint of size {size}"]:
+                problems.append(f"{label} is beyond the {compact.size} exported entries "
+                                f"(entries removed after it was signed, or a forged checkpoint)")
+    stats = {"entries": compact.size, "checkpoints": len(rows), "kept": len(kept), "bytes": n_bytes,
+             "seconds": elapsed, "erased": len(erased), "beyond": beyond}
     return problems, stats
 
 
@@ -145,6 +203,31 @@ def verify_consistency(proof: dict, old_note: str, new_note: str, keys: list[Ver
     except merkle.VerificationError as exc:
         return [f"SPLIT VIEW or rewritten history: {exc}"]
     return []
+
+
+def _erased_document(zf, names, item: dict, entry: dict) -> str | None:
+    """A document whose log entry's content was erased (issue 15 §5): the leaf still commits to the payload's digest,
+    and the payload was `{"form", "elements", "supersedes", "correction_reason"}` (cases.services._document_write), so
+    the file, with the form and version it is indexed under, is checked against that digest. "matches", a failure,
+    or None when the package does not say enough (a correction whose reason the index does not carry)."""
+    from zhifa.ledger.canonical import canonical_json
+
+    if item["file"] not in names:
+        return f"{item['file']} is missing"
+    try:
+        elements = json.loads(zf.read(item["file"]).decode())
+        payload = canonical_json({"form": item["form"], "elements": elements, "supersedes": item.get("supersedes"),
+                                  "correction_reason": item.get("correction_reason", "")})
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return f"{item['file']} is not the canonical record of a document"
+    if hashlib.sha256(payload.encode()).hexdigest() == entry["payload_sha256"]:
+        return "matches"
+    if "correction_reason" in item or item.get("supersedes") is None:
+        # An original document is recorded with an empty reason (the page asks for one only for a correction; the
+        # API could pass one, which the index should then carry): no other file gives the committed digest.
+        return (f"{item['file']} differs from the record the log committed to (entry {item['seq']}: its content was "
+                f"erased, its digest stays)")
+    return None
 
 
 def verify_casefile(path: Path, keys: list[Verifier]) -> tuple[list[str], list[str]]:
@@ -222,6 +305,12 @@ def verify_casefile(path: Path, keys: list[Verifier]) -> tuple[list[str], list[s
                 problems.append(f"{item['type']} {item['id']}: its log entry is not in the package")
                 continue
             if _erased(entry):
+                verdict = _erased_document(zf, names, item, entry) if item["type"] == "document" else None
+                if verdict == "matches":
+                    continue  # the file is what the log committed to: its digest stays in the proven leaf
+                if verdict is not None:
+                    problems.append(verdict)
+                    continue
                 # The log no longer holds what this file was checked against: its digest is proven, its content is not.
                 unproven.append(f"{item['type']} {item['id']} (log entry {item['entry']}): the log entry's content was "
                                 f"erased on {entry['erased'].get('at')} ({entry['erased'].get('basis')})")
@@ -252,6 +341,8 @@ def main(argv=None) -> int:
     p_log = sub.add_parser("log", help="verify an exported log and its checkpoints")
     p_log.add_argument("directory", type=Path)
     p_log.add_argument("--origin")
+    p_log.add_argument("--checkpoint", action="append", type=Path, default=[],
+                       help="a checkpoint you kept (served or exported earlier): it must be a head of this log")
     p_inc = sub.add_parser("inclusion", help="verify an inclusion proof against a checkpoint")
     p_inc.add_argument("proof", type=Path)
     p_inc.add_argument("--checkpoint", type=Path, required=True)
@@ -261,8 +352,12 @@ def main(argv=None) -> int:
     p_con.add_argument("--new", type=Path, required=True)
     p_case = sub.add_parser("casefile", help="verify a case-file package (zip)")
     p_case.add_argument("package", type=Path)
-    for p in (p_log, p_inc, p_con, p_case):
+    p_tiles = sub.add_parser("tiles", help="verify inclusion / consistency from the log's tiles and checkpoint only")
+    tiles_cli.add_arguments(p_tiles)
+    for p in (p_log, p_inc, p_con, p_case, p_tiles):
         p.add_argument("--key", action="append", required=True, help="trusted verifier key (repeatable)")
+    for p in (p_inc, p_con):
+        witness_cli.add_arguments(p)  # --witness KEY … --witness-quorum K (issue 16)
     args = parser.parse_args(argv)
     try:
         keys = [Verifier.decode(k) for k in args.key]
@@ -270,7 +365,8 @@ def main(argv=None) -> int:
         print(f"bad --key: {exc}", file=sys.stderr)
         return 2
     if args.command == "log":
-        problems, stats = verify_log(args.directory, keys, origin=args.origin)
+        kept = [(str(path), path.read_text(encoding="utf-8")) for path in args.checkpoint]
+        problems, stats = verify_log(args.directory, keys, origin=args.origin, kept=kept)
         rate = stats["bytes"] / 1e6 / stats["seconds"] if stats["seconds"] else 0.0
         print(f"{stats['entries']} entries, {stats['checkpoints']} checkpoints, "
               f"{stats['bytes'] / 1e6:.1f} MB in {stats['seconds']:.2f} s ({rate:.1f} MB/s)")
@@ -281,10 +377,14 @@ def main(argv=None) -> int:
         if not problems and unproven:
             print(f"INCOMPLETE: {len(unproven)} item(s) not yet proven; nothing failed")
             return 3
+    elif args.command == "tiles":
+        problems = tiles_cli.run(args, keys)
     elif args.command == "inclusion":
         problems = verify_inclusion(json.loads(args.proof.read_text()), args.checkpoint.read_text(), keys)
+        problems += witness_cli.run(args, args.checkpoint.read_text(), keys)
     else:
         problems = verify_consistency(json.loads(args.proof.read_text()), args.old.read_text(), args.new.read_text(), keys)
+        problems += witness_cli.run(args, args.new.read_text(), keys)
     for problem in problems:
         print(f"FAIL: {problem}")
     if not problems:

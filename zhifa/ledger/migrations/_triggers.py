@@ -8,7 +8,7 @@ the entry's proof still verifies; anything else (a payload rewritten, a digest o
 """
 
 TABLES = ["ledger_entry", "ledger_leaf", "ledger_node", "ledger_checkpoint", "ledger_blob", "ledger_finding",
-          "ledger_findingreview", "ledger_blobdisposal", "ledger_erasure"]
+          "ledger_findingreview", "ledger_blobdisposal", "ledger_erasure", "ledger_witnesscosignature"]
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION zhifa_ledger_append_only() RETURNS trigger AS $$

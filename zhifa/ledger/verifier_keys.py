@@ -1,0 +1,108 @@
+"""Every verifier key the log has used, with its validity period and the signed statement of each rotation.
+
+A key's period is read from the log itself: it starts at the `ledger.key_in_use` entry naming it (written before the
+first checkpoint it signs, services._ensure_key_recorded) and ends at the next such entry. The rotation statement is
+that entry — it names the new key and the one it replaces, and carries no personal data, so it is published in full —
+with the first checkpoint that covers it and the entry's inclusion proof in that checkpoint (computed from tiles). An
+outsider recomputes the entry's leaf hash, checks the proof against the signed checkpoint, and checks with tiles that
+the key's checkpoints extend the previous key's last one (consistency), so a rotation cannot hide a rewritten history.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django.db.models import Count, Max, Min
+
+from . import events, tiles
+from .models import Checkpoint, Entry
+from .note import ED25519, NoteError, Verifier
+from .services import at_text, entry_leaf_hash
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _algorithm(key: str) -> str:
+    try:
+        return "Ed25519" if Verifier.decode(key).alg == ED25519 else "SM2-SM3"
+    except NoteError:
+        return "unknown"
+
+
+def _checkpoint_json(cp: Checkpoint | None) -> dict | None:
+    if cp is None:
+        return None
+    return {"size": cp.size, "root": _b64(bytes(cp.root)), "signed_at": at_text(cp.created_at), "note": cp.note}
+
+
+def _statement(entry: Entry) -> dict:
+    seq = getattr(getattr(entry, "leaf", None), "seq", None)
+    out = {"seq": seq, "entry": {"kind": entry.kind, "subject": entry.subject, "actor": entry.actor,
+                                 "at": at_text(entry.at), "payload": entry.payload,
+                                 "payload_sha256": entry.payload_sha256},
+           "leaf_hash": _b64(entry_leaf_hash(entry)), "checkpoint": None, "inclusion_path": None}
+    if seq is None:
+        return out  # not yet sequenced: the next checkpoint covers it
+    cp = Checkpoint.objects.filter(size__gt=seq).order_by("size", "id").first()
+    if cp is not None:
+        leaf, path, root = tiles.inclusion_path(seq, cp.size)
+        if root == bytes(cp.root) and leaf == entry_leaf_hash(entry):
+            out["checkpoint"] = _checkpoint_json(cp)
+            out["inclusion_path"] = [_b64(p) for p in path]
+    return out
+
+
+def key_history() -> list[dict]:
+    """Every key in the order it came into use; the last one announced is the current one."""
+    announced = list(Entry.objects.filter(kind=events.KEY_IN_USE).select_related("leaf").order_by("id"))
+    signed = {row["key"]: row for row in Checkpoint.objects.values("key").annotate(
+        count=Count("id"), first_size=Min("size"), last_size=Max("size"), first_at=Min("created_at"),
+        last_at=Max("created_at"))}
+    keys: list[dict] = []
+    by_key: dict[str, dict] = {}
+    for entry in announced:
+        try:
+            payload = json.loads(entry.payload)
+        except ValueError:
+            continue
+        key = payload.get("verifier")
+        if not key:
+            continue
+        if keys and keys[-1]["key"] != key:
+            keys[-1]["valid_until"] = at_text(entry.at)
+            keys[-1]["replaced_by"] = key
+        item = {"key": key, "algorithm": _algorithm(key), "valid_from": at_text(entry.at), "valid_until": None,
+                "replaces": payload.get("replaces"), "replaced_by": None, "statement": _statement(entry)}
+        keys.append(item)
+        by_key.setdefault(key, item)
+    # Keys that signed checkpoints without an announcement (a log older than the announcements): period from their
+    # checkpoints only, no statement.
+    for key, row in sorted(signed.items(), key=lambda kv: kv[1]["first_at"]):
+        if key not in by_key:
+            item = {"key": key, "algorithm": _algorithm(key), "valid_from": at_text(row["first_at"]),
+                    "valid_until": None, "replaces": None, "replaced_by": None, "statement": None}
+            keys.insert(0, item)
+            by_key[key] = item
+    for item in keys:
+        row = signed.get(item["key"])
+        item["checkpoints"] = None if row is None else {
+            "count": row["count"], "first_size": row["first_size"], "last_size": row["last_size"],
+            "first_signed_at": at_text(row["first_at"]), "last_signed_at": at_text(row["last_at"]),
+            "last": _checkpoint_json(Checkpoint.objects.filter(key=item["key"]).order_by("-size", "-id").first())}
+    if keys:
+        for item in keys:
+            item["current"] = False
+        keys[-1]["current"] = True
+    return keys
+
+
+
+def used_keys() -> list[str]:
+    """Every verifier key announced in the log or found on a checkpoint, oldest first (no proofs: for a plain list)."""
+    announced = [json.loads(p).get("verifier") for p in
+                 Entry.objects.filter(kind=events.KEY_IN_USE).order_by("id").values_list("payload", flat=True)]
+    signed = Checkpoint.objects.values("key").annotate(first=Min("id")).order_by("first").values_list("key", flat=True)
+    return list(dict.fromkeys([k for k in announced if k] + list(signed)))
