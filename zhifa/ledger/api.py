@@ -3,6 +3,7 @@ its subject lives (selectors.entry_read_for, issue 15 §5), and out of scope is 
 
 import base64
 
+from django.db import DatabaseError
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
@@ -74,7 +75,15 @@ def verifier_keys(request):
 @router.post("/checkpoints", response={201: CheckpointOut}, summary="立即生成签名检查点（系统管理员）")
 def checkpoint_now(request):
     require(request, "ledger.manage", "只有系统管理员可以手动生成检查点。")
-    cp = services.checkpoint_create()
+    try:
+        cp = services.checkpoint_create()
+    except DatabaseError as exc:
+        # A hardened deployment (ledger_harden_db --sequencer): the application's role may not write the tree; the
+        # sequencer's scheduled job signs. Said plainly instead of a 500.
+        if "permission denied" not in str(exc).lower():
+            raise
+        raise ZhifaError(LedgerErrorCode.SEQUENCER_ONLY, "本实例的数据库角色无权写入日志树：检查点由签名服务（定序角色的定时"
+                         "任务 ledger_checkpoint）生成，请稍后查看。", status=409) from exc
     return Status(201, {"size": cp.size, "root": _b64(bytes(cp.root)), "note": cp.note, "key": cp.key})
 
 

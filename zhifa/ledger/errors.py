@@ -13,3 +13,4 @@ class LedgerErrorCode(StrEnum):
     ERASURE_REFUSED = "ledger_erasure_refused"
     IDENTIFIER_IN_PAYLOAD = "ledger_identifier_in_payload"
     SIGNING_REFUSED = "ledger_signing_refused"
+    SEQUENCER_ONLY = "ledger_sequencer_only"

@@ -76,16 +76,17 @@ def latest_checkpoint() -> Checkpoint | None:
     note verifies under a known verifier key (the signer's and ZHIFA_LEDGER_PAST_VERIFIER_KEYS: configuration, not
     the database), says the size and root its columns say, and whose root is the stored tree's at its size. A row
     inserted behind the signer's back, or one past the end of the log, is passed over (issue 16, finding 3)."""
-    from . import services  # services imports this module
+    # Imported here: services imports this module. The root comes from the tiles: full tiles are cached once
+    # checked, so this is a few reads instead of a recomputation (about 10 ms at a million leaves).
+    from . import services, tiles
 
     verifiers = services.served_verifiers()
     size_now = tree_size()
-    reader = TreeReader()
     for cp in Checkpoint.objects.filter(size__lte=size_now).order_by("-size", "-id").iterator(chunk_size=20):
         if not services.checkpoint_signed(cp, verifiers):
             continue
         try:
-            stored = reader.root(cp.size) if cp.size else merkle.EMPTY_ROOT
+            stored = tiles.reader(cp.size).root() if cp.size else merkle.EMPTY_ROOT
         except ZhifaError:
             continue
         if stored == bytes(cp.root):
