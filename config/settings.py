@@ -232,6 +232,10 @@ ZHIFA_LEDGER_SIGNER_COMMAND = os.environ.get("ZHIFA_LEDGER_SIGNER_COMMAND", "")
 ZHIFA_LEDGER_VERIFIER_KEY = os.environ.get("ZHIFA_LEDGER_VERIFIER_KEY", "")
 # Earlier verifier keys (one per line or comma-separated) whose checkpoints are still served after a rotation.
 ZHIFA_LEDGER_PAST_VERIFIER_KEYS = os.environ.get("ZHIFA_LEDGER_PAST_VERIFIER_KEYS", "")
+# During a key rotation: the outgoing private key (or its file), so the new key's first checkpoint is signed by both
+# and a client that trusts the old key can follow the rotation (zhifa.verify verify_rotation).
+ZHIFA_LEDGER_PREVIOUS_KEY = os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY", "")
+ZHIFA_LEDGER_PREVIOUS_KEY_FILE = os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY_FILE", "")
 # Agencies' electronic seal keys and certificates (cases.signing): a secret volume in production.
 ZHIFA_SIGNING_DIR = os.environ.get("ZHIFA_SIGNING_DIR", str(DATA_DIR / "signing"))
 ZHIFA_LEDGER_BATCH = int(os.environ.get("ZHIFA_LEDGER_BATCH", "5000"))

@@ -78,7 +78,9 @@ INLINE_TYPES = frozenset({
 # Bytes this server produced itself (never an upload) and the types they go out as. A generated SVG (the
 # flowcharts, certificate QR codes) is drawn by our own code with every text escaped; it stays inline so
 # `<img>` and the "open for printing" links work, and the sandbox CSP below stops any script in it anyway.
-GENERATED_TYPES = frozenset({"application/pdf", "application/zip", DOCX, XLSX, "image/svg+xml"})
+# (application/octet-stream: binary data the server computes, such as the ledger's C2SP tiles; always an attachment.)
+GENERATED_TYPES = frozenset({"application/pdf", "application/zip", DOCX, XLSX, "image/svg+xml",
+                             "application/octet-stream"})
 GENERATED_INLINE = frozenset({"image/svg+xml"})
 
 # The document a file opens as runs nothing and loads nothing but itself: a media file opened in its own tab

@@ -64,11 +64,12 @@ def checkpoint_latest(request):
 
 @router.get("/verifier-keys", auth=None, response=list[str], summary="检查点验证公钥（公开；当前密钥在前，其后为曾用密钥）")
 def verifier_keys(request):
-    # Every key the log has used (issue 16, finding 7), the current one first; the validity periods and the signed
-    # rotation statements are at /ledger/verifier-keys (ledger.verifier_keys).
+    # Every configured key (issue 16, finding 7; review16 H2), the current one first, then the past ones, newest
+    # first. Configuration only: a key announced in a database row but not configured is never listed. The validity
+    # periods and the signed rotation statements are at /ledger/verifier-keys (ledger.verifier_keys).
     from .verifier_keys import used_keys
 
-    current = services.signer().verifier.encode()
+    current = services.trusted_keys()[0]
     return [current] + [k for k in reversed(used_keys()) if k != current]
 
 

@@ -7,9 +7,12 @@ One streaming pass over the leaves in `seq` order, joined with their entries, ch
 - every stored `ledger_node` row: the pass builds the tree with a compact range, and each band-level subtree it
   completes (levels 8, 16, 24, …) is compared with the stored row at once (finding 1: one overwritten node used to
   pass while every proof through it failed);
-- every checkpoint when the pass reaches its size: its signature verifies under the verifier key the log itself
-  recorded (the latest `ledger.key_in_use` entry below that size), the signed note parses and matches the row's
-  size and root columns, and its root is the tree's root at that size. Each checkpoint is thereby consistent with
+- every checkpoint when the pass reaches its size: its signature verifies under a *configured* verifier key
+  (services.trusted_verifiers(): the signer's and ZHIFA_LEDGER_PAST_VERIFIER_KEYS, never a key named only in the
+  database), the key on its row is one that signed it and that the log announced (`ledger.key_in_use`) below that
+  size, the signed note parses and matches the row's size and root columns, and its root is the tree's root at that
+  size. A `ledger.key_in_use` entry naming a key that is not configured is itself a problem (review16 H2: the
+  application role can insert one); it changes nothing else in the audit. Each checkpoint is thereby consistent with
   every other one: they are all heads of the one tree recomputed here;
 - no checkpoint beyond the log's end, and none signed before a smaller one (the log cut and re-signed: finding 2);
   checkpoints kept outside (`known_checkpoints`, e.g. the ones served or exported earlier) are checked the same way;
@@ -35,7 +38,7 @@ from django.utils import timezone
 
 from . import events, merkle
 from .canonical import sha256_hex
-from .models import BAND, Checkpoint, Entry, Erasure, FindingKind, Leaf, Node
+from .models import BAND, Checkpoint, Entry, Erasure, FindingKind, Leaf, Node, Pending
 from .note import Checkpoint as CheckpointText
 from .note import NoteError, Verifier, open_note
 
@@ -168,47 +171,41 @@ class _KnownCheckpoint:
     root: bytes
 
 
-def _parse_known(notes: list[str], keys: set[str]) -> tuple[list[_KnownCheckpoint], list[str]]:
-    verifiers = []
-    for key in keys:
-        try:
-            verifiers.append(Verifier.decode(key))
-        except NoteError:
-            pass
+def _parse_known(notes: list[str], verifiers: list[Verifier]) -> tuple[list[_KnownCheckpoint], list[str]]:
     out, problems = [], []
     for i, text in enumerate(notes, 1):
         try:
             body, _ = open_note(text, verifiers)
             cp = CheckpointText.parse(body)
         except NoteError as exc:
-            problems.append(f"外部保存的第 {i} 个检查点无法用日志记录的公钥验证：{exc}")
+            problems.append(f"外部保存的第 {i} 个检查点无法用配置的验证公钥验证：{exc}")
             continue
         out.append(_KnownCheckpoint(f"外部保存的第 {i} 个检查点（大小 {cp.size}）", cp.size, cp.root))
     return out, problems
 
 
-def _check_checkpoint(result: AuditResult, cp: Checkpoint, tree_root: bytes | None, key: str | None) -> None:
-    """One checkpoint row against the tree at its size (tree_root None: beyond the log's end) and the verifier key
-    the log recorded as in use at that size."""
+def _check_checkpoint(result: AuditResult, cp: Checkpoint, tree_root: bytes | None, verifiers: list[Verifier],
+                      announced: set[str]) -> None:
+    """One checkpoint row against the tree at its size (tree_root None: beyond the log's end), the configured
+    verifier keys, and the configured keys the log announced below that size."""
     label = f"检查点 #{cp.pk}（大小 {cp.size}）"
     column_root = bytes(cp.root)
-    if key is None:
-        result.add(f"{label}签署时日志中尚未记录任何验证公钥（ledger.key_in_use）")
+    try:
+        body, good = open_note(cp.note, verifiers)
+    except NoteError as exc:
+        result.add(f"{label}的签名不能用配置的验证公钥验证：{exc}")
     else:
         try:
-            body, _ = open_note(cp.note, [Verifier.decode(key)])
+            signed = CheckpointText.parse(body)
         except NoteError as exc:
-            result.add(f"{label}的签名不能用日志记录的当时在用的公钥验证：{exc}")
+            result.add(f"{label}的签名内容不是检查点：{exc}")
         else:
-            try:
-                signed = CheckpointText.parse(body)
-            except NoteError as exc:
-                result.add(f"{label}的签名内容不是检查点：{exc}")
-            else:
-                if signed.size != cp.size or signed.root != column_root:
-                    result.add(f"{label}的签名内容（大小 {signed.size}）与其大小、根哈希列不符")
-        if cp.key != key:
-            result.add(f"{label}登记的公钥与日志记录的当时在用的公钥不符")
+            if signed.size != cp.size or signed.root != column_root:
+                result.add(f"{label}的签名内容（大小 {signed.size}）与其大小、根哈希列不符")
+        if cp.key not in {v.encode() for v in good}:
+            result.add(f"{label}登记的公钥不是为其签名的配置公钥")
+        elif cp.key not in announced:
+            result.add(f"{label}签署时日志中尚未记录其公钥（ledger.key_in_use）")
     if tree_root is None:
         result.add(f"{label}超出日志末尾（日志只有 {result.leaves} 个条目）：日志条目被删除，或检查点是伪造的")
     elif column_root != tree_root:
@@ -219,8 +216,9 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
     """Check the whole log (see the module docstring). Each problem becomes a Finding; the run is logged.
 
     `known_checkpoints`: signed notes kept outside the database (served or exported earlier); each must verify under
-    a key the log recorded and be a head of the log as it is now, or the log was cut or rewritten after it."""
-    from .services import _finding, record_event  # services imports this module (its shim): import late
+    a configured key and be a head of the log as it is now, or the log was cut or rewritten after it."""
+    # services imports this module (its shim): import late
+    from .services import _finding, record_event, trusted_verifiers
 
     started = time.perf_counter()
     result = AuditResult()
@@ -239,8 +237,9 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
     checkpoints = _checkpoints()
     cp = next(checkpoints, None)
     order = {"size": -1, "group": 0, "smaller": 0}  # greatest id among the checkpoints of smaller sizes
-    recorded_keys: list[str] = []
-    current_key: str | None = None
+    verifiers = trusted_verifiers()  # configuration, never the database (review16 H2, M2)
+    configured = {v.encode() for v in verifiers}
+    announced: set[str] = set()  # configured keys the log has announced so far
 
     def checkpoints_at(size: int, root: bytes | None) -> None:
         """Check the checkpoints of `size` (root: the tree's root there), or with root None all that are left."""
@@ -253,7 +252,7 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
                            "日志曾被截短后重新签署")
             order["group"] = max(order["group"], cp.pk)
             result.checkpoints += 1
-            _check_checkpoint(result, cp, root if cp.size == size else None, current_key)
+            _check_checkpoint(result, cp, root if cp.size == size else None, verifiers, announced)
             cp = next(checkpoints, None)
 
     checkpoints_at(0, merkle.EMPTY_ROOT)
@@ -276,10 +275,14 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
                 result.add(f"条目 {seq} 的内容与其摘要不符")
             elif kind == events.KEY_IN_USE:
                 try:
-                    current_key = str(json.loads(payload)["verifier"])
-                    recorded_keys.append(current_key)
+                    named = str(json.loads(payload)["verifier"])
                 except (ValueError, KeyError, TypeError):
                     result.add(f"条目 {seq} 是公钥启用记录，但没有写明公钥")
+                else:
+                    if named in configured:
+                        announced.add(named)
+                    else:
+                        result.add(f"条目 {seq} 是公钥启用记录，但其公钥未在配置中（日志中登记了未知公钥）：{named[:60]}")
             leaf_hash = bytes(leaf_hash)
             data = _leaf_input(kind, subject, actor, _at_text(at), digest)
             if merkle.leaf_hash(data) != leaf_hash:
@@ -293,7 +296,7 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
     result.leaves = tree.size
     checkpoints_at(-1, None)  # whatever is left is beyond the end
 
-    known, problems = _parse_known(list(known_checkpoints), set(recorded_keys))
+    known, problems = _parse_known(list(known_checkpoints), verifiers)
     for problem in problems:
         result.add(problem)
     _check_known(result, known, tree.size)
@@ -348,10 +351,28 @@ def _check_planted_nodes(result: AuditResult, size: int) -> None:
 
 
 def _check_unsequenced(result: AuditResult) -> None:
-    """Committed entries still outside the tree after the grace period (finding 4)."""
+    """Committed entries still outside the tree (finding 4; review H3). Only ids and times compared in SQL are read,
+    never an entry's `at` value itself (one PostgreSQL stores but the driver cannot load must not stop the audit).
+
+    - Queued for longer than the grace period, by the queue row's `queued_at`, which the database sets when the entry
+      is written (migration 0012). `Entry.at` is the inserter's to choose; an entry is also stale when its `at` is
+      older than the grace period (an inserter can only bring its report forward), never excused by it.
+    - Neither in the tree nor in the queue: an entry the sequencer set aside (it could not read or hash it: an
+      `entry_set_aside` Finding says why), or one whose queue row was removed. Not in flight (a queue row commits
+      with its entry), so reported at once."""
     grace = getattr(settings, "ZHIFA_LEDGER_AUDIT_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
-    stale = Entry.objects.filter(leaf__isnull=True, at__lt=timezone.now() - dt.timedelta(seconds=grace))
+    cutoff = timezone.now() - dt.timedelta(seconds=grace)
+    outside = Entry.objects.filter(leaf__isnull=True)
+    queued = Pending.objects.values("entry_id")
+    stale = outside.filter(Q(pk__in=Pending.objects.filter(queued_at__lt=cutoff).values("entry_id"))
+                           | Q(pk__in=queued, at__lt=cutoff))
     count = stale.count()
     if count:
         ids = list(stale.order_by("id").values_list("id", flat=True)[:5])
         result.add(f"{count} 个已提交的条目超过 {grace} 秒仍未写入日志树（条目 {', '.join(map(str, ids))} …）")
+    dropped = outside.exclude(pk__in=queued)
+    count = dropped.count()
+    if count:
+        ids = list(dropped.order_by("id").values_list("id", flat=True)[:5])
+        result.add(f"{count} 个条目既不在日志树中也不在待排序队列中（条目 {', '.join(map(str, ids))} …）："
+                   "被排序程序搁置（无法读取或计算哈希，见“被搁置”问题记录）或队列行被删除")

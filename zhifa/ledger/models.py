@@ -12,12 +12,30 @@ the hashes of completed subtrees at every eighth level (`Node`), so any node of 
 computed from at most 256 stored hashes.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length, Now, Replace
+from django.db.models.lookups import Exact
 
 from zhifa.core.models import AppendOnlyModel
 
 BAND = 8  # subtree hashes are stored every BAND levels: a node is at most 2**BAND stored hashes away
+
+# The range of `Entry.at` the database accepts (migration 0012): any time a real entry has, and none that a client
+# cannot read back ('infinity', a year past 9999) or that would sort an entry out of its place.
+AT_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+AT_MAX = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)  # exclusive
+
+
+def _hex_stripped(field: str):
+    """`field` with every lowercase hex digit removed ('' for a lowercase hex string): REPLACE exists on both
+    PostgreSQL and SQLite, where a regex in a CHECK constraint does not (SQLite's REGEXP is Django's own function)."""
+    expression = models.F(field)
+    for digit in "0123456789abcdef":
+        expression = Replace(expression, models.Value(digit), models.Value(""))
+    return expression
 
 
 class Entry(AppendOnlyModel):
@@ -36,6 +54,15 @@ class Entry(AppendOnlyModel):
     class Meta:
         verbose_name = verbose_name_plural = "日志条目"
         ordering = ["id"]
+        # Issue 16 (review H3): a row the application role may insert must be one the sequencer can read and hash.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(at__gte=AT_MIN, at__lt=AT_MAX), name="ledger_entry_at_range"),
+            models.CheckConstraint(condition=models.Q(Exact(Length("payload_sha256"), 64),
+                                                      Exact(_hex_stripped("payload_sha256"), "")),
+                                   name="ledger_entry_digest_hex"),
+            models.CheckConstraint(condition=~models.Q(kind="") & ~models.Q(subject=""),
+                                   name="ledger_entry_kind_subject"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.subject}"
@@ -83,9 +110,14 @@ class Pending(models.Model):
 
     entry = models.OneToOneField(Entry, primary_key=True, on_delete=models.DO_NOTHING, related_name="+",
                                  db_constraint=False)
+    # Set by the database when the trigger queues the entry (migration 0012), not by whoever wrote the entry: the
+    # audit finds entries left unsequenced by this time, since `Entry.at` is the inserter's to choose.
+    queued_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         verbose_name = verbose_name_plural = "待排序日志条目"
+        constraints = [models.CheckConstraint(condition=models.Q(queued_at__gte=AT_MIN, queued_at__lt=AT_MAX),
+                                              name="ledger_pending_queued_at_range")]
 
     def __str__(self):
         return f"pending {self.entry_id}"
@@ -171,6 +203,7 @@ class FindingKind(models.TextChoices):
     LOG_MISMATCH = "log_mismatch", "日志与检查点不一致"
     NODE_CONFLICT = "node_conflict", "已存储的树节点与叶节点不符"
     SIGNING_REFUSED = "signing_refused", "拒绝签署与上一检查点不一致的树"
+    ENTRY_SET_ASIDE = "entry_set_aside", "无法读取或计算哈希的日志条目被搁置"
 
 
 class Finding(AppendOnlyModel):

@@ -38,6 +38,8 @@ from . import signers as signer_backends
 from .canonical import canonical_json, leaf_input, sha256_hex
 from .errors import LedgerErrorCode
 from .models import (
+    AT_MAX,
+    AT_MIN,
     BAND,
     Blob,
     BlobDisposal,
@@ -52,7 +54,7 @@ from .models import (
     Pending,
 )
 from .note import Checkpoint as CheckpointText
-from .note import NoteError, Verifier, open_checkpoint, sign_note
+from .note import NoteError, Signer, Verifier, open_checkpoint, sign_note
 from .selectors import TreeReader, tree_size
 
 CHUNK = 1024 * 1024
@@ -146,6 +148,55 @@ def requeue_unsequenced() -> int:
         return max(cur.rowcount, 0)
 
 
+def _read_entries(ids: list[int]) -> tuple[list[Entry], dict[int, str]]:
+    """The entries with these ids, and the ids of those the driver cannot read (issue 16, review H3: PostgreSQL
+    stores `at = 'infinity'` or a year past 9999, psycopg refuses to load it). The batch is read at once; only when
+    that fails is each entry read on its own, so one unreadable row costs one batch of single reads, once."""
+    try:
+        with transaction.atomic():  # a savepoint: a failed read leaves the sequencer's transaction usable
+            return list(Entry.objects.filter(pk__in=ids)), {}
+    except Exception:  # DataError, ValueError, OverflowError…: the rows are read one by one below
+        pass
+    entries: list[Entry] = []
+    failed: dict[int, str] = {}
+    for entry_id in ids:
+        try:
+            with transaction.atomic():
+                entries += Entry.objects.filter(pk=entry_id)
+        except Exception as exc:  # any read failure sets this one entry aside
+            failed[entry_id] = f"无法读取：{type(exc).__name__}: {exc}"
+    return entries, failed
+
+
+def _entry_problem(entry: Entry) -> str | None:
+    """Why this entry cannot be sequenced, or None. The same rules as the table's CHECK constraints (migration
+    0012), for a row written before them or with them lifted: a leaf must commit to a time and a digest that any
+    verifier can read back."""
+    at = entry.at
+    if not isinstance(at, dt.datetime) or at.tzinfo is None:
+        return f"时间无法读取（{at!r}）"
+    if not AT_MIN <= at < AT_MAX:
+        return f"时间超出允许范围（{at.isoformat()}）"
+    digest = entry.payload_sha256
+    if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
+        return f"内容摘要不是 64 位小写十六进制（{digest!r:.80}）"
+    if not entry.kind or not entry.subject:
+        return "类型或主体为空"
+    return None
+
+
+def _set_aside(entry_id: int, problem: str) -> None:
+    """Leave an entry the sequencer cannot read or hash out of the tree, and say so (a Finding, logged). Its queue
+    row is consumed like any other, so it is not read again on every run; the audit reports every entry that has
+    neither a leaf nor a queue row. Re-queued by a full scan, it is set aside again without a second Finding."""
+    detail = f"条目 {entry_id} 无法写入日志树，已搁置：{problem}"
+    if Finding.objects.filter(kind=FindingKind.ENTRY_SET_ASIDE, detail__startswith=f"条目 {entry_id} ").exists():
+        return
+    entry = record_event(events.LOG_AUDIT, subject="ledger.log",
+                         payload={"finding": FindingKind.ENTRY_SET_ASIDE.value, "entry": entry_id, "detail": detail})
+    Finding.objects.create(kind=FindingKind.ENTRY_SET_ASIDE, detail=detail, entry=entry)
+
+
 def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
     """Sequence up to `limit` committed entries into the tree. Returns how many were added.
 
@@ -165,21 +216,39 @@ def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
             if not ids:
                 return 0
             entries: list[Entry] = []
+            unreadable: dict[int, str] = {}
             done: set[int] = set()
             for part in _parts(ids):
-                entries += Entry.objects.filter(pk__in=part)
+                read, failed = _read_entries(part)
+                entries += read
+                unreadable.update(failed)
                 done.update(Leaf.objects.filter(entry_id__in=part).values_list("entry_id", flat=True))
             # A queue row for an entry already in the tree, or for none (written by hand), is dropped, never sequenced
             # twice. A queue row commits with its entry, so an entry missing here is not one still in flight.
-            fresh = sorted((e for e in entries if e.pk not in done), key=lambda e: e.pk)
+            fresh: list[tuple[Entry, bytes]] = []
+            for entry in sorted((e for e in entries if e.pk not in done), key=lambda e: e.pk):
+                problem = _entry_problem(entry)
+                leaf_hash = None
+                if problem is None:
+                    try:
+                        leaf_hash = entry_leaf_hash(entry)
+                    except Exception as exc:  # whatever the row holds, it must not halt the log
+                        problem = f"无法计算叶节点哈希：{type(exc).__name__}: {exc}"
+                if problem is None:
+                    fresh.append((entry, leaf_hash))
+                else:
+                    unreadable[entry.pk] = problem
             with connection.cursor() as cur:
                 for part in _parts(ids):
                     cur.execute(f"DELETE FROM {Pending._meta.db_table} WHERE entry_id IN ({', '.join(['%s'] * len(part))})",
                                 part)
+            for entry_id, problem in sorted(unreadable.items()):
+                if entry_id not in done:
+                    _set_aside(entry_id, problem)
             if not fresh:
                 continue
             old_size = tree_size()
-            leaves = [Leaf(seq=old_size + i, entry_id=e.pk, hash=entry_leaf_hash(e)) for i, e in enumerate(fresh)]
+            leaves = [Leaf(seq=old_size + i, entry_id=e.pk, hash=h) for i, (e, h) in enumerate(fresh)]
             Leaf.objects.bulk_create(leaves, batch_size=2000)
             _store_completed_nodes(old_size, old_size + len(leaves), {leaf.seq: bytes(leaf.hash) for leaf in leaves})
             return len(leaves)
@@ -261,10 +330,46 @@ def signer() -> signer_backends.SignerBackend:
     return _signer_cache[1]
 
 
-def served_verifiers() -> list[Verifier]:
-    """Keys whose checkpoints are served: the current signer's and ZHIFA_LEDGER_PAST_VERIFIER_KEYS. Configuration,
-    never the database: a key named only in a database row could have been put there by whoever wrote the row."""
+def trusted_verifiers() -> list[Verifier]:
+    """The verifier keys this deployment trusts: the current signer's (the signer backend; for "command",
+    ZHIFA_LEDGER_VERIFIER_KEY) and ZHIFA_LEDGER_PAST_VERIFIER_KEYS. Configuration only, never the database: the
+    application role can insert log entries of any kind (a `ledger.key_in_use` entry too) and checkpoint rows, so a
+    key named only in a row could have been put there by whoever wrote the row (review16 H1, H2). Every trust decision
+    about a checkpoint or a key — the previous checkpoint before signing, the checkpoint served, the audit, the
+    published key list — starts from this list."""
     return [signer().verifier, *signer_backends.past_verifiers()]
+
+
+def trusted_keys() -> list[str]:
+    """trusted_verifiers() as encoded verifier keys (the form log entries and checkpoint rows use), current first."""
+    return list(dict.fromkeys(v.encode() for v in trusted_verifiers()))
+
+
+def served_verifiers() -> list[Verifier]:
+    """Keys whose checkpoints are served: trusted_verifiers()."""
+    return trusted_verifiers()
+
+
+def previous_signer():
+    """The outgoing key of a rotation, if configured (ZHIFA_LEDGER_PREVIOUS_KEY, or the file
+    ZHIFA_LEDGER_PREVIOUS_KEY_FILE; a `PRIVATE+KEY+…` text): checkpoint_create co-signs the first checkpoint of the
+    new key with it, so the rotation statement carries the old key's signature (verify.tiles.verify_rotation requires
+    it). None when not configured, or when it is the current key."""
+    text = (getattr(settings, "ZHIFA_LEDGER_PREVIOUS_KEY", None) or os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY", "")).strip()
+    path = getattr(settings, "ZHIFA_LEDGER_PREVIOUS_KEY_FILE", None) or os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY_FILE", "")
+    if not text and path:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except OSError as exc:
+            raise ZhifaError(LedgerErrorCode.KEY, f"无法读取上一签名密钥文件：{exc}") from exc
+    if not text:
+        return None
+    try:
+        old = Signer.decode(text)
+    except (NoteError, ValueError) as exc:
+        raise ZhifaError(LedgerErrorCode.KEY, "上一签名密钥格式无效（应为 PRIVATE+KEY+… 格式）。") from exc
+    return None if old.verifier.encode() == signer().verifier.encode() else old
 
 
 def checkpoint_signed(cp: Checkpoint, verifiers: list[Verifier] | None = None) -> bool:
@@ -276,17 +381,6 @@ def checkpoint_signed(cp: Checkpoint, verifiers: list[Verifier] | None = None) -
     except (NoteError, ValueError):
         return False
     return opened.size == cp.size and opened.root == bytes(cp.root)
-
-
-def _announced_verifiers() -> list[Verifier]:
-    """Every key named by a sequenced `ledger.key_in_use` entry: what earlier checkpoints were signed with."""
-    out = []
-    for payload in Entry.objects.filter(kind=events.KEY_IN_USE, leaf__isnull=False).values_list("payload", flat=True):
-        try:
-            out.append(Verifier.decode(json.loads(payload)["verifier"]))
-        except (ValueError, KeyError, TypeError, NoteError):
-            continue
-    return out
 
 
 def _previous_signed(verifiers: list[Verifier]) -> Checkpoint | None:
@@ -334,10 +428,25 @@ def _ensure_key_recorded(key) -> None:
     """Key rotation is recorded in the log itself: the first checkpoint signed by a key is preceded by
     an entry naming its verifier key (and the key it replaces)."""
     verifier = key.verifier.encode()
-    last = Entry.objects.filter(kind=events.KEY_IN_USE).order_by("-id").first()
-    previous = json.loads(last.payload)["verifier"] if last else None
+    trusted = set(trusted_keys())
+    previous = None
+    # The last announcement of a configured key: one naming any other key was not written here (the audit reports it).
+    for payload in Entry.objects.filter(kind=events.KEY_IN_USE).order_by("-id").values_list("payload", flat=True).iterator():
+        try:
+            named = json.loads(payload)["verifier"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if named in trusted:
+            previous = named
+            break
     if previous != verifier:
-        record_event(events.KEY_IN_USE, subject="ledger.key", payload={"verifier": verifier, "replaces": previous})
+        # What it replaces: the last configured key announced, else the key of the newest checkpoint row (a rotation
+        # where the old key was not configured as past). Information only: verify_rotation trusts a replaced key only
+        # if the client already trusts it and it co-signed the statement.
+        if previous is None:
+            previous = Checkpoint.objects.order_by("-id").values_list("key", flat=True).first()
+        record_event(events.KEY_IN_USE, subject="ledger.key",
+                     payload={"verifier": verifier, "replaces": previous if previous != verifier else None})
 
 
 def _synchronous_full():
@@ -367,7 +476,7 @@ def checkpoint_create() -> Checkpoint:
     """Integrate everything committed, check that the new tree extends the previous checkpoint, then sign.
 
     Never signs a split view (issue 16): before signing, the previous checkpoint (the newest whose signature verifies
-    under a known key) must match the stored tree at its size, and the new tree must be provably consistent with it
+    under a configured key, trusted_verifiers()) must match the stored tree at its size, and the new tree must be provably consistent with it
     and agree with its leaves (`_split_view`). Otherwise nothing is signed, a `signing_refused` Finding is recorded,
     and ZhifaError `ledger_signing_refused` is raised."""
     key = signer()
@@ -375,7 +484,9 @@ def checkpoint_create() -> Checkpoint:
         _ensure_key_recorded(key)
     while integrate():
         pass
-    known = [key.verifier, *signer_backends.past_verifiers(), *_announced_verifiers()]
+    # The previous checkpoint is the newest one signed by a configured key (trusted_verifiers): never a key named
+    # only in the database, or whoever can insert a key_in_use entry and a checkpoint row chooses it (review16 H1).
+    known = trusted_verifiers()
     with _synchronous_full(), transaction.atomic():
         _lock_sequencer()
         size = tree_size()
@@ -387,7 +498,13 @@ def checkpoint_create() -> Checkpoint:
             return previous
         problem = _split_view(previous, size, root, reader)
         if not problem:
-            note = sign_note(CheckpointText(settings.ZHIFA_LEDGER_ORIGIN, size, root).text(), key)
+            signers = [key]
+            outgoing = previous_signer()
+            if outgoing is not None and not any(
+                    checkpoint_signed(cp, [key.verifier])
+                    for cp in Checkpoint.objects.filter(key=key.verifier.encode()).order_by("id").iterator(chunk_size=20)):
+                signers.append(outgoing)  # the first checkpoint of a new key: the rotation statement, co-signed
+            note = sign_note(CheckpointText(settings.ZHIFA_LEDGER_ORIGIN, size, root).text(), *signers)
             return Checkpoint.objects.create(size=size, root=root, note=note, key=key.verifier.encode())
     with transaction.atomic():
         _finding(FindingKind.SIGNING_REFUSED, f"拒绝签署大小为 {size} 的检查点：{problem}")

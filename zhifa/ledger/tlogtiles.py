@@ -69,6 +69,16 @@ def parse_tile_path(path: str) -> tuple[int, int, int]:
     return level, index, width
 
 
+MAX_TREE_SIZE = (1 << 63) - 1  # leaf indexes are 64-bit signed integers (PostgreSQL bigint, SQLite INTEGER)
+
+
+def tile_within_bounds(level: int, index: int, width: int) -> bool:
+    """Whether tile (level, index, width) can exist in any tree this log can hold (at most 2**63 - 1 leaves).
+    The spec allows every level up to 63 and any index, so `parse_tile_path` accepts them; a tile past this bound
+    does not exist, and its numbers must not reach the database (review L2: SQLite overflows above 2**63 - 1)."""
+    return (index * TILE_WIDTH + width) << (TILE_HEIGHT * level) <= MAX_TREE_SIZE
+
+
 def hashes_at(level: int, size: int) -> int:
     """How many hashes tile level `level` holds for a tree of `size` leaves (the complete subtrees of height 8·L)."""
     return size >> (TILE_HEIGHT * level)

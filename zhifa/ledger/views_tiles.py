@@ -12,9 +12,10 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from zhifa.core.errors import ZhifaError
+from zhifa.core.files import file_response
 
 from . import selectors, tiles, verifier_keys
-from .tlogtiles import TILE_WIDTH, TileError, parse_tile_path, tile_width
+from .tlogtiles import TILE_WIDTH, TileError, parse_tile_path, tile_width, tile_within_bounds
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A partial tile's bytes never change either, but the spec lets a log drop it once the full tile exists.
@@ -53,6 +54,8 @@ def tile(request, rest: str):
         level, index, width = parse_tile_path("tile/" + rest)
     except TileError:
         return _text("分片路径格式不正确（应为 tile/<层>/<编号>[.p/<宽度>]）。", 400)
+    if not tile_within_bounds(level, index, width):  # no tree of 2**63 - 1 leaves has it
+        return _text("该分片超出日志范围（部分分片以最新签名检查点为限）。", 404)
     try:
         if width == TILE_WIDTH:
             # A full tile exists once the sequencer completed it, and never changes: served (from the cache, with
@@ -71,16 +74,18 @@ def tile(request, rest: str):
         return _text(exc.message, exc.status)
     if data is None:
         return _text("该分片超出日志范围（部分分片以最新签名检查点为限）。", 404)
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE if width == TILE_WIDTH else PARTIAL
-    return response
+    # Through the one file response (nosniff, sandbox CSP, attachment): bytes any cache may keep.
+    name = f"tile-{level}-{index}" + ("" if width == TILE_WIDTH else f"-p{width}")
+    return file_response(request, data, filename=name, content_type="application/octet-stream", generated=True,
+                         cache=IMMUTABLE if width == TILE_WIDTH else PARTIAL)
 
 
 @login_not_required
 @require_GET
 def keys(request):
-    """Every verifier key the log has used: validity period, the key it replaced, and the signed rotation statement
-    (the `ledger.key_in_use` entry, the first checkpoint covering it, and its inclusion proof)."""
+    """Every configured verifier key (never one named only in a database row): validity period, the key it replaced,
+    and the signed rotation statement (the `ledger.key_in_use` entry, the first checkpoint covering it that a
+    configured key signed, and its inclusion proof)."""
     response = JsonResponse(verifier_keys.key_history(), safe=False, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = MUTABLE
     return response

@@ -8,7 +8,9 @@
 
 The verifier key is the public key the deployment publishes (on its portal, and in its log as
 `ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
-whoever could rewrite the export could also rewrite a key inside it.
+whoever could rewrite the export could also rewrite a key inside it. Only the --key arguments are trusted: a key found
+inside the export (a `ledger.key_in_use` entry, a checkpoint row's key) is never added, and an entry announcing a key
+not given with --key is reported as a problem.
 
 An entry whose payload was lawfully erased (issue 15 §5) is exported with an empty payload and an "erased" note
 (who, when, basis, and the seq of its `ledger.entry_erased` record). Its leaf still verifies from the payload digest;
@@ -55,7 +57,8 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
                kept: list[tuple[str, str]] = ()) -> tuple[list[str], dict]:
     """Everything `log_audit` checks that an export carries (issue 16): every payload digest (an empty payload only
     with its erasure record in the log, naming its seq and digest), every leaf; every checkpoint row — its signature
-    under a trusted key that the log itself recorded as in use at its size (`ledger.key_in_use`), its note against
+    under a trusted key (`keys`, never one found in the export) that the log announced (`ledger.key_in_use`) below its
+    size, its note against
     its size and root columns, its root against the tree, none beyond the end, none signed before a smaller one.
     All checkpoints are heads of the one tree recomputed here, so each is consistent with every other. `kept`:
     (label, note) of checkpoints the verifier kept from earlier (served, exported): each must be a head of this log
@@ -100,14 +103,18 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
             continue
         wanted.setdefault(cp.size, []).append((f"kept checkpoint {label} (size {cp.size})", cp, None))
     compact = merkle.CompactRange()
-    key_in_use: str | None = None  # the verifier key the log last recorded as in use
+    # Trust comes from the --key arguments only, never from the export: a `ledger.key_in_use` entry counts only when it
+    # names one of them (whoever can insert a log entry can name a key of their own: review16 H2).
+    trusted = {v.encode() for v in keys}
+    announced: set[str] = set()  # trusted keys the log has announced so far
 
     def check(size: int, root: bytes) -> None:
         for label, cp, signed_by in wanted.get(size, ()):
             if root != cp.root:
                 problems.append(f"{label}: root does not match the entries (a rewritten history or a split view)")
-            if signed_by is not None and key_in_use not in signed_by:
-                problems.append(f"{label}: not signed by the key the log recorded as in use at that size")
+            if signed_by is not None and not signed_by & announced:
+                problems.append(f"{label}: not signed by the key the log recorded as in use at that size (no "
+                                f"trusted key announced before it signed it)")
 
     check(0, merkle.EMPTY_ROOT)
     n_bytes, started = 0, time.perf_counter()
@@ -131,9 +138,15 @@ def verify_log(directory: Path, keys: list[Verifier], *, origin: str | None = No
                     problems.append(f"entry {seq}: an erasure record that names no entry")
             elif row["kind"] == KEY_KIND:
                 try:
-                    key_in_use = str(json.loads(row["payload"])["verifier"])
+                    named = str(json.loads(row["payload"])["verifier"])
                 except (ValueError, KeyError, TypeError):
                     problems.append(f"entry {seq}: a key record that names no key")
+                else:
+                    if named in trusted:
+                        announced.add(named)
+                    else:
+                        problems.append(f"entry {seq}: announces a key you did not give with --key (an unknown key "
+                                        f"announced in the log): {named[:60]}")
             data = leaf_input(kind=row["kind"], subject=row["subject"], actor=row["actor"], at=row["at"],
                               payload_sha256=row["payload_sha256"])
             compact.append(merkle.leaf_hash(data))

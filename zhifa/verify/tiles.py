@@ -24,7 +24,7 @@ from pathlib import Path
 
 from zhifa.ledger import merkle
 from zhifa.ledger.canonical import leaf_input
-from zhifa.ledger.note import Checkpoint, NoteError, Verifier, open_checkpoint
+from zhifa.ledger.note import Checkpoint, NoteError, Verifier, open_checkpoint, open_note
 from zhifa.ledger.tlogtiles import TILE_WIDTH, TileError, TileReader, tile_path
 
 Fetch = Callable[[str], bytes]  # path relative to the prefix -> bytes; raises FileNotFoundError when absent
@@ -152,13 +152,34 @@ def verify_consistency(client: TileClient, keys: list[Verifier], old_note: str, 
 
 def verify_rotation(item: dict, keys: list[Verifier]) -> list[str]:
     """One entry of the log's published key list (`<prefix>/verifier-keys`): its rotation statement is the
-    `ledger.key_in_use` entry, included in a checkpoint signed by a key in `keys` (the new key, or both)."""
+    `ledger.key_in_use` entry naming `item["key"]`, included in a checkpoint whose note is signed by that key *and*,
+    for a rotation (`replaces` set), by the key it replaces, which must be one of `keys` (the keys you already trust).
+    The log's first key (`replaces` null) must itself be one of `keys`. A statement signed by the new key alone proves
+    nothing (anyone who can insert a log entry can name a key of their own: review16 H2) and is refused: take such a
+    key from the deployment's configuration, not from the log."""
     st = item.get("statement")
     if not st or not st.get("checkpoint") or st.get("inclusion_path") is None:
         return ["no signed rotation statement yet"]
     e = st["entry"]
-    if json.loads(e["payload"]).get("verifier") != item["key"]:
+    try:
+        payload = json.loads(e["payload"])
+        new = Verifier.decode(item["key"])
+    except (ValueError, TypeError, KeyError, NoteError):
+        return ["the statement or its key cannot be read"]
+    if not isinstance(payload, dict) or payload.get("verifier") != item["key"]:
         return ["the statement names another key"]
+    replaces = payload.get("replaces")
+    if replaces != item.get("replaces"):
+        return ["the statement names another replaced key"]
+    trusted = {v.encode(): v for v in keys}
+    if replaces is None:
+        if item["key"] not in trusted:
+            return ["the log's first key is not one you trust"]
+        required = [new]
+    else:
+        if replaces not in trusted:
+            return ["the key it replaces is not one you trust"]
+        required = [new, trusted[replaces]]
     leaf = merkle.leaf_hash(leaf_input(kind=e["kind"], subject=e["subject"], actor=e["actor"], at=e["at"],
                                        payload_sha256=e["payload_sha256"]))
     if base64.b64encode(leaf).decode() != st["leaf_hash"]:
@@ -166,7 +187,13 @@ def verify_rotation(item: dict, keys: list[Verifier]) -> list[str]:
     if hashlib.sha256(e["payload"].encode()).hexdigest() != e["payload_sha256"]:
         return ["the statement's payload does not match its digest"]
     try:
-        cp = open_checkpoint(st["checkpoint"]["note"], keys)
+        cp = open_checkpoint(st["checkpoint"]["note"], required)
+        _, good = open_note(st["checkpoint"]["note"], required)
+        missing = [v.encode() for v in required if v not in good]
+        if missing:
+            return [f"the statement's checkpoint is not signed by {', '.join(k.split('+')[0] for k in missing)} "
+                    f"({'the new key' if missing[0] == item['key'] else 'the replaced key'}): a single-signed "
+                    f"rotation is not accepted"]
         merkle.verify_inclusion(leaf, st["seq"], cp.size, [base64.b64decode(p) for p in st["inclusion_path"]], cp.root)
     except NoteError as exc:
         return [f"the statement's checkpoint is not accepted: {exc}"]

@@ -17,7 +17,11 @@ def test_every_key_is_published_with_its_period_and_signed_rotation_statement(cl
     settings.ZHIFA_LEDGER_KEY = first.encode()
     append(10)
     old_cp = services.checkpoint_create()
-    settings.ZHIFA_LEDGER_KEY = second.encode()  # rotation
+    # Rotation: the new key signs, the old one stays trusted (configuration) and co-signs the new key's first
+    # checkpoint, which is the rotation statement (review16 H2).
+    settings.ZHIFA_LEDGER_KEY = second.encode()
+    settings.ZHIFA_LEDGER_PAST_VERIFIER_KEYS = first.verifier.encode()
+    settings.ZHIFA_LEDGER_PREVIOUS_KEY = first.encode()
     append(300, start=10)
     new_cp = services.checkpoint_create()
     assert old_cp.key == first.verifier.encode() and new_cp.key == second.verifier.encode()
@@ -39,13 +43,15 @@ def test_every_key_is_published_with_its_period_and_signed_rotation_statement(cl
     # Each rotation statement is the log's own key_in_use entry, proven in a checkpoint signed by the key it names;
     # an old checkpoint still verifies with the old key, and the new key's checkpoint extends it (tiles only).
     assert client_tiles.verify_rotation(old, [first.verifier]) == []
-    assert client_tiles.verify_rotation(new, [second.verifier]) == []
-    assert client_tiles.verify_rotation(new, [first.verifier]) != []  # signed by the new key, not the old one
+    # Who trusts the old key learns the new one: the statement is signed by both.
+    assert client_tiles.verify_rotation(new, [first.verifier]) == []
+    assert client_tiles.verify_rotation(new, [second.verifier]) != []  # the replaced key is not trusted here
+    assert open_checkpoint(new["statement"]["checkpoint"]["note"], [first.verifier]).size == new_cp.size
     assert open_checkpoint(old["checkpoints"]["last"]["note"], [Verifier.decode(old["key"])]).size == old_cp.size
     fetch = client_tiles.TileClient(lambda path: client.get("/ledger/" + path).content)
     assert client_tiles.verify_consistency(fetch, [first.verifier, second.verifier], old_cp.note)[0] == []
     # A statement altered in transit (another key named) no longer verifies.
     forged = {**new, "key": first.verifier.encode()}
-    assert client_tiles.verify_rotation(forged, [second.verifier]) != []
+    assert client_tiles.verify_rotation(forged, [first.verifier]) != []
     tampered = {**new, "statement": {**new["statement"], "seq": new["statement"]["seq"] + 1}}
-    assert client_tiles.verify_rotation(tampered, [second.verifier]) != []
+    assert client_tiles.verify_rotation(tampered, [first.verifier]) != []
