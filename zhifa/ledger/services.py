@@ -372,15 +372,29 @@ def previous_signer():
     return None if old.verifier.encode() == signer().verifier.encode() else old
 
 
+# Verdicts on checkpoint rows, which never change: a row inserted with a bad signature costs one verification per
+# process, not one per request (the served checkpoint is looked for on every /ledger/checkpoint).
+_SIGNED_VERDICTS: dict[tuple, bool] = {}
+_SIGNED_VERDICTS_MAX = 10_000
+
+
 def checkpoint_signed(cp: Checkpoint, verifiers: list[Verifier] | None = None) -> bool:
     """Does the checkpoint's note verify under one of `verifiers` (default: served_verifiers()), for this log, with
     the size and root its columns say?"""
+    verifiers = verifiers if verifiers is not None else served_verifiers()
+    key = (cp.pk, hashlib.sha256(cp.note.encode()).digest(), cp.size, bytes(cp.root), settings.ZHIFA_LEDGER_ORIGIN,
+           tuple(sorted(v.encode() for v in verifiers)))
+    if (known := _SIGNED_VERDICTS.get(key)) is not None:
+        return known
     try:
-        opened = open_checkpoint(cp.note, verifiers if verifiers is not None else served_verifiers(),
-                                 settings.ZHIFA_LEDGER_ORIGIN)
+        opened = open_checkpoint(cp.note, verifiers, settings.ZHIFA_LEDGER_ORIGIN)
+        verdict = opened.size == cp.size and opened.root == bytes(cp.root)
     except (NoteError, ValueError):
-        return False
-    return opened.size == cp.size and opened.root == bytes(cp.root)
+        verdict = False
+    if len(_SIGNED_VERDICTS) >= _SIGNED_VERDICTS_MAX:
+        _SIGNED_VERDICTS.clear()
+    _SIGNED_VERDICTS[key] = verdict
+    return verdict
 
 
 def _previous_signed(verifiers: list[Verifier]) -> Checkpoint | None:
