@@ -181,6 +181,10 @@ def add_checkpoint(body: bytes, *, now: int | None = None) -> str:
     state, _ = WitnessState.objects.get_or_create(
         witness=key.verifier.encode(), origin=cp.origin, defaults={"size": 0, "root": merkle.EMPTY_ROOT, "updated_at": timezone.now()})
     old_root = bytes(state.root)
+    if not _state_authentic(state, key):
+        # Whoever can write this database could otherwise move the state to a forked tree and have it cosigned.
+        logger.error("witness state for %s is not signed by this witness: refusing to cosign", cp.origin)
+        raise WitnessError(500, "witness state is not authentic; the witness refuses to cosign until it is repaired")
     if req.old != state.size:
         raise WitnessError(409, "old size does not match", body=f"{state.size}\n", content_type=SIZE_CONTENT_TYPE)
     try:
@@ -199,6 +203,23 @@ def add_checkpoint(body: bytes, *, now: int | None = None) -> str:
         current = WitnessState.objects.get(pk=state.pk).size
         raise WitnessError(409, "old size does not match", body=f"{current}\n", content_type=SIZE_CONTENT_TYPE)
     return line
+
+
+def _state_authentic(state: WitnessState, key) -> bool:
+    """The stored state is what this witness last cosigned: size 0 with the empty root, or a note carrying this
+    witness's own valid cosignature over exactly the stored size and root. A database writer without the witness's
+    key cannot forge that."""
+    from zhifa.verify.witness import CosignatureVerifier, cosignatures
+
+    if state.size == 0 and not state.note:
+        return bytes(state.root) == merkle.EMPTY_ROOT
+    try:
+        body, _ = split_note(state.note)
+        cp = CheckpointText.parse(body)
+        good, _ = cosignatures(state.note, [CosignatureVerifier.decode(key.verifier.encode())], now=2**62)
+    except (NoteError, ValueError):
+        return False
+    return bool(good) and cp.size == state.size and cp.root == bytes(state.root) and cp.origin == state.origin
 
 
 def latest_cosigned(origin_hash: str) -> str | None:

@@ -45,7 +45,13 @@ SQLITE_ERASURE_ALLOWED = (
 
 
 def create(connection) -> None:
-    """Create the triggers on every listed table that exists (a later migration adds its table's)."""
+    """Create the triggers on every listed table that exists (a later migration adds its table's), and the witness
+    state's forward-only guard."""
+    _create_append_only(connection)
+    create_witness_guard(connection)
+
+
+def _create_append_only(connection) -> None:
     existing = set(connection.introspection.table_names())
     erasable = "ledger_erasure" in existing  # migration 0004 onwards
     with connection.cursor() as cur:
@@ -72,9 +78,53 @@ def create(connection) -> None:
                                 f"BEGIN SELECT RAISE(ABORT, 'zhifa ledger is append-only: {op} on {table} refused'); END")
 
 
+# The witness's state (ledger_witnessstate) changes by design, but only forward: never deleted, never a smaller size
+# (a reset to 0 would let the witness cosign a forked history). Its authenticity (the witness's own cosignature on the
+# stored note) is checked by witness.add_checkpoint; this keeps the database from moving it back.
+PG_WITNESS_FUNCTION = """
+CREATE OR REPLACE FUNCTION zhifa_witness_forward_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.size >= OLD.size AND NEW.witness = OLD.witness AND NEW.origin = OLD.origin THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'zhifa witness state only moves forward: % on % refused', TG_OP, TG_TABLE_NAME;
+END;
+$$ LANGUAGE plpgsql;
+"""
+WITNESS_TABLE = "ledger_witnessstate"
+
+
+def create_witness_guard(connection) -> None:
+    if WITNESS_TABLE not in set(connection.introspection.table_names()):
+        return
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(PG_WITNESS_FUNCTION)
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_forward ON {WITNESS_TABLE}")
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_no_truncate ON {WITNESS_TABLE}")
+            cur.execute(f"CREATE TRIGGER {WITNESS_TABLE}_forward BEFORE UPDATE OR DELETE ON {WITNESS_TABLE} "
+                        f"FOR EACH ROW EXECUTE FUNCTION zhifa_witness_forward_only()")
+            cur.execute(f"CREATE TRIGGER {WITNESS_TABLE}_no_truncate BEFORE TRUNCATE ON {WITNESS_TABLE} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION zhifa_ledger_append_only()")
+        elif connection.vendor == "sqlite":
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_backwards")
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_no_delete")
+            cur.execute(f"CREATE TRIGGER {WITNESS_TABLE}_backwards BEFORE UPDATE ON {WITNESS_TABLE} "
+                        f"WHEN NEW.size < OLD.size OR NEW.witness IS NOT OLD.witness OR NEW.origin IS NOT OLD.origin "
+                        f"BEGIN SELECT RAISE(ABORT, 'zhifa witness state only moves forward'); END")
+            cur.execute(f"CREATE TRIGGER {WITNESS_TABLE}_no_delete BEFORE DELETE ON {WITNESS_TABLE} "
+                        f"BEGIN SELECT RAISE(ABORT, 'zhifa witness state only moves forward'); END")
+
+
 def drop(connection) -> None:
     """Remove the triggers. Needs table ownership; used by the test suite's flush only."""
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_forward ON {WITNESS_TABLE}")
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_no_truncate ON {WITNESS_TABLE}")
+        elif connection.vendor == "sqlite":
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_backwards")
+            cur.execute(f"DROP TRIGGER IF EXISTS {WITNESS_TABLE}_no_delete")
         for table in TABLES:
             if connection.vendor == "postgresql":
                 cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")

@@ -332,3 +332,31 @@ def test_portal_and_command_show_the_cosignatures(keys, transport, client, users
     assert exc.value.returncode == 1 and "见证失败" in capsys.readouterr().err
     page = client.get("/ledger/").content.decode()
     assert "未副署" in page and "w1.example/witness" in page
+
+
+@pytest.mark.req("REC-12")
+@pytest.mark.django_db
+def test_a_database_writer_cannot_move_the_witness_back_nor_onto_a_fork(client, keys):
+    """Review of issue 16: the application's role could reset the witness's state to 0 (then any history is
+    consistent with it) or set it to a forked tree. The database refuses the first; the witness refuses to cosign from
+    a state that does not carry its own cosignature over exactly that size and root."""
+    from django.db import DatabaseError, transaction
+
+    cp = checkpoint(20)
+    assert submit(client, f"old 0\n\n{cp.note}".encode()).status_code == 200
+    state = WitnessState.objects.get()
+    for sql in ("UPDATE ledger_witnessstate SET size = 0", "DELETE FROM ledger_witnessstate"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    state.refresh_from_db()
+    assert state.size == cp.size
+
+    # Forward onto a fork, without the witness's key: the stored note no longer matches the size and root.
+    fork = merkle.MemoryTree([merkle.leaf_hash(f"fork {i}".encode()) for i in range(cp.size + 5)])
+    WitnessState.objects.filter(pk=state.pk).update(size=fork.size, root=fork.root())
+    grown = merkle.MemoryTree([merkle.leaf_hash(f"fork {i}".encode()) for i in range(cp.size + 9)])
+    proof = merkle.consistency_path(fork.size, grown.size, grown.subtree_hash)
+    body = (f"old {fork.size}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof) + "\n"
+            + forged_checkpoint(grown.size, grown.root()))
+    refused = submit(client, body.encode())
+    assert refused.status_code == 500 and b"not authentic" in refused.content
