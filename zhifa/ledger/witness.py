@@ -130,6 +130,8 @@ def parse_request(body: bytes) -> AddCheckpointRequest:
     head, sep, note = rest.partition("\n\n") if not rest.startswith("\n") else ("", "\n", rest[1:])
     if not sep:
         raise WitnessError(400, "no empty line after the consistency proof")
+    if not note.endswith("\n"):
+        raise WitnessError(400, "the signed checkpoint must end with a newline (c2sp.org/signed-note)")
     lines = head.split("\n") if head else []
     if len(lines) > MAX_PROOF_LINES:
         raise WitnessError(400, f"more than {MAX_PROOF_LINES} consistency proof lines")

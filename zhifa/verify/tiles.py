@@ -34,6 +34,10 @@ class NotFound(FileNotFoundError):
     pass
 
 
+class FetchError(Exception):
+    """The log could not be reached or answered with an error other than 404."""
+
+
 def http_fetcher(prefix: str, *, timeout: float = 30.0) -> Fetch:
     base = prefix.rstrip("/") + "/"
 
@@ -46,7 +50,9 @@ def http_fetcher(prefix: str, *, timeout: float = 30.0) -> Fetch:
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 raise NotFound(path) from exc
-            raise
+            raise FetchError(f"{base + path}: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:  # refused, unreachable, timed out: said, not a traceback
+            raise FetchError(f"{base + path}: {getattr(exc, 'reason', exc)}") from exc
 
     return fetch
 
@@ -214,6 +220,13 @@ def run(args, keys: list[Verifier]) -> list[str]:
     """The `tiles` command: inclusion (--leaf and --index), consistency (--old), or both."""
     if args.old is None and (args.leaf is None or args.index is None):
         return ["give --leaf and --index (inclusion), or --old (consistency), or both"]
+    try:
+        return _run(args, keys)
+    except FetchError as exc:
+        return [f"cannot fetch from the log: {exc}"]
+
+
+def _run(args, keys: list[Verifier]) -> list[str]:
     client = TileClient(fetcher_for(args.source))
     problems: list[str] = []
     if args.leaf is not None and args.index is not None:
