@@ -2,6 +2,7 @@
 agencies, a city's covers its counties, the region's covers all (IM-M §7). Views and templates only: every
 read is a publicity (or org) selector that returns published items, never drafts or originals."""
 
+import base64
 import hashlib
 import json
 
@@ -88,8 +89,11 @@ def _proof(pub):
     if leaf is None or cp is None or leaf.seq >= cp.size:
         return None, cp
     proof = inclusion_proof(leaf.seq, cp.size)
-    return {"seq": proof.seq, "tree_size": proof.tree_size, "leaf_hash": proof.leaf_hash.hex(),
-            "path": [h.hex() for h in proof.path], "root": proof.root.hex()}, cp
+    # Base64, as in the signed checkpoint, the API and `python -m zhifa.verify` (tryout: hex here made the verifier
+    # report another hash at that index).
+    b64 = lambda h: base64.b64encode(h).decode()  # noqa: E731
+    return {"seq": proof.seq, "tree_size": proof.tree_size, "leaf_hash": b64(proof.leaf_hash),
+            "path": [b64(h) for h in proof.path], "root": b64(proof.root)}, cp
 
 
 @login_not_required

@@ -269,7 +269,10 @@ def portal_item(pk: int) -> Publication:
     """One item as the public may see it: published, or withdrawn/superseded (then only that it was)."""
     pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry__leaf")
            .defer("original_text", "search_tokens", "published_entry__payload")
-           .filter(pk=pk, state__in=(State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED)).first())
+           # Superseded or withdrawn only after it was published: a draft replaced before publication never existed
+           # for the public (tryout finding: /portal/items/<draft>/ answered 200 with its title and agency).
+           .filter(pk=pk, state__in=(State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED), published_at__isnull=False)
+           .first())
     if pub is None:
         raise NotFoundError("没有该公示信息。")
     return pub

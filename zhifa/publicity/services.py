@@ -803,7 +803,8 @@ def request_submit(*, kind: str, agency: Agency, requester_name: str, requester_
         problems.append("请具体说明申请内容（至少 10 个字）")
     if kind == RequestKind.CORRECTION and publication is None:
         problems.append("更正申请须指明所涉公示信息（请在该条公示信息页面点击“认为信息有误？申请更正”提交）")
-    if publication is not None and publication.state not in (State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED):
+    if publication is not None and (publication.state not in (State.PUBLISHED, State.WITHDRAWN, State.SUPERSEDED)
+                                    or publication.published_at is None):  # a draft replaced before publication
         problems.append("所涉公示信息不存在")
     if problems:
         raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "；".join(problems) + "。", details=problems)

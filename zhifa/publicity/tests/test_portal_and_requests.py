@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.permissions import Role
 from zhifa.org.models import AgencyStatus, Field
 from zhifa.org.tests.factories import AgencyFactory, CertificateFactory, PersonFactory, UserFactory, grant
@@ -455,3 +455,21 @@ def test_report_for_an_impossible_year_refused_on_the_page(pubdesk, client):
         response = client.post(reverse("publicity-reports"), {"agency": pubdesk.agency.pk, "year": year}, follow=True)
         assert "年度无效" in response.content.decode()
     assert not AnnualReport.objects.exists()
+
+
+@pytest.mark.req("PUB-08")
+def test_a_draft_replaced_before_publication_never_reaches_the_public(pubdesk, client):
+    """Tryout finding: /portal/items/<draft>/ answered 200 with the title and agency of a draft that was superseded
+    before it was ever submitted. Neither the page nor a request form may treat it as published."""
+    rows = [{"name": "事项", "category": "行政处罚", "basis": "《食品安全法》"}]
+    draft = services.list_collect(agency=pubdesk.agency, kind=Kind.POWER_LIST, title="未发布的草稿", rows=rows,
+                                  actor=pubdesk.editor)
+    # A collected decision is superseded when its case's decision is collected again (workflow move "supersede"
+    # from COLLECTED); the state is set directly here, as that move leaves it.
+    Publication.objects.filter(pk=draft.pk).update(state=State.SUPERSEDED)
+    draft.refresh_from_db()
+    assert draft.state == State.SUPERSEDED and draft.published_at is None
+    response = client.get(reverse("portal-item", args=[draft.pk]))
+    assert response.status_code == 404 and "未发布的草稿" not in response.content.decode()
+    with pytest.raises(NotFoundError):
+        selectors.portal_item(draft.pk)
