@@ -377,6 +377,19 @@ def main(argv=None) -> int:
     except NoteError as exc:
         print(f"bad --key: {exc}", file=sys.stderr)
         return 2
+    if args.command == "tiles" and args.old is None and (args.leaf is None or args.index is None):
+        print("bad usage: give --leaf and --index (inclusion), or --old (consistency), or both", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, keys)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # A file that is missing or not what it should be: said in one line, not a traceback (exit 2, bad usage).
+        where = getattr(exc, "filename", None) or ""
+        print(f"cannot read {where}: {getattr(exc, 'strerror', None) or exc}".replace("  ", " "), file=sys.stderr)
+        return 2
+
+
+def _run(args, keys: list[Verifier]) -> int:
     if args.command == "log":
         kept = [(str(path), path.read_text(encoding="utf-8")) for path in args.checkpoint]
         problems, stats = verify_log(args.directory, keys, origin=args.origin, kept=kept)

@@ -210,7 +210,7 @@ def verify_rotation(item: dict, keys: list[Verifier]) -> list[str]:
 
 def add_arguments(parser) -> None:
     parser.add_argument("source", help="the log's prefix URL (…/ledger) or a directory with the same files")
-    parser.add_argument("--leaf", help="base64 leaf hash of the entry to prove (with --index)")
+    parser.add_argument("--leaf", help="the entry's leaf hash, base64 (or 64 hex digits), to prove with --index")
     parser.add_argument("--index", type=int, help="the entry's index (seq) in the log")
     parser.add_argument("--old", type=Path, help="a checkpoint you kept: prove the current one extends it")
     parser.add_argument("--origin", help="the log's origin line, if you know it")
@@ -230,10 +230,11 @@ def _run(args, keys: list[Verifier]) -> list[str]:
     client = TileClient(fetcher_for(args.source))
     problems: list[str] = []
     if args.leaf is not None and args.index is not None:
-        try:
-            leaf = base64.b64decode(args.leaf, validate=True)
+        try:  # base64 as the API and the portal give it; 64 hex digits are accepted too
+            leaf = (bytes.fromhex(args.leaf) if len(args.leaf) == 64 and all(c in "0123456789abcdefABCDEF" for c in args.leaf)
+                    else base64.b64decode(args.leaf, validate=True))
         except ValueError:
-            return ["--leaf is not base64"]
+            return ["--leaf is neither base64 nor 64 hexadecimal digits"]
         found, cp = verify_inclusion(client, keys, leaf, args.index, origin=args.origin)
         problems += found
         if not found:
