@@ -286,10 +286,24 @@ def valid_id_number(number: str) -> bool:
     return idnumbers.check_resident_id(re.sub(r"[ \-]", "", number), today=dt.date.max).well_formed
 
 
-def _ids(text: str) -> Iterable[Span]:
+def _ids(text: str, known: "Known") -> Iterable[Span]:
     for m in ID_RE.finditer(text):
         if ID_SHAPE_RE.fullmatch(re.sub(r"[ \-]", "", m.group())) and valid_id_number(m.group()):
             yield Span(m.start(), m.end(), "id_number", "身份证号码（GB 11643 校验通过）")
+    # The case's own record of a party's ID number is masked wherever it is written, even when its check digit is
+    # wrong (a typo in the register is still the person's number).
+    yield from _known_values(text, known.id_numbers, "id_number", "当事人身份证件号码（案件登记信息）")
+
+
+def _known_values(text: str, values: Iterable[str], kind: str, reason: str) -> Iterable[Span]:
+    """Each of `values` (folded, separators ignored) wherever it stands in the folded `text`, as a whole number."""
+    for value in values:
+        chars = re.sub(r"[\s\-]", "", fold(value)[0])
+        if len(chars) < 6:
+            continue
+        pattern = _S.join(re.escape(c) for c in chars)
+        for m in re.finditer(r"(?<![0-9A-Za-z])" + pattern + r"(?![0-9A-Za-z])", text, flags=re.I):
+            yield Span(m.start(), m.end(), kind, reason)
 
 
 def _credit_codes(text: str) -> Iterable[Span]:
@@ -326,6 +340,7 @@ def _phones(text: str, known: Known) -> Iterable[Span]:
     for m in CONTACT_NUMBER_RE.finditer(text):
         if len(_digits(m.group(1))) >= 7 and not is_public(m.group(1)):
             yield Span(m.start(1), m.end(1), "phone", "联系电话（上下文：电话）")
+    yield from _known_values(text, known.phones, "phone", "当事人联系电话（案件登记信息）")
 
 
 # The account of an organ or a business (财政局、国库、非税收入专户、公司) is public: IM-M §10 protects natural persons'.
@@ -832,7 +847,7 @@ def detect(text: str, *, kinds: Iterable[str] | None = None, known: Known | None
             kinds.update(implied)
     spans: list[Span] = []
     detectors = {
-        "id_number": _on_folded(_ids),
+        "id_number": _on_folded(lambda t: _ids(t, known)),
         "individual_business_code": _on_folded(_credit_codes),
         "email": _on_folded(lambda t: _emails(t, known)),
         "phone": _on_folded(lambda t: _phones(t, known)),

@@ -48,7 +48,7 @@ MASK_KINDS = {
     "home_address": "个人家庭住址",
     "property_status": "财产状况",
     "individual_business_code": "个体工商户统一社会信用代码",
-    "person_name": "自然人姓名（当事人以外）",
+    "person_name": "自然人姓名",
     # IM-M §10's 通讯方式 beyond phone numbers, and a vehicle's plate; a rule naming "phone" or
     # "property_certificate" brings them (publicity.redaction.IMPLIED_KINDS).
     "email": "联系方式（电子邮箱）",

@@ -377,3 +377,14 @@ def test_review_findings_shops_and_their_addresses_stay_public(text, kind):
 ])
 def test_review_findings_names_at_function_words_and_invisible_marks(text, name):
     assert name in texts(text, "person_name")
+
+
+@pytest.mark.req("PUB-05")
+def test_the_cases_own_id_number_and_phone_are_masked_even_when_they_fail_their_checks():
+    """Tryout finding: an ID number the case registered was published because its check digit was wrong."""
+    typo = ID_A[:-1] + ("0" if ID_A[-1] != "0" else "1")  # the register's number with a wrong check digit
+    text = f"当事人身份证号码：{typo}，联系电话：0471 123-4567。"
+    known = redaction.Known(id_numbers={typo}, phones={"04711234567"})
+    assert texts(text, "id_number") == []  # by its shape alone it is no valid ID number
+    assert texts(text, "id_number", known) == [typo]
+    assert texts(text, "phone", known) == ["0471 123-4567"]
