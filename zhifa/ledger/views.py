@@ -1,5 +1,6 @@
 """Ledger pages: the latest checkpoint (public), entry lookup with its proof checked, findings."""
 
+import base64
 import json
 
 from django.contrib import messages
@@ -60,8 +61,10 @@ def ledger_home(request):
                 raise ValueError("树的大小应为非负整数。")
             path, r1, r2 = selectors.consistency_proof(first_n, second_n)
             merkle.verify_consistency(first_n, second_n, r1, r2, path)
-            ctx.update(consistency={"first": first_n, "second": second_n, "path": path, "first_root": r1,
-                                    "second_root": r2})
+            # Base64, as the signed checkpoint on the same page writes its root.
+            ctx.update(consistency={"first": first_n, "second": second_n, "path": path,
+                                    "first_root": base64.b64encode(r1).decode(),
+                                    "second_root": base64.b64encode(r2).decode()})
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["consistency_error"] = getattr(exc, "message", str(exc))
     return render(request, "ledger/home.html", ctx)
