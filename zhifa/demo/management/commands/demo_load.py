@@ -25,6 +25,10 @@ DEMO_PASSWORD = "zhifa-demo-2026"
 DEMO_TOTP_SECRET = "ZHIFADEMOZHIFADEMOZHIFADEMOZHIFA"
 
 
+# A fictional resident ID number (GB 11643 check digit valid) for the demo's natural-person party.
+DEMO_PERSON_ID = "110105198503151230"
+
+
 def _demo_name(username: str) -> str:
     """A fictional Chinese name for a demo login that has no person of its own yet, the same on every load: pages
     name people, and a login name such as county_supervisor is no one's name."""
@@ -203,14 +207,24 @@ class Command(BaseCommand):
                                    procedure="ordinary", place=place, legal_basis="相关法律法规条款（演示）", actor=head)
             for person in eligible:
                 cases.officer_assign(case=case, person=person, actor=head)
-            cases.party_add(case=case, kind="organisation", name="某某便利店（虚构）", id_number="91110000600037341L",
-                            actor=head)
+            # One case's party is a natural person (a stall keeper), whose decision text names a witness, an address,
+            # a phone and an ID number: the publication then shows the masks the approver reviews. All fictional.
+            person = steps == 3
+            if person:
+                cases.party_add(case=case, kind="natural", name="王小明（虚构）", id_number=DEMO_PERSON_ID, actor=head,
+                                address=f"{place.name}新华街18号3单元502室", phone="13800138000")
+            else:
+                cases.party_add(case=case, kind="organisation", name="某某便利店（虚构）", id_number="91110000600037341L",
+                                actor=head)
+            facts = (f"当事人王小明（虚构，身份证号码{DEMO_PERSON_ID}，住{place.name}新华街18号3单元502室，"
+                     "联系电话13800138000）经营的摊位未明码标价。证人李华（虚构）称其多次在该摊位购物未见标价。"
+                     if person else "价格标示不规范")
             script = [
                 ("filing_approval", {"case_source": "日常检查", "opinion": "同意立案", "approver": "局长（演示）"}),
                 ("inspection_record", {}),
-                ("penalty_notice", {"facts": "价格标示不规范", "legal_basis": "《价格法》", "proposed_penalty": "警告",
+                ("penalty_notice", {"facts": facts, "legal_basis": "《价格法》", "proposed_penalty": "警告",
                                     "rights": "有权陈述、申辩"}),
-                ("penalty_decision", {"facts": "价格标示不规范", "legal_basis": "《价格法》", "penalty": "警告",
+                ("penalty_decision", {"facts": facts, "legal_basis": "《价格法》", "penalty": "警告",
                                       "remedies": "六十日内申请行政复议，或六个月内提起行政诉讼"}),
                 ("service_receipt", {"served_document": "行政处罚决定书", "recipient": "某某便利店（虚构）",
                                      "service_method": "direct"}),
