@@ -10,12 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
 
 
-def fresh_demo_database(database_url: str) -> None:
-    """Drop and recreate the database at `database_url`, set Django up on it, migrate and load the demo."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
+def recreate_database(database_url: str) -> None:
+    """An empty database at `database_url`: the SQLite file (and its WAL) removed, or the PostgreSQL database
+    dropped and created again."""
     if database_url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
             Path(database_url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
@@ -26,6 +23,15 @@ def fresh_demo_database(database_url: str) -> None:
         with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def fresh_demo_database(database_url: str) -> None:
+    """Drop and recreate the database at `database_url`, set Django up on it, migrate and load the demo."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
+    recreate_database(database_url)
     import django
 
     django.setup()

@@ -27,6 +27,20 @@ OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
 sys.path.insert(0, str(ROOT))
 
 
+def integrate_and_sign():
+    """Sequence everything queued, then sign: (leaves integrated, seconds, the checkpoint, seconds to sign)."""
+    from zhifa.ledger import services
+
+    t0 = time.perf_counter()
+    integrated = 0
+    while step := services.integrate(limit=50_000):
+        integrated += step
+    t_integrate = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cp = services.checkpoint_create()
+    return integrated, t_integrate, cp, time.perf_counter() - t0
+
+
 def setup(database_url: str, fresh: bool):
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = database_url
@@ -34,17 +48,9 @@ def setup(database_url: str, fresh: bool):
     os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
     os.environ.setdefault("MEDIA_ROOT", str(OUT / "media"))
     if fresh:
-        if database_url.startswith("sqlite:///"):
-            path = Path(database_url[len("sqlite:///"):])
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        else:
-            import psycopg
+        from bench.harness import recreate_database
 
-            name = database_url.rsplit("/", 1)[1]
-            with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
+        recreate_database(database_url)
     import django
 
     django.setup()
@@ -96,14 +102,7 @@ def bench_appends(args):
         services.record_event("ledger.log_audit", subject=f"single:{i}", payload={**payload, "i": i})
     t_single = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    integrated = 0
-    while step := services.integrate(limit=50_000):
-        integrated += step
-    t_integrate = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    cp = services.checkpoint_create()
-    t_cp = time.perf_counter() - t0
+    integrated, t_integrate, cp, t_cp = integrate_and_sign()
     print(f"database: {connection.vendor}; {n} entries, commits every {batch}")
     print(f"record_event            {n / t_record:10.0f} appends/s   ({t_record:.1f} s)")
     print(f"plain INSERT, same rows {n / t_plain:10.0f} rows/s      ({t_plain:.1f} s)   ratio {t_record / t_plain:.2f}x")
@@ -171,18 +170,10 @@ def bench_clients(args):
         wall = time.perf_counter() - t0
         assert all(p.exitcode == 0 for p in procs), "a client failed"
         rates[mode] = max(rates.get(mode, 0), args.clients * args.n / wall)
-    from zhifa.ledger import services
     from zhifa.ledger.models import Pending
 
     queued = Pending.objects.count()
-    t0 = time.perf_counter()
-    integrated = 0
-    while step := services.integrate(limit=50_000):
-        integrated += step
-    t_integrate = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    cp = services.checkpoint_create()
-    t_cp = time.perf_counter() - t0
+    integrated, t_integrate, cp, t_cp = integrate_and_sign()
     print(f"database: {connection.vendor}; {args.clients} clients x {args.n} transactions, one event each")
     print(f"record_event            {rates['ledger']:10.0f} appends/s")
     print(f"plain INSERT, same rows {rates['plain']:10.0f} rows/s      ratio append/plain {rates['ledger'] / rates['plain']:.2f}x"

@@ -31,16 +31,9 @@ def setup(database_url: str, fresh: bool):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
     if fresh:
-        if database_url.startswith("sqlite:///"):
-            for suffix in ("", "-wal", "-shm"):
-                Path(database_url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
-        else:
-            import psycopg
+        from bench.harness import recreate_database
 
-            name = database_url.rsplit("/", 1)[1]
-            with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
+        recreate_database(database_url)
     import django
 
     django.setup()

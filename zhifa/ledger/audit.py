@@ -360,7 +360,7 @@ def _check_unsequenced(result: AuditResult) -> None:
     - Neither in the tree nor in the queue: an entry the sequencer set aside (it could not read or hash it: an
       `entry_set_aside` Finding says why), or one whose queue row was removed. Not in flight (a queue row commits
       with its entry), so reported at once."""
-    grace = getattr(settings, "ZHIFA_LEDGER_AUDIT_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
+    grace = settings.ZHIFA_LEDGER_AUDIT_GRACE_SECONDS
     cutoff = timezone.now() - dt.timedelta(seconds=grace)
     outside = Entry.objects.filter(leaf__isnull=True)
     queued = Pending.objects.values("entry_id")

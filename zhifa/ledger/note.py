@@ -31,7 +31,7 @@ def key_id(name: str, alg: bytes, public: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + alg + public).digest()[:4]
 
 
-def _check_name(name: str) -> None:
+def check_key_name(name: str) -> None:
     if not name or any(c.isspace() for c in name) or "+" in name:
         raise NoteError("key names must be non-empty, without spaces or '+'")
 
@@ -127,7 +127,7 @@ class Signer:
 
     @classmethod
     def from_private(cls, name: str, alg: bytes, private: bytes) -> Signer:
-        _check_name(name)
+        check_key_name(name)
         if alg == ED25519:
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
             from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

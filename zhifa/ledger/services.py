@@ -345,18 +345,13 @@ def trusted_keys() -> list[str]:
     return list(dict.fromkeys(v.encode() for v in trusted_verifiers()))
 
 
-def served_verifiers() -> list[Verifier]:
-    """Keys whose checkpoints are served: trusted_verifiers()."""
-    return trusted_verifiers()
-
-
 def previous_signer():
     """The outgoing key of a rotation, if configured (ZHIFA_LEDGER_PREVIOUS_KEY, or the file
     ZHIFA_LEDGER_PREVIOUS_KEY_FILE; a `PRIVATE+KEY+…` text): checkpoint_create co-signs the first checkpoint of the
     new key with it, so the rotation statement carries the old key's signature (verify.tiles.verify_rotation requires
     it). None when not configured, or when it is the current key."""
-    text = (getattr(settings, "ZHIFA_LEDGER_PREVIOUS_KEY", None) or os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY", "")).strip()
-    path = getattr(settings, "ZHIFA_LEDGER_PREVIOUS_KEY_FILE", None) or os.environ.get("ZHIFA_LEDGER_PREVIOUS_KEY_FILE", "")
+    text = settings.ZHIFA_LEDGER_PREVIOUS_KEY.strip()
+    path = settings.ZHIFA_LEDGER_PREVIOUS_KEY_FILE
     if not text and path:
         try:
             with open(path, encoding="utf-8") as fh:
@@ -379,9 +374,9 @@ _SIGNED_VERDICTS_MAX = 10_000
 
 
 def checkpoint_signed(cp: Checkpoint, verifiers: list[Verifier] | None = None) -> bool:
-    """Does the checkpoint's note verify under one of `verifiers` (default: served_verifiers()), for this log, with
+    """Does the checkpoint's note verify under one of `verifiers` (default: trusted_verifiers()), for this log, with
     the size and root its columns say?"""
-    verifiers = verifiers if verifiers is not None else served_verifiers()
+    verifiers = verifiers if verifiers is not None else trusted_verifiers()
     key = (cp.pk, hashlib.sha256(cp.note.encode()).digest(), cp.size, bytes(cp.root), settings.ZHIFA_LEDGER_ORIGIN,
            tuple(sorted(v.encode() for v in verifiers)))
     if (known := _SIGNED_VERDICTS.get(key)) is not None:

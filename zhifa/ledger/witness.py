@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
 import time
 import urllib.error
@@ -67,8 +66,9 @@ class WitnessError(Exception):
 # --- configuration ---------------------------------------------------------------------------------
 
 def witness_setting(name: str, default=None):
-    """A witness setting: from Django settings, else the environment (lists as JSON there)."""
-    value = getattr(settings, name, os.environ.get(name, default))
+    """A witness setting (config/settings.py reads them from the environment; lists are JSON text there, or lists
+    when set in code)."""
+    value = getattr(settings, name)
     if isinstance(value, str) and isinstance(default, list):
         value = json.loads(value) if value.strip() else default
     return value

@@ -657,11 +657,11 @@ BUSINESS_ADDRESS_AFTER_RE = re.compile(r"\s*(?:的|内的|处的)?\s*[\u4e00-\u9
                                        r"诊所|药房|酒店|宾馆|餐厅|网吧|工地|仓库|作坊|经营部|加油站|学校|医院|幼儿园|"
                                        r"工作室|营业厅|门面|商铺|摊位|档口)")
 # A dwelling: an address that ends with a flat, a house number or a village group.
-NER_DWELLING_END_RE = re.compile(r"(?:号|室|户|栋|幢|单元|组|号楼|楼|弄|屯|嘎查|[0-9０-９]+(?:号|室|户)|"
-                                 r"(?:栋|幢|单元|号楼|楼)[0-9０-９]{1,5}|[0-9０-９]+(?:[-－][0-9０-９]+){1,3})$")
+# A flat written as numbers only: …20栋675, …11-1-2003.
+_FLAT_NUMBER = r"(?:栋|幢|单元|号楼|楼)[0-9０-９]{1,5}|[0-9０-９]+(?:[-－][0-9０-９]+){1,3}"
+NER_DWELLING_END_RE = re.compile(r"(?:号|室|户|栋|幢|单元|组|号楼|楼|弄|屯|嘎查|[0-9０-９]+(?:号|室|户)|" + _FLAT_NUMBER + r")$")
 # A flat or a rural household: an address that is a home even where a business is run in it (该户在…室从事无证经营).
-FLAT_END_RE = re.compile(r"(?:室|户|单元[0-9０-９]*|组[0-9０-９]+号|(?:栋|幢|单元|号楼|楼)[0-9０-９]{1,5}|"
-                         r"[0-9０-９]+(?:[-－][0-9０-９]+){1,3})$")
+FLAT_END_RE = re.compile(r"(?:室|户|单元[0-9０-９]*|组[0-9０-９]+号|" + _FLAT_NUMBER + r")$")
 OFFICIAL_PLACE_RE = re.compile(r"经营场所|营业场所|生产场所|执法人员|本机关|本局|现场检查|进行检查|检查时|检查发现|巡查")
 # Business done at an address with a street number only: the place of business, which is public.
 BUSINESS_ACTIVITY_AFTER_RE = re.compile(r"\s*(?:的)?(?:底商|商业楼|商铺|门面|写字楼|商场|经营|销售|发布|从事|开设|开办|生产|"

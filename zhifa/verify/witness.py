@@ -25,7 +25,16 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from zhifa.ledger.note import ED25519, EM_DASH, Checkpoint, NoteError, Verifier, key_id, open_checkpoint
+from zhifa.ledger.note import (
+    ED25519,
+    EM_DASH,
+    Checkpoint,
+    NoteError,
+    Verifier,
+    check_key_name,
+    key_id,
+    open_checkpoint,
+)
 
 COSIGNATURE_V1 = b"\x04"
 # Cosignatures dated further than this into the future are not counted (tlog-cosignature: verifiers MAY reject).
@@ -38,11 +47,6 @@ def cosignature_message(body: str, timestamp: int) -> bytes:
     if not body.endswith("\n"):
         raise NoteError("a note body ends in a newline")
     return f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode()
-
-
-def _check_name(name: str) -> None:
-    if not name or any(c.isspace() for c in name) or "+" in name:
-        raise NoteError("key names must be non-empty, without spaces or '+'")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class CosignatureVerifier:
             raw = base64.b64decode(b64, validate=True)
         except ValueError as exc:
             raise NoteError("malformed witness key") from exc
-        _check_name(name)
+        check_key_name(name)
         alg, public = raw[:1], raw[1:]
         if alg not in (COSIGNATURE_V1, ED25519) or len(public) != 32:
             raise NoteError("a witness key is an Ed25519 cosignature/v1 key (signature type 0x04)")
@@ -114,7 +118,7 @@ class Cosigner:
 
     @classmethod
     def generate(cls, name: str) -> Cosigner:
-        _check_name(name)
+        check_key_name(name)
         return cls(name, secrets.token_bytes(32))
 
     def encode(self) -> str:
@@ -132,7 +136,7 @@ class Cosigner:
             raw = base64.b64decode(parts[4], validate=True)
         except ValueError as exc:
             raise NoteError("malformed witness private key") from exc
-        _check_name(name)
+        check_key_name(name)
         if raw[:1] not in (ED25519, COSIGNATURE_V1) or len(raw) != 33:
             raise NoteError("a witness key is an Ed25519 key")
         cosigner = cls(name, raw[1:])
