@@ -473,3 +473,23 @@ def test_a_draft_replaced_before_publication_never_reaches_the_public(pubdesk, c
     assert response.status_code == 404 and "未发布的草稿" not in response.content.decode()
     with pytest.raises(NotFoundError):
         selectors.portal_item(draft.pk)
+
+
+@pytest.mark.req("PUB-09")
+def test_portal_proof_is_in_base64_and_names_how_to_verify_it(pubdesk, client):
+    """Tryout finding: the portal printed the proof in hex while the checkpoint, the API and zhifa.verify use base64,
+    so pasting the portal's leaf hash into the verifier reported another hash at that index."""
+    import base64
+    import html
+
+    from zhifa.ledger import selectors as ledger_selectors
+    from zhifa.ledger import services as ledger_services
+
+    pub = _published(pubdesk)
+    cp = ledger_services.checkpoint_create()
+    page = html.unescape(client.get(reverse("portal-item", args=[pub.pk])).content.decode())
+    seq = pub.published_entry.leaf.seq
+    proof = ledger_selectors.inclusion_proof(seq, cp.size)
+    assert base64.b64encode(proof.root).decode() in page and proof.root.hex() not in page
+    assert f"--leaf {base64.b64encode(proof.leaf_hash).decode()} --index {seq}" in page
+    assert reverse("ledger-verifier-keys") in page
