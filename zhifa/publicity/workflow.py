@@ -94,6 +94,11 @@ MOVES = {m.action: m for m in [
     Move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新"),
 ]}
 
+# What each step of an item's history (流转记录) is called on the pages: the first step, which no move makes
+# (the item is collected, or a list gets a new version), then every move by its label. Pages show these through
+# the `step_label` filter, never the action code.
+STEP_LABELS: dict[str, str] = {"collect": "采集", **{action: m.label for action, m in MOVES.items()}}
+
 
 class ExemptionGround(models.TextChoices):
     """不予公开的情形 (IM-M §11; AZ-P §15)."""
