@@ -15,7 +15,7 @@ from zhifa.org.models import Agency, AgencyStatus
 STEPS: list[tuple] = []
 
 
-def _record(agency, move, *, actor, from_state, to_state, note, data):
+def _record(agency, move, *, actor, from_state, to_state, note, data, step):
     record_event(AGENCY_CONFIRMED, subject=f"org.agency:{agency.pk}", actor=actor,
                  payload={"move": move.name, "from": from_state, "to": to_state, "note": note})
     STEPS.append((move.name, from_state, to_state, dict(data)))

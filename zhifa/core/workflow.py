@@ -39,15 +39,24 @@ class Move:
     name: str
     sources: tuple[str, ...]
     targets: tuple[str, ...]  # more than one: the service's effect picks by the opinion or the outcome
-    permission: str  # a key of core.permissions.PERMISSIONS
+    # A key of core.permissions.PERMISSIONS; "" when only `admits` may make the move (review: the opinion is signed
+    # by the reviewer assigned, never by a role alone).
+    permission: str
     label: str  # the button's and the flowchart's Chinese label
     event: str = ""  # the ledger event kind the move writes (the app's events module)
     guards: tuple[Guard, ...] = ()
     # Who else may make the move, beyond the permission's holders: admits(obj, actor) -> bool (review: the
     # reviewer assigned to this review, who may be a lent adviser holding no role in the agency).
     admits: Callable[[Any, Any], bool] | None = None
+    # Where the rules of the object's place decide which permission (review: IM-M §31 names the head in charge of
+    # legal work, AZ-V §14 the agency's head): permission_of(obj) -> a key of PERMISSIONS; `permission` is then
+    # the one shown where no object is at hand.
+    permission_of: Callable[[Any], str] | None = None
     # Anything the app's pages or flowcharts need beside (review: which side of the review acts).
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def permission_for(self, obj) -> str:
+        return self.permission_of(obj) if self.permission_of is not None else self.permission
 
     @property
     def target(self) -> str:
@@ -67,7 +76,8 @@ class Workflow:
     states: type[models.TextChoices]  # for the labels of wrong-state messages
     moves: tuple[Move, ...]
     agency_of: Callable[[Any], Any]  # the agency whose grants decide (org scope)
-    # Writes the typed ledger event and the step row: record(obj, move, *, actor, from_state, to_state, note, data).
+    # Writes the typed ledger event and the step row:
+    # record(obj, move, *, actor, from_state, to_state, note, data, step) -> the step row.
     record: Callable[..., Any]
     noun: str  # what the object is called in messages: "审核", "公示信息"
     select_related: tuple[str, ...] = ()
@@ -78,7 +88,8 @@ class Workflow:
         if len(names) != len(set(names)):
             raise ValueError(f"workflow {self.name!r} names a move twice")
         for move in self.moves:
-            permissions.roles_with(move.permission)  # an unknown permission is a programming error
+            if move.permission or move.admits is None:
+                permissions.roles_with(move.permission)  # an unknown permission is a programming error
             unknown = {*move.sources, *move.targets} - {"", *self.states.values}
             if unknown:
                 raise ValueError(f"move {move.name!r} of {self.name!r} names unknown states {sorted(unknown)}")
@@ -93,12 +104,15 @@ class Workflow:
         return self.states(state).label if state in self.states.values else "未开始"
 
 
-def may(workflow: Workflow, move_name: str, obj, actor) -> bool:
-    """Whether `actor` may make the move on `obj` (buttons, alternatives); nothing is logged."""
+def may(workflow: Workflow, move_name: str, obj, actor, *, agency=None) -> bool:
+    """Whether `actor` may make the move on `obj` (buttons, alternatives); nothing is logged. `agency`: the agency
+    whose grants decide, when not the object's own (a joint agency co-signs for itself)."""
     move = workflow.move(move_name)
-    if move.admits is not None and move.admits(obj, actor):
+    permission = move.permission_for(obj)
+    # The grants are cached on the user; `admits` may read the database, so it is asked second.
+    if permission and permissions.can(actor, permission, agency=agency if agency is not None else workflow.agency_of(obj)):
         return True
-    return permissions.can(actor, move.permission, agency=workflow.agency_of(obj))
+    return move.admits is not None and bool(move.admits(obj, actor))
 
 
 def deny(actor, permission: str, *, detail: str, message: str | None = None):
@@ -111,14 +125,16 @@ def deny(actor, permission: str, *, detail: str, message: str | None = None):
     raise PermissionDeniedError(message) if message else PermissionDeniedError()
 
 
-def authorise(workflow: Workflow, move_name: str | Iterable[str], obj, actor) -> None:
+def authorise(workflow: Workflow, move_name: str | Iterable[str], obj, actor, *, agency=None,
+              message: str | None = None) -> None:
     """Refuse (logged) unless `actor` may make the move, or any one of several alternative moves (a refusal names
     the first). Call it before any transaction opens; `transition()` does. No actor: the system acts."""
     names = (move_name,) if isinstance(move_name, str) else tuple(move_name)
-    if actor is None or any(may(workflow, n, obj, actor) for n in names):
+    if actor is None or any(may(workflow, n, obj, actor, agency=agency) for n in names):
         return
     move = workflow.move(names[0])
-    deny(actor, move.permission, detail=f"{workflow.name} {move.name} {workflow.model._meta.label_lower}:{obj.pk}")
+    deny(actor, move.permission_for(obj) or f"{workflow.name}.{move.name}", message=message,
+         detail=f"{workflow.name} {move.name} {workflow.model._meta.label_lower}:{obj.pk}")
 
 
 def check_source(workflow: Workflow, move: Move, obj) -> None:
@@ -147,33 +163,53 @@ def lock(workflow: Workflow, obj_or_pk):
             .get(pk=pk))
 
 
+def apply(workflow: Workflow, move_name: str, obj, actor, *, to: str | None = None, note: str = "",
+          data: dict | None = None, effect: Callable[[Any], str | None] | None = None,
+          after: Callable[[Any], None] | None = None, step: str | None = None):
+    """Steps 3 to 5 of a move, inside the caller's transaction, on the object it locked: the source state, the
+    guards, the effect, the target, the step row and its event; then `after`. Returns the step row; the caller
+    saves (`save`). For a service whose transaction locks something else first (a review is created under the
+    case's lock); every other service calls `transition()`."""
+    move = workflow.move(move_name)
+    data = {} if data is None else data
+    check_source(workflow, move, obj)
+    for guard in move.guards:
+        guard(obj, actor, data)
+    chosen = effect(obj) if effect is not None else None
+    target = chosen or to or move.target
+    check_target(workflow, move, target)
+    row = workflow.record(obj, move, actor=actor, from_state=getattr(obj, workflow.state_field), to_state=target,
+                          note=note, data=data, step=step or move.name)
+    setattr(obj, workflow.state_field, target)
+    if after is not None:
+        after(obj)
+    return row
+
+
+def save(workflow: Workflow, obj, update_fields: Iterable[str] = ()) -> None:
+    obj.save(update_fields=list(dict.fromkeys([workflow.state_field, *workflow.update_fields, *update_fields])))
+
+
 def transition(workflow: Workflow, move_name: str, obj_or_pk, actor, *, to: str | None = None, note: str = "",
                data: dict | None = None, effect: Callable[[Any], str | None] | None = None,
-               after: Callable[[Any], None] | None = None, update_fields: Iterable[str] = ()):
+               after: Callable[[Any], None] | None = None, update_fields: Iterable[str] = (), agency=None,
+               step: str | None = None):
     """Make one move of the table; returns the saved, locked object (see the module's docstring for the order).
 
     `to` picks the target of a move that has several; `effect(obj)` runs on the locked object after the guards and
     may return the target (an opinion's kind decides where it goes); `after(obj)` runs once the step is written
-    (a clock recomputed from the steps). `data` is the step's data: guards and effects may add to it.
+    (a clock recomputed from the steps). `data` is the step's data: guards and effects may add to it. `agency`:
+    the agency whose grants decide, when not the object's. `step`: the name the step row and the event carry, when
+    it says more than the move's (an extension approved or refused). A service that refuses before validating its
+    input calls `authorise()` first; the check here then finds the grants cached on the user and logs nothing.
     """
     move = workflow.move(move_name)
     obj = obj_or_pk
     if not isinstance(obj, workflow.model):
         obj = workflow.model.objects.select_related(*workflow.select_related).get(pk=obj_or_pk)
-    authorise(workflow, move.name, obj, actor)
-    data = {} if data is None else data
+    authorise(workflow, move.name, obj, actor, agency=agency)
     with transaction.atomic():
         obj = lock(workflow, obj)
-        check_source(workflow, move, obj)
-        for guard in move.guards:
-            guard(obj, actor, data)
-        chosen = effect(obj) if effect is not None else None
-        target = chosen or to or move.target
-        check_target(workflow, move, target)
-        from_state = getattr(obj, workflow.state_field)
-        workflow.record(obj, move, actor=actor, from_state=from_state, to_state=target, note=note, data=data)
-        setattr(obj, workflow.state_field, target)
-        if after is not None:
-            after(obj)
-        obj.save(update_fields=list(dict.fromkeys([workflow.state_field, *workflow.update_fields, *update_fields])))
+        apply(workflow, move.name, obj, actor, to=to, note=note, data=data, effect=effect, after=after, step=step)
+        save(workflow, obj, update_fields)
         return obj
