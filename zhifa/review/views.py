@@ -33,6 +33,7 @@ from .workflow import (
     FINDINGS,
     GROUNDS,
     MEASURES,
+    MOVES,
     OUTCOME_MOVES,
     REVIEWED_ACTION_TYPES,
     Criterion,
@@ -126,7 +127,8 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
             "outcomes": [(v, label) for v, label in Outcome.choices if services.may(review, OUTCOME_MOVES[v], user)],
             "head_choices": HeadChoice.choices,
             # The buttons are the table's (workflow.TRANSITIONS through services.REVIEW), never a second list.
-            "can_review": mine is not None or services.may(review, "pause", user),
+            # `mine` is the assignment the review side's moves admit, already read: only the permission is left.
+            "can_review": mine is not None or org_perms.can(user, MOVES["pause"].permission, agency=review.agency),
             "can_assign": services.may(review, "assign", user),
             "can_extend": services.may(review, "extend", user),
             "can_consult": any(services.may(review, a, user) for a in OUTCOME_MOVES.values()),
