@@ -56,7 +56,7 @@ def log(tree, users, desk):
     def publication(agency):
         pub = Publication.objects.create(kind="decision", agency=agency, jurisdiction_path=agency.jurisdiction.path,
                                          title=f"{agency.name}的处罚决定")
-        return ledger.record_event(pub_events.STEP, subject=pub.subject, actor=users.su, payload={
+        return ledger.record_event(pub_events.ITEM_COLLECTED, subject=pub.subject, actor=users.su, payload={
             "publication": pub.pk, "action": "collect", "note": "当事人李四"})
 
     device = Device.objects.create(agency=tree.agency_b1, kind="body_camera", serial="B1-001", registered_by=users.su)

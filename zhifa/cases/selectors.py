@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, ZhifaError
-from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 
 from . import events, workflow
@@ -82,8 +81,8 @@ def consultation_check(*, actor, case: Case, what: str, detail: dict | None = No
 def content_read_record(*, actor, case: Case, consultation: Consultation, what: str, detail: dict | None = None):
     """Log one read of a case's content by someone outside it, against the consultation that allowed it. Called by
     consultation_check, or by a route that decides later whether a request is a new read (a playback's ranges)."""
-    return record_event(events.CONTENT_READ, subject=f"cases.case:{case.pk}", actor=actor,
-                        payload={"consultation": consultation.pk, "what": what, "number": case.number} | (detail or {}))
+    return events.content_read(case, actor=actor, consultation=consultation.pk, what=what, number=case.number,
+                               detail=detail)
 
 
 def case_content_for(*, actor, id, what: str, request=None, detail: dict | None = None, log: bool = True) -> Case:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from zhifa.core import bounds, idnumbers
 from zhifa.core import workflow as wf
 from zhifa.core.errors import CoreErrorCode, WrongStateError, ZhifaError
-from zhifa.ledger.services import evidence_put, identifier_commitment, record_event
+from zhifa.ledger.services import evidence_put, identifier_commitment
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_assert_eligible
@@ -78,9 +78,9 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
             procedure=procedure, place=place, legal_basis=legal_basis.strip(), opened_by=actor,
             external_system=external_system, external_id=external_id,
         )
-        record_event(events.OPENED, subject=f"cases.case:{case.pk}", actor=actor,
-                     payload={"agency": agency.pk, "number": number, "title": case.title, "action_type": action_type,
-                              "procedure": procedure, "place": place.code, "legal_basis": case.legal_basis})
+        events.case_opened(case, actor=actor, agency=agency.pk, number=number, title=case.title,
+                           action_type=action_type, procedure=procedure, place=place.code,
+                           legal_basis=case.legal_basis)
         return case
 
 
@@ -101,10 +101,8 @@ def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, addres
         party = Party.objects.create(case=case, kind=kind, name=name.strip(), id_number=id_number,
                                      address=address.strip(), phone=phone.strip(), external_id=external_id)
         # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
-        record_event(events.PARTY_ADDED, subject=f"cases.case:{case.pk}", actor=actor,
-                     payload={"party": party.pk, "kind": kind, "name": party.name,
-                              "id_hmac": identifier_commitment(id_number),
-                              "id_warnings": sorted(checked.warnings)})
+        events.party_added(case, actor=actor, party=party.pk, kind=kind, name=party.name,
+                           id_hmac=identifier_commitment(id_number), id_warnings=sorted(checked.warnings))
         party.id_warnings = checked.warnings
         return party
 
@@ -121,8 +119,7 @@ def officer_assign(*, case: Case, person: Person, actor, on: dt.date | None = No
         with transaction.atomic():
             assignment = CaseOfficer.objects.create(case=case, person=person, certificate_number=certificate.number,
                                                     assigned_by=actor)
-            record_event(events.OFFICER_ASSIGNED, subject=f"cases.case:{case.pk}", actor=actor,
-                         payload={"person": person.pk, "certificate": certificate.number})
+            events.officer_assigned(case, actor=actor, person=person.pk, certificate=certificate.number)
             return assignment
     except IntegrityError as exc:
         raise ZhifaError(CaseErrorCode.OFFICER_ALREADY, f"{person.name}已是本案承办人员。") from exc
@@ -240,12 +237,9 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
         if supersedes is not None and Document.objects.select_for_update(of=("self",)).filter(
                 pk=supersedes.pk, superseded_by__isnull=False).exists():
             raise ZhifaError(CaseErrorCode.ALREADY_SUPERSEDED, "该文书已被更正，请更正其最新版本。")
-        entry = record_event(
-            events.DOCUMENT_CORRECTED if supersedes else events.DOCUMENT_RECORDED, subject=f"cases.case:{case.pk}",
-            actor=actor, payload={"form": form, "elements": clean,
-                                  "supersedes": supersedes.pk if supersedes else None,
-                                  "correction_reason": correction_reason.strip()},
-        )
+        entry = events.document_recorded(case, actor=actor, form=form, elements=clean,
+                                         supersedes=supersedes.pk if supersedes else None,
+                                         correction_reason=correction_reason.strip())
         document = Document.objects.create(
             case=case, form=form, version=(supersedes.version + 1) if supersedes else 1, supersedes=supersedes,
             correction_reason=correction_reason.strip(), elements=clean, recorded_by=actor, entry=entry,
@@ -259,8 +253,7 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
 def _record(case: Case, move, *, actor, from_state: str, to_state: str, note: str, data: dict, step: str) -> StageChange:
     """The case's step: the stage change row and its ledger event (core.workflow.Workflow.record)."""
     change = StageChange.objects.create(case=case, from_stage=from_state, to_stage=to_state, actor=actor, note=note)
-    record_event(events.STAGE_ADVANCED, subject=f"cases.case:{case.pk}", actor=actor,
-                 payload={"from": from_state, "to": to_state, "note": note})
+    events.stage_moved(case, move, actor=actor, from_stage=from_state, to_stage=to_state, note=note)
     return change
 
 
@@ -341,8 +334,8 @@ def consultation_open(*, case: Case, actor, reason: str) -> Consultation:
     now = timezone.now()
     expires = now + dt.timedelta(minutes=settings.ZHIFA_CONSULTATION_MINUTES)
     with transaction.atomic():
-        entry = record_event(events.CONSULTED, subject=f"cases.case:{case.pk}", actor=actor,
-                             payload={"reason": reason, "number": case.number, "expires_at": expires.isoformat()})
+        entry = events.case_consulted(case, actor=actor, reason=reason, number=case.number,
+                                      expires_at=expires.isoformat())
         return Consultation.objects.create(case=case, actor=actor, reason=reason, opened_at=now, expires_at=expires,
                                            entry=entry)
 
@@ -369,9 +362,9 @@ def _issue(document: Document, kind: str, actor) -> DocumentRendition:
                        actor=actor, content_type=content_type)
     try:
         with transaction.atomic():
-            entry = record_event(events.DOCUMENT_ISSUED, subject=f"cases.case:{case.pk}", actor=actor, payload={
-                "document": document.pk, "form": document.form, "version": document.version, "kind": kind,
-                "sha256": put.blob.sha256, "signer_sha256": signer})
+            entry = events.document_issued(case, actor=actor, document=document.pk, form=document.form,
+                                           version=document.version, kind=kind, sha256=put.blob.sha256,
+                                           signer_sha256=signer)
             return DocumentRendition.objects.create(document=document, kind=kind, blob=put.blob, signer_sha256=signer,
                                                     issued_by=actor, entry=entry)
     except IntegrityError:  # issued concurrently: the first one stands

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from zhifa.core.workflow import Move
 
+from . import events
 from .models import Stage
 
 
@@ -23,10 +24,13 @@ class Transition(Move):
 
 # The table (issue 17): made by services.case_advance through core.workflow, drawn by flowchart.py and the case page.
 TRANSITIONS = [
-    Transition("approve_filing", (Stage.START,), (Stage.INVESTIGATION,), "cases.approve", "批准立案，开始调查取证"),
-    Transition("end_investigation", (Stage.INVESTIGATION,), (Stage.DECISION,), "cases.handle", "调查终结，进入审核决定"),
-    Transition("decide", (Stage.DECISION,), (Stage.SERVICE_ENFORCEMENT,), "cases.approve", "作出决定，进入送达执行"),
-    Transition("archive", (Stage.SERVICE_ENFORCEMENT,), (Stage.ARCHIVE,), "cases.handle", "结案归档"),
+    Transition("approve_filing", (Stage.START,), (Stage.INVESTIGATION,), "cases.approve", "批准立案，开始调查取证",
+               events.FILING_APPROVED),
+    Transition("end_investigation", (Stage.INVESTIGATION,), (Stage.DECISION,), "cases.handle", "调查终结，进入审核决定",
+               events.INVESTIGATION_ENDED),
+    Transition("decide", (Stage.DECISION,), (Stage.SERVICE_ENFORCEMENT,), "cases.approve", "作出决定，进入送达执行",
+               events.DECIDED),
+    Transition("archive", (Stage.SERVICE_ENFORCEMENT,), (Stage.ARCHIVE,), "cases.handle", "结案归档", events.ARCHIVED),
 ]
 NEXT = {t.source: t for t in TRANSITIONS}
 # The moves made once the decision is taken: out of the decision stage and every stage after it. The

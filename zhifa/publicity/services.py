@@ -21,7 +21,7 @@ from zhifa.cases.models import Case, PartyKind, Stage
 from zhifa.core import workdays
 from zhifa.core import workflow as wf
 from zhifa.core.errors import NotFoundError, WrongStateError, ZhifaError
-from zhifa.ledger.services import evidence_put, record_event
+from zhifa.ledger.services import evidence_put
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
 from zhifa.org.models import ActionType, Agency
@@ -107,9 +107,8 @@ def _publication_agency(kwargs: dict) -> Agency:
 def _record(pub: Publication, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
             step: str) -> Step:
     """A public item's step: the ledger event and the step row (core.workflow.Workflow.record)."""
-    entry = record_event(events.STEP, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "kind": pub.kind, "action": step, "from": from_state, "to": to_state,
-        "note": note, "data": data})
+    entry = events.item_moved(pub, move, actor=actor, action=step, from_state=from_state, to_state=to_state,
+                              note=note, data=data)
     return Step.objects.create(publication=pub, action=step, from_state=from_state, to_state=to_state,
                                actor=actor, note=note, data=data, entry=entry)
 
@@ -117,9 +116,7 @@ def _record(pub: Publication, move, *, actor, from_state: str, to_state: str, no
 def _request_record(req: Request, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
                     step: str) -> RequestStep:
     """A public request's step: the ledger event and the step row."""
-    entry = record_event(events.REQUEST, subject=f"publicity.request:{req.pk}", actor=actor, payload={
-        "request": req.pk, "reference": req.reference, "kind": req.kind, "action": step, "to": to_state,
-        "note": note})
+    entry = events.request_moved(req, move, actor=actor, action=step, to_state=to_state, note=note)
     return RequestStep.objects.create(request=req, action=step, to_state=to_state, actor=actor, note=note,
                                       entry=entry)
 
@@ -127,7 +124,7 @@ def _request_record(req: Request, move, *, actor, from_state: str, to_state: str
 def _report_record(report: AnnualReport, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
                    step: str) -> None:
     """An annual report's step: its ledger event, with the figures as they stand (the report has no step rows)."""
-    _report_event(report, step, actor, data)
+    events.report_moved(report, move, actor=actor, action=step, data=data)
 
 
 # The three tables of workflow.py bound to their models: every move below is made through core.workflow (issue 17).
@@ -254,9 +251,7 @@ def _propose_masks(pub: Publication, known: redaction.Known, kinds: list[str]) -
 
 
 def _mask_write(pub: Publication, start: int, end: int, kind: str, reason: str, *, origin: str, actor) -> Mask:
-    entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "action": "add", "start": start, "end": end, "kind": kind, "origin": origin,
-        "reason": reason, "sha256": hashlib.sha256(pub.original_text[start:end].encode()).hexdigest()})
+    entry = events.mask_added(pub, actor=actor, start=start, end=end, kind=kind, origin=origin, reason=reason)
     return Mask.objects.create(publication=pub, start=start, end=end, kind=kind, origin=origin, reason=reason,
                                added_by=actor, entry=entry)
 
@@ -384,9 +379,7 @@ def mask_remove(*, mask: Mask, actor, reason: str, legal_basis: str = "") -> Mas
     if not reason:
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "取消隐去须说明理由（例如：该信息属于应当公开的内容）。")
     if rule == MaskLift.FREE:
-        entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
-            "publication": pub.pk, "action": "remove", "mask": mask.pk, "kind": mask.kind, "rule": rule,
-            "reason": reason})
+        entry = events.mask_removed(pub, mask, actor=actor, rule=rule, reason=reason)
         return MaskRemoval.objects.create(mask=mask, removed_by=actor, reason=reason, entry=entry)
     if not legal_basis:
         raise ZhifaError(PublicityErrorCode.MASK_LEGAL_BASIS,
@@ -395,9 +388,7 @@ def mask_remove(*, mask: Mask, actor, reason: str, legal_basis: str = "") -> Mas
         raise ZhifaError(PublicityErrorCode.MASK_INVALID, "理由和法律依据各不超过 300 字。")
     if mask.removal_requests.filter(state=MaskRemovalState.PENDING).exists():
         raise ZhifaError(PublicityErrorCode.MASK_REMOVAL_PENDING, "该隐去已有待批准的取消申请。")
-    entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "action": "removal_requested", "mask": mask.pk, "kind": mask.kind, "rule": rule,
-        "reason": reason, "legal_basis": legal_basis})
+    entry = events.mask_removal_requested(pub, mask, actor=actor, rule=rule, reason=reason, legal_basis=legal_basis)
     return MaskRemovalRequest.objects.create(mask=mask, requested_by=actor, reason=reason, legal_basis=legal_basis,
                                              request_entry=entry)
 
@@ -430,9 +421,7 @@ def mask_removal_decide(*, removal_request: MaskRemovalRequest, actor, approve: 
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不批准取消隐去须说明理由。")
     req.state = MaskRemovalState.APPROVED if approve else MaskRemovalState.REJECTED
     req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
-    req.decision_entry = record_event(events.MASK, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "action": "removal_approved" if approve else "removal_rejected",
-        "mask": req.mask_id, "request": req.pk, "requested_by": req.requested_by_id, "note": note})
+    req.decision_entry = events.mask_removal_decided(pub, req, actor=actor, approve=approve, note=note)
     req.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "decision_entry"])
     if approve:
         MaskRemoval.objects.create(mask=req.mask, removed_by=actor, reason=f"{req.reason}（法律依据：{req.legal_basis}）",
@@ -501,9 +490,8 @@ def _minor_first(action: str):
                 if findings:
                     with transaction.atomic():
                         pub = _locked(pub)
-                        record_event(events.MINOR_FOUND, subject=pub.subject, actor=kwargs.get("actor"), payload={
-                            "publication": pub.pk, "action": action, "state": pub.state, "findings": findings,
-                            "flag_was": pub.minor_party})
+                        events.minor_found(pub, actor=kwargs.get("actor"), action=action, findings=findings,
+                                           flag_was=pub.minor_party)
                         if not pub.minor_party:
                             pub.minor_party = True
                             pub.save(update_fields=["minor_party"])
@@ -566,12 +554,8 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
     pub.search_tokens = search.index_text(f"{pub.title}\n{pub.public_text}")
     now = timezone.now()
     pub.published_at, pub.published_by = now, actor
-    pub.published_entry = record_event(events.PUBLISHED, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "kind": pub.kind, "version": pub.version, "agency": pub.agency_id,
-        "title": pub.title, "public_sha256": hashlib.sha256(pub.public_text.encode()).hexdigest(),
-        "original_sha256": hashlib.sha256(pub.original_text.encode()).hexdigest(),
-        "masks": [m.pk for m in masks], "supersedes": pub.supersedes_id,
-        "on_time": pub.due_on is None or now.date() <= pub.due_on})
+    pub.published_entry = events.published(pub, actor=actor, masks=masks,
+                                           on_time=pub.due_on is None or now.date() <= pub.due_on)
     wf.apply(PUBLICATION, "approve", pub, actor, note=note)
     _save(pub, "public_text", "search_tokens", "published_at", "published_by", "published_entry")
     search.index(pub.pk, pub.search_tokens)
@@ -642,8 +626,7 @@ def publication_withdraw(*, publication: Publication, actor, trigger: str, basis
     if not basis.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写撤下依据（如复议决定书、判决书文号）。")
     now = timezone.now()
-    record_event(events.WITHDRAWN, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "trigger": trigger, "basis": basis.strip(), "note": note})
+    events.withdrawn(pub, actor=actor, trigger=trigger, basis=basis.strip(), note=note)
     wf.apply(PUBLICATION, "withdraw", pub, actor, note=note, data={"trigger": trigger, "basis": basis.strip()})
     pub.withdrawn_at, pub.withdrawal_trigger, pub.withdrawal_basis = now, trigger, basis.strip()
     _save(pub, "withdrawn_at", "withdrawal_trigger", "withdrawal_basis")
@@ -951,7 +934,6 @@ def request_attachment_decide(*, attachment: RequestAttachment, actor, decision:
     if len(reason) > RequestAttachment._meta.get_field("reason").max_length:
         raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECISION, "理由不超过 500 字。")
     quarantined, now = attachment.file.name, timezone.now()
-    subject = f"publicity.request:{req.pk}"
     if decision == AttachmentDecision.ACCEPT:
         with default_storage.open(quarantined, "rb") as fh:
             if attachments.sha256_of(fh) != attachment.sha256:
@@ -960,18 +942,12 @@ def request_attachment_decide(*, attachment: RequestAttachment, actor, decision:
             put = evidence_put(fh, actor=actor, content_type=attachment.content_type, name=attachment.name)
         attachment.evidence = RequestEvidence.objects.create(request=req, blob=put.blob, name=attachment.name)
         attachment.state, attachment.accepted_at = AttachmentState.ACCEPTED, now
-        record_event(events.REQUEST_EVIDENCE, subject=subject, actor=actor, payload={
-            "request": req.pk, "reference": req.reference, "decision": decision, "reason": reason,
-            "files": [{"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256,
-                       "size": attachment.size, "content_type": attachment.content_type}]})
+        events.attachment_accepted(req, attachment, actor=actor, decision=decision, reason=reason)
     else:
         attachment.state, attachment.deleted_at = AttachmentState.REJECTED, now
         # The sender's file name stays out of the permanent log: the file was not taken in, and a name is text
         # anyone on the Internet chose. The digest identifies it.
-        record_event(events.REQUEST_ATTACHMENT_REJECTED, subject=subject, actor=actor, payload={
-            "request": req.pk, "reference": req.reference, "decision": decision, "reason": reason,
-            "attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
-            "content_type": attachment.content_type})
+        events.attachment_rejected(req, attachment, actor=actor, decision=decision, reason=reason)
     attachment.decided_by, attachment.decided_at, attachment.reason, attachment.file = actor, now, reason, ""
     attachment.save(update_fields=["evidence", "state", "accepted_at", "deleted_at", "decided_by", "decided_at",
                                    "reason", "file"])
@@ -1055,12 +1031,6 @@ def request_act(*, request: Request, actor, action: str, note: str, forward_to: 
 def _report_due(agency: Agency, year: int) -> dt.date:
     due = rule_get("publicity.annual_report_due", jurisdiction=agency.jurisdiction, as_of=dt.date(year + 1, 1, 1)).value
     return dt.date(year + 1, due["month"], due["day"])
-
-
-def _report_event(report: AnnualReport, action: str, actor, data: dict | None = None) -> None:
-    record_event(events.REPORT, subject=f"publicity.annual_report:{report.pk}", actor=actor, payload={
-        "report": report.pk, "agency": report.agency_id, "year": report.year, "action": action,
-        "figures": report.figures, **(data or {})})
 
 
 def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:

@@ -13,6 +13,8 @@ from zhifa.core.errors import WrongStateError
 from zhifa.core.workflow import Move
 from zhifa.rules.catalogue import MASK_KINDS
 
+from . import events
+
 
 class Kind(models.TextChoices):
     DECISION = "decision", "行政执法决定"
@@ -74,21 +76,24 @@ EDITABLE = (State.COLLECTED, State.SUBMITTED)  # masks and text may still change
 SETTLED = (State.PUBLISHED, State.EXEMPTED, State.WITHDRAWN, State.SUPERSEDED)
 
 
-def _move(name: str, sources: tuple[str, ...], target: str, permission: str, label: str) -> Move:
-    return Move(name, sources, (target,), permission, label)
+def _move(name: str, sources: tuple[str, ...], target: str, permission: str, label: str, event: str) -> Move:
+    return Move(name, sources, (target,), permission, label, event)
 
 
 MOVES = {m.name: m for m in [
-    _move("submit", (State.COLLECTED,), State.SUBMITTED, "publicity.edit", "提交审核"),
-    _move("return", (State.SUBMITTED,), State.COLLECTED, "publicity.approve", "退回修改"),
-    _move("approve", (State.SUBMITTED,), State.PUBLISHED, "publicity.approve", "审核通过并发布"),
+    _move("submit", (State.COLLECTED,), State.SUBMITTED, "publicity.edit", "提交审核", events.ITEM_SUBMITTED),
+    _move("return", (State.SUBMITTED,), State.COLLECTED, "publicity.approve", "退回修改", events.ITEM_RETURNED),
+    _move("approve", (State.SUBMITTED,), State.PUBLISHED, "publicity.approve", "审核通过并发布", events.ITEM_APPROVED),
     _move("request_exemption", (State.COLLECTED, State.SUBMITTED), State.EXEMPTION_REQUESTED, "publicity.edit",
-          "申请不予公开"),
-    _move("approve_exemption", (State.EXEMPTION_REQUESTED,), State.EXEMPTED, "publicity.approve", "批准不予公开"),
-    _move("reject_exemption", (State.EXEMPTION_REQUESTED,), State.COLLECTED, "publicity.approve", "不批准不予公开"),
-    _move("withdraw", (State.PUBLISHED,), State.WITHDRAWN, "publicity.withdraw", "撤下"),
+          "申请不予公开", events.EXEMPTION_REQUESTED),
+    _move("approve_exemption", (State.EXEMPTION_REQUESTED,), State.EXEMPTED, "publicity.approve", "批准不予公开",
+          events.EXEMPTION_APPROVED),
+    _move("reject_exemption", (State.EXEMPTION_REQUESTED,), State.COLLECTED, "publicity.approve", "不批准不予公开",
+          events.EXEMPTION_REJECTED),
+    _move("withdraw", (State.PUBLISHED,), State.WITHDRAWN, "publicity.withdraw", "撤下", events.ITEM_WITHDRAWN),
     # A new version is approved: the old one leaves the portal and stays findable as history.
-    _move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新"),
+    _move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新",
+          events.ITEM_SUPERSEDED),
 ]}
 
 # What each step of an item's history (流转记录) is called on the pages: the first step, which no move makes
@@ -218,11 +223,11 @@ def _kinds_only(kinds: tuple[str, ...], label: str):
 
 
 def _request_move(name: str, sources: tuple[str, ...], target: str, kinds: tuple[str, ...], label: str,
-                  done: str) -> Move:
+                  done: str, event: str) -> Move:
     """One way of handling a request from the public (AZ-P §18, §19): from which states, to which, for which kinds
     of request; what the handling page offers (`label`) and what it says once done (extra["done"])."""
-    return Move(name, sources, (target,), "publicity.handle_requests", label, guards=(_kinds_only(kinds, label),),
-                extra={"kinds": kinds, "done": done})
+    return Move(name, sources, (target,), "publicity.handle_requests", label, event,
+                guards=(_kinds_only(kinds, label),), extra={"kinds": kinds, "done": done})
 
 
 _EVERY_KIND = tuple(RequestKind.values)
@@ -233,14 +238,15 @@ _ANSWERED_KINDS = (RequestKind.COMPLAINT, RequestKind.DISCLOSURE)
 # ending tells the requester; starting verification tells them nothing yet.
 REQUEST_MOVES = {m.name: m for m in [
     _request_move("verify", (RequestState.RECEIVED,), RequestState.VERIFYING, _EVERY_KIND, "开始核实",
-                  "已开始核实。核实后请在此办结，并告知申请人。"),
+                  "已开始核实。核实后请在此办结，并告知申请人。", events.REQUEST_VERIFYING),
     _request_move("correct", REQUEST_OPEN, RequestState.CORRECTED, (RequestKind.CORRECTION,), "核实属实，更正并告知",
-                  "已更正，并告知申请人。"),
+                  "已更正，并告知申请人。", events.REQUEST_CORRECTED),
     _request_move("reject", REQUEST_OPEN, RequestState.REJECTED, (RequestKind.CORRECTION,), "经核实不予更正并告知",
-                  "已决定不予更正，并告知申请人。"),
-    _request_move("answer", REQUEST_OPEN, RequestState.ANSWERED, _ANSWERED_KINDS, "答复", "已答复申请人。"),
+                  "已决定不予更正，并告知申请人。", events.REQUEST_REJECTED),
+    _request_move("answer", REQUEST_OPEN, RequestState.ANSWERED, _ANSWERED_KINDS, "答复", "已答复申请人。",
+                  events.REQUEST_ANSWERED),
     _request_move("forward", REQUEST_OPEN, RequestState.FORWARDED, _EVERY_KIND, "转送有权机关并告知",
-                  "已转送有权机关，并告知申请人。"),
+                  "已转送有权机关，并告知申请人。", events.REQUEST_FORWARDED),
 ]}
 
 
@@ -277,8 +283,10 @@ class ReportState(models.TextChoices):
 # The annual report (PUB-11; IM-M §14): computed and edited as a draft, submitted by the head to the justice
 # bureau of the same level, then made public.
 REPORT_MOVES = {m.name: m for m in [
-    Move("compute", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "重新统计"),
-    Move("edit", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "修改"),
-    Move("submit", (ReportState.DRAFT,), (ReportState.SUBMITTED,), "publicity.report_submit", "报送"),
-    Move("publish", (ReportState.SUBMITTED,), (ReportState.PUBLISHED,), "publicity.report_submit", "公开"),
+    Move("compute", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "重新统计", events.REPORT_COMPUTED),
+    Move("edit", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "修改", events.REPORT_EDITED),
+    Move("submit", (ReportState.DRAFT,), (ReportState.SUBMITTED,), "publicity.report_submit", "报送",
+         events.REPORT_SUBMITTED),
+    Move("publish", (ReportState.SUBMITTED,), (ReportState.PUBLISHED,), "publicity.report_submit", "公开",
+         events.REPORT_PUBLISHED),
 ]}

@@ -13,7 +13,6 @@ from zhifa.cases.models import Case, Stage
 from zhifa.cases.workflow import DECIDED_FROM
 from zhifa.core import workflow as wf
 from zhifa.core.errors import WrongStateError, ZhifaError
-from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, AgencyStatus, Level, Person, Unit, UnitKind
 from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS
@@ -133,10 +132,10 @@ def catalogue_issue(*, agency: Agency, items: list[dict], effective_from: dt.dat
     with transaction.atomic():
         Agency.objects.select_for_update(of=("self",)).filter(pk=agency.pk).first()
         last = Catalogue.objects.filter(agency=agency).order_by("-version").first()
-        entry = record_event(events.CATALOGUE_ISSUED, subject=f"org.agency:{agency.pk}", actor=actor, payload={
-            "version": (last.version + 1) if last else 1, "effective_from": effective_from.isoformat(),
-            "review_all_ordinary": bool(review_all_ordinary), "filed_with": bureau.pk,
-            "items": [i | {"amount": str(i["amount"]) if i["amount"] is not None else None} for i in clean]})
+        entry = events.catalogue_issued(
+            agency, actor=actor, version=(last.version + 1) if last else 1, effective_from=effective_from.isoformat(),
+            review_all_ordinary=bool(review_all_ordinary), filed_with=bureau.pk,
+            items=[i | {"amount": str(i["amount"]) if i["amount"] is not None else None} for i in clean])
         catalogue = Catalogue.objects.create(
             agency=agency, version=(last.version + 1) if last else 1, supersedes=last, effective_from=effective_from,
             review_all_ordinary=bool(review_all_ordinary), note=note.strip(), filed_with=bureau, issued_by=actor,
@@ -150,8 +149,7 @@ def catalogue_acknowledge(*, catalogue: Catalogue, actor, remarks: str = "") -> 
     org_perms.require(actor, "review.acknowledge_catalogue", jurisdiction=catalogue.filed_with.jurisdiction)
     try:
         with transaction.atomic():
-            entry = record_event(events.CATALOGUE_ACKNOWLEDGED, subject=f"org.agency:{catalogue.agency_id}", actor=actor,
-                                 payload={"catalogue": catalogue.pk, "version": catalogue.version, "remarks": remarks})
+            entry = events.catalogue_acknowledged(catalogue, actor=actor, remarks=remarks)
             return CatalogueFiling.objects.create(catalogue=catalogue, acknowledged_by=actor, remarks=remarks.strip(),
                                                   entry=entry)
     except IntegrityError:
@@ -194,12 +192,7 @@ def determination_record(*, case: Case, actor, fine_amount=0, property_value=0, 
 
 def _determination_write(case: Case, found, *, declared: dict, joint: list[int], actor, draft=None) -> Determination:
     last = current_determination(case)
-    entry = record_event(events.DETERMINED, subject=f"cases.case:{case.pk}", actor=actor, payload={
-        "fine_amount": str(found.fine), "property_value": str(found.property_value), "measures": found.measures,
-        "criteria": found.criteria, "hearing_held": found.hearing_held,
-        "catalogue": found.catalogue.pk if found.catalogue else None, "matched_items": [i.pk for i in found.matched],
-        "is_major": found.is_major, "collective_discussion": found.collective_discussion, "joint_agencies": joint,
-        "declared": declared, "draft": draft.pk if draft else None})
+    entry = events.determined(case, found, actor=actor, joint=joint, declared=declared, draft=draft)
     return Determination.objects.create(
         case=case, version=(last.version + 1) if last else 1, supersedes=last, fine_amount=found.fine,
         property_value=found.property_value, measures=found.measures, criteria=found.criteria,
@@ -252,9 +245,8 @@ def determination_from_push(case: Case, data: dict, actor) -> None:
 
 def _record(review: Review, move, *, actor, from_state: str, to_state: str, note: str, data: dict, step: str) -> Step:
     """The review workflow's step: the ledger event and the step row (core.workflow.Workflow.record)."""
-    entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-        "review": review.pk, "round": review.round, "action": step, "from": from_state, "to": to_state,
-        "note": note, "data": data})
+    entry = events.moved(review, move, actor=actor, action=step, from_state=from_state, to_state=to_state, note=note,
+                         data=data)
     return Step.objects.create(review=review, round=review.round, action=step, from_state=from_state,
                                to_state=to_state, actor=actor, on=_today(), note=note, data=data, entry=entry)
 
@@ -350,8 +342,7 @@ def review_submit(*, case: Case, actor, note: str = "") -> Review:
 
 
 def _submission(review: Review, materials: dict, note: str, actor) -> Submission:
-    entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-        "review": review.pk, "round": review.round, "action": "materials", "materials": materials})
+    entry = events.materials_submitted(review, actor=actor, materials=materials)
     return Submission.objects.create(review=review, round=review.round, materials=materials, note=note.strip(),
                                      submitted_by=actor, received_on=_today(), entry=entry)
 
@@ -426,9 +417,8 @@ def reviewer_assign(*, review: Review, actor, person: Person | None = None, advi
             raise WrongStateError("审核已办结，不能再指派审核人员。")
         if any(a.person_id == person.pk for a in active_assignments(review)):
             raise ZhifaError(ReviewErrorCode.REVIEWER_ALREADY, f"{person.name}已是本案审核人员。")
-        entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-            "review": review.pk, "action": "assign", "person": person.pk, "adviser": adviser.pk if adviser else None,
-            "first_time": first_time})
+        entry = events.reviewer_assigned(review, actor=actor, person=person.pk, adviser=adviser.pk if adviser else None,
+                                         first_time=first_time)
         return Assignment.objects.create(review=review, person=person, adviser=adviser, first_time=first_time,
                                          assigned_by=actor, entry=entry)
 
@@ -441,8 +431,7 @@ def recusal_record(*, assignment: Assignment, reason: str, actor) -> Recusal:
     reason = _require_reason(reason, "回避理由")
     try:
         with transaction.atomic():
-            entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-                "review": review.pk, "action": "recusal", "person": assignment.person_id, "reason": reason})
+            entry = events.reviewer_recused(review, actor=actor, person=assignment.person_id, reason=reason)
             return Recusal.objects.create(assignment=assignment, reason=reason, recorded_by=actor, entry=entry)
     except IntegrityError:
         raise WrongStateError("该审核人员已回避。") from None
@@ -623,10 +612,9 @@ def opinion_record(*, review: Review, kind: str, checklist: dict, text: str, act
                 "items": "\n".join(f"{REVIEW_ITEMS[r['item']]}：{FINDINGS[r['finding']]}{'，' + r['note'] if r['note'] else ''}"
                                    for r in rows)})
             blob = case_services.system_document_issue(document=document, actor=actor).blob
-        entry = record_event(events.OPINION, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-            "review": review.pk, "round": review.round, "kind": kind, "grounds": grounds, "checklist": rows,
-            "text": text, "late": late, "document": document.pk if document else None,
-            "sha256": blob.sha256 if blob else None})
+        entry = events.opinion_signed(review, actor=actor, kind=kind, grounds=grounds, checklist=rows, text=text,
+                                      late=late, document=document.pk if document else None,
+                                      sha256=blob.sha256 if blob else None)
         signed["opinion"] = opinion = Opinion.objects.create(
             review=review, submission=submission, kind=kind, grounds=grounds, checklist=rows, text=text,
             assignment=assignment, signed_by=actor, late=late, case_document=document, archive_blob=blob, entry=entry)
@@ -661,9 +649,7 @@ def cosign(*, review: Review, agency: Agency, concur: bool, actor, note: str = "
         opinion = _latest_opinion(review)
         if opinion.cosignatures.filter(agency=agency).exists():
             raise ZhifaError(ReviewErrorCode.JOINT_INVALID, f"{agency.name}已会签。", status=409)
-        entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-            "review": review.pk, "action": "cosign", "agency": agency.pk, "opinion": opinion.pk, "concur": concur,
-            "note": note})
+        entry = events.cosignature_signed(review, actor=actor, agency=agency.pk, opinion=opinion.pk, concur=concur, note=note)
         signed_box["signature"] = CoSignature.objects.create(opinion=opinion, agency=agency, concur=concur,
                                                              note=note.strip(), signed_by=actor, entry=entry)
         signed = set(opinion.cosignatures.filter(concur=True).values_list("agency_id", flat=True))

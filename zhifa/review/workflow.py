@@ -7,6 +7,8 @@ from django.db import models
 from zhifa.cases.decisions import Measure
 from zhifa.core.workflow import Move
 
+from . import events
+
 
 class State(models.TextChoices):
     SUBMITTED = "submitted", "审核中"
@@ -39,12 +41,26 @@ def _extension_approver(review) -> str:
     return f"review.extension.{review.rules['time_limit']['extension_approver']}"
 
 
+# The ledger event each move writes (events.py): a move's entry says which move it was (issue 17).
+EVENTS = {
+    "submit": events.SUBMITTED, "pause": events.PAUSED, "resume": events.RESUMED,
+    "resume_review": events.RESUMED_BY_REVIEWER, "return": events.RETURNED,
+    "extension_request": events.EXTENSION_REQUESTED, "extend": events.EXTENSION_DECIDED,
+    "opinion": events.OPINION_GIVEN, "cosign": events.COSIGNED, "adopt": events.OPINION_ADOPTED,
+    "object": events.OPINION_OBJECTED, "consult_adopt": events.CONSULTATION_ADOPTED,
+    "consult_withdraw": events.OPINION_WITHDRAWN, "consult_deadlock": events.CONSULTATION_DEADLOCKED,
+    "head_decide": events.HEAD_DECIDED, "resubmit": events.RESUBMITTED, "assign": events.REVIEWER_ASSIGNED,
+    "recuse": events.REVIEWER_RECUSED,
+}
+
+
 def _move(name, sources, targets, permission, label, side, *, chart=True, **kw) -> Move:
     # side: handling | review | head | joint | either (the flowchart's colour); a review-side move also admits the
     # reviewer assigned. chart: drawn as an arrow of the flowchart (a request or an assignment leaves the state be).
     if side == "review" and "admits" not in kw:
         kw["admits"] = _assigned
-    return Move(name, sources, targets, permission, label, extra={"side": side, "chart": chart}, **kw)
+    return Move(name, sources, targets, permission, label, event=EVENTS[name], extra={"side": side, "chart": chart},
+                **kw)
 
 
 NEW = ""  # a case without a review yet

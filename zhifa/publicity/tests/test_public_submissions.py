@@ -67,7 +67,7 @@ def _quarantine_files() -> list[str]:
 def _nothing_stored():
     assert not Request.objects.exists() and not RequestAttachment.objects.exists()
     assert not Blob.objects.exists()
-    assert not Entry.objects.filter(kind__in=["ledger.evidence_stored", "publicity.request"]).exists()
+    assert not Entry.objects.filter(kind__in=["ledger.evidence_stored", "publicity.request_received"]).exists()
     assert _quarantine_files() == []
 
 
@@ -267,7 +267,7 @@ def test_attachment_waits_in_quarantine_and_enters_the_evidence_store_only_on_ac
     assert [a.state for a in held] == [AttachmentState.QUARANTINED] * 2
     assert all(a.file.name.startswith("quarantine/publicity/") for a in held)
     assert not Blob.objects.exists() and not Entry.objects.filter(kind="ledger.evidence_stored").exists()
-    receive = Entry.objects.get(kind="publicity.request")
+    receive = Entry.objects.get(kind="publicity.request_received")
     assert "缴款凭证" not in str(receive.payload)  # the sender's names stay out of the permanent log
 
     # Not for the public, nor for staff of another agency; staff handling it download it, never inline.

@@ -30,7 +30,8 @@ def test_a_major_penalty_is_decided_only_after_its_review_passed(desk, office):
     actors = {s.action: s.actor.username for s in Review.objects.get(pk=review.pk).steps.all()}
     assert actors == {"submit": "off_a1", "opinion": "rev_a1"}
     kinds = list(Entry.objects.filter(subject=f"cases.case:{case.pk}").values_list("kind", flat=True))
-    assert {"review.determined", "review.step", "review.opinion"} <= set(kinds)
+    assert {"review.determined", "review.submitted", "review.opinion", "review.opinion_given"} <= set(kinds)
+    assert "review.step" not in kinds  # the generic kind of before issue 17 is no longer written
 
 
 @pytest.mark.req("REV-07")
