@@ -309,6 +309,8 @@ def test_a_review_move_answers_with_the_review_only_through_the_check(client, wo
                 HTTP_AUTHORIZATION=f"Bearer {raw}")
     returned = post(outsider, "return", {"reason": "材料不齐全"})
     assert returned.status_code == 200 and returned.json()["timeline"] and "content_withheld" not in returned.json()
+    assert set(returned.json()["timeline"][-1]) == {"round", "action", "from", "to", "actor", "at", "note", "data",
+                                                    "log_entry_id"}  # issue 17: typed, the same keys as before
     assert [r["what"] for r in _reads()] == ["review"]
 
 

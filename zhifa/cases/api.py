@@ -215,7 +215,12 @@ def party_create(request, case_id: Id, payload: PartyIn):
                         "warnings": party.id_warnings})
 
 
-@router.post("/{case_id}/officers", response={201: dict}, summary="指派承办执法人员")
+class OfficerOut(Schema):
+    person_id: int
+    certificate_number: str
+
+
+@router.post("/{case_id}/officers", response={201: OfficerOut}, summary="指派承办执法人员")
 def officer_create(request, case_id: Id, person_id: Id):
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
     person = Person.objects.filter(pk=person_id, agency=case.agency).first()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from zhifa.core import files
 from zhifa.core import workflow as wf
 from zhifa.core.bounds import parse_id
+from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.net import safe_next
 from zhifa.org import permissions as org_perms
@@ -72,7 +73,7 @@ def case_new(request):
         except PermissionDeniedError:
             raise
         except ZhifaError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, f"已立案：{case.number}")
             return redirect("case-detail", pk=case.pk)
@@ -134,7 +135,7 @@ def case_consult(request, pk):
         try:
             services.consultation_open(case=case, actor=request.user, reason=request.POST.get("consultation_reason", ""))
         except ZhifaError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_message(exc))
         else:
             return redirect(next_url or reverse("case-detail", args=[case.pk]))
     return render(request, "cases/consult.html", {"case": case, "next": next_url or ""})
@@ -215,11 +216,9 @@ def _draft(case, post) -> dict | None:
 
 def _refused(request, pk, exc: ZhifaError, kept: dict):
     """A refused case-page form: the message, and the page again with what was typed (consistent with case_new
-    and the portal: the refusal is the response, no redirect that drops the input). A permission refusal has
-    no input worth keeping and the page may not be the actor's to read: back to the page as before."""
-    messages.error(request, exc.message)
-    if isinstance(exc, PermissionDeniedError):
-        return redirect("case-detail", pk=pk)
+    and the portal: the refusal is the response, no redirect that drops the input). A denial is the 403 page
+    (core.error_views.refusal_message): it has no input worth keeping and the page may not be the actor's."""
+    messages.error(request, refusal_message(exc))
     return case_detail(request, pk, kept=kept, status=exc.status)
 
 
@@ -279,7 +278,7 @@ def officer_add(request, pk):
         services.officer_assign(case=case, person=person, actor=request.user)
         messages.success(request, f"已指派{person.name}。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
     return redirect("case-detail", pk=case.pk)
 
 
@@ -324,10 +323,10 @@ def document_issue(request, pk, doc):
         # Only the PDF is sealed; a Word file is an editable text without the agency's electronic seal.
         messages.success(request, f"已生成{title}的 Word 文本（不加盖电子签章）。" if kind == "docx"
                          else f"已签发{title}（已加盖电子签章）。")
-    except PermissionDeniedError:
-        messages.error(request, "只有机关负责人可以签发文书（加盖本机关电子签章）。")
+    except PermissionDeniedError as exc:
+        raise PermissionDeniedError("只有机关负责人可以签发文书（加盖本机关电子签章）。") from exc
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
     return redirect("case-detail", pk=case.pk)
 
 

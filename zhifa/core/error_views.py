@@ -7,7 +7,7 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from .errors import CoreErrorCode, error_body
+from .errors import CoreErrorCode, ZhifaError, error_body
 
 logger = logging.getLogger("zhifa.errors")
 
@@ -27,6 +27,16 @@ def error_response(request, status: int, code: str | None = None, message: str |
         return json_error(status, code, message, details)
     template = {403: "403.html", 404: "404.html"}.get(status, "400.html")
     return render(request, template, {"exception": error_body(status, code, message)["message"]}, status=status)
+
+
+def refusal_message(exc: ZhifaError) -> str:
+    """Issue 17: the one rule for a ZhifaError a page view catches to show on the page. A denial (403) is raised
+    again, so ZhifaErrorMiddleware answers it as the API does: 403, the 无权访问 page with its message, in every
+    app. Bad input or a wrong state is the message on the page the form or button came from (the form shown
+    again as typed, or after the redirect), which is the answer's whole point: the user corrects and retries."""
+    if exc.status == 403:
+        raise exc
+    return exc.message
 
 
 def bad_request(request, exception=None, template_name="400.html"):

@@ -54,7 +54,9 @@ class FindingOut(Schema):
     reviewed: bool
 
 
-@router.get("/checkpoint", auth=None, summary="最新签名检查点（C2SP signed note，公开）")
+@router.get("/checkpoint", auth=None, summary="最新签名检查点（C2SP signed note，公开）",
+            openapi_extra={"responses": {200: {"description": "C2SP signed note（纯文本）",
+                                               "content": {"text/plain": {"schema": {"type": "string"}}}}}})
 def checkpoint_latest(request):
     cp = selectors.latest_checkpoint()
     if cp is None:

@@ -2,6 +2,7 @@
 permissions and ledger entries. Errors are {code, message}; the codes are `PublicityErrorCode`. The public
 reads the portal and its feeds (`/portal/<code>/feed.json`), not this API."""
 
+import datetime as dt
 from typing import Annotated, Any
 
 from ninja import Field, File, Form, Router, Schema, Status
@@ -23,6 +24,93 @@ router = Router(tags=["执法公示"])
 LIMIT = 500
 Position = Annotated[int, Field(ge=0, le=2**31 - 1, description="在原文中的位置（字符序号）")]
 Figure = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class PublicationOut(Schema):
+    id: int
+    kind: str
+    agency_id: int
+    agency: str
+    title: str
+    state: str
+    version: int
+    supersedes_id: int | None
+    case_id: int | None
+    action_type: str
+    mode: str
+    decided_on: dt.date | None
+    due_on: dt.date | None
+    due_provisional: bool
+    minor_party: bool
+    exemption_ground: str
+    published_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    withdrawal_trigger: str
+
+
+class RemovalRequestOut(Schema):
+    id: int
+    state: str
+    reason: str
+    legal_basis: str
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str | None
+    decision_note: str
+
+
+class MaskOut(Schema):
+    id: int
+    start: int
+    end: int
+    kind: str
+    label: str
+    text: str | None = Field(description="被隐去的原文：仅对可查看原文者给出")
+    origin: str
+    reason: str
+    added_by: str | None
+    added_at: dt.datetime
+    removed: bool
+    removal_reason: str | None
+    lift_rule: str
+    removal_requests: list[RemovalRequestOut]
+    log_entry_id: int
+
+
+class StepOut(Schema):
+    action: str
+    from_state: str = Field(alias="from")
+    to: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+    data: dict[str, Any]
+    log_entry_id: int
+
+
+class PublicationDetailOut(PublicationOut):
+    """The unmasked fields (`target_name`, `target_code`, `fields`, `original_text`) are null for those who may
+    not see the original."""
+
+    target_name: str | None
+    target_code: str | None
+    fields: dict[str, Any] | None
+    rows: list[Any]
+    public_text: str
+    original_text: str | None
+    published_log_entry_id: int | None
+    withdrawal_basis: str
+    update_reason: str
+    masks: list[MaskOut]
+    timeline: list[StepOut]
+
+
+class RemovalRequestedOut(PublicationDetailOut):
+    removal_request_id: int
+
+
+# The step's source state goes out as "from" (a Python keyword, so an alias).
+DETAIL = {"by_alias": True}
 
 
 def _summary(p: Publication) -> dict:
@@ -70,7 +158,7 @@ def _pub(request, publication_id: Id) -> Publication:
     return selectors.publication_get_for(actor=request.user, id=publication_id, request=request)
 
 
-@router.get("/items", response=list[dict[str, Any]], summary="公示信息（在本人权限范围内）")
+@router.get("/items", response=list[PublicationOut], summary="公示信息（在本人权限范围内）")
 def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "publicity.view", request=request)
@@ -82,14 +170,14 @@ def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
     return [_summary(p) for p in qs[:LIMIT]]
 
 
-@router.get("/queue", response=list[dict[str, Any]], summary="待办：待提交、待审核、不予公开待批准，期限最近的在前")
+@router.get("/queue", response=list[PublicationOut], summary="待办：待提交、待审核、不予公开待批准，期限最近的在前")
 def queue(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "publicity.view", request=request)
     return [_summary(p) for p in selectors.queue_for(actor=request.user)[:LIMIT]]
 
 
-@router.get("/items/{publication_id}", response=dict[str, Any], summary="一条公示信息：隐去处理、流转记录")
+@router.get("/items/{publication_id}", response=PublicationDetailOut, **DETAIL, summary="一条公示信息：隐去处理、流转记录")
 def item_get(request, publication_id: Id):
     return _detail(request, _pub(request, publication_id))
 
@@ -141,27 +229,27 @@ class WithdrawIn(Schema):
     note: str = ""
 
 
-@router.post("/items/{publication_id}/submit", response=dict[str, Any], summary="提交审核")
+@router.post("/items/{publication_id}/submit", response=PublicationDetailOut, **DETAIL, summary="提交审核")
 def item_submit(request, publication_id: Id, payload: NoteIn):
     pub = services.publication_submit(publication=_pub(request, publication_id), actor=request.user, note=payload.note)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/return", response=dict[str, Any], summary="退回修改")
+@router.post("/items/{publication_id}/return", response=PublicationDetailOut, **DETAIL, summary="退回修改")
 def item_return(request, publication_id: Id, payload: ReasonIn):
     pub = services.publication_return(publication=_pub(request, publication_id), actor=request.user,
                                       reason=payload.reason)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/approve", response=dict[str, Any], summary="审核通过并发布（审核人不得为提交人）")
+@router.post("/items/{publication_id}/approve", response=PublicationDetailOut, **DETAIL, summary="审核通过并发布（审核人不得为提交人）")
 def item_approve(request, publication_id: Id, payload: NoteIn):
     pub = services.publication_approve(publication=_pub(request, publication_id), actor=request.user,
                                        note=payload.note)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/recollect", response={201: dict[str, Any]},
+@router.post("/items/{publication_id}/recollect", response={201: PublicationDetailOut}, **DETAIL,
              summary="按另一公开方式重新采集（原草稿被新版本替代）")
 def item_recollect(request, publication_id: Id, payload: ModeIn):
     pub = services.decision_recollect(publication=_pub(request, publication_id), actor=request.user,
@@ -169,7 +257,7 @@ def item_recollect(request, publication_id: Id, payload: ModeIn):
     return Status(201, _detail(request, pub))
 
 
-@router.post("/items/{publication_id}/masks", response={201: dict[str, Any]},
+@router.post("/items/{publication_id}/masks", response={201: PublicationDetailOut}, **DETAIL,
              summary="补充隐去：按位置（start/end）或按文字（text，全部出现处）")
 def mask_add(request, publication_id: Id, payload: MaskIn):
     pub = _pub(request, publication_id)
@@ -178,7 +266,7 @@ def mask_add(request, publication_id: Id, payload: MaskIn):
     return Status(201, _detail(request, pub))
 
 
-@router.post("/items/{publication_id}/masks/{mask_id}/remove", response={200: dict[str, Any], 202: dict[str, Any]},
+@router.post("/items/{publication_id}/masks/{mask_id}/remove", response={200: PublicationDetailOut, 202: RemovalRequestedOut}, **DETAIL,
              summary="取消隐去：可直接取消的（200）；须批准的载明法律依据后提出申请（202，隐去保留至批准）；身份证号码、涉及未成年人的不得取消")
 def mask_remove(request, publication_id: Id, mask_id: Id, payload: MaskRemoveIn):
     pub = _pub(request, publication_id)
@@ -191,7 +279,7 @@ def mask_remove(request, publication_id: Id, mask_id: Id, payload: MaskRemoveIn)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/mask-removals/{request_id}/decide", response=dict[str, Any],
+@router.post("/items/{publication_id}/mask-removals/{request_id}/decide", response=PublicationDetailOut, **DETAIL,
              summary="批准或不批准取消隐去（须为申请人以外的审核人）")
 def mask_removal_decide(request, publication_id: Id, request_id: Id, payload: MaskRemovalDecisionIn):
     pub = _pub(request, publication_id)
@@ -203,21 +291,21 @@ def mask_removal_decide(request, publication_id: Id, request_id: Id, payload: Ma
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/exemption", response=dict[str, Any], summary="申请不予公开（须有法定情形）")
+@router.post("/items/{publication_id}/exemption", response=PublicationDetailOut, **DETAIL, summary="申请不予公开（须有法定情形）")
 def exemption_request(request, publication_id: Id, payload: ExemptionIn):
     pub = services.exemption_request(publication=_pub(request, publication_id), actor=request.user,
                                      ground=payload.ground, explanation=payload.explanation)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/exemption/decision", response=dict[str, Any], summary="批准或不批准不予公开")
+@router.post("/items/{publication_id}/exemption/decision", response=PublicationDetailOut, **DETAIL, summary="批准或不批准不予公开")
 def exemption_decide(request, publication_id: Id, payload: ExemptionDecisionIn):
     pub = services.exemption_decide(publication=_pub(request, publication_id), actor=request.user,
                                     approve=payload.approve, note=payload.note, exception=payload.exception)
     return _detail(request, pub)
 
 
-@router.post("/items/{publication_id}/withdraw", response=dict[str, Any], summary="立即撤下（撤销、确认违法、复议、判决等）")
+@router.post("/items/{publication_id}/withdraw", response=PublicationDetailOut, **DETAIL, summary="立即撤下（撤销、确认违法、复议、判决等）")
 def item_withdraw(request, publication_id: Id, payload: WithdrawIn):
     pub = services.publication_withdraw(publication=_pub(request, publication_id), actor=request.user,
                                         trigger=payload.trigger, basis=payload.basis, note=payload.note)
@@ -245,7 +333,7 @@ def _supersedes(request, supersedes_id: int | None) -> Publication | None:
     return _pub(request, supersedes_id)
 
 
-@router.post("/lists", response={201: dict[str, Any]}, summary="录入清单（新版本须说明更新原因）")
+@router.post("/lists", response={201: PublicationDetailOut}, **DETAIL, summary="录入清单（新版本须说明更新原因）")
 def list_create(request, payload: ListIn):
     pub = services.list_collect(agency=_agency(request, payload.agency_id, "publicity.edit"), kind=payload.kind,
                                 title=payload.title, rows=payload.rows, actor=request.user,
@@ -254,7 +342,7 @@ def list_create(request, payload: ListIn):
     return Status(201, _detail(request, pub))
 
 
-@router.post("/lists/import", response={201: dict[str, Any]}, summary="从 Excel 导入清单（按表头名称对应字段）")
+@router.post("/lists/import", response={201: PublicationDetailOut}, **DETAIL, summary="从 Excel 导入清单（按表头名称对应字段）")
 def list_import(request, agency_id: Form[Id], kind: Form[str], title: Form[str], sheet: File[UploadedFile],
                 supersedes_id: Form[Id | None] = None, update_reason: Form[str] = ""):
     agency = _agency(request, agency_id, "publicity.edit")
@@ -265,6 +353,58 @@ def list_import(request, agency_id: Form[Id], kind: Form[str], title: Form[str],
 
 
 # --- requests from the public ----------------------------------------------------------------------------------
+
+class RequestOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    agency_id: int
+    publication_id: int | None
+    state: str
+    received_at: dt.datetime
+    due_on: dt.date | None
+    due_provisional: bool
+    forwarded_to_id: int | None
+    closed_at: dt.datetime | None
+
+
+class EvidenceOut(Schema):
+    name: str
+    sha256: str
+    size: int
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    state: str
+    received_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    reason: str
+
+
+class RequestStepOut(Schema):
+    action: str
+    to: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+    log_entry_id: int
+
+
+class RequestDetailOut(RequestOut):
+    requester_name: str
+    requester_contact: str
+    content: str
+    answer: str
+    evidence: list[EvidenceOut]
+    attachments: list[AttachmentOut]
+    steps: list[RequestStepOut]
+
 
 def _request_out(r: Request, *, full: bool = False) -> dict:
     out = {"id": r.pk, "reference": r.reference, "kind": r.kind, "agency_id": r.agency_id,
@@ -294,17 +434,17 @@ class RequestActIn(Schema):
     forward_to_id: Id | None = None
 
 
-@router.get("/requests", response=list[dict[str, Any]], summary="更正、投诉与依申请公开")
+@router.get("/requests", response=list[RequestOut], summary="更正、投诉与依申请公开")
 def request_list(request, open_only: bool = False):
     return [_request_out(r) for r in selectors.request_list_for(actor=request.user, open_only=open_only)[:LIMIT]]
 
 
-@router.get("/requests/{request_id}", response=dict[str, Any], summary="一件申请：证据与办理记录")
+@router.get("/requests/{request_id}", response=RequestDetailOut, summary="一件申请：证据与办理记录")
 def request_get(request, request_id: Id):
     return _request_out(selectors.request_get_for(actor=request.user, id=request_id, request=request), full=True)
 
 
-@router.post("/requests/{request_id}/act", response=dict[str, Any],
+@router.post("/requests/{request_id}/act", response=RequestDetailOut,
              summary="办理：verify 核查、correct 更正、reject 不予更正、answer 答复、forward 转送有权机关")
 def request_act(request, request_id: Id, payload: RequestActIn):
     req = selectors.request_get_for(actor=request.user, id=request_id, request=request)
@@ -323,7 +463,7 @@ class AttachmentDecideIn(Schema):
     reason: str = ""
 
 
-@router.post("/requests/{request_id}/attachments/{attachment_id}/decide", response=dict[str, Any],
+@router.post("/requests/{request_id}/attachments/{attachment_id}/decide", response=RequestDetailOut,
              summary="审查申请人提交的一个文件：存入证据库或不予接收（须说明理由）")
 def request_attachment_decide(request, request_id: Id, attachment_id: Id, payload: AttachmentDecideIn):
     attachment = selectors.request_attachment_for_decision(actor=request.user, request_id=request_id,
@@ -334,6 +474,31 @@ def request_attachment_decide(request, request_id: Id, attachment_id: Id, payloa
 
 
 # --- annual report ---------------------------------------------------------------------------------------------
+
+class ReportOut(Schema):
+    id: int
+    agency_id: int
+    year: int
+    state: str
+    due_on: dt.date | None
+    computed: dict[str, Any] = Field(description="系统统计数")
+    figures: dict[str, Any] = Field(description="报送数")
+    adjustments: dict[str, Any] = Field(description="修改说明")
+    narrative: str
+    sources: list[Any] = Field(description="汇总来源")
+    computed_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    published_at: dt.datetime | None
+
+
+class AgencyRefOut(Schema):
+    id: int
+    name: str
+
+
+class ReportDetailOut(ReportOut):
+    missing: list[AgencyRefOut] = Field(description="未报送的机关（司法行政部门的年报）")
+
 
 def _report_out(r: AnnualReport) -> dict:
     return {"id": r.pk, "agency_id": r.agency_id, "year": r.year, "state": r.state, "due_on": r.due_on,
@@ -353,12 +518,12 @@ class ReportEditIn(Schema):
     narrative: str = ""
 
 
-@router.get("/reports", response=list[dict[str, Any]], summary="行政执法统计年报")
+@router.get("/reports", response=list[ReportOut], summary="行政执法统计年报")
 def report_list(request):
     return [_report_out(r) for r in selectors.report_list_for(actor=request.user)[:LIMIT]]
 
 
-@router.post("/reports", response={201: dict[str, Any]}, summary="按系统数据生成（或重新统计）年报草稿")
+@router.post("/reports", response={201: ReportOut}, summary="按系统数据生成（或重新统计）年报草稿")
 def report_compute(request, payload: ReportIn):
     agency = _agency(request, payload.agency_id, "publicity.report")
     return Status(201, _report_out(services.report_compute(agency=agency, year=payload.year, actor=request.user)))
@@ -368,26 +533,26 @@ def _report(request, report_id: Id) -> AnnualReport:
     return selectors.report_get_for(actor=request.user, id=report_id, request=request)
 
 
-@router.get("/reports/{report_id}", response=dict[str, Any], summary="一份年报（司法行政部门另列未报送的机关）")
+@router.get("/reports/{report_id}", response=ReportDetailOut, summary="一份年报（司法行政部门另列未报送的机关）")
 def report_get(request, report_id: Id):
     report = _report(request, report_id)
     missing = selectors.report_missing(report.agency, report.year) if report.agency.is_justice_bureau else []
     return _report_out(report) | {"missing": [{"id": a.pk, "name": a.name} for a in missing]}
 
 
-@router.post("/reports/{report_id}/edit", response=dict[str, Any], summary="修改报送数（每项修改须说明）")
+@router.post("/reports/{report_id}/edit", response=ReportOut, summary="修改报送数（每项修改须说明）")
 def report_edit(request, report_id: Id, payload: ReportEditIn):
     report = services.report_edit(report=_report(request, report_id), actor=request.user, figures=payload.figures,
                                   reasons=payload.reasons, narrative=payload.narrative)
     return _report_out(report)
 
 
-@router.post("/reports/{report_id}/submit", response=dict[str, Any], summary="报送（本级司法行政部门或上一级）")
+@router.post("/reports/{report_id}/submit", response=ReportOut, summary="报送（本级司法行政部门或上一级）")
 def report_submit(request, report_id: Id):
     return _report_out(services.report_submit(report=_report(request, report_id), actor=request.user))
 
 
-@router.post("/reports/{report_id}/publish", response=dict[str, Any], summary="在公示平台公开年报")
+@router.post("/reports/{report_id}/publish", response=ReportOut, summary="在公示平台公开年报")
 def report_publish(request, report_id: Id):
     return _report_out(services.report_publish(report=_report(request, report_id), actor=request.user))
 

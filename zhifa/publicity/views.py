@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from zhifa.core import files
 from zhifa.core import workflow as wf
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
+from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
@@ -124,7 +125,7 @@ def act(request, pk, action):
             raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "未知的操作。")
         messages.success(request, "已办理。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
     return redirect("publicity-item", pk=pub.pk)
 
 
@@ -149,7 +150,7 @@ def lists(request):
             messages.success(request, f"已导入 {len(rows)} 条，请提交审核。")
             return redirect("publicity-item", pk=pub.pk)
         except ZhifaError as exc:
-            error = exc.message
+            error = refusal_message(exc)
     return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": LIST_KIND_CHOICES,
                                                     "reasons": UpdateReason.choices, "error": error},
                   status=400 if error else 200)
@@ -196,7 +197,7 @@ def list_entry(request):
                 messages.success(request, f"已采集 {len(rows)} 条，请提交审核。")
                 return redirect("publicity-item", pk=pub.pk)
             except ZhifaError as exc:
-                error = exc.message
+                error = refusal_message(exc)
         values = [[src.get(f"r{i}_{c.code}", "") for c in columns] for i in range(count)]
     else:
         values = [[row.get(c.code, "") for c in columns] for row in (supersedes.rows if supersedes else [])]
@@ -226,7 +227,7 @@ def request_item(request, pk):
                                  note=request.POST.get("note", ""), forward_to=forward_to)
             messages.success(request, REQUEST_MOVES[action].extra["done"])  # the service refused any other action
         except ZhifaError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_message(exc))
         return redirect("publicity-request", pk=req.pk)
     return render(request, "publicity/request.html", {
         "req": req, "steps": req.steps.select_related("actor__person"),
@@ -263,7 +264,7 @@ def request_attachment_decide(request, pk, attachment_pk):
                                            reason=request.POST.get("reason", ""))
         messages.success(request, f"文件“{attachment.name}”{ATTACHMENT_DECIDED[decision]}。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
     return redirect("publicity-request", pk=pk)
 
 
@@ -279,7 +280,7 @@ def reports_page(request):
             report = services.report_compute(agency=agency, year=year, actor=request.user)  # refuses year 0
             return redirect("publicity-report", pk=report.pk)
         except ZhifaError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_message(exc))
     return render(request, "publicity/reports.html", {"reports": selectors.report_list_for(actor=request.user),
                                                       "agencies": agencies, "year": timezone.localdate().year - 1})
 
@@ -302,7 +303,7 @@ def report_item(request, pk):
                 services.report_publish(report=report, actor=request.user)
             messages.success(request, "已保存。")
         except ZhifaError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_message(exc))
         return redirect("publicity-report", pk=report.pk)
     rows = [(k, label, report.computed.get(k, 0), report.figures.get(k, 0), report.adjustments.get(k, ""))
             for k, label in selectors.FIGURES.items()]
@@ -335,7 +336,7 @@ def report_pdf(request, pk):
     try:
         pdf = html_to_pdf(html)
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
         return redirect("publicity-report", pk=report.pk)
     return files.file_response(request, pdf, filename=f"annual-report-{report.agency_id}-{report.year}.pdf",
                                content_type="application/pdf", generated=True)

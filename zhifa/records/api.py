@@ -81,7 +81,12 @@ def upload_allowed(request):
     return Status(204, None)
 
 
-@router.post("/devices", response={201: dict}, summary="登记音像记录设备")
+class DeviceOut(Schema):
+    id: int
+    serial: str
+
+
+@router.post("/devices", response={201: DeviceOut}, summary="登记音像记录设备")
 def device_create(request, payload: DeviceIn):
     agency = agency_get_for(actor=request.user, id=payload.agency_id, request=request)
     device = services.device_register(agency=agency, kind=payload.kind, serial=payload.serial, label=payload.label,
@@ -98,7 +103,12 @@ def recordings(request, case_id: Id):
              "log_entry_id": r.entry_id} for r in selectors.recordings_for(case)]
 
 
-@router.post("/cases/{case_id}/markings", response={201: dict}, summary="标注保密类别（负责人）")
+class MarkingOut(Schema):
+    id: int
+    kind: str
+
+
+@router.post("/cases/{case_id}/markings", response={201: MarkingOut}, summary="标注保密类别（负责人）")
 def mark(request, case_id: Id, payload: MarkIn):
     case = case_get_for(actor=request.user, id=case_id, request=request)
     marking = access.case_mark(case=case, kind=payload.kind, note=payload.note, actor=request.user)

@@ -14,6 +14,7 @@ from zhifa.cases.selectors import case_content_for, case_get_for, content_read_r
 from zhifa.cases.views import asks_consultation
 from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
+from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
@@ -104,7 +105,8 @@ def recording_upload(request, pk):
             opening_statement=bool(request.POST.get("opening_statement")))
         messages.success(request, "已上传音像记录。")
     except (ZhifaError, TypeError) as exc:
-        return _refused(request, case.pk, getattr(exc, "message", "请完整填写开始和结束时间。"),
+        message = refusal_message(exc) if isinstance(exc, ZhifaError) else "请完整填写开始和结束时间。"
+        return _refused(request, case.pk, message,
                         {"upload": request.POST}, getattr(exc, "status", 400), file_dropped=True)
     return redirect("case-recordings", pk=case.pk)
 
@@ -124,7 +126,7 @@ def interruption_create(request, pk):
     except Recording.DoesNotExist:
         return _refused(request, case.pk, "请选择中断前的音像记录。", {"interruption": request.POST})
     except ZhifaError as exc:
-        return _refused(request, case.pk, exc.message, {"interruption": request.POST}, exc.status)
+        return _refused(request, case.pk, refusal_message(exc), {"interruption": request.POST}, exc.status)
     return redirect("case-recordings", pk=case.pk)
 
 

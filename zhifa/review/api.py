@@ -41,6 +41,36 @@ class CatalogueIn(Schema):
     note: str = ""
 
 
+class ItemOut(Schema):
+    id: int
+    action_type: str
+    matter: str
+    level: str
+    criterion: str
+    amount: str | None
+    measure: str
+    collective_discussion: bool
+    basis: str
+
+
+class CatalogueOut(Schema):
+    id: int
+    agency_id: int
+    version: int
+    effective_from: dt.date
+    review_all_ordinary: bool
+    filed_with_id: int
+    acknowledged_at: dt.datetime | None
+    log_entry_id: int
+    items: list[ItemOut]
+
+
+class FilingOut(Schema):
+    catalogue_id: int
+    acknowledged_at: dt.datetime
+    log_entry_id: int
+
+
 def _catalogue_out(c: Catalogue) -> dict:
     filing = getattr(c, "filing", None)  # select_related by the list: no query per row
     return {"id": c.pk, "agency_id": c.agency_id, "version": c.version, "effective_from": c.effective_from,
@@ -52,14 +82,14 @@ def _catalogue_out(c: Catalogue) -> dict:
                       for i in c.items.all()]}
 
 
-@router.get("/catalogues", response=list[dict[str, Any]], summary="目录清单（含历史版本）")
+@router.get("/catalogues", response=list[CatalogueOut], summary="目录清单（含历史版本）")
 def catalogue_list(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view", request=request)
     return [_catalogue_out(c) for c in selectors.catalogue_list_for(actor=request.user)[:500]]
 
 
-@router.post("/catalogues", response={201: dict[str, Any]}, summary="发布新版目录清单并报司法行政部门备案")
+@router.post("/catalogues", response={201: CatalogueOut}, summary="发布新版目录清单并报司法行政部门备案")
 def catalogue_create(request, payload: CatalogueIn):
     agency = Agency.objects.filter(pk=payload.agency_id).select_related("jurisdiction").first()
     if agency is None:
@@ -70,7 +100,7 @@ def catalogue_create(request, payload: CatalogueIn):
     return Status(201, _catalogue_out(catalogue))
 
 
-@router.post("/catalogues/{catalogue_id}/acknowledge", response=dict[str, Any], summary="司法行政部门备案登记")
+@router.post("/catalogues/{catalogue_id}/acknowledge", response=FilingOut, summary="司法行政部门备案登记")
 def catalogue_acknowledge(request, catalogue_id: Id, remarks: str = ""):
     catalogue = Catalogue.objects.filter(pk=catalogue_id).select_related("filed_with__jurisdiction").first()
     if catalogue is None:
@@ -88,11 +118,21 @@ class DeterminationIn(Schema):
     joint_agency_ids: list[Id] = []
 
 
+class DeterminationOut(Schema):
+    id: int
+    version: int
+    is_major: bool
+    reasons: list[Any] = Field(description="认定理由")
+    collective_discussion: bool
+    matched_items: list[Any] = Field(description="符合的目录清单事项")
+    log_entry_id: int
+
+
 def _case(request, case_id):
     return case_selectors.case_get_for(actor=request.user, id=case_id, request=request)
 
 
-@router.post("/cases/{case_id}/determination", response={201: dict[str, Any]}, summary="重大执法决定认定")
+@router.post("/cases/{case_id}/determination", response={201: DeterminationOut}, summary="重大执法决定认定")
 def determination_create(request, case_id: Id, payload: DeterminationIn):
     d = services.determination_record(
         case=_case(request, case_id), actor=request.user, fine_amount=payload.fine_amount,
@@ -101,6 +141,69 @@ def determination_create(request, case_id: Id, payload: DeterminationIn):
     return Status(201, {"id": d.pk, "version": d.version, "is_major": d.is_major, "reasons": d.reasons,
                         "collective_discussion": d.collective_discussion, "matched_items": d.matched_items,
                         "log_entry_id": d.entry_id})
+
+
+class ReviewerOut(Schema):
+    assignment_id: int
+    person_id: int
+    name: str
+    adviser_id: int | None
+    first_time: bool
+
+
+class OpinionOut(Schema):
+    id: int
+    round: int
+    kind: str
+    grounds: list[Any]
+    checklist: Any = Field(description="审核内容")
+    text: str
+    signed_by: str
+    signed_at: dt.datetime
+    late: bool
+    case_document_id: int | None
+    archive_sha256: str | None
+    log_entry_id: int
+
+
+class StepOut(Schema):
+    round: int
+    action: str
+    from_state: str = Field(alias="from")
+    to: str
+    actor: str
+    at: dt.datetime
+    note: str
+    data: dict[str, Any]
+    log_entry_id: int
+
+
+class ReviewOut(Schema):
+    """A review. Without a consultation (REC-15) the content keys (`rules`, `reviewers`, `opinions`, `timeline`)
+    are absent and `content_withheld` says why; with one, `content_withheld` is absent."""
+
+    id: int
+    case_id: int
+    agency_id: int
+    state: str
+    round: int
+    clock_started_on: dt.date | None
+    due_on: dt.date | None
+    due_provisional: bool
+    paused_since: dt.date | None
+    extended: bool
+    working_days_left: int | None
+    passed_at: dt.datetime | None
+    content_withheld: str | None = Field(None, description="内容未给出的原因（须先登记查阅事由）")
+    rules: dict[str, Any] | None = Field(None, description="送审时适用的规则及其版本")
+    reviewers: list[ReviewerOut] | None = None
+    opinions: list[OpinionOut] | None = None
+    timeline: list[StepOut] | None = None
+
+
+# The review's answer leaves out the keys it does not carry (content or content_withheld), and names the step's
+# source state "from", as before it was typed.
+REVIEW = {"exclude_unset": True, "by_alias": True}
 
 
 def _review_out(request, review: Review, *, read: bool = False) -> dict:
@@ -148,7 +251,7 @@ def _review(request, case_id) -> Review:
     return selectors.review_get_for(actor=request.user, case=case, request=request)
 
 
-@router.get("/cases/{case_id}", response=dict[str, Any], summary="案件的法制审核（状态、期限、意见、过程）")
+@router.get("/cases/{case_id}", response=ReviewOut, **REVIEW, summary="案件的法制审核（状态、期限、意见、过程）")
 def review_detail(request, case_id: Id):
     return _review_out(request, _review(request, case_id), read=True)
 
@@ -157,13 +260,13 @@ class NoteIn(Schema):
     note: str = ""
 
 
-@router.post("/cases/{case_id}/submit", response={201: dict[str, Any]}, summary="送审")
+@router.post("/cases/{case_id}/submit", response={201: ReviewOut}, **REVIEW, summary="送审")
 def review_submit(request, case_id: Id, payload: NoteIn):
     return Status(201, _review_out(request, services.review_submit(case=_case(request, case_id), actor=request.user,
                                                           note=payload.note)))
 
 
-@router.post("/cases/{case_id}/resubmit", response=dict[str, Any], summary="重新送审")
+@router.post("/cases/{case_id}/resubmit", response=ReviewOut, **REVIEW, summary="重新送审")
 def review_resubmit(request, case_id: Id, payload: NoteIn):
     return _review_out(request, services.review_resubmit(review=_review(request, case_id), actor=request.user, note=payload.note))
 
@@ -173,7 +276,14 @@ class AssignIn(Schema):
     adviser_id: Id | None = None
 
 
-@router.post("/cases/{case_id}/assignments", response={201: dict[str, Any]}, summary="指派审核人员")
+class AssignmentOut(Schema):
+    assignment_id: int
+    person_id: int
+    first_time: bool
+    log_entry_id: int
+
+
+@router.post("/cases/{case_id}/assignments", response={201: AssignmentOut}, summary="指派审核人员")
 def assign(request, case_id: Id, payload: AssignIn):
     review = _review(request, case_id)
     person = Person.objects.filter(pk=payload.person_id).select_related("unit").first() if payload.person_id else None
@@ -189,7 +299,13 @@ class ReasonIn(Schema):
     reason: str
 
 
-@router.post("/cases/{case_id}/assignments/{assignment_id}/recusal", response={201: dict[str, Any]}, summary="审核人员回避")
+class RecusalOut(Schema):
+    assignment_id: int
+    reason: str
+    log_entry_id: int
+
+
+@router.post("/cases/{case_id}/assignments/{assignment_id}/recusal", response={201: RecusalOut}, summary="审核人员回避")
 def recusal(request, case_id: Id, assignment_id: Id, payload: ReasonIn):
     review = _review(request, case_id)
     assignment = Assignment.objects.filter(pk=assignment_id, review=review).select_related("person", "review").first()
@@ -205,23 +321,27 @@ class PauseIn(Schema):
     due_date: Day | None = None
 
 
-@router.post("/cases/{case_id}/pause", response=dict[str, Any], summary="要求补充材料、专家论证或提请解释（中止计时）")
+@router.post("/cases/{case_id}/pause", response=ReviewOut, **REVIEW, summary="要求补充材料、专家论证或提请解释（中止计时）")
 def pause(request, case_id: Id, payload: PauseIn):
     return _review_out(request, services.clock_pause(review=_review(request, case_id), kind=payload.kind, reason=payload.reason,
                                             due_date=payload.due_date, actor=request.user))
 
 
-@router.post("/cases/{case_id}/resume", response=dict[str, Any], summary="补充材料已提交或论证、解释完毕（恢复计时）")
+@router.post("/cases/{case_id}/resume", response=ReviewOut, **REVIEW, summary="补充材料已提交或论证、解释完毕（恢复计时）")
 def resume(request, case_id: Id, payload: NoteIn):
     return _review_out(request, services.clock_resume(review=_review(request, case_id), note=payload.note, actor=request.user))
 
 
-@router.post("/cases/{case_id}/return", response=dict[str, Any], summary="退回送审材料")
+@router.post("/cases/{case_id}/return", response=ReviewOut, **REVIEW, summary="退回送审材料")
 def review_return(request, case_id: Id, payload: ReasonIn):
     return _review_out(request, services.review_return(review=_review(request, case_id), reason=payload.reason, actor=request.user))
 
 
-@router.post("/cases/{case_id}/extension", response={201: dict[str, Any]}, summary="申请延长审核期限")
+class LogEntryOut(Schema):
+    log_entry_id: int
+
+
+@router.post("/cases/{case_id}/extension", response={201: LogEntryOut}, summary="申请延长审核期限")
 def extension_request(request, case_id: Id, payload: ReasonIn):
     step = services.extension_request(review=_review(request, case_id), reason=payload.reason, actor=request.user)
     return Status(201, {"log_entry_id": step.entry_id})
@@ -232,7 +352,7 @@ class DecisionIn(Schema):
     note: str = ""
 
 
-@router.post("/cases/{case_id}/extension/decision", response=dict[str, Any], summary="批准或不批准延长审核期限")
+@router.post("/cases/{case_id}/extension/decision", response=ReviewOut, **REVIEW, summary="批准或不批准延长审核期限")
 def extension_decide(request, case_id: Id, payload: DecisionIn):
     return _review_out(request, services.extension_decide(review=_review(request, case_id), approve=payload.approve,
                                                  note=payload.note, actor=request.user))
@@ -245,7 +365,16 @@ class OpinionIn(Schema):
     text: str
 
 
-@router.post("/cases/{case_id}/opinion", response={201: dict[str, Any]}, summary="出具法制审核意见")
+class OpinionRecordedOut(Schema):
+    id: int
+    kind: str
+    late: bool
+    case_document_id: int | None
+    archive_sha256: str | None
+    log_entry_id: int
+
+
+@router.post("/cases/{case_id}/opinion", response={201: OpinionRecordedOut}, summary="出具法制审核意见")
 def opinion(request, case_id: Id, payload: OpinionIn):
     o = services.opinion_record(review=_review(request, case_id), kind=payload.kind, grounds=payload.grounds,
                                 checklist=payload.checklist, text=payload.text, actor=request.user)
@@ -260,7 +389,13 @@ class CosignIn(Schema):
     note: str = ""
 
 
-@router.post("/cases/{case_id}/cosign", response={201: dict[str, Any]}, summary="共同决定机关会签")
+class CosignOut(Schema):
+    agency_id: int
+    concur: bool
+    log_entry_id: int
+
+
+@router.post("/cases/{case_id}/cosign", response={201: CosignOut}, summary="共同决定机关会签")
 def cosign(request, case_id: Id, payload: CosignIn):
     agency = Agency.objects.filter(pk=payload.agency_id).select_related("jurisdiction").first()
     if agency is None:
@@ -275,7 +410,7 @@ class ResponseIn(Schema):
     reasons: str = ""
 
 
-@router.post("/cases/{case_id}/response", response=dict[str, Any], summary="承办机构采纳审核意见或提出异议")
+@router.post("/cases/{case_id}/response", response=ReviewOut, **REVIEW, summary="承办机构采纳审核意见或提出异议")
 def response(request, case_id: Id, payload: ResponseIn):
     return _review_out(request, services.response_record(review=_review(request, case_id), adopt=payload.adopt,
                                                 reasons=payload.reasons, actor=request.user))
@@ -287,7 +422,7 @@ class ConsultationIn(Schema):
     outcome: str
 
 
-@router.post("/cases/{case_id}/consultation", response=dict[str, Any], summary="记录协商沟通")
+@router.post("/cases/{case_id}/consultation", response=ReviewOut, **REVIEW, summary="记录协商沟通")
 def consultation(request, case_id: Id, payload: ConsultationIn):
     return _review_out(request, services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
 
@@ -297,10 +432,23 @@ class HeadIn(Schema):
     reasons: str
 
 
-@router.post("/cases/{case_id}/head-decision", response=dict[str, Any], summary="负责人决定")
+@router.post("/cases/{case_id}/head-decision", response=ReviewOut, **REVIEW, summary="负责人决定")
 def head_decision(request, case_id: Id, payload: HeadIn):
     return _review_out(request, services.head_decision_record(review=_review(request, case_id), choice=payload.choice,
                                                      reasons=payload.reasons, actor=request.user))
+
+
+class QueueRowOut(Schema):
+    id: int
+    case_id: int
+    case_number: str
+    title: str
+    agency: str
+    state: str
+    round: int
+    due_on: dt.date | None
+    working_days_left: int | None
+    paused_since: dt.date | None
 
 
 def _row(review: Review, today: dt.date) -> dict:
@@ -309,7 +457,7 @@ def _row(review: Review, today: dt.date) -> dict:
             "working_days_left": clock.working_days_left(review.due_on, today), "paused_since": review.paused_since}
 
 
-@router.get("/queue", response=list[dict[str, Any]], summary="待审核（按期限排序）")
+@router.get("/queue", response=list[QueueRowOut], summary="待审核（按期限排序）")
 def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 0):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view", request=request)
@@ -318,7 +466,7 @@ def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 
     return [_row(r, today) for r in rows]
 
 
-@router.get("/overdue", response=list[dict[str, Any]], summary="超过审核期限未出具意见的审核")
+@router.get("/overdue", response=list[QueueRowOut], summary="超过审核期限未出具意见的审核")
 def overdue(request, limit: QueueLimit = 50, offset: Offset = 0):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view_overdue", request=request)

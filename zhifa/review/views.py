@@ -18,7 +18,8 @@ from zhifa.cases.views import asks_consultation
 from zhifa.cases.workflow import DECIDED_FROM
 from zhifa.core import files
 from zhifa.core.bounds import parse_id
-from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.core.error_views import refusal_message
+from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
 from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS, REVIEW_MATERIALS
@@ -200,14 +201,12 @@ def act(request, pk, action):
     try:
         ACTIONS[action](request, case, review, request.POST)
         messages.success(request, DONE[action])
-    except PermissionDeniedError:
-        messages.error(request, "您没有执行此操作的权限。")
     except ValueError:
         messages.error(request, "输入不完整或格式有误（日期应为 年-月-日）。")
     except (Agency.DoesNotExist, Assignment.DoesNotExist):
         messages.error(request, "所选对象不存在。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
         if action in KEPT_ON_REFUSAL:  # the page again with the checklist and text as typed, not a redirect
             return workspace(request, case.pk, kept={action: request.POST}, status=exc.status)
     return redirect("review-workspace", pk=case.pk)
@@ -265,7 +264,7 @@ def catalogues(request):
             except ValueError:
                 messages.error(request, "请填写施行日期。")
             except ZhifaError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, refusal_message(exc))
     listed = list(selectors.catalogue_list_for(actor=user)[:100])
     ack = org_perms.scope_for(user, "review.acknowledge_catalogue")
     return render(request, "review/catalogues.html", {
@@ -283,10 +282,8 @@ def catalogue_acknowledge(request, pk):
     try:
         services.catalogue_acknowledge(catalogue=catalogue, remarks=request.POST.get("remarks", ""), actor=request.user)
         messages.success(request, "已备案登记。")
-    except PermissionDeniedError:
-        messages.error(request, "您没有执行此操作的权限。")
     except ZhifaError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_message(exc))
     return redirect("review-catalogues")
 
 

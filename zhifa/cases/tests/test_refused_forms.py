@@ -98,9 +98,12 @@ def test_a_refused_party_keeps_what_was_typed(client, desk):
 
 
 @pytest.mark.django_db
-def test_a_permission_refusal_still_redirects_without_the_page(client, desk, users):
-    """Keeping input is for those who may write: a refusal of permission shows no case content (REC-15)."""
+def test_a_permission_refusal_is_the_403_page_without_the_case(client, desk, users):
+    """Keeping input is for those who may write: a refusal of permission shows no case content (REC-15). It is
+    the 403 page, as the API answers 403 (issue 17: one error mapping for pages)."""
     case, _record = inspection_with_record(desk)
     client.force_login(users.city_a_supervisor)
     response = client.post(f"/cases/{case.pk}/documents/", {"form": "inquiry_record", "place": "x"})
-    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    page = response.content.decode()
+    assert response.status_code == 403 and "无权访问" in page
+    assert case.number not in page and case.title not in page

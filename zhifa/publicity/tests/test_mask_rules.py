@@ -195,6 +195,8 @@ def test_the_page_applies_the_same_rules(pubdesk, client):
     client.post(act("mask_remove"), {"mask": _mask(pub, "phone").pk, "reason": "应当公开", "legal_basis": "依法"})
     asked = MaskRemovalRequest.objects.get()
     assert asked.requested_by == d.editor and asked.state == MaskRemovalState.PENDING
+    denied = client.post(act("mask_removal_approve"), {"removal": asked.pk})  # the API's 403, as the 403 page
+    assert denied.status_code == 403 and "无权访问" in denied.content.decode()
     client.force_login(other)
     page = client.get(reverse("publicity-item", args=[pub.pk])).content.decode()
     assert "批准取消隐去" in page

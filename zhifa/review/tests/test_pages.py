@@ -97,7 +97,8 @@ def test_a_catalogue_is_issued_and_registered_on_the_page(client, desk, office, 
     page = client.post("/review/catalogues/", form, follow=True).content.decode()
     assert "已发布目录清单第 1 版" in page and "待登记" in page
     catalogue = desk.agency.review_catalogues.get()
-    assert "您没有执行此操作的权限" in client.post(f"/review/catalogues/{catalogue.pk}/acknowledge/", follow=True).content.decode()
+    denied = client.post(f"/review/catalogues/{catalogue.pk}/acknowledge/")  # issue 17: a denial is the 403 page
+    assert denied.status_code == 403 and "无权访问" in denied.content.decode()
     assert not hasattr(catalogue, "filing")
     client.force_login(users.county_a1_supervisor)
     page = client.post(f"/review/catalogues/{catalogue.pk}/acknowledge/", {"remarks": "准予备案"}, follow=True)
@@ -127,7 +128,9 @@ def test_the_workspace_buttons_walk_a_review_through_its_steps(client, desk, off
     assert "已记录承办机构意见" in post(desk.head, "response", {"adopt": "no", "reasons": "第七十七条适用本案"})
     assert "已记录协商情况" in post(office.review_head, "consult", {"participants": "两机构负责人", "minutes": "未能达成一致",
                                                               "outcome": "no_agreement"})
-    assert "您没有执行此操作的权限" in post(desk.head, "head", {"choice": "proceed", "reasons": "按承办机构意见"})
+    client.force_login(desk.head)  # issue 17: a denied move is the 403 page, as the API's 403, not a flash message
+    denied = client.post(f"{url}/head/", {"choice": "proceed", "reasons": "按承办机构意见"})
+    assert denied.status_code == 403 and "无权访问" in denied.content.decode()
     assert "已记录负责人决定" in post(office.head, "head", {"choice": "proceed", "reasons": "经研究按承办机构意见"})
     review.refresh_from_db()
     assert review.state == "passed" and review.extended
