@@ -57,13 +57,13 @@ def forward(apps, schema_editor):
     LeafBatch = apps.get_model("ledger", "LeafBatch")
     connection = schema_editor.connection
     rows, tiles = [], []
-    current = None  # [first_seq, late, ids]
+    current = None  # [first_seq, late, ids, gap]
     firsts, highest = [], 0
     tile, expected = [], 0
 
     def close():
         if current is not None:
-            first_seq, late, ids = current
+            first_seq, late, ids, _ = current
             rows.append(LeafBatch(first_seq=first_seq, first_entry=ids[0], last_entry=ids[-1], count=len(ids),
                                   late=late, ids=_encode(ids)))
 
@@ -75,7 +75,7 @@ def forward(apps, schema_editor):
             if entry_id > highest:
                 if current is None or current[1] or len(current[2]) >= ROW_MAX:
                     close()
-                    current = [seq, False, []]
+                    current = [seq, False, [], None]
                     firsts.append(entry_id)
                 current[2].append(entry_id)
                 highest = entry_id
