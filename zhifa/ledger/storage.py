@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from zhifa.core.errors import ZhifaError
@@ -33,6 +35,7 @@ TILE_WIDTH = 1 << BAND
 ROW_MAX = 1 << 16  # entries per batch row: bounds the bytes decoded to find one seq
 _IN = 500  # ids per statement (SQLite's bound on parameters)
 
+CACHE_PREFIX = "zhifa.ledger.open-tile"
 _BATCH = LeafBatch._meta.db_table
 _TILE = LeafTile._meta.db_table
 
@@ -232,15 +235,36 @@ def entries_by_ids(ids: list[int], fields: tuple[str, ...]) -> dict[int, tuple]:
     return {k: v for k, v in out.items() if k in wanted}
 
 
-def _recomputed(start: int, end: int) -> list[bytes]:
-    from .services import entry_leaf_hash  # services imports this module
+def _recomputed(ids: list[int]) -> list[bytes]:
+    """The leaf hashes of these entries, from their rows (what `services.entry_leaf_hash` computes)."""
+    from . import merkle
+    from .canonical import leaf_input
+    from .services import at_text  # services imports this module
 
-    ids = entry_ids_between(start, end)
-    entries = {e.pk: e for e in Entry.objects.filter(pk__in=ids).only(
-        "id", "kind", "subject", "actor", "at", "payload_sha256")} if ids else {}
-    if len(entries) != len(set(ids)):
+    rows = {row[0]: row[1:] for part in _parts(ids) for row in Entry.objects.filter(pk__in=part).values_list(
+        "id", "kind", "subject", "actor", "at", "payload_sha256")}
+    if len(rows) != len(set(ids)):
         raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树所指的条目缺失。")
-    return [entry_leaf_hash(entries[i]) for i in ids]
+    return [merkle.leaf_hash(leaf_input(kind=kind, subject=subject, actor=actor, at=at_text(at), payload_sha256=digest))
+            for kind, subject, actor, at, digest in (rows[i] for i in ids)]
+
+
+def _open_tile(tile: int, end: int) -> list[bytes]:
+    """The hashes of the open tile's leaves up to seq `end`, recomputed from their entries. Kept in the cache by the
+    entry ids they were computed from: the fields a leaf commits to never change (an erasure empties only the
+    payload, whose digest stays), so a hash computed once for an entry id holds; a request after the sequencer added
+    leaves computes only the new ones."""
+    start = tile * TILE_WIDTH
+    ids = entry_ids_between(start, end)
+    key = f"{CACHE_PREFIX}:{settings.ZHIFA_LEDGER_ORIGIN}:{tile}"
+    known_ids, known = cache.get(key) or ((), [])
+    k = min(len(known_ids), len(ids))
+    if tuple(ids[:k]) != tuple(known_ids[:k]):
+        k, known = 0, []
+    hashes = known[:k] + _recomputed(ids[k:])
+    if len(ids) > len(known_ids):
+        cache.set(key, (tuple(ids), hashes), timeout=24 * 3600)
+    return hashes
 
 
 def leaf_hashes(start: int, end: int, *, size: int | None = None) -> list[bytes]:
@@ -270,7 +294,7 @@ def leaf_hashes(start: int, end: int, *, size: int | None = None) -> list[bytes]
             base = tile * TILE_WIDTH
             out.extend(data[32 * (s - base):32 * (s - base + 1)] for s in range(lo, hi))
         else:
-            out.extend(_recomputed(lo, hi))
+            out.extend(_open_tile(tile, hi)[lo - tile * TILE_WIDTH:])
     return out
 
 
