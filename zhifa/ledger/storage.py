@@ -273,26 +273,27 @@ def leaf_hashes(start: int, end: int, *, size: int | None = None) -> list[bytes]
     or a completed tile's row is missing."""
     if end <= start:
         return []
-    size = tree_size() if size is None else size
-    if end > size:
-        raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
-    complete = size // TILE_WIDTH  # tiles below this index are stored
     first_tile, last_tile = start // TILE_WIDTH, (end - 1) // TILE_WIDTH
-    stored: dict[int, bytes] = {}
-    if first_tile < complete:
-        with connection.cursor() as cur:
-            cur.execute(f'SELECT "index", data FROM {_TILE} WHERE "index" >= %s AND "index" <= %s ORDER BY "index"',
-                        [first_tile, min(last_tile, complete - 1)])
-            stored = {int(i): bytes(d) for i, d in cur.fetchall()}
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT "index", data FROM {_TILE} WHERE "index" >= %s AND "index" <= %s ORDER BY "index"',
+                    [first_tile, last_tile])
+        stored = {int(i): bytes(d) for i, d in cur.fetchall()}
+    if len(stored) <= last_tile - first_tile:  # a tile without its row: the open one, or a row missing
+        size = tree_size() if size is None else size
+        if end > size:
+            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
+    complete = size // TILE_WIDTH if len(stored) <= last_tile - first_tile else last_tile + 1
     out: list[bytes] = []
     for tile in range(first_tile, last_tile + 1):
         lo, hi = max(start, tile * TILE_WIDTH), min(end, (tile + 1) * TILE_WIDTH)
-        if tile < complete:
-            data = stored.get(tile)
-            if data is None or len(data) != 32 * TILE_WIDTH:
-                raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树缺少叶哈希分片 0/{tile}。")
+        data = stored.get(tile)
+        if data is not None and tile < complete:
+            if len(data) != 32 * TILE_WIDTH:
+                raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树的叶哈希分片 0/{tile} 已损坏。")
             base = tile * TILE_WIDTH
             out.extend(data[32 * (s - base):32 * (s - base + 1)] for s in range(lo, hi))
+        elif tile < complete:
+            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树缺少叶哈希分片 0/{tile}。")
         else:
             out.extend(_open_tile(tile, hi)[lo - tile * TILE_WIDTH:])
     return out
