@@ -20,7 +20,7 @@ row, and the migration that built them from `ledger_leaf` (0014).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from django.conf import settings
 from django.core.cache import cache
@@ -66,8 +66,8 @@ def encode_ids(ids: list[int]) -> bytes:
     return bytes(out)
 
 
-def decode_ids(first_entry: int, data: bytes) -> list[int]:
-    ids: list[int] = []
+def decode_runs(first_entry: int, data: bytes) -> list[tuple[int, int]]:
+    """The (first id, length) runs of consecutive ids a batch row holds, in order."""
     values, value, shift = [], 0, 0
     for byte in bytes(data):
         value |= (byte & 0x7F) << shift
@@ -78,11 +78,18 @@ def decode_ids(first_entry: int, data: bytes) -> list[int]:
         value, shift = 0, 0
     if shift or len(values) % 2:
         raise ValueError("truncated id list")
-    previous = first_entry - 1
+    runs, previous = [], first_entry - 1
     for k in range(0, len(values), 2):
         start = previous + 1 + values[k]
-        ids.extend(range(start, start + values[k + 1] + 1))
-        previous = ids[-1]
+        runs.append((start, values[k + 1] + 1))
+        previous = start + values[k + 1]
+    return runs
+
+
+def decode_ids(first_entry: int, data: bytes) -> list[int]:
+    ids: list[int] = []
+    for start, length in decode_runs(first_entry, data):
+        ids.extend(range(start, start + length))
     return ids
 
 
@@ -155,11 +162,12 @@ def seq_of(entry_ids) -> dict[int, int]:
         with connection.cursor() as cur:
             cur.execute(sql, part)
             rows = cur.fetchall()
-        targets = set(part)
         for first_seq, first_entry, data in rows:
-            for offset, entry_id in enumerate(decode_ids(first_entry, data)):
-                if entry_id in targets:
-                    found[entry_id] = first_seq + offset
+            offset = first_seq
+            for start, length in decode_runs(first_entry, data):  # by runs: a row may hold 65 536 ids
+                for k in range(bisect_left(part, start), bisect_left(part, start + length)):
+                    found[part[k]] = offset + part[k] - start
+                offset += length
     return found
 
 
@@ -184,12 +192,17 @@ def entry_ids_between(start: int, end: int) -> list[int]:
     out: list[int] = []
     expected = None
     for first_seq, first_entry, count, data in rows:
-        ids = decode_ids(first_entry, data)
-        if (expected is not None and first_seq != expected) or len(ids) != count:
+        runs = decode_runs(first_entry, data)
+        if (expected is not None and first_seq != expected) or sum(n for _, n in runs) != count:
             raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志排序批次不连续或已损坏。")
         expected = first_seq + count
-        lo, hi = max(start, first_seq), min(end, first_seq + count)
-        out.extend(ids[lo - first_seq:hi - first_seq])
+        lo, hi = max(start, first_seq) - first_seq, min(end, first_seq + count) - first_seq  # offsets in the row
+        offset = 0
+        for run_start, length in runs:  # only the runs that overlap [lo, hi)
+            a, b = max(lo, offset), min(hi, offset + length)
+            if a < b:
+                out.extend(range(run_start + a - offset, run_start + b - offset))
+            offset += length
     if len(out) != end - start:
         raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
     return out
