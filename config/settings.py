@@ -360,5 +360,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # PDF libraries announce every rendering step, subset font and signature at INFO or DEBUG
+        # ("Step 1 - Fetching and parsing HTML", "Processing <BytesIO> => ..."): noise in demo_load, the
+        # worker and the test run. Their warnings and errors (an unreadable font or image) still show.
+        **{name: {"level": "WARNING"} for name in (
+            "weasyprint", "fontTools", "pyhanko", "pyhanko_certvalidator", "pydyf", "PIL", "docxtpl")},
+    },
 }

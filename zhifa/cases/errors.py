@@ -18,7 +18,6 @@ class CaseErrorCode(StrEnum):
     NOT_SHOWN_OR_TOLD = "case_certificate_or_rights_missing"
     CORRECTION_REASON = "case_correction_reason_required"
     ALREADY_SUPERSEDED = "case_document_already_superseded"
-    FINAL_STAGE = "case_final_stage"
     DOCUMENTS_MISSING = "case_documents_missing"
     ARCHIVED = "case_archived"
     RECORDING_MISSING = "case_recording_missing"

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.core import bounds, idnumbers
-from zhifa.core.errors import CoreErrorCode, ZhifaError
+from zhifa.core import workflow as wf
+from zhifa.core.errors import CoreErrorCode, WrongStateError, ZhifaError
 from zhifa.ledger.services import evidence_put, identifier_commitment, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
@@ -255,37 +256,50 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
         return document
 
 
+def _record(case: Case, move, *, actor, from_state: str, to_state: str, note: str, data: dict, step: str) -> StageChange:
+    """The case's step: the stage change row and its ledger event (core.workflow.Workflow.record)."""
+    change = StageChange.objects.create(case=case, from_stage=from_state, to_stage=to_state, actor=actor, note=note)
+    record_event(events.STAGE_ADVANCED, subject=f"cases.case:{case.pk}", actor=actor,
+                 payload={"from": from_state, "to": to_state, "note": note})
+    return change
+
+
+# The case's table (workflow.TRANSITIONS) bound to its model (issue 17).
+CASE = wf.Workflow(name="cases.case", model=Case, state_field="stage", states=Stage, moves=tuple(workflow.TRANSITIONS),
+                   noun="案件", agency_of=lambda case: case.agency, record=_record, select_related=("agency",))
+
+
+def _ready(case: Case) -> None:
+    """What the move needs besides the stage: the records the table requires, the simplified procedure's limits
+    and the checks the apps above register (records: AV coverage; review: the gate)."""
+    missing = selectors.missing_for_next_stage(case)
+    if missing:
+        raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
+                         f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
+                         details={"missing": [list(g) for g in missing]})
+    if case.stage in workflow.DECIDED_FROM:
+        # 行政处罚法 第五十一条: however the draft got here (page, push, a later correction).
+        problems = decisions.simplified_problems(case, selectors.current_documents(case))
+        if problems:
+            raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "，不能进入下一阶段。",
+                             details={"problems": problems})
+    problems = [p for check in workflow.ADVANCE_CHECKS for p in check(case)]
+    if problems:
+        raise ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
+                         details={"problems": problems})
+
+
 def case_advance(*, case: Case, actor, note: str = "") -> Case:
     """Move the case to its next stage, if the required records exist and the actor may make the move."""
-    transition = workflow.NEXT.get(case.stage)
-    if transition is None:
-        raise ZhifaError(CaseErrorCode.FINAL_STAGE, "案件已归档，没有下一阶段。")
-    org_perms.require(actor, transition.permission, agency=case.agency)
+    move = workflow.NEXT.get(case.stage)
+    if move is None:
+        raise WrongStateError("案件已归档，没有下一阶段。")
+    wf.authorise(CASE, move.name, case, actor)
     with transaction.atomic():
-        case = Case.objects.select_for_update(of=("self",)).select_related("agency").get(pk=case.pk)
-        if case.stage != transition.source:
-            raise ZhifaError(CaseErrorCode.FINAL_STAGE, "案件阶段已被他人变更，请刷新后重试。")
-        missing = selectors.missing_for_next_stage(case)
-        if missing:
-            raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
-                             f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
-                             details={"missing": [list(g) for g in missing]})
-        if transition.source in workflow.DECIDED_FROM:
-            # 行政处罚法 第五十一条: however the draft got here (page, push, a later correction).
-            problems = decisions.simplified_problems(case, selectors.current_documents(case))
-            if problems:
-                raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "，不能进入下一阶段。",
-                                 details={"problems": problems})
-        problems = [p for check in workflow.ADVANCE_CHECKS for p in check(case)]
-        if problems:
-            raise ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
-                             details={"problems": problems})
-        StageChange.objects.create(case=case, from_stage=case.stage, to_stage=transition.target, actor=actor,
-                                   note=note[:300])
-        record_event(events.STAGE_ADVANCED, subject=f"cases.case:{case.pk}", actor=actor,
-                     payload={"from": case.stage, "to": transition.target, "note": note[:300]})
-        Case.objects.filter(pk=case.pk).update(stage=transition.target)
-        case.stage = transition.target
+        case = wf.lock(CASE, case)
+        wf.apply(CASE, move.name, case, actor, note=note[:300], effect=_ready)
+        wf.save(CASE, case)
+        # After the stage is saved, in the same transaction: a hook may raise to undo the move.
         for hook in workflow.AFTER_ADVANCE:
             hook(case, actor)
         return case

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhifa.core import files
+from zhifa.core import workflow as wf
 from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.net import safe_next
@@ -170,7 +171,7 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         "parties": case.parties.all(), "show_id": org_perms.can(user, "cases.view_identity", agency=case.agency),
         "can_handle": can_handle and case.stage != Stage.ARCHIVE, "candidates": candidates,
         "transition": transition, "missing": [selectors.describe_group(g) for g in missing],
-        "can_move": transition is not None and org_perms.can(user, transition.permission, agency=case.agency),
+        "can_move": transition is not None and wf.may(services.CASE, transition.name, case, user),
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
         "changes": case.stage_changes.select_related("actor__person"),

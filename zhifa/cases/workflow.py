@@ -7,22 +7,26 @@ the action type and procedure, the most specific entry wins.
 
 from dataclasses import dataclass
 
+from zhifa.core.workflow import Move
+
 from .models import Stage
 
 
 @dataclass(frozen=True)
-class Transition:
-    source: str
-    target: str
-    permission: str
-    label: str
+class Transition(Move):
+    """A move of the case's table (core.workflow): one source stage, one target stage."""
+
+    @property
+    def source(self) -> str:
+        return self.sources[0]
 
 
+# The table (issue 17): made by services.case_advance through core.workflow, drawn by flowchart.py and the case page.
 TRANSITIONS = [
-    Transition(Stage.START, Stage.INVESTIGATION, "cases.approve", "批准立案，开始调查取证"),
-    Transition(Stage.INVESTIGATION, Stage.DECISION, "cases.handle", "调查终结，进入审核决定"),
-    Transition(Stage.DECISION, Stage.SERVICE_ENFORCEMENT, "cases.approve", "作出决定，进入送达执行"),
-    Transition(Stage.SERVICE_ENFORCEMENT, Stage.ARCHIVE, "cases.handle", "结案归档"),
+    Transition("approve_filing", (Stage.START,), (Stage.INVESTIGATION,), "cases.approve", "批准立案，开始调查取证"),
+    Transition("end_investigation", (Stage.INVESTIGATION,), (Stage.DECISION,), "cases.handle", "调查终结，进入审核决定"),
+    Transition("decide", (Stage.DECISION,), (Stage.SERVICE_ENFORCEMENT,), "cases.approve", "作出决定，进入送达执行"),
+    Transition("archive", (Stage.SERVICE_ENFORCEMENT,), (Stage.ARCHIVE,), "cases.handle", "结案归档"),
 ]
 NEXT = {t.source: t for t in TRANSITIONS}
 # The moves made once the decision is taken: out of the decision stage and every stage after it. The

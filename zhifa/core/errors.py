@@ -33,6 +33,8 @@ class CoreErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     TOO_LARGE = "too_large"
     CONFLICT = "conflict"
+    # Issue 17: a workflow move the object's state does not allow (core.workflow), the same in every app.
+    WRONG_STATE = "wrong_state"
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
 
@@ -95,3 +97,13 @@ class NotFoundError(ZhifaError):
 
     def __init__(self, message: str = "未找到该记录，或您无权查看。", **kwargs):
         super().__init__(CoreErrorCode.NOT_FOUND, message, **kwargs)
+
+
+class WrongStateError(ZhifaError):
+    """A move the workflow's table does not allow from the object's state, or into the state asked for
+    (core.workflow). One code and one status in every app: 409, the state is the conflict."""
+
+    status = 409
+
+    def __init__(self, message: str, **kwargs):
+        super().__init__(CoreErrorCode.WRONG_STATE, message, **kwargs)

@@ -135,6 +135,34 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
+# What each permission is called where a person reads it (the security log's denials): never the code.
+PERMISSION_LABELS: dict[str, str] = {
+    "org.view": "查看执法主体和人员", "org.view_people": "查看执法人员个人信息", "org.manage": "维护本机关信息",
+    "org.confirm_agency": "确认执法主体资格", "org.manage_certificates": "核发、注销执法证件",
+    "org.import": "批量导入", "org.lend_advisers": "调用法律顾问、公职律师",
+    "rules.view": "查看区域规则", "rules.manage": "设定区域规则",
+    "core.view_security_events": "查看安全日志",
+    "cases.view": "查看执法案件", "cases.handle": "办理执法案件", "cases.approve": "审批办案阶段",
+    "cases.issue_document": "签发执法文书", "cases.view_identity": "查看当事人完整身份证号码",
+    "records.upload": "上传音像记录", "records.manage_devices": "登记执法记录设备和场所",
+    "records.decide_access": "审批查阅、复制记录", "records.view_findings": "查看记录问题与统计",
+    "records.request_disposal": "申请销毁执法案卷", "records.approve_disposal": "批准销毁执法案卷",
+    "review.view": "查看法制审核", "review.manage_catalogue": "编制重大执法决定目录清单",
+    "review.acknowledge_catalogue": "目录清单备案", "review.submit": "提交法制审核",
+    "review.respond": "采纳审核意见或提出异议", "review.assign": "指派审核人员", "review.review": "法制审核",
+    "review.extension.legal_head": "批准延长审核期限（主管法制工作的负责人）",
+    "review.extension.agency_head": "批准延长审核期限（执法机关负责人）", "review.consult": "记录协商结果",
+    "review.withdraw_opinion": "撤回审核意见", "review.decide": "负责人决定", "review.cosign": "联合决定会签",
+    "review.view_overdue": "查看超期审核",
+    "publicity.view": "查看公示信息", "publicity.edit": "采集、编辑公示信息", "publicity.approve": "审核发布公示信息",
+    "publicity.withdraw": "撤下公示信息", "publicity.view_overdue": "查看逾期未公示决定",
+    "publicity.handle_requests": "办理更正、投诉和依申请公开", "publicity.report": "编制统计年报",
+    "publicity.report_submit": "报送统计年报",
+    "ledger.view": "查看防篡改日志和完整性问题", "ledger.manage": "签名检查点、登记完整性问题处理情况",
+    "core.manage_calendar": "录入节假日", "core.view_api_docs": "查看接口文档",
+    "core.manage_accounts": "管理账户（重置双因素认证、注销令牌）",
+}
+
 # Issue 14 (review #1): the system administrator (superuser) is trusted with accounts, not with case content
 # (docs/security.md, Actors). These permissions read or act on an agency's cases — handling, sealing, review and
 # publicity moves, full ID numbers, the unmasked original — and come only from a role grant for that agency: the

@@ -2,7 +2,9 @@ from enum import StrEnum
 
 
 class PublicityErrorCode(StrEnum):
-    STATE = "publicity_wrong_state"
+    # A wrong state is core's one code (wrong_state, 409; core.workflow). The decision behind an item that may not
+    # be published yet (its review has not passed) is a condition of the case, not of the item.
+    NOT_PUBLISHABLE = "publicity_decision_not_publishable"
     NO_DECISION = "publicity_no_decision_document"
     ALREADY_COLLECTED = "publicity_already_collected"
     MASK_INVALID = "publicity_mask_invalid"
@@ -15,7 +17,6 @@ class PublicityErrorCode(StrEnum):
     ITEM_INVALID = "publicity_item_invalid"
     IMPORT_INVALID = "publicity_import_invalid"
     REQUEST_INVALID = "publicity_request_invalid"
-    REQUEST_STATE = "publicity_request_wrong_state"
     FORWARD_TARGET = "publicity_forward_target_invalid"
     # Anonymous submissions (issue 14 §2): attachment limits and rate limits.
     ATTACHMENTS_TOO_MANY = "publicity_attachments_too_many"
@@ -29,7 +30,6 @@ class PublicityErrorCode(StrEnum):
     RATE_ADDRESS = "publicity_request_rate_address"
     RATE_GLOBAL = "publicity_request_rate_global"
     LOOKUP_RATE = "publicity_request_lookup_rate"
-    REPORT_STATE = "publicity_report_wrong_state"
     REPORT_INVALID = "publicity_report_invalid"
     SEARCH_INVALID = "publicity_search_invalid"
     # Lifting masks (issue 15 §3; workflow.MASK_LIFT).

@@ -19,7 +19,8 @@ from zhifa.cases import selectors as case_selectors
 from zhifa.cases.doctypes import FORMS
 from zhifa.cases.models import Case, PartyKind, Stage
 from zhifa.core import workdays
-from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core import workflow as wf
+from zhifa.core.errors import NotFoundError, WrongStateError, ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -50,6 +51,7 @@ from .workflow import (
     LIST_KINDS,
     MOVES,
     OVERRIDABLE,
+    REPORT_MOVES,
     REQUEST_MOVES,
     REQUEST_OPEN,
     AttachmentDecision,
@@ -98,42 +100,77 @@ def _permission_first(permission: str | tuple[str, ...] | Callable[[dict], str],
     return decorate
 
 
-def _moved_by(action: str) -> str:
-    """The permission of a move, from the table (workflow.MOVES)."""
-    return MOVES[action].permission
-
-
 def _publication_agency(kwargs: dict) -> Agency:
     return kwargs["publication"].agency
 
 
-def _step(pub: Publication, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
-    from_state = pub.state
+def _record(pub: Publication, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
+            step: str) -> Step:
+    """A public item's step: the ledger event and the step row (core.workflow.Workflow.record)."""
     entry = record_event(events.STEP, subject=pub.subject, actor=actor, payload={
-        "publication": pub.pk, "kind": pub.kind, "action": action, "from": from_state, "to": to_state,
-        "note": note, "data": data or {}})
-    step = Step.objects.create(publication=pub, action=action, from_state=from_state, to_state=to_state,
-                               actor=actor, note=note, data=data or {}, entry=entry)
-    pub.state = to_state
-    return step
+        "publication": pub.pk, "kind": pub.kind, "action": step, "from": from_state, "to": to_state,
+        "note": note, "data": data})
+    return Step.objects.create(publication=pub, action=step, from_state=from_state, to_state=to_state,
+                               actor=actor, note=note, data=data, entry=entry)
 
 
-def _move(pub: Publication, action: str, actor) -> None:
-    """The table's check of one move, on the locked item: who may (already checked before the transaction by
-    _permission_first; this finds nothing to record), then the state."""
-    move = MOVES[action]
-    _require(actor, move.permission, pub.agency)
-    if pub.state not in move.sources:
-        raise ZhifaError(PublicityErrorCode.STATE,
-                         f"当前状态为“{State(pub.state).label}”，不能{move.label}。")
+def _request_record(req: Request, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
+                    step: str) -> RequestStep:
+    """A public request's step: the ledger event and the step row."""
+    entry = record_event(events.REQUEST, subject=f"publicity.request:{req.pk}", actor=actor, payload={
+        "request": req.pk, "reference": req.reference, "kind": req.kind, "action": step, "to": to_state,
+        "note": note})
+    return RequestStep.objects.create(request=req, action=step, to_state=to_state, actor=actor, note=note,
+                                      entry=entry)
+
+
+def _report_record(report: AnnualReport, move, *, actor, from_state: str, to_state: str, note: str, data: dict,
+                   step: str) -> None:
+    """An annual report's step: its ledger event, with the figures as they stand (the report has no step rows)."""
+    _report_event(report, step, actor, data)
+
+
+# The three tables of workflow.py bound to their models: every move below is made through core.workflow (issue 17).
+PUBLICATION = wf.Workflow(
+    name="publicity.item", model=Publication, state_field="state", states=State, moves=tuple(MOVES.values()),
+    noun="公示信息", agency_of=lambda pub: pub.agency, record=_record, select_related=("agency", "case"))
+REQUEST = wf.Workflow(
+    name="publicity.request", model=Request, state_field="state", states=RequestState,
+    moves=tuple(REQUEST_MOVES.values()), noun="该申请", agency_of=lambda req: req.agency, record=_request_record,
+    select_related=("agency",), update_fields=("forwarded_to", "answer", "closed_at"))
+REPORT = wf.Workflow(
+    name="publicity.annual_report", model=AnnualReport, state_field="state", states=ReportState,
+    moves=tuple(REPORT_MOVES.values()), noun="年报", agency_of=lambda report: report.agency, record=_report_record,
+    select_related=("agency",))
+
+
+def _move_first(move: str | Callable[[dict], str]):
+    """Decorate a service making a move of the item's table so that who may make it is checked, and a refusal
+    logged, before its transaction opens (core.workflow.authorise). `move`: a name, or a function of the
+    service's keyword arguments. No actor: the system acts."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def checked(**kwargs):
+            wf.authorise(PUBLICATION, move(kwargs) if callable(move) else move, kwargs["publication"],
+                         kwargs.get("actor"))
+            return service(**kwargs)
+        return checked
+    return decorate
+
+
+def _move(pub: Publication, action: str) -> None:
+    """The table's source state for the move, on the locked item, before the service checks its input (who may
+    was checked before the transaction by _move_first)."""
+    wf.check_source(PUBLICATION, MOVES[action], pub)
 
 
 def _locked(pub: Publication) -> Publication:
-    return Publication.objects.select_for_update(of=("self",)).select_related("agency", "case").get(pk=pub.pk)
+    return wf.lock(PUBLICATION, pub)
 
 
 def _save(pub: Publication, *fields: str) -> None:
-    pub.save(update_fields=["state", *fields])
+    wf.save(PUBLICATION, pub, fields)
 
 
 # --- collecting a decision (PUB-04, PUB-05, PUB-06, PUB-07) ---------------------------------------------------
@@ -248,7 +285,7 @@ def decision_collect(*, case: Case, actor, mode: str = Mode.SUMMARY, decided_on:
         original_text=text, minor_party=_minor(case, decided_on), decided_on=decided_on, due_on=due.due,
         due_provisional=due.provisional, collected_by=actor, version=(supersedes.version + 1) if supersedes else 1,
         supersedes=supersedes, update_reason=update_reason)
-    _step(pub, "collect", actor=actor, to_state=State.COLLECTED, data={
+    _record(pub, None, actor=actor, from_state=pub.state, to_state=State.COLLECTED, note="", step="collect", data={
         "decision_document": document.pk, "mode": mode, "due_on": due.due.isoformat(), "minor": pub.minor_party})
     _propose_masks(pub, _known(case), kinds)
     return pub
@@ -264,15 +301,15 @@ def decision_collect_on_advance(case: Case, actor) -> None:
     decision_collect(case=case, actor=None)
 
 
-@_permission_first(_moved_by("supersede"), _publication_agency)
+@_move_first("supersede")
 @transaction.atomic
 def decision_recollect(*, publication: Publication, actor, mode: str) -> Publication:
     """Collect again in another mode (summary ↔ full document): the draft is superseded by the new one."""
     pub = _locked(publication)
-    _move(pub, "supersede", actor)
+    _move(pub, "supersede")
     if pub.state == State.PUBLISHED or pub.kind != Kind.DECISION:
-        raise ZhifaError(PublicityErrorCode.STATE, "只有尚未发布的决定信息可以重新采集。")
-    _step(pub, "supersede", actor=actor, to_state=State.SUPERSEDED, note=f"改为按{Mode(mode).label}重新采集")
+        raise WrongStateError("只有尚未发布的决定信息可以重新采集。")
+    wf.apply(PUBLICATION, "supersede", pub, actor, note=f"改为按{Mode(mode).label}重新采集")
     _save(pub)
     return decision_collect(case=pub.case, actor=actor, mode=mode, decided_on=pub.decided_on, supersedes=pub,
                             update_reason=UpdateReason.OTHER)
@@ -287,7 +324,7 @@ def _editable(pub: Publication, actor) -> None:
     if not any(org_perms.can(actor, p, agency=pub.agency) for p in MASKERS):
         _require(actor, MASKERS[0], pub.agency)
     if pub.state not in EDITABLE:
-        raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
+        raise WrongStateError("已发布或已办结的公示信息不能再调整隐去内容。")
 
 
 @_permission_first(MASKERS, _publication_agency)
@@ -380,7 +417,7 @@ def mask_removal_decide(*, removal_request: MaskRemovalRequest, actor, approve: 
     if req.requested_by_id == getattr(actor, "pk", None):
         raise ZhifaError(PublicityErrorCode.MASK_REMOVAL_SAME_PERSON, "申请人不能批准自己的取消隐去申请，须由另一名审核人批准。")
     if pub.state not in EDITABLE:
-        raise ZhifaError(PublicityErrorCode.STATE, "已发布或已办结的公示信息不能再调整隐去内容。")
+        raise WrongStateError("已发布或已办结的公示信息不能再调整隐去内容。")
     note = note.strip()
     if len(note) > 300:
         raise ZhifaError(PublicityErrorCode.MASK_INVALID, "审批意见不超过 300 字。")
@@ -473,27 +510,27 @@ def _minor_first(action: str):
     return decorate
 
 
-@_permission_first(_moved_by("submit"), _publication_agency)
+@_move_first("submit")
 @_minor_first("submit")
 @transaction.atomic
 def publication_submit(*, publication: Publication, actor, note: str = "") -> Publication:
     pub = _locked(publication)
-    _move(pub, "submit", actor)
+    _move(pub, "submit")
     _refuse_minor(pub)
-    _step(pub, "submit", actor=actor, to_state=State.SUBMITTED, note=note)
+    wf.apply(PUBLICATION, "submit", pub, actor, note=note)
     pub.submitted_by = actor
     _save(pub, "submitted_by")
     return pub
 
 
-@_permission_first(_moved_by("return"), _publication_agency)
+@_move_first("return")
 @transaction.atomic
 def publication_return(*, publication: Publication, actor, reason: str) -> Publication:
     pub = _locked(publication)
-    _move(pub, "return", actor)
+    _move(pub, "return")
     if not reason.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "退回须说明理由。")
-    _step(pub, "return", actor=actor, to_state=State.COLLECTED, note=reason.strip())
+    wf.apply(PUBLICATION, "return", pub, actor, note=reason.strip())
     _save(pub)
     return pub
 
@@ -506,20 +543,21 @@ def public_text(pub: Publication, masks: list[Mask] | None = None) -> str:
     return redaction.apply(pub.original_text, [(m.start, m.end) for m in masks])
 
 
-@_permission_first(_moved_by("approve"), _publication_agency)
+@_move_first("approve")
 @_minor_first("approve")
 @transaction.atomic
 def publication_approve(*, publication: Publication, actor, note: str = "") -> Publication:
     """审核、发布 (IM-M §6; AZ-P §7): the approver — not whoever submitted — reviews every mask and publishes."""
     pub = _locked(publication)
-    _move(pub, "approve", actor)
+    _move(pub, "approve")
     if pub.submitted_by_id is not None and pub.submitted_by_id == getattr(actor, "pk", None):
         raise ZhifaError(PublicityErrorCode.SAME_PERSON, "提交人不能审核自己提交的公示信息，请由审核人审核。")
     _refuse_minor(pub)
     if pub.case_id is not None:
         problems = decision_problems(pub.case)
         if problems:
-            raise ZhifaError(PublicityErrorCode.STATE, "执法决定尚不能公开：" + "；".join(problems), details=problems)
+            raise ZhifaError(PublicityErrorCode.NOT_PUBLISHABLE, "执法决定尚不能公开：" + "；".join(problems),
+                             details=problems)
     masks = active_masks(pub)
     pub.public_text = public_text(pub, masks)
     pub.search_tokens = search.index_text(f"{pub.title}\n{pub.public_text}")
@@ -531,49 +569,46 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
         "original_sha256": hashlib.sha256(pub.original_text.encode()).hexdigest(),
         "masks": [m.pk for m in masks], "supersedes": pub.supersedes_id,
         "on_time": pub.due_on is None or now.date() <= pub.due_on})
-    _step(pub, "approve", actor=actor, to_state=State.PUBLISHED, note=note)
+    wf.apply(PUBLICATION, "approve", pub, actor, note=note)
     _save(pub, "public_text", "search_tokens", "published_at", "published_by", "published_entry")
     search.index(pub.pk, pub.search_tokens)
     old = pub.supersedes
     if old is not None and old.state == State.PUBLISHED:
-        old = _locked(old)
-        _step(old, "supersede", actor=actor, to_state=State.SUPERSEDED, note=f"已由第{pub.version}版更新",
-              data={"by": pub.pk, "reason": pub.update_reason})
+        old = _locked(old)  # part of approving its new version: the approver's move, checked above
+        wf.apply(PUBLICATION, "supersede", old, actor, note=f"已由第{pub.version}版更新",
+                 data={"by": pub.pk, "reason": pub.update_reason})
         _save(old)
         search.unindex(old.pk)
     return pub
 
 
-@_permission_first(_moved_by("request_exemption"), _publication_agency)
+@_move_first("request_exemption")
 @transaction.atomic
 def exemption_request(*, publication: Publication, actor, ground: str, explanation: str) -> Publication:
     """不予公开 needs a ground from the list (IM-M §11; AZ-P §15) and the approver's approval."""
     pub = _locked(publication)
-    _move(pub, "request_exemption", actor)
+    _move(pub, "request_exemption")
     if ground not in ExemptionGround.values:
         raise ZhifaError(PublicityErrorCode.EXEMPTION_GROUND, "请从法定情形中选择不予公开的理由。")
     if not explanation.strip():
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请说明不予公开的具体情况。")
-    _step(pub, "request_exemption", actor=actor, to_state=State.EXEMPTION_REQUESTED, note=explanation.strip(),
-          data={"ground": ground})
+    wf.apply(PUBLICATION, "request_exemption", pub, actor, note=explanation.strip(), data={"ground": ground})
     pub.exemption_ground = ground
     pub.submitted_by = actor
     _save(pub, "exemption_ground", "submitted_by")
     return pub
 
 
-@_permission_first(lambda kw: _moved_by("approve_exemption" if kw["approve"] else "reject_exemption"),
-                   _publication_agency)
+@_move_first(lambda kw: "approve_exemption" if kw["approve"] else "reject_exemption")
 @transaction.atomic
 def exemption_decide(*, publication: Publication, actor, approve: bool, note: str = "",
                      exception: str = "") -> Publication:
     pub = _locked(publication)
-    _move(pub, "approve_exemption" if approve else "reject_exemption", actor)
+    _move(pub, "approve_exemption" if approve else "reject_exemption")
     if pub.submitted_by_id == getattr(actor, "pk", None):
         raise ZhifaError(PublicityErrorCode.SAME_PERSON, "申请人不能批准自己的不予公开申请。")
     if approve:
-        _step(pub, "approve_exemption", actor=actor, to_state=State.EXEMPTED, note=note,
-              data={"ground": pub.exemption_ground})
+        wf.apply(PUBLICATION, "approve_exemption", pub, actor, note=note, data={"ground": pub.exemption_ground})
         _save(pub)
         return pub
     if pub.exemption_ground == ExemptionGround.MINOR and (pub.minor_party or _minor_findings(pub)):
@@ -583,8 +618,8 @@ def exemption_decide(*, publication: Publication, actor, approve: bool, note: st
                          "第三方同意或公共利益例外只适用于商业秘密、个人隐私（AZ-P 第十五条第二款）。")
     if not (note.strip() or exception):
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不批准不予公开须说明理由。")
-    _step(pub, "reject_exemption", actor=actor, to_state=State.COLLECTED, note=note.strip(),
-          data={"ground": pub.exemption_ground, "exception": exception})
+    wf.apply(PUBLICATION, "reject_exemption", pub, actor, note=note.strip(),
+             data={"ground": pub.exemption_ground, "exception": exception})
     pub.exemption_ground = ""
     _save(pub, "exemption_ground")
     return pub
@@ -592,13 +627,13 @@ def exemption_decide(*, publication: Publication, actor, approve: bool, note: st
 
 # --- withdrawal and update (PUB-08, PUB-09) ----------------------------------------------------------------
 
-@_permission_first(_moved_by("withdraw"), _publication_agency)
+@_move_first("withdraw")
 @transaction.atomic
 def publication_withdraw(*, publication: Publication, actor, trigger: str, basis: str, note: str = "") -> Publication:
     """Take a published item down at once (IM-M §13; KY). The portal then shows that it was withdrawn and
     when, never the content. When the case has a new decision, its publication is collected at once."""
     pub = _locked(publication)
-    _move(pub, "withdraw", actor)
+    _move(pub, "withdraw")
     if trigger not in Trigger.values:
         raise ZhifaError(PublicityErrorCode.TRIGGER, "请选择撤下的原因。")
     if not basis.strip():
@@ -606,8 +641,7 @@ def publication_withdraw(*, publication: Publication, actor, trigger: str, basis
     now = timezone.now()
     record_event(events.WITHDRAWN, subject=pub.subject, actor=actor, payload={
         "publication": pub.pk, "trigger": trigger, "basis": basis.strip(), "note": note})
-    _step(pub, "withdraw", actor=actor, to_state=State.WITHDRAWN, note=note, data={"trigger": trigger,
-                                                                                   "basis": basis.strip()})
+    wf.apply(PUBLICATION, "withdraw", pub, actor, note=note, data={"trigger": trigger, "basis": basis.strip()})
     pub.withdrawn_at, pub.withdrawal_trigger, pub.withdrawal_basis = now, trigger, basis.strip()
     _save(pub, "withdrawn_at", "withdrawal_trigger", "withdrawal_basis")
     search.unindex(pub.pk)
@@ -650,7 +684,7 @@ def list_collect(*, agency: Agency, kind: str, title: str, rows: list[dict], act
     clean = _validate_rows(kind, rows)
     if supersedes is not None:
         if supersedes.agency_id != agency.pk or supersedes.kind != kind or supersedes.state != State.PUBLISHED:
-            raise ZhifaError(PublicityErrorCode.STATE, "只能更新本机关已发布的同类清单。")
+            raise WrongStateError("只能更新本机关已发布的同类清单。")
         if update_reason not in UpdateReason.values:
             raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请选择更新原因（IM-M 第十三条；AZ-P 第十七条）。")
     if not title.strip():
@@ -659,7 +693,8 @@ def list_collect(*, agency: Agency, kind: str, title: str, rows: list[dict], act
         kind=kind, agency=agency, jurisdiction_path=agency.jurisdiction.path, title=title.strip(), rows=clean,
         original_text=_rows_text(kind, clean), collected_by=actor, supersedes=supersedes,
         version=(supersedes.version + 1) if supersedes else 1, update_reason=update_reason)
-    _step(pub, "collect", actor=actor, to_state=State.COLLECTED, data={"rows": len(clean), "reason": update_reason})
+    _record(pub, None, actor=actor, from_state=pub.state, to_state=State.COLLECTED, note="", step="collect",
+            data={"rows": len(clean), "reason": update_reason})
     return pub
 
 
@@ -880,7 +915,8 @@ def _request_create(*, kind, agency, about, routed, publication, requester_name,
     note = f"已受理{routed}，答复期限 {due.due:%Y-%m-%d}"
     if checked:
         note += f"；附证明材料 {len(checked)} 件，待审查"
-    _request_step(req, "receive", actor=None, to_state=RequestState.RECEIVED, note=note)
+    _request_record(req, None, actor=None, from_state="", to_state=RequestState.RECEIVED, note=note, data={},
+                    step="receive")
     return req, code
 
 
@@ -901,8 +937,7 @@ def request_attachment_decide(*, attachment: RequestAttachment, actor, decision:
     if decision not in AttachmentDecision.values:
         raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECISION, "请选择存入证据库或不予接收。")
     if req.state not in REQUEST_OPEN:
-        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
-                         f"该申请已{RequestState(req.state).label}，不能再审查其证明材料。")
+        raise WrongStateError(f"该申请已{RequestState(req.state).label}，不能再审查其证明材料。")
     attachment = RequestAttachment.objects.select_for_update().get(pk=attachment.pk)
     if attachment.state != AttachmentState.QUARANTINED:
         raise ZhifaError(PublicityErrorCode.ATTACHMENT_DECIDED,
@@ -982,48 +1017,34 @@ def quarantine_purge(*, now: dt.datetime | None = None) -> dict:
     return counts | {"rate_rows_deleted": counted}
 
 
-def _request_step(req: Request, action: str, *, actor, to_state: str, note: str = "") -> RequestStep:
-    entry = record_event(events.REQUEST, subject=f"publicity.request:{req.pk}", actor=actor, payload={
-        "request": req.pk, "reference": req.reference, "kind": req.kind, "action": action, "to": to_state,
-        "note": note})
-    req.state = to_state
-    return RequestStep.objects.create(request=req, action=action, to_state=to_state, actor=actor, note=note,
-                                      entry=entry)
-
-
-@_permission_first("publicity.handle_requests", lambda kw: kw["request"].agency)
-@transaction.atomic
 def request_act(*, request: Request, actor, action: str, note: str, forward_to: Agency | None = None) -> Request:
     """Verify, correct, reject, answer or forward (AZ-P §18): every outcome tells the requester (`note`)."""
-    req = Request.objects.select_for_update().select_related("agency").get(pk=request.pk)
-    _require(actor, "publicity.handle_requests", req.agency)
+    # Every move of the table needs the same permission: refused (and logged) first, whatever the action.
+    wf.authorise(REQUEST, action if action in REQUEST_MOVES else tuple(REQUEST_MOVES), request, actor)
     if action not in REQUEST_MOVES:
-        raise ZhifaError(PublicityErrorCode.REQUEST_STATE, "未知的办理操作。")
-    move = REQUEST_MOVES[action]
-    if req.state not in move.sources:
-        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
-                         f"该申请当前为“{RequestState(req.state).label}”，不能“{move.label}”。")
-    if req.kind not in move.kinds:
-        raise ZhifaError(PublicityErrorCode.REQUEST_STATE,
-                         f"{RequestKind(req.kind).label}不能“{move.label}”。")
-    target = move.target
-    if not note.strip():
+        raise ZhifaError(PublicityErrorCode.REQUEST_INVALID, "未知的办理操作。")
+    note = note.strip()
+    if not note:
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请填写告知申请人的内容。")
     if action == "forward":
-        if forward_to is None or forward_to.pk == req.agency_id:
+        if forward_to is None or forward_to.pk == request.agency_id:
             raise ZhifaError(PublicityErrorCode.FORWARD_TARGET, "请选择有权处理的其他行政执法机关。")
-        req.forwarded_to = forward_to
-        note = f"已转送{forward_to.name}处理。{note.strip()}"
-    if action == "correct" and req.publication is not None and req.publication.state == State.PUBLISHED \
-            and req.publication.agency_id == req.agency_id:
-        # The published item is wrong: take it down now; the corrected version goes through review again.
-        publication_withdraw(publication=req.publication, actor=actor, trigger=Trigger.ERROR,
-                             basis=f"更正申请 {req.reference}", note=note.strip())
-    _request_step(req, action, actor=actor, to_state=target, note=note.strip())
-    if target != RequestState.VERIFYING:
-        req.answer, req.closed_at = note.strip(), timezone.now()
-    req.save(update_fields=["state", "forwarded_to", "answer", "closed_at"])
-    return req
+        note = f"已转送{forward_to.name}处理。{note}"
+
+    def handle(req: Request) -> None:
+        if action == "forward":
+            req.forwarded_to = forward_to
+        if action == "correct" and req.publication is not None and req.publication.state == State.PUBLISHED \
+                and req.publication.agency_id == req.agency_id:
+            # The published item is wrong: take it down now; the corrected version goes through review again.
+            publication_withdraw(publication=req.publication, actor=actor, trigger=Trigger.ERROR,
+                                 basis=f"更正申请 {req.reference}", note=note)
+
+    def close(req: Request) -> None:
+        if req.state != RequestState.VERIFYING:
+            req.answer, req.closed_at = note, timezone.now()
+
+    return wf.transition(REQUEST, action, request, actor, note=note, effect=handle, after=close)
 
 
 # --- the annual report (PUB-11) ----------------------------------------------------------------------------
@@ -1039,98 +1060,91 @@ def _report_event(report: AnnualReport, action: str, actor, data: dict | None = 
         "figures": report.figures, **(data or {})})
 
 
-@_permission_first("publicity.report", lambda kw: kw["agency"])
-@transaction.atomic
 def report_compute(*, agency: Agency, year: int, actor) -> AnnualReport:
     """The previous year's figures computed from the data (a justice bureau's: the sum of the reports filed with
     it by its area's agencies and the bureaus one level down). Recomputing a draft keeps the edits' notes."""
     from .selectors import report_figures, report_sources
 
-    _require(actor, "publicity.report", agency)
+    wf.authorise(REPORT, "compute", AnnualReport(agency=agency, year=year), actor)
     if not 2000 <= year <= _today().year:
         raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "年度无效。")
-    report, _ = AnnualReport.objects.select_for_update().get_or_create(agency=agency, year=year, defaults={
-        "due_on": _report_due(agency, year)})
-    if report.state != ReportState.DRAFT:
-        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送，不能重新统计。")
-    if agency.is_justice_bureau:
-        sources = report_sources(agency, year)
-        computed = {}
-        for source in sources:
-            for key, value in source.figures.items():
-                computed[key] = computed.get(key, 0) + value
-        report.sources = [s.pk for s in sources]
-    else:
-        computed = report_figures(agency, year)
-    report.computed = computed
-    report.figures = {**computed, **{k: report.figures[k] for k in report.adjustments if k in report.figures}}
-    report.computed_at = timezone.now()
-    report.save()
-    _report_event(report, "compute", actor, {"computed": computed})
-    return report
+    data = {}
+
+    def compute(report: AnnualReport) -> None:
+        if agency.is_justice_bureau:
+            sources = report_sources(agency, year)
+            computed = {}
+            for source in sources:
+                for key, value in source.figures.items():
+                    computed[key] = computed.get(key, 0) + value
+            report.sources = [s.pk for s in sources]
+        else:
+            computed = report_figures(agency, year)
+        report.computed = computed
+        report.figures = {**computed, **{k: report.figures[k] for k in report.adjustments if k in report.figures}}
+        report.computed_at = timezone.now()
+        data["computed"] = computed
+
+    with transaction.atomic():
+        # The report is created on its first computation, so it is locked as it is read or created.
+        report, _ = AnnualReport.objects.select_for_update().get_or_create(agency=agency, year=year, defaults={
+            "due_on": _report_due(agency, year)})
+        wf.apply(REPORT, "compute", report, actor, data=data, effect=compute)
+        report.save()
+        return report
 
 
-@_permission_first("publicity.report", lambda kw: kw["report"].agency)
-@transaction.atomic
 def report_edit(*, report: AnnualReport, actor, figures: dict, reasons: dict, narrative: str) -> AnnualReport:
     """Editable before submission: every figure changed from the computed one needs a reason."""
-    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
-    _require(actor, "publicity.report", report.agency)
-    if report.state != ReportState.DRAFT:
-        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送，不能修改。")
-    new, adjustments, problems = dict(report.figures), dict(report.adjustments), []
-    for key, value in figures.items():
-        if key not in report.computed:
-            problems.append(f"未知的统计项：{key}")
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            problems.append(f"{key} 应为非负整数")
-            continue
-        if number < 0:
-            problems.append(f"{key} 应为非负整数")
-            continue
-        if number != report.computed[key]:
-            if not str(reasons.get(key, "")).strip():
-                problems.append(f"{key} 与系统统计数（{report.computed[key]}）不同，须说明理由")
+    data = {}
+
+    def edit(report: AnnualReport) -> None:
+        new, adjustments, problems = dict(report.figures), dict(report.adjustments), []
+        for key, value in figures.items():
+            if key not in report.computed:
+                problems.append(f"未知的统计项：{key}")
                 continue
-            adjustments[key] = str(reasons[key]).strip()
-        else:
-            adjustments.pop(key, None)
-        new[key] = number
-    if problems:
-        raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "；".join(problems), details=problems)
-    report.figures, report.adjustments, report.narrative = new, adjustments, narrative.strip()
-    report.save(update_fields=["figures", "adjustments", "narrative"])
-    _report_event(report, "edit", actor, {"adjustments": adjustments})
-    return report
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                problems.append(f"{key} 应为非负整数")
+                continue
+            if number < 0:
+                problems.append(f"{key} 应为非负整数")
+                continue
+            if number != report.computed[key]:
+                if not str(reasons.get(key, "")).strip():
+                    problems.append(f"{key} 与系统统计数（{report.computed[key]}）不同，须说明理由")
+                    continue
+                adjustments[key] = str(reasons[key]).strip()
+            else:
+                adjustments.pop(key, None)
+            new[key] = number
+        if problems:
+            raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "；".join(problems), details=problems)
+        report.figures, report.adjustments, report.narrative = new, adjustments, narrative.strip()
+        data["adjustments"] = adjustments
+
+    return wf.transition(REPORT, "edit", report, actor, data=data, effect=edit,
+                         update_fields=("figures", "adjustments", "narrative"))
 
 
-@_permission_first("publicity.report_submit", lambda kw: kw["report"].agency)
-@transaction.atomic
 def report_submit(*, report: AnnualReport, actor) -> AnnualReport:
     """报送 to the justice bureau of the same level (IM-M §14); the bureau's own report to the bureau above."""
-    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
-    _require(actor, "publicity.report_submit", report.agency)
-    if report.state != ReportState.DRAFT:
-        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报已报送。")
-    if report.computed_at is None:
-        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "请先生成统计数据。")
-    report.state, report.submitted_at, report.submitted_by = ReportState.SUBMITTED, timezone.now(), actor
-    report.save(update_fields=["state", "submitted_at", "submitted_by"])
-    _report_event(report, "submit", actor, {"late": timezone.localdate() > report.due_on})
-    return report
+    data = {}
+
+    def submit(report: AnnualReport) -> None:
+        if report.computed_at is None:
+            raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "请先生成统计数据。")
+        report.submitted_at, report.submitted_by = timezone.now(), actor
+        data["late"] = timezone.localdate() > report.due_on
+
+    return wf.transition(REPORT, "submit", report, actor, data=data, effect=submit,
+                         update_fields=("submitted_at", "submitted_by"))
 
 
-@_permission_first("publicity.report_submit", lambda kw: kw["report"].agency)
-@transaction.atomic
 def report_publish(*, report: AnnualReport, actor) -> AnnualReport:
-    report = AnnualReport.objects.select_for_update().select_related("agency").get(pk=report.pk)
-    _require(actor, "publicity.report_submit", report.agency)
-    if report.state != ReportState.SUBMITTED:
-        raise ZhifaError(PublicityErrorCode.REPORT_STATE, "年报报送后才能公开。")
-    report.state, report.published_at = ReportState.PUBLISHED, timezone.now()
-    report.save(update_fields=["state", "published_at"])
-    _report_event(report, "publish", actor)
-    return report
+    def publish(report: AnnualReport) -> None:
+        report.published_at = timezone.now()
+
+    return wf.transition(REPORT, "publish", report, actor, effect=publish, update_fields=("published_at",))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhifa.core import files
+from zhifa.core import workflow as wf
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
@@ -60,8 +61,8 @@ def queue(request):
 
 def item(request, pk):
     pub = selectors.publication_get_for(actor=request.user, id=pk, request=request)
-    can = {a: org_perms.can(request.user, m.permission, agency=pub.agency) and pub.state in m.sources
-           for a, m in MOVES.items()}
+    allowed = {m.name for m in wf.available_moves(services.PUBLICATION, pub, request.user)}  # the table's buttons
+    can = {a: a in allowed for a in MOVES}
     masks = list(selectors.masks_of(pub))
     minor = pub.minor_party or services.minor_findings(pub)
     for m in masks:
@@ -223,7 +224,7 @@ def request_item(request, pk):
         try:
             services.request_act(request=req, actor=request.user, action=action,
                                  note=request.POST.get("note", ""), forward_to=forward_to)
-            messages.success(request, REQUEST_MOVES[action].done)  # the service refused any other action
+            messages.success(request, REQUEST_MOVES[action].extra["done"])  # the service refused any other action
         except ZhifaError as exc:
             messages.error(request, exc.message)
         return redirect("publicity-request", pk=req.pk)

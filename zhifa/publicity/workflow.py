@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from zhifa.core.errors import WrongStateError
+from zhifa.core.workflow import Move
 from zhifa.rules.catalogue import MASK_KINDS
 
 
@@ -72,27 +74,27 @@ EDITABLE = (State.COLLECTED, State.SUBMITTED)  # masks and text may still change
 SETTLED = (State.PUBLISHED, State.EXEMPTED, State.WITHDRAWN, State.SUPERSEDED)
 
 
-@dataclass(frozen=True)
-class Move:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    permission: str
-    label: str
+def _move(name: str, sources: tuple[str, ...], target: str, permission: str, label: str) -> Move:
+    return Move(name, sources, (target,), permission, label)
 
 
-MOVES = {m.action: m for m in [
-    Move("submit", (State.COLLECTED,), State.SUBMITTED, "publicity.edit", "提交审核"),
-    Move("return", (State.SUBMITTED,), State.COLLECTED, "publicity.approve", "退回修改"),
-    Move("approve", (State.SUBMITTED,), State.PUBLISHED, "publicity.approve", "审核通过并发布"),
-    Move("request_exemption", (State.COLLECTED, State.SUBMITTED), State.EXEMPTION_REQUESTED, "publicity.edit",
-         "申请不予公开"),
-    Move("approve_exemption", (State.EXEMPTION_REQUESTED,), State.EXEMPTED, "publicity.approve", "批准不予公开"),
-    Move("reject_exemption", (State.EXEMPTION_REQUESTED,), State.COLLECTED, "publicity.approve", "不批准不予公开"),
-    Move("withdraw", (State.PUBLISHED,), State.WITHDRAWN, "publicity.withdraw", "撤下"),
+MOVES = {m.name: m for m in [
+    _move("submit", (State.COLLECTED,), State.SUBMITTED, "publicity.edit", "提交审核"),
+    _move("return", (State.SUBMITTED,), State.COLLECTED, "publicity.approve", "退回修改"),
+    _move("approve", (State.SUBMITTED,), State.PUBLISHED, "publicity.approve", "审核通过并发布"),
+    _move("request_exemption", (State.COLLECTED, State.SUBMITTED), State.EXEMPTION_REQUESTED, "publicity.edit",
+          "申请不予公开"),
+    _move("approve_exemption", (State.EXEMPTION_REQUESTED,), State.EXEMPTED, "publicity.approve", "批准不予公开"),
+    _move("reject_exemption", (State.EXEMPTION_REQUESTED,), State.COLLECTED, "publicity.approve", "不批准不予公开"),
+    _move("withdraw", (State.PUBLISHED,), State.WITHDRAWN, "publicity.withdraw", "撤下"),
     # A new version is approved: the old one leaves the portal and stays findable as history.
-    Move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新"),
+    _move("supersede", (State.PUBLISHED, State.COLLECTED, State.SUBMITTED), State.SUPERSEDED, "publicity.edit", "更新"),
 ]}
+
+# What each step of an item's history (流转记录) is called on the pages: the first step, which no move makes
+# (the item is collected, or a list gets a new version), then every move by its label. Pages show these through
+# the `step_label` filter, never the action code.
+STEP_LABELS: dict[str, str] = {"collect": "采集", **{action: m.label for action, m in MOVES.items()}}
 
 
 class ExemptionGround(models.TextChoices):
@@ -204,17 +206,22 @@ class RequestState(models.TextChoices):
 REQUEST_OPEN = (RequestState.RECEIVED, RequestState.VERIFYING)
 
 
-@dataclass(frozen=True)
-class RequestMove:
-    """One way of handling a request from the public (AZ-P §18, §19): from which states, to which, for which kinds
-    of request; what the handling page offers (`label`) and what it says once done (`done`)."""
+def _kinds_only(kinds: tuple[str, ...], label: str):
+    """A guard: the move is for these kinds of request only (AZ-P §18: a correction is corrected or refused; a
+    complaint or a disclosure request is answered)."""
 
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    kinds: tuple[str, ...]
-    label: str
-    done: str
+    def guard(req, actor, data) -> None:
+        if req.kind not in kinds:
+            raise WrongStateError(f"{RequestKind(req.kind).label}不能“{label}”。")
+    return guard
+
+
+def _request_move(name: str, sources: tuple[str, ...], target: str, kinds: tuple[str, ...], label: str,
+                  done: str) -> Move:
+    """One way of handling a request from the public (AZ-P §18, §19): from which states, to which, for which kinds
+    of request; what the handling page offers (`label`) and what it says once done (extra["done"])."""
+    return Move(name, sources, (target,), "publicity.handle_requests", label, guards=(_kinds_only(kinds, label),),
+                extra={"kinds": kinds, "done": done})
 
 
 _EVERY_KIND = tuple(RequestKind.values)
@@ -223,22 +230,22 @@ _ANSWERED_KINDS = (RequestKind.COMPLAINT, RequestKind.DISCLOSURE)
 # Verification is started once. A correction request ends corrected or refused after verification (AZ-P §18); a
 # complaint or a disclosure request ends with an answer; any may go to the competent agency instead. Every
 # ending tells the requester; starting verification tells them nothing yet.
-REQUEST_MOVES = {m.action: m for m in [
-    RequestMove("verify", (RequestState.RECEIVED,), RequestState.VERIFYING, _EVERY_KIND, "开始核实",
-                "已开始核实。核实后请在此办结，并告知申请人。"),
-    RequestMove("correct", REQUEST_OPEN, RequestState.CORRECTED, (RequestKind.CORRECTION,), "核实属实，更正并告知",
-                "已更正，并告知申请人。"),
-    RequestMove("reject", REQUEST_OPEN, RequestState.REJECTED, (RequestKind.CORRECTION,), "经核实不予更正并告知",
-                "已决定不予更正，并告知申请人。"),
-    RequestMove("answer", REQUEST_OPEN, RequestState.ANSWERED, _ANSWERED_KINDS, "答复", "已答复申请人。"),
-    RequestMove("forward", REQUEST_OPEN, RequestState.FORWARDED, _EVERY_KIND, "转送有权机关并告知",
-                "已转送有权机关，并告知申请人。"),
+REQUEST_MOVES = {m.name: m for m in [
+    _request_move("verify", (RequestState.RECEIVED,), RequestState.VERIFYING, _EVERY_KIND, "开始核实",
+                  "已开始核实。核实后请在此办结，并告知申请人。"),
+    _request_move("correct", REQUEST_OPEN, RequestState.CORRECTED, (RequestKind.CORRECTION,), "核实属实，更正并告知",
+                  "已更正，并告知申请人。"),
+    _request_move("reject", REQUEST_OPEN, RequestState.REJECTED, (RequestKind.CORRECTION,), "经核实不予更正并告知",
+                  "已决定不予更正，并告知申请人。"),
+    _request_move("answer", REQUEST_OPEN, RequestState.ANSWERED, _ANSWERED_KINDS, "答复", "已答复申请人。"),
+    _request_move("forward", REQUEST_OPEN, RequestState.FORWARDED, _EVERY_KIND, "转送有权机关并告知",
+                  "已转送有权机关，并告知申请人。"),
 ]}
 
 
-def request_moves(kind: str, state: str) -> list[RequestMove]:
+def request_moves(kind: str, state: str) -> list[Move]:
     """The moves a request of this kind, in this state, allows: what its handling page offers."""
-    return [m for m in REQUEST_MOVES.values() if kind in m.kinds and state in m.sources]
+    return [m for m in REQUEST_MOVES.values() if kind in m.extra["kinds"] and state in m.sources]
 
 
 # Kinds of request that concern one published item and cannot be made without naming it (a correction): the
@@ -264,3 +271,13 @@ class ReportState(models.TextChoices):
     DRAFT = "draft", "编制中"
     SUBMITTED = "submitted", "已报送"
     PUBLISHED = "published", "已公开"
+
+
+# The annual report (PUB-11; IM-M §14): computed and edited as a draft, submitted by the head to the justice
+# bureau of the same level, then made public.
+REPORT_MOVES = {m.name: m for m in [
+    Move("compute", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "重新统计"),
+    Move("edit", (ReportState.DRAFT,), (ReportState.DRAFT,), "publicity.report", "修改"),
+    Move("submit", (ReportState.DRAFT,), (ReportState.SUBMITTED,), "publicity.report_submit", "报送"),
+    Move("publish", (ReportState.SUBMITTED,), (ReportState.PUBLISHED,), "publicity.report_submit", "公开"),
+]}

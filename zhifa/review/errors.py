@@ -10,7 +10,6 @@ class ReviewErrorCode(StrEnum):
     NO_REVIEW_UNIT = "review_no_review_unit"
     WRONG_STAGE = "review_case_not_at_decision"
     MATERIALS_INCOMPLETE = "review_materials_incomplete"
-    STATE = "review_wrong_state"
     REVIEWER_INELIGIBLE = "review_reviewer_ineligible"
     REVIEWER_HANDLED_CASE = "review_reviewer_handled_case"
     REVIEWER_UNQUALIFIED = "review_first_reviewer_unqualified"

@@ -7,9 +7,9 @@ add a system binary to every installation for it.
 
 from xml.sax.saxutils import escape
 
-from .workflow import NEW, TRANSITIONS, State
+from .workflow import CHART, NEW, State
 
-# Grid position (column, row) of each state; the edges and their numbers come from TRANSITIONS.
+# Grid position (column, row) of each state; the edges and their numbers come from the table's moves (CHART).
 GRID = {
     NEW: (1, 0), State.SUBMITTED: (1, 1), State.PAUSED: (0, 1), State.RETURNED: (2, 1),
     State.JOINT_SIGNING: (0, 2), State.OPINION_GIVEN: (1, 2), State.CONSULTING: (1, 3), State.TO_RESUBMIT: (2, 3),
@@ -29,7 +29,7 @@ def _centre(state):
 def edges() -> list[tuple[int, str, str, object]]:
     """(number, source, target, move) for every arrow; a move's number is its row in the table."""
     out = []
-    for n, move in enumerate(TRANSITIONS, 1):
+    for n, move in enumerate(CHART, 1):
         for source in move.sources:
             for target in move.targets:
                 if source != target:
@@ -43,7 +43,7 @@ def review_flowchart_svg(*, title: str, lines: list[str]) -> str:
     width = PAD * 2 + 2 * COL + W
     chart_h = 5 * ROW + H
     legend_top = top + chart_h + 30
-    height = legend_top + 20 * len(TRANSITIONS) + PAD
+    height = legend_top + 20 * len(CHART) + PAD
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'font-family="Noto Sans CJK SC, sans-serif" font-size="13" role="img" aria-label="{escape(title)}">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
@@ -60,7 +60,7 @@ def review_flowchart_svg(*, title: str, lines: list[str]) -> str:
         sx, sy, ex, ey = x1 + dx / scale, y1 + dy / scale, x2 - dx / scale, y2 - dy / scale
         bend = 18 if (dy < 0 or (dy == 0 and dx < 0)) else 0  # back edges curve aside
         mx, my = (sx + ex) / 2 + bend, (sy + ey) / 2 - bend / 2
-        colour = SIDE_COLOURS[move.side]
+        colour = SIDE_COLOURS[move.extra["side"]]
         parts.append(f'<path d="M{sx:.0f},{sy:.0f} Q{mx:.0f},{my:.0f} {ex:.0f},{ey:.0f}" fill="none" stroke="{colour}" '
                      f'stroke-width="1.4" marker-end="url(#arrow)"/>')
         parts.append(f'<circle cx="{mx:.0f}" cy="{my:.0f}" r="8" fill="#fff" stroke="{colour}"/>'
@@ -73,9 +73,9 @@ def review_flowchart_svg(*, title: str, lines: list[str]) -> str:
                      f'stroke="#24292f"/><text x="{x + W / 2}" y="{y + H / 2 + 5}" text-anchor="middle">'
                      f'{escape(labels[state])}</text>')
     parts.append("</g>")
-    for i, move in enumerate(TRANSITIONS):
+    for i, move in enumerate(CHART):
         y = legend_top + 20 * i
-        parts.append(f'<text x="{PAD}" y="{y}" fill="{SIDE_COLOURS[move.side]}">{i + 1}. {escape(move.label)}'
-                     f'（{SIDES[move.side]}）</text>')
+        parts.append(f'<text x="{PAD}" y="{y}" fill="{SIDE_COLOURS[move.extra["side"]]}">{i + 1}. {escape(move.label)}'
+                     f'（{SIDES[move.extra["side"]]}）</text>')
     parts.append("</svg>")
     return "".join(parts)

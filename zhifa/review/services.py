@@ -11,7 +11,8 @@ from zhifa.cases import selectors as case_selectors
 from zhifa.cases import services as case_services
 from zhifa.cases.models import Case, Stage
 from zhifa.cases.workflow import DECIDED_FROM
-from zhifa.core.errors import PermissionDeniedError, ZhifaError
+from zhifa.core import workflow as wf
+from zhifa.core.errors import WrongStateError, ZhifaError
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, AgencyStatus, Level, Person, Unit, UnitKind
@@ -44,7 +45,6 @@ from .selectors import (
 )
 from .workflow import (
     ADOPTED,
-    CLOSED,
     CRITERIA,
     DECISION_FORMS,
     FINDINGS,
@@ -55,6 +55,7 @@ from .workflow import (
     OUTCOME_MOVES,
     PAUSE_ENDED_BY,
     REVIEWED_ACTION_TYPES,
+    TRANSITIONS,
     Criterion,
     HeadChoice,
     OpinionKind,
@@ -249,38 +250,36 @@ def determination_from_push(case: Case, data: dict, actor) -> None:
 
 # --- steps and the clock -------------------------------------------------------------------------------
 
-def _authorise(review: Review, action: str, actor) -> None:
-    """Who may make a move is the table's (workflow.TRANSITIONS), checked before any transaction opens, so a
-    refusal's security event is not rolled back with it. A review-side move also admits the reviewer
-    assigned to this review (a lent adviser holds no role in the agency)."""
-    move = MOVES[action]
-    if move.side == "review":
-        _require_review_side(review, actor, move.permission)
-    else:
-        org_perms.require(actor, move.permission, agency=review.agency)
+def _record(review: Review, move, *, actor, from_state: str, to_state: str, note: str, data: dict, step: str) -> Step:
+    """The review workflow's step: the ledger event and the step row (core.workflow.Workflow.record)."""
+    entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
+        "review": review.pk, "round": review.round, "action": step, "from": from_state, "to": to_state,
+        "note": note, "data": data})
+    return Step.objects.create(review=review, round=review.round, action=step, from_state=from_state,
+                               to_state=to_state, actor=actor, on=_today(), note=note, data=data, entry=entry)
+
+
+# The review's table (workflow.TRANSITIONS) bound to its model: every move below is made through core.workflow.
+REVIEW = wf.Workflow(
+    name="review", model=Review, state_field="state", states=State, moves=tuple(TRANSITIONS), noun="审核",
+    agency_of=lambda review: review.agency, record=_record, select_related=("case", "agency"),
+    update_fields=("round", "rules", "clock_started_on", "due_on", "due_provisional", "paused_since", "extended",
+                   "passed_at"))
 
 
 def may(review: Review, action: str, actor) -> bool:
-    """Whether `actor` may make the move (for pages' buttons); the same rule as _authorise, without logging."""
-    move = MOVES[action]
-    if move.side == "review" and _assignment_of(review, actor) is not None:
-        return True
-    return org_perms.can(actor, move.permission, agency=review.agency)
+    """Whether `actor` may make the move (for pages' buttons): the table's rule, without logging."""
+    return wf.may(REVIEW, action, review, actor)
 
 
-def _step(review: Review, action: str, *, actor, to_state: str, note: str = "", data: dict | None = None) -> Step:
-    from_state = review.state
-    move = MOVES.get(action)
-    if move is not None and to_state not in move.targets:  # the table is the only place a move exists
-        raise ZhifaError(ReviewErrorCode.STATE, f"“{move.label}”不能使审核进入“{State(to_state).label}”。", status=409)
-    on = _today()
-    entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
-        "review": review.pk, "round": review.round, "action": action, "from": from_state, "to": to_state,
-        "note": note, "data": data or {}})
-    step = Step.objects.create(review=review, round=review.round, action=action, from_state=from_state,
-                               to_state=to_state, actor=actor, on=on, note=note, data=data or {}, entry=entry)
-    review.state = to_state
-    return step
+def may_cosign(review: Review, agency: Agency, actor) -> bool:
+    """Whether `actor` may co-sign for the joint `agency` (its grants, not the lead agency's)."""
+    return wf.may(REVIEW, "cosign", review, actor, agency=agency)
+
+
+def available_moves(review: Review, actor) -> set[str]:
+    """The names of the moves the table allows from the review's state that `actor` may make."""
+    return {m.name for m in wf.available_moves(REVIEW, review, actor)}
 
 
 def _recompute(review: Review) -> None:
@@ -292,20 +291,9 @@ def _recompute(review: Review) -> None:
         c.started_on, c.due_on, c.provisional, c.paused_since)
 
 
-def _save(review: Review) -> None:
-    review.save(update_fields=["state", "round", "rules", "clock_started_on", "due_on", "due_provisional",
-                               "paused_since", "extended", "passed_at"])
-
-
-def _lock(review: Review) -> Review:
-    return Review.objects.select_for_update(of=("self",)).select_related("case", "agency").get(pk=review.pk)
-
-
-def _expect(review: Review, action: str) -> None:
-    move = MOVES[action]
-    if review.state not in move.sources:
-        raise ZhifaError(ReviewErrorCode.STATE,
-                         f"审核当前为“{State(review.state).label}”，不能{move.label}。", status=409)
+def _passed(review: Review) -> None:
+    if review.state == State.PASSED:
+        review.passed_at = timezone.now()
 
 
 def _rules_snapshot(case: Case) -> dict:
@@ -331,7 +319,7 @@ def _materials(case: Case, rules: dict, determination: Determination) -> dict:
 
 def review_submit(*, case: Case, actor, note: str = "") -> Review:
     """送审 (REV-04): the handling unit submits the case's materials; the system checks they are complete."""
-    org_perms.require(actor, "review.submit", agency=case.agency)
+    wf.authorise(REVIEW, "submit", Review(case=case, agency=case.agency), actor)
     # At the decision stage; or later, when a decision corrected after it was made turned out to be major.
     if case.stage not in DECIDED_FROM:
         raise ZhifaError(ReviewErrorCode.WRONG_STAGE, "案件在“审核决定”阶段方可送法制审核。")
@@ -346,18 +334,18 @@ def review_submit(*, case: Case, actor, note: str = "") -> Review:
     rules = _rules_snapshot(case)
     materials = _materials(case, rules, determination)
     with transaction.atomic():
+        # The review is created here, so the case's row is the lock (core.workflow.apply on the new row).
         Case.objects.select_for_update(of=("self",)).filter(pk=case.pk).first()
         if Review.objects.filter(case=case).exists():
-            raise ZhifaError(ReviewErrorCode.STATE, "本案已送审；如需再次送审，请使用“重新送审”。", status=409)
+            raise WrongStateError("本案已送审；如需再次送审，请使用“重新送审”。")
         review = Review(case=case, agency=case.agency, review_unit=unit, state=NEW, round=1, rules=rules)
         review.save()
         for agency_id in determination.joint_agencies:
             JointAgency.objects.create(review=review, agency_id=agency_id)
         _submission(review, materials, note, actor)
-        _step(review, "submit", actor=actor, to_state=State.SUBMITTED, note=note.strip(),
-              data={"determination": determination.pk})
-        _recompute(review)
-        _save(review)
+        wf.apply(REVIEW, "submit", review, actor, note=note.strip(), data={"determination": determination.pk},
+                 after=_recompute)
+        wf.save(REVIEW, review)
         return review
 
 
@@ -372,25 +360,20 @@ def review_resubmit(*, review: Review, actor, note: str = "") -> Review:
     """After a return, a "correct" opinion, or a change to the decision after it passed (KY: deal with the
     problems, then submit again). A new round: new materials, new receipt, the rules in force now."""
     case = review.case
-    org_perms.require(actor, "review.submit", agency=case.agency)
-    with transaction.atomic():
-        review = _lock(review)
+
+    def new_round(review: Review) -> None:
         if review.state == State.PASSED:
             from .gate import reviewed_drafts_current
             if reviewed_drafts_current(review):
-                raise ZhifaError(ReviewErrorCode.STATE, "审核已通过且决定书未作改动，无需重新送审。", status=409)
-        elif review.state not in MOVES["resubmit"].sources:
-            _expect(review, "resubmit")
+                raise WrongStateError("审核已通过且决定书未作改动，无需重新送审。")
         determination = current_determination(case)
         rules = _rules_snapshot(case)
         materials = _materials(case, rules, determination)
         review.round += 1
         review.rules, review.extended, review.passed_at = rules, False, None
         _submission(review, materials, note, actor)
-        _step(review, "resubmit", actor=actor, to_state=State.SUBMITTED, note=note.strip())
-        _recompute(review)
-        _save(review)
-        return review
+
+    return wf.transition(REVIEW, "resubmit", review, actor, note=note.strip(), effect=new_round, after=_recompute)
 
 
 # --- reviewers (REV-03, REV-11, ORG-04) ----------------------------------------------------------------
@@ -407,10 +390,10 @@ def _handled_case(person: Person, case: Case) -> bool:
 def reviewer_assign(*, review: Review, actor, person: Person | None = None, adviser: Adviser | None = None) -> Assignment:
     """Only a reviewer of the agency's review unit, or a legal adviser or public lawyer lent to the agency;
     never someone who handled the case; a first-time reviewer needs the legal qualification (IM-M §28)."""
-    org_perms.require(actor, "review.assign", agency=review.agency)
+    wf.authorise(REVIEW, "assign", review, actor)
     today = _today()
-    if review.state in CLOSED:
-        raise ZhifaError(ReviewErrorCode.STATE, "审核已办结，不能再指派审核人员。", status=409)
+    if review.state not in MOVES["assign"].sources:
+        raise WrongStateError("审核已办结，不能再指派审核人员。")
     qualification = ""
     if adviser is not None:
         on_loan = adviser.active and adviser.loans.filter(agency=review.agency, starts_on__lte=today,
@@ -438,7 +421,9 @@ def reviewer_assign(*, review: Review, actor, person: Person | None = None, advi
         raise ZhifaError(ReviewErrorCode.REVIEWER_UNQUALIFIED,
                          f"{person.name}初次从事法制审核工作，应当取得国家统一法律职业资格（IM-M 第二十八条）。")
     with transaction.atomic():
-        review = _lock(review)
+        review = wf.lock(REVIEW, review)
+        if review.state not in MOVES["assign"].sources:
+            raise WrongStateError("审核已办结，不能再指派审核人员。")
         if any(a.person_id == person.pk for a in active_assignments(review)):
             raise ZhifaError(ReviewErrorCode.REVIEWER_ALREADY, f"{person.name}已是本案审核人员。")
         entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
@@ -451,8 +436,8 @@ def reviewer_assign(*, review: Review, actor, person: Person | None = None, advi
 def recusal_record(*, assignment: Assignment, reason: str, actor) -> Recusal:
     """回避 (AZ-V §8): by the reviewer or the review unit's head; the reason is required and kept."""
     review = assignment.review
-    if assignment.person.user_id != actor.pk:
-        org_perms.require(actor, "review.assign", agency=review.agency)
+    if assignment.person.user_id != actor.pk:  # the reviewer for themself, or whoever assigns (the table's "recuse")
+        wf.authorise(REVIEW, "recuse", review, actor)
     reason = _require_reason(reason, "回避理由")
     try:
         with transaction.atomic():
@@ -460,17 +445,11 @@ def recusal_record(*, assignment: Assignment, reason: str, actor) -> Recusal:
                 "review": review.pk, "action": "recusal", "person": assignment.person_id, "reason": reason})
             return Recusal.objects.create(assignment=assignment, reason=reason, recorded_by=actor, entry=entry)
     except IntegrityError:
-        raise ZhifaError(ReviewErrorCode.STATE, "该审核人员已回避。", status=409) from None
+        raise WrongStateError("该审核人员已回避。") from None
 
 
 def _assignment_of(review: Review, actor) -> Assignment | None:
     return next((a for a in active_assignments(review) if a.person.user_id == actor.pk), None)
-
-
-def _require_review_side(review: Review, actor, permission: str = "review.review") -> None:
-    """The review unit of the agency, or a reviewer assigned to this review (a lent adviser)."""
-    if _assignment_of(review, actor) is None:
-        org_perms.require(actor, permission, agency=review.agency)
 
 
 # --- pauses, returns and extensions (REV-04, REV-06) ---------------------------------------------------
@@ -478,20 +457,21 @@ def _require_review_side(review: Review, actor, permission: str = "review.review
 def clock_pause(*, review: Review, kind: str, reason: str, actor, due_date: dt.date | None = None) -> Review:
     """Ask for supplements by a date (IM-M §29), or start an expert consultation or a request for
     interpretation (AZ-V §14): the clock stops, if the rules exclude that period."""
-    _authorise(review, "pause", actor)
+    wf.authorise(REVIEW, "pause", review, actor)
     reason = _require_reason(reason, "中止计时的事由")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "pause")
+
+    def excluded(review: Review) -> None:
         if kind not in review.rules["excluded_periods"]:
             label = REVIEW_EXCLUDED.get(kind, kind)
             raise ZhifaError(ReviewErrorCode.PAUSE_KIND, f"本地规则未将“{label}”期间排除在审核期限之外，不能中止计时。")
         if kind == "supplement" and (due_date is None or due_date < _today()):
             raise ZhifaError(ReviewErrorCode.PAUSE_INVALID, "要求补充材料应当指定补充期限（不早于今天）。")
-        _step(review, "pause", actor=actor, to_state=State.PAUSED, note=reason,
-              data={"kind": kind, "due_date": due_date.isoformat() if due_date else None})
-        _recompute(review)
-        _save(review)
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, "pause", review, actor, note=reason, effect=excluded, after=_recompute,
+                 data={"kind": kind, "due_date": due_date.isoformat() if due_date else None})
+        wf.save(REVIEW, review)
         return review
 
 
@@ -499,80 +479,84 @@ def clock_resume(*, review: Review, actor, note: str = "") -> Review:
     """The supplements are in (the handling unit), or the consultation or interpretation is over (the review
     unit). A supplement adds the case's new document versions to the round's materials."""
     review = Review.objects.select_related("agency", "case").get(pk=review.pk)  # fresh, unlocked: who may act
-    # Someone who may end no pause at all (the handling side's move in the table, or the review side that starts
-    # them) is refused first, logged, without learning whether the review is paused.
-    if not (may(review, "resume", actor) or may(review, "pause", actor)):
-        _authorise(review, "resume", actor)
-    _expect(review, "resume")
+    # Someone who may end no pause at all is refused first, logged, without learning whether the review is paused;
+    # all before the transaction (issue 17: a refusal inside it was rolled back with its denial).
+    wf.authorise(REVIEW, ("resume", "resume_review"), review, actor)
+    wf.check_source(REVIEW, MOVES["resume"], review)
     kind = pauses_of(review)[-1].kind
-    # Who ends a pause depends on its kind: checked before the transaction, like every move.
-    if PAUSE_ENDED_BY[kind] == "review.submit":
-        org_perms.require(actor, "review.submit", agency=review.agency)
-    else:
-        _require_review_side(review, actor)
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "resume")
+    move = PAUSE_ENDED_BY[kind]  # who ends a pause depends on its kind
+    wf.authorise(REVIEW, move, review, actor)
+    data = {"kind": kind}
+
+    def materials(review: Review) -> None:
         if pauses_of(review)[-1].kind != kind:
-            raise ZhifaError(ReviewErrorCode.STATE, "审核状态已被他人变更，请刷新后重试。", status=409)
-        data = {"kind": kind}
+            raise WrongStateError("审核状态已被他人变更，请刷新后重试。")
         if kind == "supplement":
-            determination = current_determination(review.case)
-            data["materials"] = _materials(review.case, review.rules, determination)
-        _step(review, "resume", actor=actor, to_state=State.SUBMITTED, note=note.strip(), data=data)
-        _recompute(review)
-        _save(review)
+            data["materials"] = _materials(review.case, review.rules, current_determination(review.case))
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, move, review, actor, note=note.strip(), data=data, effect=materials, after=_recompute,
+                 step="resume")
+        wf.save(REVIEW, review)
         return review
 
 
 def review_return(*, review: Review, reason: str, actor) -> Review:
     """退回 (IM-M §29): the materials go back to the handling unit, which resubmits them as a new round."""
-    _authorise(review, "return", actor)
+    wf.authorise(REVIEW, "return", review, actor)
     reason = _require_reason(reason, "退回理由")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "return")
-        _step(review, "return", actor=actor, to_state=State.RETURNED, note=reason)
+
+    def stop_clock(review: Review) -> None:
         review.due_on = review.paused_since = None
-        _save(review)
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, "return", review, actor, note=reason, after=stop_clock)
+        wf.save(REVIEW, review)
         return review
 
 
 def extension_request(*, review: Review, reason: str, actor) -> Step:
     """The reviewer asks for the extension; only the approver the rules name can grant it."""
-    _require_review_side(review, actor)
+    wf.authorise(REVIEW, "extension_request", review, actor)
     reason = _require_reason(reason, "延长理由")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "extend")
+
+    def once(review: Review) -> str:
         if review.extended or pending_extension(review) is not None:
             raise ZhifaError(ReviewErrorCode.EXTENSION, "本轮审核已申请或已延长过审核期限。")
         if review.rules["time_limit"]["extension_days"] <= 0:
             raise ZhifaError(ReviewErrorCode.EXTENSION, "本地规则不允许延长审核期限。")
-        step = _step(review, "extension_requested", actor=actor, to_state=review.state, note=reason)
-        _save(review)
+        return review.state  # a request leaves the state be
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        step = wf.apply(REVIEW, "extension_request", review, actor, note=reason, effect=once,
+                        step="extension_requested")
+        wf.save(REVIEW, review)
         return step
 
 
 def extension_decide(*, review: Review, approve: bool, actor, note: str = "") -> Review:
-    """IM-M §31: approved by the head in charge of legal work; AZ-V §14: by the agency's head. An
-    extension is granted before the time limit ends, never after."""
-    approver = review.rules["time_limit"]["extension_approver"]
-    org_perms.require(actor, f"review.extension.{approver}", agency=review.agency)
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "extend")
+    """IM-M §31: approved by the head in charge of legal work; AZ-V §14: by the agency's head (the table's
+    "extend", whose permission the rules name). An extension is granted before the time limit ends, never after."""
+    data = {}
+
+    def decide(review: Review) -> str:
         if pending_extension(review) is None:
             raise ZhifaError(ReviewErrorCode.EXTENSION, "没有待批准的延长申请。")
         if approve and review.due_on is not None and _today() > review.due_on:
             raise ZhifaError(ReviewErrorCode.EXTENSION, "审核期限已届满，不能再批准延长。")
-        _step(review, "extension_approved" if approve else "extension_refused", actor=actor, to_state=review.state,
-              note=note.strip(), data={"days": review.rules["time_limit"]["extension_days"] if approve else 0})
+        data["days"] = review.rules["time_limit"]["extension_days"] if approve else 0
+        return review.state
+
+    def extend(review: Review) -> None:
         if approve:
             review.extended = True
             _recompute(review)
-        _save(review)
-        return review
+
+    return wf.transition(REVIEW, "extend", review, actor, note=note.strip(), data=data, effect=decide, after=extend,
+                         step="extension_approved" if approve else "extension_refused")
 
 
 # --- the opinion (REV-05, REV-07) ----------------------------------------------------------------------
@@ -616,18 +600,18 @@ def opinion_record(*, review: Review, kind: str, checklist: dict, text: str, act
     opinion (法制审核意见书), it goes into the case file, sealed, and the same file into the review unit's
     archive (AZ-V §13: two copies; none for an online review where the rules say so)."""
     assignment = _assignment_of(review, actor)
-    if assignment is None:
-        org_perms.record_denial(actor, "review.opinion", detail=f"review {review.pk}")
-        raise PermissionDeniedError("只有本案指派的审核人员可以出具审核意见。")
+    if assignment is None:  # the table's "opinion": the reviewer assigned, no role alone (refused and logged)
+        wf.authorise(REVIEW, "opinion", review, actor, message="只有本案指派的审核人员可以出具审核意见。")
     grounds = sorted(set(grounds))
     rows = _clean_checklist(review.rules["items"], checklist)
     _check_opinion(kind, grounds, rows)
     text = text.strip()
     if not text:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请填写审核意见。")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "opinion")
+    data = {}
+    signed = {}
+
+    def sign(review: Review) -> str:
         submission = review.submissions.get(round=review.round)
         late = review.due_on is not None and _today() > review.due_on
         document = blob = None
@@ -643,18 +627,19 @@ def opinion_record(*, review: Review, kind: str, checklist: dict, text: str, act
             "review": review.pk, "round": review.round, "kind": kind, "grounds": grounds, "checklist": rows,
             "text": text, "late": late, "document": document.pk if document else None,
             "sha256": blob.sha256 if blob else None})
-        opinion = Opinion.objects.create(review=review, submission=submission, kind=kind, grounds=grounds, checklist=rows,
-                                         text=text, assignment=assignment, signed_by=actor, late=late,
-                                         case_document=document, archive_blob=blob, entry=entry)
+        signed["opinion"] = opinion = Opinion.objects.create(
+            review=review, submission=submission, kind=kind, grounds=grounds, checklist=rows, text=text,
+            assignment=assignment, signed_by=actor, late=late, case_document=document, archive_blob=blob, entry=entry)
+        data.update({"opinion": opinion.pk, "kind": kind})
         if kind == OpinionKind.AGREE:
-            target = State.JOINT_SIGNING if review.joint_agencies.exists() else State.PASSED
-        else:
-            target = State.OPINION_GIVEN
-        _step(review, "opinion", actor=actor, to_state=target, note=text, data={"opinion": opinion.pk, "kind": kind})
-        if target == State.PASSED:
-            review.passed_at = timezone.now()
-        _save(review)
-        return opinion
+            return State.JOINT_SIGNING if review.joint_agencies.exists() else State.PASSED
+        return State.OPINION_GIVEN
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, "opinion", review, actor, note=text, data=data, effect=sign, after=_passed)
+        wf.save(REVIEW, review)
+        return signed["opinion"]
 
 
 def _latest_opinion(review: Review) -> Opinion:
@@ -664,96 +649,98 @@ def _latest_opinion(review: Review) -> Opinion:
 def cosign(*, review: Review, agency: Agency, concur: bool, actor, note: str = "") -> CoSignature:
     """A joint agency takes part in the review and signs (AZ-V §8). When all concur the review passes;
     a dissent sends the opinion back to the lead agency's reviewer."""
-    org_perms.require(actor, MOVES["cosign"].permission, agency=agency)  # the joint agency's, not the lead's
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "cosign")
+    wf.authorise(REVIEW, "cosign", review, actor, agency=agency)  # the joint agency's grants, not the lead's
+    if not concur:
+        note = _require_reason(note, "不同意的理由")
+    data = {"agency": agency.pk}
+    signed_box = {}
+
+    def sign(review: Review) -> str:
         if not review.joint_agencies.filter(agency=agency).exists():
             raise ZhifaError(ReviewErrorCode.JOINT_INVALID, f"{agency.name}不是本案共同作出决定的机关。")
         opinion = _latest_opinion(review)
-        if not concur:
-            note = _require_reason(note, "不同意的理由")
         if opinion.cosignatures.filter(agency=agency).exists():
             raise ZhifaError(ReviewErrorCode.JOINT_INVALID, f"{agency.name}已会签。", status=409)
         entry = record_event(events.STEP, subject=f"cases.case:{review.case_id}", actor=actor, payload={
             "review": review.pk, "action": "cosign", "agency": agency.pk, "opinion": opinion.pk, "concur": concur,
             "note": note})
-        signature = CoSignature.objects.create(opinion=opinion, agency=agency, concur=concur, note=note.strip(),
-                                               signed_by=actor, entry=entry)
+        signed_box["signature"] = CoSignature.objects.create(opinion=opinion, agency=agency, concur=concur,
+                                                             note=note.strip(), signed_by=actor, entry=entry)
         signed = set(opinion.cosignatures.filter(concur=True).values_list("agency_id", flat=True))
         if not concur:
-            _step(review, "cosign", actor=actor, to_state=State.SUBMITTED, note=note, data={"agency": agency.pk})
-        elif signed >= set(review.joint_agencies.values_list("agency_id", flat=True)):
-            _step(review, "cosign", actor=actor, to_state=State.PASSED, note=note, data={"agency": agency.pk})
-            review.passed_at = timezone.now()
-        else:
-            _step(review, "cosign", actor=actor, to_state=State.JOINT_SIGNING, note=note, data={"agency": agency.pk})
-        _save(review)
-        return signature
+            return State.SUBMITTED
+        if signed >= set(review.joint_agencies.values_list("agency_id", flat=True)):
+            return State.PASSED
+        return State.JOINT_SIGNING
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, "cosign", review, actor, note=note, data=data, effect=sign, after=_passed)
+        wf.save(REVIEW, review)
+        return signed_box["signature"]
 
 
 # --- the handling unit's response, consultation and the head (REV-08) ----------------------------------
 
 def response_record(*, review: Review, adopt: bool, actor, reasons: str = "") -> Review:
     """The handling unit adopts the opinion, or objects to it with its reasons (IM-M §32; AZ-V §15)."""
-    _authorise(review, "adopt" if adopt else "object", actor)
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "adopt")
+    move = "adopt" if adopt else "object"
+    wf.authorise(REVIEW, move, review, actor)
+    reasons = reasons.strip() if adopt else _require_reason(reasons, "异议理由")
+    data = {}
+
+    def respond(review: Review) -> str:
         opinion = _latest_opinion(review)
-        if adopt:
-            _step(review, "adopt", actor=actor, to_state=ADOPTED[OpinionKind(opinion.kind)], note=reasons.strip(),
-                  data={"opinion": opinion.pk})
-        else:
-            reasons = _require_reason(reasons, "异议理由")
-            _step(review, "object", actor=actor, to_state=State.CONSULTING, note=reasons, data={"opinion": opinion.pk})
-        _save(review)
-        return review
+        data["opinion"] = opinion.pk
+        return ADOPTED[OpinionKind(opinion.kind)] if adopt else State.CONSULTING
+
+    return wf.transition(REVIEW, move, review, actor, note=reasons, data=data, effect=respond)
 
 
 def consultation_record(*, review: Review, participants: str, minutes: str, outcome: str, actor) -> Review:
     """协商沟通 between the handling unit and the review unit, with who took part and what was said."""
     # Someone who may record no outcome is refused (and logged) before the outcome or the state is looked at.
-    if not any(may(review, a, actor) for a in OUTCOME_MOVES.values()):
-        _authorise(review, OUTCOME_MOVES[Outcome.NO_AGREEMENT], actor)
+    wf.authorise(REVIEW, [OUTCOME_MOVES[Outcome.NO_AGREEMENT], *OUTCOME_MOVES.values()], review, actor)
     if outcome not in Outcome.values:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择协商结果。")
     # Only the side whose position changes records it: the review unit withdraws its own opinion, the handling
     # unit accepts it (IM-M §32; AZ-V §15).
-    action = OUTCOME_MOVES[Outcome(outcome)]
-    _authorise(review, action, actor)
+    move = OUTCOME_MOVES[Outcome(outcome)]
+    wf.authorise(REVIEW, move, review, actor)
     participants = _require_reason(participants, "参加协商的人员")
     minutes = _require_reason(minutes, "协商情况")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, action)
+    data = {"participants": participants, "outcome": outcome}
+
+    def agreed(review: Review) -> str:
         opinion = _latest_opinion(review)
-        target = {Outcome.ADOPT_OPINION: ADOPTED[OpinionKind(opinion.kind)], Outcome.OPINION_WITHDRAWN: State.PASSED,
-                  Outcome.NO_AGREEMENT: State.HEAD_DECIDING}[Outcome(outcome)]
-        _step(review, action, actor=actor, to_state=target, note=minutes,
-              data={"participants": participants, "outcome": outcome, "opinion": opinion.pk})
-        if target == State.PASSED:
-            review.passed_at = timezone.now()
-        _save(review)
+        data["opinion"] = opinion.pk
+        return {Outcome.ADOPT_OPINION: ADOPTED[OpinionKind(opinion.kind)], Outcome.OPINION_WITHDRAWN: State.PASSED,
+                Outcome.NO_AGREEMENT: State.HEAD_DECIDING}[Outcome(outcome)]
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, move, review, actor, note=minutes, data=data, effect=agreed, after=_passed)
+        wf.save(REVIEW, review)
         return review
 
 
 def head_decision_record(*, review: Review, choice: str, reasons: str, actor) -> Review:
     """Still no agreement: the agency head decides, and answers for the decision (IM-M §32; AZ-V §15–§16)."""
-    _authorise(review, "head_decide", actor)
+    wf.authorise(REVIEW, "head_decide", review, actor)
     if choice not in HeadChoice.values:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择负责人决定。")
     reasons = _require_reason(reasons, "决定理由")
-    with transaction.atomic():
-        review = _lock(review)
-        _expect(review, "head_decide")
+    data = {"choice": choice}
+
+    def decided(review: Review) -> str:
         opinion = _latest_opinion(review)
-        target = State.PASSED if choice == HeadChoice.PROCEED else ADOPTED[OpinionKind(opinion.kind)]
-        _step(review, "head_decide", actor=actor, to_state=target, note=reasons,
-              data={"choice": choice, "opinion": opinion.pk})
-        if target == State.PASSED:
-            review.passed_at = timezone.now()
-        _save(review)
+        data["opinion"] = opinion.pk
+        return State.PASSED if choice == HeadChoice.PROCEED else ADOPTED[OpinionKind(opinion.kind)]
+
+    with transaction.atomic():
+        review = wf.lock(REVIEW, review)
+        wf.apply(REVIEW, "head_decide", review, actor, note=reasons, data=data, effect=decided, after=_passed)
+        wf.save(REVIEW, review)
         return review
 
 
@@ -762,9 +749,9 @@ def recompute_provisional(year: int) -> int:
     changed = 0
     for review in Review.objects.filter(due_provisional=True, state__in=(State.SUBMITTED, State.PAUSED)):
         with transaction.atomic():
-            review = _lock(review)
+            review = wf.lock(REVIEW, review)
             before = review.due_on
             _recompute(review)
-            _save(review)
+            wf.save(REVIEW, review)
             changed += before != review.due_on
     return changed

@@ -33,6 +33,7 @@ from .workflow import (
     FINDINGS,
     GROUNDS,
     MEASURES,
+    MOVES,
     OUTCOME_MOVES,
     REVIEWED_ACTION_TYPES,
     Criterion,
@@ -109,7 +110,6 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
         mine = next((a for a in assignments if a.person.user_id == user.pk), None)
         opinions = list(review.opinions.select_related("signed_by", "assignment__person", "case_document", "submission"))
         joint = list(review.joint_agencies.select_related("agency"))
-        approver = review.rules["time_limit"]["extension_approver"]
         ctx.update({
             "countdown": _countdown(review, today), "steps": selectors.timeline(review), "assignments": assignments,
             "mine": mine, "opinions": opinions, "latest": opinions[-1] if opinions else None, "joint": joint,
@@ -126,12 +126,14 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
             "pending_extension": selectors.pending_extension(review),
             "outcomes": [(v, label) for v, label in Outcome.choices if services.may(review, OUTCOME_MOVES[v], user)],
             "head_choices": HeadChoice.choices,
-            "can_review": mine is not None or org_perms.can(user, "review.review", agency=review.agency),
-            "can_assign": org_perms.can(user, "review.assign", agency=review.agency),
-            "can_extend": org_perms.can(user, f"review.extension.{approver}", agency=review.agency),
+            # The buttons are the table's (workflow.TRANSITIONS through services.REVIEW), never a second list.
+            # `mine` is the assignment the review side's moves admit, already read: only the permission is left.
+            "can_review": mine is not None or org_perms.can(user, MOVES["pause"].permission, agency=review.agency),
+            "can_assign": services.may(review, "assign", user),
+            "can_extend": services.may(review, "extend", user),
             "can_consult": any(services.may(review, a, user) for a in OUTCOME_MOVES.values()),
             "can_decide": services.may(review, "head_decide", user),
-            "cosign_agencies": [j.agency for j in joint if org_perms.can(user, "review.cosign", agency=j.agency)],
+            "cosign_agencies": [j.agency for j in joint if services.may_cosign(review, j.agency, user)],
             "candidates": Person.objects.filter(agency=review.agency, is_reviewer=True, active=True,
                                                 unit__kind=UnitKind.REVIEW).order_by("name")[:100],
             "advisers": Adviser.objects.filter(loans__agency=review.agency, loans__starts_on__lte=today,

@@ -2,11 +2,10 @@
 the rules and the forms draw on (IM-M §25–§32; AZ-V). The flowcharts (REV-13) are drawn from this table.
 """
 
-from dataclasses import dataclass
-
 from django.db import models
 
 from zhifa.cases.decisions import Measure
+from zhifa.core.workflow import Move
 
 
 class State(models.TextChoices):
@@ -28,44 +27,75 @@ OPEN = (State.SUBMITTED, State.PAUSED)
 CLOSED = (State.PASSED, State.NOT_TO_DECIDE, State.TRANSFERRED)
 
 
-@dataclass(frozen=True)
-class Move:
-    action: str
-    sources: tuple[str, ...]
-    targets: tuple[str, ...]  # more than one: the service picks by the opinion or the outcome
-    permission: str  # "assigned": an assigned reviewer; "rules": the approver the rules name
-    label: str
-    # handling | review | head | joint | either. "review": an assigned reviewer also qualifies.
-    side: str
+def _assigned(review, actor) -> bool:
+    """The reviewer assigned to this review (a lent adviser holds no role in the agency)."""
+    from .selectors import active_assignments  # selectors read the models, which read this table's states
+
+    return review.pk is not None and any(a.person.user_id == actor.pk for a in active_assignments(review))
+
+
+def _extension_approver(review) -> str:
+    """IM-M §31: the head in charge of legal work; AZ-V §14: the agency's head (the rules in the review's round)."""
+    return f"review.extension.{review.rules['time_limit']['extension_approver']}"
+
+
+def _move(name, sources, targets, permission, label, side, *, chart=True, **kw) -> Move:
+    # side: handling | review | head | joint | either (the flowchart's colour); a review-side move also admits the
+    # reviewer assigned. chart: drawn as an arrow of the flowchart (a request or an assignment leaves the state be).
+    if side == "review" and "admits" not in kw:
+        kw["admits"] = _assigned
+    return Move(name, sources, targets, permission, label, extra={"side": side, "chart": chart}, **kw)
 
 
 NEW = ""  # a case without a review yet
+_ALL = (NEW, *State.values)
+_NOT_CLOSED = tuple(s for s in State.values if s not in CLOSED)
+# The table (issue 17): every move of a review, with who may make it, is here and nowhere else.
 TRANSITIONS = [
-    Move("submit", (NEW,), (State.SUBMITTED,), "review.submit", "承办机构送审", "handling"),
-    Move("pause", (State.SUBMITTED,), (State.PAUSED,), "review.review", "要求补充材料、专家论证或提请解释（中止计时）", "review"),
-    Move("resume", (State.PAUSED,), (State.SUBMITTED,), "review.submit", "补充材料已提交或论证、解释完毕（恢复计时）", "handling"),
-    Move("return", (State.SUBMITTED, State.PAUSED), (State.RETURNED,), "review.review", "材料不齐全，退回补充", "review"),
-    Move("extend", (State.SUBMITTED, State.PAUSED), (State.SUBMITTED, State.PAUSED), "rules", "情况复杂，经负责人批准延长", "head"),
-    Move("opinion", (State.SUBMITTED,), (State.PASSED, State.JOINT_SIGNING, State.OPINION_GIVEN), "assigned",
-         "出具审核意见（同意／纠正／不予作出／移送）", "review"),
-    Move("cosign", (State.JOINT_SIGNING,), (State.PASSED, State.JOINT_SIGNING, State.SUBMITTED), "review.cosign",
-         "共同决定机关参与审核并会签", "joint"),
-    Move("adopt", (State.OPINION_GIVEN,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED), "review.respond",
-         "承办机构采纳审核意见", "handling"),
-    Move("object", (State.OPINION_GIVEN,), (State.CONSULTING,), "review.respond", "承办机构有异议", "handling"),
+    _move("submit", (NEW,), (State.SUBMITTED,), "review.submit", "承办机构送审", "handling"),
+    _move("pause", (State.SUBMITTED,), (State.PAUSED,), "review.review", "要求补充材料、专家论证或提请解释（中止计时）",
+          "review"),
+    # Who ends a pause depends on its kind (PAUSE_ENDED_BY): the handling unit hands in the supplements ...
+    _move("resume", (State.PAUSED,), (State.SUBMITTED,), "review.submit", "补充材料已提交或论证、解释完毕（恢复计时）",
+          "handling"),
+    # ... the review unit ends an expert consultation or a request for interpretation (the same arrow).
+    _move("resume_review", (State.PAUSED,), (State.SUBMITTED,), "review.review", "专家论证、提请解释完毕（恢复计时）",
+          "review", chart=False),
+    _move("return", (State.SUBMITTED, State.PAUSED), (State.RETURNED,), "review.review", "材料不齐全，退回补充", "review"),
+    _move("extension_request", (State.SUBMITTED, State.PAUSED), (State.SUBMITTED, State.PAUSED), "review.review",
+          "申请延长审核期限", "review", chart=False),
+    _move("extend", (State.SUBMITTED, State.PAUSED), (State.SUBMITTED, State.PAUSED), "review.extension.legal_head",
+          "情况复杂，经负责人批准延长", "head", permission_of=_extension_approver),
+    # IM-M §30: the opinion is signed by the reviewer assigned to the case; no role alone signs it.
+    _move("opinion", (State.SUBMITTED,), (State.PASSED, State.JOINT_SIGNING, State.OPINION_GIVEN), "",
+          "出具审核意见（同意／纠正／不予作出／移送）", "review", admits=_assigned),
+    _move("cosign", (State.JOINT_SIGNING,), (State.PASSED, State.JOINT_SIGNING, State.SUBMITTED), "review.cosign",
+          "共同决定机关参与审核并会签", "joint"),
+    _move("adopt", (State.OPINION_GIVEN,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
+          "review.respond", "承办机构采纳审核意见", "handling"),
+    _move("object", (State.OPINION_GIVEN,), (State.CONSULTING,), "review.respond", "承办机构有异议", "handling"),
     # IM-M §32; AZ-V §15: the consultation's outcome is recorded by the side whose position it changes — the
-    # handling unit accepts the opinion, the review unit withdraws it; either may report that they still disagree.
-    Move("consult_adopt", (State.CONSULTING,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
-         "review.respond", "协商后承办机构接受审核意见", "handling"),
-    Move("consult_withdraw", (State.CONSULTING,), (State.PASSED,), "review.withdraw_opinion",
-         "协商后审核机构撤回意见，同意作出决定", "review"),
-    Move("consult_deadlock", (State.CONSULTING,), (State.HEAD_DECIDING,), "review.consult", "协商后仍不能达成一致",
-         "either"),
-    Move("head_decide", (State.HEAD_DECIDING,), (State.PASSED, State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
-         "review.decide", "仍不能达成一致，报请负责人决定", "head"),
-    Move("resubmit", (State.RETURNED, State.TO_RESUBMIT), (State.SUBMITTED,), "review.submit", "处理后重新送审", "handling"),
+    # handling unit accepts the opinion, the review unit withdraws it (its head, or the reviewer assigned who signed
+    # it); either unit's head may report that they still disagree.
+    _move("consult_adopt", (State.CONSULTING,), (State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED),
+          "review.respond", "协商后承办机构接受审核意见", "handling"),
+    _move("consult_withdraw", (State.CONSULTING,), (State.PASSED,), "review.withdraw_opinion",
+          "协商后审核机构撤回意见，同意作出决定", "review"),
+    _move("consult_deadlock", (State.CONSULTING,), (State.HEAD_DECIDING,), "review.consult", "协商后仍不能达成一致",
+          "either"),
+    _move("head_decide", (State.HEAD_DECIDING,),
+          (State.PASSED, State.TO_RESUBMIT, State.NOT_TO_DECIDE, State.TRANSFERRED), "review.decide",
+          "仍不能达成一致，报请负责人决定", "head"),
+    # A passed review is submitted again when its decision was changed after it passed (gate.reviewed_drafts_current).
+    _move("resubmit", (State.RETURNED, State.TO_RESUBMIT, State.PASSED), (State.SUBMITTED,), "review.submit",
+          "处理后重新送审", "handling"),
+    # Reviewers (ORG-04; AZ-V §8): assigned by the review unit's head while the review is open; a recusal is
+    # recorded by the head (or by the reviewer for themself, services.recusal_record). Neither moves the state.
+    _move("assign", _NOT_CLOSED, _NOT_CLOSED, "review.assign", "指派审核人员", "head", chart=False, admits=None),
+    _move("recuse", _ALL, _ALL, "review.assign", "记录回避", "head", chart=False, admits=None),
 ]
-MOVES = {m.action: m for m in TRANSITIONS}
+CHART = [m for m in TRANSITIONS if m.extra["chart"]]
+MOVES = {m.name: m for m in TRANSITIONS}
 
 # The general criteria of a major decision (IM-M §26; AZ-V §9); the officer ticks what applies.
 CRITERIA = {
@@ -125,7 +155,7 @@ ADOPTED = {OpinionKind.CORRECT: State.TO_RESUBMIT, OpinionKind.REFUSE: State.NOT
 
 # Periods that stop the clock, by who ends them: the handling unit supplies materials; the review unit
 # ends an expert consultation or a request for interpretation.
-PAUSE_ENDED_BY = {"supplement": "review.submit", "expert_consultation": "review.review", "interpretation": "review.review"}
+PAUSE_ENDED_BY = {"supplement": "resume", "expert_consultation": "resume_review", "interpretation": "resume_review"}
 
 # Which documents of the case answer each kind of submission material (IM-M §29; AZ-V §10).
 MATERIAL_FORMS = {

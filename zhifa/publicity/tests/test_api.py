@@ -60,7 +60,7 @@ def test_a_decision_through_the_api_masked_approved_and_withdrawn(pubdesk, clien
     published = post(client, f"/api/publicity/items/{pub_id}/approve", {"note": "同意"}, d.approver).json()
     assert published["state"] == "published" and published["published_log_entry_id"]
     again = post(client, f"/api/publicity/items/{pub_id}/approve", {}, d.approver)
-    assert again.status_code == 400 and again.json()["code"] == "publicity_wrong_state"
+    assert again.status_code == 409 and again.json()["code"] == "wrong_state"  # issue 17: one code, 409
     wrong = post(client, f"/api/publicity/items/{pub_id}/withdraw", {"trigger": "whim", "basis": "x"}, d.approver)
     assert wrong.json()["code"] == "publicity_withdrawal_trigger_invalid"
     no_basis = post(client, f"/api/publicity/items/{pub_id}/withdraw", {"trigger": "judgment", "basis": " "}, d.approver)
@@ -151,7 +151,7 @@ def test_requests_handled_and_forwarded_through_the_api(pubdesk, client):
                                                                  "forward_to_id": d.tree.agency_city_a.pk}, d.editor).json()
     assert done["state"] == "forwarded" and done["forwarded_to_id"] == d.tree.agency_city_a.pk
     late = post(client, f"/api/publicity/requests/{req.pk}/act", {"action": "answer", "note": "x"}, d.editor)
-    assert late.json()["code"] == "publicity_request_wrong_state"
+    assert late.status_code == 409 and late.json()["code"] == "wrong_state"
 
 
 @pytest.mark.req("PUB-11")
@@ -172,7 +172,7 @@ def test_annual_report_through_the_api(pubdesk, client):
     assert edited["figures"]["cases_opened"] == 9 and edited["adjustments"]["cases_opened"] == "补录纸质案件"
     assert post(client, f"/api/publicity/reports/{rid}/submit", {}, head).json()["state"] == "submitted"
     late = post(client, f"/api/publicity/reports/{rid}/edit", {"figures": {}}, head)
-    assert late.json()["code"] == "publicity_report_wrong_state"
+    assert late.status_code == 409 and late.json()["code"] == "wrong_state"
     bureau = AgencyFactory(name="甲一县司法局", jurisdiction=d.tree.a1, is_justice_bureau=True, field=Field.JUSTICE,
                            status=AgencyStatus.CONFIRMED)
     sup = d.users.county_a1_supervisor

@@ -90,7 +90,7 @@ def test_nothing_published_without_the_approvers_review(pubdesk):
     assert not selectors.portal_items(pubdesk.tree.region).exists()
     with pytest.raises(ZhifaError) as e:  # straight from collected: the review step cannot be skipped
         services.publication_approve(publication=pub, actor=pubdesk.approver)
-    assert e.value.code == "publicity_wrong_state"
+    assert e.value.code == "wrong_state" and e.value.status == 409
     services.publication_submit(publication=pub, actor=pubdesk.editor)
     with pytest.raises(PermissionDeniedError):
         services.publication_approve(publication=pub, actor=pubdesk.editor)

@@ -48,7 +48,7 @@ def test_the_state_is_checked_for_whoever_may_move(pubdesk):
     before = _denials()
     with pytest.raises(ZhifaError) as exc:
         services.publication_approve(publication=pub, actor=pubdesk.approver)
-    assert exc.value.code == "publicity_wrong_state" and _denials() == before
+    assert exc.value.code == "wrong_state" and _denials() == before
 
 
 @pytest.mark.django_db

@@ -381,7 +381,7 @@ def test_each_file_is_accepted_or_rejected_by_handling_staff_with_a_reason_and_l
     services.request_act(request=req, actor=pubdesk.editor, action="answer", note="所申请的信息已主动公开，见平台。")
     with pytest.raises(ZhifaError) as refused:
         services.request_attachment_decide(attachment=photo, actor=pubdesk.editor, decision="accept")
-    assert refused.value.code == "publicity_request_wrong_state"
+    assert refused.value.code == "wrong_state" and refused.value.status == 409
     assert 'name="decision"' not in client.get(page).content.decode()
     assert req.attachments.get(pk=photo.pk).state == AttachmentState.QUARANTINED
 

@@ -49,7 +49,7 @@ def test_a_disclosure_request_is_not_offered_correction_moves(pubdesk, client):
     assert req.state == RequestState.RECEIVED
     with pytest.raises(ZhifaError) as e:
         services.request_act(request=req, actor=pubdesk.editor, action="reject", note="不予更正。")
-    assert e.value.code == "publicity_request_wrong_state"
+    assert e.value.code == "wrong_state" and e.value.status == 409
 
 
 @pytest.mark.req("PUB-10")
@@ -61,7 +61,7 @@ def test_verification_starts_once_and_says_so_and_each_move_has_its_own_message(
     client.force_login(pubdesk.editor)
     url = reverse("publicity-request", args=[req.pk])
     started = client.post(url, {"action": "verify", "note": "已收到，开始核实。"}, follow=True).content.decode()
-    assert REQUEST_MOVES["verify"].done in started and "已办理并告知申请人" not in started
+    assert REQUEST_MOVES["verify"].extra["done"] in started and "已办理并告知申请人" not in started
     assert _offered(started) == ["answer", "forward"]  # no second 开始核实
     assert "公示编辑小刘：核实中" in started and "ed_a1" not in started  # the log names the person
     with pytest.raises(ZhifaError):
@@ -70,7 +70,7 @@ def test_verification_starts_once_and_says_so_and_each_move_has_its_own_message(
     assert "已答复申请人。" in answered and _offered(answered) == [] and 'name="action"' not in answered
     req.refresh_from_db()
     assert req.state == RequestState.ANSWERED
-    assert len({m.done for m in REQUEST_MOVES.values()}) == len(REQUEST_MOVES)
+    assert len({m.extra["done"] for m in REQUEST_MOVES.values()}) == len(REQUEST_MOVES)
 
 
 @pytest.mark.req("PUB-10")
@@ -81,7 +81,7 @@ def test_a_correction_request_is_offered_the_correction_moves_and_no_answer(pubd
     url = reverse("publicity-request", args=[req.pk])
     assert _offered(client.get(url).content.decode()) == ["verify", "correct", "reject", "forward"]
     done = client.post(url, {"action": "reject", "note": "经核实，公示信息无误。"}, follow=True).content.decode()
-    assert REQUEST_MOVES["reject"].done in done
+    assert REQUEST_MOVES["reject"].extra["done"] in done
 
 
 @pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_the_moves_come_from_the_table():
     for kind in RequestKind.values:
         for state in RequestState.values:
             for move in request_moves(kind, state):
-                assert kind in move.kinds and state in move.sources
+                assert kind in move.extra["kinds"] and state in move.sources
     assert request_moves(RequestKind.COMPLAINT, RequestState.CORRECTED) == []
 
 

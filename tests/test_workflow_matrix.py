@@ -1,0 +1,122 @@
+"""Every move of every workflow × every role (issue 17, "Done when"): who may make it is the role table's answer
+for the move's permission (core.permissions.PERMISSIONS, read by tests.authz_world.Principal.holds), or the
+assignment the move admits (the reviewer assigned to the review); and every refusal leaves exactly one denial in
+the security log, written outside any transaction so that nothing can roll it back.
+
+The objects are the authorisation matrix's world (tests/authz_world.py): agency A's case, review, public item,
+public request and annual report; the principals are every role for agency A, the writing roles of agency B, a
+supervisor of the other city, a user with no grant, the system administrator and the anonymous public.
+"""
+
+import importlib
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.test import override_settings
+
+from tests.authz_world import PRINCIPALS, Principal, build_world
+from zhifa.core import workflow as wf
+from zhifa.core.errors import PermissionDeniedError
+from zhifa.core.models import SecurityEvent, SecurityEventKind
+
+# Every app whose services bind a table to its model. A workflow defined anywhere else fails
+# test_every_workflow_is_enumerated.
+SERVICE_MODULES = ("zhifa.cases.services", "zhifa.review.services", "zhifa.publicity.services")
+
+
+def _workflows() -> dict[str, wf.Workflow]:
+    found = {}
+    for name in SERVICE_MODULES:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, wf.Workflow):
+                found[value.name] = value
+    return found
+
+
+# workflow name -> the world's object it acts on (agency A's).
+OBJECT_OF = {"cases.case": "case", "review": "review", "publicity.item": "publication",
+             "publicity.request": "public_request", "publicity.annual_report": "report"}
+CASES = [(name, move.name) for name, workflow in sorted(_workflows().items()) for move in workflow.moves]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once, in a transaction rolled back after the module (as test_authz_matrix's world)."""
+    media = tmp_path_factory.mktemp("workflow-matrix-media")
+    with override_settings(MEDIA_ROOT=str(media)), django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _user(p: Principal, world):
+    return AnonymousUser() if p.anonymous else world.users[p.key]
+
+
+def _admitted(workflow: wf.Workflow, obj, world) -> set[str]:
+    """The principals a move admits beside the role table: the reviewer assigned to the review (read from the
+    assignments, not through the move's own `admits`)."""
+    if workflow.name != "review":
+        return set()
+    assigned = {a.person.user_id for a in obj.assignments.filter(recusal__isnull=True).select_related("person")}
+    return {p.key for p in PRINCIPALS if not p.anonymous and world.users[p.key].pk in assigned}
+
+
+def _denials() -> int:
+    return SecurityEvent.objects.filter(kind=SecurityEventKind.DENIED).count()
+
+
+@pytest.mark.req("ORG-05")
+@pytest.mark.django_db
+@pytest.mark.parametrize(("workflow_name", "move_name"), CASES, ids=[f"{w}:{m}" for w, m in CASES])
+def test_every_move_by_every_role(world, workflow_name, move_name):
+    """The move is allowed exactly to the holders of its permission over agency A (and those it admits), and
+    refused, with one denial logged, to everyone else."""
+    workflow = _workflows()[workflow_name]
+    move = workflow.move(move_name)
+    obj = workflow.model.objects.select_related(*workflow.select_related).get(pk=world[OBJECT_OF[workflow_name]])
+    admitted = _admitted(workflow, obj, world) if move.admits is not None else set()
+    wrong, outcomes = [], set()
+    for p in PRINCIPALS:
+        user = _user(p, world)
+        permission = move.permission_for(obj)
+        expected = (bool(permission) and p.holds(permission)) or p.key in admitted
+        before = _denials()
+        try:
+            wf.authorise(workflow, move.name, obj, user)
+            allowed = True
+        except PermissionDeniedError:
+            allowed = False
+        logged = _denials() - before
+        outcomes.add(allowed)
+        if allowed != expected or logged != (0 if allowed else 1) or wf.may(workflow, move.name, obj, user) != allowed:
+            wrong.append(f"{p.key}: expected {'allowed' if expected else 'refused'}, got "
+                         f"{'allowed' if allowed else 'refused'} with {logged} denial(s) logged")
+    assert not wrong, f"{workflow_name}.{move_name}:\n" + "\n".join(wrong)
+    assert outcomes == {True, False}, "every move is someone's, and not everyone's"
+
+
+def test_every_workflow_is_enumerated():
+    """Each table bound to a model is in the matrix, and the matrix names an object for it."""
+    assert set(_workflows()) == set(OBJECT_OF)
+    assert len(CASES) == sum(len(w.moves) for w in _workflows().values())
+
+
+@pytest.mark.django_db
+def test_a_refusal_survives_the_moves_own_transaction(world):
+    """Through transition(), not only authorise(): a refused move (here also in a state it cannot leave) leaves
+    its denial in the log and nothing else."""
+    from zhifa.review.services import REVIEW
+
+    review = REVIEW.model.objects.select_related("case", "agency").get(pk=world["review"])
+    officer = world.users["officer@A"]
+    before = _denials()
+    with pytest.raises(PermissionDeniedError):
+        wf.transition(REVIEW, "head_decide", review, officer)
+    assert _denials() == before + 1
