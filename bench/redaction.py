@@ -23,6 +23,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "redaction_corpus" / "corpus.jsonl"
 STRUCTURED = {"id_number", "phone", "bank_account", "individual_business_code", "property_certificate"}
+# The party's own name and other people's are one gold kind here (the rules decide which of them are published).
+SCORED_AS = {"party_name": "person_name"}
 TARGETS = {"structured": (0.99, 0.995), "home_address": (None, 0.95), "person_name": (None, 0.95)}
 
 
@@ -65,13 +67,14 @@ def score(docs) -> dict[str, dict]:
             for i in range(g["start"], g["end"]):
                 marked[i] = True
         for s in spans:
-            predicted[s.kind] += 1
+            kind = SCORED_AS.get(s.kind, s.kind)
+            predicted[kind] += 1
             if s.kind in STRUCTURED:
                 ok = any(s.start == g["start"] and s.end == g["end"] and s.kind == g["kind"] for g in gold)
             else:
                 ok = sum(marked[s.start:s.end]) >= 0.5 * (s.end - s.start)
             if not ok:
-                fp[s.kind] += 1
+                fp[kind] += 1
                 misses.append((doc["id"], "FP " + s.kind, text[s.start:s.end]))
     out = {}
     for kind in sorted(set(tp) | set(fn) | set(predicted)):

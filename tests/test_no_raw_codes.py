@@ -141,16 +141,19 @@ def test_no_page_shows_an_internal_code(capsys):
 
 
 def test_every_code_has_its_chinese_name():
-    """The names behind the filters cover every code: each permission, and each step the publicity services
-    write (the literal actions of services._step)."""
+    """The names behind the filters cover every code: each permission, and each step an item's history can hold —
+    every move of the publication workflow (core.workflow writes the move's name) and the literal steps the
+    services write outside the table (the item's collection)."""
     from pathlib import Path
 
     import zhifa.publicity.services as publicity_services
 
     assert set(PERMISSION_LABELS) == set(PERMISSIONS)
     source = Path(publicity_services.__file__).read_text(encoding="utf-8")
-    steps = set(re.findall(r'\b_step\(\w+, "(\w+)"', source))
-    assert steps and steps <= set(publicity_workflow.STEP_LABELS)
+    literal = set(re.findall(r'\b_record\(pub, None,[^)]*?step="(\w+)"', source, flags=re.S))
+    assert literal == {"collect"}
+    moves = {move.name for move in publicity_services.PUBLICATION.moves}
+    assert moves and literal | moves <= set(publicity_workflow.STEP_LABELS)
 
 
 def test_every_rule_value_reads_as_chinese():

@@ -47,3 +47,12 @@ def test_later_heldout_corpora_are_well_formed_and_scored(corpus):
                              "--repeat", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "recall per gold category" in result.stdout
+
+
+def test_heldout_bench_scores_the_kinds_of_a_rule_set():
+    """--ruleset scores what a jurisdiction's publication would hide (its publicity.mask_kinds): the party's own
+    name, published there, is then not proposed."""
+    result = subprocess.run([sys.executable, "bench/redaction_heldout.py", "--docs", "4", "--repeat", "1",
+                             "--ruleset", "national"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kinds of rule set national:" in result.stdout and "party_name" not in result.stdout

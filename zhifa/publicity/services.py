@@ -234,9 +234,12 @@ def _due(agency: Agency, action_type: str, decided_on: dt.date) -> workdays.Dead
     return workdays.add_working_days(decided_on, int(days.get(action_type, days["default"])))
 
 
-def _target(case: Case) -> tuple[str, str]:
+def _target(case: Case, kinds: list[str]) -> tuple[str, str]:
+    """The 执法对象 the summary names (IM-M §10 ¶1): every party, and the credit code of a sole organisation party.
+    An individual business's code (92…) is published unless the jurisdiction's rules hide `individual_business_code`."""
     parties = list(case.parties.all())
-    orgs = [p for p in parties if p.kind == PartyKind.ORGANISATION and not p.id_number.startswith("92")]
+    hide_92 = "individual_business_code" in kinds
+    orgs = [p for p in parties if p.kind == PartyKind.ORGANISATION and not (hide_92 and p.id_number.startswith("92"))]
     code = orgs[0].id_number if len(orgs) == 1 and len(parties) == 1 else ""
     return "、".join(p.name for p in parties), code
 
@@ -277,7 +280,7 @@ def decision_collect(*, case: Case, actor, mode: str = Mode.SUMMARY, decided_on:
     kinds = rule_get("publicity.mask_kinds", jurisdiction=jurisdiction, as_of=decided_on).value
     text, fields = _decision_text(case, document, mode, summary_fields, decided_on)
     due = _due(case.agency, case.action_type, decided_on)
-    target_name, target_code = _target(case)
+    target_name, target_code = _target(case, kinds)
     pub = Publication.objects.create(
         kind=Kind.DECISION, agency=case.agency, jurisdiction_path=jurisdiction.path, case=case,
         decision_document=document, title=f"{case.agency.name}{FORMS[document.form].title}（{case.number}）",

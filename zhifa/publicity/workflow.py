@@ -161,6 +161,7 @@ MASK_LIFT: dict[str, str] = {
     "phone": MaskLift.APPROVAL,
     "home_address": MaskLift.APPROVAL,
     "person_name": MaskLift.APPROVAL,
+    "party_name": MaskLift.APPROVAL,
     "individual_business_code": MaskLift.APPROVAL,
     "bank_account": MaskLift.APPROVAL,
     "property_certificate": MaskLift.APPROVAL,

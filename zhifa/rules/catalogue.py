@@ -38,8 +38,11 @@ SUMMARY_FIELDS = {
     "decision_date": "决定日期",
 }
 
-# What is hidden before a decision is published (IM-M §10; PUB-05). "individual_business_code" and
-# "person_name" are for jurisdictions whose rules mask them too.
+# What is hidden before a decision is published (IM-M §10; PUB-05). The shipped rules (data/*.json) hide the
+# names of natural persons other than the party ("person_name": AZ-P §15 ¶2, IM-M §11 (二), KY's 个人隐私…作适当
+# 处理后公开) and publish the party's own name and an individual business's credit code, which identify the
+# 执法对象 that IM-M §10 ¶1 and AZ-P §14 require to be published; "party_name" and "individual_business_code"
+# are for jurisdictions whose rules hide them too (张某某).
 MASK_KINDS = {
     "id_number": "身份证号码",
     "phone": "联系方式（电话号码）",
@@ -48,7 +51,11 @@ MASK_KINDS = {
     "home_address": "个人家庭住址",
     "property_status": "财产状况",
     "individual_business_code": "个体工商户统一社会信用代码",
-    "person_name": "自然人姓名",
+    # IM-M §10 publishes the 执法对象: the party's own name ("party_name", a natural person or the operator of an
+    # individual business) is a kind of its own, so that a jurisdiction's rule can publish it while hiding the
+    # names of everyone else the decision mentions ("person_name": witnesses, relatives, complainants …).
+    "person_name": "其他自然人姓名（证人、亲属、举报人等）",
+    "party_name": "当事人（自然人、个体工商户经营者）姓名",
     # IM-M §10's 通讯方式 beyond phone numbers, and a vehicle's plate; a rule naming "phone" or
     # "property_certificate" brings them (publicity.redaction.IMPLIED_KINDS).
     "email": "联系方式（电子邮箱）",

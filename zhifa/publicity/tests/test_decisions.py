@@ -31,6 +31,23 @@ def test_decision_collected_with_the_rules_summary_fields(pubdesk):
     assert "执法主体：甲一县市场监督管理局" in pub.original_text and "执法结论：罚款二百元" in pub.original_text
 
 
+@pytest.mark.req("PUB-05")
+def test_individual_business_code_is_the_target_code_unless_the_rules_hide_it(pubdesk):
+    """An individual business's 92… credit code names the 执法对象 (IM-M §10 ¶1): published as the target code under
+    the shipped packs, which do not list `individual_business_code`; a jurisdiction whose rules list it hides it."""
+    from stdnum.cn import uscc
+
+    from zhifa.rules.selectors import rule_get
+
+    base = "92150102MA0N5H2L3"
+    code = base + uscc.calc_check_digit(base)
+    pub = _pub(decided_case(pubdesk, party_kind="organisation", id_number=code, name="新城区老王烧烤店", phone=""))
+    assert pub.target_code == code and pub.target_name == "新城区老王烧烤店"
+    kinds = rule_get("publicity.mask_kinds", jurisdiction=pubdesk.tree.region, as_of=dt.date(2026, 11, 30)).value
+    assert "individual_business_code" not in kinds and "person_name" in kinds
+    assert services._target(pub.case, [*kinds, "individual_business_code"]) == ("新城区老王烧烤店", "")
+
+
 @pytest.mark.req("PUB-04")
 def test_full_document_mode_recollects_and_supersedes_the_draft(pubdesk):
     pub = _pub(decided_case(pubdesk))
