@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from zhifa.core.bounds import MAX_BIGINT
 from zhifa.core.errors import ZhifaError
 
 from .errors import LedgerErrorCode
@@ -180,10 +181,18 @@ def attach_seqs(entries) -> list:
     return entries
 
 
+def _in_range(start: int, end: int) -> None:
+    """A seq range a database column can hold: a seq from a URL (…/entries/9223372036854775807) is refused as beyond
+    the tree before it reaches a query, where seq + 1 would overflow a 64-bit integer (a 500 on SQLite)."""
+    if start < 0 or end > MAX_BIGINT:
+        raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
+
+
 def entry_ids_between(start: int, end: int) -> list[int]:
     """The entry ids at seqs start … end − 1, in seq order. Raises when the tree does not reach `end`."""
     if end <= start:
         return []
+    _in_range(start, end)
     with connection.cursor() as cur:
         cur.execute(f"SELECT first_seq, first_entry, count, ids FROM {_BATCH} WHERE first_seq < %s AND first_seq >= "
                     f"COALESCE((SELECT MAX(first_seq) FROM {_BATCH} WHERE first_seq <= %s), 0) ORDER BY first_seq",
@@ -286,6 +295,7 @@ def leaf_hashes(start: int, end: int, *, size: int | None = None) -> list[bytes]
     or a completed tile's row is missing."""
     if end <= start:
         return []
+    _in_range(start, end)
     first_tile, last_tile = start // TILE_WIDTH, (end - 1) // TILE_WIDTH
     with connection.cursor() as cur:
         cur.execute(f'SELECT "index", data FROM {_TILE} WHERE "index" >= %s AND "index" <= %s ORDER BY "index"',

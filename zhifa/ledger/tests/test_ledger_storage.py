@@ -155,3 +155,20 @@ def test_migration_0014_builds_tiles_and_batches_from_the_leaves():
     cp = services.checkpoint_create()  # the key entry joins the migrated log
     assert cp.size == n + 1
     assert services.log_audit(record=False).ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seq", [2**63 - 1, 2**63 - 2, -1])
+def test_a_seq_past_what_a_column_holds_is_not_found_not_a_crash(seq):
+    """A seq taken from a URL may be the largest 64-bit integer: seq + 1 would overflow SQLite's INTEGER (a 500 the
+    API fuzzer found). Every seq range is checked before it reaches a query."""
+    from zhifa.core.errors import NotFoundError, ZhifaError
+    from zhifa.ledger.errors import LedgerErrorCode
+
+    services.record_event("ledger.log_audit", subject="system", payload={})
+    services.integrate()
+    with pytest.raises(NotFoundError):
+        selectors.entry_get(seq)
+    with pytest.raises(ZhifaError) as caught:
+        storage.leaf_hashes(seq, seq + 1)
+    assert caught.value.code == LedgerErrorCode.BAD_TREE_SIZE
