@@ -69,3 +69,72 @@ def measure(label: str, client, url: str, sql: str, *, repeat: int, width: int =
     bmed = statistics.median(base) * 1000
     print(f"{label:<{width}} median {med:7.1f} ms  p95 {p95:7.1f} ms  queries {queries:3d}  raw SQL page "
           f"{bmed:6.2f} ms  ratio {med / bmed:6.1f}x")
+
+
+class TreeLoader:
+    """Bulk-writes the tree tables as `integrate` leaves them (ledger/storage.py): a `ledger_leafbatch` row per
+    `batch` consecutive entry ids and a `ledger_leaftile` row per completed 256-leaf tile. The open tile's hashes
+    are not stored (they are recomputed from its entries, which the loader must therefore write)."""
+
+    def __init__(self, cur, *, batch: int = 10_000):
+        self.cur, self.batch = cur, batch
+        self.ids: list[int] = []
+        self.first_seq = 0
+        self.tile: list[bytes] = []
+        self.tiles: list[tuple[int, bytes]] = []
+        self.size = 0
+
+    def add(self, entry_id: int, leaf_hash: bytes) -> None:
+        self.ids.append(entry_id)
+        self.tile.append(leaf_hash)
+        self.size += 1
+        if len(self.tile) == 256:
+            self.tiles.append(((self.size - 1) // 256, b"".join(self.tile)))
+            self.tile = []
+            if len(self.tiles) == 200:
+                self._tiles()
+        if len(self.ids) == self.batch:
+            self._batch()
+
+    def _tiles(self) -> None:
+        self.cur.executemany('INSERT INTO ledger_leaftile ("index", data) VALUES (%s, %s)', self.tiles)
+        self.tiles = []
+
+    def _batch(self) -> None:
+        from zhifa.ledger.storage import encode_ids
+
+        if self.ids:
+            self.cur.execute("INSERT INTO ledger_leafbatch (first_seq, first_entry, last_entry, count, late, ids) "
+                             "VALUES (%s, %s, %s, %s, %s, %s)",
+                             [self.first_seq, self.ids[0], self.ids[-1], len(self.ids), False, encode_ids(self.ids)])
+            self.first_seq += len(self.ids)
+            self.ids = []
+
+    def finish(self) -> None:
+        self._tiles()
+        self._batch()
+
+
+def tree_storage(size: int) -> dict[str, int]:
+    """Bytes on disk of the tree tables (`ledger_leaftile`, `ledger_leafbatch`, `ledger_node`): SQLite's pages of each
+    table and index (dbstat), or PostgreSQL's pg_total_relation_size (heap, indexes and TOAST) per table."""
+    from django.db import connection
+
+    tables = ("ledger_leaftile", "ledger_leafbatch", "ledger_node")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            if not connection.in_atomic_block:
+                cur.execute("VACUUM ANALYZE ledger_leaftile")
+                cur.execute("VACUUM ANALYZE ledger_leafbatch")
+            out = {}
+            for table in tables:
+                cur.execute("SELECT pg_total_relation_size(%s), pg_relation_size(%s), pg_indexes_size(%s), "
+                            "COALESCE(pg_total_relation_size(NULLIF(reltoastrelid, 0)), 0) FROM pg_class "
+                            "WHERE relname = %s", [table, table, table, table])
+                total, heap, indexes, toast = cur.fetchone()
+                out[f"{table} (total)"] = total
+                out[f"  {table}: heap / indexes / TOAST"] = (heap, indexes, toast)
+            return out
+        cur.execute("SELECT s.name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+                    f"WHERE m.tbl_name IN ({', '.join(['%s'] * len(tables))}) GROUP BY s.name", list(tables))
+        return dict(cur.fetchall())

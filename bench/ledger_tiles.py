@@ -2,10 +2,12 @@
 """Static tiles (issue 16): server time per tile request, client-side proof time from tiles, and the JSON proof
 endpoint in the same run; storage per leaf of the tree tables.
 
-    .venv/bin/python bench/ledger_tiles.py [--n 1000000] [--samples 300] [--reload]
+    .venv/bin/python bench/ledger_tiles.py [--n 1000000] [--samples 300] [--reload] [--database-url URL]
 
-Bulk-loads `n` leaves (and their band nodes) into a SQLite file exactly as `integrate` stores them, like
-bench/ledger.py proofs10m: no Entry rows, foreign keys off, because proofs and tiles read only leaves and nodes. Then
+Bulk-loads `n` leaves (and their band nodes) into a SQLite file (or the PostgreSQL database of `--database-url`,
+always reloaded) exactly as `integrate` stores them (bench.harness.TreeLoader: tile rows, batch rows), like
+bench/ledger.py proofs10m: Entry rows only for the open tile, whose hashes are recomputed from them, because proofs
+and tiles read only tiles, nodes and those. Then
 signs one checkpoint over the whole tree and measures, through Django's test client (the whole middleware stack):
 - GET /ledger/tile/0/<N>: a full tile not yet cached, and cached; a partial tile; the checkpoint;
 - an outside verifier (zhifa.verify.tiles) proving inclusion from tiles it fetched (compute only, and end to end);
@@ -36,12 +38,13 @@ def ms(values) -> str:
     return f"median {statistics.median(values) * 1000:7.3f} ms  p95 {pct(values, .95) * 1000:7.3f} ms"
 
 
-def setup(path: Path, fresh: bool):
+def setup(database_url: str, fresh: bool):
     OUT.mkdir(parents=True, exist_ok=True)
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        from bench.harness import recreate_database
+
+        recreate_database(database_url)
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("ZHIFA_LEDGER_KEY_FILE", str(OUT / "bench-ledger.key"))
     import django
@@ -55,10 +58,13 @@ def setup(path: Path, fresh: bool):
 def load(n: int):
     """n leaves, the level-8/16/24 nodes integrate would store, and one signed checkpoint over them."""
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
+    from django.utils import timezone
 
+    from bench.harness import TreeLoader
     from zhifa.ledger import merkle, services
-    from zhifa.ledger.models import BAND
+    from zhifa.ledger.canonical import canonical_json, sha256_hex
+    from zhifa.ledger.models import BAND, Entry
     from zhifa.ledger.note import Checkpoint as CheckpointText
     from zhifa.ledger.note import sign_note
 
@@ -66,24 +72,31 @@ def load(n: int):
     compact = merkle.CompactRange()
     width = 1 << BAND
     bands = {8: [], 16: [], 24: []}
-    chunk, rows = [], []
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA foreign_keys=OFF")
-        cur.execute("PRAGMA synchronous=OFF")
-        cur.execute("BEGIN")
+    chunk = []
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA synchronous=OFF")
+    open_start = n - n % width
+    at = timezone.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        tree = TreeLoader(cur)
         for seq in range(n):
-            h = merkle.leaf_hash(seq.to_bytes(8, "big"))
+            if seq < open_start:
+                h = merkle.leaf_hash(seq.to_bytes(8, "big"))
+            else:  # the open tile: real entries, since its hashes are recomputed from them
+                text = canonical_json({"seq": seq})
+                entry = Entry.objects.create(id=seq + 1, kind="ledger.log_audit", subject=f"bench:{seq}",
+                                             actor="system", at=at, payload=text, payload_sha256=sha256_hex(text))
+                h = services.entry_leaf_hash(entry)
             compact.append(h)
-            rows.append((seq, seq + 1, h))
+            tree.add(seq + 1, h)
             chunk.append(h)
             if len(chunk) == width:
                 bands[8].append(merkle.root_from_leaf_hashes(chunk))
                 chunk = []
-            if len(rows) == 100_000:
-                cur.executemany("INSERT INTO ledger_leaf (seq, entry_id, hash) VALUES (%s, %s, %s)", rows)
-                rows = []
-        if rows:
-            cur.executemany("INSERT INTO ledger_leaf (seq, entry_id, hash) VALUES (%s, %s, %s)", rows)
+        tree.finish()
+        cur.execute("DELETE FROM ledger_pending")
         for level in (16, 24):
             below = bands[level - 8]
             bands[level] = [merkle.root_from_leaf_hashes(below[i:i + width])
@@ -96,26 +109,30 @@ def load(n: int):
         note = sign_note(CheckpointText(settings.ZHIFA_LEDGER_ORIGIN, n, root).text(), key)
         cur.execute("INSERT INTO ledger_checkpoint (size, root, note, key, created_at) VALUES (%s, %s, %s, %s, "
                     "CURRENT_TIMESTAMP)", [n, root, note, key.verifier.encode()])
-        cur.execute("COMMIT")
     print(f"loaded {n} leaves in {time.perf_counter() - t0:.0f} s")
 
 
 def storage(n: int):
     from django.db import connection
 
-    with connection.cursor() as cur:
-        try:
-            cur.execute("SELECT s.name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
-                        "WHERE m.tbl_name IN ('ledger_leaf', 'ledger_node') GROUP BY s.name")
-        except Exception as exc:
-            print(f"storage: dbstat unavailable ({exc})")
-            return
-        sizes = dict(cur.fetchall())
-    total = sum(sizes.values())
-    print(f"storage (SQLite pages, tables and their indexes): {total / n:.1f} B per leaf  (goal ≤ 40 B)")
-    for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:40s} {size / n:7.1f} B/leaf")
-    print("  the hashes alone (level-0 tiles): 32.0 B/leaf; as stored tiles: 32.1 B/leaf (design: docs/ledger.md)")
+    from bench.harness import tree_storage
+
+    sizes = tree_storage(n)
+    if connection.vendor == "postgresql":
+        total = sum(v for k, v in sizes.items() if k.endswith("(total)"))
+        print(f"storage (PostgreSQL pg_total_relation_size: heap, indexes, TOAST): {total / n:.1f} B per leaf "
+              "(goal ≤ 40 B)")
+        for name, size in sizes.items():
+            if isinstance(size, tuple):
+                print(f"  {name:44s} " + " / ".join(f"{v / n:.1f}" for v in size) + " B/leaf")
+            else:
+                print(f"  {name:44s} {size / n:7.1f} B/leaf")
+    else:
+        total = sum(sizes.values())
+        print(f"storage (SQLite pages, tables and their indexes): {total / n:.1f} B per leaf  (goal ≤ 40 B)")
+        for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:40s} {size / n:7.1f} B/leaf")
+    print("  the hashes alone: 32.0 B/leaf")
 
 
 def main():
@@ -123,10 +140,12 @@ def main():
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument("--database-url", default=None, help="default: a SQLite file under bench/out")
     args = parser.parse_args()
     path = OUT / f"ledger_tiles_{args.n}.sqlite3"
-    fresh = args.reload or not path.exists()
-    setup(path, fresh)
+    url = args.database_url or f"sqlite:///{path}"
+    fresh = args.reload or not path.exists() or not url.startswith("sqlite")
+    setup(url, fresh)
     if fresh:
         load(args.n)
 
@@ -142,7 +161,9 @@ def main():
     setup_test_environment()
     cp = selectors.latest_checkpoint()
     size = cp.size
-    print(f"tree size {size} (log2 {size.bit_length() - 1}); SQLite; {args.samples} samples each")
+    from django.db import connection
+
+    print(f"tree size {size} (log2 {size.bit_length() - 1}); {connection.vendor}; {args.samples} samples each")
     rng = random.Random(7)
     http = Client()
     full_tiles = size // 256

@@ -253,6 +253,7 @@ def build_world() -> World:
     # The ledger: a signed checkpoint (public routes answer 200) and one finding for the administrator.
     ledger.checkpoint_create()
     finding = ledger._finding("log_audit", "矩阵测试发现")
+    from zhifa.ledger import storage as ledger_storage
     from zhifa.ledger.models import Entry
     certificate = officers[0].certificates.first()
 
@@ -280,8 +281,8 @@ def build_world() -> World:
         today=today.isoformat(), seq=0,
         # Issue 15 §5: an entry's payload is read where its subject lives. This one is about agency A (its review
         # catalogue): readable with ledger.view over agency A, the same 404 as a missing entry elsewhere.
-        entry_a=Entry.objects.filter(subject=f"org.agency:{agency_a.pk}", leaf__isnull=False)
-        .order_by("id").values_list("leaf__seq", flat=True).first(),
+        entry_a=min(ledger_storage.seq_of(Entry.objects.filter(subject=f"org.agency:{agency_a.pk}")
+                                          .values_list("id", flat=True)).values(), default=None),
     )
     for p in PRINCIPALS:
         if p.anonymous:

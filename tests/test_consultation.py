@@ -235,7 +235,7 @@ def test_a_log_entry_about_a_case_is_read_under_the_same_check(client, world, tr
     while ledger_services.integrate():
         pass
     ledger_services.checkpoint_create()
-    seq = Entry.objects.get(kind="cases.document_recorded", payload__contains="investigation_report").leaf.seq
+    seq = Entry.objects.get(kind="cases.document_recorded", payload__contains="investigation_report").seq
     _row, raw = ApiToken.issue(user=user, name="测试")
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     refused = client.get(f"/api/ledger/entries/{seq}", **bearer)

@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from zhifa.ledger import merkle, selectors, services
 from zhifa.ledger.export import export
 from zhifa.ledger.migrations import _triggers
-from zhifa.ledger.models import Checkpoint, Leaf
+from zhifa.ledger.models import Checkpoint
 from zhifa.ledger.note import Checkpoint as CheckpointText
 from zhifa.ledger.note import Signer, sign_note
+from zhifa.ledger.tests.tree_surgery import cut_tree
 from zhifa.records.casefile import export_package
 from zhifa.records.tests.conftest import seizure  # noqa: F401  (fixture)
 from zhifa.records.tests.test_casefile import filed_case  # noqa: F401  (fixture)
@@ -48,13 +49,12 @@ def _origin(cp):
 
 
 def _cut(keep: int, *, drop_checkpoints: bool) -> None:
-    ids = list(Leaf.objects.filter(seq__gte=keep).values_list("entry_id", flat=True))
-    marks = ", ".join(["%s"] * len(ids))
     _triggers.drop(connection)
     try:
+        ids = cut_tree(_raw, keep)
+        marks = ", ".join(["%s"] * len(ids))
         if "ledger_pending" in connection.introspection.table_names():
             _raw(f"DELETE FROM ledger_pending WHERE entry_id IN ({marks})", ids)
-        _raw("DELETE FROM ledger_leaf WHERE seq >= %s", [keep])
         _raw(f"DELETE FROM ledger_entry WHERE id IN ({marks})", ids)
         _raw('DELETE FROM ledger_node WHERE level = 8 AND "index" >= %s', [keep >> 8])
         if drop_checkpoints:
@@ -192,7 +192,7 @@ def test_a_rewritten_document_whose_log_entry_was_erased_fails(filed_case, users
     version it supersedes and the elements, so the file is checked against it."""
     services.checkpoint_create()
     doc = filed_case.documents.get(form="inspection_record")
-    services.entry_erase(seq=doc.entry.leaf.seq, basis=BASIS, actor=users.su)
+    services.entry_erase(seq=doc.entry.seq, basis=BASIS, actor=users.su)
     services.checkpoint_create()
     package = tmp_path / "case.zip"
     package.write_bytes(export_package(filed_case).read())

@@ -28,7 +28,7 @@ PHONE = "13912345678"
 
 def _seq(entry: Entry) -> int:
     entry.refresh_from_db()
-    return entry.leaf.seq
+    return entry.seq
 
 
 @pytest.fixture

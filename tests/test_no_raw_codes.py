@@ -105,7 +105,7 @@ def _walk(client: Client, seeds: list[str]):
 def test_no_page_shows_an_internal_code(capsys):
     """Every page a demo user reaches names states, history steps, event kinds, permissions and rule values in
     Chinese; none shows the code stored behind them."""
-    from zhifa.ledger.models import Leaf
+    from zhifa.ledger import storage
     from zhifa.publicity import services as publicity_services
     from zhifa.publicity.models import Publication, Step
 
@@ -119,7 +119,8 @@ def test_no_page_shows_an_internal_code(capsys):
         requester_contact="13800000000", content="公示的罚款金额有误。")
     publicity_services.request_act(request=request, actor=users.get(username="agency_head"), action="verify",
                                    note="核实中")
-    step_seq = Leaf.objects.get(entry_id=Step.objects.filter(publication=published).last().entry_id).seq
+    step_entry = Step.objects.filter(publication=published).last().entry_id
+    step_seq = storage.seq_of([step_entry])[step_entry]
     seeds = [*ENTRY_POINTS, f"/publicity/items/{published.pk}/", f"/publicity/requests/{request.pk}/",
              f"/ledger/?seq={step_seq}"]
 

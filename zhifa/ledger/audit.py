@@ -1,9 +1,11 @@
 """The log audits itself completely (issue 16, findings 1, 2 and 5): `log_audit()`.
 
-One streaming pass over the leaves in `seq` order, joined with their entries, checks:
+One streaming pass over the leaves in `seq` order (the `LeafBatch` rows, storage.py), with their entries, checks:
 - every entry's payload against its digest; an empty payload only where a *valid* erasure is recorded (an `Erasure`
   row whose log entry is a `ledger.entry_erased` record naming that entry, its seq and its digest);
-- every leaf hash recomputed from its entry, and the leaves consecutive from 0;
+- every stored leaf hash (the `LeafTile` rows) recomputed from its entry, every completed tile stored, and the
+  leaves consecutive from 0; each entry in the tree once, each batch row intact and placed as `storage.seq_of`
+  expects;
 - every stored `ledger_node` row: the pass builds the tree with a compact range, and each band-level subtree it
   completes (levels 8, 16, 24, …) is compared with the stored row at once (finding 1: one overwritten node used to
   pass while every proof through it failed);
@@ -16,10 +18,11 @@ One streaming pass over the leaves in `seq` order, joined with their entries, ch
   every other one: they are all heads of the one tree recomputed here;
 - no checkpoint beyond the log's end, and none signed before a smaller one (the log cut and re-signed: finding 2);
   checkpoints kept outside (`known_checkpoints`, e.g. the ones served or exported earlier) are checked the same way;
-- after the pass: no node planted beyond the tree (finding 3), no committed entry left unsequenced longer than
-  `ZHIFA_LEDGER_AUDIT_GRACE_SECONDS` (finding 4).
+- after the pass: no node or tile planted beyond the tree (finding 3), no committed entry left unsequenced longer
+  than `ZHIFA_LEDGER_AUDIT_GRACE_SECONDS` (finding 4), none outside both the tree and the queue.
 
-Memory is constant: leaves, nodes and checkpoints are read in keyset-paginated chunks; the tree is a compact range
+Memory is constant but for one bit per entry id (the ids met, to find an entry twice or never: 1.25 MB per 10 M
+entries): batches, tiles, nodes and checkpoints are read in keyset-paginated chunks; the tree is a compact range
 (O(log n) hashes); the node check needs no extra hashing (the compact range computes those subtrees anyway).
 Each problem becomes a `Finding` and the run itself is logged (`ledger.log_audit`), problems or not.
 """
@@ -29,6 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -36,9 +41,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import events, merkle
+from . import events, merkle, storage
 from .canonical import sha256_hex
-from .models import BAND, Checkpoint, Entry, Erasure, FindingKind, Leaf, Node, Pending
+from .models import BAND, Checkpoint, Entry, Erasure, FindingKind, LeafTile, Node, Pending
 from .note import Checkpoint as CheckpointText
 from .note import NoteError, Verifier, open_note
 
@@ -212,6 +217,77 @@ def _check_checkpoint(result: AuditResult, cp: Checkpoint, tree_root: bytes | No
         result.add(f"{label}的根哈希与日志不一致")
 
 
+class _StoredTiles:
+    """The stored level-0 tile rows in index order, chunk by chunk."""
+
+    def __init__(self):
+        self.rows, self.pos, self.next_index, self.done = [], 0, 0, False
+
+    def take(self, index: int) -> bytes | None:
+        while True:
+            if self.pos == len(self.rows) and not self.done:
+                self.rows = list(LeafTile.objects.filter(index__gte=self.next_index).order_by("index")
+                                 .values_list("index", "data")[:CHUNK // 100])
+                self.pos, self.done = 0, len(self.rows) < CHUNK // 100
+                if self.rows:
+                    self.next_index = self.rows[-1][0] + 1
+            if self.pos >= len(self.rows) or self.rows[self.pos][0] > index:
+                if self.done:  # past the rows read so far: the sequencer may have completed it since
+                    late = LeafTile.objects.filter(index=index).values_list("data", flat=True).first()
+                    return bytes(late) if late is not None and len(late) == 32 * storage.TILE_WIDTH else None
+                return None
+            found, data = self.rows[self.pos]
+            self.pos += 1
+            if found == index:
+                data = bytes(data)
+                return data if len(data) == 32 * storage.TILE_WIDTH else None
+
+
+_ENTRY_FIELDS = ("kind", "subject", "actor", "at", "payload", "payload_sha256")
+
+
+def _leaves(result: AuditResult, seen: storage.IdSet):
+    """The tree's leaves in seq order, CHUNK at a time: (seqs, entry ids, {entry id: fields}). Checks each batch row as
+    it goes: consecutive seqs, an intact id list, each entry once, and the placement `seq_of` relies on (in-order rows
+    above every earlier id, a late row within one gap between in-order rows). Stops at a gap or a broken row."""
+    firsts = array("q")  # first ids of the in-order rows, ascending
+    highest = 0
+    expected = 0
+    seqs: list[int] = []
+    ids: list[int] = []
+    for first_seq, first_entry, last_entry, count, late, data in storage.batches():
+        if first_seq != expected:
+            result.add(f"日志序号不连续：缺少 {expected}（下一个是 {first_seq}）；其后的条目未核验")
+            break
+        try:
+            row_ids = storage.decode_ids(first_entry, data)
+        except ValueError:
+            row_ids = []
+        # decode_ids yields strictly ascending ids by construction
+        if len(row_ids) != count or not row_ids or row_ids[0] != first_entry or row_ids[-1] != last_entry:
+            result.add(f"排序批次（序号 {first_seq} 起）已损坏：其后的条目未核验")
+            break
+        if late:
+            if last_entry > highest or bisect_right(firsts, first_entry) != bisect_right(firsts, last_entry):
+                result.add(f"排序批次（序号 {first_seq} 起）的位置不符合规则：按条目查找序号可能找不到其中的条目")
+        else:
+            if first_entry <= highest:
+                result.add(f"排序批次（序号 {first_seq} 起）与之前的批次重叠：按条目查找序号可能找不到其中的条目")
+            firsts.append(first_entry)
+            highest = max(highest, last_entry)
+        for offset, entry_id in enumerate(row_ids):
+            if not seen.add(entry_id):
+                result.add(f"条目 id {entry_id} 在日志树中出现不止一次（序号 {first_seq + offset}）")
+        seqs.extend(range(first_seq, first_seq + count))
+        ids.extend(row_ids)
+        expected = first_seq + count
+        if len(ids) >= CHUNK:
+            yield seqs, ids, storage.entries_by_ids(ids, _ENTRY_FIELDS)
+            seqs, ids = [], []
+    if ids:
+        yield seqs, ids, storage.entries_by_ids(ids, _ENTRY_FIELDS)
+
+
 def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> AuditResult:
     """Check the whole log (see the module docstring). Each problem becomes a Finding; the run is logged.
 
@@ -256,43 +332,50 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
             cp = next(checkpoints, None)
 
     checkpoints_at(0, merkle.EMPTY_ROOT)
-    last_seq = -1
-    broken = False
-    while not broken:
-        rows = list(Leaf.objects.filter(seq__gt=last_seq).order_by("seq").values_list(
-            "seq", "hash", "entry_id", "entry__kind", "entry__subject", "entry__actor", "entry__at",
-            "entry__payload", "entry__payload_sha256")[:CHUNK])
-        for seq, leaf_hash, entry_id, kind, subject, actor, at, payload, digest in rows:
-            if seq != tree.size:
-                result.add(f"日志序号不连续：缺少 {tree.size}（下一个是 {seq}）；其后的条目未核验")
-                broken = True
-                break
-            if payload == "":
-                why = _erasure_problem(entry_id, seq, digest)
-                if why is not None:
-                    result.add(f"条目 {seq} 的内容被清空，但{why}")
-            elif sha256_hex(payload) != digest:
-                result.add(f"条目 {seq} 的内容与其摘要不符")
-            elif kind == events.KEY_IN_USE:
-                try:
-                    named = str(json.loads(payload)["verifier"])
-                except (ValueError, KeyError, TypeError):
-                    result.add(f"条目 {seq} 是公钥启用记录，但没有写明公钥")
-                else:
-                    if named in configured:
-                        announced.add(named)
+    seen = storage.IdSet()  # every entry id met in the tree: each must be there once
+    tiles = _StoredTiles()
+    tile: list[bytes] = []  # the computed hashes of the tile under way
+    stored_tile: bytes | None = None
+    for seqs, leaves, entries in _leaves(result, seen):
+        for seq, entry_id in zip(seqs, leaves, strict=True):
+            row = entries.get(entry_id)
+            if row is None:
+                result.add(f"条目 {seq} 所指的日志条目（id {entry_id}）不存在")
+                computed = None
+            else:
+                kind, subject, actor, at, payload, digest = row
+                if payload == "":
+                    why = _erasure_problem(entry_id, seq, digest)
+                    if why is not None:
+                        result.add(f"条目 {seq} 的内容被清空，但{why}")
+                elif sha256_hex(payload) != digest:
+                    result.add(f"条目 {seq} 的内容与其摘要不符")
+                elif kind == events.KEY_IN_USE:
+                    try:
+                        named = str(json.loads(payload)["verifier"])
+                    except (ValueError, KeyError, TypeError):
+                        result.add(f"条目 {seq} 是公钥启用记录，但没有写明公钥")
                     else:
-                        result.add(f"条目 {seq} 是公钥启用记录，但其公钥未在配置中（日志中登记了未知公钥）：{named[:60]}")
-            leaf_hash = bytes(leaf_hash)
-            data = _leaf_input(kind, subject, actor, _at_text(at), digest)
-            if merkle.leaf_hash(data) != leaf_hash:
-                result.add(f"条目 {seq} 与其叶哈希不符")
+                        if named in configured:
+                            announced.add(named)
+                        else:
+                            result.add(f"条目 {seq} 是公钥启用记录，但其公钥未在配置中（日志中登记了未知公钥）：{named[:60]}")
+                computed = merkle.leaf_hash(_leaf_input(kind, subject, actor, _at_text(at), digest))
+            offset = seq % storage.TILE_WIDTH
+            if offset == 0:
+                stored_tile, tile = tiles.take(seq // storage.TILE_WIDTH), []
+            if stored_tile is not None:
+                leaf_hash = stored_tile[32 * offset:32 * (offset + 1)]
+                if computed is not None and computed != leaf_hash:
+                    result.add(f"条目 {seq} 与其叶哈希不符")
+            else:
+                leaf_hash = computed if computed is not None else bytes(32)
+                if offset == storage.TILE_WIDTH - 1:
+                    result.add(f"叶哈希分片 0/{seq // storage.TILE_WIDTH} 缺失")
+            tile.append(leaf_hash)
             tree.append(leaf_hash)
             if cp is not None and cp.size <= tree.size:
                 checkpoints_at(tree.size, tree.root())
-        if len(rows) < CHUNK:
-            break
-        last_seq = rows[-1][0]
     result.leaves = tree.size
     checkpoints_at(-1, None)  # whatever is left is beyond the end
 
@@ -302,7 +385,7 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
     _check_known(result, known, tree.size)
 
     _check_planted_nodes(result, tree.size)
-    _check_unsequenced(result)
+    _check_unsequenced(result, seen, tree.size)
     result.seconds = time.perf_counter() - started
     if not record:
         return result
@@ -338,8 +421,12 @@ def _check_known(result: AuditResult, known: list[_KnownCheckpoint], size: int) 
 
 
 def _check_planted_nodes(result: AuditResult, size: int) -> None:
-    """Node rows the tree does not have: at a level that is not a band level, or at an index not yet completed
-    (finding 3: one planted row at a future index stopped all later sequencing)."""
+    """Node and tile rows the tree does not have: at a level that is not a band level, or at an index not yet
+    completed (finding 3: one planted row at a future index stopped all later sequencing)."""
+    planted = LeafTile.objects.filter(index__gte=size // storage.TILE_WIDTH)
+    if planted.exists():
+        first = planted.order_by("index").values_list("index", flat=True).first()
+        result.add(f"日志树中有 {planted.count()} 个不属于当前日志树的叶哈希分片（从 0/{first} 起）：将阻碍后续写入日志树")
     for level in Node.objects.values_list("level", flat=True).distinct().order_by("level"):
         rows = Node.objects.filter(level=level)
         if level and level % BAND == 0:
@@ -350,7 +437,7 @@ def _check_planted_nodes(result: AuditResult, size: int) -> None:
             result.add(f"日志树中有 {planted} 个不属于当前日志树的节点（层 {level}，从序号 {first} 起）：将阻碍后续写入日志树")
 
 
-def _check_unsequenced(result: AuditResult) -> None:
+def _check_unsequenced(result: AuditResult, seen: storage.IdSet, size: int) -> None:
     """Committed entries still outside the tree (finding 4; review H3). Only ids and times compared in SQL are read,
     never an entry's `at` value itself (one PostgreSQL stores but the driver cannot load must not stop the audit).
 
@@ -359,20 +446,28 @@ def _check_unsequenced(result: AuditResult) -> None:
       older than the grace period (an inserter can only bring its report forward), never excused by it.
     - Neither in the tree nor in the queue: an entry the sequencer set aside (it could not read or hash it: an
       `entry_set_aside` Finding says why), or one whose queue row was removed. Not in flight (a queue row commits
-      with its entry), so reported at once."""
+      with its entry), so reported at once.
+
+    `seen` holds the ids of the pass. Read in this order, an entry the sequencer takes meanwhile is not reported:
+    every entry id (those not seen are the candidates), then the queue, then the batches sequenced since the pass."""
     grace = settings.ZHIFA_LEDGER_AUDIT_GRACE_SECONDS
     cutoff = timezone.now() - dt.timedelta(seconds=grace)
-    outside = Entry.objects.filter(leaf__isnull=True)
-    queued = Pending.objects.values("entry_id")
-    stale = outside.filter(Q(pk__in=Pending.objects.filter(queued_at__lt=cutoff).values("entry_id"))
-                           | Q(pk__in=queued, at__lt=cutoff))
-    count = stale.count()
-    if count:
-        ids = list(stale.order_by("id").values_list("id", flat=True)[:5])
-        result.add(f"{count} 个已提交的条目超过 {grace} 秒仍未写入日志树（条目 {', '.join(map(str, ids))} …）")
-    dropped = outside.exclude(pk__in=queued)
-    count = dropped.count()
-    if count:
-        ids = list(dropped.order_by("id").values_list("id", flat=True)[:5])
-        result.add(f"{count} 个条目既不在日志树中也不在待排序队列中（条目 {', '.join(map(str, ids))} …）："
+    outside = [i for i in Entry.objects.order_by("id").values_list("id", flat=True).iterator(chunk_size=CHUNK)
+               if not seen.contains(i)]
+    if not outside:
+        return
+    queued = set(Pending.objects.values_list("entry_id", flat=True))
+    stale = set(Entry.objects.filter(Q(pk__in=Pending.objects.filter(queued_at__lt=cutoff).values("entry_id"))
+                                     | Q(pk__in=Pending.objects.values("entry_id"), at__lt=cutoff))
+                .values_list("id", flat=True))
+    for _, first_entry, _, _, _, data in storage.batches(size):
+        for entry_id in storage.decode_ids(first_entry, data):
+            seen.add(entry_id)
+    outside = [i for i in outside if not seen.contains(i)]
+    stale_ids = [i for i in outside if i in stale]
+    if stale_ids:
+        result.add(f"{len(stale_ids)} 个已提交的条目超过 {grace} 秒仍未写入日志树（条目 {', '.join(map(str, stale_ids[:5]))} …）")
+    dropped = [i for i in outside if i not in queued]
+    if dropped:
+        result.add(f"{len(dropped)} 个条目既不在日志树中也不在待排序队列中（条目 {', '.join(map(str, dropped[:5]))} …）："
                    "被排序程序搁置（无法读取或计算哈希，见“被搁置”问题记录）或队列行被删除")

@@ -4,13 +4,14 @@ import base64
 import json
 from pathlib import Path
 
-from .models import Checkpoint, Entry, Erasure, Leaf
+from . import storage
+from .models import Checkpoint, Entry, Erasure
 from .services import actor_label, at_text
 
 
 def erasure_json(erasure: Erasure) -> dict:
     """Who erased an entry's payload, when, on what basis, and where the erasure is in the log (issue 15 §5)."""
-    log_leaf = Leaf.objects.filter(entry_id=erasure.log_entry_id).values_list("seq", flat=True).first()
+    log_leaf = storage.seq_of([erasure.log_entry_id]).get(erasure.log_entry_id)
     return {"by": actor_label(erasure.actor), "at": at_text(erasure.at), "basis": erasure.basis,
             "log_entry": erasure.log_entry_id, "log_seq": log_leaf}
 
@@ -37,14 +38,15 @@ def export(directory: Path, *, up_to: int | None = None) -> dict:
     """Write the log (in sequence order) and every checkpoint; streamed, constant memory."""
     directory.mkdir(parents=True, exist_ok=True)
     count = 0
-    leaves = Leaf.objects.select_related("entry").order_by("seq")
-    if up_to is not None:
-        leaves = leaves.filter(seq__lt=up_to)
+    size = storage.tree_size() if up_to is None else min(up_to, storage.tree_size())
     with open(directory / "entries.jsonl", "w", encoding="utf-8") as fh:
-        for leaf in leaves.iterator(chunk_size=5000):
-            row = entry_json(leaf.entry, leaf.seq) | {"id": leaf.entry_id}
-            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-            count += 1
+        for lo in range(0, size, 5000):
+            ids = storage.entry_ids_between(lo, min(size, lo + 5000))
+            entries = Entry.objects.in_bulk(ids)
+            for seq, entry_id in enumerate(ids, lo):
+                row = entry_json(entries[entry_id], seq) | {"id": entry_id}
+                fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+                count += 1
     keys = set()
     # Every checkpoint row, also those beyond the last exported entry (issue 16, finding 2): a checkpoint past the
     # log's end means entries were removed, or the row is forged, and the offline verifier must see it. Only a

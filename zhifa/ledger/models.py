@@ -7,9 +7,10 @@ changed — once an `Erasure` row for that entry exists. The leaf commits to `pa
 
 Design (after Trillian): `Entry` rows are written by `record_event` inside the caller's
 transaction, in any order, by any number of app servers. The sequencer (`services.integrate`),
-one at a time under a lock, gives committed entries consecutive indexes (`Leaf.seq`) and stores
-the hashes of completed subtrees at every eighth level (`Node`), so any node of the tree is
-computed from at most 256 stored hashes.
+one at a time under a lock, gives committed entries consecutive indexes (their `seq`, kept as `LeafBatch` rows), stores each
+completed level-0 tile of leaf hashes as one `LeafTile` row and the hashes of completed subtrees at
+every eighth level above (`Node`), so any node of the tree is computed from at most 256 stored hashes.
+Every read of these goes through `storage.py`.
 """
 
 import datetime as dt
@@ -67,20 +68,53 @@ class Entry(AppendOnlyModel):
     def __str__(self):
         return f"{self.kind} {self.subject}"
 
+    @property
+    def seq(self) -> int | None:
+        """The entry's index in the tree, or None while it is not sequenced. One lookup, remembered; for many entries
+        `storage.attach_seqs(entries)` sets it for all with two queries."""
+        if "_seq" not in self.__dict__:
+            from .storage import seq_of  # storage imports this module
 
-class Leaf(AppendOnlyModel):
-    """An entry's place in the tree: consecutive indexes from 0, given by the one sequencer."""
+            self.__dict__["_seq"] = seq_of([self.pk]).get(self.pk)
+        return self.__dict__["_seq"]
 
-    seq = models.BigIntegerField(primary_key=True)
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="leaf")
-    hash = models.BinaryField(max_length=32)
+
+class LeafTile(AppendOnlyModel):
+    """The 256 leaf hashes of one completed level-0 tile (C2SP tlog-tiles), 8 192 bytes, written once by the
+    sequencer in the transaction that completes it. The hashes of the still-open tile (at most 255) are not stored:
+    `storage.leaf_hashes` recomputes them from their entries."""
+
+    index = models.BigIntegerField(primary_key=True)
+    data = models.BinaryField(max_length=32 << BAND)
 
     class Meta:
-        verbose_name = verbose_name_plural = "日志叶节点"
-        ordering = ["seq"]
+        verbose_name = verbose_name_plural = "日志叶哈希分片"
+        ordering = ["index"]
 
     def __str__(self):
-        return f"leaf {self.seq}"
+        return f"tile 0/{self.index}"
+
+
+class LeafBatch(AppendOnlyModel):
+    """Which entries hold the leaves `first_seq` … `first_seq + count − 1`: the entry ids, ascending, as runs of
+    consecutive ids (storage.encode_ids). One row per run of the sequencer, or a few (storage.batch_rows): the rows of
+    ids the sequencer had seen before (`late`, a transaction that committed after a later id was sequenced) are kept
+    apart, each within the id range between two in-order rows, so that finding an entry's seq walks a handful of
+    rows through the index on `first_entry` (storage.seq_of)."""
+
+    first_seq = models.BigIntegerField(primary_key=True)
+    first_entry = models.BigIntegerField(db_index=True)
+    last_entry = models.BigIntegerField()
+    count = models.IntegerField()
+    late = models.BooleanField()
+    ids = models.BinaryField(help_text="the ids as varint pairs (gap, run length − 1)")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日志排序批次"
+        ordering = ["first_seq"]
+
+    def __str__(self):
+        return f"leaves {self.first_seq}–{self.first_seq + self.count - 1}"
 
 
 class Node(AppendOnlyModel):

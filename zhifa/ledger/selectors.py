@@ -3,21 +3,20 @@
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.models import SecurityEventKind
 from zhifa.core.permissions import can
 from zhifa.core.services import security_event_record
 
-from . import merkle
+from . import merkle, storage
 from .errors import LedgerErrorCode
-from .models import BAND, Checkpoint, Entry, Erasure, Finding, Leaf, Node
+from .models import BAND, Checkpoint, Entry, Erasure, Finding, Node
 
 
 def tree_size() -> int:
-    top = Leaf.objects.aggregate(top=Max("seq"))["top"]
-    return 0 if top is None else top + 1
+    return storage.tree_size()
 
 
 class TreeReader:
@@ -29,16 +28,14 @@ class TreeReader:
 
     # Plain SQL rather than the ORM: a proof over a million leaves reads about 30 ranges, and compiling
     # 30 querysets cost 15 ms a proof where the database needed 3 (bench/portal.py, decision pages).
-    _LEAVES = f"SELECT hash FROM {Leaf._meta.db_table} WHERE seq >= %s AND seq < %s ORDER BY seq"
     _NODES = (f'SELECT hash FROM {Node._meta.db_table} WHERE level = %s AND "index" >= %s AND "index" < %s '
               'ORDER BY "index"')
 
     def stored(self, band: int, start: int, end: int) -> list[bytes]:
+        if band == 0:
+            return storage.leaf_hashes(start, end)
         with connection.cursor() as cur:
-            if band == 0:
-                cur.execute(self._LEAVES, [start, end])
-            else:
-                cur.execute(self._NODES, [band, start, end])
+            cur.execute(self._NODES, [band, start, end])
             hashes = [bytes(row[0]) for row in cur.fetchall()]
         if len(hashes) != end - start:
             raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
@@ -130,8 +127,14 @@ def consistency_proof(first: int, second: int) -> tuple[list[bytes], bytes, byte
 
 
 def entries_by_id(ids) -> dict[int, Entry]:
-    """Entries by primary key, sequenced or not yet (an entry gets its `seq` when integrated)."""
-    return {e.pk: e for e in Entry.objects.filter(pk__in=list(ids)).select_related("leaf")}
+    """Entries by primary key, sequenced or not yet (an entry gets its `seq` when integrated), their `seq` read
+    for all of them at once."""
+    return {e.pk: e for e in storage.attach_seqs(Entry.objects.filter(pk__in=list(ids)))}
+
+
+def seqs_of(entry_ids) -> dict[int, int]:
+    """{entry id: seq} for those of the entries that are in the tree: one query per 500 ids (for lists)."""
+    return storage.seq_of(entry_ids)
 
 
 def _missing(seq) -> NotFoundError:
@@ -140,7 +143,7 @@ def _missing(seq) -> NotFoundError:
 
 
 def entry_get(seq: int) -> Entry:
-    entry = Entry.objects.filter(leaf__seq=seq).select_related("leaf").first()
+    entry = storage.entry_at(seq) if seq >= 0 else None
     if entry is None:
         raise _missing(seq)
     return entry
@@ -194,7 +197,8 @@ def _deny(actor, entry: Entry, request, why: str):
     security_event_record(kind=SecurityEventKind.DENIED, request=request,
                           user=actor if getattr(actor, "is_authenticated", False) else None,
                           permission="ledger.view", detail=f"ledger entry {entry.pk} ({entry.subject}): {why}"[:500])
-    raise _missing(getattr(getattr(entry, "leaf", None), "seq", entry.pk))
+    seq = entry.seq
+    raise _missing(entry.pk if seq is None else seq)
 
 
 def entry_place(actor, entry: Entry) -> tuple[bool, str]:
@@ -265,5 +269,6 @@ def recent_payloads(*, subject: str, actor: str, kinds, since) -> list[tuple[str
 
 
 
-def entries_for_subject(subject: str):
-    return Entry.objects.filter(subject=subject).select_related("leaf").order_by("id")
+def entries_for_subject(subject: str) -> list[Entry]:
+    """The entries about `subject` in id order, each with its `seq` (None while not sequenced)."""
+    return storage.attach_seqs(Entry.objects.filter(subject=subject).order_by("id"))

@@ -34,7 +34,7 @@ from zhifa.core.models import SecurityEventKind
 from zhifa.core.permissions import can
 from zhifa.core.services import security_event_record
 
-from . import events, merkle
+from . import events, merkle, storage
 from . import signers as signer_backends
 from .canonical import canonical_json, leaf_input, sha256_hex
 from .errors import LedgerErrorCode
@@ -50,7 +50,8 @@ from .models import (
     Finding,
     FindingKind,
     FindingReview,
-    Leaf,
+    LeafBatch,
+    LeafTile,
     Node,
     Pending,
 )
@@ -182,13 +183,16 @@ def _parts(items: list, n: int = _IN):
 
 
 def requeue_unsequenced() -> int:
-    """Queue every entry that has neither a leaf nor a queue row (a queue row removed behind the sequencer's back).
-    A full scan: for repairs and audits (`integrate(full_scan=True)`), not for every run."""
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("INSERT INTO ledger_pending (entry_id) SELECT e.id FROM ledger_entry e "
-                    "LEFT JOIN ledger_leaf l ON l.entry_id = e.id LEFT JOIN ledger_pending p ON p.entry_id = e.id "
-                    "WHERE l.seq IS NULL AND p.entry_id IS NULL")
-        return max(cur.rowcount, 0)
+    """Queue every entry that has neither a place in the tree nor a queue row (a queue row removed behind the
+    sequencer's back). A full scan (every batch row decoded, every entry id read): for repairs and audits
+    (`integrate(full_scan=True)`), not for every run."""
+    with transaction.atomic():
+        sequenced = storage.sequenced_ids()
+        queued = set(Pending.objects.values_list("entry_id", flat=True))
+        missing = [i for i in Entry.objects.order_by("id").values_list("id", flat=True).iterator(chunk_size=10_000)
+                   if not sequenced.contains(i) and i not in queued]
+        Pending.objects.bulk_create([Pending(entry_id=i) for i in missing], batch_size=2000)
+        return len(missing)
 
 
 def _read_entries(ids: list[int]) -> tuple[list[Entry], dict[int, str]]:
@@ -265,7 +269,7 @@ def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
                 read, failed = _read_entries(part)
                 entries += read
                 unreadable.update(failed)
-                done.update(Leaf.objects.filter(entry_id__in=part).values_list("entry_id", flat=True))
+                done.update(storage.seq_of(part))
             # A queue row for an entry already in the tree, or for none (written by hand), is dropped, never sequenced
             # twice. A queue row commits with its entry, so an entry missing here is not one still in flight.
             fresh: list[tuple[Entry, bytes]] = []
@@ -291,10 +295,35 @@ def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
             if not fresh:
                 continue
             old_size = tree_size()
-            leaves = [Leaf(seq=old_size + i, entry_id=e.pk, hash=h) for i, (e, h) in enumerate(fresh)]
-            Leaf.objects.bulk_create(leaves, batch_size=2000)
-            _store_completed_nodes(old_size, old_size + len(leaves), {leaf.seq: bytes(leaf.hash) for leaf in leaves})
-            return len(leaves)
+            new_size = old_size + len(fresh)
+            LeafBatch.objects.bulk_create(storage.batch_rows(old_size, [e.pk for e, _ in fresh]), batch_size=500)
+            hashes = {old_size + i: h for i, (_, h) in enumerate(fresh)}
+            # The open tile's earlier leaves are not stored: recomputed from their entries to complete the tile.
+            open_start = old_size - old_size % storage.TILE_WIDTH
+            if new_size // storage.TILE_WIDTH > old_size // storage.TILE_WIDTH and open_start < old_size:
+                hashes.update(zip(range(open_start, old_size),
+                                  storage.leaf_hashes(open_start, old_size, size=old_size), strict=True))
+            _store_completed_tiles(old_size, new_size, hashes)
+            _store_completed_nodes(old_size, new_size, hashes)
+            return len(fresh)
+
+
+def _store_completed_tiles(old_size: int, new_size: int, hashes: dict[int, bytes]) -> None:
+    """Store each level-0 tile the new leaves completed, 256 hashes in one row. A row already there (written by hand
+    ahead of the log) is kept if equal; one that differs is left as it is and recorded as a `node_conflict` Finding,
+    as for `Node` rows: the audit and the tile server then refuse it."""
+    width = storage.TILE_WIDTH
+    first, last = old_size // width, new_size // width
+    if first >= last:
+        return
+    built = {t: b"".join(hashes[s] for s in range(t * width, (t + 1) * width)) for t in range(first, last)}
+    stored = {i: bytes(d) for i, d in LeafTile.objects.filter(index__gte=first, index__lt=last)
+              .values_list("index", "data")}
+    for index, data in stored.items():
+        if data != built[index]:
+            _finding(FindingKind.NODE_CONFLICT, f"叶哈希分片 0/{index} 已存在且与叶节点计算的哈希不符（有人预先写入）。")
+    LeafTile.objects.bulk_create([LeafTile(index=i, data=d) for i, d in built.items() if i not in stored],
+                                 batch_size=50)
 
 
 def _store_completed_nodes(old_size: int, new_size: int, fresh: dict[int, bytes]) -> list[tuple[int, int]]:
@@ -349,9 +378,8 @@ def nodes_restore() -> list[tuple[int, int]]:
         size = tree_size()
         leaves: dict[int, bytes] = {}
         for lo in range(0, size, 100_000):
-            with connection.cursor() as cur:
-                cur.execute(TreeReader._LEAVES, [lo, min(size, lo + 100_000)])
-                leaves.update((lo + i, bytes(row[0])) for i, row in enumerate(cur.fetchall()))
+            leaves.update(zip(range(lo, min(size, lo + 100_000)),
+                              storage.leaf_hashes(lo, min(size, lo + 100_000), size=size), strict=True))
         return _store_completed_nodes(0, size, leaves)
 
 
@@ -468,9 +496,7 @@ def _split_view(previous: Checkpoint | None, size: int, root: bytes, reader: Tre
     compact.size = base
     compact.stack = [reader.node(level, index) for level, index in merkle.perfect_subtrees(0, base)]
     for lo in range(base, size, 100_000):
-        with connection.cursor() as cur:
-            cur.execute(TreeReader._LEAVES, [lo, min(size, lo + 100_000)])
-            compact.extend(bytes(row[0]) for row in cur.fetchall())
+        compact.extend(storage.leaf_hashes(lo, min(size, lo + 100_000), size=size))
     if compact.size != size or compact.root() != root:
         return f"存储的日志树节点与叶节点不符（大小 {size}）：不签署。"
     return ""
@@ -822,7 +848,8 @@ def entry_erase(*, seq: int, basis: str, actor) -> Erasure:
     if len(basis) < 4:
         raise ZhifaError(LedgerErrorCode.ERASURE_REFUSED, "删除日志条目内容应当写明依据（保存期限届满的规定或法律文书）。")
     with transaction.atomic():
-        entry = Entry.objects.select_for_update().filter(leaf__seq=seq).first()
+        entry_id = storage.entry_id_at(seq)
+        entry = Entry.objects.select_for_update().filter(pk=entry_id).first() if entry_id is not None else None
         if entry is None:
             raise NotFoundError(f"日志中没有序号为 {seq} 的条目（尚未写入日志树的条目不能删除）。")
         if entry.kind in UNERASABLE:

@@ -1,8 +1,9 @@
 """The stored tree as C2SP tlog-tiles (c2sp.org/tlog-tiles), and proofs computed from those tiles.
 
-The stored tree already is tiles, row by row: tile level L holds the hashes of tree level 8·L, and the ledger stores
-exactly those levels (`Leaf.hash` for level 0, `Node` rows at levels 8, 16, …; models.BAND == TILE_HEIGHT). A tile
-is therefore one indexed range read of at most 256 rows, with no hashing.
+The stored tree already is tiles: tile level L holds the hashes of tree level 8·L, and the ledger stores exactly
+those levels (`LeafTile` rows, one per completed level-0 tile, and `Node` rows at levels 8, 16, …; models.BAND ==
+TILE_HEIGHT). A full level-0 tile is one row; a tile above is one indexed range read of at most 256 rows; the open
+level-0 tile (at most 255 leaves) is recomputed from its entries (storage.leaf_hashes). No tile needs hashing.
 
 A *full* tile never changes once its 256 hashes are stored (the tables are append-only), so it is cached forever
 and served as immutable: any CDN or object store can keep it. Before it is cached, its 256 hashes are checked against
@@ -23,16 +24,15 @@ from django.db import connection
 
 from zhifa.core.errors import CoreErrorCode, ZhifaError
 
-from . import merkle
+from . import merkle, storage
 from .errors import LedgerErrorCode
-from .models import BAND, Leaf, Node
+from .models import BAND, Node
 from .tlogtiles import TILE_HEIGHT, TILE_WIDTH, TileError, TileReader, tile_path, tile_root
 
 assert BAND == TILE_HEIGHT, "the stored bands are the tile levels"
 
 CACHE_PREFIX = "zhifa.ledger.tile"
 
-_LEAVES = f"SELECT hash FROM {Leaf._meta.db_table} WHERE seq >= %s AND seq < %s ORDER BY seq"
 _NODES = (f'SELECT hash FROM {Node._meta.db_table} WHERE level = %s AND "index" >= %s AND "index" < %s '
           'ORDER BY "index"')
 _NODE = f'SELECT hash FROM {Node._meta.db_table} WHERE level = %s AND "index" = %s'
@@ -41,11 +41,13 @@ _NODE = f'SELECT hash FROM {Node._meta.db_table} WHERE level = %s AND "index" = 
 def _stored(level: int, index: int, width: int) -> bytes:
     """The first `width` hashes of tile (level, index), straight from the stored rows."""
     start = index * TILE_WIDTH
+    if level == 0:
+        try:
+            return b"".join(storage.leaf_hashes(start, start + width))
+        except ZhifaError as exc:
+            raise TileError(f"the stored tree has no tile {tile_path(level, index, width)}") from exc
     with connection.cursor() as cur:
-        if level == 0:
-            cur.execute(_LEAVES, [start, start + width])
-        else:
-            cur.execute(_NODES, [TILE_HEIGHT * level, start, start + width])
+        cur.execute(_NODES, [TILE_HEIGHT * level, start, start + width])
         rows = cur.fetchall()
     if len(rows) != width:
         raise TileError(f"the stored tree has no tile {tile_path(level, index, width)}")

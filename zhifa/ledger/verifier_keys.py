@@ -19,7 +19,7 @@ import json
 
 from django.db.models import Count, Max, Min
 
-from . import events, services, tiles
+from . import events, services, storage, tiles
 from .models import Checkpoint, Entry
 from .note import ED25519, NoteError, Verifier
 from .services import at_text, checkpoint_signed, entry_leaf_hash, trusted_verifiers
@@ -43,7 +43,7 @@ def _checkpoint_json(cp: Checkpoint | None) -> dict | None:
 
 
 def _statement(entry: Entry) -> dict:
-    seq = getattr(getattr(entry, "leaf", None), "seq", None)
+    seq = entry.seq
     out = {"seq": seq, "entry": {"kind": entry.kind, "subject": entry.subject, "actor": entry.actor,
                                  "at": at_text(entry.at), "payload": entry.payload,
                                  "payload_sha256": entry.payload_sha256},
@@ -66,7 +66,7 @@ def _announcements(configured: set[str]) -> list[tuple[Entry, dict]]:
     """The `ledger.key_in_use` entries naming a configured key, in id order. One naming any other key was not written
     by this deployment's signer (the application role can insert entries): it is not listed, and the audit reports it."""
     out = []
-    for entry in Entry.objects.filter(kind=events.KEY_IN_USE).select_related("leaf").order_by("id"):
+    for entry in storage.attach_seqs(Entry.objects.filter(kind=events.KEY_IN_USE).order_by("id")):
         try:
             payload = json.loads(entry.payload)
         except ValueError:

@@ -84,11 +84,11 @@ def _proof(pub):
     """The published event's inclusion proof against the latest signed checkpoint, when the sequencer has
     reached it; otherwise None and the page says it is waiting for the next checkpoint."""
     entry = pub.published_entry
-    leaf = getattr(entry, "leaf", None) if entry else None
+    seq = entry.seq if entry else None
     cp = latest_checkpoint()
-    if leaf is None or cp is None or leaf.seq >= cp.size:
+    if seq is None or cp is None or seq >= cp.size:
         return None, cp
-    proof = inclusion_proof(leaf.seq, cp.size)
+    proof = inclusion_proof(seq, cp.size)
     # Base64, as in the signed checkpoint, the API and `python -m zhifa.verify` (tryout: hex here made the verifier
     # report another hash at that index).
     b64 = lambda h: base64.b64encode(h).decode()  # noqa: E731

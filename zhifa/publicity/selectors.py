@@ -267,7 +267,7 @@ def portal_generation() -> int:
 
 def portal_item(pk: int) -> Publication:
     """One item as the public may see it: published, or withdrawn/superseded (then only that it was)."""
-    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry__leaf")
+    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry")
            .defer("original_text", "search_tokens", "published_entry__payload")
            # Superseded or withdrawn only after it was published: a draft replaced before publication never existed
            # for the public (tryout finding: /portal/items/<draft>/ answered 200 with its title and agency).

@@ -45,18 +45,21 @@ def document_file(doc) -> str:
 def case_index(case) -> dict:
     """The ordered index of the case file: documents (every version) and recordings, oldest first."""
     items = []
-    for doc in case.documents.select_related("entry__leaf").order_by("recorded_at", "id"):
+    docs = list(case.documents.select_related("entry").order_by("recorded_at", "id"))
+    recordings = list(Recording.objects.filter(case=case).select_related("blob", "entry").order_by("started_at", "id"))
+    seqs = ledger_selectors.seqs_of([d.entry_id for d in docs] + [r.entry_id for r in recordings])
+    for doc in docs:
         items.append({"type": "document", "id": doc.pk, "form": doc.form, "title": FORMS[doc.form].title,
                       "version": doc.version, "supersedes": doc.supersedes_id, "at": doc.recorded_at.isoformat(),
                       "sha256": hashlib.sha256(canonical_json(doc.elements).encode()).hexdigest(),
                       "file": document_file(doc),
-                      "entry": doc.entry_id, "seq": getattr(getattr(doc.entry, "leaf", None), "seq", None)})
-    for rec in Recording.objects.filter(case=case).select_related("blob", "entry__leaf").order_by("started_at", "id"):
+                      "entry": doc.entry_id, "seq": seqs.get(doc.entry_id)})
+    for rec in recordings:
         items.append({"type": "recording", "id": rec.pk, "activity": rec.activity, "document": rec.document_id,
                       "started_at": rec.started_at.isoformat(), "ended_at": rec.ended_at.isoformat(),
                       "sha256": rec.blob.sha256, "size": rec.blob.size, "file": f"data/recordings/{rec.blob.sha256}",
                       "entry": rec.entry_id,
-                      "seq": getattr(getattr(rec.entry, "leaf", None), "seq", None)})
+                      "seq": seqs.get(rec.entry_id)})
     return {"case": {"id": case.pk, "number": case.number, "title": case.title, "agency": case.agency.name,
                      "stage": case.stage, "sealed": case.stage == "archive"}, "items": items}
 

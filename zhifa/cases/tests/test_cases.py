@@ -286,6 +286,6 @@ def test_the_log_commits_a_partys_id_number_with_a_keyed_hash_and_the_proof_stil
         pass
     ledger.checkpoint_create()
     entry.refresh_from_db()
-    proof = inclusion_proof(entry.leaf.seq)
+    proof = inclusion_proof(entry.seq)
     assert proof.leaf_hash == ledger.entry_leaf_hash(entry)
     merkle.verify_inclusion(proof.leaf_hash, proof.seq, proof.tree_size, proof.path, proof.root)

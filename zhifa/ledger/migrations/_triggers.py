@@ -7,8 +7,9 @@ service inserts it first, in the same transaction). The leaf commits to `payload
 the entry's proof still verifies; anything else (a payload rewritten, a digest or time changed) is refused.
 """
 
-TABLES = ["ledger_entry", "ledger_leaf", "ledger_node", "ledger_checkpoint", "ledger_blob", "ledger_finding",
-          "ledger_findingreview", "ledger_blobdisposal", "ledger_erasure", "ledger_witnesscosignature"]
+# `ledger_leaf` (migrations 0001–0013) was replaced by `ledger_leaftile` and `ledger_leafbatch` in 0014.
+TABLES = ["ledger_entry", "ledger_leaftile", "ledger_leafbatch", "ledger_node", "ledger_checkpoint", "ledger_blob",
+          "ledger_finding", "ledger_findingreview", "ledger_blobdisposal", "ledger_erasure", "ledger_witnesscosignature"]
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION zhifa_ledger_append_only() RETURNS trigger AS $$

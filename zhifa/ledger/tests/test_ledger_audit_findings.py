@@ -8,12 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from zhifa.ledger import merkle, selectors, services
+from zhifa.ledger import merkle, selectors, services, storage
 from zhifa.ledger.audit import log_audit
 from zhifa.ledger.migrations import _triggers
-from zhifa.ledger.models import Checkpoint, Entry, Erasure, Finding, Leaf, Node
+from zhifa.ledger.models import Checkpoint, Entry, Erasure, Finding, Node
 from zhifa.ledger.note import Checkpoint as CheckpointText
 from zhifa.ledger.note import Signer, sign_note
+from zhifa.ledger.tests.tree_surgery import cut_tree
 
 KIND = "ledger.log_audit"  # a registered kind with no side effects
 
@@ -53,7 +54,7 @@ def test_an_overwritten_node_is_caught():
     with lifted():
         _raw('UPDATE ledger_node SET hash = %s WHERE level = 8 AND "index" = %s', [merkle.leaf_hash(b"x"), index])
     # What the old audit checked still holds: every entry, every leaf, every checkpoint root from the leaves.
-    leaves = [bytes(h) for h in Leaf.objects.order_by("seq").values_list("hash", flat=True)]
+    leaves = [bytes(h) for h in storage.leaf_hashes(0, storage.tree_size())]
     assert merkle.root_from_leaf_hashes(leaves) == bytes(Checkpoint.objects.get().root)
     # ... but the served proofs are wrong, and the audit now says so.
     assert selectors.TreeReader().root(len(leaves)) != bytes(Checkpoint.objects.get().root)
@@ -99,12 +100,11 @@ def test_deleting_the_last_entries_with_their_checkpoints_is_caught_by_a_checkpo
 
 def _cut(keep: int, *, drop_checkpoints: bool) -> None:
     """Delete every leaf from `keep` on, with its entry and the nodes above it (and the checkpoints beyond)."""
-    ids = list(Leaf.objects.filter(seq__gte=keep).values_list("entry_id", flat=True))
-    marks = ", ".join(["%s"] * len(ids))
     with lifted():
+        ids = cut_tree(_raw, keep)
+        marks = ", ".join(["%s"] * len(ids))
         if "ledger_pending" in connection.introspection.table_names():  # the sequencer's queue (issue 16 §4)
             _raw(f"DELETE FROM ledger_pending WHERE entry_id IN ({marks})", ids)
-        _raw("DELETE FROM ledger_leaf WHERE seq >= %s", [keep])
         _raw(f"DELETE FROM ledger_entry WHERE id IN ({marks})", ids)
         _raw('DELETE FROM ledger_node WHERE level = 8 AND "index" >= %s', [keep >> 8])
         if drop_checkpoints:
@@ -200,7 +200,7 @@ def test_an_empty_payload_counts_as_erased_only_with_a_valid_erasure_record(user
     services.checkpoint_create()
     services.entry_erase(seq=2, basis="保存期限届满，经批准删除", actor=users.su)
     assert log_audit().ok
-    entry = Entry.objects.get(leaf__seq=3)
+    entry = storage.entry_at(3)
     other = services.record_event(KIND, subject="not an erasure", payload={"seq": 3})
     services.integrate()
     Erasure.objects.create(entry=entry, basis="伪造", actor=users.su, log_entry=other)
@@ -208,7 +208,7 @@ def test_an_empty_payload_counts_as_erased_only_with_a_valid_erasure_record(user
     problems = log_audit().problems
     assert problems == ["条目 3 的内容被清空，但其删除记录所指的日志条目不是完好的删除记录"]
     # An erasure record of the right kind that names another entry is no better.
-    entry4 = Entry.objects.get(leaf__seq=4)
+    entry4 = storage.entry_at(4)
     wrong = services.record_event("ledger.entry_erased", subject=entry4.subject, actor=users.su, payload={
         "entry": entry4.pk, "seq": 5, "kind": KIND, "payload_sha256": entry4.payload_sha256, "basis": "伪造"})
     Erasure.objects.create(entry=entry4, basis="伪造", actor=users.su, log_entry=wrong)

@@ -16,9 +16,9 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from zhifa.ledger import selectors, services
+from zhifa.ledger import selectors, services, storage
 from zhifa.ledger.audit import log_audit
-from zhifa.ledger.models import Entry, Finding, FindingKind, Leaf, Pending
+from zhifa.ledger.models import Entry, Finding, FindingKind, Pending
 from zhifa.ledger.tlogtiles import MAX_TREE_SIZE, parse_tile_path, tile_within_bounds
 
 KIND = "ledger.log_audit"  # a registered kind with no side effects
@@ -120,9 +120,9 @@ def test_an_unreadable_entry_is_set_aside_and_the_log_goes_on(settings):
         poison = _raw_entry("infinity")
     _append(2, prefix="after")
     cp = services.checkpoint_create()  # raised AttributeError (SQLite) / DataError (PostgreSQL) before
-    assert not Leaf.objects.filter(entry_id=poison).exists()
+    assert poison not in storage.seq_of([poison])
     honest = Entry.objects.filter(subject__startswith="after:").values_list("id", flat=True)
-    assert Leaf.objects.filter(entry_id__in=honest).count() == 2
+    assert len(storage.seq_of(honest)) == 2
     assert cp.size == selectors.tree_size() >= 5
     findings = _set_aside()
     assert len(findings) == 1 and findings[0].detail.startswith(f"条目 {poison} 无法写入日志树，已搁置")
@@ -152,8 +152,8 @@ def test_a_year_past_9999_is_set_aside_too():
         poison = _raw_entry("10000-06-01 00:00:00" if connection.vendor == "sqlite" else "10000-06-01 00:00:00+00")
     _append(1, prefix="after")
     services.checkpoint_create()
-    assert not Leaf.objects.filter(entry_id=poison).exists()
-    assert Leaf.objects.count() >= 2 and len(_set_aside()) == 1
+    assert poison not in storage.seq_of([poison])
+    assert storage.tree_size() >= 2 and len(_set_aside()) == 1
 
 
 @pytest.mark.req("REC-12")
@@ -163,8 +163,8 @@ def test_a_wrong_digest_that_slipped_in_is_set_aside():
         poison = _raw_entry("2026-01-01 00:00:00", digest=DIGEST.upper())
     _append(2)
     services.checkpoint_create()
-    assert not Leaf.objects.filter(entry_id=poison).exists()
-    assert Leaf.objects.count() >= 2
+    assert poison not in storage.seq_of([poison])
+    assert storage.tree_size() >= 2
     assert "内容摘要不是 64 位小写十六进制" in _set_aside()[0].detail
 
 
@@ -177,8 +177,8 @@ def test_a_time_within_the_checked_range_but_unreadable_is_set_aside():
     poison = _raw_entry("2100-13-45 99:99:99")
     _append(2)
     services.checkpoint_create()
-    assert not Leaf.objects.filter(entry_id=poison).exists()
-    assert Leaf.objects.count() >= 2 and len(_set_aside()) == 1
+    assert poison not in storage.seq_of([poison])
+    assert storage.tree_size() >= 2 and len(_set_aside()) == 1
 
 
 # --- the audit's "unsequenced" check ---------------------------------------------------------------------------------

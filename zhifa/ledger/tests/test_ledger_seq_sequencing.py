@@ -13,12 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from zhifa.core.errors import ZhifaError
-from zhifa.ledger import merkle, selectors, services, signers
+from zhifa.ledger import merkle, selectors, services, signers, storage
 from zhifa.ledger.canonical import canonical_json, sha256_hex
 from zhifa.ledger.migrations import _triggers
-from zhifa.ledger.models import Checkpoint, Entry, Finding, FindingKind, Leaf, Node, Pending
+from zhifa.ledger.models import Checkpoint, Entry, Finding, FindingKind, Node, Pending
 from zhifa.ledger.note import Checkpoint as CheckpointText
 from zhifa.ledger.note import Signer, Verifier, open_checkpoint, sign_note
+from zhifa.ledger.tests.tree_surgery import cut_tree
 
 pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 
@@ -59,13 +60,13 @@ def test_an_entry_committed_after_many_newer_ones_were_sequenced_is_sequenced(mo
     for i in range(60):  # newer ids, committed and sequenced first
         _entry(base + 1000 + i, f"new:{i}")
     sequence_all()
-    assert Leaf.objects.count() == 60
+    assert storage.tree_size() == 60
     late = _entry(base, "late")  # the lower id of a transaction that committed only now
     assert Pending.objects.filter(entry=late).exists()
     assert services.integrate() == 1
-    assert Leaf.objects.get(entry=late).seq == 60  # in the order the sequencer saw it commit
+    assert storage.seq_of([late.pk])[late.pk] == 60  # in the order the sequencer saw it commit
     assert not Pending.objects.exists()
-    leaves = [services.entry_leaf_hash(leaf.entry) for leaf in Leaf.objects.order_by("seq").select_related("entry")]
+    leaves = [services.entry_leaf_hash(Entry.objects.get(pk=i)) for i in storage.entry_ids_between(0, 61)]
     assert selectors.TreeReader().root(61) == merkle.root_from_leaf_hashes(leaves)
 
 
@@ -92,14 +93,14 @@ def test_a_transaction_left_open_while_others_commit_is_sequenced_when_it_commit
     assert opened.wait(30)
     append(50)
     sequence_all()
-    assert Leaf.objects.count() == 50
+    assert storage.tree_size() == 50
     release.set()
     thread.join()
     assert not errors, errors
     sequence_all()
     slow = Entry.objects.get(subject="slow")
-    assert Leaf.objects.get(entry=slow).seq == 50
-    assert Leaf.objects.count() == Entry.objects.count() == 51
+    assert storage.seq_of([slow.pk])[slow.pk] == 50
+    assert storage.tree_size() == Entry.objects.count() == 51
 
 
 @pytest.mark.req("REC-12")
@@ -109,7 +110,7 @@ def test_a_queue_row_for_an_entry_already_in_the_tree_is_dropped_not_sequenced_t
     sequence_all()
     Pending.objects.create(entry=Entry.objects.first())
     assert services.integrate() == 0
-    assert Leaf.objects.count() == 3 and not Pending.objects.exists()
+    assert storage.tree_size() == 3 and not Pending.objects.exists()
 
 
 @pytest.mark.req("REC-12")
@@ -118,9 +119,9 @@ def test_full_scan_requeues_an_entry_whose_queue_row_was_removed():
     append(2)
     Pending.objects.filter(entry=Entry.objects.order_by("id").first()).delete()
     sequence_all()
-    assert Leaf.objects.count() == 1
+    assert storage.tree_size() == 1
     assert services.integrate(full_scan=True) == 1
-    assert Leaf.objects.count() == 2
+    assert storage.tree_size() == 2
 
 
 @pytest.mark.req("REC-12")
@@ -132,7 +133,7 @@ def test_a_node_planted_ahead_of_the_log_does_not_stop_sequencing_and_blocks_sig
     Node.objects.create(level=8, index=1, hash=merkle.leaf_hash(b"planted"))
     append(600, "more")
     sequence_all()  # no duplicate key: every entry gets its leaf
-    assert Leaf.objects.count() == Entry.objects.count()
+    assert storage.tree_size() == Entry.objects.count()
     assert Finding.objects.filter(kind=FindingKind.NODE_CONFLICT).count() == 1
     with pytest.raises(ZhifaError) as exc:
         services.checkpoint_create()
@@ -143,8 +144,8 @@ def test_a_node_planted_ahead_of_the_log_does_not_stop_sequencing_and_blocks_sig
     _as_owner("DELETE FROM ledger_node WHERE level = 8 AND \"index\" = 1")
     assert services.nodes_restore() == []
     cp = services.checkpoint_create()
-    assert cp.size == Leaf.objects.count()
-    leaves = [bytes(h) for h in Leaf.objects.order_by("seq").values_list("hash", flat=True)]
+    assert cp.size == storage.tree_size()
+    leaves = [bytes(h) for h in storage.leaf_hashes(0, storage.tree_size())]
     assert bytes(cp.root) == merkle.root_from_leaf_hashes(leaves)
 
 
@@ -174,7 +175,7 @@ def test_a_truncated_log_is_not_signed():
     cp = services.checkpoint_create()
     # A validly signed checkpoint exists past the end: the consistency check cannot start from it.
     assert cp.size == 6
-    _as_owner("DELETE FROM ledger_leaf WHERE seq >= 3")
+    cut_tree(_as_owner, 3)
     append(1, "later")
     with pytest.raises(ZhifaError) as exc:
         services.checkpoint_create()
@@ -288,7 +289,9 @@ def test_the_application_role_cannot_write_the_tree_and_the_sequencer_role_can()
     append(3)
     for sql in ["INSERT INTO ledger_node (level, \"index\", hash) VALUES (8, 99, '\\x00')",
                 "INSERT INTO ledger_checkpoint (size, root, note, key, created_at) VALUES (1, '\\x00', 'n', 'k', now())",
-                "INSERT INTO ledger_leaf (seq, entry_id, hash) VALUES (999, 1, '\\x00')",
+                "INSERT INTO ledger_leafbatch (first_seq, first_entry, last_entry, count, late, ids) "
+                "VALUES (999, 1, 1, 1, false, '\\x0000')",
+                "INSERT INTO ledger_leaftile (\"index\", data) VALUES (999, '\\x00')",
                 "DELETE FROM ledger_pending"]:
         with pytest.raises(Exception) as exc, transaction.atomic(), connection.cursor() as cur:
             cur.execute("SET LOCAL ROLE zhifa_app_test")
@@ -305,4 +308,4 @@ def test_the_application_role_cannot_write_the_tree_and_the_sequencer_role_can()
             with pytest.raises(Exception) as exc, transaction.atomic(), connection.cursor() as inner:
                 inner.execute(sql)
             assert "permission denied" in str(exc.value) or "append-only" in str(exc.value), sql
-    assert cp.size == Leaf.objects.count() == Entry.objects.count()
+    assert cp.size == storage.tree_size() == Entry.objects.count()

@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from zhifa.ledger import events, merkle, services, witness
-from zhifa.ledger.models import Leaf
+from zhifa.ledger import events, merkle, services, storage, witness
 from zhifa.ledger.models_witness import WitnessCosignature, WitnessState
 from zhifa.ledger.note import Checkpoint as CheckpointText
 from zhifa.ledger.note import Signer, sign_note
@@ -119,7 +118,7 @@ def test_witness_refuses_a_rewritten_history(client, keys):
 
     # The log rewrites one old leaf (entry 3) and grows: a second tree over the same key, a well-formed proof of ITS
     # history, signed by the real log key. The witness holds (N, R) and the proof cannot lead from R.
-    leaves = [bytes(h) for h in Leaf.objects.order_by("seq").values_list("hash", flat=True)]
+    leaves = storage.leaf_hashes(0, storage.tree_size())
     assert len(leaves) == cp.size
     rewritten = list(leaves)
     rewritten[3] = merkle.leaf_hash(b"what the log now says happened")
@@ -300,7 +299,7 @@ def test_collector_follows_a_409_and_reports_a_witness_ahead(keys, transport, se
     assert len(result.cosigned) == 3 and not result.errors
     assert ("http://w1.example/ledger/witness/add-checkpoint", 409) in transport.calls
     # A witness holding a larger tree than this log's checkpoint: this log does not extend what it saw -> error.
-    bigger = merkle.MemoryTree([bytes(h) for h in Leaf.objects.order_by("seq").values_list("hash", flat=True)]
+    bigger = merkle.MemoryTree(storage.leaf_hashes(0, storage.tree_size())
                                + [merkle.leaf_hash(b"x")] * 4)
     proof = merkle.consistency_path(later.size, bigger.size, bigger.subtree_hash)
     settings.ZHIFA_WITNESS_KEY = keys[2].encode()

@@ -22,6 +22,6 @@ def test_registry_changes_are_logged_with_their_actor_and_only_when_they_commit(
         org_services.agency_update(agency=tree.agency_b1, actor=users.head_a1, duties="越权")
     assert not Entry.objects.filter(kind="org.agency_updated").exists()
     ledger_services.checkpoint_create()
-    assert ledger_selectors.inclusion_proof(entry.leaf.seq).seq == entry.leaf.seq
+    assert ledger_selectors.inclusion_proof(entry.seq).seq == entry.seq
 
 

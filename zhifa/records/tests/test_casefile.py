@@ -11,7 +11,8 @@ from django.utils import timezone
 from zhifa.cases import services as cases
 from zhifa.cases.tests.conftest import elements
 from zhifa.ledger import services as ledger_services
-from zhifa.ledger.models import Checkpoint, Entry, Leaf
+from zhifa.ledger import storage
+from zhifa.ledger.models import Checkpoint, Entry
 from zhifa.records import services
 from zhifa.records.casefile import case_index, export_package
 from zhifa.records.tests.test_recordings import MP4
@@ -132,9 +133,9 @@ def test_downloading_the_case_file_signs_nothing_and_lists_what_the_checkpoint_d
     later = cases.document_record(case=filed_case, form="inspection_record", elements=elements(desk),
                                   actor=desk.officer)  # logged after the checkpoint
     client.force_login(desk.officer)
-    before = (Checkpoint.objects.count(), Leaf.objects.count(), set(Entry.objects.values_list("id", flat=True)))
+    before = (Checkpoint.objects.count(), storage.tree_size(), set(Entry.objects.values_list("id", flat=True)))
     data = _download(client, filed_case)
-    assert (Checkpoint.objects.count(), Leaf.objects.count()) == before[:2]  # nothing signed, nothing integrated
+    assert (Checkpoint.objects.count(), storage.tree_size()) == before[:2]  # nothing signed, nothing integrated
     added = Entry.objects.exclude(id__in=before[2])
     assert [e.kind for e in added] == ["records.case_file_exported"]  # the export record (REC-15), nothing else
 
@@ -164,7 +165,7 @@ def test_without_any_checkpoint_the_package_says_so_and_nothing_is_signed(client
     assert not Checkpoint.objects.exists()
     client.force_login(desk.officer)
     data = _download(client, filed_case)
-    assert not Checkpoint.objects.exists() and not Leaf.objects.exists()
+    assert not Checkpoint.objects.exists() and not storage.tree_size()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "data/ledger/checkpoint.txt" not in zf.namelist()
         assert "尚未生成签名检查点" in zf.read("README.txt").decode()

@@ -3,8 +3,9 @@
 The migrations run as the owner of the tables. The application connects as another role which may read the ledger
 and insert entries (and the evidence records that go with them) but not tree nodes, leaves or checkpoints, and may
 not update, delete or truncate anything in the ledger, nor drop or disable a trigger (only a table's owner can).
-`--sequencer ROLE` prepares a separate identity for the worker that sequences and signs: it may insert leaves, nodes
-and checkpoints (and the entries and findings it writes itself) and consume the sequencing queue, and nothing else.
+`--sequencer ROLE` prepares a separate identity for the worker that sequences and signs: it may insert leaf tiles and
+batches, nodes and checkpoints (and the entries and findings it writes itself) and consume the sequencing queue, and
+nothing else.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +17,7 @@ from zhifa.ledger.migrations._triggers import TABLES
 APP_INSERT = ["ledger_entry", "ledger_pending", "ledger_blob", "ledger_blobdisposal", "ledger_finding",
               "ledger_findingreview", "ledger_erasure"]
 # Only the sequencer/signer writes the tree and the signed heads.
-TREE = ["ledger_leaf", "ledger_node", "ledger_checkpoint"]
+TREE = ["ledger_leaftile", "ledger_leafbatch", "ledger_node", "ledger_checkpoint"]
 QUEUE = "ledger_pending"
 
 
@@ -75,6 +76,6 @@ class Command(BaseCommand):
                 cur.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{sequencer}"')
         done = f"{role}: full rights on application tables; in the ledger SELECT, and INSERT of entries and evidence only."
         if sequencer:
-            done += f" {sequencer}: SELECT on the ledger, INSERT of leaves, nodes, checkpoints, entries and findings, " \
+            done += f" {sequencer}: SELECT on the ledger, INSERT of leaf tiles and batches, nodes, checkpoints, entries and findings, " \
                     "DELETE on the sequencing queue."
         self.stdout.write(self.style.SUCCESS(done))
