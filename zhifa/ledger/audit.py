@@ -259,14 +259,12 @@ def _leaves(result: AuditResult, seen: storage.IdSet):
         if first_seq != expected:
             result.add(f"日志序号不连续：缺少 {expected}（下一个是 {first_seq}）；其后的条目未核验")
             break
-        try:
-            row_ids = storage.decode_ids(first_entry, data)
-        except ValueError:
-            row_ids = []
-        # decode_ids yields strictly ascending ids by construction
-        if len(row_ids) != count or not row_ids or row_ids[0] != first_entry or row_ids[-1] != last_entry:
-            result.add(f"排序批次（序号 {first_seq} 起）已损坏：其后的条目未核验")
+        # Checked before any id is materialised (review finding 5): a hostile row is a finding, never a crash.
+        problem = storage.batch_problem(first_entry, last_entry, count, data, seen.limit)
+        if problem:
+            result.add(f"排序批次（序号 {first_seq} 起）已损坏（{problem}）：其后的条目未核验")
             break
+        row_ids = storage.decode_ids(first_entry, data)  # strictly ascending by construction
         if late:
             if last_entry > highest or bisect_right(firsts, first_entry) != bisect_right(firsts, last_entry):
                 result.add(f"排序批次（序号 {first_seq} 起）的位置不符合规则：按条目查找序号可能找不到其中的条目")
@@ -332,7 +330,7 @@ def log_audit(*, known_checkpoints: list[str] = (), record: bool = True) -> Audi
             cp = next(checkpoints, None)
 
     checkpoints_at(0, merkle.EMPTY_ROOT)
-    seen = storage.IdSet()  # every entry id met in the tree: each must be there once
+    seen = storage.IdSet(storage.max_entry_id())  # every entry id met in the tree: each must be there once
     tiles = _StoredTiles()
     tile: list[bytes] = []  # the computed hashes of the tile under way
     stored_tile: bytes | None = None
@@ -460,7 +458,16 @@ def _check_unsequenced(result: AuditResult, seen: storage.IdSet, size: int) -> N
     stale = set(Entry.objects.filter(Q(pk__in=Pending.objects.filter(queued_at__lt=cutoff).values("entry_id"))
                                      | Q(pk__in=Pending.objects.values("entry_id"), at__lt=cutoff))
                 .values_list("id", flat=True))
-    for _, first_entry, _, _, _, data in storage.batches(size):
+    newest = storage.max_entry_id()  # entries written since the pass
+    if newest > seen.limit:
+        grown = storage.IdSet(newest)
+        grown.bits[:len(seen.bits)] = seen.bits
+        seen = grown
+    for first_seq, first_entry, last_entry, count, _, data in storage.batches(size):
+        problem = storage.batch_problem(first_entry, last_entry, count, data, seen.limit)
+        if problem:
+            result.add(f"排序批次（序号 {first_seq} 起，日志核验之后写入）已损坏（{problem}）")
+            break
         for entry_id in storage.decode_ids(first_entry, data):
             seen.add(entry_id)
     outside = [i for i in outside if not seen.contains(i)]

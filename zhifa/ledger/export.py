@@ -4,7 +4,10 @@ import base64
 import json
 from pathlib import Path
 
+from zhifa.core.errors import ZhifaError
+
 from . import storage
+from .errors import LedgerErrorCode
 from .models import Checkpoint, Entry, Erasure
 from .services import actor_label, at_text
 
@@ -44,6 +47,9 @@ def export(directory: Path, *, up_to: int | None = None) -> dict:
             ids = storage.entry_ids_between(lo, min(size, lo + 5000))
             entries = Entry.objects.in_bulk(ids)
             for seq, entry_id in enumerate(ids, lo):
+                if entry_id not in entries:  # the tree names an entry whose row is gone: the log was tampered with
+                    raise ZhifaError(LedgerErrorCode.NO_SUCH_LEAF,
+                                     f"无法导出：日志序号 {seq} 所指的条目（id {entry_id}）不存在，日志已被改动，请先运行日志自检。")
                 row = entry_json(entries[entry_id], seq) | {"id": entry_id}
                 fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
                 count += 1

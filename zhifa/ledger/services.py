@@ -298,11 +298,13 @@ def integrate(*, limit: int | None = None, full_scan: bool = False) -> int:
             new_size = old_size + len(fresh)
             LeafBatch.objects.bulk_create(storage.batch_rows(old_size, [e.pk for e, _ in fresh]), batch_size=500)
             hashes = {old_size + i: h for i, (_, h) in enumerate(fresh)}
-            # The open tile's earlier leaves are not stored: recomputed from their entries to complete the tile.
+            # The open tile's earlier leaves are not stored: recomputed from their entries to complete the tile, never
+            # read from the cache or from a row stored for the open tile (review findings 1 and 2: `leaf_hashes`
+            # with the old size serves no stored row for a tile that size has not completed).
             open_start = old_size - old_size % storage.TILE_WIDTH
             if new_size // storage.TILE_WIDTH > old_size // storage.TILE_WIDTH and open_start < old_size:
                 hashes.update(zip(range(open_start, old_size),
-                                  storage.leaf_hashes(open_start, old_size, size=old_size), strict=True))
+                                  storage.leaf_hashes(open_start, old_size, size=old_size, cached=False), strict=True))
             _store_completed_tiles(old_size, new_size, hashes)
             _store_completed_nodes(old_size, new_size, hashes)
             return len(fresh)
@@ -346,7 +348,7 @@ def _store_completed_nodes(old_size: int, new_size: int, fresh: dict[int, bytes]
         lo, hi = first * width, last * width
         missing = [i for i in range(lo, hi) if i not in below]
         if missing:
-            reader = TreeReader()
+            reader = TreeReader(cached=False)
             for i, h in zip(range(min(missing), max(missing) + 1),
                             reader.stored(band, min(missing), max(missing) + 1), strict=True):
                 below.setdefault(i, h)
@@ -372,14 +374,23 @@ def _store_completed_nodes(old_size: int, new_size: int, fresh: dict[int, bytes]
 
 def nodes_restore() -> list[tuple[int, int]]:
     """Recompute every band node of the tree from the leaves and store the ones missing (after an owner removed a
-    conflicting row). Returns the places where a stored node still differs. Reads every leaf: a repair tool."""
+    conflicting row). Returns the places where a stored node still differs. Reads every leaf: a repair tool.
+    A completed level-0 tile whose row is missing (an owner removed a row planted ahead of the log) is first
+    rebuilt from its entries."""
     with transaction.atomic():
         _lock_sequencer()
         size = tree_size()
+        complete = size // storage.TILE_WIDTH
+        have = set(LeafTile.objects.filter(index__lt=complete).values_list("index", flat=True))
+        LeafTile.objects.bulk_create(
+            [LeafTile(index=t, data=b"".join(storage.recomputed_leaf_hashes(t * storage.TILE_WIDTH,
+                                                                            (t + 1) * storage.TILE_WIDTH)))
+             for t in range(complete) if t not in have], batch_size=50)
         leaves: dict[int, bytes] = {}
         for lo in range(0, size, 100_000):
             leaves.update(zip(range(lo, min(size, lo + 100_000)),
-                              storage.leaf_hashes(lo, min(size, lo + 100_000), size=size), strict=True))
+                              storage.leaf_hashes(lo, min(size, lo + 100_000), size=size, cached=False),
+                              strict=True))
         return _store_completed_nodes(0, size, leaves)
 
 
@@ -496,7 +507,7 @@ def _split_view(previous: Checkpoint | None, size: int, root: bytes, reader: Tre
     compact.size = base
     compact.stack = [reader.node(level, index) for level, index in merkle.perfect_subtrees(0, base)]
     for lo in range(base, size, 100_000):
-        compact.extend(storage.leaf_hashes(lo, min(size, lo + 100_000), size=size))
+        compact.extend(storage.leaf_hashes(lo, min(size, lo + 100_000), size=size, cached=False))
     if compact.size != size or compact.root() != root:
         return f"存储的日志树节点与叶节点不符（大小 {size}）：不签署。"
     return ""
@@ -568,7 +579,7 @@ def checkpoint_create() -> Checkpoint:
     with _synchronous_full(), transaction.atomic():
         _lock_sequencer()
         size = tree_size()
-        reader = TreeReader()
+        reader = TreeReader(cached=False)  # never the open-tile cache: what is signed comes from the entries
         root = reader.root(size) if size else merkle.EMPTY_ROOT
         previous = _previous_signed(known)
         if (previous is not None and previous.size == size and bytes(previous.root) == root

@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from zhifa.core.bounds import MAX_BIGINT
 from zhifa.core.errors import ZhifaError
@@ -92,6 +92,32 @@ def decode_ids(first_entry: int, data: bytes) -> list[int]:
     for start, length in decode_runs(first_entry, data):
         ids.extend(range(start, start + length))
     return ids
+
+
+def batch_problem(first_entry: int, last_entry: int, count: int, data: bytes, max_id: int) -> str:
+    """Why a batch row cannot be expanded into its ids, or ''. Checked from its runs before any id is materialised:
+    a hostile or corrupt row (a run of 2^40 ids, an id near 2^62 or below 1) must not exhaust memory or index a
+    bitmap from its end (review finding 5). `max_id`: the greatest entry id there is."""
+    try:
+        runs = decode_runs(first_entry, data)
+    except ValueError:
+        return "编号列表无法解码"
+    if not 0 < count <= ROW_MAX:
+        return f"条目数 {count} 超出范围（1…{ROW_MAX}）"
+    if sum(length for _, length in runs) != count:
+        return "编号列表与条目数不符"
+    if not 0 < first_entry <= last_entry <= max_id:
+        return f"条目 id 范围 {first_entry}…{last_entry} 超出已有条目（最大 id {max_id}）"
+    if runs[0][0] != first_entry or runs[-1][0] + runs[-1][1] - 1 != last_entry:
+        return "编号列表与首末条目 id 不符"
+    return ""
+
+
+def max_entry_id() -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT MAX(id) FROM {Entry._meta.db_table}")
+        row = cur.fetchone()
+    return int(row[0] or 0)
 
 
 def batch_rows(first_seq: int, ids: list[int]) -> list[LeafBatch]:
@@ -271,13 +297,24 @@ def _recomputed(ids: list[int]) -> list[bytes]:
             for kind, subject, actor, at, digest in (rows[i] for i in ids)]
 
 
-def _open_tile(tile: int, end: int) -> list[bytes]:
-    """The hashes of the open tile's leaves up to seq `end`, recomputed from their entries. Kept in the cache by the
-    entry ids they were computed from: the fields a leaf commits to never change (an erasure empties only the
-    payload, whose digest stays), so a hash computed once for an entry id holds; a request after the sequencer added
-    leaves computes only the new ones."""
+def recomputed_leaf_hashes(start: int, end: int) -> list[bytes]:
+    """The leaf hashes of seqs start … end − 1 recomputed from their entries, whatever is stored (repairs)."""
+    return _recomputed(entry_ids_between(start, end))
+
+
+def _open_tile(tile: int, end: int, *, cached: bool) -> list[bytes]:
+    """The hashes of the open tile's leaves up to seq `end`, recomputed from their entries.
+
+    With `cached`, kept in the cache by the (entry id, payload digest) pairs they were computed from, so that a
+    request after the sequencer added leaves computes only the new ones. The cache is written only once the
+    outermost transaction has committed: on SQLite an id freed by a rolled-back entry is given again to the next
+    one (review finding 1), so a hash computed inside a transaction that is rolled back must never be kept. The
+    signing and sequencing paths pass `cached=False` and never read it: whatever the cache holds cannot reach a
+    signed root or a stored tile."""
     start = tile * TILE_WIDTH
     ids = entry_ids_between(start, end)
+    if not cached:
+        return _recomputed(ids)
     key = f"{CACHE_PREFIX}:{settings.ZHIFA_LEDGER_ORIGIN}:{tile}"
     known_ids, known = cache.get(key) or ((), [])
     k = min(len(known_ids), len(ids))
@@ -285,60 +322,77 @@ def _open_tile(tile: int, end: int) -> list[bytes]:
         k, known = 0, []
     hashes = known[:k] + _recomputed(ids[k:])
     if len(ids) > len(known_ids):
-        cache.set(key, (tuple(ids), hashes), timeout=24 * 3600)
+        value = (tuple(ids), hashes)
+        transaction.on_commit(lambda: cache.set(key, value, timeout=24 * 3600))
     return hashes
 
 
-def leaf_hashes(start: int, end: int, *, size: int | None = None) -> list[bytes]:
+def leaf_hashes(start: int, end: int, *, size: int | None = None, cached: bool = True) -> list[bytes]:
     """The leaf hashes of seqs start … end − 1: completed tiles from their stored rows, the open tile recomputed from
     its entries (at most 255). Raises ZhifaError when the tree (of `size`, default tree_size()) does not reach `end`
-    or a completed tile's row is missing."""
+    or a completed tile's row is missing.
+
+    A stored row is used only for a tile the tree size says is complete (`index < size // 256`): a row for the open
+    tile or a later one (planted by whoever can insert into the table, review finding 2) is never served; the audit
+    reports it. `cached=False` (signing, sequencing): the open tile is recomputed without reading the cache."""
     if end <= start:
         return []
     _in_range(start, end)
+    size = tree_size() if size is None else size
+    if end > size:
+        raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
     first_tile, last_tile = start // TILE_WIDTH, (end - 1) // TILE_WIDTH
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT "index", data FROM {_TILE} WHERE "index" >= %s AND "index" <= %s ORDER BY "index"',
-                    [first_tile, last_tile])
-        stored = {int(i): bytes(d) for i, d in cur.fetchall()}
-    if len(stored) <= last_tile - first_tile:  # a tile without its row: the open one, or a row missing
-        size = tree_size() if size is None else size
-        if end > size:
-            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, "日志树中缺少节点：所请求的范围尚未写入。")
-    complete = size // TILE_WIDTH if len(stored) <= last_tile - first_tile else last_tile + 1
+    complete = size // TILE_WIDTH
+    stored: dict[int, bytes] = {}
+    if first_tile < complete:
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT "index", data FROM {_TILE} WHERE "index" >= %s AND "index" < %s ORDER BY "index"',
+                        [first_tile, min(last_tile + 1, complete)])
+            stored = {int(i): bytes(d) for i, d in cur.fetchall()}
     out: list[bytes] = []
     for tile in range(first_tile, last_tile + 1):
         lo, hi = max(start, tile * TILE_WIDTH), min(end, (tile + 1) * TILE_WIDTH)
-        data = stored.get(tile)
-        if data is not None and tile < complete:
+        if tile < complete:
+            data = stored.get(tile)
+            if data is None:
+                raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树缺少叶哈希分片 0/{tile}。")
             if len(data) != 32 * TILE_WIDTH:
                 raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树的叶哈希分片 0/{tile} 已损坏。")
             base = tile * TILE_WIDTH
             out.extend(data[32 * (s - base):32 * (s - base + 1)] for s in range(lo, hi))
-        elif tile < complete:
-            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"日志树缺少叶哈希分片 0/{tile}。")
         else:
-            out.extend(_open_tile(tile, hi)[lo - tile * TILE_WIDTH:])
+            out.extend(_open_tile(tile, hi, cached=cached)[lo - tile * TILE_WIDTH:])
     return out
 
 
 class IdSet:
-    """A set of entry ids as a bitmap: 1.25 MB per 10 million ids, for the passes that see every sequenced id."""
+    """A set of entry ids as a bitmap: 1.25 MB per 10 million ids, for the passes that see every sequenced id.
+    Bounded by `limit` (the greatest entry id there is): an id outside 1 … limit is refused (ValueError), never
+    allocated for or indexed from the bitmap's end (review finding 5)."""
 
-    def __init__(self):
+    def __init__(self, limit: int):
+        self.limit = limit
         self.bits = bytearray()
+
+    def _check(self, entry_id: int) -> None:
+        if not 0 < entry_id <= self.limit:
+            raise ValueError(f"entry id {entry_id} outside 1…{self.limit}")
 
     def add(self, entry_id: int) -> bool:
         """Add the id; False if it was already there."""
+        self._check(entry_id)
         byte, bit = entry_id >> 3, 1 << (entry_id & 7)
         if byte >= len(self.bits):
-            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+            self.bits.extend(bytes(min(max(byte + 1 - len(self.bits), len(self.bits)),
+                                       (self.limit >> 3) + 1 - len(self.bits))))
         if self.bits[byte] & bit:
             return False
         self.bits[byte] |= bit
         return True
 
     def contains(self, entry_id: int) -> bool:
+        if not 0 < entry_id <= self.limit:
+            return False
         byte = entry_id >> 3
         return byte < len(self.bits) and bool(self.bits[byte] & (1 << (entry_id & 7)))
 
@@ -359,9 +413,14 @@ def batches(from_seq: int = 0, chunk: int = 1000):
 
 
 def sequenced_ids() -> IdSet:
-    """Every entry id in the tree (a full read of the batch rows: for repairs and audits)."""
-    out = IdSet()
-    for _, first_entry, _, _, _, data in batches():
+    """Every entry id in the tree (a full read of the batch rows: for repairs and audits). Refuses (ZhifaError) when
+    a row is corrupt: a repair must not guess which entries the tree holds."""
+    limit = max_entry_id()
+    out = IdSet(limit)
+    for first_seq, first_entry, last_entry, count, _, data in batches():
+        problem = batch_problem(first_entry, last_entry, count, data, limit)
+        if problem:
+            raise ZhifaError(LedgerErrorCode.BAD_TREE_SIZE, f"排序批次（序号 {first_seq} 起）已损坏：{problem}。")
         for entry_id in decode_ids(first_entry, data):
             out.add(entry_id)
     return out

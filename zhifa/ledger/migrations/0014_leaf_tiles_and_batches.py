@@ -7,11 +7,20 @@ every completed tile are copied as they are (the audit checks them against the e
 entry ids are grouped into in-order rows and late rows with storage.batch_rows's placement. The hashes of the open
 tile are dropped: they are recomputed from their entries. Then the append-only triggers go on the new tables and
 `ledger_leaf` is dropped. No way back: the leaves are not rebuilt.
+
+Before anything is dropped, every stored leaf hash (completed tiles and the open tile) is compared with the hash
+recomputed from its entry: a stored hash is the only per-entry evidence of what the entry held when it was
+sequenced, so on any mismatch (or an entry row missing) the migration is refused, naming the seq, and the table's
+owner must investigate (review, LOW finding on 0014).
 """
 
+import datetime as dt
+import hashlib
 from bisect import bisect_right
 
 from django.db import migrations, models
+
+from zhifa.ledger.canonical import leaf_input
 
 from . import _triggers
 
@@ -52,7 +61,27 @@ def _leaves(cur):
         last = rows[-1][0]
 
 
+def _check_hashes(Entry, leaves):
+    """Refuse (RuntimeError) unless each (seq, entry id, stored hash) is the hash its entry gives now."""
+    rows = {row[0]: row[1:] for row in Entry.objects.filter(pk__in={pk for _, pk, _ in leaves}).values_list(
+        "id", "kind", "subject", "actor", "at", "payload_sha256").iterator(chunk_size=5000)}
+    for seq, entry_id, stored in leaves:
+        row = rows.get(entry_id)
+        if row is None:
+            raise RuntimeError(f"ledger_leaf seq {seq} names entry {entry_id}, which does not exist: the log was "
+                               "altered; investigate (manage.py ledger_audit on the previous release) before migrating")
+        kind, subject, actor, at, digest = row
+        text = leaf_input(kind=kind, subject=subject, actor=actor,
+                          at=at.astimezone(dt.UTC).isoformat(timespec="microseconds"), payload_sha256=digest)
+        if hashlib.sha256(b"\x00" + text).digest() != bytes(stored):
+            raise RuntimeError(f"ledger_leaf seq {seq} (entry {entry_id}): the stored leaf hash differs from the hash "
+                               "of the entry as it is now: the entry or its leaf was altered. Migration 0014 would "
+                               "drop the stored hash, the only evidence of which entry changed; investigate "
+                               "(manage.py ledger_audit on the previous release) before migrating")
+
+
 def forward(apps, schema_editor):
+    Entry = apps.get_model("ledger", "Entry")
     LeafTile = apps.get_model("ledger", "LeafTile")
     LeafBatch = apps.get_model("ledger", "LeafBatch")
     connection = schema_editor.connection
@@ -67,8 +96,13 @@ def forward(apps, schema_editor):
             rows.append(LeafBatch(first_seq=first_seq, first_entry=ids[0], last_entry=ids[-1], count=len(ids),
                                   late=late, ids=_encode(ids)))
 
+    checking = []
     with connection.cursor() as cur:
         for seq, entry_id, leaf_hash in _leaves(cur):
+            checking.append((seq, entry_id, leaf_hash))
+            if len(checking) >= 5000:
+                _check_hashes(Entry, checking)
+                checking = []
             if seq != expected:
                 raise RuntimeError(f"ledger_leaf is not consecutive: seq {expected} missing; run the audit first")
             expected += 1
@@ -96,6 +130,7 @@ def forward(apps, schema_editor):
             if len(rows) >= 500:
                 LeafBatch.objects.bulk_create(rows)
                 rows = []
+    _check_hashes(Entry, checking)
     close()
     LeafTile.objects.bulk_create(tiles)
     LeafBatch.objects.bulk_create(rows)
