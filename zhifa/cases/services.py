@@ -285,9 +285,11 @@ def _ready(case: Case) -> None:
 def case_advance(*, case: Case, actor, note: str = "") -> Case:
     """Move the case to its next stage, if the required records exist and the actor may make the move."""
     move = workflow.NEXT.get(case.stage)
+    # Permission first, whatever the stage (core.workflow, step 1): an archived case has no next move, so anyone who
+    # may make some move of the table learns that, and anyone else is refused (logged) without learning the stage.
+    wf.authorise(CASE, move.name if move else [m.name for m in CASE.moves], case, actor)
     if move is None:
         raise WrongStateError("案件已归档，没有下一阶段。")
-    wf.authorise(CASE, move.name, case, actor)
     with transaction.atomic():
         case = wf.lock(CASE, case)
         wf.apply(CASE, move.name, case, actor, note=note[:300], effect=_ready)

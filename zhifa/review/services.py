@@ -431,6 +431,7 @@ def recusal_record(*, assignment: Assignment, reason: str, actor) -> Recusal:
     reason = _require_reason(reason, "回避理由")
     try:
         with transaction.atomic():
+            wf.lock(REVIEW, review)  # serialised with opinion_record, which re-reads the assignment under this lock
             entry = events.reviewer_recused(review, actor=actor, person=assignment.person_id, reason=reason)
             return Recusal.objects.create(assignment=assignment, reason=reason, recorded_by=actor, entry=entry)
     except IntegrityError:
@@ -601,6 +602,10 @@ def opinion_record(*, review: Review, kind: str, checklist: dict, text: str, act
     signed = {}
 
     def sign(review: Review) -> str:
+        # Under the review's lock: a recusal (or a reassignment) that committed after the check above wins.
+        current = _assignment_of(review, actor)
+        if assignment is not None and (current is None or current.pk != assignment.pk):
+            raise WrongStateError("该审核人员已回避或不再承办本案审核，不能出具审核意见。")
         submission = review.submissions.get(round=review.round)
         late = review.due_on is not None and _today() > review.due_on
         document = blob = None

@@ -65,6 +65,18 @@ def test_a_penalty_case_walks_every_stage_with_its_records(desk, assess):
     kinds = list(Entry.objects.filter(subject=f"cases.case:{case.pk}").values_list("kind", flat=True))
     assert [k for k in kinds if k in STAGE_KINDS] == list(STAGE_KINDS) and "cases.stage_advanced" not in kinds
     assert kinds.count("cases.document_recorded") == 6
+    # Past the last stage, permission still comes first (issue 17 review): someone who may move no case of this
+    # agency is refused and the refusal logged, without learning that the case is archived; the officer gets 409.
+    from zhifa.core.models import SecurityEvent
+    from zhifa.org.tests.factories import UserFactory
+
+    outsider = UserFactory(username="nobody_archived")
+    with pytest.raises(PermissionDeniedError):
+        services.case_advance(case=case, actor=outsider)
+    assert SecurityEvent.objects.filter(user=outsider, kind="denied").exists()
+    with pytest.raises(ZhifaError) as exc:
+        services.case_advance(case=case, actor=desk.officer)
+    assert exc.value.code == "wrong_state" and exc.value.status == 409
 
 
 @pytest.mark.req("REC-01")

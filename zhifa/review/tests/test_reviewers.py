@@ -78,3 +78,27 @@ def test_a_reviewer_with_a_direct_interest_recuses_and_cannot_sign(desk, office)
     assert SecurityEvent.objects.filter(permission="review.opinion").exists()
     with pytest.raises(PermissionDeniedError):  # only an assigned reviewer signs, not the unit's head
         services.opinion_record(review=review, kind="agree", checklist={}, text="同意", actor=office.review_head)
+
+
+@pytest.mark.req("REV-11")
+@pytest.mark.django_db
+def test_a_recusal_that_commits_while_the_opinion_is_being_signed_wins(desk, office, monkeypatch):
+    """The assignment is read before the review's lock (to refuse strangers first) and read again under it: a
+    recusal committed in between — simulated by a stale first read — stops the opinion (hostile review, issue 17)."""
+    from zhifa.review.models import Opinion
+
+    review = assigned(submitted(desk, office), office)
+    assignment = review.assignments.get()
+    services.recusal_record(assignment=assignment, reason="当事人系本人近亲属", actor=office.reviewer_user)
+    real = services._assignment_of
+    calls = []
+
+    def stale_first(review, actor):  # the read before the lock saw the assignment still active
+        calls.append(actor)
+        return assignment if len(calls) == 1 else real(review, actor)
+
+    monkeypatch.setattr(services, "_assignment_of", stale_first)
+    with pytest.raises(ZhifaError) as exc:
+        agree(review, office)
+    assert exc.value.code == "wrong_state" and "回避" in exc.value.message
+    assert len(calls) == 2 and not Opinion.objects.filter(review=review).exists()
