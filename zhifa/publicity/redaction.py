@@ -13,7 +13,8 @@ already knows (the parties' own data), from the words that introduce them (证�
 住X号、位于X的住处), and from a name's company (张三（男，…）, 对张三（时任…）, 由X举报, X向本局反映, 系X所有, X（住…）).
 In a slot that only a natural person fills (证人X，, 收件人X，, 其家人X使用…) a name needs no surname from the table:
 it ends where the sentence visibly goes on. A name is of kind "party_name" when it is the party's (the case's
-natural-person parties, names after 当事人、被处罚人、经营者 …, the operator of an individual business) and
+natural-person parties (`Known.names`), the operator of an individual business that is a party, and — only when the
+caller knows no party — names after 当事人、被处罚人、行政相对人 where the text's party is no business) and
 "person_name" otherwise; the jurisdiction's rule `publicity.mask_kinds` says which of them are hidden. Surnames come from a complete table
 (data/surnames.txt: the 百家姓, common modern surnames, compound surnames). jieba's part-of-speech tagger is only a
 second opinion where a trigger already says a person follows: alone it tagged 陈述, 许可证, 乌达 and shop names
@@ -206,11 +207,15 @@ PARTY_TRIGGER_RE = re.compile(r"(?:当事人|当事人姓名|经营者|实际经
 # A party described as a business: its name (even an owner's name used as a trade name) is public.
 BUSINESS_PARTY_RE = re.compile(r"统一社会信用代码|信用代码|注册号|营业执照|个体工商户|法定代表人|负责人|字号")
 NAME_AT_RE = re.compile("(" + _NAME + "{2,6}?)" + _STOP)
-# Words that introduce the party itself (IM-M §10's 执法对象), whose name is published with the decision: found
-# names after them are of kind "party_name", which a jurisdiction's rule may mask or not (rules data
-# `publicity.mask_kinds`). Every other natural person's name is "person_name".
-PARTY_NAME_TRIGGER_RE = re.compile(r"(?:当事人|当事人姓名|被处罚人|被处罚人姓名|行政相对人|行政相对人名称|行政相对人姓名|相对人|"
-                                   r"被检查人|被调查人|经营者|实际经营者|实际经营人)(?:为|是|：|:)?\s*$")
+# Words that introduce the party itself (IM-M §10's 执法对象), whose name is published with the decision. They
+# decide only when the caller knows no party of the case (`Known.names` and `Known.organisations` empty): then a
+# name found after them is of kind "party_name", which a jurisdiction's rule may mask or not (rules data
+# `publicity.mask_kinds`). Every other natural person's name is "person_name". Not 另案当事人, 同案当事人 or
+# 其他当事人 (someone else's case), and not 被调查人, 被检查人, 被询问人 or 相对人: in a record these are whoever was
+# questioned or inspected, often a witness or an employee.
+PARTY_NAME_TRIGGER_RE = re.compile(r"(?<!另案)(?<!同案)(?<!其他)"
+                                   r"(?:当事人|当事人姓名|被处罚人|被处罚人姓名|行政相对人|行政相对人名称|行政相对人姓名)"
+                                   r"(?:为|是|：|:)?\s*$")
 # A relative named after the person the text is about (其妻子X、当事人之子X、他家小孩X、家中弟弟X).
 _KIN = ("配偶|妻子|老婆|丈夫|老公|爱人|儿子|女儿|子女|孩子|小孩|孙子|孙女|外孙女|外孙|外甥女|外甥|侄子|侄女|哥哥|弟弟|姐姐|"
         "妹妹|父亲|母亲|爸爸|妈妈|岳父|岳母|公公|婆婆|儿媳|女婿|表哥|表弟|表姐|表妹|堂哥|堂弟|堂姐|堂妹|舅舅|姑姑|叔叔|"
@@ -307,6 +312,10 @@ class Known:
     strings that are public and must stay (the agency's enquiry and supervision phones, the officers' names)."""
 
     names: set[str] = field(default_factory=set)
+    # The names of the case's parties that are no natural person (legal persons, other organisations, individual
+    # businesses). With these and no natural-person party, no name in the text is the party's but an individual
+    # business's operator.
+    organisations: set[str] = field(default_factory=set)
     addresses: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
     id_numbers: set[str] = field(default_factory=set)
@@ -700,6 +709,12 @@ def _certain_name(text: str, pos: int, public: set[str]) -> str | None:
     return name
 
 
+# 之妻, 其子 where a name would start: a relative follows, not a name.
+_KIN_AT_RE = re.compile(r"[其之](?:" + _KIN + r"|[夫妻子女父母兄弟姐妹])")
+# Words of negation and aspect that jieba may join to a name (王五未到场 → 王五未): no given name ends with them.
+_NOT_A_GIVEN_NAME = frozenset("未不没已均曾拒")
+
+
 def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) -> str | None:
     """The natural person's name right after a trigger at `pos`, or None. The pattern ends a name at
     punctuation or at a word that starts the rest of the sentence and needs a surname from the table; jieba
@@ -707,8 +722,8 @@ def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) 
     and finds one the pattern cannot end. A place (乌达区) or a business (李四超市) after the name rules it out.
     `person`: the trigger introduces only natural persons (证人, not 当事人), so a name without a surname from the
     table may stand there if it starts like a Mongolian name (surnames.txt [ethnic]) and is no dictionary word."""
-    if _function_words_at(text, pos):
-        return None
+    if _function_words_at(text, pos) or _KIN_AT_RE.match(text, pos):
+        return None  # 员工之妻, 证人其子: a relative, named (or not) after these words
     m = NAME_AT_RE.match(text, pos)
     if m and (ORG_NAME_END_RE if person else ORG_SUFFIX_RE).search(m.group(1)):
         return None  # 当事人李四超市: a business named after its owner is public
@@ -717,8 +732,12 @@ def _name_after(text: str, pos: int, public: set[str], *, person: bool = False) 
     if said and (not _plausible(said, public, person=person) or _common_word(said) or ORG_START_RE.match(text, pos + len(said))
                  or PLACE_START_RE.match(text, pos + len(said))):
         said = None
-    if found and said and said != found and said.startswith(found) and _surname_ok(said):
+    if (found and said and said != found and said.startswith(found) and _surname_ok(said)
+            and said[len(found)] not in _NOT_A_GIVEN_NAME):
         return said  # the pattern stopped at a character that also starts a word: 王有为 read as 王有
+    if (found and said and len(found) == len(said) + 1 and found.startswith(said) and _surname_ok(said)
+            and any(_verb_word(text[pos + len(said):pos + len(said) + k]) for k in (2, 3))):
+        return said  # the pattern ran into the next word, jieba did not: 钱七|代为, not 钱七代|为
     if found and not _surname_ok(found) and len(found) >= 4:
         # The pattern ran past the name into a word (王立新证实): the longest name whose rest is a word.
         for n in range(min(len(found) - 2, 4), 1, -1):
@@ -885,8 +904,17 @@ def _party_field(text: str, trigger: re.Match) -> bool:
     return any(PARTY_NAME_TRIGGER_RE.search(line.strip()) for line in lines[:-1])
 
 
+_OPERATOR_TRIGGER_RE = re.compile(r"(?:经营者|实际经营者|实际经营人)(?:为|是|：|:)?\s*$")
+
+
 def _names(text: str, known: Known) -> Iterable[Span]:
     public, found = _public_names(text, known)
+    # The party (IM-M §10's 执法对象, published) is who the case says: its natural-person parties, and the operator
+    # of an individual business that is a party (民法典 §54). Only a caller that knows no party at all lets the
+    # text's words for the party decide (PARTY_NAME_TRIGGER_RE), and not where the text's party is a business.
+    natural = {name for name in known.names if name}
+    operators = {name for name, kind in found.items() if kind == "party_name"}
+    by_text = not natural and not known.organisations
     # found: name -> kind. The party's own name ("party_name") wins over "person_name": it is the same person.
 
     def add(name: str, kind: str) -> None:
@@ -913,11 +941,15 @@ def _names(text: str, known: Known) -> Iterable[Span]:
             business_at.add(m.end())
             continue  # 当事人：X…, described by its credit code or licence, is a business, whose name is public
         person = PARTY_TRIGGER_RE.match(m.group()) is None
-        kind = "party_name" if PARTY_NAME_TRIGGER_RE.match(m.group()) or _party_field(text, m) else "person_name"
+        operator = bool(_OPERATOR_TRIGGER_RE.match(m.group())) and _individual_business_block(text, m.start(), m.end())
+        kind = ("party_name" if operator or PARTY_NAME_TRIGGER_RE.fullmatch(text, m.start(), m.end())
+                or _party_field(text, m) else "person_name")
         pos = m.end()
         # 在场人员张三、李四: every name of the list.
         while name := _name_after(text, pos, public, person=person):
             add(name, kind)
+            if operator:
+                operators.add(name)
             pos += len(name)
             if text[pos:pos + 1] != "、":
                 break
@@ -982,6 +1014,9 @@ def _names(text: str, known: Known) -> Iterable[Span]:
             continue
         merged.append([start, end, kind])
     for start, end, kind in merged:
+        name = text[start:end]
+        if not (name in natural or name in operators or (by_text and not business_at)):
+            kind = "person_name"  # 当事人某某有限公司…被调查人李四: a business's case, or not one of its parties
         yield Span(start, end, kind, "当事人（自然人）姓名" if kind == "party_name" else "自然人姓名")
 
 
@@ -1110,6 +1145,31 @@ def _ner_name_ok(word: str) -> bool:
     return len(word) <= 6 and not _common_word(word)
 
 
+def _verb_word(word: str) -> bool:
+    """A verb, adverb or preposition of jieba's dictionary (代为、证实称): it starts the rest of a sentence, which a
+    noun that a name's last character may begin (山系 after 翟远山) does not."""
+    return _everyday_word(word) and _word_tag(word)[:1] in ("v", "d", "p", "c")
+
+
+# What a person named in a record does there, which jieba's dictionary keeps as a noun (证实, 证明): LAC may join it
+# to the name before it (李四证实). Not a title or a part of a foreign name (天皇, 世子, 欧拉).
+_SAYS_RE = re.compile(r"证实|证明|证言|陈述|供述|作证|确认|承认|反映|表示|说明|交代|辩称|供称|证称")
+
+
+def _ner_name_end(text: str, start: int, end: int) -> int:
+    """Where a name LAC tagged ends when LAC ran into the next word (证人李四证实 → 李四, 钱七代为 → 钱七): the word
+    starting inside LAC's is an everyday one, and jieba reads the shorter name, with a surname from the table."""
+    if end - start not in (3, 4) or text[start] not in surnames()["single"]:
+        return end
+    for n in range(end - start - 1, 1, -1):
+        cut = start + n
+        if (any(cut + k >= end and (_verb_word(text[cut:cut + k]) or _SAYS_RE.fullmatch(text, cut, cut + k))
+                for k in (2, 3) if cut + k <= len(text))
+                and _surname_ok(text[start:cut]) and _jieba_name(text, start) == text[start:cut]):
+            return cut
+    return end
+
+
 def _ner_names(text: str, public: set[str], business_at: set[int]) -> set[str]:
     """Names LAC tags as persons, except the public ones and a business party's name (当事人：李四（个体工商户）)."""
     # Where a public name stands (an officer, a legal representative), no part of it is a name to hide: LAC may
@@ -1132,6 +1192,7 @@ def _ner_names(text: str, public: set[str], business_at: set[int]) -> set[str]:
             continue  # a part of a dotted name (or brand): the dotted names' reader decides
         if age := _AGE_RE.search(text, start + 2, end + 1):
             end = age.start()  # LAC's 伏星野年 before 年仅12岁
+        end = _ner_name_end(text, start, end)
         word = text[start:end]
         if (not _ner_name_ok(word) or not _plausible(word, public) or ORG_START_RE.match(text, end)
                 or _AFTER_NAME_PLACE_RE.match(text, end) or _ORG_NEAR_AFTER_RE.match(text, end)):

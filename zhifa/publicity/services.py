@@ -187,6 +187,8 @@ def _known(case: Case) -> redaction.Known:
                 known.addresses.add(party.address)
             if party.phone:
                 known.phones.add(party.phone)
+        else:  # a legal person, another organisation or an individual business: no name in the text is theirs
+            known.organisations.add(party.name)
     agency = case.agency
     known.public |= {p for p in (agency.enquiry_phone, agency.supervision_phone) if p}
     known.public |= {o.person.name for o in case.officers.select_related("person")}

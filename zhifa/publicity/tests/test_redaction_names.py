@@ -151,6 +151,58 @@ def test_the_operator_of_an_individual_business_is_the_party_not_an_officer_of_a
 
 
 @pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("known", [None, redaction.Known(organisations={"包头市恒昌建材有限公司"})])
+def test_in_a_companys_case_no_name_is_the_partys(known):
+    text = ("当事人包头市恒昌建材有限公司，统一社会信用代码91150203MA0N4K2Q7R。被调查人庞子衿（系当事人仓库保管员）"
+            "陈述称对此不知情，实际经营人翟远山系该公司员工之妻。")
+    got = found(text, known=known)
+    assert ("庞子衿", "person_name") in got and ("翟远山", "person_name") in got
+    assert all(kind != "party_name" for _, kind in got)
+    assert "之妻" not in names(text, known=known)  # a relative's word, not a name
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("known", [None, redaction.Known(names={"闵秋实"})])
+def test_another_cases_party_and_people_questioned_are_no_party(known):
+    text = ("当事人闵秋实，男，汉族。经查，当事人闵秋实伙同另案当事人栾一鸣销售假冒化肥，同案当事人温若水负责运输。"
+            "被检查人郝晓川在场，与当事人共同经营的相对人蒲文瀚未到场。")
+    got = found(text, known=known)
+    assert ("闵秋实", "party_name") in got
+    for other in ("栾一鸣", "温若水", "郝晓川", "蒲文瀚"):
+        assert (other, "person_name") in got
+    assert {t for t, _ in found(text, kinds=["party_name"], known=known)} == {"闵秋实"}
+
+
+@pytest.mark.req("PUB-05")
+def test_with_known_parties_only_they_are_the_party():
+    known = redaction.Known(names={"闵秋实"})
+    text = "当事人闵秋实，男。当事人姚清漪系其合伙人，另行处理。"
+    got = found(text, known=known)
+    assert ("闵秋实", "party_name") in got and ("姚清漪", "person_name") in got
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("known", [None, redaction.Known(organisations={"赤峰市红山区老丁烧烤店"})])
+def test_an_individual_business_operator_stays_the_party_in_an_organisation_case(known):
+    text = ("当事人：赤峰市红山区老丁烧烤店（个体工商户）\n统一社会信用代码：92150402MA0R3K7P2X\n经营者：丁守义\n"
+            "经查，证人邬晴川称其在店内用餐。")
+    got = found(text, known=known)
+    assert ("丁守义", "party_name") in got and ("邬晴川", "person_name") in got
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("text, name", [
+    ("证人柏青禾证实当事人曾在店内销售散装白酒。", "柏青禾"),
+    ("证人李四证实上述事实。", "李四"),
+    ("因当事人未满十八周岁，其监护人钱七代为陈述申辩。", "钱七"),
+    ("与当事人同住的相对人王五未到场接受询问。", "王五"),
+    ("被询问人韦三已离开现场。", "韦三"),
+])
+def test_a_name_ends_where_the_next_word_starts(text, name):
+    assert names(text) == [name]
+
+
+@pytest.mark.req("PUB-05")
 @pytest.mark.django_db
 @pytest.mark.parametrize("ruleset", ["national", "im-m", "az"])
 def test_every_shipped_rule_set_hides_other_persons_names_and_publishes_the_party(ruleset, tree):

@@ -5,9 +5,11 @@ The three shipped sets: the national baseline (KY, 国办发〔2018〕118号), I
 """
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
+from django.apps import apps as django_apps
 
 from zhifa.core.errors import PermissionDeniedError, ZhifaError
 from zhifa.core.models import SecurityEvent, SecurityEventKind
@@ -214,3 +216,50 @@ def test_rules_api(client, users, tree):
                           "source": "越权"}, content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     assert client.get(f"/rules/?jurisdiction={tree.a1.pk}").status_code == 200
+
+
+migration_0009 = importlib.import_module("zhifa.rules.migrations.0009_mask_other_persons_names")
+OLD_MASK_KINDS = ["id_number", "phone", "bank_account", "property_certificate", "home_address", "property_status"]
+
+
+@pytest.mark.req("PUB-07")
+@pytest.mark.django_db
+def test_migration_0009_supersedes_the_old_shipped_mask_kinds_at_every_node_but_keeps_customised_ones():
+    """A database that ran `rules_apply im-m` / `az` before "person_name" was shipped: the old rows are superseded
+    with the sets' current value and source; a node's own choice stays."""
+    im = jurisdiction("内蒙古自治区", Level.REGION, code="150000")
+    naiman = jurisdiction("奈曼旗", Level.COUNTY, jurisdiction("通辽市", Level.CITY, im, code="150500"), code="150525")
+    anze = jurisdiction("安泽县", Level.COUNTY, jurisdiction("临汾市", Level.CITY,
+                                                          jurisdiction("山西省", Level.REGION, code="140000"),
+                                                          code="141000"), code="141026")
+    key = "publicity.mask_kinds"
+    old_im = RuleVersion.objects.create(jurisdiction=im, key=key, value=OLD_MASK_KINDS, effective_from=D(2020, 4, 1),
+                                        source="IM-M 第十条第二款", ruleset="im-m")
+    old_az = RuleVersion.objects.create(jurisdiction=anze, key=key, value=OLD_MASK_KINDS, effective_from=D(2022, 7, 6),
+                                        source="AZ-P 第十五条", ruleset="az")
+    customised = RuleVersion.objects.create(jurisdiction=naiman, key=key, value=OLD_MASK_KINDS + ["licence_plate"],
+                                            effective_from=D(2020, 4, 1), source="奈曼旗规定", ruleset="im-m")
+    by_hand = RuleVersion.objects.create(jurisdiction=naiman, key=key, value=OLD_MASK_KINDS,
+                                         effective_from=D(2021, 1, 1), source="奈曼旗规定", ruleset="")
+    national = RuleVersion.objects.get(jurisdiction=None, key=key, superseded_by__isnull=True)
+    old_national = RuleVersion.objects.create(jurisdiction=None, key=key, value=OLD_MASK_KINDS,
+                                              effective_from=national.effective_from, source=national.source,
+                                              ruleset=national.ruleset, supersedes=national)
+
+    migration_0009.supersede(django_apps, None)
+
+    for old, name in ((old_im, "im-m"), (old_az, "az"), (old_national, "national")):
+        new = RuleVersion.objects.get(supersedes=old)
+        shipped = json.loads((RULESET_DIR / f"{name}.json").read_text(encoding="utf-8"))["rules"][key]
+        assert (new.value, new.source, new.jurisdiction_id, new.effective_from) == (
+            shipped["value"], shipped["source"], old.jurisdiction_id, old.effective_from)
+        assert "person_name" in new.value
+    for kept in (customised, by_hand):
+        assert not RuleVersion.objects.filter(supersedes=kept).exists()
+    on = D(2026, 6, 1)
+    assert "person_name" in rule_get(key, jurisdiction=im, as_of=on).value
+    assert "person_name" in rule_get(key, jurisdiction=anze, as_of=on).value
+    assert rule_get(key, jurisdiction=naiman, as_of=on).value == OLD_MASK_KINDS  # its own rule of 2021
+    count = RuleVersion.objects.count()
+    migration_0009.supersede(django_apps, None)  # running it again changes nothing
+    assert RuleVersion.objects.count() == count
