@@ -149,7 +149,8 @@ def test_every_code_has_its_chinese_name():
     import zhifa.publicity.services as publicity_services
 
     assert set(PERMISSION_LABELS) == set(PERMISSIONS)
-    source = Path(publicity_services.__file__).read_text(encoding="utf-8")
+    package = Path(publicity_services.__file__).parent  # services is a package: one module per concern
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py")))
     literal = set(re.findall(r'\b_record\(pub, None,[^)]*?step="(\w+)"', source, flags=re.S))
     assert literal == {"collect"}
     moves = {move.name for move in publicity_services.PUBLICATION.moves}

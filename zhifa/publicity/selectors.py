@@ -315,9 +315,12 @@ def portal_reports(jurisdiction: Jurisdiction) -> QuerySet[AnnualReport]:
             .select_related("agency__jurisdiction").order_by("-year", "agency__jurisdiction__path"))
 
 
-def request_lookup(reference: str, code: str) -> Request:
-    from .services import query_code_hash
+def query_code_hash(code: str) -> str:
+    """A request's query code as stored (services write it, request_lookup compares it)."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
 
+
+def request_lookup(reference: str, code: str) -> Request:
     req = Request.objects.filter(reference=reference.strip().upper()).select_related("agency", "about_agency", "forwarded_to").first()
     if req is None or req.query_code_sha256 != query_code_hash(code.upper()):
         raise NotFoundError("受理编号或查询码不正确。")

@@ -37,6 +37,7 @@ def test_individual_business_code_is_the_target_code_unless_the_rules_hide_it(pu
     the shipped packs, which do not list `individual_business_code`; a jurisdiction whose rules list it hides it."""
     from stdnum.cn import uscc
 
+    from zhifa.publicity.services.collection import _target
     from zhifa.rules.selectors import rule_get
 
     base = "92150102MA0N5H2L3"
@@ -45,7 +46,7 @@ def test_individual_business_code_is_the_target_code_unless_the_rules_hide_it(pu
     assert pub.target_code == code and pub.target_name == "新城区老王烧烤店"
     kinds = rule_get("publicity.mask_kinds", jurisdiction=pubdesk.tree.region, as_of=dt.date(2026, 11, 30)).value
     assert "individual_business_code" not in kinds and "person_name" in kinds
-    assert services._target(pub.case, [*kinds, "individual_business_code"]) == ("新城区老王烧烤店", "")
+    assert _target(pub.case, [*kinds, "individual_business_code"]) == ("新城区老王烧烤店", "")
 
 
 @pytest.mark.req("PUB-04")

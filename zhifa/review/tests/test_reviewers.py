@@ -86,18 +86,19 @@ def test_a_recusal_that_commits_while_the_opinion_is_being_signed_wins(desk, off
     """The assignment is read before the review's lock (to refuse strangers first) and read again under it: a
     recusal committed in between — simulated by a stale first read — stops the opinion (hostile review, issue 17)."""
     from zhifa.review.models import Opinion
+    from zhifa.review.services import opinions  # where opinion_record looks the name up
 
     review = assigned(submitted(desk, office), office)
     assignment = review.assignments.get()
     services.recusal_record(assignment=assignment, reason="当事人系本人近亲属", actor=office.reviewer_user)
-    real = services._assignment_of
+    real = opinions._assignment_of
     calls = []
 
     def stale_first(review, actor):  # the read before the lock saw the assignment still active
         calls.append(actor)
         return assignment if len(calls) == 1 else real(review, actor)
 
-    monkeypatch.setattr(services, "_assignment_of", stale_first)
+    monkeypatch.setattr(opinions, "_assignment_of", stale_first)
     with pytest.raises(ZhifaError) as exc:
         agree(review, office)
     assert exc.value.code == "wrong_state" and "回避" in exc.value.message
