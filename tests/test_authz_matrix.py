@@ -494,19 +494,10 @@ def url_inventory() -> set[str]:
 
 @functools.cache
 def _publicity_actions() -> tuple[str, ...]:
-    """The actions publicity.views.act dispatches on (its `action == "…"` / `action in (…)` tests)."""
-    import ast
-    import inspect
+    """The actions publicity.views.act dispatches on (its forms, by the name in the URL)."""
+    from zhifa.publicity.views import ITEM_ACTIONS
 
-    from zhifa.publicity import views
-
-    found = []
-    for node in ast.walk(ast.parse(inspect.getsource(views.act))):
-        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "action":
-            for comparator in node.comparators:
-                items = comparator.elts if isinstance(comparator, ast.Tuple) else [comparator]
-                found += [i.value for i in items if isinstance(i, ast.Constant)]
-    return tuple(found)
+    return tuple(ITEM_ACTIONS)
 
 
 # --- the world, once per module ------------------------------------------------------------------------------------

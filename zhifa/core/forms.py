@@ -12,6 +12,46 @@ class ZhifaForm(forms.Form):
         kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
 
+    def first_error(self) -> str:
+        """The first error of a bound, invalid form: what a page that redirects shows as its message."""
+        return next(iter(self.errors.values()))[0]
+
+
+# Fields for a page's action forms (review, publicity): they read what the page posts and leave the rules to
+# the service, which checks the permission first (docs/architecture.md).
+class TextField(forms.CharField):
+    """Free text as typed (not stripped: the service decides what an empty reason is); absent is ""."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+
+class ListField(forms.Field):
+    """Every value posted under the name (checkboxes, a multiple select), as posted: the service checks them."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return [str(v) for v in value] if value else []
+
+
+class FlagField(forms.CharField):
+    """A yes/no answer: True only for the one value that means yes ("yes" of a choice, "on" of a checkbox)."""
+
+    def __init__(self, *, yes: str, **kwargs):
+        self.yes = yes
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return super().clean(value) == self.yes
+
 
 def _dates(text: str) -> list[str]:
     """Dates written one per line, or separated by commas/spaces; ranges as 2027-02-05~2027-02-12."""

@@ -10,16 +10,17 @@ from django.views.decorators.http import require_POST
 
 from zhifa.core import files
 from zhifa.core import workflow as wf
-from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
+from zhifa.core.bounds import parse_id, parse_int
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
 from zhifa.rules.catalogue import MASK_KINDS
 
-from . import attachments, selectors, services
+from . import attachments, forms, selectors, services
 from .errors import PublicityErrorCode
-from .models import MaskRemovalRequest, Publication
+from .forms import ITEM_ACTIONS
+from .models import Publication
 from .workflow import (
     COLUMNS,
     EDITABLE,
@@ -83,47 +84,20 @@ def item(request, pk):
 
 @require_POST
 def act(request, pk, action):
+    """One action on an item: its form (forms.ITEM_ACTIONS) reads the input, its service decides."""
     pub = selectors.publication_get_for(actor=request.user, id=pk, request=request)
-    p, user = request.POST, request.user
+    form_class = ITEM_ACTIONS.get(action)
+    if form_class is None:
+        messages.error(request, "未知的操作。")
+        return redirect("publicity-item", pk=pub.pk)
+    form = form_class(request.POST, publication=pub)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("publicity-item", pk=pub.pk)
     try:
-        if action == "submit":
-            services.publication_submit(publication=pub, actor=user, note=p.get("note", ""))
-        elif action == "return":
-            services.publication_return(publication=pub, actor=user, reason=p.get("reason", ""))
-        elif action == "approve":
-            services.publication_approve(publication=pub, actor=user, note=p.get("note", ""))
-        elif action == "request_exemption":
-            services.exemption_request(publication=pub, actor=user, ground=p.get("ground", ""),
-                                       explanation=p.get("explanation", ""))
-        elif action in ("approve_exemption", "reject_exemption"):
-            services.exemption_decide(publication=pub, actor=user, approve=action == "approve_exemption",
-                                      note=p.get("note", ""), exception=p.get("exception", ""))
-        elif action == "withdraw":
-            services.publication_withdraw(publication=pub, actor=user, trigger=p.get("trigger", ""),
-                                          basis=p.get("basis", ""), note=p.get("note", ""))
-        elif action == "mask_add":
-            services.mask_add(publication=pub, actor=user, kind=p.get("kind", ""), text=p.get("text", "").strip(),
-                              reason=p.get("reason", ""))
-        elif action == "mask_remove":
-            mask = pub.masks.filter(pk=parse_id(p.get("mask"))).first()
-            if mask is None:
-                raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该隐去处理。")
-            done = services.mask_remove(mask=mask, actor=user, reason=p.get("reason", ""),
-                                        legal_basis=p.get("legal_basis", ""))
-            if isinstance(done, MaskRemovalRequest):
-                messages.success(request, "已提出取消隐去申请，须由另一名审核人批准；批准前继续隐去。")
-                return redirect("publicity-item", pk=pub.pk)
-        elif action in ("mask_removal_approve", "mask_removal_reject"):
-            removal = MaskRemovalRequest.objects.filter(pk=parse_id(p.get("removal")), mask__publication=pub).first()
-            if removal is None:
-                raise ZhifaError(PublicityErrorCode.MASK_INVALID, "没有该取消隐去申请。")
-            services.mask_removal_decide(removal_request=removal, actor=user, approve=action == "mask_removal_approve",
-                                         note=p.get("note", ""))
-        elif action == "recollect":
-            pub = services.decision_recollect(publication=pub, actor=user, mode=p.get("mode", ""))
-        else:
-            raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "未知的操作。")
-        messages.success(request, "已办理。")
+        result = form.perform(actor=request.user)
+        messages.success(request, form.done(result))
+        return redirect("publicity-item", pk=form.redirect_pk(result))
     except ZhifaError as exc:
         messages.error(request, refusal_message(exc))
     return redirect("publicity-item", pk=pub.pk)
@@ -220,12 +194,15 @@ def requests_page(request):
 def request_item(request, pk):
     req = selectors.request_get_for(actor=request.user, id=pk, request=request)
     if request.method == "POST":
-        forward_to = Agency.objects.filter(pk=parse_id(request.POST.get("forward_to"))).first()
-        action = request.POST.get("action", "")
+        form = forms.RequestActForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.first_error())
+            return redirect("publicity-request", pk=req.pk)
+        d = form.cleaned_data
         try:
-            services.request_act(request=req, actor=request.user, action=action,
-                                 note=request.POST.get("note", ""), forward_to=forward_to)
-            messages.success(request, REQUEST_MOVES[action].extra["done"])  # the service refused any other action
+            services.request_act(request=req, actor=request.user, action=d["action"], note=d["note"],
+                                 forward_to=d["forward_to"])
+            messages.success(request, REQUEST_MOVES[d["action"]].extra["done"])  # the service refused any other
         except ZhifaError as exc:
             messages.error(request, refusal_message(exc))
         return redirect("publicity-request", pk=req.pk)
@@ -258,10 +235,14 @@ def request_attachment_decide(request, pk, attachment_pk):
     §2): the page twin of POST /api/publicity/requests/{id}/attachments/{id}/decide."""
     attachment = selectors.request_attachment_for_decision(actor=request.user, request_id=pk, id=attachment_pk,
                                                            request=request)
-    decision = request.POST.get("decision", "")
+    form = forms.AttachmentDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("publicity-request", pk=pk)
+    decision = form.cleaned_data["decision"]
     try:
         services.request_attachment_decide(attachment=attachment, actor=request.user, decision=decision,
-                                           reason=request.POST.get("reason", ""))
+                                           reason=form.cleaned_data["reason"])
         messages.success(request, f"文件“{attachment.name}”{ATTACHMENT_DECIDED[decision]}。")
     except ZhifaError as exc:
         messages.error(request, refusal_message(exc))
@@ -272,15 +253,16 @@ def request_attachment_decide(request, pk, attachment_pk):
 def reports_page(request):
     agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.report").agency_q()).order_by("name")
     if request.method == "POST":
-        agency = agencies.filter(pk=parse_id(request.POST.get("agency"))).first()
-        year = parse_int(request.POST.get("year"), low=MIN_YEAR, high=MAX_YEAR, default=0)
-        try:
-            if agency is None:
-                raise ZhifaError(PublicityErrorCode.REPORT_INVALID, "请选择机关。")
-            report = services.report_compute(agency=agency, year=year, actor=request.user)  # refuses year 0
-            return redirect("publicity-report", pk=report.pk)
-        except ZhifaError as exc:
-            messages.error(request, refusal_message(exc))
+        form = forms.ReportComputeForm(request.POST, agencies=agencies)
+        if not form.is_valid():
+            messages.error(request, form.first_error())
+        else:
+            try:
+                report = services.report_compute(agency=form.cleaned_data["agency"], year=form.cleaned_data["year"],
+                                                 actor=request.user)  # refuses year 0
+                return redirect("publicity-report", pk=report.pk)
+            except ZhifaError as exc:
+                messages.error(request, refusal_message(exc))
     return render(request, "publicity/reports.html", {"reports": selectors.report_list_for(actor=request.user),
                                                       "agencies": agencies, "year": timezone.localdate().year - 1})
 
@@ -288,19 +270,14 @@ def reports_page(request):
 def report_item(request, pk):
     report = selectors.report_get_for(actor=request.user, id=pk, request=request)
     if request.method == "POST":
-        action = request.POST.get("action")
+        form_class = forms.REPORT_ACTIONS.get(request.POST.get("action"))
+        form = form_class(request.POST, report=report) if form_class is not None else None
+        if form is not None and not form.is_valid():
+            messages.error(request, form.first_error())
+            return redirect("publicity-report", pk=report.pk)
         try:
-            if action == "edit":
-                figures = {k[4:]: v for k, v in request.POST.items() if k.startswith("fig_")}
-                reasons = {k[4:]: v for k, v in request.POST.items() if k.startswith("why_")}
-                services.report_edit(report=report, actor=request.user, figures=figures, reasons=reasons,
-                                     narrative=request.POST.get("narrative", ""))
-            elif action == "recompute":
-                services.report_compute(agency=report.agency, year=report.year, actor=request.user)
-            elif action == "submit":
-                services.report_submit(report=report, actor=request.user)
-            elif action == "publish":
-                services.report_publish(report=report, actor=request.user)
+            if form is not None:  # the page has always said "已保存" for an action it does not know
+                form.perform(actor=request.user)
             messages.success(request, "已保存。")
         except ZhifaError as exc:
             messages.error(request, refusal_message(exc))

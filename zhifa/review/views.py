@@ -27,8 +27,9 @@ from zhifa.rules.selectors import rules_effective
 
 from . import clock, selectors, services
 from .flowchart import review_flowchart_svg
+from .forms import ACTIONS, ITEM_ROWS, CatalogueForm
 from .gate import decision_problems
-from .models import Assignment, Catalogue, Review
+from .models import Catalogue, Review
 from .workflow import (
     CRITERIA,
     FINDINGS,
@@ -143,73 +144,39 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
     return render(request, "review/workspace.html", ctx, status=status)
 
 
-def _money(value: str) -> str:
-    return (value or "0").replace(",", "").strip()
-
-
-ACTIONS = {
-    "determine": lambda r, case, review, p: services.determination_record(
-        case=case, actor=r.user, fine_amount=_money(p.get("fine_amount")), property_value=_money(p.get("property_value")),
-        measures=p.getlist("measures"), criteria=p.getlist("criteria"),
-        collective_discussion=p.get("collective_discussion") == "on", joint_agencies=p.getlist("joint_agencies")),
-    "submit": lambda r, case, review, p: services.review_submit(case=case, actor=r.user, note=p.get("note", "")),
-    "resubmit": lambda r, case, review, p: services.review_resubmit(review=review, actor=r.user, note=p.get("note", "")),
-    "assign": lambda r, case, review, p: services.reviewer_assign(
-        review=review, actor=r.user,
-        person=Person.objects.filter(pk=p.get("person") or 0).select_related("unit").first(),
-        adviser=Adviser.objects.filter(pk=p.get("adviser") or 0).select_related("person").first()),
-    "recuse": lambda r, case, review, p: services.recusal_record(
-        assignment=review.assignments.select_related("person", "review").get(pk=p.get("assignment") or 0),
-        reason=p.get("reason", ""), actor=r.user),
-    "pause": lambda r, case, review, p: services.clock_pause(
-        review=review, kind=p.get("kind", ""), reason=p.get("reason", ""), actor=r.user,
-        due_date=dt.date.fromisoformat(p["due_date"]) if p.get("due_date") else None),
-    "resume": lambda r, case, review, p: services.clock_resume(review=review, actor=r.user, note=p.get("note", "")),
-    "return": lambda r, case, review, p: services.review_return(review=review, reason=p.get("reason", ""), actor=r.user),
-    "extension": lambda r, case, review, p: services.extension_request(review=review, reason=p.get("reason", ""),
-                                                                         actor=r.user),
-    "extension_decision": lambda r, case, review, p: services.extension_decide(
-        review=review, approve=p.get("approve") == "yes", note=p.get("note", ""), actor=r.user),
-    "opinion": lambda r, case, review, p: services.opinion_record(
-        review=review, kind=p.get("kind", ""), grounds=p.getlist("grounds"), text=p.get("text", ""), actor=r.user,
-        checklist={code: {"finding": p.get(f"finding_{code}", ""), "note": p.get(f"note_{code}", "")}
-                   for code in review.rules["items"]}),
-    "cosign": lambda r, case, review, p: services.cosign(
-        review=review, agency=Agency.objects.select_related("jurisdiction").get(pk=p.get("agency") or 0),
-        concur=p.get("concur") == "yes", note=p.get("note", ""), actor=r.user),
-    "response": lambda r, case, review, p: services.response_record(
-        review=review, adopt=p.get("adopt") == "yes", reasons=p.get("reasons", ""), actor=r.user),
-    "consult": lambda r, case, review, p: services.consultation_record(
-        review=review, participants=p.get("participants", ""), minutes=p.get("minutes", ""),
-        outcome=p.get("outcome", ""), actor=r.user),
-    "head": lambda r, case, review, p: services.head_decision_record(
-        review=review, choice=p.get("choice", ""), reasons=p.get("reasons", ""), actor=r.user),
-}
-DONE = {"determine": "已保存认定。", "submit": "已送法制审核。", "resubmit": "已重新送审。", "assign": "已指派审核人员。",
-        "recuse": "已记录回避。", "pause": "已中止计时。", "resume": "已恢复计时。", "return": "已退回。",
-        "extension": "已提交延长申请。", "extension_decision": "已处理延长申请。", "opinion": "已出具审核意见。",
-        "cosign": "已会签。", "response": "已记录承办机构意见。", "consult": "已记录协商情况。", "head": "已记录负责人决定。"}
-# The forms with much typed input, shown again on a refusal (the others are a line or a button).
-KEPT_ON_REFUSAL = {"opinion"}
-
-
 @require_POST
 def act(request, pk, action):
+    """One action of the review page: its form (forms.ACTIONS) reads the input, its service decides."""
     case, review = _case_for(request, pk)
-    if action not in ACTIONS or (review is None and action not in ("determine", "submit")):
+    form_class = ACTIONS.get(action)
+    if form_class is None or (review is None and form_class.needs_review):
         raise Http404
+    form = form_class(request.POST, case=case, review=review)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("review-workspace", pk=case.pk)
     try:
-        ACTIONS[action](request, case, review, request.POST)
-        messages.success(request, DONE[action])
-    except ValueError:
-        messages.error(request, "输入不完整或格式有误（日期应为 年-月-日）。")
-    except (Agency.DoesNotExist, Assignment.DoesNotExist):
-        messages.error(request, "所选对象不存在。")
+        form.perform(actor=request.user)
+        messages.success(request, form.done)
     except ZhifaError as exc:
         messages.error(request, refusal_message(exc))
-        if action in KEPT_ON_REFUSAL:  # the page again with the checklist and text as typed, not a redirect
+        if form.kept_on_refusal:  # the page again with the checklist and text as typed, not a redirect
             return workspace(request, case.pk, kept={action: request.POST}, status=exc.status)
+    if not _reads_freely(request.user, case):
+        # The action closed the review and with it the duty that let this person read the case (the reviewer who
+        # has just signed): back to the queue, not to a page that now asks for a reason (tryout, issue 17).
+        messages.info(request, "本案审核已办结；如需再次查阅本案，请说明调阅事由。")
+        return redirect("review-queue" if org_perms.can(request.user, "review.view") else "/")
     return redirect("review-workspace", pk=case.pk)
+
+
+def _reads_freely(user, case: Case) -> bool:
+    """Whether the workspace opens for `user` without stating a reason (the one consultation check's rule)."""
+    from zhifa.cases.workflow import CONSULTATION_DUTIES
+
+    return (org_perms.can(user, "cases.handle", agency=case.agency)
+            or any(duty(user, case, "review") for duty in CONSULTATION_DUTIES)
+            or case_selectors.open_consultation(actor=user, case=case) is not None)
 
 
 def queue(request):
@@ -231,8 +198,6 @@ def overdue(request):
     return render(request, "review/overdue.html", {"page": page, "rows": [(r, _countdown(r, today)) for r in page]})
 
 
-ITEM_ROWS = 8
-
 
 def catalogues(request):
     user = request.user
@@ -241,30 +206,25 @@ def catalogues(request):
     scope = org_perms.scope_for(user, "review.manage_catalogue")
     own = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:100])
     if request.method == "POST":
-        agency = (Agency.objects.filter(pk=parse_id(request.POST.get("agency")), is_justice_bureau=False)
-                  .select_related("jurisdiction").first())
-        if agency is None:
-            messages.error(request, "请选择本机关。")
+        form = CatalogueForm(request.POST)
+        form.is_valid()  # cleans every field; the agency is answered first, then who may, then the rest
+        if "agency" in form.errors:
+            messages.error(request, form.errors["agency"][0])
         else:
             # Another agency's id is a refusal, logged (403), not the form shown again.
-            org_perms.require(user, "review.manage_catalogue", agency=agency, request=request)
-            p = request.POST
-            items = [{"action_type": p.get(f"action_type_{i}", ""), "matter": p.get(f"matter_{i}", ""),
-                      "level": p.get(f"level_{i}", ""), "criterion": p.get(f"criterion_{i}", ""),
-                      "amount": p.get(f"amount_{i}", "") or None, "measure": p.get(f"measure_{i}", ""),
-                      "collective_discussion": p.get(f"collective_{i}") == "on", "basis": p.get(f"basis_{i}", "")}
-                     for i in range(ITEM_ROWS) if p.get(f"matter_{i}", "").strip()]
-            try:
-                effective = dt.date.fromisoformat(p.get("effective_from", ""))
-                c = services.catalogue_issue(agency=agency, items=items, effective_from=effective, actor=user,
-                                             review_all_ordinary=p.get("review_all_ordinary") == "on",
-                                             note=p.get("note", ""))
-                messages.success(request, f"已发布目录清单第 {c.version} 版，并报{c.filed_with.name}备案。")
-                return redirect("review-catalogues")
-            except ValueError:
-                messages.error(request, "请填写施行日期。")
-            except ZhifaError as exc:
-                messages.error(request, refusal_message(exc))
+            org_perms.require(user, "review.manage_catalogue", agency=form.cleaned_data["agency"], request=request)
+            if form.errors:
+                messages.error(request, form.first_error())
+            else:
+                d = form.cleaned_data
+                try:
+                    c = services.catalogue_issue(agency=d["agency"], items=d["items"],
+                                                 effective_from=d["effective_from"], actor=user,
+                                                 review_all_ordinary=d["review_all_ordinary"], note=d["note"])
+                    messages.success(request, f"已发布目录清单第 {c.version} 版，并报{c.filed_with.name}备案。")
+                    return redirect("review-catalogues")
+                except ZhifaError as exc:
+                    messages.error(request, refusal_message(exc))
     listed = list(selectors.catalogue_list_for(actor=user)[:100])
     ack = org_perms.scope_for(user, "review.acknowledge_catalogue")
     return render(request, "review/catalogues.html", {

@@ -154,3 +154,18 @@ def test_a_jurisdiction_without_a_review_time_limit_gets_a_clear_error(desk):
         services.review_submit(case=case, actor=desk.officer)
     assert exc.value.code == "rule_not_set" and "法制审核期限" in exc.value.message
     assert not Review.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_reviewer_whose_opinion_closes_the_review_goes_back_to_the_queue(client, desk, office):
+    """Signing 同意 passes the review and ends the reviewer's duty to read the case (issue 14, review #11): the page
+    after the opinion is the queue with a word on why, not the workspace asking for a reason with a 403 (tryout)."""
+    review = assigned(submitted(desk, office), office)
+    client.force_login(office.reviewer_user)
+    form = {f"finding_{c}": "ok" for c in review.rules["items"]} | {"kind": "agree", "text": "同意作出决定"}
+    response = client.post(f"/review/cases/{review.case_id}/opinion/", form, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "已出具审核意见" in page and "本案审核已办结" in page
+    assert response.redirect_chain[-1][0] in ("/review/", "/")
+    review.refresh_from_db()
+    assert review.state == "passed"
