@@ -362,6 +362,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Django's own console handler (on under DEBUG) would print every 4xx/5xx line a second time: its records
+        # reach the root handler above.
+        "django": {"handlers": [], "propagate": True},
         # PDF libraries announce every rendering step, subset font and signature at INFO or DEBUG
         # ("Step 1 - Fetching and parsing HTML", "Processing <BytesIO> => ..."): noise in demo_load, the
         # worker and the test run. Their warnings and errors (an unreadable font or image) still show.

@@ -121,7 +121,7 @@ def test_entries_are_read_within_the_readers_scope_and_404_outside(client, users
         if status == 404:
             # The same answer as an entry that does not exist, and the refusal is in the security log.
             assert response.json() == _api(client, reader, missing).json() | {
-                "message": f"日志中没有序号为 {seq} 的条目。"}
+                "message": f"日志中没有序号为 {seq} 的条目，或该条目不在您的查看范围内。"}
             assert SecurityEvent.objects.filter(kind="denied", user=reader, permission="ledger.view").count() \
                 == denials + 1
             assert "payload" not in response.content.decode()

@@ -244,9 +244,10 @@ def document_create(request, case_id: Id, payload: DocumentIn):
 
 
 @router.post("/{case_id}/advance", response=CaseDetailOut, summary="进入下一阶段")
-def case_advance(request, case_id: Id, note: str = ""):
+def case_advance(request, case_id: Id, note: str = "", stage: str = ""):
+    """`stage`: the stage the client saw; if the case has moved on since, 409 `wrong_state` (nothing changes)."""
     case = selectors.case_get_for(actor=request.user, id=case_id, request=request)
-    return _detail(request, services.case_advance(case=case, actor=request.user, note=note))
+    return _detail(request, services.case_advance(case=case, actor=request.user, note=note, stage=stage))
 
 
 class RenditionOut(Schema):

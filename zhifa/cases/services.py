@@ -282,8 +282,12 @@ def _ready(case: Case) -> None:
                          details={"problems": problems})
 
 
-def case_advance(*, case: Case, actor, note: str = "") -> Case:
-    """Move the case to its next stage, if the required records exist and the actor may make the move."""
+def case_advance(*, case: Case, actor, note: str = "", stage: str = "") -> Case:
+    """Move the case to its next stage, if the required records exist and the actor may make the move.
+
+    `stage` is the stage the caller saw (the page's form and the API send it): a move asked for from another stage —
+    a second click, a page left open while someone else moved the case — is refused, never applied to the stage the
+    case has reached since (a stale "批准立案" would otherwise end the investigation)."""
     move = workflow.NEXT.get(case.stage)
     # Permission first, whatever the stage (core.workflow, step 1): an archived case has no next move, so anyone who
     # may make some move of the table learns that, and anyone else is refused (logged) without learning the stage.
@@ -292,6 +296,9 @@ def case_advance(*, case: Case, actor, note: str = "") -> Case:
         raise WrongStateError("案件已归档，没有下一阶段。")
     with transaction.atomic():
         case = wf.lock(CASE, case)
+        if stage and case.stage != stage:
+            raise WrongStateError(f"案件已处于“{case.get_stage_display()}”阶段，页面上的操作已过期，请刷新后再办理。",
+                                  details={"stage": case.stage, "expected": stage})
         wf.apply(CASE, move.name, case, actor, note=note[:300], effect=_ready)
         wf.save(CASE, case)
         # After the stage is saved, in the same transaction: a hook may raise to undo the move.

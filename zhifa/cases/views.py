@@ -172,6 +172,8 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         "parties": case.parties.all(), "show_id": org_perms.can(user, "cases.view_identity", agency=case.agency),
         "can_handle": can_handle and case.stage != Stage.ARCHIVE, "candidates": candidates,
         "transition": transition, "missing": [selectors.describe_group(g) for g in missing],
+        # What the apps above would refuse the move for (review's gate, AV coverage): the button waits for them too.
+        "blockers": _blockers(case) if transition is not None and not missing else [],
         "can_move": transition is not None and wf.may(services.CASE, transition.name, case, user),
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
@@ -179,6 +181,18 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         "panels": [html for panel in PANELS if (html := panel(request, case))],
         "kept": kept or {}, "draft": _draft(case, (kept or {}).get("document")), "now": _now_local(),
     }, status=status)
+
+
+def _blockers(case) -> list[str]:
+    """What the checks the apps above register (workflow.ADVANCE_CHECKS: review's gate, AV coverage) would refuse the
+    next move for: a check returns its problems, or raises the refusal itself (review_required)."""
+    found: list[str] = []
+    for check in workflow.ADVANCE_CHECKS:
+        try:
+            found += check(case)
+        except ZhifaError as exc:
+            found.append(exc.message.rstrip("。"))
+    return found
 
 
 def _now_local() -> str:
@@ -301,7 +315,8 @@ def party_add(request, pk):
 def case_advance(request, pk):
     case = _case(request, pk)
     try:
-        case = services.case_advance(case=case, actor=request.user, note=request.POST.get("note", ""))
+        case = services.case_advance(case=case, actor=request.user, note=request.POST.get("note", ""),
+                                     stage=request.POST.get("stage", ""))
         messages.success(request, f"案件已进入“{case.get_stage_display()}”阶段。")
     except ZhifaError as exc:
         return _refused(request, case.pk, exc, {"advance": request.POST})

@@ -133,7 +133,11 @@ def authorise(workflow: Workflow, move_name: str | Iterable[str], obj, actor, *,
     if actor is None or any(may(workflow, n, obj, actor, agency=agency) for n in names):
         return
     move = workflow.move(names[0])
-    deny(actor, move.permission_for(obj) or f"{workflow.name}.{move.name}", message=message,
+    permission = move.permission_for(obj)
+    if message is None:  # name the move and what it needs, in the words of the table and the role table
+        label = permissions.PERMISSION_LABELS.get(permission or "")
+        message = f"您没有“{label}”的权限，不能{move.label}。" if label else f"您不能{move.label}。"
+    deny(actor, permission or f"{workflow.name}.{move.name}", message=message,
          detail=f"{workflow.name} {move.name} {workflow.model._meta.label_lower}:{obj.pk}")
 
 

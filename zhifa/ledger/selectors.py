@@ -141,7 +141,7 @@ def seqs_of(entry_ids) -> dict[int, int]:
 
 def _missing(seq) -> NotFoundError:
     # One message for "no such entry" and "not yours to read": the answer must not tell them apart.
-    return NotFoundError(f"日志中没有序号为 {seq} 的条目。")
+    return NotFoundError(f"日志中没有序号为 {seq} 的条目，或该条目不在您的查看范围内。")
 
 
 def entry_get(seq: int) -> Entry:

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from zhifa.core.errors import NotFoundError, PermissionDeniedError
 from zhifa.core.models import SecurityEventKind
-from zhifa.core.permissions import Role, roles_with, superuser_holds
+from zhifa.core.permissions import PERMISSION_LABELS, Role, roles_with, superuser_holds
 from zhifa.core.services import security_event_record
 
 from .models import Agency, Jurisdiction, RoleGrant
@@ -141,7 +141,10 @@ def deny(user, permission: str, *, request=None, detail: str = "", not_found: bo
     record_denial(user, permission, request=request, detail=detail)
     if not_found:
         raise NotFoundError()
-    raise PermissionDeniedError()
+    label = PERMISSION_LABELS.get(permission)
+    # The refusal names what is missing, in the words of the role table (tryout: "您没有执行此操作的权限" read as if
+    # the page itself were broken); the generic sentence only for a permission with no name.
+    raise PermissionDeniedError(f"您没有“{label}”的权限。" if label else "您没有执行此操作的权限。")
 
 
 def primary_role(user) -> str | None:

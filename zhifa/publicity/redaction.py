@@ -32,7 +32,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stdnum import luhn
@@ -1292,9 +1292,21 @@ def _on_folded(detector: Callable[[str], Iterable[Span]]) -> Callable[[str], Ite
     return run
 
 
+# A note in brackets after a registered name (王小明（虚构）, 李四（曾用名李思）, 张三(个体工商户)) is not how the text
+# writes the name: the bare name is the party's as well.
+_NAME_NOTE_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def _with_bare_names(known: Known) -> Known:
+    bare = {_NAME_NOTE_RE.sub("", name) for name in known.names} - {""}
+    if bare <= known.names:
+        return known
+    return replace(known, names=known.names | bare)
+
+
 def detect(text: str, *, kinds: Iterable[str] | None = None, known: Known | None = None) -> list[Span]:
     """Every span of `text` to propose for masking, of the given kinds (default: all), without overlaps."""
-    known = known or Known()
+    known = _with_bare_names(known or Known())
     kinds = set(kinds) if kinds is not None else set(MASK_KINDS)
     for kind, implied in IMPLIED_KINDS.items():
         if kind in kinds:

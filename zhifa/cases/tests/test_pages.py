@@ -36,10 +36,19 @@ def test_open_staff_record_and_advance_through_the_pages(client, desk, users):
     client.post(f"/cases/{case.pk}/documents/", post)
     assert Document.objects.count() == 1
     denied = client.post(f"/cases/{case.pk}/advance/", follow=True).content.decode()
-    assert "没有执行此操作的权限" in denied
+    assert "您没有“审批办案阶段”的权限" in denied
     client.force_login(desk.head)
-    client.post(f"/cases/{case.pk}/advance/")
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert '<input type="hidden" name="stage" value="start">' in page  # the stage the person saw
+    client.post(f"/cases/{case.pk}/advance/", {"stage": "start"})
     assert Case.objects.get().stage == "investigation"
+    # The same button clicked again (a second tab, a double click) once the investigation's record exists: refused,
+    # never applied to the stage the case has reached since (tryout, issue 17).
+    client.force_login(desk.officer)
+    client.post(f"/cases/{case.pk}/documents/", post | {"form": "inspection_record"})
+    stale = client.post(f"/cases/{case.pk}/advance/", {"stage": "start"}, follow=True)
+    assert "页面上的操作已过期" in stale.content.decode() and Case.objects.get().stage == "investigation"
+    client.force_login(desk.head)
     client.force_login(users.city_a_supervisor)
     gate = client.get(f"/cases/{case.pk}/").content.decode()
     assert "调阅事由" in gate and "110105" not in gate  # a supervisor states why before reading

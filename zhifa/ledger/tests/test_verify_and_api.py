@@ -114,7 +114,7 @@ def test_entries_are_for_supervisors_only(client, users):
     missing = client.get("/api/ledger/entries/9999")
     refused = client.get("/api/ledger/entries/1")
     assert refused.status_code == missing.status_code == 404
-    assert refused.json() == {"code": missing.json()["code"], "message": "日志中没有序号为 1 的条目。"}
+    assert refused.json() == {"code": missing.json()["code"], "message": "日志中没有序号为 1 的条目，或该条目不在您的查看范围内。"}
     assert "没有序号为 1 的条目" in client.get("/ledger/?seq=1").content.decode()
     assert "没有序号" in client.get("/ledger/?seq=9999").content.decode()
     assert "一致：树大小 2" in client.get("/ledger/?first=2&second=6").content.decode()

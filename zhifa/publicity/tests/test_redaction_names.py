@@ -242,3 +242,14 @@ def test_a_phone_number_does_not_run_on_across_a_line_break():
 def test_officers_certificate_numbers_and_a_law_firms_phone_stay_public(text):
     known = redaction.Known(public={"白敬亭", "林夕"})
     assert [k for _, k in found(text, known=known) if k == "phone"] == []
+
+
+@pytest.mark.req("PUB-05")
+@pytest.mark.parametrize("registered", ["赵德柱（虚构）", "赵德柱(曾用名赵得住)", "赵德柱 （个体工商户经营者）"])
+def test_a_party_registered_with_a_note_in_brackets_is_still_the_party(registered):
+    """The case registers 赵德柱（虚构）; the decision writes 赵德柱. The bare name is the party's (published), not a
+    stranger's (tryout: the demo's own party was hidden as a third party)."""
+    text = "当事人赵德柱于2026年3月在店内销售过期食品，证人钱多多在场。"
+    spans = redaction.detect(text, known=redaction.Known(names={registered}))
+    kinds = {text[s.start:s.end]: s.kind for s in spans}
+    assert kinds.get("赵德柱") == "party_name" and kinds.get("钱多多") == "person_name"

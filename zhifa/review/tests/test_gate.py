@@ -65,6 +65,8 @@ def test_the_page_and_the_api_are_held_too(client, desk, office):
     review = submitted(desk, office)
     case = review.case
     client.force_login(desk.head)
+    shown = client.get(f"/cases/{case.pk}/").content.decode()  # the button waits for the gate, and says why
+    assert "尚不能办理：法制审核尚未通过" in shown and "<button disabled>作出决定，进入送达执行</button>" in shown
     page = client.post(f"/cases/{case.pk}/advance/", follow=True).content.decode()
     assert "法制审核尚未通过" in page and Case.objects.get(pk=case.pk).stage == Stage.DECISION
     api = client.post(f"/api/cases/{case.pk}/advance")
