@@ -97,11 +97,12 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
                                                        "period": "三十日", "time": f"{began:%Y-%m-%dT%H:%M}",
                                                        "end_time": f"{began + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"},
                    ON_SITE)
-    # The seizure must be recorded on video before the investigation can close (REC-03).
-    page.get_by_role("button", name="调查终结，进入审核决定").click()
-    page.wait_for_load_state("networkidle")
-    assert Case.objects.get(pk=case.pk).stage == Stage.INVESTIGATION
+    # The seizure must be recorded on video before the investigation can close (REC-03): the button waits, and
+    # the page says why.
+    page.reload()
+    assert page.get_by_role("button", name="调查终结，进入审核决定").is_disabled()
     assert "应当全程音像记录" in page.content()
+    assert Case.objects.get(pk=case.pk).stage == Stage.INVESTIGATION
 
     video = tmp_path / "ZFY-E2E-1.mp4"
     video.write_bytes(demo_clip("执法人员正在进行扣押，现场正在录音录像。", seconds=4))
