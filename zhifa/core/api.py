@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
+from pydantic import BaseModel, ConfigDict
 
 from .bounds import MAX_BIGINT, MAX_YEAR, MIN_YEAR, json_problem, normalise
 from .error_views import json_error
@@ -84,6 +85,15 @@ def staff_docs(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+class RowOut(BaseModel):
+    """The base of an API output built from a dict, as most of ours are: plain pydantic, validated in compiled code.
+    django-ninja's `Schema` wraps every input in its `DjangoGetter` first (for `resolve_*` methods and model
+    attributes): measured 0.58 ms for a 50-row list against 0.03 ms with this base (issue 17: the review queue API
+    had become 1.5–2 ms slower when its rows were typed). Outputs with `resolve_*` methods stay ninja Schemas."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
 
 class ErrorOut(Schema):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from zhifa.core.api import Id, Year
+from zhifa.core.api import Id, RowOut, Year
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -26,7 +26,7 @@ Position = Annotated[int, Field(ge=0, le=2**31 - 1, description="在原文中的
 Figure = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
-class PublicationOut(Schema):
+class PublicationOut(RowOut):
     id: int
     kind: str
     agency_id: int
@@ -354,7 +354,7 @@ def list_import(request, agency_id: Form[Id], kind: Form[str], title: Form[str],
 
 # --- requests from the public ----------------------------------------------------------------------------------
 
-class RequestOut(Schema):
+class RequestOut(RowOut):
     id: int
     reference: str
     kind: str
@@ -475,7 +475,7 @@ def request_attachment_decide(request, request_id: Id, attachment_id: Id, payloa
 
 # --- annual report ---------------------------------------------------------------------------------------------
 
-class ReportOut(Schema):
+class ReportOut(RowOut):
     id: int
     agency_id: int
     year: int

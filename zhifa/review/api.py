@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Case
-from zhifa.core.api import Day, Id, Offset, column, listed
+from zhifa.core.api import Day, Id, Offset, RowOut, column, listed
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, Person
@@ -438,7 +438,7 @@ def head_decision(request, case_id: Id, payload: HeadIn):
                                                      reasons=payload.reasons, actor=request.user))
 
 
-class QueueRowOut(Schema):
+class QueueRowOut(RowOut):
     id: int
     case_id: int
     case_number: str
