@@ -158,16 +158,17 @@ def sign_note(text: str, *signers: Signer) -> str:
     return text + "\n" + "".join(lines)
 
 
-def open_note(note: str, verifiers: list[Verifier]) -> tuple[str, list[Verifier]]:
-    """Return the text and the known keys whose signatures verified; raise if none did or one failed."""
+def signature_lines(note: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """A signed note's text (up to and including the newline before the blank line) and its signature lines as
+    (key name, raw bytes); raise NoteError if it is not a signed note or a line is malformed. The one parser of
+    signature lines: `open_note` and the witness's `split_note` (zhifa.verify.witness) both read through it."""
     split = note.rfind("\n\n")
     if split < 0:
         raise NoteError("not a signed note")
     text, sigs = note[: split + 1], note[split + 2:]
     if any(ord(c) < 0x20 and c != "\n" for c in note):
         raise NoteError("control characters in note")
-    known = {(v.name, v.id): v for v in verifiers}
-    good = []
+    out = []
     for line in sigs.splitlines():
         if not line.startswith(EM_DASH + " "):
             raise NoteError("malformed signature line")
@@ -176,6 +177,16 @@ def open_note(note: str, verifiers: list[Verifier]) -> tuple[str, list[Verifier]
             raw = base64.b64decode(b64, validate=True)
         except ValueError as exc:
             raise NoteError("malformed signature line") from exc
+        out.append((name, raw))
+    return text, out
+
+
+def open_note(note: str, verifiers: list[Verifier]) -> tuple[str, list[Verifier]]:
+    """Return the text and the known keys whose signatures verified; raise if none did or one failed."""
+    text, lines = signature_lines(note)
+    known = {(v.name, v.id): v for v in verifiers}
+    good = []
+    for name, raw in lines:
         verifier = known.get((name, raw[:4]))
         if verifier is None:
             continue  # unknown keys are ignored (signed-note)

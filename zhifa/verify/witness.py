@@ -34,6 +34,7 @@ from zhifa.ledger.note import (
     check_key_name,
     key_id,
     open_checkpoint,
+    signature_lines,
 )
 
 COSIGNATURE_V1 = b"\x04"
@@ -157,28 +158,14 @@ class Cosigner:
 
 
 def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
-    """A signed note's body and its signature lines as (key name, raw bytes); raise NoteError if malformed."""
-    split = note.rfind("\n\n")
-    if split < 0:
-        raise NoteError("not a signed note")
-    if any(ord(c) < 0x20 and c != "\n" for c in note):
-        raise NoteError("control characters in note")
-    body, sigs = note[: split + 1], note[split + 2:]
-    out = []
-    for line in sigs.splitlines():
-        if not line.startswith(EM_DASH + " "):
-            raise NoteError("malformed signature line")
-        try:
-            name, b64 = line[2:].rsplit(" ", 1)
-            raw = base64.b64decode(b64, validate=True)
-        except ValueError as exc:
-            raise NoteError("malformed signature line") from exc
-        if len(raw) < 4:
-            raise NoteError("malformed signature line")
-        out.append((name, raw))
-    if not out:
+    """A signed note's body and its signature lines as (key name, raw bytes); raise NoteError if malformed, if a line
+    is too short to hold a key ID, or if there is none."""
+    body, lines = signature_lines(note)
+    if any(len(raw) < 4 for _, raw in lines):
+        raise NoteError("malformed signature line")
+    if not lines:
         raise NoteError("a signed note has at least one signature")
-    return body, out
+    return body, lines
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """Joint signing: a joint agency's co-signature of the opinion (REV-07)."""
 
-from django.db import transaction
 
 from zhifa.core import workflow as wf
 from zhifa.core.errors import ZhifaError
@@ -42,8 +41,5 @@ def cosign(*, review: Review, agency: Agency, concur: bool, actor, note: str = "
             return State.PASSED
         return State.JOINT_SIGNING
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, "cosign", review, actor, note=note, data=data, effect=sign, after=_passed)
-        wf.save(REVIEW, review)
-        return signed_box["signature"]
+    wf.transition(REVIEW, "cosign", review, actor, note=note, data=data, effect=sign, after=_passed, agency=agency)
+    return signed_box["signature"]

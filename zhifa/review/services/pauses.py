@@ -30,12 +30,8 @@ def clock_pause(*, review: Review, kind: str, reason: str, actor, due_date: dt.d
         if kind == "supplement" and (due_date is None or due_date < _today()):
             raise ZhifaError(ReviewErrorCode.PAUSE_INVALID, "要求补充材料应当指定补充期限（不早于今天）。")
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, "pause", review, actor, note=reason, effect=excluded, after=_recompute,
-                 data={"kind": kind, "due_date": due_date.isoformat() if due_date else None})
-        wf.save(REVIEW, review)
-        return review
+    return wf.transition(REVIEW, "pause", review, actor, note=reason, effect=excluded, after=_recompute,
+                         data={"kind": kind, "due_date": due_date.isoformat() if due_date else None})
 
 
 def clock_resume(*, review: Review, actor, note: str = "") -> Review:
@@ -57,12 +53,8 @@ def clock_resume(*, review: Review, actor, note: str = "") -> Review:
         if kind == "supplement":
             data["materials"] = _materials(review.case, review.rules, current_determination(review.case))
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, move, review, actor, note=note.strip(), data=data, effect=materials, after=_recompute,
-                 step="resume")
-        wf.save(REVIEW, review)
-        return review
+    return wf.transition(REVIEW, move, review, actor, note=note.strip(), data=data, effect=materials,
+                         after=_recompute, step="resume")
 
 
 def review_return(*, review: Review, reason: str, actor) -> Review:
@@ -73,11 +65,7 @@ def review_return(*, review: Review, reason: str, actor) -> Review:
     def stop_clock(review: Review) -> None:
         review.due_on = review.paused_since = None
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, "return", review, actor, note=reason, after=stop_clock)
-        wf.save(REVIEW, review)
-        return review
+    return wf.transition(REVIEW, "return", review, actor, note=reason, after=stop_clock)
 
 
 def extension_request(*, review: Review, reason: str, actor) -> Step:

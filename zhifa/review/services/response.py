@@ -1,6 +1,5 @@
 """After the opinion (REV-08): the handling unit's response, the consultation and the head's decision."""
 
-from django.db import transaction
 
 from zhifa.core import workflow as wf
 from zhifa.core.errors import ZhifaError
@@ -48,11 +47,7 @@ def consultation_record(*, review: Review, participants: str, minutes: str, outc
         return {Outcome.ADOPT_OPINION: ADOPTED[OpinionKind(opinion.kind)], Outcome.OPINION_WITHDRAWN: State.PASSED,
                 Outcome.NO_AGREEMENT: State.HEAD_DECIDING}[Outcome(outcome)]
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, move, review, actor, note=minutes, data=data, effect=agreed, after=_passed)
-        wf.save(REVIEW, review)
-        return review
+    return wf.transition(REVIEW, move, review, actor, note=minutes, data=data, effect=agreed, after=_passed)
 
 
 def head_decision_record(*, review: Review, choice: str, reasons: str, actor) -> Review:
@@ -68,8 +63,5 @@ def head_decision_record(*, review: Review, choice: str, reasons: str, actor) ->
         data["opinion"] = opinion.pk
         return State.PASSED if choice == HeadChoice.PROCEED else ADOPTED[OpinionKind(opinion.kind)]
 
-    with transaction.atomic():
-        review = wf.lock(REVIEW, review)
-        wf.apply(REVIEW, "head_decide", review, actor, note=reasons, data=data, effect=decided, after=_passed)
-        wf.save(REVIEW, review)
-        return review
+    return wf.transition(REVIEW, "head_decide", review, actor, note=reasons, data=data, effect=decided,
+                         after=_passed)
