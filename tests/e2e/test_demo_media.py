@@ -25,10 +25,16 @@ PLAY = """async ([data, type]) => {
   const canvas = document.createElement("canvas");
   canvas.width = video.videoWidth; canvas.height = video.videoHeight;
   const g = canvas.getContext("2d");
-  g.drawImage(video, 0, 0);
-  const row = g.getImageData(0, 5, canvas.width, 1).data;  // one line across the colour bars
-  const colours = new Set();
-  for (let x = 0; x < canvas.width; x += 8) colours.add([0, 1, 2].map(c => Math.round(row[4 * x + c] / 64)).join());
+  // A loaded machine may paint the seeked frame a little after "seeked" (a black frame was read once in CI): read
+  // the frame again for up to 2 s until it shows its bars.
+  let colours = new Set();
+  for (let attempt = 0; attempt < 20 && colours.size < 6; attempt++) {
+    if (attempt) await new Promise(resolve => setTimeout(resolve, 100));
+    g.drawImage(video, 0, 0);
+    const row = g.getImageData(0, 5, canvas.width, 1).data;  // one line across the colour bars
+    colours = new Set();
+    for (let x = 0; x < canvas.width; x += 8) colours.add([0, 1, 2].map(c => Math.round(row[4 * x + c] / 64)).join());
+  }
   return {event, width: video.videoWidth, height: video.videoHeight, duration: video.duration, colours: [...colours]};
 }"""
 
