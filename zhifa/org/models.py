@@ -114,6 +114,20 @@ class Agency(models.Model):
     enforcement_types = models.JSONField("执法类型", default=list, help_text="执法行为类别代码列表")
     enforcement_area = models.CharField("执法区域", max_length=300, blank=True)
     status = models.CharField("主体资格", max_length=20, choices=AgencyStatus.choices, default=AgencyStatus.PENDING)
+    # Issue 18 §2: what the standard documents print (REC-02). The abbreviation heads the document number
+    # (文号, e.g. "X市监罚〔2026〕9号"); the seal image stands over the date of a sealed document; the fine
+    # collector, reconsideration organ and court fill 履行方式 (行政处罚法 §59, §67) and 救济途径 (§59;
+    # 行政强制法 §24).
+    abbreviation = models.CharField("文书简称", max_length=20, blank=True,
+                                    help_text="文号中的机关代字，如“东市监”，文号为“东市监罚〔2026〕9号”")
+    seal_image = models.FileField("印章图像", upload_to="seals/", blank=True,
+                                  help_text="PNG 或 SVG，透明底，盖于文书落款日期之上")
+    fine_collector = models.CharField("罚款代收机构", max_length=200, blank=True,
+                                      help_text="如“中国工商银行东城支行及其各营业网点”")
+    reconsideration_organ = models.CharField("行政复议机关", max_length=200, blank=True,
+                                             help_text="如“东城区人民政府”")
+    litigation_court = models.CharField("行政诉讼管辖法院", max_length=200, blank=True,
+                                        help_text="如“东城区人民法院”")
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
