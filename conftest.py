@@ -85,19 +85,22 @@ def users(tree):
     region_supervisor = grant(UserFactory(username="sup_r"), Role.SUPERVISOR, jurisdiction=tree.region)
     head_a1 = grant(UserFactory(username="head_a1"), Role.AGENCY_HEAD, agency=tree.agency_a1)
     officer_a1 = grant(UserFactory(username="off_a1"), Role.OFFICER, agency=tree.agency_a1)
-    PersonFactory(name="甲一执法员", agency=tree.agency_a1, user=officer_a1)
+    # An officer holds a certificate (ORG-03: opening a case is enforcement work, cases.services._opener_certified).
+    CertificateFactory(person=PersonFactory(name="甲一执法员", agency=tree.agency_a1, user=officer_a1))
     nobody = UserFactory(username="nobody")
     return SimpleNamespace(su=su, city_a_supervisor=city_a_supervisor, county_a1_supervisor=county_a1_supervisor,
                            region_supervisor=region_supervisor, head_a1=head_a1, officer_a1=officer_a1, nobody=nobody)
 
 
 @pytest.fixture
-def staffed_agency(tree):
-    """甲一县's agency with a handling unit, a review unit, 20 certified officers and 1 qualified reviewer."""
+def staffed_agency(tree, users):
+    """甲一县's agency with a handling unit, a review unit, 20 certified officers and 1 qualified reviewer (the
+    officers: users.officer_a1's person, certified, and 18 more)."""
     agency = tree.agency_a1
     handling = UnitFactory(agency=agency, name="执法大队", kind=UnitKind.HANDLING)
     review = UnitFactory(agency=agency, name="法规科", kind=UnitKind.REVIEW)
-    officers = [CertificateFactory(person=PersonFactory(agency=agency, unit=handling)).person for _ in range(19)]
+    officers = [users.officer_a1.person] + [
+        CertificateFactory(person=PersonFactory(agency=agency, unit=handling)).person for _ in range(18)]
     reviewer = PersonFactory(agency=agency, unit=review, is_reviewer=True, legal_qualification_number="A201512345678")
     CertificateFactory(person=reviewer)
     return SimpleNamespace(agency=agency, handling=handling, review=review, officers=officers, reviewer=reviewer)

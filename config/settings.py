@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zhifa.records",
     "zhifa.review",
     "zhifa.publicity",
+    "zhifa.worklist",
     "zhifa.portal",
     "zhifa.demo",
 ]
@@ -217,6 +218,23 @@ TASKS = {
     }
 }
 
+# Notifications by e-mail (issue 18 §1; zhifa.worklist): sent only where mail is configured, by an SMTP host
+# (ZHIFA_EMAIL_HOST, with ZHIFA_EMAIL_PORT / _USER / _PASSWORD / _USE_TLS) or a Django e-mail backend named in
+# ZHIFA_EMAIL_BACKEND. Without either, notifications stay in the application (the bell in the menu).
+ZHIFA_EMAIL_HOST = os.environ.get("ZHIFA_EMAIL_HOST", "")
+if ZHIFA_EMAIL_HOST:
+    EMAIL_HOST = ZHIFA_EMAIL_HOST
+    EMAIL_PORT = int(os.environ.get("ZHIFA_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("ZHIFA_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ZHIFA_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("ZHIFA_EMAIL_USE_TLS", "") == "1"
+if os.environ.get("ZHIFA_EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["ZHIFA_EMAIL_BACKEND"]
+DEFAULT_FROM_EMAIL = os.environ.get("ZHIFA_EMAIL_FROM", "zhifa@localhost")
+ZHIFA_NOTIFY_EMAIL = bool(ZHIFA_EMAIL_HOST or os.environ.get("ZHIFA_EMAIL_BACKEND"))
+# The address the e-mails link to (e.g. https://zhifa.example.gov.cn); without it they name the page's path.
+ZHIFA_SITE_URL = os.environ.get("ZHIFA_SITE_URL", "").rstrip("/")
+
 # The tamper-evident log (zhifa.ledger). The signing key is per deployment: a C2SP private key string
 # (`PRIVATE+KEY+…`, from `manage.py ledger_keygen`) in ZHIFA_LEDGER_KEY or in the file ZHIFA_LEDGER_KEY_FILE.
 # Without either, a development key is generated once into the data folder.
@@ -369,6 +387,6 @@ LOGGING = {
         # ("Step 1 - Fetching and parsing HTML", "Processing <BytesIO> => ..."): noise in demo_load, the
         # worker and the test run. Their warnings and errors (an unreadable font or image) still show.
         **{name: {"level": "WARNING"} for name in (
-            "weasyprint", "fontTools", "pyhanko", "pyhanko_certvalidator", "pydyf", "PIL", "docxtpl")},
+            "weasyprint", "fontTools", "pyhanko", "pyhanko_certvalidator", "pydyf", "PIL", "docx")},
     },
 }

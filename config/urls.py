@@ -24,6 +24,7 @@ def _api_patterns():
 
 
 from zhifa.records import tus  # noqa: E402
+from zhifa.worklist import views as worklist_views  # noqa: E402
 
 tus.collection.login_required = False  # tus authenticates by itself (bearer token or session + CSRF)
 tus.resource.login_required = False
@@ -40,7 +41,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", _api_patterns()),
     path("", include("zhifa.core.urls")),
+    path("", worklist_views.home, name="home"),  # each person's home: their to-do list first (issue 18 §1)
     path("", include("zhifa.org.urls")),
+    path("worklist/", include("zhifa.worklist.urls")),
     path("rules/", include("zhifa.rules.urls")),
     path("ledger/", include("zhifa.ledger.urls")),
     path("cases/", include("zhifa.cases.urls")),

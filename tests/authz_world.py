@@ -260,9 +260,20 @@ def build_world() -> World:
     import uuid
 
     from zhifa.cases.workflow import NEXT
+
+    # Issue 18: a notification of agency A's head (only its recipient opens it) and a suspension to lift.
+    from zhifa.org.models import CertificateSuspension
     from zhifa.records.models import TusUpload
     from zhifa.records.tus import staging_dir
+    from zhifa.worklist.models import Notification
 
+    notification = Notification.objects.create(recipient=U["agency_head@A"], key="matrix:1", kind="cases.approve",
+                                               title="批准立案", url=f"/cases/{case.pk}/")
+    from zhifa.org.tests.factories import CertificateFactory
+
+    suspended = CertificateFactory(person=PersonFactory(agency=agency_a, unit=handling, name="矩阵暂扣人"))
+    suspension = CertificateSuspension.objects.create(certificate=suspended, starts_on=today - dt.timedelta(days=30),
+                                                      reason="矩阵暂扣", recorded_by=U["supervisor@A"])
     tus_upload = TusUpload.objects.create(id=uuid.uuid4(), case=case, created_by=officer, length=10, metadata={},
                                           expires_at=timezone.now() + dt.timedelta(days=1))
     (staging_dir() / str(tus_upload.id)).touch()
@@ -278,7 +289,7 @@ def build_world() -> World:
         person=officers[0].pk, new_person=officers[0].__class__.objects.get(name="矩阵新人").pk,
         spare_reviewer=spare_reviewer.pk, unit=handling.pk, a1_code=a1.code, a1=a1.pk, region_code=region.code,
         credit_code="91150100MA0N00000X", device=camera.serial, officer_person=officers[0].pk, year=today.year - 1,
-        today=today.isoformat(), seq=0,
+        today=today.isoformat(), seq=0, notification=notification.pk, suspension=suspension.pk,
         # Issue 15 §5: an entry's payload is read where its subject lives. This one is about agency A (its review
         # catalogue): readable with ledger.view over agency A, the same 404 as a missing entry elsewhere.
         entry_a=min(ledger_storage.seq_of(Entry.objects.filter(subject=f"org.agency:{agency_a.pk}")

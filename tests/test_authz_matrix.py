@@ -54,6 +54,7 @@ class Route:
     effect: bool = False  # an allowed request writes to the ledger
     consult: str | None = None  # REC-15: the case (world id) whose consultation a reader outside it opens first
     allow: Callable[[Principal], bool] | None = None  # a rule beyond the role table (an assignment)
+    allow_hides: bool = False  # outside `allow` the object does not exist (one's own notification): HIDDEN, not DENIED
     headers: dict = field(default_factory=dict)
     files: dict | None = None
     any_status: bool = False  # only "no server error" (logging out ends the session, whoever sends it)
@@ -138,6 +139,12 @@ ROUTES: list[Route] = [
          body={"year": "2031", "holidays": "2031-01-01", "workdays": "", "source": "矩阵"}),
     page("calendar-deadline", "/calendar/deadline/?start=2026-01-05&days=3", ANYONE, target=None),
     page("home", "/", ANYONE, target=None),
+    # Issue 18 §1: the to-do list's pages. A notification is its recipient's alone (others: the same 404).
+    page("worklist-overdue", "/worklist/overdue/", "worklist.view_overdue", target=None),
+    page("worklist-notifications", "/worklist/notifications/", ANYONE, target=None),
+    page("worklist-notification-open", "/worklist/notifications/{notification}/", ANYONE, target=None,
+         allow=lambda p: p.key == "agency_head@A", allow_hides=True),
+    page("worklist-access", "/worklist/access-requests/{access_request}/", "records.decide_access", **CASE),
     page("jurisdiction-list", "/org/jurisdictions/", "org.view", target=None),
     page("agency-list", "/org/agencies/", "org.view", target=None),
     page("agency-detail", "/org/agencies/{agency}/", "org.view", hidden="org.view"),
@@ -191,6 +198,7 @@ ROUTES: list[Route] = [
     page("case-interruption-create", "/records/cases/{case}/interruptions/", "records.upload", method="POST", **CASE,
          body={"before": "{recording}", "reason": "other", "explanation": "电量耗尽"}),
     page("case-file", "/records/cases/{case}/case-file.zip", "cases.view", consult="case", **CASE),
+    page("case-file-print", "/records/cases/{case}/case-file-cover.pdf", "cases.view", consult="case", **CASE),
     page("case-recording-media", "/records/cases/{case}/media/{recording}/", "cases.view", consult="case", **CASE),
     page("case-disposal-create", "/records/cases/{case}/disposals/", "records.request_disposal", method="POST",
          body={"reason": "保管期满"}, **CASE),
@@ -267,6 +275,8 @@ ROUTES: list[Route] = [
     page("portal-root", "/portal/", PUBLIC),
     page("portal-large-text", "/portal/large-text/", PUBLIC),
     page("portal-item", "/portal/items/{publication}/", PUBLIC),
+    page("portal-item-proof", "/portal/items/{publication}/proof.json", PUBLIC),
+    page("portal-lookup", "/portal/{a1_code}/lookup/?number={certificate}", PUBLIC),
     page("portal-agency", "/portal/agencies/{agency}/", PUBLIC),
     page("portal-certificate", "/portal/certificates/{certificate}/", PUBLIC),
     page("portal-certificate-qr", "/portal/certificates/{certificate}/qr.svg", PUBLIC),
@@ -322,6 +332,11 @@ ROUTES: list[Route] = [
     api("GET", "org/people/<person_id>/eligibility", "/api/org/people/{person}/eligibility?field=market&jurisdiction={a1_code}",
         "org.view", hidden="org.view"),
     api("POST", "org/import", "/api/org/import", "org.import", target=None, files={"file": b"not a workbook"}),
+    # Issue 18 §7: suspending a certificate and lifting a suspension (the justice bureau that manages them).
+    api("POST", "org/certificates/<certificate_id>/suspensions", "/api/org/certificates/{certificate_id}/suspensions",
+        "org.manage_certificates", hidden="org.view", body={"starts_on": "{today}", "reason": "矩阵暂扣"}, effect=True),
+    api("POST", "org/certificate-suspensions/<suspension_id>/lift", "/api/org/certificate-suspensions/{suspension}/lift",
+        "org.manage_certificates", hidden="org.view", body={"lifted_on": "{today}", "reason": "矩阵解除"}, effect=True),
     api("POST", "org/agencies/<agency_id>/adviser-loans", "/api/org/agencies/{agency}/adviser-loans",
         "org.lend_advisers", hidden="org.view", effect=True,
         body=lambda w: {"adviser_id": w["adviser"], "starts_on": w["today"], "ends_on": "2099-12-31", "reason": "借调"}),
@@ -655,7 +670,7 @@ def expected(route: Route, p: Principal, w: World | None = None) -> str:
     if route.hidden and not p.holds(route.hidden, target=route.target):
         return HIDDEN
     if route.allow is not None:
-        return ALLOWED if (route.allow(p)) else DENIED
+        return ALLOWED if (route.allow(p)) else (HIDDEN if route.allow_hides else DENIED)
     if perm == ANYONE:
         return ALLOWED
     return ALLOWED if p.holds(perm, target=route.target) else DENIED

@@ -32,6 +32,7 @@ ROUTES = [
     ("recordings page", "page", "/records/cases/{case}/", "recordings", 200),
     ("media", "page", "/records/cases/{case}/media/{rec}/", "media", 200),
     ("case file", "page", "/records/cases/{case}/case-file.zip", "case_file", 200),
+    ("case-file cover and index", "page", "/records/cases/{case}/case-file-cover.pdf", "case_file", 200),
     ("review workspace", "page", "/review/cases/{case}/", "review", 200),
     ("case API", "api", "/api/cases/{case}", "case", 200),
     ("recordings API", "api", "/api/records/cases/{case}/recordings", "recordings", 200),
@@ -211,7 +212,7 @@ def test_every_case_content_route_is_listed():
     pages = {name for path, name in _patterns(get_resolver()) if ("<int:pk>" in path and (
         path.startswith("cases/") or path.startswith("records/cases/") or path.startswith("review/cases/")))}
     listed = {"case-detail", "case-document-fields", "case-document-file", "case-recordings", "case-recording-media",
-              "case-file", "review-workspace"}
+              "case-file", "case-file-print", "review-workspace"}
     assert pages - NOT_CONTENT == listed
 
 

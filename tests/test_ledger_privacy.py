@@ -19,7 +19,7 @@ from zhifa.core.models import SecurityEvent
 from zhifa.core.permissions import Role
 from zhifa.ledger import services as ledger
 from zhifa.ledger.models import Entry
-from zhifa.org.tests.factories import PersonFactory, UnitFactory, UserFactory, grant
+from zhifa.org.tests.factories import CertificateFactory, PersonFactory, UnitFactory, UserFactory, grant
 from zhifa.verify.__main__ import main as verify_main
 
 ID_NUMBER = "11010519491231002X"
@@ -46,7 +46,7 @@ def log(tree, users, desk):
     party_entry = Entry.objects.filter(subject=f"cases.case:{case_a1.pk}", kind="cases.party_added").get()
 
     officer_b1 = grant(UserFactory(username="off_b1"), Role.OFFICER, agency=tree.agency_b1)
-    PersonFactory(agency=tree.agency_b1, user=officer_b1)
+    CertificateFactory(person=PersonFactory(agency=tree.agency_b1, user=officer_b1))  # ORG-03: an officer opens
     case_b1 = case_services.case_open(
         agency=tree.agency_b1, handling_unit=UnitFactory(agency=tree.agency_b1, kind=UnitKind.HANDLING),
         title="检查乙一县某店", action_type="inspection", procedure="ordinary", place=tree.b1,

@@ -70,7 +70,7 @@ def test_publish_with_masks_find_by_chinese_search_then_withdraw(page, pubdesk, 
     # The approver sees every mask, with who added it and why, and publishes.
     relogin(page, "ap_a1")
     page.goto(f"/publicity/items/{pub.pk}/")
-    assert "ed_a1 人工添加：当事人健康信息" in page.get_by_role("region", name="隐去处理").inner_text()
+    assert "未登记姓名的账号 人工添加：当事人健康信息" in page.get_by_role("region", name="隐去处理").inner_text()
     page.get_by_label("审核意见").fill("隐去完整，同意公开")
     page.get_by_role("button", name="审核通过并发布").click()
     assert page.locator("#pub-state").inner_text() == "已发布"

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from zhifa.cases.models import Case, Document, Stage
 from zhifa.core.permissions import Role
@@ -117,9 +118,9 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
     page.fill("#pl", "甲一县人民路8号")
     page.check("input[name=device_checked]")
     page.check("input[name=opening_statement]")
-    page.get_by_role("button", name="上传").click()
-    page.wait_for_load_state("networkidle")
-    assert "已上传音像记录" in page.content()
+    page.get_by_role("button", name="上传", exact=True).click()
+    # The page uploads by tus (issue 18 §4) and reports in place, without a page load.
+    expect(page.locator("#upload-status")).to_contain_text("已上传音像记录", timeout=30000)
     recording = Recording.objects.get(case=case)
     assert recording.duration_seconds and recording.duration_seconds >= 3
     assert page.locator("video").count() == 1

@@ -53,6 +53,7 @@ class PartyIn(Schema):
     id_number: str
     address: column(Party, "address") = ""
     phone: column(Party, "phone") = ""
+    legal_representative: column(Party, "legal_representative") = ""
 
 
 class PartyOut(Schema):

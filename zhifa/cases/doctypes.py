@@ -64,6 +64,15 @@ class DocForm:
     decision: bool = False
     # The AV-list activities (rules.catalogue.AV_ITEMS) a record of this form always stands for.
     activities: tuple[str, ...] = ()
+    # Issue 18 §2: how the printed document is laid out (rendering.py; one template per family, after the
+    # 司法部 and 市场监管总局 行政执法文书格式): "letter" (决定书、告知书: 文号, party block, seal over the date),
+    # "record" (笔录: header lines, body, signatures of the party and the officers), "form" (审批表、报告:
+    # a ruled table) or "receipt" (送达回证).
+    layout: str = "form"
+    # The kind characters of the 文号 (numbering.py: "东市监罚决〔2026〕9号"); "" for a form without number.
+    number_kind: str = ""
+    # The heading printed, where the stored title is not a document name (the "/" of 查封/扣押决定书).
+    print_title: str = ""
     elements: tuple[Element, ...] = field(init=False)
 
     def __post_init__(self):
@@ -74,25 +83,29 @@ class DocForm:
 FORMS: dict[str, DocForm] = {f.code: f for f in [
     DocForm("filing_approval", "立案审批表", Stage.START,
             (Element("case_source", "案件来源"), Element("opinion", "审批意见"), Element("approver", "审批人"))),
-    DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True, activities=("evidence_taking",)),
+    DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True, activities=("evidence_taking",),
+            layout="record"),
     DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
-            (Element("inquired_person", "被询问人"),), on_site=True, activities=("evidence_taking",)),
+            (Element("inquired_person", "被询问人"),), on_site=True, activities=("evidence_taking",), layout="record"),
     DocForm("seizure_decision", "查封/扣押决定书", Stage.INVESTIGATION,
             (Element("items", "查封、扣押的场所、设施或者财物"), Element("legal_basis", "依据"),
-             Element("period", "期限")), on_site=True, activities=("seal", "seize")),
+             Element("period", "期限")), on_site=True, activities=("seal", "seize"),
+            layout="letter", number_kind="强制", print_title="查封、扣押决定书"),
     # 行政强制法 第十八条: the on-site record of a coercive measure (查封、扣押、限制人身自由 …).
     DocForm("coercive_measure_record", "实施行政强制措施现场笔录", Stage.INVESTIGATION,
             (Element("measure", "强制措施", "choice", choices=COERCIVE_MEASURES), Element("legal_basis", "依据")),
-            on_site=True),
+            on_site=True, layout="record"),
     # 行政强制法 第四十四条、第五十条: the on-site record of enforcement — forced demolition, substitute performance.
     DocForm("enforcement_record", "行政强制执行现场笔录", Stage.SERVICE_ENFORCEMENT,
             (Element("measure", "强制执行方式", "choice", choices=ENFORCEMENT_MEASURES), Element("legal_basis", "依据")),
-            on_site=True),
+            on_site=True, layout="record"),
     DocForm("penalty_notice", "行政处罚事先告知书", Stage.DECISION,
             (Element("facts", "违法事实"), Element("legal_basis", "依据"), Element("proposed_penalty", "拟作出的处罚"),
-             Element("rights", "陈述、申辩、要求听证的权利"))),
+             Element("rights", "陈述、申辩、要求听证的权利")), layout="letter", number_kind="罚告",
+            print_title="行政处罚告知书"),
     DocForm("hearing_record", "听证笔录", Stage.DECISION,
-            (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True, activities=("hearing",)),
+            (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True, activities=("hearing",),
+            layout="record"),
     DocForm("investigation_report", "调查终结报告", Stage.DECISION,
             (Element("facts", "调查认定的事实"), Element("evidence", "证据"), Element("proposal", "处理意见"))),
     DocForm("review_proposal", "重大执法决定建议及情况说明", Stage.DECISION,
@@ -101,15 +114,17 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             (Element("assessor", "评估机构"), Element("conclusion", "评估结论"))),
     DocForm("penalty_decision", "行政处罚决定书", Stage.DECISION,
             (Element("facts", "违法事实和证据"), Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
-             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True),
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True,
+            layout="letter", number_kind="罚决"),
     DocForm("enforcement_decision", "行政执法决定书", Stage.DECISION,
             (Element("facts", "事实和证据"), Element("legal_basis", "依据"), Element("decision", "决定内容"),
-             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True),
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True,
+            layout="letter", number_kind="决"),
     # 行政处罚法 第五十七条; AZ-V §15: where a law requires it, collective discussion before the decision.
     DocForm("collective_discussion", "集体讨论记录", Stage.DECISION,
             (Element("time", "时间", "datetime"), Element("place", "地点"), Element("chair", "主持人"),
              Element("participants", "参加人员"), Element("discussion", "讨论情况"), Element("conclusion", "决定意见")),
-            common=False),
+            common=False, layout="record"),
     # IM-M §30–§32; AZ-V §12–§13: written by review.services.opinion_record, kept in the case file.
     DocForm("review_opinion", "法制审核意见书", Stage.DECISION,
             (Element("time", "时间", "datetime"), Element("reviewer", "审核人员"), Element("opinion", "审核意见"),
@@ -118,7 +133,7 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             (Element("served_document", "送达文书"), Element("recipient", "受送达人"),
              Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS),
              # 留置送达 and 公告送达 are recorded on site (IM-M §17): their end bounds the recording too.
-             Element("end_time", "结束时间", "datetime", required=False))),
+             Element("end_time", "结束时间", "datetime", required=False)), layout="receipt"),
     DocForm("closing_report", "结案报告", Stage.SERVICE_ENFORCEMENT,
             (Element("result", "执行情况和处理结果"),)),
 ]}

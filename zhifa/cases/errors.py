@@ -24,6 +24,10 @@ class CaseErrorCode(StrEnum):
     CONSULTATION_REASON = "case_consultation_reason_required"
     SIGNING_UNAVAILABLE = "case_signing_unavailable"
     RENDERING_UNAVAILABLE = "case_rendering_unavailable"
+    # Issue 18 §2: what a standard document prints must be set on the agency before its first issue.
+    ABBREVIATION_MISSING = "case_agency_abbreviation_missing"
+    FINE_COLLECTOR_MISSING = "case_agency_fine_collector_missing"
+    REMEDIES_MISSING = "case_agency_remedies_missing"
     ACTION_TYPE_INVALID = "case_action_type_invalid"
     PROCEDURE_NOT_ALLOWED = "case_procedure_not_allowed"
     NOT_ISSUED = "case_document_not_issued"

@@ -13,6 +13,7 @@ OFFICER_ASSIGNED = register("cases.officer_assigned", "指派执法人员")
 DOCUMENT_RECORDED = register("cases.document_recorded", "制作文字记录")
 DOCUMENT_CORRECTED = register("cases.document_corrected", "更正文字记录")
 DOCUMENT_ISSUED = register("cases.document_issued", "文书生成并加盖电子签章")
+DOCUMENT_NUMBERED = register("cases.document_numbered", "编制文书文号")
 CONSULTED = register("cases.consulted", "调阅案件")
 # REC-15: each read of a case's records by someone outside it, against the consultation that allowed it.
 CONTENT_READ = register("cases.content_read", "调阅案件内容")
@@ -63,6 +64,12 @@ def document_issued(case, *, actor, document: int, form: str, version: int, kind
                     signer_sha256: str):
     return _record(DOCUMENT_ISSUED, case, actor, {"document": document, "form": form, "version": version, "kind": kind,
                                                   "sha256": sha256, "signer_sha256": signer_sha256})
+
+
+def document_numbered(case, *, actor, document: int, form: str, number: str, year: int, kind: str, serial: int):
+    """The 文号 given to a document's first version (issue 18 §2): corrections keep it."""
+    return _record(DOCUMENT_NUMBERED, case, actor, {"document": document, "form": form, "number": number,
+                                                    "year": year, "kind": kind, "serial": serial})
 
 
 def case_consulted(case, *, actor, reason: str, number: str, expires_at: str):

@@ -80,6 +80,7 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
                 continue
             services.party_add(case=case, kind=party.get("kind", ""), name=party.get("name", ""),
                                id_number=party.get("id_number", ""), address=party.get("address", ""),
+                               phone=party.get("phone", ""), legal_representative=party.get("legal_representative", ""),
                                external_id=party.get("external_id", ""), actor=actor)
         assigned = set(case.officers.values_list("certificate_number", flat=True))
         for number in data.get("officer_certificates", []):

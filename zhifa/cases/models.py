@@ -68,6 +68,9 @@ class Party(AppendOnlyModel):
     name = models.CharField("姓名/名称", max_length=200)
     id_number = models.CharField("身份证号/统一社会信用代码", max_length=18)
     address = models.CharField("住址/住所", max_length=300, blank=True)
+    # Issue 18 §2: the party block of a decision names the legal representative (or the person in charge) of a
+    # legal person or other organisation, as the national document formats do.
+    legal_representative = models.CharField("法定代表人（负责人）", max_length=100, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -150,6 +153,34 @@ class Document(AppendOnlyModel):
         return FORMS[self.form].title if self.form in FORMS else self.form
 
 
+class DocumentNumber(AppendOnlyModel):
+    """文号 (issue 18 §2, REC-02): "东市监罚决〔2026〕9号" — the agency's abbreviation, the kind characters of the
+    form, the year and a serial, gap-free per agency, year and kind. Given once, when the first version of a
+    document is first issued; a corrected version keeps its number (numbering.number_for walks the chain)."""
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="number_record",
+                                    help_text="the first version of the document")
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField("年度")
+    kind = models.CharField("文书代字", max_length=10)
+    serial = models.PositiveIntegerField("顺序号")
+    text = models.CharField("文号", max_length=80)
+    # The document's date (成文日期, 行政处罚法 第五十九条 "作出决定的日期"), from which the fifteen days to pay
+    # (第六十七条) and the sixty days and six months of the remedies run: the day of its first issue, stored once
+    # and printed by every rendition of every version, issued whenever, and by the case-file index.
+    issued_on = models.DateField("成文日期")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文书文号"
+        constraints = [models.UniqueConstraint(fields=["agency", "year", "kind", "serial"],
+                                               name="document_number_unique")]
+
+    def __str__(self):
+        return self.text
+
+
 class Rendition(models.TextChoices):
     PDF = "pdf", "PDF（电子签章）"
     DOCX = "docx", "Word"
@@ -164,6 +195,9 @@ class DocumentRendition(AppendOnlyModel):
     kind = models.CharField(max_length=10, choices=Rendition.choices)
     blob = models.ForeignKey("ledger.Blob", on_delete=models.PROTECT, related_name="+")
     signer_sha256 = models.CharField("签章证书指纹", max_length=64, blank=True)
+    # A PDF's page count, counted once at issue: the case-file index numbers its pages from it without reading or
+    # rendering anything (null: a Word file, or a PDF issued before the count was kept — read from the file).
+    pages = models.PositiveIntegerField("页数", null=True, blank=True)
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entry = models.OneToOneField("ledger.Entry", on_delete=models.PROTECT, related_name="+")

@@ -10,10 +10,11 @@ from django.utils import timezone
 from zhifa.core import bounds, idnumbers
 from zhifa.core import workflow as wf
 from zhifa.core.errors import CoreErrorCode, WrongStateError, ZhifaError
+from zhifa.core.permissions import Role
 from zhifa.ledger.services import evidence_put, identifier_commitment
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
-from zhifa.org.selectors import officer_assert_eligible
+from zhifa.org.selectors import officer_assert_eligible, officer_eligibility
 
 from . import decisions, events, rendering, selectors, signing, workflow
 from .doctypes import FORMS
@@ -66,6 +67,7 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
                          f"{ActionType(action_type).label}没有简易程序，应当适用普通程序（{decisions.ART_51}）。")
     if not title.strip() or not legal_basis.strip():
         raise ZhifaError(CaseErrorCode.ELEMENT_MISSING, "请填写案由和法律依据。")
+    _opener_certified(agency=agency, place=place, actor=actor, on=timezone.localdate())
     with transaction.atomic():
         Agency.objects.select_for_update(of=("self",)).filter(pk=agency.pk).first()  # serialise numbering
         year = timezone.localdate().year
@@ -84,14 +86,34 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
         return case
 
 
+def _opener_certified(*, agency: Agency, place: Jurisdiction, actor, on: dt.date) -> None:
+    """ORG-03 (持证上岗): an officer opening a case does enforcement work, so a certificate of the agency's field that
+    covers the place must be in force on the day. Expired, revoked, suspended, out of area or of another category,
+    the opening is refused with the reason (2026-00010 was opened by an officer whose certificate had expired).
+
+    Who is held: a person registered in this agency's staff (org.Person) who acts in it as an enforcement officer —
+    holding its officer role, or holding certificates. A head or a clerk with neither, and an account that is no
+    registered person (a system pushing cases from another platform), does no enforcement by opening; the officers
+    who do are held at assignment and on every enforcement record."""
+    if actor is None:
+        return
+    person = Person.objects.filter(user=actor, agency=agency, user__isnull=False).first()
+    if person is None:
+        return
+    acts_as_officer = any(g.role == Role.OFFICER and g.agency_id == agency.pk for g in org_perms.grants_of(actor))
+    if acts_as_officer or person.certificates.exists():
+        officer_assert_eligible(person, field=agency.field, jurisdiction=place, on=on)
+
+
 def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "",
-              external_id: str = "") -> Party:
+              legal_representative: str = "", external_id: str = "") -> Party:
     """Register a party. Its number is checked by `core.idnumbers`; the returned party carries `id_warnings`
     (code → message, e.g. an address code no table lists), which never block and are for the caller to show."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
     _not_archived(case)
     if kind not in PartyKind.values or not name.strip():
         raise ZhifaError(CaseErrorCode.BAD_PARTY_ID, "请填写当事人类别和姓名（名称）。")
+    _party_text_bounded(name=name, address=address, phone=phone, legal_representative=legal_representative)
     checked = (idnumbers.check_resident_id(id_number, today=timezone.localdate()) if kind == PartyKind.NATURAL
                else idnumbers.check_credit_code(id_number))
     if not checked.ok:
@@ -99,12 +121,24 @@ def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, addres
     id_number = checked.number
     with transaction.atomic():
         party = Party.objects.create(case=case, kind=kind, name=name.strip(), id_number=id_number,
-                                     address=address.strip(), phone=phone.strip(), external_id=external_id)
+                                     address=address.strip(), phone=phone.strip(), external_id=external_id,
+                                     # A natural person has none; the 决定书's party block prints it (issue 18 §2).
+                                     legal_representative="" if kind == PartyKind.NATURAL else legal_representative.strip())
         # The log keeps a digest of the ID number, not the number: the leaf stays publishable.
         events.party_added(case, actor=actor, party=party.pk, kind=kind, name=party.name,
                            id_hmac=identifier_commitment(id_number), id_warnings=sorted(checked.warnings))
         party.id_warnings = checked.warnings
         return party
+
+
+def _party_text_bounded(**values: str) -> None:
+    """Each text the party block prints fits its column, whichever door it came through (page, API, push): a
+    101-character 法定代表人 is a 400 naming the field on both databases, said before the ID number is checked
+    (review18 finding 18; the limits are the model's, read by `core.bounds`)."""
+    problems = {name: problem for name, value in values.items()
+                if (problem := bounds.field_problem(Party._meta.get_field(name), value.strip()))}
+    if problems:
+        raise ZhifaError(CoreErrorCode.INVALID_INPUT, "".join(problems.values()), details=problems)
 
 
 def officer_assign(*, case: Case, person: Person, actor, on: dt.date | None = None) -> CaseOfficer:
@@ -193,6 +227,47 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
     return clean
 
 
+def _officers_certified(case: Case, clean: dict, actor) -> None:
+    """ORG-03: every officer a record names did the enforcement work it records, so each needs a certificate in
+    force on the day of the work — the record's own time, not the day it is entered (a record typed up on Monday of
+    an inspection on Friday is held to Friday) — of the case's field, covering its place.
+
+    The work day is what the user types, so a late entry is also held to the day of entry (review18 finding 1):
+    when the work day is earlier than today and a named officer's certificate is no longer in force today, the
+    record is entered only by a head who approves the case's steps (承办机构负责人 or 执法机关负责人), who answers
+    for it, and never by one of the lapsed officers themselves; `records.findings` lists every such entry."""
+    moment = dt.datetime.fromisoformat(clean["time"]) if clean.get("time") else timezone.now()
+    on = timezone.localdate(moment)
+    people = list(Person.objects.filter(pk__in=clean["officers"]).order_by("pk"))
+    for person in people:
+        officer_assert_eligible(person, field=case.agency.field, jurisdiction=case.place, on=on)
+    today = timezone.localdate()
+    if on < today:
+        _late_entry_allowed(case, people, actor, work_day=on, today=today)
+
+
+def _late_entry_allowed(case: Case, people: list, actor, *, work_day: dt.date, today: dt.date) -> None:
+    """A record of past work naming an officer whose certificate is not in force today: only a head of the case's
+    agency (cases.approve) who is not one of those officers may enter it. The standard forms have no field for a
+    late-entry explanation, so the entry itself is the head's attestation; the officer whose certificate lapsed can
+    no longer do enforcement work, entering its records included, and could otherwise date a record to before the
+    lapse unseen."""
+    lapsed = [(person, result) for person in people
+              if not (result := officer_eligibility(person, field=case.agency.field, jurisdiction=case.place,
+                                                    on=today)).ok]
+    if not lapsed:
+        return
+    lapsed_users = {person.user_id for person, _ in lapsed if person.user_id}
+    if (actor is not None and actor.pk not in lapsed_users
+            and org_perms.can(actor, "cases.approve", agency=case.agency)):
+        return
+    person, result = lapsed[0]
+    raise ZhifaError(result.code,
+                     f"补录 {work_day:%Y-%m-%d} 的执法文书：{result.message.rstrip('。')}。执法证件已失效的，"
+                     "此前执法活动的文书应当由承办机构负责人或执法机关负责人核实后录入，录入情况将列入执法全过程记录问题清单。",
+                     details={"late_entry": True, "work_day": work_day.isoformat(), "person": person.pk})
+
+
 def document_record(*, case: Case, form: str, elements: dict, actor, supersedes: Document | None = None,
                     correction_reason: str = "", external_id: str = "") -> Document:
     """Record a text record, validated on entry; a correction is a new version (habit 6)."""
@@ -233,6 +308,8 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
         if problems:
             raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "。",
                              details={"problems": problems})
+    if clean.get("officers"):  # after the form's own rules: what is wrong with the record itself is said first
+        _officers_certified(case, clean, actor)
     with transaction.atomic():
         if supersedes is not None and Document.objects.select_for_update(of=("self",)).filter(
                 pk=supersedes.pk, superseded_by__isnull=False).exists():
@@ -328,6 +405,9 @@ def document_issue(*, document: Document, kind: str, actor, request=None):
         raise ZhifaError(CaseErrorCode.ALREADY_SUPERSEDED, "该文书已被更正，只能签发其现行版本。")
     for check in workflow.ISSUE_CHECKS:  # REV-01: no major decision is signed before its review passed
         check(document)
+    # Issue 18 §2: what the agency must set for the document to be printed (履行方式, 救济途径) is checked first;
+    # the 文号 is given in _issue, in the transaction that issues the document.
+    rendering.require_ready(document)
     return _issue(document, kind, actor)
 
 
@@ -358,23 +438,35 @@ def system_document_issue(*, document: Document, actor) -> DocumentRendition:
 
 
 def _issue(document: Document, kind: str, actor) -> DocumentRendition:
+    """Issue one rendition in one transaction: the 文号 (numbering.ensure_number, the agency's row locked as case_open
+    does), the rendering that prints it, the signature, the stored file, the log entry and the row. A failure
+    anywhere rolls the number back with the rest, so a serial is never spent on a document that was not issued (a
+    stored file left behind is only an unregistered or unreferenced blob; evidence_put is made for that)."""
+    from .numbering import ensure_number, first_version  # numbering imports the ledger's services
+
     case = document.case
     title = FORMS[document.form].title
-    if kind == Rendition.PDF:
-        data, signer = signing.sign_pdf(rendering.render_pdf(document), agency=case.agency,
-                                        reason=f"{title}（{case.number}）", location=case.place.name)
-        content_type = "application/pdf"
-    else:
-        data, signer = rendering.render_docx(document), ""
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    put = evidence_put(ContentFile(data, name=f"{case.number}-{document.form}-v{document.version}.{kind}"),
-                       actor=actor, content_type=content_type)
-    try:
-        with transaction.atomic():
-            entry = events.document_issued(case, actor=actor, document=document.pk, form=document.form,
-                                           version=document.version, kind=kind, sha256=put.blob.sha256,
-                                           signer_sha256=signer)
-            return DocumentRendition.objects.create(document=document, kind=kind, blob=put.blob, signer_sha256=signer,
-                                                    issued_by=actor, entry=entry)
-    except IntegrityError:  # issued concurrently: the first one stands
-        return DocumentRendition.objects.get(document=document, kind=kind)
+    with transaction.atomic():
+        # One issue of a document (any version, any format) at a time: the second waits and finds the first's.
+        Document.objects.select_for_update().filter(pk=first_version(document).pk).first()
+        existing = DocumentRendition.objects.filter(document=document, kind=kind).select_related("blob").first()
+        if existing is not None:
+            return existing
+        ensure_number(document, actor=actor)
+        pages = None
+        if kind == Rendition.PDF:
+            pdf = rendering.render_pdf(document)
+            pages = rendering.pdf_pages(pdf)
+            data, signer = signing.sign_pdf(pdf, agency=case.agency, reason=f"{title}（{case.number}）",
+                                            location=case.place.name)
+            content_type = "application/pdf"
+        else:
+            data, signer = rendering.render_docx(document), ""
+            content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        put = evidence_put(ContentFile(data, name=f"{case.number}-{document.form}-v{document.version}.{kind}"),
+                           actor=actor, content_type=content_type)
+        entry = events.document_issued(case, actor=actor, document=document.pk, form=document.form,
+                                       version=document.version, kind=kind, sha256=put.blob.sha256,
+                                       signer_sha256=signer)
+        return DocumentRendition.objects.create(document=document, kind=kind, blob=put.blob, signer_sha256=signer,
+                                                pages=pages, issued_by=actor, entry=entry)

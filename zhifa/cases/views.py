@@ -22,7 +22,7 @@ from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, Jurisdiction, Person, Unit, UnitKind
 from zhifa.org.selectors import officer_eligibility
 
-from . import rendering, selectors, services, workflow
+from . import rendering, selectors, services, todo, workflow
 from .doctypes import FORMS
 from .errors import ConsultationRequired
 from .models import Document, DocumentRendition, PartyKind, Procedure, Stage
@@ -54,7 +54,9 @@ def case_new(request):
     if scope.empty:
         org_perms.deny(request.user, "cases.handle", request=request)
     agencies = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:200])
+    status = 200
     if request.method == "POST":
+        status = 400  # unless opened (a redirect): the form again with everything typed
         try:
             agency = (Agency.objects.filter(pk=parse_id(request.POST.get("agency")), is_justice_bureau=False)
                   .select_related("jurisdiction").first())
@@ -83,7 +85,7 @@ def case_new(request):
     return render(request, "cases/case_new.html", {
         "agencies": agencies, "units": units, "places": places, "action_types": ActionType.choices,
         "procedures": Procedure.choices, "data": request.POST,
-    })
+    }, status=status)
 
 
 # Upper apps add a section to the case page (review: the review's status and timeline); each
@@ -175,6 +177,7 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         # What the apps above would refuse the move for (review's gate, AV coverage): the button waits for them too.
         "blockers": _blockers(case) if transition is not None and not missing else [],
         "can_move": transition is not None and wf.may(services.CASE, transition.name, case, user),
+        "actors": todo.next_step_actors(case),  # who can make the next move, by name and role
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
         "changes": case.stage_changes.select_related("actor__person"),
@@ -302,7 +305,8 @@ def party_add(request, pk):
     try:
         party = services.party_add(case=case, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
                                    id_number=request.POST.get("id_number", ""), address=request.POST.get("address", ""),
-                                   phone=request.POST.get("phone", ""), actor=request.user)
+                                   phone=request.POST.get("phone", ""),
+                                   legal_representative=request.POST.get("legal_representative", ""), actor=request.user)
         messages.success(request, "已登记当事人。")
         for warning in party.id_warnings.values():  # e.g. an address code no table lists: accepted, to be checked
             messages.warning(request, warning)
@@ -355,5 +359,5 @@ def document_file(request, pk, doc, kind):
         raise Http404
     rendition = selectors.issued_rendition(document, kind)  # 409 尚未签发 until the signer issues it
     return files.stored_file_response(request, storage_name=rendition.blob.storage_name, size=rendition.blob.size,
-                                      filename=f"{case.number}-{FORMS[document.form].title}-v{document.version}.{kind}",
+                                      filename=rendering.download_name(document, kind),
                                       hint=rendition.blob.content_type)

@@ -6,6 +6,8 @@ into {"code": ..., "message": ...} with the error's HTTP status, and pages show 
 
 from enum import StrEnum
 
+from .regulations import expand
+
 
 class CoreErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
@@ -69,6 +71,8 @@ class ZhifaError(Exception):
     status = 400
 
     def __init__(self, code: StrEnum | str, message: str, *, details: dict | list | None = None, status=None):
+        # People read the message: a regulation is named, never cited by the team's code (issue 18 §3).
+        message = expand(message)
         super().__init__(message)
         self.code = str(code)
         self.message = message

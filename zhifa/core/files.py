@@ -129,8 +129,10 @@ def clean_filename(name: str, default: str = "file") -> str:
 
 
 def content_disposition(filename: str, *, inline: bool) -> str:
-    """RFC 6266: an ASCII fallback for old clients and the UTF-8 name for everyone else."""
-    name = clean_filename(filename)
+    """RFC 6266: an ASCII fallback for old clients and the UTF-8 name for everyone else. The name is one the
+    server built (an upload's name was cleaned when it came in), so a "/" in it is part of a title
+    ("查封/扣押决定书"), not a folder: it is sent as a full-width "／" instead of cutting the name there."""
+    name = clean_filename(filename.replace("/", "／").replace("\\", "＼"))
     fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\;%' else "_" for c in name)
     return f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 

@@ -117,6 +117,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Taking a published item down at once (IM-M §13).
     "publicity.withdraw": frozenset({Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
     "publicity.view_overdue": frozenset({Role.PUBLICITY_EDITOR, Role.PUBLICITY_APPROVER, *HEADS, Role.SUPERVISOR}),
+    # The agency's overdue work across every kind (issue 18 §1): the heads and the supervisors above them.
+    "worklist.view_overdue": frozenset({*HEADS, Role.SUPERVISOR}),
+    # A notification is its recipient's alone: no role opens another's. Named so that the refusal has a name in the
+    # security log (every refusal is recorded, issue 2 §4).
+    "worklist.open_notification": frozenset(),
     # Correction requests, complaints and disclosure requests (AZ-P §16, §18).
     "publicity.handle_requests": frozenset({Role.PUBLICITY_EDITOR, Role.PUBLICITY_APPROVER, Role.AGENCY_HEAD}),
     # The annual report: prepared by the agency (a bureau's by its supervisors), submitted by the head.
@@ -157,7 +162,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "publicity.view": "查看公示信息", "publicity.edit": "采集、编辑公示信息", "publicity.approve": "审核发布公示信息",
     "publicity.withdraw": "撤下公示信息", "publicity.view_overdue": "查看逾期未公示决定",
     "publicity.handle_requests": "办理更正、投诉和依申请公开", "publicity.report": "编制统计年报",
-    "publicity.report_submit": "报送统计年报",
+    "publicity.report_submit": "报送统计年报", "worklist.view_overdue": "查看本机关（本辖区）超期待办",
+    "worklist.open_notification": "打开他人的待办通知",
     "ledger.view": "查看防篡改日志和完整性问题", "ledger.manage": "签名检查点、登记完整性问题处理情况",
     "core.manage_calendar": "录入节假日", "core.view_api_docs": "查看接口文档",
     "core.manage_accounts": "管理账户（重置双因素认证、注销令牌）",

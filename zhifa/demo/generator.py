@@ -44,6 +44,34 @@ AGENCY_TYPES = [
 ]
 
 
+# 文书简称 (the agency's characters in a document number, e.g. 东市监罚〔2026〕9号): the place's first character (a
+# county) or first two (a city, the region), then the system's usual short name.
+FIELD_ABBREVIATIONS = {
+    Field.JUSTICE: "司", Field.MARKET: "市监", Field.ENVIRONMENT: "环", Field.TRANSPORT: "交", Field.CULTURE: "文旅",
+    Field.WATER: "水", Field.NATURAL_RESOURCES: "自然资", Field.AGRICULTURE: "农牧", Field.EMERGENCY: "应急",
+    Field.HOUSING: "住建", Field.HEALTH: "卫健", Field.URBAN: "城管", Field.COMPREHENSIVE: "综执",
+}
+BANKS = ["中国工商银行", "中国农业银行", "中国建设银行", "中国银行"]
+
+
+def place_prefix(node: Jurisdiction) -> str:
+    return node.name[:1] if node.level == Level.COUNTY else node.name[:2]
+
+
+def document_settings(node: Jurisdiction, field: str, *, capital: Jurisdiction, serial: int) -> dict:
+    """What the agency's standard documents print (issue 18 §2): its abbreviation, the bank that collects fines, the
+    reconsideration organ (行政复议法 2023 §24: the people's government at the agency's level) and the court where it
+    sits (行政诉讼法 §18: the basic court of the place). A city's or the region's agencies sit in an invented district."""
+    seat = node if node.level == Level.COUNTY else (node if node.level == Level.CITY else capital)
+    court = f"{seat.name}人民法院" if seat.level == Level.COUNTY else f"{seat.name}城中区人民法院"
+    return {
+        "abbreviation": place_prefix(node) + FIELD_ABBREVIATIONS.get(field, ""),
+        "fine_collector": f"{BANKS[serial % len(BANKS)]}{seat.name}支行及其各营业网点",
+        "reconsideration_organ": f"{node.name}人民政府",
+        "litigation_court": court,
+    }
+
+
 @dataclass
 class Shape:
     cities: int = 2
@@ -100,8 +128,10 @@ def generate(shape: Shape, *, today: dt.date) -> dict:
     nodes = [region, *cities, *counties]
     level_word = {Level.REGION: "厅", Level.CITY: "局", Level.COUNTY: "局"}
     agencies: list[Agency] = []
+    capital = cities[0] if cities else region
     for node in nodes:
         agencies.append(Agency(
+            **document_settings(node, Field.JUSTICE, capital=capital, serial=len(agencies)),
             name=f"{node.name}司法{level_word[node.level]}", kind=AgencyKind.ORGAN, field=Field.JUSTICE,
             jurisdiction=node, is_justice_bureau=True, status=AgencyStatus.CONFIRMED,
             office_address=f"{node.name}政务中心{rng.randint(1, 9)}号楼", mailing_address=f"{node.name}行政路{rng.randint(1, 200)}号",
@@ -111,10 +141,16 @@ def generate(shape: Shape, *, today: dt.date) -> dict:
     counts = {Level.REGION: shape.agencies_at_region, Level.CITY: shape.agencies_per_city, Level.COUNTY: shape.agencies_per_county}
     for node in nodes:
         offset = rng.randrange(len(AGENCY_TYPES))
+        if counties and node is counties[0]:
+            offset = 0  # the demo's own county has a market bureau, whose food and price cases the demo shows
         for i in range(counts[node.level]):
             field, suffix, _h, _r, types = AGENCY_TYPES[(offset + i) % len(AGENCY_TYPES)]
             cycle = (offset + i) // len(AGENCY_TYPES)
+            settings = document_settings(node, field, capital=capital, serial=len(agencies))
+            if cycle:
+                settings["abbreviation"] += str(cycle + 1)
             agencies.append(Agency(
+                **settings,
                 name=f"{node.name}{suffix}" + (f"（第{cycle + 1}分局）" if cycle else ""), kind=AgencyKind.ORGAN, field=field,
                 jurisdiction=node, status=AgencyStatus.CONFIRMED,
                 office_address=f"{node.name}{rng.choice(['人民路', '建设街', '团结路', '新华街'])}{rng.randint(1, 300)}号",

@@ -47,7 +47,7 @@ class Entry(AppendOnlyModel):
 
     kind = models.CharField(max_length=80, db_index=True)
     subject = models.CharField(max_length=120, db_index=True, help_text="e.g. org.agency:12")
-    actor = models.CharField(max_length=200, blank=True, help_text="user:<id> <username>, or system")
+    actor = models.CharField(max_length=200, blank=True, help_text="user:<id> (before issue 18: user:<id> <username>), or system")
     at = models.DateTimeField()
     payload = models.TextField(help_text="canonical JSON")
     payload_sha256 = models.CharField(max_length=64)

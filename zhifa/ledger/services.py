@@ -65,9 +65,20 @@ _SEQUENCER_LOCK = 0x7A68_6966  # "zhif"
 
 
 def actor_label(actor) -> str:
+    """Who acted, as the leaf commits to it: "user:<id>", or "system". Not the login name (issue 18 §5): the portal's
+    核验 gives the public an entry's header to recompute its leaf, and a login is no one's business outside. Entries
+    written before issue 18 say "user:<id> <username>"; `actor_user_id` reads both."""
     if actor is None:
         return "system"
-    return f"user:{actor.pk} {actor.get_username()}"
+    return f"user:{actor.pk}"
+
+
+def actor_user_id(label: str) -> int | None:
+    """The user id in an actor label (either form), or None for "system"."""
+    if not label.startswith("user:"):
+        return None
+    head = label[5:].split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def at_text(moment: dt.datetime) -> str:

@@ -4,6 +4,7 @@ import base64
 import json
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from zhifa.core.permissions import can
 
 from . import merkle, selectors, services
 from .export import entry_json
-from .models import Finding
+from .models import Erasure, Finding
 from .note import open_checkpoint
 from .permissions import require
 
@@ -49,8 +50,15 @@ def ledger_home(request):
             merkle.verify_inclusion(proof.leaf_hash, proof.seq, opened.size, proof.path, opened.root)
             shown = entry_json(entry, int(seq))
             shown["payload"] = json.loads(entry.payload) if entry.payload else None  # '' once erased
-            ctx.update(entry=entry, entry_json=json.dumps(shown, ensure_ascii=False, indent=2),
-                       erasure=shown.get("erased"), proof=proof, verified=True)
+            # The page names who erased the content by name and in local time (issue 18 §3); the JSON keeps the
+            # log's own actor label and UTC time, as the exported entry does.
+            erasure = (Erasure.objects.filter(entry=entry).select_related("actor__person").first()
+                       if shown.get("erased") else None)
+            actor_id = services.actor_user_id(entry.actor)
+            actor = (get_user_model().objects.select_related("person").filter(pk=actor_id).first()
+                     if actor_id is not None else None)
+            ctx.update(entry=entry, entry_actor=actor, entry_json=json.dumps(shown, ensure_ascii=False, indent=2),
+                       erasure=erasure, proof=proof, verified=True)
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["lookup_error"] = getattr(exc, "message", str(exc))
     first, second = request.GET.get("first", "").strip(), request.GET.get("second", "").strip()

@@ -13,7 +13,7 @@ from zhifa.core.errors import CoreErrorCode, ZhifaError
 from . import permissions as perms
 from . import selectors, services
 from .importing import workbook_import
-from .models import Adviser, AgencyKind, AgencyStatus, Field
+from .models import Adviser, AgencyKind, AgencyStatus, Certificate, CertificateSuspension, Field
 
 router = Router(tags=["机构与人员"])
 
@@ -67,14 +67,42 @@ class RatioOut(Schema):
     meets: bool
 
 
+class SuspensionOut(Schema):
+    id: int
+    certificate_number: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    reason: str
+    lifted_on: dt.date | None
+    lift_reason: str
+
+    @staticmethod
+    def resolve_certificate_number(obj):
+        return obj.certificate.number
+
+
 class CertificateOut(Schema):
+    id: int
     number: str
     category: Field
     area_code: str
     valid_from: dt.date
     valid_to: dt.date
     revoked: bool
+    suspended_today: bool
     valid_today: bool
+    suspensions: list[SuspensionOut]
+
+
+class SuspensionIn(Schema):
+    starts_on: Day
+    ends_on: Day | None = None
+    reason: str
+
+
+class LiftIn(Schema):
+    lifted_on: Day
+    reason: str
 
 
 class PersonOut(Schema):
@@ -204,11 +232,41 @@ def person_get(request, person_id: Id):
     out = _person_out(person)
     out["phone"] = person.phone if perms.can(request.user, "org.view_people", agency=person.agency) else None
     out["certificates"] = [
-        {"number": c.number, "category": c.category, "area_code": c.area.code, "valid_from": c.valid_from,
-         "valid_to": c.valid_to, "revoked": c.revoked_at is not None, "valid_today": c.is_valid_on(today)}
-        for c in selectors.certificate_list(person)
+        {"id": c.pk, "number": c.number, "category": c.category, "area_code": c.area.code, "valid_from": c.valid_from,
+         "valid_to": c.valid_to, "revoked": c.revoked_at is not None,
+         "suspended_today": c.current_suspension is not None, "valid_today": c.in_force_on(today),
+         "suspensions": c.suspension_list}
+        for c in selectors.certificate_list(person, on=today)
     ]
     return out
+
+
+def _certificate_for(request, certificate_id) -> Certificate:
+    """A certificate of a person the actor may see; otherwise the uniform 404."""
+    cert = Certificate.objects.filter(pk=certificate_id).select_related("person__agency").first()
+    if cert is None:
+        raise ZhifaError(CoreErrorCode.NOT_FOUND, "未找到该执法证件。", status=404)
+    selectors.person_get_for(actor=request.user, id=cert.person_id, request=request)
+    return cert
+
+
+@router.post("/certificates/{certificate_id}/suspensions", response={201: SuspensionOut},
+             summary="暂扣执法证件（暂扣期间不得从事执法活动）")
+def certificate_suspend(request, certificate_id: Id, payload: SuspensionIn):
+    cert = _certificate_for(request, certificate_id)
+    suspension = services.certificate_suspend(certificate=cert, starts_on=payload.starts_on, ends_on=payload.ends_on,
+                                              reason=payload.reason, actor=request.user)
+    return Status(201, suspension)
+
+
+@router.post("/certificate-suspensions/{suspension_id}/lift", response=SuspensionOut, summary="解除暂扣执法证件")
+def certificate_suspension_lift(request, suspension_id: Id, payload: LiftIn):
+    suspension = CertificateSuspension.objects.filter(pk=suspension_id).select_related("certificate").first()
+    if suspension is None:
+        raise ZhifaError(CoreErrorCode.NOT_FOUND, "未找到该暂扣记录。", status=404)
+    _certificate_for(request, suspension.certificate_id)
+    return services.certificate_suspension_lift(suspension=suspension, lifted_on=payload.lifted_on,
+                                                reason=payload.reason, actor=request.user)
 
 
 @router.get("/people/{person_id}/eligibility", response=EligibilityOut,

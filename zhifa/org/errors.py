@@ -10,8 +10,14 @@ class OrgErrorCode(StrEnum):
     UNIT_AGENCY_MISMATCH = "unit_agency_mismatch"
     CERTIFICATE_PERIOD = "certificate_period_invalid"
     CERTIFICATE_REVOKED = "certificate_already_revoked"
+    SUSPENSION_INVALID = "certificate_suspension_invalid"
+    SUSPENSION_OVERLAPS = "certificate_suspension_overlaps"
+    SUSPENSION_LIFTED = "certificate_suspension_already_lifted"
     OFFICER_NOT_CERTIFIED = "officer_not_certified"
+    # Expired, not yet valid, or revoked (注销): the certificate is not in force on the day of the work.
     OFFICER_CERTIFICATE_EXPIRED = "officer_certificate_expired"
+    # Withheld (暂扣) on the day of the work.
+    OFFICER_CERTIFICATE_SUSPENDED = "officer_certificate_suspended"
     OFFICER_WRONG_CATEGORY = "officer_wrong_category"
     OFFICER_OUT_OF_AREA = "officer_out_of_area"
     OFFICER_INACTIVE = "officer_inactive"

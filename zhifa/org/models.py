@@ -1,10 +1,13 @@
 """The organisation registry (ORG-01..ORG-05): jurisdictions, agencies, units, people, certificates,
 legal advisers and role grants."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from zhifa.core.errors import CoreErrorCode, ZhifaError
 from zhifa.core.permissions import Role
 
 
@@ -231,7 +234,94 @@ class Certificate(models.Model):
         return self.number
 
     def is_valid_on(self, day) -> bool:
+        """Within its period and not revoked. A suspension is a separate row: `in_force_on` adds it, and
+        org.selectors (valid_certificate_q, officer_eligibility) decide who may enforce with both."""
         return self.revoked_at is None and self.valid_from <= day <= self.valid_to
+
+    def suspension_on(self, day):
+        """The suspension (暂扣) covering `day`, or None. Reads `suspensions` (prefetch them for a list)."""
+        return next((s for s in self.suspensions.all() if s.covers(day)), None)
+
+    def in_force_on(self, day) -> bool:
+        return self.is_valid_on(day) and self.suspension_on(day) is None
+
+
+LIFT_FIELDS = ("lifted_on", "lift_reason", "lifted_by", "lifted_at")
+
+
+def _suspension_refused():
+    raise ZhifaError(CoreErrorCode.APPEND_ONLY, "执法证件暂扣记录只能追加；除一次解除暂扣外，不能修改或删除。")
+
+
+class CertificateSuspensionQuerySet(models.QuerySet):
+    """No bulk change: lifting goes through `save(update_fields=LIFT_FIELDS)`, which checks it happens once."""
+
+    def update(self, **kwargs):
+        _suspension_refused()
+
+    def delete(self):
+        _suspension_refused()
+
+
+class CertificateSuspension(models.Model):
+    """A certificate withheld (暂扣) for a period: the holder may not enforce meanwhile (ORG-03; IM-M §3).
+
+    Append-only in substance: a suspension is never edited or deleted. Its planned end (`ends_on`) is given when
+    it is recorded, or left open; lifting it early sets `lifted_on` once, with who and why. A suspension covers
+    the days from `starts_on` through `ends_on`, and stops covering from `lifted_on` on.
+    """
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="suspensions",
+                                    verbose_name="执法证件")
+    starts_on = models.DateField("暂扣起始日期")
+    ends_on = models.DateField("暂扣截止日期", null=True, blank=True, help_text="不填写则至解除暂扣之日")
+    reason = models.CharField("暂扣原因", max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    lifted_on = models.DateField("解除暂扣日期", null=True, blank=True, help_text="自该日起恢复有效")
+    lift_reason = models.CharField("解除原因", max_length=300, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="解除登记人")
+    lifted_at = models.DateTimeField("解除登记时间", null=True, blank=True)
+
+    objects = CertificateSuspensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "执法证件暂扣"
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                                   name="suspension_period_ordered"),
+            models.CheckConstraint(condition=Q(lifted_on__isnull=True) | Q(lifted_on__gte=models.F("starts_on")),
+                                   name="suspension_lifted_after_start"),
+        ]
+        indexes = [models.Index(fields=["certificate", "starts_on"])]
+
+    def __str__(self):
+        return f"{self.certificate_id} 暂扣（{self.starts_on} 起）"
+
+    def save(self, *args, **kwargs):
+        """Append-only (STYLE habit 6) but for the one lift: a save of an existing row must name exactly the lift
+        fields, set `lifted_on`, and find the stored row not yet lifted."""
+        if not self._state.adding:
+            if (set(kwargs.get("update_fields") or ()) != set(LIFT_FIELDS) or self.lifted_on is None
+                    or not type(self).objects.filter(pk=self.pk, lifted_on__isnull=True).exists()):
+                _suspension_refused()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _suspension_refused()
+
+    def covers(self, day) -> bool:
+        return (self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+                and (self.lifted_on is None or day < self.lifted_on))
+
+    @property
+    def effective_end(self):
+        """The last day it covers, or None while open-ended."""
+        ends = [d for d in (self.ends_on, self.lifted_on and self.lifted_on - dt.timedelta(days=1)) if d]
+        return min(ends) if ends else None
 
 
 class AdviserKind(models.TextChoices):

@@ -12,7 +12,18 @@ from zhifa.core.errors import NotFoundError, ZhifaError
 
 from . import permissions as perms
 from .errors import OrgErrorCode
-from .models import Adviser, AdviserLoan, Agency, AgencyStatus, Certificate, Jurisdiction, Person, UnitKind
+from .models import (
+    Adviser,
+    AdviserLoan,
+    Agency,
+    AgencyStatus,
+    Certificate,
+    CertificateSuspension,
+    Field,
+    Jurisdiction,
+    Person,
+    UnitKind,
+)
 from .services import REVIEWER_RATIO_MIN
 
 
@@ -20,8 +31,17 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def suspended_on_q(on: dt.date) -> Q:
+    """Suspensions (暂扣) covering `on`."""
+    return (Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+            & (Q(lifted_on__isnull=True) | Q(lifted_on__gt=on)))
+
+
 def valid_certificate_q(on: dt.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}revoked_at__isnull": True, f"{prefix}valid_from__lte": on, f"{prefix}valid_to__gte": on})
+    """Certificates in force on `on`: within the period, not revoked, not suspended that day (ORG-03)."""
+    suspended = Exists(CertificateSuspension.objects.filter(suspended_on_q(on), certificate=OuterRef(f"{prefix}pk")))
+    return (Q(**{f"{prefix}revoked_at__isnull": True, f"{prefix}valid_from__lte": on, f"{prefix}valid_to__gte": on})
+            & ~Q(suspended))
 
 
 # --- jurisdictions -----------------------------------------------------------------------------
@@ -212,8 +232,15 @@ def person_get_for(*, actor, id, request=None) -> Person:
     return person
 
 
-def certificate_list(person: Person) -> list[Certificate]:
-    return list(person.certificates.select_related("area").order_by("-valid_to"))
+def certificate_list(person: Person, *, on: dt.date | None = None) -> list[Certificate]:
+    """The person's certificates, newest first, each with its suspensions (`suspension_list`, newest first) and
+    the one covering `on` (today by default) as `current_suspension`. Two queries."""
+    on = on or today()
+    certs = list(person.certificates.select_related("area").prefetch_related("suspensions").order_by("-valid_to", "-id"))
+    for cert in certs:
+        cert.suspension_list = list(cert.suspensions.all())
+        cert.current_suspension = cert.suspension_on(on)
+    return certs
 
 
 @dataclass(frozen=True)
@@ -224,33 +251,69 @@ class Eligibility:
     certificate: Certificate | None = None
 
 
-def officer_eligibility(person: Person, *, field: str, jurisdiction: Jurisdiction, on: dt.date) -> Eligibility:
-    """Whether `person` may be assigned enforcement work of `field` in `jurisdiction` on `on`.
+def certificate_defect(cert: Certificate, on: dt.date) -> tuple[str, str] | None:
+    """Why `cert` is not in force on `on` (its code and the reason in words, naming the certificate), or None."""
+    if cert.revoked_at is not None:
+        reason = f"（{cert.revoked_reason}）" if cert.revoked_reason else ""
+        return (OrgErrorCode.OFFICER_CERTIFICATE_EXPIRED,
+                f"执法证 {cert.number} 已于 {timezone.localdate(cert.revoked_at):%Y-%m-%d} 注销{reason}")
+    if on > cert.valid_to:
+        return OrgErrorCode.OFFICER_CERTIFICATE_EXPIRED, f"执法证 {cert.number} 已于 {cert.valid_to:%Y-%m-%d} 过期"
+    if on < cert.valid_from:
+        return (OrgErrorCode.OFFICER_CERTIFICATE_EXPIRED,
+                f"执法证 {cert.number} 自 {cert.valid_from:%Y-%m-%d} 起有效，{on:%Y-%m-%d} 尚未生效")
+    suspension = cert.suspension_on(on)
+    if suspension is not None:
+        return (OrgErrorCode.OFFICER_CERTIFICATE_SUSPENDED,
+                f"执法证 {cert.number} 已暂扣（{suspension.starts_on:%Y-%m-%d} 起，{suspension.reason}）")
+    return None
 
-    ORG-03 and NM (持证上岗): only an officer with a certificate that is valid on the day, not
-    revoked, of the work's category, and whose area covers the place may enforce.
+
+def officer_eligibility(person: Person, *, field: str, jurisdiction: Jurisdiction, on: dt.date) -> Eligibility:
+    """Whether `person` may do enforcement work of `field` in `jurisdiction` on `on` (the day of the work).
+
+    ORG-03 and NM (持证上岗): only an officer with a certificate in force on the day (in its period, not revoked,
+    not suspended), of the work's category, and whose area covers the place may enforce. When none qualifies, the
+    reason names the certificate that came closest: one of the right category and area that is expired, revoked or
+    suspended; else one in force of the right category but another area; else one in force of another category.
     """
     if not person.active:
         return Eligibility(False, OrgErrorCode.OFFICER_INACTIVE, f"{person.name}已不在岗。")
-    certs = certificate_list(person)
+    certs = certificate_list(person, on=on)
     if not certs:
         return Eligibility(False, OrgErrorCode.OFFICER_NOT_CERTIFIED, f"{person.name}未取得行政执法证件，不得从事执法活动。")
-    valid = [c for c in certs if c.is_valid_on(on)]
-    if not valid:
-        return Eligibility(False, OrgErrorCode.OFFICER_CERTIFICATE_EXPIRED, f"{person.name}的行政执法证件在 {on} 不在有效期内或已注销。")
-    in_field = [c for c in valid if c.category == field]
-    if not in_field:
-        return Eligibility(False, OrgErrorCode.OFFICER_WRONG_CATEGORY, f"{person.name}的执法证件类别不包括该执法领域。")
-    in_area = [c for c in in_field if jurisdiction.path.startswith(c.area.path)]
-    if not in_area:
-        return Eligibility(False, OrgErrorCode.OFFICER_OUT_OF_AREA, f"{person.name}的执法区域不包括{jurisdiction.name}。")
-    return Eligibility(True, certificate=in_area[0])
+
+    def fits(c):
+        return c.category == field and jurisdiction.path.startswith(c.area.path)
+
+    for cert in certs:
+        if fits(cert) and certificate_defect(cert, on) is None:
+            return Eligibility(True, certificate=cert)
+    closest = next((c for c in certs if fits(c)), None)
+    if closest is not None:
+        code, why = certificate_defect(closest, on)
+        return Eligibility(False, code, f"{person.name}的{why}，{on:%Y-%m-%d} 不得从事执法活动。", closest)
+    in_force = [c for c in certs if certificate_defect(c, on) is None]
+    same_field = next((c for c in in_force if c.category == field), None)
+    if same_field is not None:
+        return Eligibility(False, OrgErrorCode.OFFICER_OUT_OF_AREA,
+                           f"{person.name}的执法证 {same_field.number} 执法区域为{same_field.area.name}，"
+                           f"执法区域不含{jurisdiction.name}。", same_field)
+    if in_force:
+        other = in_force[0]
+        return Eligibility(False, OrgErrorCode.OFFICER_WRONG_CATEGORY,
+                           f"{person.name}的执法证 {other.number} 执法类别为{other.get_category_display()}，"
+                           f"与{Field(field).label if field in Field.values else field}执法类别不符。", other)
+    code, why = certificate_defect(certs[0], on)
+    return Eligibility(False, code, f"{person.name}的{why}，{on:%Y-%m-%d} 不得从事执法活动。", certs[0])
 
 
 def officer_assert_eligible(person: Person, *, field: str, jurisdiction: Jurisdiction, on: dt.date) -> Certificate:
     result = officer_eligibility(person, field=field, jurisdiction=jurisdiction, on=on)
     if not result.ok:
-        raise ZhifaError(result.code, result.message)
+        raise ZhifaError(result.code, result.message,
+                         details={"person": person.pk, "on": on.isoformat(),
+                                  "certificate": result.certificate.number if result.certificate else None})
     return result.certificate
 
 

@@ -27,6 +27,7 @@ from .models import (
     AgencyKind,
     AgencyStatus,
     Certificate,
+    CertificateSuspension,
     Field,
     Jurisdiction,
     Person,
@@ -42,6 +43,8 @@ REVIEWER_RATIO_MIN = Decimal("0.05")
 AGENCY_FIELDS = {
     "name", "kind", "field", "credit_code", "office_address", "mailing_address", "enquiry_phone",
     "supervision_phone", "duties", "enforcement_types", "enforcement_area", "upper_agency", "entrusted_by",
+    # Issue 18 §2: what the standard documents print (the seal image is a file, set where files are handled).
+    "abbreviation", "fine_collector", "reconsideration_organ", "litigation_court",
 }
 
 
@@ -69,7 +72,7 @@ def jurisdiction_create(
         Agency.objects.create(
             name=justice_bureau_name or default, kind=AgencyKind.ORGAN, field=Field.JUSTICE, jurisdiction=node,
             is_justice_bureau=True, status=AgencyStatus.CONFIRMED, enforcement_area=name,
-            duties="负责本行政区域行政执法工作的组织指导和监督检查（IM-M 第三条）。",
+            duties="负责本行政区域行政执法工作的组织指导和监督检查（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第三条）。",
         )
         record_event(events.JURISDICTION_CREATED, subject=f"org.jurisdiction:{node.pk}", actor=actor,
                      payload={"name": name, "code": code, "level": level, "parent": parent.code if parent else None})
@@ -136,7 +139,9 @@ def _agency_payload(agency: Agency) -> dict:
         "mailing_address": agency.mailing_address, "enquiry_phone": agency.enquiry_phone,
         "supervision_phone": agency.supervision_phone, "duties": agency.duties,
         "enforcement_types": list(agency.enforcement_types), "enforcement_area": agency.enforcement_area,
-        "entrusted_by": agency.entrusted_by_id,
+        "entrusted_by": agency.entrusted_by_id, "abbreviation": agency.abbreviation,
+        "fine_collector": agency.fine_collector, "reconsideration_organ": agency.reconsideration_organ,
+        "litigation_court": agency.litigation_court,
     }
 
 
@@ -254,6 +259,68 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certi
         record_event(events.CERTIFICATE_REVOKED, subject=f"org.certificate:{certificate.number}", actor=actor,
                      payload={"reason": certificate.revoked_reason})
         return certificate
+
+
+SUSPENSION_REASON_MAX = CertificateSuspension._meta.get_field("reason").max_length
+
+
+def certificate_suspend(*, certificate: Certificate, starts_on: dt.date, reason: str, actor,
+                        ends_on: dt.date | None = None) -> CertificateSuspension:
+    """Withhold (暂扣) a certificate from `starts_on` through `ends_on` (or until lifted). Meanwhile its holder may not
+    open a case, be assigned or appear in an enforcement record (ORG-03; selectors.officer_eligibility). Issued and
+    withheld by the justice bureau that manages certificates (IM-M §3)."""
+    perms.require(actor, "org.manage_certificates", agency=certificate.person.agency)
+    reason = reason.strip()
+    if not reason:
+        raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, "请填写暂扣原因。")
+    if len(reason) > SUSPENSION_REASON_MAX:
+        raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, f"暂扣原因不能超过 {SUSPENSION_REASON_MAX} 个字。")
+    if ends_on is not None and ends_on < starts_on:
+        raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, "暂扣截止日期早于起始日期。")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.revoked_at is not None:
+            raise ZhifaError(OrgErrorCode.CERTIFICATE_REVOKED, f"执法证 {certificate.number} 已经注销，无须暂扣。")
+        for other in certificate.suspensions.all():
+            other_end = other.effective_end
+            if other_end is not None and other_end < other.starts_on:
+                continue  # lifted on its first day: it never covered a day
+            if (other_end is None or starts_on <= other_end) and (ends_on is None or other.starts_on <= ends_on):
+                raise ZhifaError(OrgErrorCode.SUSPENSION_OVERLAPS,
+                                 f"执法证 {certificate.number} 在该期间已被暂扣（{other.starts_on:%Y-%m-%d} 起）。")
+        suspension = CertificateSuspension.objects.create(certificate=certificate, starts_on=starts_on, ends_on=ends_on,
+                                                          reason=reason, recorded_by=actor)
+        record_event(events.CERTIFICATE_SUSPENDED, subject=f"org.certificate:{certificate.number}", actor=actor,
+                     payload={"suspension": suspension.pk, "person": certificate.person_id,
+                              "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat() if ends_on else None,
+                              "reason": reason})
+        return suspension
+
+
+def certificate_suspension_lift(*, suspension: CertificateSuspension, lifted_on: dt.date, reason: str,
+                                actor) -> CertificateSuspension:
+    """Lift a suspension: the certificate is in force again from `lifted_on`. Recorded once; the suspension row
+    and its log entry stay as they were (habit 6)."""
+    perms.require(actor, "org.manage_certificates", agency=suspension.certificate.person.agency)
+    reason = reason.strip()
+    if not reason:
+        raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, "请填写解除暂扣的原因。")
+    if len(reason) > SUSPENSION_REASON_MAX:
+        raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, f"解除原因不能超过 {SUSPENSION_REASON_MAX} 个字。")
+    with transaction.atomic():
+        suspension = (CertificateSuspension.objects.select_for_update(of=("self",)).select_related("certificate")
+                      .get(pk=suspension.pk))
+        if suspension.lifted_on is not None:
+            raise ZhifaError(OrgErrorCode.SUSPENSION_LIFTED, f"该暂扣已于 {suspension.lifted_on:%Y-%m-%d} 解除。")
+        if lifted_on < suspension.starts_on or (suspension.ends_on is not None and lifted_on > suspension.ends_on):
+            raise ZhifaError(OrgErrorCode.SUSPENSION_INVALID, "解除日期应在暂扣期间内。")
+        suspension.lifted_on, suspension.lift_reason = lifted_on, reason
+        suspension.lifted_by, suspension.lifted_at = actor, timezone.now()
+        suspension.save(update_fields=["lifted_on", "lift_reason", "lifted_by", "lifted_at"])
+        record_event(events.CERTIFICATE_SUSPENSION_LIFTED, subject=f"org.certificate:{suspension.certificate.number}",
+                     actor=actor, payload={"suspension": suspension.pk, "lifted_on": lifted_on.isoformat(),
+                                           "reason": reason})
+        return suspension
 
 
 def adviser_lend(*, adviser: Adviser, agency: Agency, starts_on: dt.date, ends_on: dt.date, reason: str, actor) -> AdviserLoan:

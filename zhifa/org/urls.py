@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("org/jurisdictions/", views.jurisdiction_list, name="jurisdiction-list"),
     path("org/agencies/", views.agency_list, name="agency-list"),
     path("org/agencies/<int:pk>/", views.agency_detail, name="agency-detail"),

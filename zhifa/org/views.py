@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST
 from zhifa.core import files
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.models import SecurityEvent
-from zhifa.core.permissions import Role
 
 from . import permissions as perms
 from . import selectors, services
 from .forms import AgencyFilterForm, ImportForm, PersonFilterForm, RevokeForm
 from .importing import template_workbook, workbook_import
-from .models import AgencyStatus, Certificate, Jurisdiction, RoleGrant
+from .models import AgencyStatus, Certificate, Jurisdiction
 
 PAGE_SIZE = 50
 
@@ -33,36 +32,6 @@ def _get_or_404(fn, **kwargs):
         return fn(**kwargs)
     except NotFoundError:
         raise Http404 from None
-
-
-def home(request):
-    """One home page per role: what each person needs to see first."""
-    user = request.user
-    role = perms.primary_role(user)
-    today = timezone.localdate()
-    ctx = {"role": role, "today": today}
-    person = getattr(user, "person", None) if hasattr(user, "person") else None
-    ctx["person"] = person
-    if person is not None:
-        ctx["my_certificates"] = selectors.certificate_list(person)
-        ctx["my_agency"] = person.agency
-    if perms.can(user, "org.view"):
-        agencies = selectors.agency_list_for(actor=user)
-        ctx["agency_count"] = agencies.count()
-        ctx["pending_count"] = agencies.filter(status=AgencyStatus.PENDING).count()
-        ctx["expiring"] = list(selectors.certificates_expiring_for(actor=user, within_days=60)[:10])
-        if role in (Role.SUPERVISOR, None) or user.is_superuser:
-            shortfall = selectors.reviewer_shortfall_for(actor=user)
-            ctx["ratio_shortfall"] = shortfall[:10]
-            ctx["ratio_shortfall_count"] = len(shortfall)
-            ctx["pending"] = list(agencies.filter(status=AgencyStatus.PENDING)[:10])
-        if person is not None and role in (Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD, Role.HANDLING_HEAD):
-            ctx["ratio"] = selectors.reviewer_ratio(person.agency)
-        ctx["show_overview"] = user.is_superuser or role in (
-            Role.SUPERVISOR, Role.AGENCY_HEAD, Role.LEGAL_HEAD, Role.REVIEW_HEAD, Role.HANDLING_HEAD, Role.ORG_ADMIN)
-        grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("agency", "jurisdiction")
-        ctx["grants"] = list(grants)
-    return render(request, "org/home.html", ctx)
 
 
 def jurisdiction_list(request):
@@ -148,10 +117,10 @@ def person_list(request):
     )
     if filters.get("certified") == "no":
         qs = qs.exclude(pk__in=selectors.person_list_for(actor=user, certified_on=today).values("pk"))
-    qs = qs.prefetch_related("certificates")
+    qs = qs.prefetch_related("certificates", "certificates__suspensions")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for person in page.object_list:
-        valid = [c for c in person.certificates.all() if c.is_valid_on(today)]
+        valid = [c for c in person.certificates.all() if c.in_force_on(today)]  # a suspended one is not 持证
         person.valid_certificate = valid[0] if valid else None
     return render(request, "org/person_list.html", {"form": form, "page": page, "agency": agency,
                                                      "query": _query_without_page(request)})

@@ -23,7 +23,9 @@ from zhifa.core.bounds import parse_date, parse_id, parse_int
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.net import client_ip, safe_next
 from zhifa.core.paginator import CappedPaginator
+from zhifa.ledger import verifier_keys
 from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
+from zhifa.ledger.services import at_text
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
 from zhifa.org.selectors import today as local_today
 from zhifa.org.selectors import valid_certificate_q
@@ -36,6 +38,11 @@ from zhifa.review.workflow import REVIEWED_ACTION_TYPES
 PAGE = 20
 # Results counted at most (50 pages); see core/paginator.py and docs/publicity.md for the measurements.
 COUNT_CAP = 1000
+# The search box's own example (its placeholder): words of a demo decision, so trying the example finds something
+# (issue 18 §5; tests/… test_placeholder_example_finds_a_demo_decision holds it to that).
+SEARCH_EXAMPLE = "明码标价"
+# The lookup box: a certificate number, a case number (案号) or a decision number (文号), matched exactly.
+LOOKUP_EXAMPLE = "2026-00004"
 
 
 def _date(value: str):
@@ -58,9 +65,10 @@ def _ctx(request, jurisdiction, **extra) -> dict:
 @login_not_required
 def home(request, code=None):
     j = selectors.portal_jurisdiction(code)
-    items = selectors.portal_items(j)[:10]
+    items = selectors.with_summaries(selectors.portal_items(j)[:10])
     return render(request, "portal/home.html", _ctx(request, j, items=items, children=j.children.all(),
-                                                    kinds=Kind.choices))
+                                                    kinds=Kind.choices, example=SEARCH_EXAMPLE,
+                                                    lookup_example=LOOKUP_EXAMPLE))
 
 
 @login_not_required
@@ -70,6 +78,7 @@ def search(request, code):
     error = ""
     try:
         page = selectors.portal_search(j, per_page=PAGE, cap=COUNT_CAP, **f).get_page(request.GET.get("page"))
+        page.object_list = selectors.with_summaries(page.object_list)
     except ZhifaError as exc:
         error, page = exc.message, None
     agencies = selectors.portal_agencies(j).select_related(None).only("id", "name")
@@ -77,7 +86,37 @@ def search(request, code):
     query.pop("page", None)
     return render(request, "portal/search.html", _ctx(request, j, page=page, f=f, error=error, agencies=agencies,
                                                       types=ActionType.choices, kinds=Kind.choices,
-                                                      querystring=query.urlencode()))
+                                                      querystring=query.urlencode(), example=SEARCH_EXAMPLE,
+                                                      lookup_example=LOOKUP_EXAMPLE))
+
+
+# What the lookup box accepts: certificate, case and decision numbers are short; anything longer is refused before
+# a query, and the number is only ever compared for equality (no LIKE, no pattern), so % _ * match themselves.
+LOOKUP_MAX = selectors.LOOKUP_MAX
+
+
+@login_not_required
+def lookup(request, code):
+    """The lookup box (issue 18 §5): an officer's certificate (the officer's public information, valid or not) or a
+    decision by its case number or 文号, matched exactly. Rate-limited as the search is: by the proxy's per-address
+    limit on every request (deploy/nginx/zhifa.conf, zone zhifa_req), and bounded here."""
+    j = selectors.portal_jurisdiction(code)
+    number = request.GET.get("number", "").strip()
+    cert, decisions, error, status = None, [], "", 200
+    if not number:
+        error, status = "请输入执法证号、案号或决定书文号。", 400
+    elif len(number) > LOOKUP_MAX or any(ord(c) < 0x20 for c in number):
+        error, status = f"编号不超过 {LOOKUP_MAX} 个字符，请核对后重新输入。", 400
+    else:
+        cert = Certificate.objects.select_related("person__agency", "area").filter(number=number).first()
+        decisions = selectors.portal_decisions_by_number(j, number)
+        if cert is None and not decisions:
+            error, status = f"没有编号为“{number}”的执法证件或已公开的执法决定。请核对编号（须完整、准确）。", 404
+    today = local_today()
+    return render(request, "portal/lookup.html", _ctx(
+        request, j, number=number if status != 400 else "", cert=cert, today=today,
+        valid=bool(cert and cert.in_force_on(today)), suspended=bool(cert and cert.suspension_on(today)), decisions=selectors.with_summaries(decisions), error=error,
+        lookup_example=LOOKUP_EXAMPLE), status=status)
 
 
 def _proof(pub):
@@ -96,6 +135,35 @@ def _proof(pub):
             "path": [b64(h) for h in proof.path], "root": b64(proof.root)}, cp
 
 
+def _published_keys() -> list[str]:
+    """The verifier keys the log publishes (/ledger/verifier-keys, GET /api/ledger/verifier-keys), current first:
+    the page embeds them for the in-browser check, and says where to compare them."""
+    return list(reversed(verifier_keys.used_keys()))  # used_keys lists them oldest first
+
+
+@login_not_required
+def item_proof(request, pk):
+    """What the "核验" button checks (static/js/verify.js): the publication's log entry header (its leaf input), the
+    audit path to the latest signed checkpoint and that checkpoint's signed note. No payload: the header names the
+    entry's kind, subject, time and payload digest, and the leaf hash is recomputed from it in the browser."""
+    pub = selectors.portal_item(pk)
+    if pub.state != State.PUBLISHED:
+        raise NotFoundError("该信息已不在公示中，没有可核验的证明。")
+    proof, cp = _proof(pub)
+    if proof is None:
+        raise NotFoundError("发布记录已写入日志，等待下一个签名检查点后可核验。")
+    entry = pub.published_entry
+    if entry.actor != "system":
+        # A publication logged before issue 18 names its approver in the header ("user:<id> <login>"): the public
+        # does not get that, so this entry's leaf cannot be recomputed in the browser (docs/ledger.md).
+        raise NotFoundError("该发布记录早于在线核验功能，请使用离线核验工具（python -m zhifa.verify）核验。")
+    body = {"publication": pub.pk, "seq": proof["seq"], "tree_size": proof["tree_size"],
+            "entry": {"kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
+                      "payload_sha256": entry.payload_sha256},
+            "leaf_hash": proof["leaf_hash"], "path": proof["path"], "root": proof["root"], "checkpoint": cp.note}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
 @login_not_required
 def item(request, pk):
     pub = selectors.portal_item(pk)
@@ -103,9 +171,11 @@ def item(request, pk):
     proof, cp = _proof(pub) if pub.state == State.PUBLISHED else (None, None)
     columns = COLUMNS.get(pub.kind, ())
     table = [[row.get(c.code, "") for c in columns] for row in pub.rows]
+    versions = selectors.portal_versions(pub)
     return render(request, "portal/item.html", _ctx(
         request, j, pub=pub, proof=proof, checkpoint=cp, columns=columns, table=table,
-        versions=selectors.portal_versions(pub),
+        versions=versions, number=selectors.public_number(pub, versions),
+        newer=selectors.newer_public_version(pub, versions), keys=_published_keys() if proof else [],
         public_sha256=hashlib.sha256(pub.public_text.encode()).hexdigest() if pub.state == State.PUBLISHED else ""))
 
 
@@ -116,8 +186,10 @@ def organisation(request, code, credit_code):
     page = CappedPaginator(pubs, PAGE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     if not page.object_list:
         raise NotFoundError("没有该组织的公示信息。")
+    # The name as a public text shows it (never the unmasked column: the approver may have masked it).
+    name = next((n for n in map(selectors.public_party_name, page.object_list) if n), "")
     return render(request, "portal/organisation.html", _ctx(request, j, page=page, credit_code=credit_code,
-                                                            name=page.object_list[0].target_name))
+                                                            name=name or selectors.LEGAL_PERSON_UNNAMED))
 
 
 @login_not_required
@@ -146,7 +218,8 @@ def certificate(request, number):
     cert = Certificate.objects.select_related("person__agency", "area").filter(number=number).first()
     today = local_today()
     return render(request, "portal/certificate.html", {"cert": cert, "number": number, "today": today,
-                                                       "valid": bool(cert and cert.is_valid_on(today)),
+                                                       "valid": bool(cert and cert.in_force_on(today)),
+                                                       "suspended": bool(cert and cert.suspension_on(today)),
                                                        "large": request.COOKIES.get("zhifa_large") == "1"},
                   status=200 if cert else 404)
 

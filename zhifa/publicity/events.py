@@ -83,8 +83,14 @@ def item_moved(pub, move, *, actor, action: str, from_state: str, to_state: str,
 
 
 def published(pub, *, actor, masks, on_time: bool):
-    """What went public: digests of the public and the original text, never the texts."""
-    return _record(PUBLISHED, publication_subject(pub), actor, {
+    """What went public: digests of the public and the original text, never the texts.
+
+    The entry's header is served to the public by the portal's 核验 (proof.json), so it names no person: the actor
+    is the system, and the approver is in the payload (`approved_by`), which the leaf commits to through its digest
+    and which is read only within the publication's scope (issue 18, review: a stable approver id on every decision
+    would let anyone group one official's decisions)."""
+    return _record(PUBLISHED, publication_subject(pub), None, {
+        "approved_by": actor.pk if actor is not None else None,
         "publication": pub.pk, "kind": pub.kind, "version": pub.version, "agency": pub.agency_id,
         "title": pub.title, "public_sha256": _sha256(pub.public_text), "original_sha256": _sha256(pub.original_text),
         "masks": [m.pk for m in masks], "supersedes": pub.supersedes_id, "on_time": on_time})

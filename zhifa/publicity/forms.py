@@ -38,7 +38,8 @@ class ItemActionForm(ZhifaForm):
         raise NotImplementedError(type(self).__name__)
 
     def done(self, result) -> str:
-        return "已办理。"
+        """What the page says once the action is done: each action says what happened (issue 18 §6)."""
+        raise NotImplementedError(type(self).__name__)
 
     def redirect_pk(self, result) -> int:
         return self.publication.pk
@@ -52,6 +53,9 @@ class SubmitForm(ItemActionForm):
     def perform(self, *, actor):
         return services.publication_submit(publication=self.publication, actor=actor, note=self.cleaned_data["note"])
 
+    def done(self, result) -> str:
+        return "已提交审核，等待审核人审核。"
+
 
 class ReturnForm(ItemActionForm):
     move = "return"
@@ -62,6 +66,9 @@ class ReturnForm(ItemActionForm):
         return services.publication_return(publication=self.publication, actor=actor,
                                            reason=self.cleaned_data["reason"])
 
+    def done(self, result) -> str:
+        return f"已退回采集人：{self.cleaned_data['reason'].strip()}"
+
 
 class ApproveForm(ItemActionForm):
     move = "approve"
@@ -71,6 +78,12 @@ class ApproveForm(ItemActionForm):
     def perform(self, *, actor):
         return services.publication_approve(publication=self.publication, actor=actor,
                                             note=self.cleaned_data["note"])
+
+    def done(self, result) -> str:
+        old = result.supersedes
+        if old is not None and old.published_at is not None:
+            return "已发布，公众可见；此前公开的版本已被本版取代，公示平台上两版互相链接。"
+        return "已发布，公众可见。"
 
 
 class ExemptionRequestForm(ItemActionForm):
@@ -84,6 +97,9 @@ class ExemptionRequestForm(ItemActionForm):
         return services.exemption_request(publication=self.publication, actor=actor, ground=d["ground"],
                                           explanation=d["explanation"])
 
+    def done(self, result) -> str:
+        return f"已申请不予公开（{result.get_exemption_ground_display()}），等待审核人批准。"
+
 
 class ExemptionApproveForm(ItemActionForm):
     move = "approve_exemption"
@@ -96,6 +112,11 @@ class ExemptionApproveForm(ItemActionForm):
         return services.exemption_decide(publication=self.publication, actor=actor,
                                          approve=self.move == "approve_exemption", note=d["note"],
                                          exception=d["exception"])
+
+    def done(self, result) -> str:
+        if self.move == "approve_exemption":
+            return "已批准不予公开，该信息不在公示平台发布。"
+        return "未批准不予公开，已退回采集人，请处理后提交审核。"
 
 
 class ExemptionRejectForm(ExemptionApproveForm):
@@ -114,6 +135,13 @@ class WithdrawForm(ItemActionForm):
         return services.publication_withdraw(publication=self.publication, actor=actor, trigger=d["trigger"],
                                              basis=d["basis"], note=d["note"])
 
+    def done(self, result) -> str:
+        text = "已撤下，公示平台只显示撤下的时间和原因。"
+        new = getattr(result, "superseded_by", None)  # the reverse one-to-one raises an AttributeError when none
+        if new is not None:
+            text += f"新的决定已采集为第{new.version}版，请处理后提交审核。"
+        return text
+
 
 class MaskAddForm(ItemActionForm):
     kind = TextField()
@@ -124,6 +152,10 @@ class MaskAddForm(ItemActionForm):
         d = self.cleaned_data
         return services.mask_add(publication=self.publication, actor=actor, kind=d["kind"], text=d["text"],
                                  reason=d["reason"])
+
+    def done(self, result) -> str:
+        count = len(result) if isinstance(result, list | tuple) else 1
+        return f"已隐去 {count} 处，公开文本预览已更新。"
 
 
 class MaskRemoveForm(ItemActionForm):
@@ -144,7 +176,7 @@ class MaskRemoveForm(ItemActionForm):
     def done(self, result) -> str:
         if isinstance(result, MaskRemovalRequest):  # the kind needs a second approver (workflow.MASK_LIFT)
             return "已提出取消隐去申请，须由另一名审核人批准；批准前继续隐去。"
-        return super().done(result)
+        return "已取消隐去，公开文本预览已更新。"
 
 
 class MaskRemovalApproveForm(ItemActionForm):
@@ -165,6 +197,9 @@ class MaskRemovalApproveForm(ItemActionForm):
         return services.mask_removal_decide(removal_request=d["removal"], actor=actor, approve=self.approve,
                                             note=d["note"])
 
+    def done(self, result) -> str:
+        return "已批准，取消隐去。" if self.approve else "未批准，继续隐去。"
+
 
 class MaskRemovalRejectForm(MaskRemovalApproveForm):
     approve = False
@@ -175,6 +210,10 @@ class RecollectForm(ItemActionForm):
 
     def perform(self, *, actor):
         return services.decision_recollect(publication=self.publication, actor=actor, mode=self.cleaned_data["mode"])
+
+    def done(self, result) -> str:
+        return (f"已按{result.get_mode_display()}重新采集为第{result.version}版；原采集稿未发布，已被取代，"
+                "其页面链接到本版。")
 
     def redirect_pk(self, result) -> int:
         return result.pk  # the new collection

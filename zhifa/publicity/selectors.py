@@ -3,13 +3,14 @@
 
 import datetime as dt
 import hashlib
+import re
 
 from django.core.files.storage import default_storage
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from zhifa.cases.models import Case, Stage, StageChange
+from zhifa.cases.models import Case, DocumentNumber, Stage, StageChange
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.paginator import CappedPaginator
 from zhifa.org import permissions as org_perms
@@ -244,7 +245,8 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
             sql, params = search.match_sql(words, walk=walk)
             qs = qs.extra(where=[sql], params=params)
     return (qs.select_related("agency").only("id", "kind", "title", "agency__name", "agency__id", "action_type",
-                                             "target_name", "published_at", "decided_on", "state", "version")
+                                             "target_name", "target_code", "public_text", "published_at",
+                                             "decided_on", "state", "version")
             .order_by("-published_at", "-id"))
 
 
@@ -289,8 +291,118 @@ def portal_versions(pub: Publication) -> list[Publication]:
         " SELECT id FROM publicity_publication WHERE id = %s"
         " UNION SELECT p.id FROM publicity_publication p JOIN down ON p.supersedes_id = down.id)"
         " SELECT id FROM up UNION SELECT id FROM down", [pub.pk, pub.pk])
-    return list(Publication.objects.filter(pk__in=chain, published_at__isnull=False)
-                .only("id", "version", "state", "withdrawn_at").order_by("-version", "-id"))
+    versions = list(Publication.objects.filter(pk__in=chain, published_at__isnull=False)
+                    .only("id", "kind", "version", "state", "withdrawn_at", "published_at", "title", "public_text")
+                    .order_by("published_at", "id"))
+    # Numbered by what the public saw (issue 18 §6): a version never published is not in the list, and a decision
+    # whose title and public text are the previous published version's (a re-collection that changed nothing
+    # public) keeps its number. A list's new version is always an update made on purpose, with its reason.
+    number, previous = 0, None
+    for v in versions:
+        seen = (v.title, v.public_text) if v.kind == Kind.DECISION else v.pk
+        if previous is None or seen != previous:
+            number += 1
+        v.public_number, previous = number, seen
+    return versions[::-1]
+
+
+def public_number(pub: Publication, versions: list[Publication]) -> int:
+    """The item's version as the public saw it (portal_versions); 1 for an item alone in its chain."""
+    return next((v.public_number for v in versions if v.pk == pub.pk), 1)
+
+
+def newer_public_version(pub: Publication, versions: list[Publication]) -> Publication | None:
+    """The version that now stands for this one on the portal: the newest published one after it, if any."""
+    after = [v for v in versions if v.published_at and pub.published_at and v.published_at > pub.published_at]
+    return after[0] if after else None
+
+
+# --- the portal's search results (issue 18 §5) -------------------------------------------------------------------
+
+# The lines of a published text that carry the violation and the penalty: the summary's fields (rules.catalogue
+# SUMMARY_FIELDS) and, in a full decision, its elements (cases.doctypes). Read from the *public* text, after the
+# masks, so a result can never show what the approver hid.
+VIOLATION_LABELS = ("案件事实", "违法事实和证据", "违法事实", "事实和证据")
+PENALTY_LABELS = ("执法结论", "处罚种类和依据", "决定内容")
+SNIPPET = 80
+
+
+def _line(text: str, labels: tuple[str, ...]) -> str:
+    for line in text.splitlines():
+        for label in labels:
+            if line.startswith(f"{label}：") or line.startswith(f"{label}:"):
+                return line[len(label) + 1:].strip()
+    return ""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SNIPPET else text[:SNIPPET] + "…"
+
+
+def is_legal_person(pub: Publication) -> bool:
+    """Whether the item's party is named in search results: a sole organisation party with a credit code that is
+    not an individual business's (92…, a natural person's business). Natural persons are not named in results."""
+    return len(pub.target_code) == 18 and not pub.target_code.startswith("92")
+
+
+def _party_names(target_name: str) -> list[str]:
+    """The names in an item's 执法对象, each also without a bracketed note ("王五（个体户）" is "王五" in a sentence),
+    longest first so a full name is replaced before its part."""
+    names = set()
+    for name in (n.strip() for n in target_name.split("、")):
+        bare = re.sub(r"[（(].*$", "", name).strip()
+        names |= {n for n in (name, bare) if len(n) >= 2}
+    return sorted(names, key=len, reverse=True)
+
+
+def public_party_name(pub: Publication) -> str:
+    """A legal person's name as the public text shows it, or "" when it does not show it: `target_name` is the
+    unmasked column, so the name is given only where it stands unmasked in `public_text` (a mask replaces each
+    character with ＊, so a name masked in whole or in part is not found there)."""
+    name = pub.target_name.strip()
+    return name if is_legal_person(pub) and name and name in pub.public_text else ""
+
+
+LEGAL_PERSON_UNNAMED = "法人或其他组织（名称未公开）"
+
+
+def result_summary(pub: Publication) -> dict[str, str]:
+    """The party (legal persons only, and only as the public text names it), the violation and the penalty of a
+    published decision, for a result line. Everything comes from the public text; a natural person's name is
+    replaced in the snippets too."""
+    if pub.kind != Kind.DECISION or pub.state != State.PUBLISHED:
+        return {}
+    text = pub.public_text
+    violation, penalty = _line(text, VIOLATION_LABELS), _line(text, PENALTY_LABELS)
+    if is_legal_person(pub):
+        party = public_party_name(pub) or LEGAL_PERSON_UNNAMED
+    else:
+        party = "自然人或个体工商户（检索结果中不显示姓名）" if pub.target_name else ""
+        for name in _party_names(pub.target_name):
+            violation, penalty = violation.replace(name, "当事人"), penalty.replace(name, "当事人")
+    return {"party": party, "violation": _short(violation), "penalty": _short(penalty)}
+
+
+def with_summaries(items) -> list[Publication]:
+    out = list(items)
+    for p in out:
+        p.summary = result_summary(p)
+    return out
+
+
+# --- the portal's lookup box (issue 18 §5) --------------------------------------------------------------------
+
+LOOKUP_MAX = 50
+
+
+def portal_decisions_by_number(jurisdiction: Jurisdiction, number: str) -> list[Publication]:
+    """Published (or withdrawn) decisions of the jurisdiction's subtree whose case number (案号) or decision number
+    (文号) is exactly `number`. Exact match only: no pattern, so `%`, `_` or `*` match only themselves."""
+    cases = set(DocumentNumber.objects.filter(text=number).values_list("document__case_id", flat=True))
+    return list(Publication.objects.filter(Q(case__number=number) | Q(case_id__in=cases), kind=Kind.DECISION,
+                                           jurisdiction_path__startswith=jurisdiction.path,
+                                           state__in=(State.PUBLISHED, State.WITHDRAWN))
+                .select_related("agency").order_by("-published_at", "-id")[:20])
 
 
 def portal_organisation(jurisdiction: Jurisdiction, code: str) -> QuerySet[Publication]:

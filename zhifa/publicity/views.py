@@ -73,9 +73,11 @@ def item(request, pk):
         m.lift = MaskLift.NEVER if minor else mask_lift(m.kind)
         m.pending = next((r for r in m.removal_requests.all() if r.state == MaskRemovalState.PENDING), None)
     see_original = selectors.may_see_original(request.user, pub)
-    preview = services.public_text(pub) if pub.state in EDITABLE else pub.public_text
+    # A version replaced before it was published never got a public text: its page shows what it would have shown.
+    preview = services.public_text(pub) if pub.state in EDITABLE or not pub.public_text else pub.public_text
+    newer = Publication.objects.filter(supersedes=pub).only("id", "version", "state").first()
     return render(request, "publicity/item.html", {
-        "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview,
+        "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview, "newer": newer,
         "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,
         "exceptions": Exception_.choices, "triggers": Trigger.choices, "modes": Mode.choices,
         "editable": pub.state in EDITABLE, "lift": MaskLift,

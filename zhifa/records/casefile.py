@@ -33,7 +33,7 @@ from zhifa.ledger import selectors as ledger_selectors
 from zhifa.ledger.canonical import canonical_json
 from zhifa.ledger.export import entry_json, proof_json
 
-from .models import Recording
+from .models import CaseFileSeal, Recording
 
 CHUNK = 1024 * 1024
 
@@ -152,3 +152,130 @@ def export_package(case):
         zf.writestr("tagmanifest-sha256.txt", "".join(f"{d}  {n}\n" for n, d in sorted(tags.items())))
     out.seek(0)
     return out
+
+
+# --- The printed case file: cover, index and note sheet (卷宗封面、卷内目录、备考表; issue 18 §2) -------------------
+
+RECORDING_NOTE = "音像记录，存于电子案卷包"
+
+
+UNISSUED_NOTE = "未签发"
+
+
+def document_pages(doc) -> int | None:
+    """How many pages a document version prints on: its issued PDF's, counted at issue (`DocumentRendition.pages`;
+    read from the stored PDF for one issued before the count was kept). None when no PDF was issued: the index
+    lists the version as 未签发 with no page range, and nothing is rendered to count it (a GET of the cover must
+    not typeset every draft of the case)."""
+    rendition = doc.renditions.filter(kind="pdf").select_related("blob").first()
+    return rendition_pages(rendition) if rendition is not None else None
+
+
+def rendition_pages(rendition) -> int:
+    from zhifa.cases.rendering import pdf_pages
+
+    if rendition.pages is not None:
+        return rendition.pages
+    with default_storage.open(rendition.blob.storage_name, "rb") as fh:
+        return pdf_pages(fh.read())
+
+
+def _result(case, docs) -> str:
+    """处理结果: the closing report's, else what the decision in force decides."""
+    current = [d for d in docs if not any(o.supersedes_id == d.pk for o in docs)]
+    for form, element in (("closing_report", "result"), ("penalty_decision", "penalty"),
+                          ("enforcement_decision", "decision"), ("seizure_decision", "items")):
+        for doc in reversed(current):
+            if doc.form == form and doc.elements.get(element):
+                return str(doc.elements[element])
+    return ""
+
+
+def case_file_sheets(case) -> dict:
+    """What the cover, the index (with page numbers) and the note sheet print, as the 行政执法案卷 standards set
+    them out (e.g. 市场监督管理行政处罚案件 案卷立卷归档: cover with agency, case number, 案由, party, result, dates,
+    retention and the count of documents; index with 序号、文号、责任者、题名、日期、页号、备注; a 备考表).
+
+    Pages are numbered from the first document (the cover, the index and the note sheet are not counted), over the
+    issued PDFs only; every version of a document is in the file, a corrected one marked as such, one never issued
+    as 未签发 without pages."""
+    from zhifa.cases.numbering import number_for
+    from zhifa.cases.rendering import issued_on
+    from zhifa.core.bounds import reveal_invisible
+    from zhifa.org.models import ActionType
+
+    from . import archive
+
+    docs = list(case.documents.select_related("case__agency").order_by("recorded_at", "id"))
+    superseded_by = {d.supersedes_id: d for d in docs if d.supersedes_id}
+    rows, page = [], 1
+    for n, doc in enumerate(docs, start=1):
+        count = document_pages(doc)
+        form = FORMS[doc.form]
+        note = []
+        if count is None:
+            note.append(UNISSUED_NOTE if not doc.renditions.exists() else "未签发PDF文本")
+        if doc.pk in superseded_by:
+            note.append(f"已被第{superseded_by[doc.pk].version}版更正")
+        if doc.supersedes_id:
+            note.append(f"更正件：{doc.correction_reason}")
+        # The date is the one the document prints (its 成文日期, stored at its first issue); a version never issued
+        # has none and is dated by its recording.
+        day = issued_on(doc) or timezone.localtime(doc.recorded_at).date()
+        if count is None:
+            pages = ""
+        else:
+            pages = str(page) if count == 1 else f"{page}-{page + count - 1}"
+            page += count
+        rows.append({"n": n, "number": number_for(doc) if form.number_kind else "", "author": case.agency.name,
+                     "title": (form.print_title or form.title) + (f"（第{doc.version}版）" if doc.version > 1 else ""),
+                     "date": f"{day:%Y%m%d}", "pages": pages, "note": "；".join(note)})
+    unissued = sum(1 for r in rows if not r["pages"])
+    recordings = list(Recording.objects.filter(case=case).order_by("started_at", "id"))
+    from zhifa.rules.catalogue import AV_ITEMS
+
+    for rec in recordings:
+        rows.append({"n": len(rows) + 1, "number": "", "author": case.agency.name,
+                     "title": f"音像记录：{AV_ITEMS.get(rec.activity, '现场执法')}",
+                     "date": f"{timezone.localtime(rec.started_at):%Y%m%d}", "pages": "",
+                     "note": RECORDING_NOTE})
+    seal = CaseFileSeal.objects.filter(case=case).first()
+    if seal is not None:
+        years = seal.retention_years
+        closed = timezone.localtime(seal.sealed_at).date()
+    else:
+        years, _source = archive.retention_for(case, on=timezone.localdate())
+        closed = None
+    retention = "永久" if years is None else f"{years}年"
+    officers = "、".join(o.person.name for o in case.officers.select_related("person"))
+    cover = [("案号", case.number), ("案由", case.title),
+             ("当事人", "、".join(p.name for p in case.parties.all())),
+             ("处理结果", _result(case, docs)),
+             ("承办机构", case.handling_unit.name), ("承办人", officers),
+             ("立案日期", chinese_day(timezone.localtime(case.opened_at).date())),
+             ("结案日期", chinese_day(closed) if closed else "（尚未结案归档）"),
+             ("卷内文件", f"共 {len(docs)} 件 {page - 1} 页" + (f"（其中未签发 {unissued} 件，未计页数）" if unissued else "")
+              + (f"，音像记录 {len(recordings)} 件" if recordings else "")),
+             ("保管期限", retention)]
+    return {"agency": reveal_invisible(case.agency.name),
+            "kind": f"{dict(ActionType.choices).get(case.action_type, '行政执法')}案卷",
+            "cover": [{"label": k, "value": reveal_invisible(v)} for k, v in cover],
+            "rows": [{k: reveal_invisible(str(v)) for k, v in r.items()} for r in rows],
+            "documents": len(docs), "pages": page - 1, "unissued": unissued, "recordings": len(recordings),
+            "corrected": sum(1 for d in docs if d.supersedes_id), "closed": chinese_day(closed) if closed else "",
+            "retention": retention}
+
+
+def chinese_day(day) -> str:
+    from zhifa.cases.rendering import chinese_date
+
+    return chinese_date(day)
+
+
+def case_file_print_pdf(case) -> bytes:
+    """The cover, index and note sheet of the case file as one PDF (A4, the bundled fonts)."""
+    from django.template.loader import render_to_string
+
+    from zhifa.cases.rendering import html_to_pdf
+
+    return html_to_pdf(render_to_string("records/print/case_file.html", case_file_sheets(case)))

@@ -8,6 +8,10 @@
   (四) originals altered         -> altered (the fixity check found a clip missing or changed)
   (五) unauthorised release      -> unauthorised_access (attempts to consult or copy refused by the
                                     permission check; the system releases nothing without a decision)
+  持证上岗 (行政处罚法 §42)       -> late_entry_uncertified (a record or recording of past work entered on a day
+                                    when a named officer's certificate was no longer in force: the work day is
+                                    typed, so such an entry is reviewed; cases.services and records.services
+                                    admit it only from a head, or with a reason)
 
 Every category is one query (the AV checks: four, then memory), whatever the number of cases, so
 the supervisors' page stays flat as the region grows. Supervision (SUP-) builds on this selector.
@@ -17,14 +21,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncDate, TruncDay
+from django.utils import timezone
 
 from zhifa.cases import workflow
 from zhifa.cases.doctypes import FORMS, possible_activities
 from zhifa.cases.models import Case, Document, Stage
 from zhifa.core.models import SecurityEvent, SecurityEventKind
+from zhifa.core.regulations import expand
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import ActionType
+from zhifa.org.models import ActionType, Certificate, Person
 from zhifa.rules.models import RuleVersion
 from zhifa.rules.selectors import rule_resolver
 
@@ -41,6 +49,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "not_covered": ("音像记录未覆盖执法全过程", "IM-M 第十七条、第十九条；AZ-R 第十条、第十四条"),
     "altered": ("原始音像记录缺失或被篡改", "IM-M 第二十三条；AZ-R 第二十二条（四）"),
     "unauthorised_access": ("越权调阅、复制记录被拒绝", "AZ-R 第二十条、第二十二条（五）"),
+    "late_entry_uncertified": ("补录时执法证已失效", "《中华人民共和国行政处罚法》第四十二条；NM（执法人员持证上岗）"),
 }
 STAGES = [s for s, _ in Stage.choices]
 CASE_PATH = re.compile(r"/(?:api/)?(?:records/)?cases/(\d+)(?:/|$)")
@@ -62,7 +71,8 @@ class CaseFinding:
 
     @property
     def basis(self) -> str:
-        return KINDS[self.kind][1]
+        """The legal basis as a person reads it: the regulations by name (issue 18 §3), not the team's codes."""
+        return expand(KINDS[self.kind][1])
 
 
 def _make(kind, row, detail, at, prefix="case__"):
@@ -173,6 +183,65 @@ def _av(case_q):
     return out
 
 
+def _in_force(certs_by_person: dict, person_id: int, *, field: str, place_path: str, day) -> bool:
+    """Whether the person held, on `day`, a certificate of `field` covering the place in force (org.selectors'
+    officer_eligibility, over prefetched rows)."""
+    return any(c.category == field and place_path.startswith(c.area.path) and c.in_force_on(day)
+               for c in certs_by_person.get(person_id, ()))
+
+
+def _late_uncertified(case_q, rec_q):
+    """Records and recordings of work done before the day they were entered, naming an officer whose certificate was
+    not in force on the day of entry. Five queries, whatever the number of cases: the documents and recordings
+    entered after their work day (filtered in the database), the certificates of their officers with their
+    suspensions, and the officers' names."""
+    docs = list(Document.objects.filter(case__in=Case.objects.filter(case_q), elements__has_key="officers")
+                # ISO text: "2026-11-28T09:30:00+08:00" < "2026-11-30" exactly when the work day is earlier
+                .annotate(work_time=Cast(KT("elements__time"), CharField()),
+                          entered_on=Cast(TruncDate("recorded_at"), CharField()))
+                .filter(work_time__lt=F("entered_on"))
+                .values(*_case_values(), "form", "elements", "recorded_at", "case__place__path", "case__agency__field"))
+    recs = list(Recording.objects.filter(rec_q, started_at__lt=TruncDay("uploaded_at"))
+                .values(*_case_values(), "officer_id", "started_at", "uploaded_at", "remote_reason",
+                        "case__place__path", "case__agency__field"))
+    late_docs = []
+    for row in docs:
+        try:
+            work_day = timezone.localdate(datetime.fromisoformat(row["elements"]["time"]))
+        except (TypeError, ValueError):
+            continue
+        if work_day < timezone.localdate(row["recorded_at"]):
+            late_docs.append((row, work_day))
+    people = {p for row, _ in late_docs for p in row["elements"].get("officers") or ()} | {r["officer_id"] for r in recs}
+    if not people:
+        return []
+    certs: dict[int, list] = {}
+    for cert in (Certificate.objects.filter(person_id__in=people).select_related("area")
+                 .prefetch_related("suspensions")):
+        certs.setdefault(cert.person_id, []).append(cert)
+    names = dict(Person.objects.filter(pk__in=people).values_list("id", "name"))
+    out = []
+    for row, work_day in late_docs:
+        entered = timezone.localdate(row["recorded_at"])
+        lapsed = [names.get(p, str(p)) for p in row["elements"]["officers"]
+                  if not _in_force(certs, p, field=row["case__agency__field"], place_path=row["case__place__path"],
+                                   day=entered)]
+        if lapsed:
+            title = FORMS[row["form"]].title if row["form"] in FORMS else "执法文书"
+            out.append(_make("late_entry_uncertified", row,
+                             f"《{title}》记载的执法时间为 {work_day:%Y-%m-%d}，于 {entered:%Y-%m-%d} 录入；录入之日"
+                             f"{'、'.join(lapsed)}的执法证件已不在有效状态", row["recorded_at"]))
+    for row in recs:
+        uploaded = timezone.localdate(row["uploaded_at"])
+        if not _in_force(certs, row["officer_id"], field=row["case__agency__field"],
+                         place_path=row["case__place__path"], day=uploaded):
+            out.append(_make("late_entry_uncertified", row,
+                             f"{timezone.localtime(row['started_at']):%Y-%m-%d %H:%M} 开始的音像记录于 {uploaded:%Y-%m-%d} "
+                             f"上传；上传之日{names.get(row['officer_id'], '')}的执法证件已不在有效状态；"
+                             f"说明：{row['remote_reason'] or '无'}", row["uploaded_at"]))
+    return out
+
+
 def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[CaseFinding]:
     """Every finding in the actor's scope, grouped by kind in the order of KINDS, newest first within."""
     scope = org_perms.scope_for(actor, "records.view_findings")
@@ -195,6 +264,8 @@ def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[Cas
         out += _altered(rec_q)
     if "unauthorised_access" in wanted:
         out += _unauthorised(case_q)
+    if "late_entry_uncertified" in wanted:
+        out += _late_uncertified(case_q, rec_q)
     order = list(KINDS)
     return sorted(out, key=lambda f: (order.index(f.kind), -(f.at.timestamp() if f.at else 0), f.case_id))
 

@@ -9,6 +9,7 @@ from zhifa.core import workdays
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put, record_event
 from zhifa.org import permissions as org_perms
+from zhifa.org.selectors import officer_assert_eligible, officer_eligibility
 from zhifa.rules.catalogue import AV_ITEMS
 from zhifa.rules.selectors import rule_get
 
@@ -71,33 +72,85 @@ def _end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
-def upload_deadline(case, *, ended_at: dt.datetime, remote: bool, returned_at: dt.datetime | None):
-    """(due_at or None, provisional, rule text) for a clip of `case` that ended at `ended_at` (REC-08).
+def upload_due(limit: dict, ended_at: dt.datetime, *, remote: bool = False,
+               returned_at: dt.datetime | None = None) -> tuple[dt.datetime | None, bool]:
+    """(due_at or None, provisional) of a clip that ended at `ended_at` under a `recording.upload_limit` value
+    (REC-08): the one computation of the deadline, for the upload and for the to-do list. Pure: no query.
 
-    IM-M §20: 24 hours; remote work: as soon as conditions allow (no fixed moment).
-    AZ-R §17: 2 working days; remote work: 2 working days after returning to the unit.
+    IM-M §20: 24 hours; remote work: as soon as conditions allow (no fixed moment, None).
+    AZ-R §17: 2 working days (to the end of the last one); remote work: 2 working days after returning to the unit.
     """
-    try:
-        rule = rule_get("recording.upload_limit", jurisdiction=case.place, as_of=timezone.localdate(ended_at))
-    except ZhifaError:
-        # No rule up the tree (the national baseline sets none): the clip is still stored; its deadline
-        # says why it has no date, and the justice bureau sees it in the deadline list.
-        return None, False, NO_RULE
-    limit = rule.value
-    source = f"{rule.version.source}（{rule.version.effective_from}）"
     if remote:
         remote_rule = limit["remote"]
         if remote_rule["rule"] == "when_possible":
-            return None, False, source
+            return None, False
         if returned_at is None:
             raise ZhifaError(RecordErrorCode.RETURNED_AT, "按本地规定，异地、边远地区执法应当填写返回单位的时间。")
         start, amount, unit = returned_at, remote_rule["amount"], remote_rule["unit"]
     else:
         start, amount, unit = ended_at, limit["amount"], limit["unit"]
     if unit == "hours":
-        return workdays.add_hours(start, amount).due, False, source
+        return workdays.add_hours(start, amount).due, False
     deadline = workdays.add_working_days(timezone.localdate(start), amount)
-    return _end_of_day(deadline.due), deadline.provisional, source
+    return _end_of_day(deadline.due), deadline.provisional
+
+
+def upload_deadline(case, *, ended_at: dt.datetime, remote: bool, returned_at: dt.datetime | None):
+    """(due_at or None, provisional, rule text) for a clip of `case` that ended at `ended_at` (REC-08), under the
+    rule of the case's place on that day (`upload_due`)."""
+    try:
+        rule = rule_get("recording.upload_limit", jurisdiction=case.place, as_of=timezone.localdate(ended_at))
+    except ZhifaError:
+        # No rule up the tree (the national baseline sets none): the clip is still stored; its deadline
+        # says why it has no date, and the justice bureau sees it in the deadline list.
+        return None, False, NO_RULE
+    source = f"{rule.version.source}（{rule.version.effective_from}）"
+    due, provisional = upload_due(rule.value, ended_at, remote=remote, returned_at=returned_at)
+    return due, provisional, source
+
+
+def recording_officer_check(*, case, officer, started_at: dt.datetime) -> None:
+    """ORG-03: the officer a recording names recorded enforcement work, so a certificate of the case's field covering
+    its place must be in force on the day the recording began (not the day it is uploaded). Raises with the reason,
+    before anything is stored; a separate function so that the resumable door can ask it before accepting a byte."""
+    officer_assert_eligible(officer, field=case.agency.field, jurisdiction=case.place,
+                            on=timezone.localdate(started_at))
+
+
+def _late_upload_explained(*, case, officer, started_at: dt.datetime, reason: str) -> None:
+    """A recording begun before today whose officer's certificate is no longer in force today is accepted only with
+    the reason it comes now (review18 finding 1): `started_at` is typed by the uploader, and a recording dated to
+    before the certificate lapsed would otherwise pass unseen. `records.findings` lists every such upload."""
+    today = timezone.localdate()
+    if timezone.localdate(started_at) >= today or reason.strip():
+        return
+    result = officer_eligibility(officer, field=case.agency.field, jurisdiction=case.place, on=today)
+    if not result.ok:
+        raise ZhifaError(result.code,
+                         f"补传 {timezone.localdate(started_at):%Y-%m-%d} 的音像记录：{result.message.rstrip('。')}。"
+                         "请在“原因”中说明此时才上传的原因；补传情况将列入执法全过程记录问题清单。",
+                         details={"late_entry": True, "person": officer.pk})
+
+
+def recording_metadata_check(*, case, device: Device, officer, activity: str, document, started_at: dt.datetime,
+                             ended_at: dt.datetime, remote: bool, remote_reason: str) -> None:
+    """Every check of a recording's metadata, in one place: the page and API upload call it through
+    `recording_upload`, and the resumable door (records.tus) calls it when an upload is created, so a body camera
+    learns of a wrong time or an uncertified officer before it sends a byte, not after the whole file (issue 18 §4)."""
+    if device.agency_id != case.agency_id or not device.active:
+        raise ZhifaError(RecordErrorCode.DEVICE_UNREGISTERED, "该设备未在本机关登记或已停用（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十一条）。")
+    if not case.officers.filter(person=officer).exists():
+        raise ZhifaError(RecordErrorCode.OFFICER, f"{officer.name}不是本案承办执法人员。")
+    if activity not in AV_ITEMS:
+        raise ZhifaError(RecordErrorCode.ACTIVITY, "请选择音像记录事项清单中的执法环节。")
+    if document is not None and document.case_id != case.pk:
+        raise ZhifaError(RecordErrorCode.DOCUMENT, "所关联的文书不属于本案。")
+    if not started_at < ended_at or ended_at > timezone.now() + CLOCK_SKEW:
+        raise ZhifaError(RecordErrorCode.TIMES, "开始时间应早于结束时间，且结束时间不能晚于现在。")
+    recording_officer_check(case=case, officer=officer, started_at=started_at)
+    _late_upload_explained(case=case, officer=officer, started_at=started_at, reason=remote_reason)
+    if remote and not remote_reason.strip():
+        raise ZhifaError(RecordErrorCode.REMOTE_REASON, "请说明连续执法、异地执法或边远地区执法未能按时上传的原因。")
 
 
 def recording_upload(*, case, fileobj, device: Device, officer, activity: str, started_at: dt.datetime,
@@ -113,18 +166,8 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
         existing = Recording.objects.filter(case=case, external_id=external_id).first()
         if existing is not None:
             return existing
-    if device.agency_id != case.agency_id or not device.active:
-        raise ZhifaError(RecordErrorCode.DEVICE_UNREGISTERED, "该设备未在本机关登记或已停用（IM-M 第二十一条）。")
-    if not case.officers.filter(person=officer).exists():
-        raise ZhifaError(RecordErrorCode.OFFICER, f"{officer.name}不是本案承办执法人员。")
-    if activity not in AV_ITEMS:
-        raise ZhifaError(RecordErrorCode.ACTIVITY, "请选择音像记录事项清单中的执法环节。")
-    if document is not None and document.case_id != case.pk:
-        raise ZhifaError(RecordErrorCode.DOCUMENT, "所关联的文书不属于本案。")
-    if not started_at < ended_at or ended_at > timezone.now() + CLOCK_SKEW:
-        raise ZhifaError(RecordErrorCode.TIMES, "开始时间应早于结束时间，且结束时间不能晚于现在。")
-    if remote and not remote_reason.strip():
-        raise ZhifaError(RecordErrorCode.REMOTE_REASON, "请说明连续执法、异地执法或边远地区执法未能按时上传的原因。")
+    recording_metadata_check(case=case, device=device, officer=officer, activity=activity, document=document,
+                             started_at=started_at, ended_at=ended_at, remote=remote, remote_reason=remote_reason)
     head = fileobj.read(16)
     fileobj.seek(0)
     if not is_media(head):

@@ -200,8 +200,13 @@ def _resolve(case, meta: dict, actor) -> dict:
         raise ZhifaError("record_times_invalid", "时间应为 ISO 8601 格式。") from None
     if started is None or ended is None:
         raise ZhifaError("record_times_invalid", "请提供开始和结束时间。")
+    remote = meta.get("remote") in ("1", "true")
+    # The upload's own checks, now rather than after the last byte (issue 18 §4): times, activity, certificate.
+    services.recording_metadata_check(case=case, device=device, officer=officer.person, activity=meta.get("activity", ""),
+                                      document=document, started_at=started, ended_at=ended, remote=remote,
+                                      remote_reason=meta.get("remote_reason", ""))
     return dict(case=case, device=device, officer=officer.person, activity=meta.get("activity", ""), started_at=started,
-                ended_at=ended, place=meta.get("place", ""), document=document, remote=meta.get("remote") in ("1", "true"),
+                ended_at=ended, place=meta.get("place", ""), document=document, remote=remote,
                 remote_reason=meta.get("remote_reason", ""), returned_at=returned,
                 actor=actor,
                 device_checked=meta.get("device_checked") in ("1", "true"),

@@ -24,6 +24,7 @@ from . import archive, events, playback, selectors, services
 from . import findings as findings_mod
 from .casefile import export_package
 from .errors import RecordErrorCode
+from .forms import document_choices
 from .models import CaseFileSeal, Device, DisposalRequest, InterruptionReason, Recording
 from .statistics import record_statistics
 
@@ -59,7 +60,7 @@ def case_recordings(request, pk, *, kept: dict | None = None, status: int = 200)
         "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
         "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
         "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
-        "activities": AV_ITEMS.items(), "documents": current_documents(case), "reasons": InterruptionReason.choices,
+        "activities": AV_ITEMS.items(), "documents": document_choices(case), "reasons": InterruptionReason.choices,
         "seal": CaseFileSeal.objects.filter(case=case).first(),
         "disposals": DisposalRequest.objects.filter(case=case).select_related(
             "requested_by__person", "decided_by__person"),

@@ -26,7 +26,7 @@ class Catalogue(AppendOnlyModel):
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by")
     effective_from = models.DateField("施行日期")
     review_all_ordinary = models.BooleanField(
-        "普通程序决定一律审核", default=False, help_text="NM：探索对法定简易程序以外的所有行政执法决定进行法制审核")
+        "普通程序决定一律审核", default=False, help_text="奈曼旗文化和旅游局《行政执法三项制度》：探索对法定简易程序以外的所有行政执法决定进行法制审核")
     note = models.TextField("说明", blank=True)
     filed_with = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+", verbose_name="备案机关")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -101,7 +101,9 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
     case_selectors.consultation_check(actor=request.user, case=case, what="review")
     user, today = request.user, timezone.localdate()
     determination = selectors.current_determination(case)
+    kept = kept or {}
     ctx = {"case": case, "review": review, "determination": determination, "criteria": CRITERIA, "measures": MEASURES,
+           "kept": kept, "det": _determination_values(determination, kept.get("determine")),
            "state_labels": dict(State.choices), "problems": decision_problems(case) if case.stage in DECIDED_FROM else [],
            "can_submit": org_perms.can(user, "review.submit", agency=case.agency),
            "can_respond": org_perms.can(user, "review.respond", agency=case.agency),
@@ -144,6 +146,20 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
     return render(request, "review/workspace.html", ctx, status=status)
 
 
+def _determination_values(determination, posted) -> dict:
+    """The determination form's values: what was typed (a refused save) or the current version's."""
+    if posted is not None:
+        return {"fine_amount": posted.get("fine_amount", ""), "property_value": posted.get("property_value", ""),
+                "measures": posted.getlist("measures"), "criteria": posted.getlist("criteria"),
+                "collective_discussion": posted.get("collective_discussion") == "on",
+                "joint_agencies": [str(v) for v in posted.getlist("joint_agencies")]}
+    d = determination
+    return {"fine_amount": (d and d.fine_amount) or "0", "property_value": (d and d.property_value) or "0",
+            "measures": list(d.measures) if d else [], "criteria": list(d.criteria) if d else [],
+            "collective_discussion": bool(d and d.collective_discussion),
+            "joint_agencies": [str(v) for v in (d.joint_agencies if d else [])]}
+
+
 @require_POST
 def act(request, pk, action):
     """One action of the review page: its form (forms.ACTIONS) reads the input, its service decides."""
@@ -152,15 +168,15 @@ def act(request, pk, action):
     if form_class is None or (review is None and form_class.needs_review):
         raise Http404
     form = form_class(request.POST, case=case, review=review)
-    if not form.is_valid():
+    if not form.is_valid():  # the page again with everything typed, not a redirect that drops it
         messages.error(request, form.first_error())
-        return redirect("review-workspace", pk=case.pk)
+        return workspace(request, case.pk, kept={action: request.POST}, status=400)
     try:
         form.perform(actor=request.user)
         messages.success(request, form.done)
     except ZhifaError as exc:
         messages.error(request, refusal_message(exc))
-        if form.kept_on_refusal:  # the page again with the checklist and text as typed, not a redirect
+        if form.kept_on_refusal or exc.status != 403:  # a denial has no input worth keeping (cases.views._refused)
             return workspace(request, case.pk, kept={action: request.POST}, status=exc.status)
     if not _reads_freely(request.user, case):
         # The action closed the review and with it the duty that let this person read the case (the reviewer who
@@ -205,7 +221,9 @@ def catalogues(request):
         org_perms.deny(user, "review.view", request=request)
     scope = org_perms.scope_for(user, "review.manage_catalogue")
     own = list(Agency.objects.filter(scope.agency_q(), is_justice_bureau=False).select_related("jurisdiction")[:100])
+    posted, status = request.POST if request.method == "POST" else {}, 200
     if request.method == "POST":
+        status = 400  # unless issued (a redirect): the page again with every row as typed
         form = CatalogueForm(request.POST)
         form.is_valid()  # cleans every field; the agency is answered first, then who may, then the rest
         if "agency" in form.errors:
@@ -229,9 +247,12 @@ def catalogues(request):
     ack = org_perms.scope_for(user, "review.acknowledge_catalogue")
     return render(request, "review/catalogues.html", {
         "catalogues": [(c, not hasattr(c, "filing") and ack.covers_jurisdiction(c.filed_with.jurisdiction)) for c in listed],
-        "own": own, "rows": range(ITEM_ROWS), "action_types": [(v, label) for v, label in ActionType.choices if v in REVIEWED_ACTION_TYPES],
+        "own": own, "posted": posted, "rows": [
+            {"i": i, **{f: posted.get(f"{f}_{i}", "") for f in ("action_type", "matter", "level", "criterion", "amount",
+                                                               "measure", "basis")},
+             "collective": posted.get(f"collective_{i}") == "on"} for i in range(ITEM_ROWS)], "action_types": [(v, label) for v, label in ActionType.choices if v in REVIEWED_ACTION_TYPES],
         "levels": Level.choices, "criteria": Criterion.choices, "measures": MEASURES,
-        "today": timezone.localdate().isoformat()})
+        "today": timezone.localdate().isoformat()}, status=status)
 
 
 @require_POST

@@ -76,7 +76,7 @@ def test_a_1000_character_title_is_refused_at_every_door(client, desk, machine):
     page = client.post("/cases/new/", {"agency": desk.agency.pk, "unit": desk.unit.pk, "place": desk.place.pk,
                                        "title": long_title, "action_type": "penalty", "procedure": "ordinary",
                                        "legal_basis": "x"}, follow=True)
-    assert page.status_code == 200 and "“案由”不能超过 300 个字符（现为 1000 个）" in page.content.decode()
+    assert page.status_code == 400 and "“案由”不能超过 300 个字符（现为 1000 个）" in page.content.decode()
     # The service itself, whoever calls it, on either database:
     with pytest.raises(ZhifaError) as refused:
         services.case_open(agency=desk.agency, handling_unit=desk.unit, title=long_title, action_type="penalty",

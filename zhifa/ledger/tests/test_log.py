@@ -27,7 +27,7 @@ def test_an_event_commits_or_rolls_back_with_the_callers_change(users):
     assert not Entry.objects.filter(subject="test:rolled-back").exists()
     with transaction.atomic():
         entry = services.record_event("test.thing_happened", subject="test:kept", actor=users.su, payload={"a": "值"})
-    assert Entry.objects.get(pk=entry.pk).actor == f"user:{users.su.pk} root"
+    assert Entry.objects.get(pk=entry.pk).actor == f"user:{users.su.pk}"
     assert entry.payload == '{"a":"值"}'
 
 

@@ -141,7 +141,7 @@ def test_the_returned_entry_is_a_saved_instance(users):
     assert isinstance(entry, Entry) and entry.pk == entry.id and entry.pk is not None
     assert not entry._state.adding and entry._state.db == "default"
     assert entry.payload == '{"a":"值","b":[1,2]}' and entry.payload_sha256 == sha256_hex(entry.payload)
-    assert entry.actor == f"user:{users.su.pk} root" and timezone.is_aware(entry.at)
+    assert entry.actor == f"user:{users.su.pk}" and timezone.is_aware(entry.at)
     with pytest.raises(ZhifaError) as exc:  # still append-only through the ORM
         entry.save()
     assert exc.value.code == "append_only"

@@ -54,6 +54,11 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     status = AgencyStatus.CONFIRMED
     jurisdiction = factory.LazyFunction(lambda: jurisdiction("测试区"))
     enforcement_types = factory.LazyFunction(lambda: ["penalty"])
+    # What the standard documents print (issue 18 §2): an agency without them cannot issue a decision.
+    abbreviation = factory.Sequence(lambda n: f"测{n}市监")
+    fine_collector = "中国工商银行测试支行"
+    reconsideration_organ = "测试区人民政府"
+    litigation_court = "测试区人民法院"
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -67,7 +67,7 @@ def test_item_page_reads_the_version_chain_in_one_query(pubdesk, client):
     assert alone == newest  # a published item: the same page, however long its history
     assert oldest <= alone  # a superseded one shows no content and no proof
     page = client.get(reverse("portal-item", args=[chain[0].pk])).content.decode()
-    assert "该信息已更新" in page and page.count("第4版") >= 1
+    assert "该信息已被" in page and page.count("第4版") >= 1
 
 
 def test_staff_lists_do_not_grow_queries_with_rows(pubdesk, client):

@@ -41,10 +41,10 @@ def _check_opinion(kind: str, grounds: list[str], rows: list[dict]) -> None:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, f"“{OpinionKind(kind).label}”意见的理由只能是：{'、'.join(allowed.values()) or '无'}。")
     problems = {r["item"] for r in rows if r["finding"] == "problem"}
     if kind == OpinionKind.AGREE and problems:
-        raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "审核内容存在问题的，不能提出同意的意见（AZ-V 第十二条）。")
+        raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "审核内容存在问题的，不能提出同意的意见（《安泽县重大行政执法决定法制审核办法》第十二条）。")
     if kind != OpinionKind.AGREE:
         if not grounds:
-            raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择提出该意见的理由（AZ-V 第十二条）。")
+            raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择提出该意见的理由（《安泽县重大行政执法决定法制审核办法》第十二条）。")
         if not problems:
             raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请在审核内容中写明存在的问题。")
     if kind == OpinionKind.TRANSFER and "crime_transfer" in {r["item"] for r in rows} and "crime_transfer" not in problems:

@@ -1,5 +1,6 @@
 """The review page's forms read the input; the services and the table decide (issue 17). Input the page cannot
-read is answered with the page's Chinese message and writes nothing."""
+read is answered with the page's Chinese message and writes nothing; the page comes back (400) with what was
+typed (issue 18 §4)."""
 
 import pytest
 from django.contrib.messages import get_messages
@@ -36,7 +37,7 @@ def test_a_pause_with_an_unreadable_date_is_refused_and_nothing_written(client, 
     client.force_login(office.reviewer_user)
     response = client.post(f"/review/cases/{review.case_id}/pause/",
                            {"kind": "supplement", "reason": "缺少营业执照复印件", "due_date": "2026/10/09"})
-    assert response.status_code == 302 and response.url == f"/review/cases/{review.case_id}/"
+    assert response.status_code == 400  # the page again, with what was typed (issue 18 §4)
     assert _messages(response) == ["输入不完整或格式有误（日期应为 年-月-日）。"]
     assert Review.objects.get(pk=review.pk).state == State.SUBMITTED and _written(review) == before
 
@@ -50,7 +51,7 @@ def test_a_recusal_of_no_assignment_of_this_review_is_refused(client, desk, offi
     before = _written(review)
     client.force_login(office.review_head)
     response = client.post(f"/review/cases/{review.case_id}/recuse/", {"assignment": value, "reason": "近亲属"})
-    assert response.status_code == 302 and _messages(response) == [message]
+    assert response.status_code == 400 and _messages(response) == [message]
     assert _written(review) == before
 
 
@@ -61,7 +62,7 @@ def test_a_cosignature_for_an_agency_that_is_not_there_is_refused(client, desk, 
     before = _written(review)
     client.force_login(office.reviewer_user)
     response = client.post(f"/review/cases/{review.case_id}/cosign/", {"agency": "abc", "concur": "yes"})
-    assert response.status_code == 302 and _messages(response) == ["输入不完整或格式有误（日期应为 年-月-日）。"]
+    assert response.status_code == 400 and _messages(response) == ["输入不完整或格式有误（日期应为 年-月-日）。"]
     assert _written(review) == before
 
 
@@ -71,7 +72,7 @@ def test_an_assignment_of_an_unreadable_person_is_refused(client, desk, office):
     review = submitted(desk, office)
     client.force_login(office.review_head)
     response = client.post(f"/review/cases/{review.case_id}/assign/", {"person": "1; drop table"})
-    assert response.status_code == 302 and _messages(response) == ["输入不完整或格式有误（日期应为 年-月-日）。"]
+    assert response.status_code == 400 and _messages(response) == ["输入不完整或格式有误（日期应为 年-月-日）。"]
     assert not Assignment.objects.filter(review=review).exists()
 
 
@@ -106,7 +107,7 @@ def test_a_catalogue_without_its_agency_or_date_is_refused_and_nothing_written(c
     if agency is not None:
         data["agency"] = desk.agency.pk if agency == "own" else agency
     response = client.post("/review/catalogues/", data)
-    assert response.status_code == 200 and message in response.content.decode()
+    assert response.status_code == 400 and message in response.content.decode()
     assert not Catalogue.objects.exists()
 
 

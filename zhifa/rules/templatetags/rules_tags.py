@@ -68,3 +68,4 @@ def rule_text(rule) -> str:
         labels = _LIST_LABELS.get(key, {})
         return "；".join(labels.get(item, item) for item in v) or "无"  # labels themselves contain 、
     return str(v)
+

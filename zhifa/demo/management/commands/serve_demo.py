@@ -1,7 +1,7 @@
 """Serve the demo as production runs (make demo): the web server, the task worker, and the checkpoint clock.
 
 Production runs the same three things as separate services (README, "Background worker"): the WSGI
-server, `manage.py db_worker`, and cron calling `manage.py ledger_checkpoint`. Here the worker is a child
+server, `manage.py db_worker`, and cron calling `manage.py ledger_checkpoint` and `manage.py worklist_notify`. Here the worker is a child
 process, the clock a thread, and the web server runs in this process; Ctrl+C stops all three.
 """
 
@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,6 +18,9 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from zhifa.ledger.services import checkpoint_create
+from zhifa.worklist.services import notify_everyone
+
+NOTIFY_EVERY = 60.0  # seconds: the to-do notifier (cron `manage.py worklist_notify` in production)
 
 
 def checkpoint_tick() -> int:
@@ -32,6 +36,7 @@ class Clock(threading.Thread):
     def __init__(self, every: float, stderr):
         super().__init__(name="checkpoint-clock", daemon=True)
         self.every, self.stderr, self.stopped = every, stderr, threading.Event()
+        self.next_notify = 0.0
 
     def run(self):
         while not self.stopped.wait(self.every):
@@ -40,8 +45,13 @@ class Clock(threading.Thread):
                 checkpoint_tick()
             except Exception as exc:  # a locked database or a bad key must not stop the clock; say so and retry
                 self.stderr.write(f"检查点签名失败，稍后重试：{exc!r}")
-            finally:
-                close_old_connections()
+            if time.monotonic() >= self.next_notify:  # issue 18 §1: what landed on someone's to-do list
+                self.next_notify = time.monotonic() + NOTIFY_EVERY
+                try:
+                    notify_everyone()
+                except Exception as exc:  # as above: say so, retry on a later tick
+                    self.stderr.write(f"待办通知失败，稍后重试：{exc!r}")
+            close_old_connections()
 
 
 def _die_with_parent() -> None:
