@@ -97,11 +97,15 @@
   }
 
   /* A published verifier key: <name>+<hex key id>+<base64(0x01 || Ed25519 public key)>. */
+  /* A verifier key is name+hexid+base64 (C2SP signed-note): the base64 part may itself hold "+", so split at the
+     first two only (a split on every "+" refused about one key in two). */
   function parseKey(text) {
-    var parts = text.trim().split("+");
-    if (parts.length !== 3) { throw new Failure("页面上的验证公钥格式不对。"); }
-    var raw = b64decode(parts[2]);
-    return {text: text.trim(), name: parts[0], id: parts[1], alg: raw[0], pub: raw.slice(1)};
+    var t = text.trim(), first = t.indexOf("+"), second = first < 0 ? -1 : t.indexOf("+", first + 1);
+    if (first <= 0 || second < 0 || !/^[0-9a-f]{8}$/.test(t.slice(first + 1, second))) {
+      throw new Failure("页面上的验证公钥格式不对。");
+    }
+    var raw = b64decode(t.slice(second + 1));
+    return {text: t, name: t.slice(0, first), id: t.slice(first + 1, second), alg: raw[0], pub: raw.slice(1)};
   }
 
   function keyIdOf(key) {
