@@ -14,6 +14,7 @@ PDF documents must look the same on every server and must not depend on fonts in
 
 Both are renamed (OFL §3: a modified font must not carry a Reserved Font Name, and a distinct name
 keeps a server's own Noto from being mistaken for ours) and stored as WOFF2 (Brotli, no transforms).
+The serif's CID-keyed CFF gets CID n on glyph n (`identity_cids`), so PDFs show its text in every viewer.
 
 Reproduce (any Debian 12 machine; nothing is installed system-wide):
 
@@ -26,6 +27,7 @@ It takes several minutes: the Noto collection holds 65 535 glyphs.
 
 import argparse
 import hashlib
+import io
 import time
 from pathlib import Path
 
@@ -87,6 +89,32 @@ def _rename(font: TTFont, *, family: str, postscript: str, source: str, notice: 
         top.FullName, top.FamilyName = f"{family} Regular", family
 
 
+def identity_cids(font: TTFont) -> TTFont:
+    """The same font with CID n on glyph n, for a CID-keyed CFF font (returned unchanged otherwise).
+
+    Subsetting keeps each glyph's CID from the source (the charset maps glyph 5 to, say, CID 12433),
+    but WeasyPrint writes glyph ids into the PDF as CIDs (Identity-H, a FontFile3/OpenType program).
+    Viewers built on FreeType's CID lookup (MuPDF: SumatraPDF, many phone readers) then ask for CIDs
+    the font lacks and draw nothing, while PDFium uses the codes as glyph ids and draws the text. With
+    CID = glyph id every viewer finds the same glyph. Only the charset changes: outlines, FDSelect and
+    every other table stay byte for byte, since they address glyphs by number, not by CID."""
+    if "CFF " not in font:
+        return font
+    buffer = io.BytesIO()
+    font.save(buffer)  # reopened lazily: the other tables stay as compiled, keyed by glyph id
+    font = TTFont(buffer, recalcTimestamp=False)
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return font
+    names = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(top.charset))]
+    char_strings = top.CharStrings
+    assert char_strings.charStringsAreIndexed
+    char_strings.charStrings = {name: gid for gid, name in enumerate(names)}
+    top.charset = names
+    font.setGlyphOrder(names)
+    return font
+
+
 def _save(font: TTFont, path: Path) -> None:
     """WOFF2 with Brotli only. The glyf/loca transform would save 2 MB on the extension font, but
     fontTools, which WeasyPrint uses to read WOFF2, takes minutes to undo it for 60 000 glyphs."""
@@ -106,6 +134,7 @@ def build_serif(source: Path, out: Path) -> None:
     subsetter.populate(unicodes=keep)
     subsetter.subset(font)
     _rename(font, family="Zhifa Serif SC", postscript="ZhifaSerifSC-Regular", source="Noto Serif CJK SC 2.001")
+    font = identity_cids(font)
     _save(font, out / "ZhifaSerifSC-Regular.woff2")
     print(f"  {len(keep)} characters in {time.monotonic() - started:.0f} s")
 

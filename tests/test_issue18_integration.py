@@ -92,3 +92,14 @@ def test_the_upload_form_names_a_numbered_document_by_its_number(desk, django_as
     with django_assert_max_num_queries(4):
         labels = [label for _doc, label in document_choices(case)]
     assert any("测市监罚决〔2026〕7号（第1版）" in label for label in labels), labels
+
+
+def test_a_review_item_asked_as_a_question_reads_its_finding_as_an_answer():
+    """"违法行为是否涉嫌犯罪、需要移送司法机关：符合" could be read either way (tryout, issue 18)."""
+    from zhifa.review.models import Opinion
+    from zhifa.review.workflow import FINDINGS, findings_for
+
+    assert findings_for("crime_transfer")["ok"].startswith("否") and findings_for("crime_transfer")["problem"].startswith("是")
+    assert findings_for("subject_qualified") == FINDINGS
+    rows = Opinion(checklist=[{"item": "crime_transfer", "finding": "ok", "note": ""}]).checklist_display()
+    assert rows[0]["finding"] == "否（不涉嫌犯罪，无需移送）"

@@ -188,8 +188,8 @@
   function showCheck(lastResponse) {
     var id = lastResponse && lastResponse.getHeader("Zhifa-Recording");
     var sha = lastResponse && lastResponse.getHeader("Zhifa-Sha256");
-    var done = function (text) {
-      refreshList().then(function () { say(text, "ok"); });
+    var done = function (text, kind) {
+      refreshList().then(function () { say(text, kind || "ok"); });
     };
     if (!id) { done("校验通过，已上传音像记录。"); return; }
     fetch(form.dataset.recordings, {credentials: "same-origin", headers: {Accept: "application/json"}})
@@ -199,8 +199,16 @@
         var parts = ["校验通过"];
         if (row && row.duration_seconds) parts.push("时长 " + duration(row.duration_seconds));
         else parts.push("可识别的图片或音视频文件（无时长）");
-        parts.push("SHA-256 " + (sha || (row && row.sha256) || "").slice(0, 16) + "…");
-        done(parts.join("：").replace("：SHA", "，SHA") + "。已上传音像记录。");
+        var digest = sha || (row && row.sha256) || "";
+        parts.push("SHA-256 " + digest.slice(0, 16) + "…");
+        var text = parts.join("：").replace("：SHA", "，SHA") + "。已上传音像记录。";
+        // The same bytes uploaded before to this case: stored all the same (a re-upload may be deliberate), and said.
+        var same = rows.filter(function (r) { return digest && r.sha256 === digest && String(r.id) !== String(id); });
+        if (same.length) {
+          text += "该文件与已上传的音像记录 " + same.map(function (r) { return "#" + r.id; }).join("、") +
+                  " 相同（SHA-256 一致），请核对是否重复上传。";
+        }
+        done(text, same.length ? "warn" : "ok");
       })
       .catch(function () { done("校验通过，已上传音像记录。"); });
   }
@@ -370,6 +378,12 @@
   fileInput.addEventListener("change", function () {
     var file = fileInput.files[0];
     if (!file) return;
+    if (finished && !upload) {
+      // The last upload is stored; a newly chosen file is the next clip (the button was off so that a second
+      // tap did not send the stored one again).
+      finished = false;
+      submitButton.disabled = false;
+    }
     var probe = new window.tus.Upload(file, {endpoint: form.dataset.tusEndpoint, fingerprint: fingerprint,
                                              metadata: metadata(file)});
     probe.findPreviousUploads().then(function (previous) {

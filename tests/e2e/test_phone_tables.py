@@ -72,3 +72,30 @@ def test_the_case_list_fits_a_phone(browser, live_server, transactional_db, desk
         assert number.locator("a").evaluate("el => el.getClientRects().length") == 1
     finally:
         context.close()
+
+
+def test_the_staff_list_reads_as_cards_on_a_phone(browser, live_server, transactional_db, desk):
+    """Tryout defect 17: /org/people/ stayed a wide table with 职务 cut; on a phone each person is a card whose
+    every line is labelled."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(desk.head)
+    context = _context(browser, live_server, PHONE)
+    try:
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(f"/org/people/?agency={desk.agency.pk}")
+        table = page.locator(".table-wrap table.stack")
+        assert table.locator("tbody tr").count() >= 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        wrap = page.locator(".table-wrap").first
+        assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")  # no sideways scrolling inside either
+        post = table.locator("td[data-label='职务']").first
+        assert post.evaluate("el => getComputedStyle(el, '::before').content") == '"职务"'
+        assert post.evaluate("el => el.scrollWidth <= el.clientWidth")  # not cut
+        assert page.locator(".table-wrap thead").evaluate("el => el.offsetHeight") <= 1
+    finally:
+        context.close()

@@ -47,6 +47,9 @@ def agency(transactional_db, tree):
     desk = type("Desk", (), {"officers": officers})
     for person in officers:
         case_services.officer_assign(case=case, person=person, actor=leader)
+    # A decision names its party (行政处罚法 §59; issue 18).
+    case_services.party_add(case=case, kind="organisation", name="某某化工贸易有限公司", id_number="91350100M000100Y43",
+                            address="甲一县工业路1号", actor=leader)
 
     def record(form, **kw):
         case_services.document_record(case=case, form=form, elements=elements(desk, **kw), actor=leader)

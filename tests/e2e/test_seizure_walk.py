@@ -88,6 +88,15 @@ def test_a_seizure_case_from_start_to_archive_with_a_video(page, handling, shot,
         page.get_by_role("button", name="指派").click()
         page.wait_for_load_state("networkidle")
     assert case.officers.count() == 2
+    # The party, through the case page's form: a decision names its party (行政强制法 §24; issue 18).
+    page.select_option("#pk", "organisation")
+    page.fill("#pn", "某某商店有限公司（虚构）")
+    page.fill("#pid", "91350100M000100Y43")
+    page.fill("#pa", "甲一县人民路8号")
+    page.fill("#plr", "赵某")
+    page.get_by_role("button", name="登记当事人").click()
+    page.wait_for_load_state("networkidle")
+    assert case.parties.filter(legal_representative="赵某").exists()
     write_document(page, "filing_approval", COMMON | {"case_source": "投诉举报", "opinion": "同意立案", "approver": "局长"})
     page.get_by_role("button", name="批准立案，开始调查取证").click()
     page.wait_for_load_state("networkidle")

@@ -357,3 +357,38 @@ def test_after_a_reload_a_changed_form_starts_a_new_upload_and_says_so(page, liv
     assert len(wire.methods("POST")) == 2
     first.refresh_from_db()
     assert first.terminated and first.recording_id is None
+
+
+@pytest.mark.req("REC-05")
+def test_opened_from_a_todo_the_form_holds_the_record_and_a_second_copy_of_a_file_is_said(page, live_server, desk,
+                                                                                          seizure, tmp_path):
+    """Tryout defects 7 and 18: the to-do's link (?document=&activity=) opens the form with that record, its
+    activity and the times of its work, which the document's option also shows; the same file sent again is
+    stored, and the result says which recording holds the same bytes."""
+    began = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(hours=3)
+    record = cases.document_record(case=seizure, form="seizure_decision", elements=elements(
+        desk, items="货车一辆", legal_basis="依据", period="三十日", time=began.isoformat(),
+        end_time=(began + dt.timedelta(minutes=20)).isoformat()), actor=desk.officer)
+    clip_path = tmp_path / "ZFY-0001-clip.mp4"
+    clip_path.write_bytes(CLIP)
+    signed_in(page, live_server, desk.officer)
+    page.goto(f"/records/cases/{seizure.pk}/?document={record.pk}&activity=seize#upload")
+    assert page.locator("#doc").input_value() == str(record.pk)
+    assert page.locator("#ac").input_value() == "seize"
+    assert page.locator("#s").input_value() == f"{began:%Y-%m-%dT%H:%M}"
+    assert page.locator("#e").input_value() == f"{began + dt.timedelta(minutes=20):%Y-%m-%dT%H:%M}"
+    assert f"{began:%H:%M}–" in page.locator("#doc option:checked").inner_text()
+    for attempt in (1, 2):
+        page.set_input_files("#f", str(clip_path))
+        page.select_option("#of", str(desk.officers[0].pk))
+        page.check("input[name=device_checked]")
+        page.check("input[name=opening_statement]")
+        page.get_by_role("button", name="上传", exact=True).click()
+        expect(page.locator("#upload-status")).to_contain_text("已上传音像记录", timeout=30000)
+        assert Recording.objects.count() == attempt
+    first, second = Recording.objects.order_by("pk")
+    assert first.document_id == second.document_id == record.pk and first.blob_id == second.blob_id
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text(f"该文件与已上传的音像记录 #{first.pk} 相同（SHA-256 一致）")
+    assert "warn" in status.get_attribute("class")
+    expect(page.locator(f"#recording-{first.pk}")).to_contain_text(f"#{first.pk}")

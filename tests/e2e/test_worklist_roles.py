@@ -29,7 +29,7 @@ from zhifa.review.tests.conftest import determine
 from zhifa.review.tests.test_catalogue import ITEMS
 from zhifa.rules.services import ruleset_apply
 
-from .test_seizure_walk import PASSWORD, login
+from .test_seizure_walk import PASSWORD, login, relogin
 
 
 @pytest.fixture
@@ -217,3 +217,25 @@ def test_agency_head_decides_a_request_to_inspect_records_from_the_list(page, wo
     page.get_by_role("button", name="不予提供").click()
     page.wait_for_load_state("networkidle")
     gone_from_the_list(page, "审批周某的查阅申请")
+
+
+@pytest.mark.req("PUB-07")
+def test_the_only_approver_who_submitted_sees_the_item_wait_without_a_link(page, world, shot):
+    """Tryout 18, defect 5: the head, the agency's only approver, is not offered the submit step; had he submitted,
+    his list says the item waits for another approver, and offers no 审核并发布 he would be refused."""
+    pub = _publication(world)
+    login(page, "agency_head")
+    page.get_by_role("heading", name="我的待办", exact=False).wait_for()
+    assert todo_row(page, pub.title).count() == 0
+    publicity.publication_submit(publication=pub, actor=world.head)
+    page.goto("/")
+    row = todo_row(page, pub.title)
+    row.wait_for()
+    assert "等待其他审核人（本机关没有其他公示审核人，请联系管理员授予）" in row.inner_text()
+    assert row.get_by_role("link", name="审核并发布").count() == 0
+    assert row.get_by_role("link", name="等待其他审核人", exact=False).count() == 0
+    shot("worklist-head-blocked")
+    relogin(page, "county_supervisor")
+    page.goto("/worklist/overdue/")
+    entry = page.locator("#overdue tr", has_text=pub.title)
+    assert "待审核发布" in entry.inner_text() and "无人可以办理" in entry.inner_text()

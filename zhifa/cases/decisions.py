@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 import cn2an
 from django.db import models
 
+from .doctypes import FORMS
+from .errors import CaseErrorCode
 from .models import Party, PartyKind, Procedure
 
 # The decision forms and the elements that carry what is decided.
@@ -191,3 +193,30 @@ def simplified_problems(case, documents) -> list[str]:
             problems.append(f"拟罚款 {facts.fine:,.2f} 元，超过简易程序对{who}{limit:,.0f} 元以下罚款的限额，应当适用"
                             f"普通程序（{ART_51}）")
     return problems
+
+
+# A decision and every document addressed to the party name the party (tryout 18: a decision made and its 决定书
+# issued with no party, publicity reading "（未登记当事人）"). A stable code of the API (the 签发 check in
+# rendering.readiness_problems gives the same one); it belongs with the others in errors.CaseErrorCode.
+PARTY_MISSING = CaseErrorCode.PARTY_MISSING
+# The law that requires the party's name (or name of the organisation) and address in each document.
+_PARTY_LAW = {
+    "penalty_decision": "《行政处罚法》第五十九条",
+    "penalty_notice": "《行政处罚法》第四十四条",
+    "seizure_decision": "《行政强制法》第二十四条",
+    "enforcement_decision": "",
+}
+# The decision a case of each action type makes (the decide move names no one document).
+_DECISION_OF = {"penalty": "penalty_decision", "coercion": "seizure_decision"}
+
+
+def party_problems(case, form: str = "") -> list[str]:
+    """Why the case cannot yet make its decision (`form` empty: the move 作出决定) or issue the document `form` that
+    names its party (the "letter" layout: 决定书、告知书、查封扣押决定书) — no party is registered — or []. The
+    sentence ends without a full stop: the caller adds what is refused."""
+    if case.pk and Party.objects.filter(case=case).exists():
+        return []
+    code = form or _DECISION_OF.get(case.action_type, "enforcement_decision")
+    title = FORMS[code].print_title or FORMS[code].title
+    law = _PARTY_LAW.get(code, "")
+    return [f"本案尚未登记当事人，《{title}》应当载明当事人的姓名或者名称、地址{f'（{law}）' if law else ''}"]

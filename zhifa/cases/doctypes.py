@@ -87,8 +87,12 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             layout="record"),
     DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
             (Element("inquired_person", "被询问人"),), on_site=True, activities=("evidence_taking",), layout="record"),
+    # 行政强制法 第二十四条第二款第一项: the decision states the reason of the measure, the suspected violation — not
+    # what the officers were doing (执法内容). Optional so versions recorded before it keep rendering (they print
+    # 执法内容 as before).
     DocForm("seizure_decision", "查封/扣押决定书", Stage.INVESTIGATION,
-            (Element("items", "查封、扣押的场所、设施或者财物"), Element("legal_basis", "依据"),
+            (Element("suspected_violation", "涉嫌违法事实", required=False),
+             Element("items", "查封、扣押的场所、设施或者财物"), Element("legal_basis", "依据"),
              Element("period", "期限")), on_site=True, activities=("seal", "seize"),
             layout="letter", number_kind="强制", print_title="查封、扣押决定书"),
     # 行政强制法 第十八条: the on-site record of a coercive measure (查封、扣押、限制人身自由 …).
@@ -100,9 +104,9 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             (Element("measure", "强制执行方式", "choice", choices=ENFORCEMENT_MEASURES), Element("legal_basis", "依据")),
             on_site=True, layout="record"),
     DocForm("penalty_notice", "行政处罚事先告知书", Stage.DECISION,
-            (Element("facts", "违法事实"), Element("legal_basis", "依据"), Element("proposed_penalty", "拟作出的处罚"),
-             Element("rights", "陈述、申辩、要求听证的权利")), layout="letter", number_kind="罚告",
-            print_title="行政处罚告知书"),
+            (Element("facts", "违法事实"), Element("violated_provision", "违反的法律规定", required=False),
+             Element("legal_basis", "依据"), Element("proposed_penalty", "拟作出的处罚"),
+             Element("rights", "陈述、申辩、要求听证的权利")), layout="letter", number_kind="罚告"),
     DocForm("hearing_record", "听证笔录", Stage.DECISION,
             (Element("host", "听证主持人"), Element("participants", "听证参加人")), on_site=True, activities=("hearing",),
             layout="record"),
@@ -113,7 +117,11 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
     DocForm("assessment_report", "评估报告", Stage.DECISION,
             (Element("assessor", "评估机构"), Element("conclusion", "评估结论"))),
     DocForm("penalty_decision", "行政处罚决定书", Stage.DECISION,
-            (Element("facts", "违法事实和证据"), Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
+            # 市场监管 2021 format: "当事人的上述行为，违反了《…》第…条的规定" and what the party said after the notice
+            # (陈述、申辩 and their review); optional, so versions recorded before them keep rendering.
+            (Element("facts", "违法事实和证据"), Element("violated_provision", "违反的法律规定", required=False),
+             Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
+             Element("statements", "当事人陈述、申辩情况及采纳情况", required=False),
              Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True,
             layout="letter", number_kind="罚决"),
     DocForm("enforcement_decision", "行政执法决定书", Stage.DECISION,

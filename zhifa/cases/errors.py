@@ -28,6 +28,8 @@ class CaseErrorCode(StrEnum):
     ABBREVIATION_MISSING = "case_agency_abbreviation_missing"
     FINE_COLLECTOR_MISSING = "case_agency_fine_collector_missing"
     REMEDIES_MISSING = "case_agency_remedies_missing"
+    # 行政处罚法 §59(1), 行政强制法 §24: a decision names its party.
+    PARTY_MISSING = "case_party_missing"
     ACTION_TYPE_INVALID = "case_action_type_invalid"
     PROCEDURE_NOT_ALLOWED = "case_procedure_not_allowed"
     NOT_ISSUED = "case_document_not_issued"

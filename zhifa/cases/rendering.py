@@ -26,6 +26,7 @@ import base64
 import datetime as dt
 import io
 import mimetypes
+import re
 from decimal import Decimal
 
 import cn2an
@@ -46,6 +47,7 @@ from .models import PartyKind
 # raiser; cases/errors.py may take them over).
 FINE_COLLECTOR_MISSING = CaseErrorCode.FINE_COLLECTOR_MISSING
 REMEDIES_MISSING = CaseErrorCode.REMEDIES_MISSING
+PARTY_MISSING = decisions.PARTY_MISSING
 
 # GB/T 9704-2012 §5.2.1 (公文用纸天头、订口): the page and its margins, in millimetres.
 PAGE_MM = (210, 297)
@@ -145,14 +147,7 @@ def _fine(document) -> Decimal:
     return decisions.facts_of([document]).fine if document.form == "penalty_decision" else Decimal(0)
 
 
-def _remedies(agency, document) -> str:
-    """救济途径: 行政复议法（2023）第二十条 (sixty days), 行政诉讼法 第四十六条 (six months).
-
-    The decision's own `remedies` element, when filled, is what the legal review approved (REV-01), so it is what the
-    sealed decision prints; the agency's settings (复议机关, 法院) write the sentence only when the element is empty or
-    the form has none (查封、扣押决定书)."""
-    if written := str(document.elements.get("remedies") or "").strip():
-        return written
+def _standard_remedies(agency) -> str:
     organ, court = agency.reconsideration_organ.strip(), agency.litigation_court.strip()
     if organ and court:
         return (f"如不服本决定，可以自收到本决定书之日起六十日内向{organ}申请行政复议；"
@@ -160,8 +155,40 @@ def _remedies(agency, document) -> str:
     return ""
 
 
+def names_organs(text: str, agency) -> bool:
+    """Whether a written 救济途径 names where to go: the reconsideration organ and the court (行政处罚法 第五十九条第一款
+    第五项 asks for the 途径; "六十日内申请行政复议或六个月内提起行政诉讼" names no 途径)."""
+    organ, court = agency.reconsideration_organ.strip(), agency.litigation_court.strip()
+    organ_named = bool(organ and organ in text) or "人民政府" in text or re.search(
+        r"向[^，。；、]{2,40}?(?:局|厅|委员会|政府|部)申请", text) is not None
+    court_named = bool(court and court in text) or "法院" in text
+    return organ_named and court_named
+
+
+def _remedies(agency, document) -> str:
+    """救济途径: 行政复议法（2023）第二十条 (sixty days), 行政诉讼法 第四十六条 (six months).
+
+    The decision's own `remedies` element is printed as written when it names the reconsideration organ and the
+    court (that is what the legal review approved, REV-01); a generic element ("六十日内申请行政复议或六个月内提起
+    行政诉讼"), an empty one and a form without one (查封、扣押决定书) print the standard sentence with the agency's
+    复议机关 and 法院. "" when neither can be written (readiness_problems refuses then)."""
+    written = str(document.elements.get("remedies") or "").strip()
+    if written and names_organs(written, agency):
+        return written
+    return _standard_remedies(agency)
+
+
 def _for_party(remedies: str) -> str:
-    return remedies if remedies.startswith("当事人") else "当事人" + remedies
+    return remedies if not remedies or remedies.startswith("当事人") else "当事人" + remedies
+
+
+def _party_problem(document) -> tuple[str, str] | None:
+    """A letter (决定书、告知书、查封扣押决定书) is addressed to the party it names (行政处罚法 第五十九条第一款第一项;
+    行政强制法 第二十四条第二款第一项): none registered, none issued (decisions.party_problems, the check the move
+    作出决定 makes too)."""
+    if problems := decisions.party_problems(document.case, document.form):
+        return PARTY_MISSING, "；".join(problems) + "，不能签发。"
+    return None
 
 
 def readiness_problems(document) -> list[tuple[str, str]]:
@@ -169,6 +196,8 @@ def readiness_problems(document) -> list[tuple[str, str]]:
     given, so a refused issue uses no serial."""
     form, agency = FORMS[document.form], document.case.agency
     problems = []
+    if form.layout == "letter" and (party := _party_problem(document)):
+        problems.append(party)
     if form.layout == "letter" and document.form != "penalty_notice" and not _remedies(agency, document):
         problems.append((REMEDIES_MISSING, f"“{agency.name}”尚未设置行政复议机关和行政诉讼管辖法院，{form.print_title or form.title}"
                          "无法写明救济途径。请系统管理员在“执法主体”中填写后再签发。"))
@@ -238,10 +267,15 @@ def _letter_body(document, case, values: dict) -> tuple[list[dict], str, str]:
     if document.form in ("penalty_decision", "enforcement_decision"):
         facts = str(e.get("facts", "")).strip()
         paras.append(_para(facts if facts.startswith(("经查", "现查明", "经调查")) else f"经查，{facts}"))
+        paras += _violation(e)
+        if document.form == "penalty_decision":
+            paras += _notice_paragraphs(document, case)
         decided = str(e.get("penalty" if document.form == "penalty_decision" else "decision", "")).strip()
         paras.append(_para(f"依据{_strip(str(e.get('legal_basis', '')))}的规定，本机关决定："))
         paras.append(_para(decided))
         if fine := _fine(document):
+            # decisions.facts_of reads every amount the decision states — fines and confiscated gains or property
+            # (没收违法所得、没收非法财物) — so the total is the 罚没款 to pay.
             paras.append(_para(f"罚没款合计人民币 {fine:,.2f} 元（大写：{amount_words(fine)}）。"))
             payment = (f"当事人应当自收到本决定书之日起十五日内，到{agency.fine_collector.strip()}缴纳罚没款。"
                        "到期不缴纳罚款的，本机关可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超出罚款的数额"
@@ -250,6 +284,7 @@ def _letter_body(document, case, values: dict) -> tuple[list[dict], str, str]:
     elif document.form == "penalty_notice":
         facts = str(e.get("facts", "")).strip()
         paras.append(_para(facts if facts.startswith(("经查", "现查明", "经调查")) else f"经查，{facts}"))
+        paras += _violation(e)
         paras.append(_para(f"依据{_strip(str(e.get('legal_basis', '')))}的规定，本机关拟对你（单位）作出如下行政处罚："))
         paras.append(_para(str(e.get("proposed_penalty", "")).strip()))
         # 陈述、申辩 (第四十四条、第四十五条) have no period in the law and none in the rules this system holds: they
@@ -265,17 +300,55 @@ def _letter_body(document, case, values: dict) -> tuple[list[dict], str, str]:
         if any(contact):
             paras.append(_para("　".join(c for c in contact if c), "本机关"))
     elif document.form == "seizure_decision":
-        reason = str(e.get("content", "")).strip().rstrip("。")
-        paras.append(_para(f"因{reason}，依据{_strip(str(e.get('legal_basis', '')))}的规定，本机关决定对你（单位）的下列"
-                           "场所、设施或者财物实施查封、扣押（《中华人民共和国行政强制法》第二十四条）："))
+        # 行政强制法 第二十四条第二款第一项: the reason is the suspected violation. Versions recorded before the
+        # element existed print their 执法内容, as they did when issued.
+        reason = (str(e.get("suspected_violation", "")).strip() or str(e.get("content", "")).strip()).rstrip("。")
+        if e.get("suspected_violation") and not reason.startswith(("因", "你", "当事人")):
+            reason = f"你（单位）涉嫌{_strip(reason, lead=('涉嫌',), tail=())}"
+        paras.append(_para(f"因{reason.removeprefix('因')}，依据{_strip(str(e.get('legal_basis', '')))}的规定，本机关决定对"
+                           "你（单位）的下列场所、设施或者财物实施查封、扣押（《中华人民共和国行政强制法》第二十四条）："))
         paras.append(_para(str(e.get("items", "")).strip(), "查封、扣押的场所、设施或者财物（清单）："))
         paras.append(_para(values.get("地点", ""), "查封、扣押地点："))
         paras.append(_para(str(e.get("period", "")).strip(), "查封、扣押期限："))
         paras.append(_para("查封、扣押期限不得超过三十日；情况复杂的，经本机关负责人批准可以延长，但延长期限不得超过三十日"
-                           "（《中华人民共和国行政强制法》第二十五条）。查封、扣押清单一式二份，由当事人和本机关分别保存。"))
+                           "（《中华人民共和国行政强制法》第二十五条）。"))
+        paras.append(_para("查封、扣押清单一式二份，由当事人和本机关分别保存。"))
         paras.append(_para(values.get("执法人员", ""), "执法人员："))
         remedies = _for_party(_remedies(agency, document))
     return paras, payment, remedies
+
+
+def _violation(elements: dict) -> list[dict]:
+    """"当事人的上述行为，违反了《…》第…条的规定。" (市场监管 2021 decision and notice), from `violated_provision`."""
+    if violated := str(elements.get("violated_provision", "")).strip():
+        return [_para(f"当事人的上述行为，违反了{_strip(violated, lead=('违反了', '违反'))}的规定。")]
+    return []
+
+
+def _notice_paragraphs(document, case) -> list[dict]:
+    """The 市场监管 2021 decision's account of the notice (行政处罚法 第四十四条): when and by which 告知书 the party
+    was told the facts, reasons, basis and rights, whether a hearing was held (the case's 听证笔录), and what the
+    party stated and how it was dealt with (the decision's `statements`). Only what the case file records is said:
+    with no 告知书 in the case, nothing."""
+    from .numbering import number_for  # numbering imports the ledger's services
+
+    notice = (case.documents.filter(form="penalty_notice", superseded_by__isnull=True).order_by("-pk").first())
+    if notice is None:
+        return []
+    title = FORMS["penalty_notice"].print_title or FORMS["penalty_notice"].title
+    day = issued_on(notice)
+    number = number_for(notice) if day is not None else ""
+    when = f"于{chinese_date(day)}" if day is not None else ""
+    which = f"《{title}》（{number}）" if number else f"《{title}》"
+    out = [_para(f"本机关{when}以{which}告知当事人拟作出行政处罚的事实、理由、依据及当事人依法享有的陈述、申辩"
+                 "和要求听证的权利。")]
+    hearing = case.documents.filter(form="hearing_record", superseded_by__isnull=True).order_by("-pk").first()
+    if hearing is not None and hearing.elements.get("time"):
+        at = timezone.localtime(dt.datetime.fromisoformat(hearing.elements["time"])).date()
+        out.append(_para(f"当事人要求听证，本机关于{chinese_date(at)}依法举行了听证。"))
+    if statements := str(document.elements.get("statements", "")).strip():
+        out.append(_para(statements))
+    return out
 
 
 def document_context(document) -> dict:
@@ -365,12 +438,30 @@ def html_to_pdf(html: str) -> bytes:
     return fonts.write_pdf(html)
 
 
-def document_html(document) -> str:
-    return render_to_string("cases/print/document.html", document_context(document))
+# GB/T 9704-2012 §7.3.5.1: where the space left cannot hold the seal and the date, the line spacing is adjusted
+# (调整行距、字距) rather than leave them alone on a page. The letter's line heights, loosest first.
+LETTER_LINE_HEIGHTS = ("1.85", "1.7", "1.55")
+
+
+def document_html(document, *, line_height: str = "") -> str:
+    context = document_context(document)
+    if line_height:
+        context["line_height"] = line_height
+    return render_to_string("cases/print/document.html", context)
 
 
 def render_pdf(document) -> bytes:
-    return html_to_pdf(document_html(document))
+    """The PDF; a letter (决定书、告知书) that runs onto another page is set again with tighter line spacing, and
+    the tighter setting is kept when it saves that page (GB/T 9704-2012 §7.3.5.1). Otherwise the page break falls
+    in the text: the sign-off takes the last lines of the 救济途径 with it (document.html)."""
+    pdf = html_to_pdf(document_html(document))
+    if FORMS[document.form].layout != "letter" or (pages := pdf_pages(pdf)) == 1:
+        return pdf
+    for line_height in LETTER_LINE_HEIGHTS[1:]:
+        tighter = html_to_pdf(document_html(document, line_height=line_height))
+        if pdf_pages(tighter) < pages:
+            return tighter
+    return pdf
 
 
 def download_name(document, kind: str) -> str:

@@ -86,23 +86,34 @@ def case_open(*, agency: Agency, handling_unit: Unit, title: str, action_type: s
         return case
 
 
-def _opener_certified(*, agency: Agency, place: Jurisdiction, actor, on: dt.date) -> None:
-    """ORG-03 (持证上岗): an officer opening a case does enforcement work, so a certificate of the agency's field that
-    covers the place must be in force on the day. Expired, revoked, suspended, out of area or of another category,
-    the opening is refused with the reason (2026-00010 was opened by an officer whose certificate had expired).
+def opener_eligibility(*, agency: Agency, place: Jurisdiction, actor, on: dt.date):
+    """ORG-03 (持证上岗): whether `actor` may open a case of `agency` at `place` on `on` — (the actor's person, its
+    org.selectors.officer_eligibility) for an actor who is held, None for one who is not. An officer opening a case
+    does enforcement work, so a certificate of the agency's field that covers the place must be in force on the day.
+    Expired, revoked, suspended, out of area or of another category, or review staff (ORG-04), the opening is refused
+    with the reason (2026-00010 was opened by an officer whose certificate had expired); /cases/new/ says it up front.
 
     Who is held: a person registered in this agency's staff (org.Person) who acts in it as an enforcement officer —
     holding its officer role, or holding certificates. A head or a clerk with neither, and an account that is no
     registered person (a system pushing cases from another platform), does no enforcement by opening; the officers
     who do are held at assignment and on every enforcement record."""
-    if actor is None:
-        return
-    person = Person.objects.filter(user=actor, agency=agency, user__isnull=False).first()
+    if actor is None or not getattr(actor, "pk", None):
+        return None
+    person = Person.objects.filter(user=actor, agency=agency, user__isnull=False).select_related("unit").first()
     if person is None:
-        return
+        return None
     acts_as_officer = any(g.role == Role.OFFICER and g.agency_id == agency.pk for g in org_perms.grants_of(actor))
     if acts_as_officer or person.certificates.exists():
-        officer_assert_eligible(person, field=agency.field, jurisdiction=place, on=on)
+        return person, officer_eligibility(person, field=agency.field, jurisdiction=place, on=on)
+    return None
+
+
+def _opener_certified(*, agency: Agency, place: Jurisdiction, actor, on: dt.date) -> None:
+    held = opener_eligibility(agency=agency, place=place, actor=actor, on=on)
+    if held is not None and not (result := held[1]).ok:
+        raise ZhifaError(result.code, result.message,
+                         details={"person": held[0].pk, "on": on.isoformat(),
+                                  "certificate": result.certificate.number if result.certificate else None})
 
 
 def party_add(*, case: Case, kind: str, name: str, id_number: str, actor, address: str = "", phone: str = "",
@@ -142,7 +153,9 @@ def _party_text_bounded(**values: str) -> None:
 
 
 def officer_assign(*, case: Case, person: Person, actor, on: dt.date | None = None) -> CaseOfficer:
-    """Only an officer of the agency holding a valid certificate of the case's field covering its place (ORG-03)."""
+    """Only an officer of the agency holding a valid certificate of the case's field covering its place (ORG-03), and
+    never review staff (ORG-04: a reviewer made case officer could review her own case; org.selectors.
+    officer_eligibility refuses them with `officer_review_staff`). Page, API and push all come through here."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
     _not_archived(case)
     if person.agency_id != case.agency_id:
@@ -223,7 +236,7 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
             raise ZhifaError(CaseErrorCode.TOO_FEW_OFFICERS, "现场执法应当有两名以上持证执法人员（行政处罚法第四十二条）。")
         if not (clean.get("certificate_shown") and clean.get("rights_told")):
             raise ZhifaError(CaseErrorCode.NOT_SHOWN_OR_TOLD,
-                             "现场执法应当出示执法证件，并告知执法事由、依据、权利义务和救济途径（IM-M 第九条），并在笔录中载明。")
+                             "现场执法应当出示执法证件，并告知执法事由、依据、权利义务和救济途径（《中华人民共和国行政处罚法》第五十五条；《中华人民共和国行政强制法》第十八条），并在笔录中载明。")
     return clean
 
 
@@ -339,24 +352,46 @@ CASE = wf.Workflow(name="cases.case", model=Case, state_field="stage", states=St
                    noun="案件", agency_of=lambda case: case.agency, record=_record, select_related=("agency",))
 
 
+def advance_blockers(case: Case, documents: list[Document] | None = None) -> list[ZhifaError]:
+    """What refuses the case's next move once the records the table requires are there, each as the refusal it is
+    (the one list for the move and for the case page, which shows every reason and disables the button): the
+    simplified procedure's limits, the checks the apps above register (records: AV coverage; review: the gate) and,
+    for 作出决定, the party the decision names (行政处罚法 第五十九条). case_advance raises the first; each refusal's
+    `details["problems"]` are its reasons as sentences."""
+    move = workflow.NEXT.get(case.stage)
+    if move is None:
+        return []
+    documents = selectors.current_documents(case) if documents is None else documents
+    found: list[ZhifaError] = []
+    if case.stage in workflow.DECIDED_FROM:
+        # 行政处罚法 第五十一条: however the draft got here (page, push, a later correction).
+        if problems := decisions.simplified_problems(case, documents):
+            found.append(ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "，不能进入下一阶段。",
+                                    details={"problems": problems}))
+    problems = []
+    for check in workflow.ADVANCE_CHECKS:  # a check returns its problems, or raises its own refusal (review_required)
+        try:
+            problems += check(case)
+        except ZhifaError as exc:
+            found.append(exc)
+    if problems:
+        found.append(ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
+                                details={"problems": problems}))
+    if move.name == "decide" and (problems := decisions.party_problems(case)):
+        found.append(ZhifaError(decisions.PARTY_MISSING, "；".join(problems) + "。请先登记当事人，再作出决定。",
+                                details={"problems": problems}))
+    return found
+
+
 def _ready(case: Case) -> None:
-    """What the move needs besides the stage: the records the table requires, the simplified procedure's limits
-    and the checks the apps above register (records: AV coverage; review: the gate)."""
+    """What the move needs besides the stage: the records the table requires, then advance_blockers."""
     missing = selectors.missing_for_next_stage(case)
     if missing:
         raise ZhifaError(CaseErrorCode.DOCUMENTS_MISSING,
                          f"尚缺：{'；'.join(selectors.describe_group(g) for g in missing)}，不能进入下一阶段。",
                          details={"missing": [list(g) for g in missing]})
-    if case.stage in workflow.DECIDED_FROM:
-        # 行政处罚法 第五十一条: however the draft got here (page, push, a later correction).
-        problems = decisions.simplified_problems(case, selectors.current_documents(case))
-        if problems:
-            raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "，不能进入下一阶段。",
-                             details={"problems": problems})
-    problems = [p for check in workflow.ADVANCE_CHECKS for p in check(case)]
-    if problems:
-        raise ZhifaError(CaseErrorCode.RECORDING_MISSING, "；".join(problems) + "，不能进入下一阶段。",
-                         details={"problems": problems})
+    if blockers := advance_blockers(case):
+        raise blockers[0]
 
 
 def case_advance(*, case: Case, actor, note: str = "", stage: str = "") -> Case:

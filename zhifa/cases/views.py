@@ -17,12 +17,15 @@ from zhifa.core import workflow as wf
 from zhifa.core.bounds import parse_id
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.core.names import person_label
 from zhifa.core.net import safe_next
+from zhifa.core.regulations import expand
 from zhifa.org import permissions as org_perms
+from zhifa.org.errors import OrgErrorCode
 from zhifa.org.models import ActionType, Agency, Jurisdiction, Person, Unit, UnitKind
-from zhifa.org.selectors import officer_eligibility
+from zhifa.org.selectors import officer_eligibility, permission_holders
 
-from . import rendering, selectors, services, todo, workflow
+from . import decisions, rendering, selectors, services, todo, workflow
 from .doctypes import FORMS
 from .errors import ConsultationRequired
 from .models import Document, DocumentRendition, PartyKind, Procedure, Stage
@@ -82,10 +85,34 @@ def case_new(request):
     units = Unit.objects.filter(agency__in=agencies, kind=UnitKind.HANDLING).select_related("agency")
     paths = [a.jurisdiction.path for a in agencies]
     places = [j for j in Jurisdiction.objects.order_by("path") if any(j.path.startswith(p) for p in paths)]
+    blocked, notes = _opening_blocks(request.user, agencies)
     return render(request, "cases/case_new.html", {
         "agencies": agencies, "units": units, "places": places, "action_types": ActionType.choices,
-        "procedures": Procedure.choices, "data": request.POST,
+        "procedures": Procedure.choices, "data": request.POST, "blocked": blocked, "notes": notes,
+        # Every agency offered refuses this user: the form stays readable, its button says why it does nothing.
+        "all_blocked": bool(agencies) and len(blocked) == len(agencies),
     }, status=status)
+
+
+def _opening_blocks(user, agencies) -> tuple[list[str], list[str]]:
+    """What /cases/new/ says up front (tryout 18: an officer whose certificate had expired saw the whole form and
+    learnt of the block only on submitting): for each agency offered, the reason case_open would refuse this user
+    (services.opener_eligibility over the agency's field and whole jurisdiction), and a note where the certificate
+    covers only part of the jurisdiction (the place chosen must lie in it)."""
+    blocked, notes = [], []
+    today = timezone.localdate()
+    for agency in agencies:
+        held = services.opener_eligibility(agency=agency, place=agency.jurisdiction, actor=user, on=today)
+        if held is None or held[1].ok:
+            continue
+        result = held[1]
+        cert = result.certificate
+        if (result.code == OrgErrorCode.OFFICER_OUT_OF_AREA and cert is not None
+                and cert.area.path.startswith(agency.jurisdiction.path)):
+            notes.append(f"您的执法证 {cert.number} 执法区域为{cert.area.name}：执法地点应在该区域内。")
+            continue
+        blocked.append(f"{agency.name}：{result.message.rstrip('。')}，不能立案。")
+    return blocked, notes
 
 
 # Upper apps add a section to the case page (review: the review's status and timeline); each
@@ -157,8 +184,9 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
     can_handle = org_perms.can(user, "cases.handle", agency=case.agency)
     candidates = []
     if can_handle:
-        for person in Person.objects.filter(agency=case.agency, active=True).exclude(pk__in=assigned).prefetch_related(
-                "certificates__area")[:300]:
+        # officer_eligibility leaves out review staff too (ORG-04): the unit is read with the person.
+        for person in (Person.objects.filter(agency=case.agency, active=True).exclude(pk__in=assigned)
+                       .select_related("unit").prefetch_related("certificates__area")[:300]):
             if officer_eligibility(person, field=case.agency.field, jurisdiction=case.place, on=today).ok:
                 candidates.append(person)
     issued: dict[int, list[str]] = {}  # what has been issued (签发) can be downloaded; one query for the page
@@ -167,6 +195,11 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
     transition = workflow.NEXT.get(case.stage)
     missing = selectors.missing_for_next_stage(case, documents)
     stage_forms = [f for f in FORMS.values() if f.stage == case.stage and not f.system]
+    draft = _draft(case, (kept or {}).get("document")) or _chosen(request, stage_forms)
+    blockers = services.advance_blockers(case, documents) if transition is not None and not missing else []
+    can_move = transition is not None and wf.may(services.CASE, transition.name, case, user)
+    hint = _hint(case, transition, officers, missing=missing, blockers=blockers, can_handle=can_handle,
+                 can_move=can_move, stage_forms=stage_forms) if transition is not None else {}
     return render(request, "cases/case_detail.html", {
         "case": case, "officers": officers,
         "documents": [(d, FORMS[d.form], rendering.element_rows(d, names), issued.get(d.pk, ())) for d in documents],
@@ -174,28 +207,60 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         "parties": case.parties.all(), "show_id": org_perms.can(user, "cases.view_identity", agency=case.agency),
         "can_handle": can_handle and case.stage != Stage.ARCHIVE, "candidates": candidates,
         "transition": transition, "missing": [selectors.describe_group(g) for g in missing],
-        # What the apps above would refuse the move for (review's gate, AV coverage): the button waits for them too.
-        "blockers": _blockers(case) if transition is not None and not missing else [],
-        "can_move": transition is not None and wf.may(services.CASE, transition.name, case, user),
-        "actors": todo.next_step_actors(case),  # who can make the next move, by name and role
+        # What would refuse the move once the records are there (services.advance_blockers: the simplified procedure,
+        # review's gate, AV coverage, the party a decision names): the button waits for them too, showing why.
+        "blockers": [expand(p) for e in blockers for p in _reasons(e)],
+        "party_missing": any(e.code == decisions.PARTY_MISSING for e in blockers),
+        "can_move": can_move, "hint": hint,
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
         "changes": case.stage_changes.select_related("actor__person"),
         "panels": [html for panel in PANELS if (html := panel(request, case))],
-        "kept": kept or {}, "draft": _draft(case, (kept or {}).get("document")), "now": _now_local(),
+        "kept": kept or {}, "draft": draft, "now": _now_local(),
     }, status=status)
 
 
-def _blockers(case) -> list[str]:
-    """What the checks the apps above register (workflow.ADVANCE_CHECKS: review's gate, AV coverage) would refuse the
-    next move for: a check returns its problems, or raises the refusal itself (review_required)."""
-    found: list[str] = []
-    for check in workflow.ADVANCE_CHECKS:
-        try:
-            found += check(case)
-        except ZhifaError as exc:
-            found.append(exc.message.rstrip("。"))
-    return found
+def _reasons(error: ZhifaError) -> list[str]:
+    """A refusal's reasons as sentences without the full stop: its `problems`, or its message."""
+    details = error.details if isinstance(error.details, dict) else {}
+    return [str(p).rstrip("。") for p in details.get("problems") or ()] or [error.message.rstrip("。")]
+
+
+def _hint(case, transition, officers, *, missing, blockers, can_handle: bool, can_move: bool, stage_forms) -> dict:
+    """The "下一步" hint (tryout 18: "补齐文书的人员：姜雅（承办执法人员）… 您不能办理此步骤。" told the officer who can
+    supply the documents that she could do nothing). Someone who can supply a missing record (cases.handle) is asked
+    for it, with a link to its form; everyone is told who makes the move itself and by name; "您不能办理此步骤" only
+    to someone who can neither supply what is missing or blocking nor make the move.
+
+    `verb` is the move without its consequence ("作出决定", of "作出决定，进入送达执行"); `movers` who make it;
+    `roles` their roles in words; `suppliers` who may supply the missing records (the officers assigned)."""
+    verb = transition.label.split("，")[0]
+    if transition.permission == "cases.approve":
+        holders = permission_holders(transition.permission, case.agency)
+        roles = list(dict.fromkeys(role.label for _user, role in holders))
+        movers = [person_label(user) if len(roles) == 1 else f"{person_label(user)}（{role.label}）"
+                  for user, role in holders]
+        movers = list(dict.fromkeys(movers))
+    else:
+        roles = ["承办执法人员"]
+        movers = [o.person.name for o in officers]
+    codes = {f.code for f in stage_forms}
+    links = [[(code, FORMS[code].title, code in codes) for code in group] for group in missing]
+    nobody = ("：本机关尚无可办理此步骤的人员，请联系系统管理员授权" if transition.permission == "cases.approve"
+              else "由承办执法人员办理，本案尚未指派承办执法人员")
+    return {
+        "verb": verb, "roles": "或".join(roles), "movers": movers, "links": links, "nobody": nobody,
+        "suppliers": todo.next_step_actors(case) if missing else [],
+        "cannot": not can_move and not (can_handle and (missing or blockers)),
+    }
+
+
+def _chosen(request, stage_forms) -> dict | None:
+    """The record-entry form opened on the form a link asked for (`?form=` — "请补齐：《…》" links here)."""
+    form = next((f for f in stage_forms if f.code == request.GET.get("form")), None)
+    if form is None:
+        return None
+    return {"form": form, "fields": _field_rows(form, {}), "supersedes": None, "correction_reason": ""}
 
 
 def _now_local() -> str:

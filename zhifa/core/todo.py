@@ -36,11 +36,22 @@ class TodoItem:
     ref: str = ""  # the object without personal data, for messages that leave the system: a case number
     brief: str = ""  # the kind's title when `title` names a person ("审批查阅申请"); else the title is generic
     hint: str = ""  # a word to the person who acts, e.g. the rules' allowance that may excuse an overdue item
+    status: str = ""  # the object's state in words after `label` ("待审核发布"): the overdue page names the object
+    # Why nobody can do the step (a rule no one present can satisfy, e.g. the four-eyes rule with one approver):
+    # the item is listed without an action link, and on the overdue page for those who can fix it.
+    blocked: str = ""
 
     @property
     def plain_title(self) -> str:
         """What to do, naming nobody (e-mail goes to mailboxes outside the system)."""
         return self.brief or self.title
+
+    @property
+    def overdue_text(self) -> str:
+        """The overdue page's link: the object, its state and the countdown ("《…》待审核发布，已超期 3 个工作日")."""
+        if not self.status:
+            return f"{self.label}：{self.title}，{self.countdown}"
+        return f"{self.label}{self.status}，{self.countdown}"
 
     @property
     def overdue(self) -> bool:
@@ -69,7 +80,7 @@ def working_days_left(due: dt.date | None, on: dt.date) -> int | None:
 
 def item(*, kind: str, key: str, title: str, label: str, url: str, actor: str, on: dt.date, agency: str = "",
          due: dt.date | dt.datetime | None = None, provisional: bool = False, subject: str = "",
-         ref: str = "", brief: str = "", hint: str = "") -> TodoItem:
+         ref: str = "", brief: str = "", hint: str = "", status: str = "", blocked: str = "") -> TodoItem:
     """A TodoItem with its countdown computed as of `on` (a moment due is counted by its local date)."""
     if isinstance(due, dt.datetime):
         from django.utils import timezone
@@ -77,7 +88,7 @@ def item(*, kind: str, key: str, title: str, label: str, url: str, actor: str, o
         due = timezone.localdate(due)
     return TodoItem(kind=kind, key=key, title=title, label=label, url=url, actor=actor, agency=agency, due=due,
                     days_left=working_days_left(due, on), provisional=provisional, subject=subject, on=on,
-                    ref=ref, brief=brief, hint=hint)
+                    ref=ref, brief=brief, hint=hint, status=status, blocked=blocked)
 
 
 def sort_key(todo: TodoItem):

@@ -54,6 +54,15 @@ FIELD_ABBREVIATIONS = {
 BANKS = ["中国工商银行", "中国农业银行", "中国建设银行", "中国银行"]
 
 
+def credit_code(area: str, serial: int, *, kind: str = "91") -> str:
+    """A fictional unified social credit code (GB 32100-2015) with a valid check character: `kind` (91 a company, 92 an
+    individual business), the invented area code, "MA" and a serial; one serial, one organisation."""
+    from stdnum.cn import uscc
+
+    body = f"{kind}{area}MA{serial:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
 def place_prefix(node: Jurisdiction) -> str:
     return node.name[:1] if node.level == Level.COUNTY else node.name[:2]
 
@@ -247,4 +256,4 @@ def generate(shape: Shape, *, today: dt.date) -> dict:
             "people": len(people), "certificates": len(certificates), "advisers": len(advisers)}
 
 
-__all__ = ["ActionType", "Shape", "generate"]
+__all__ = ["ActionType", "Shape", "credit_code", "generate"]

@@ -14,6 +14,8 @@ class OrgErrorCode(StrEnum):
     SUSPENSION_OVERLAPS = "certificate_suspension_overlaps"
     SUSPENSION_LIFTED = "certificate_suspension_already_lifted"
     OFFICER_NOT_CERTIFIED = "officer_not_certified"
+    # ORG-04: review staff sit in a review unit apart from case handling; they never handle a case.
+    OFFICER_REVIEW_STAFF = "officer_review_staff"
     # Expired, not yet valid, or revoked (注销): the certificate is not in force on the day of the work.
     OFFICER_CERTIFICATE_EXPIRED = "officer_certificate_expired"
     # Withheld (暂扣) on the day of the work.

@@ -314,9 +314,9 @@ def workbook_import(file, *, actor) -> ImportResult:
         is_reviewer = flag in YES
         qualification = _text(row.get("legal_qualification_number"))
         if is_reviewer and kind != UnitKind.REVIEW:
-            reader.error(PERSON_SHEET, rownum, "内设机构", "法制审核人员应当在法制审核机构任职（IM-M 第二十七条）。")
+            reader.error(PERSON_SHEET, rownum, "内设机构", "法制审核人员应当在法制审核机构任职（国办发〔2018〕118号“明确审核机构”）。")
         if is_reviewer and not qualification:
-            reader.error(PERSON_SHEET, rownum, "法律职业资格证书编号", "法制审核人员应当取得国家统一法律职业资格（IM-M 第二十八条）。")
+            reader.error(PERSON_SHEET, rownum, "法律职业资格证书编号", "初次从事法制审核工作的人员应当取得国家统一法律职业资格（《中华人民共和国行政处罚法》第五十八条第二款）。")
         person = {"name": name, "code": code, "agency": agency_name, "unit": unit_name, "post": _text(row.get("post")),
                   "phone": _text(row.get("phone")), "is_reviewer": is_reviewer,
                   "legal_qualification_number": qualification, "_row": rownum, "cert": None}

@@ -102,7 +102,7 @@ class Agency(models.Model):
     is_justice_bureau = models.BooleanField("司法行政部门", default=False)
     upper_agency = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lower_agencies",
-        verbose_name="上级业务主管部门", help_text="同一系统的上级行政执法部门（IM-M §3：上级指导监督下级）",
+        verbose_name="上级业务主管部门", help_text="同一系统的上级行政执法部门（上级指导监督下级）",
     )
     entrusted_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="entrusted_organisations",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from zhifa.core.bounds import parse_id
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.permissions import Role, roles_with
 
 from . import permissions as perms
 from .errors import OrgErrorCode
@@ -22,6 +23,7 @@ from .models import (
     Field,
     Jurisdiction,
     Person,
+    RoleGrant,
     UnitKind,
 )
 from .services import REVIEWER_RATIO_MIN
@@ -243,6 +245,25 @@ def certificate_list(person: Person, *, on: dt.date | None = None) -> list[Certi
     return certs
 
 
+# ORG-04 (IM-M §27: 执法案件办理与法制审核相分离): review staff do no enforcement work. A stable code of the API;
+# it belongs with the others in errors.OrgErrorCode (same value).
+OFFICER_REVIEW_STAFF = OrgErrorCode.OFFICER_REVIEW_STAFF
+
+
+def review_staff_reason(person: Person) -> str:
+    """Why `person` may not handle cases as review staff — a legal reviewer (法制审核人员), or anyone whose unit is a
+    review unit (法制审核机构) — or "". A reviewer made case officer could later review her own case (tryout 18)."""
+    unit = person.unit if person.unit_id else None
+    if person.is_reviewer:
+        where = f"（{unit.name}）" if unit is not None else ""
+        return (f"{person.name}是法制审核人员{where}。执法案件办理与法制审核相分离，法制审核人员不承办案件、"
+                "不从事执法活动。")
+    if unit is not None and unit.kind == UnitKind.REVIEW:
+        return (f"{person.name}在法制审核机构（{unit.name}）任职。执法案件办理与法制审核相分离，法制审核机构的人员"
+                "不承办案件、不从事执法活动。")
+    return ""
+
+
 @dataclass(frozen=True)
 class Eligibility:
     ok: bool
@@ -273,12 +294,15 @@ def officer_eligibility(person: Person, *, field: str, jurisdiction: Jurisdictio
     """Whether `person` may do enforcement work of `field` in `jurisdiction` on `on` (the day of the work).
 
     ORG-03 and NM (持证上岗): only an officer with a certificate in force on the day (in its period, not revoked,
-    not suspended), of the work's category, and whose area covers the place may enforce. When none qualifies, the
+    not suspended), of the work's category, and whose area covers the place may enforce. ORG-04: never review staff
+    (review_staff_reason), whatever certificate they hold: opening, assignment and every enforcement record ask here. When none qualifies, the
     reason names the certificate that came closest: one of the right category and area that is expired, revoked or
     suspended; else one in force of the right category but another area; else one in force of another category.
     """
     if not person.active:
         return Eligibility(False, OrgErrorCode.OFFICER_INACTIVE, f"{person.name}已不在岗。")
+    if why := review_staff_reason(person):
+        return Eligibility(False, OFFICER_REVIEW_STAFF, why)
     certs = certificate_list(person, on=on)
     if not certs:
         return Eligibility(False, OrgErrorCode.OFFICER_NOT_CERTIFIED, f"{person.name}未取得行政执法证件，不得从事执法活动。")
@@ -315,6 +339,22 @@ def officer_assert_eligible(person: Person, *, field: str, jurisdiction: Jurisdi
                          details={"person": person.pk, "on": on.isoformat(),
                                   "certificate": result.certificate.number if result.certificate else None})
     return result.certificate
+
+
+def permission_holders(permission: str, agency: Agency) -> list[tuple]:
+    """(user, role) of every active account holding `permission` for `agency` through an unrevoked grant — one for the
+    agency itself, or one for a jurisdiction containing it — in grant order, each (user, role) once: who can make a
+    move, for a page to name them. One query."""
+    path = agency.jurisdiction.path
+    grants = (RoleGrant.objects.filter(role__in=roles_with(permission), revoked_at__isnull=True, user__is_active=True)
+              .filter(Q(agency=agency) | Q(agency__isnull=True, jurisdiction__isnull=False))
+              .select_related("user__person", "jurisdiction").order_by("id"))
+    seen: dict[tuple[int, str], tuple] = {}
+    for grant in grants:
+        if grant.agency_id is None and not path.startswith(grant.jurisdiction.path):
+            continue
+        seen.setdefault((grant.user_id, grant.role), (grant.user, Role(grant.role)))
+    return list(seen.values())
 
 
 def certificates_expiring_for(*, actor, within_days: int = 30, on: dt.date | None = None) -> QuerySet[Certificate]:

@@ -72,7 +72,7 @@ def jurisdiction_create(
         Agency.objects.create(
             name=justice_bureau_name or default, kind=AgencyKind.ORGAN, field=Field.JUSTICE, jurisdiction=node,
             is_justice_bureau=True, status=AgencyStatus.CONFIRMED, enforcement_area=name,
-            duties="负责本行政区域行政执法工作的组织指导和监督检查（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第三条）。",
+            duties="负责本行政区域行政执法工作的组织指导和监督检查。",
         )
         record_event(events.JURISDICTION_CREATED, subject=f"org.jurisdiction:{node.pk}", actor=actor,
                      payload={"name": name, "code": code, "level": level, "parent": parent.code if parent else None})
@@ -183,10 +183,10 @@ def _check_reviewer(person_fields: dict, unit: Unit | None) -> None:
         return
     # IM-M §27: review staff sit in the review unit, separate from case handling.
     if unit is None or unit.kind != UnitKind.REVIEW:
-        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_IN_REVIEW_UNIT, "法制审核人员应当在法制审核机构任职（IM-M 第二十七条）。")
+        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_IN_REVIEW_UNIT, "法制审核人员应当在法制审核机构任职（国办发〔2018〕118号“明确审核机构”）。")
     # IM-M §28: a first-time reviewer needs the national legal professional qualification.
     if not person_fields.get("legal_qualification_number"):
-        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_QUALIFIED, "初次从事法制审核工作的人员应当取得国家统一法律职业资格（IM-M 第二十八条）。")
+        raise ZhifaError(OrgErrorCode.REVIEWER_NOT_QUALIFIED, "初次从事法制审核工作的人员应当取得国家统一法律职业资格（《中华人民共和国行政处罚法》第五十八条第二款）。")
 
 
 def person_create(*, agency: Agency, name: str, actor, unit: Unit | None = None, user=None, **fields) -> Person:

@@ -108,7 +108,10 @@ def lookup(request, code):
     elif len(number) > LOOKUP_MAX or any(ord(c) < 0x20 for c in number):
         error, status = f"编号不超过 {LOOKUP_MAX} 个字符，请核对后重新输入。", 400
     else:
-        cert = Certificate.objects.select_related("person__agency", "area").filter(number=number).first()
+        # As typed: 【2026】, [2026], （２０２６） and spaces find the 〔2026〕 of a 文号 (selectors.normalise_number).
+        numbers = selectors.lookup_candidates(number)
+        cert = (Certificate.objects.select_related("person__agency", "area").filter(number__in=numbers)
+                .order_by("id").first())
         decisions = selectors.portal_decisions_by_number(j, number)
         if cert is None and not decisions:
             error, status = f"没有编号为“{number}”的执法证件或已公开的执法决定。请核对编号（须完整、准确）。", 404
@@ -172,8 +175,11 @@ def item(request, pk):
     columns = COLUMNS.get(pub.kind, ())
     table = [[row.get(c.code, "") for c in columns] for row in pub.rows]
     versions = selectors.portal_versions(pub)
+    doc_number = (selectors.decision_numbers([pub.decision_document_id]).get(pub.decision_document_id, "")
+                  if pub.kind == Kind.DECISION else "")
     return render(request, "portal/item.html", _ctx(
-        request, j, pub=pub, proof=proof, checkpoint=cp, columns=columns, table=table,
+        request, j, pub=pub, proof=proof, title=selectors.public_title(pub, doc_number), doc_number=doc_number,
+        case_number=pub.case.number if pub.case_id else "", checkpoint=cp, columns=columns, table=table,
         versions=versions, number=selectors.public_number(pub, versions),
         newer=selectors.newer_public_version(pub, versions), keys=_published_keys() if proof else [],
         public_sha256=hashlib.sha256(pub.public_text.encode()).hexdigest() if pub.state == State.PUBLISHED else ""))
@@ -184,6 +190,7 @@ def organisation(request, code, credit_code):
     j = selectors.portal_jurisdiction(code)
     pubs = selectors.portal_organisation(j, credit_code)
     page = CappedPaginator(pubs, PAGE, cap=COUNT_CAP).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_summaries(page.object_list)  # named by their 文号, one query for the page
     if not page.object_list:
         raise NotFoundError("没有该组织的公示信息。")
     # The name as a public text shows it (never the unmasked column: the approver may have masked it).
@@ -275,7 +282,7 @@ def case_flowchart(request, code, action_type, procedure):
 
 def _feed_items(request, code):
     j = selectors.portal_jurisdiction(code)
-    return j, list(selectors.portal_items(j, **_filters(request))[:50])
+    return j, selectors.with_summaries(selectors.portal_items(j, **_filters(request))[:50])  # titles by 文号
 
 
 @login_not_required
@@ -284,7 +291,7 @@ def feed_json(request, code):
     return JsonResponse({"version": "https://jsonfeed.org/version/1.1", "title": f"{j.name}行政执法公示",
                          "home_page_url": request.build_absolute_uri(reverse("portal-home", args=[j.code])),
                          "items": [{"id": str(p.pk), "url": request.build_absolute_uri(reverse("portal-item", args=[p.pk])),
-                                    "title": p.title, "date_published": p.published_at.isoformat(),
+                                    "title": p.display_title, "date_published": p.published_at.isoformat(),
                                     "tags": [p.get_kind_display(), p.get_action_type_display()],
                                     "authors": [{"name": p.agency.name}]} for p in items]},
                         json_dumps_params={"ensure_ascii": False})
@@ -296,7 +303,7 @@ def feed_atom(request, code):
     feed = Atom1Feed(title=f"{j.name}行政执法公示", link=request.build_absolute_uri(reverse("portal-home", args=[j.code])),
                      description="行政执法决定与基本信息", language="zh-hans")
     for p in items:
-        feed.add_item(title=p.title, link=request.build_absolute_uri(reverse("portal-item", args=[p.pk])),
+        feed.add_item(title=p.display_title, link=request.build_absolute_uri(reverse("portal-item", args=[p.pk])),
                       description=f"{p.agency.name} · {p.get_kind_display()}", pubdate=p.published_at,
                       unique_id=f"zhifa:publication:{p.pk}", author_name=p.agency.name)
     return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")

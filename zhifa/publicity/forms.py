@@ -12,6 +12,7 @@ from django import forms
 
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int
 from zhifa.core.forms import TextField, ZhifaForm
+from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
 
 from . import services
@@ -28,6 +29,14 @@ class ItemActionForm(ZhifaForm):
     "" for the work on an item that leaves its state be (masks, a new collection)."""
 
     move = ""
+    # Who may: any of these permissions for the item's agency. A move's is its row's (workflow.MOVES); the other
+    # actions name theirs, as their services check them. The page shows a form only to those who hold one
+    # (allowed_actions), so nobody is offered a form that answers "无权…" (tryout 18).
+    permissions: tuple[str, ...] = ()
+
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return cls.permissions or ((MOVES[cls.move].permission,) if cls.move else ())
 
     def __init__(self, data, *, publication):
         self.publication = publication
@@ -144,6 +153,8 @@ class WithdrawForm(ItemActionForm):
 
 
 class MaskAddForm(ItemActionForm):
+    permissions = services.MASKERS
+
     kind = TextField()
     text = forms.CharField(required=False)  # stripped: the words to hide, as found in the text
     reason = TextField()
@@ -159,6 +170,8 @@ class MaskAddForm(ItemActionForm):
 
 
 class MaskRemoveForm(ItemActionForm):
+    permissions = services.MASKERS
+
     mask = forms.CharField(required=False)
     reason = TextField()
     legal_basis = TextField()
@@ -180,6 +193,7 @@ class MaskRemoveForm(ItemActionForm):
 
 
 class MaskRemovalApproveForm(ItemActionForm):
+    permissions = ("publicity.approve",)  # services.mask_removal_decide
     approve = True
 
     removal = forms.CharField(required=False)
@@ -206,6 +220,8 @@ class MaskRemovalRejectForm(MaskRemovalApproveForm):
 
 
 class RecollectForm(ItemActionForm):
+    permissions = (MOVES["supersede"].permission,)  # services.decision_recollect makes the supersede move
+
     mode = TextField()
 
     def perform(self, *, actor):
@@ -226,6 +242,15 @@ ITEM_ACTIONS: dict[str, type[ItemActionForm]] = {
     "mask_add": MaskAddForm, "mask_remove": MaskRemoveForm, "mask_removal_approve": MaskRemovalApproveForm,
     "mask_removal_reject": MaskRemovalRejectForm, "recollect": RecollectForm,
 }
+
+
+def allowed_actions(actor, publication) -> dict[str, bool]:
+    """{action: whether the actor holds a permission it needs for the item's agency}, for every action of an item
+    (ITEM_ACTIONS): the one place the item page learns which forms to show. Each permission is asked once."""
+    held: dict[str, bool] = {}
+    for permission in {p for form in ITEM_ACTIONS.values() for p in form.required()}:
+        held[permission] = org_perms.can(actor, permission, agency=publication.agency)
+    return {name: any(held[p] for p in form.required()) for name, form in ITEM_ACTIONS.items()}
 
 
 class RequestActForm(ZhifaForm):

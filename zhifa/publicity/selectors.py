@@ -4,12 +4,14 @@
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 
 from django.core.files.storage import default_storage
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from zhifa.cases import selectors as case_selectors
 from zhifa.cases.models import Case, DocumentNumber, Stage, StageChange
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.paginator import CappedPaginator
@@ -245,6 +247,7 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
             sql, params = search.match_sql(words, walk=walk)
             qs = qs.extra(where=[sql], params=params)
     return (qs.select_related("agency").only("id", "kind", "title", "agency__name", "agency__id", "action_type",
+                                             "decision_document_id",
                                              "target_name", "target_code", "public_text", "published_at",
                                              "decided_on", "state", "version")
             .order_by("-published_at", "-id"))
@@ -269,7 +272,7 @@ def portal_generation() -> int:
 
 def portal_item(pk: int) -> Publication:
     """One item as the public may see it: published, or withdrawn/superseded (then only that it was)."""
-    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry")
+    pub = (Publication.objects.select_related("agency__jurisdiction", "published_entry", "case")
            .defer("original_text", "search_tokens", "published_entry__payload")
            # Superseded or withdrawn only after it was published: a draft replaced before publication never existed
            # for the public (tryout finding: /portal/items/<draft>/ answered 200 with its title and agency).
@@ -335,7 +338,15 @@ def _line(text: str, labels: tuple[str, ...]) -> str:
     return ""
 
 
+# A masked span in the public text is one ＊ per character hidden: an excerpt shows a fixed mark instead, so that
+# it does not tell how long the hidden value is (an ID number's 18, a name's 2 or 3). The public text itself
+# keeps the mask as published.
+MASK_RUN = re.compile("＊+")
+EXCERPT_MASK = "＊＊＊"
+
+
 def _short(text: str) -> str:
+    text = MASK_RUN.sub(EXCERPT_MASK, text)
     return text if len(text) <= SNIPPET else text[:SNIPPET] + "…"
 
 
@@ -366,6 +377,11 @@ def public_party_name(pub: Publication) -> str:
 LEGAL_PERSON_UNNAMED = "法人或其他组织（名称未公开）"
 
 
+def _as_party(text: str, name: str) -> str:
+    """`name` replaced by "当事人", once: "当事人王五（…）" is "当事人（…）", not "当事人当事人（…）"."""
+    return re.sub(rf"(?:当事人[：:]?)?{re.escape(name)}", "当事人", text)
+
+
 def result_summary(pub: Publication) -> dict[str, str]:
     """The party (legal persons only, and only as the public text names it), the violation and the penalty of a
     published decision, for a result line. Everything comes from the public text; a natural person's name is
@@ -379,27 +395,74 @@ def result_summary(pub: Publication) -> dict[str, str]:
     else:
         party = "自然人或个体工商户（检索结果中不显示姓名）" if pub.target_name else ""
         for name in _party_names(pub.target_name):
-            violation, penalty = violation.replace(name, "当事人"), penalty.replace(name, "当事人")
+            violation, penalty = _as_party(violation, name), _as_party(penalty, name)
     return {"party": party, "violation": _short(violation), "penalty": _short(penalty)}
 
 
 def with_summaries(items) -> list[Publication]:
+    """The items of a result list, each with its summary (result_summary), its decision's 文号 (`doc_number`, ""
+    when it has none) and the name it is shown by (`display_title`, public_title): one query for the numbers of
+    the whole list."""
     out = list(items)
+    numbers = decision_numbers(p.decision_document_id for p in out if p.kind == Kind.DECISION)
     for p in out:
         p.summary = result_summary(p)
+        p.doc_number = numbers.get(p.decision_document_id, "") if p.kind == Kind.DECISION else ""
+        p.display_title = public_title(p, p.doc_number)
     return out
+
+
+def decision_numbers(document_ids) -> dict[int, str]:
+    """{document id: 文号} of decision documents, in one query (cases.selectors.document_numbers)."""
+    return case_selectors.document_numbers(document_ids)
+
+
+# A decision's title as collected ends with its case number in brackets ("XX局行政处罚决定书（2026-00009）").
+_TITLE_NUMBER = re.compile(r"（[^（）]*）$")
+
+
+def public_title(pub: Publication, doc_number: str) -> str:
+    """The name a decision is shown by on the portal (issue 18): the 文号 printed on the paper, as in
+    "XX局行政处罚决定书（东市监罚决〔2026〕1号）"; the collected title (with the case number) while it has none."""
+    if pub.kind != Kind.DECISION or not doc_number:
+        return pub.title
+    base = _TITLE_NUMBER.sub("", pub.title)
+    return f"{base}（{doc_number}）"
 
 
 # --- the portal's lookup box (issue 18 §5) --------------------------------------------------------------------
 
 LOOKUP_MAX = 50
 
+# What a citizen types for the 六角括号 of a 文号 (GB/T 9704 〔〕), which keyboards do not offer: ASCII and
+# full-width brackets, 【】, 〖〗, ［］, 〈〉… (after NFKC, which turns full-width ［］（） into ASCII).
+_BRACKET_OPEN = str.maketrans({c: "〔" for c in "[(【〖〘〚「『<〈《{"})
+_BRACKET_CLOSE = str.maketrans({c: "〕" for c in "])】〗〙〛」』>〉》}"})
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_number(number: str) -> str:
+    """A certificate, case or decision number as typed, in the form the system writes it: NFKC (full-width digits
+    and letters become ASCII), every kind of bracket the 〔〕 of a 文号, and no spaces. Nothing else changes: `%`,
+    `_` and `*` stay themselves, and the match stays exact."""
+    text = unicodedata.normalize("NFKC", number)
+    text = text.translate(_BRACKET_OPEN).translate(_BRACKET_CLOSE)
+    return _SPACES.sub("", text)
+
+
+def lookup_candidates(number: str) -> list[str]:
+    """What a typed number is compared with, for equality only: as typed, and normalised (a certificate number is
+    free text and may hold brackets of its own, so the typed form is kept)."""
+    return sorted({number, normalise_number(number)} - {""})
+
 
 def portal_decisions_by_number(jurisdiction: Jurisdiction, number: str) -> list[Publication]:
     """Published (or withdrawn) decisions of the jurisdiction's subtree whose case number (案号) or decision number
-    (文号) is exactly `number`. Exact match only: no pattern, so `%`, `_` or `*` match only themselves."""
-    cases = set(DocumentNumber.objects.filter(text=number).values_list("document__case_id", flat=True))
-    return list(Publication.objects.filter(Q(case__number=number) | Q(case_id__in=cases), kind=Kind.DECISION,
+    (文号) is exactly `number` as typed or as normalise_number writes it. Exact match only: no pattern, so `%`, `_`
+    or `*` match only themselves."""
+    numbers = lookup_candidates(number)
+    cases = set(DocumentNumber.objects.filter(text__in=numbers).values_list("document__case_id", flat=True))
+    return list(Publication.objects.filter(Q(case__number__in=numbers) | Q(case_id__in=cases), kind=Kind.DECISION,
                                            jurisdiction_path__startswith=jurisdiction.path,
                                            state__in=(State.PUBLISHED, State.WITHDRAWN))
                 .select_related("agency").order_by("-published_at", "-id")[:20])

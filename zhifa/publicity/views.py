@@ -64,7 +64,8 @@ def queue(request):
 def item(request, pk):
     pub = selectors.publication_get_for(actor=request.user, id=pk, request=request)
     allowed = {m.name for m in wf.available_moves(services.PUBLICATION, pub, request.user)}  # the table's buttons
-    can = {a: a in allowed for a in MOVES}
+    may = forms.allowed_actions(request.user, pub)  # every form's permission for this agency (tryout 18 §11)
+    can = {a: a in allowed and may.get(a, True) for a in MOVES}
     masks = list(selectors.masks_of(pub))
     minor = pub.minor_party or services.minor_findings(pub)
     for m in masks:
@@ -80,8 +81,8 @@ def item(request, pk):
         "pub": pub, "can": can, "masks": masks, "see_original": see_original, "preview": preview, "newer": newer,
         "steps": selectors.timeline(pub), "mask_kinds": MASK_KINDS, "grounds": ExemptionGround.choices,
         "exceptions": Exception_.choices, "triggers": Trigger.choices, "modes": Mode.choices,
-        "editable": pub.state in EDITABLE, "lift": MaskLift,
-        "may_decide_removal": org_perms.can(request.user, "publicity.approve", agency=pub.agency)})
+        "editable": pub.state in EDITABLE, "lift": MaskLift, "may": may,
+        "acts": any(can[a] for a in MOVES if a != "supersede")})  # no empty "办理" heading
 
 
 @require_POST

@@ -100,6 +100,9 @@ MOVES = {m.name: m for m in [
 # (the item is collected, or a list gets a new version), then every move by its label. Pages show these through
 # the `step_label` filter, never the action code.
 STEP_LABELS: dict[str, str] = {"collect": "采集", **{action: m.label for action, m in MOVES.items()}}
+# A history line is "<step>（<the state it led to>）", except where that would say one thing twice: "更新（已更新
+# （历史版本））" (tryout 18) is said as what happened to this version.
+STEP_LINES: dict[str, str] = {"supersede": "由新版本取代，本版成为历史版本"}
 
 
 class ExemptionGround(models.TextChoices):

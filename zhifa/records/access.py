@@ -44,7 +44,7 @@ def access_request_create(*, case, requester_kind: str, requester_name: str, pur
         if requester_id_number not in ids:
             raise ZhifaError(RecordErrorCode.ACCESS_NOT_PARTY, "申请人不是本案当事人（身份证号或信用代码不符）。")
     if requester_kind == RequesterKind.STATE_ORGAN and not any(word in organ for word in STATE_ORGANS):
-        raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "国家机关应为监察、审判、检察、公安或审计机关（IM-M 第二十四条）。")
+        raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "国家机关应为监察、审判、检察、公安或审计机关。")
     with transaction.atomic():
         request = AccessRequest.objects.create(
             case=case, requester_kind=requester_kind, requester_name=requester_name.strip(),
@@ -78,7 +78,7 @@ def access_request_decide(*, request: AccessRequest, approve: bool, reason: str,
                 raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "所列记录不属于本案。")
         secret = case.markings.filter(kind=Confidentiality.STATE_SECRET).exists()
         if secret and request.requester_kind != RequesterKind.STATE_ORGAN:
-            raise ZhifaError(RecordErrorCode.ACCESS_SECRET, "本案记录涉及国家秘密，只能依保密规定向有权国家机关提供（IM-M 第二十四条）。")
+            raise ZhifaError(RecordErrorCode.ACCESS_SECRET, "本案记录涉及国家秘密，只能依保密规定向有权国家机关提供（《中华人民共和国保守国家秘密法》）。")
     with transaction.atomic():
         request.status = "approved" if approve else "refused"
         request.decided_at, request.decided_by = timezone.now(), actor

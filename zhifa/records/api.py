@@ -217,7 +217,7 @@ class StatisticsOut(Schema):
     findings: dict[str, int]
 
 
-@router.get("/findings", response=list[FindingOut], summary="全过程记录问题（《安泽县行政执法全过程记录办法》第二十二条）")
+@router.get("/findings", response=list[FindingOut], summary="全过程记录问题（国办发〔2018〕118号“全面推行执法全过程记录制度”）")
 def findings(request, kind: str | None = None, agency_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
     org_perms.require(request.user, "records.view_findings", request=request)
     if kind is not None and kind not in KINDS:

@@ -79,7 +79,7 @@ def _retention_ended(seal: CaseFileSeal, today: dt.date) -> None:
         raise ZhifaError(RecordErrorCode.RETENTION, "该案卷为永久保管，不得销毁。")
     if today <= seal.retain_until:
         raise ZhifaError(RecordErrorCode.RETENTION,
-                         f"该案卷保管期限至 {seal.retain_until} 届满，保管期限内不得销毁（IM-M 第二十三条）。")
+                         f"该案卷保管期限至 {seal.retain_until} 届满，保管期限内不得销毁（《中华人民共和国档案法》）。")
 
 
 def disposal_request(*, case, reason: str, actor) -> DisposalRequest:

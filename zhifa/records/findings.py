@@ -40,16 +40,16 @@ from .models import InterruptionNote, Recording
 from .selectors import av_problems, current_with_chains, document_moment
 
 KINDS: dict[str, tuple[str, str]] = {
-    "missing_recording": ("未进行全程音像记录", "IM-M 第十七条；AZ-R 第十条、第二十二条（一）"),
-    "missing_document": ("缺少文字记录", "IM-M 第十六条；AZ-R 第二十二条（一）"),
-    "recording_lost": ("设备故障致音像记录中断且未能恢复", "IM-M 第十九条；AZ-R 第二十二条（二）"),
-    "late_upload": ("未按时上传音像记录", "IM-M 第二十条；AZ-R 第十七条、第二十二条（三）"),
-    "gap_without_note": ("音像记录中断未作说明", "IM-M 第十九条；AZ-R 第十五条"),
-    "no_opening_statement": ("未检查设备或未作开始语音说明", "IM-M 第十九条；AZ-R 第十三条、第十四条"),
-    "not_covered": ("音像记录未覆盖执法全过程", "IM-M 第十七条、第十九条；AZ-R 第十条、第十四条"),
-    "altered": ("原始音像记录缺失或被篡改", "IM-M 第二十三条；AZ-R 第二十二条（四）"),
-    "unauthorised_access": ("越权调阅、复制记录被拒绝", "AZ-R 第二十条、第二十二条（五）"),
-    "late_entry_uncertified": ("补录时执法证已失效", "《中华人民共和国行政处罚法》第四十二条；NM（执法人员持证上岗）"),
+    "missing_recording": ("未进行全程音像记录", "国办发〔2018〕118号“规范音像记录”"),
+    "missing_document": ("缺少文字记录", "国办发〔2018〕118号“完善文字记录”"),
+    "recording_lost": ("设备故障致音像记录中断且未能恢复", "国办发〔2018〕118号“规范音像记录”"),
+    "late_upload": ("未按时上传音像记录", "国办发〔2018〕118号“规范音像记录”“严格记录归档”"),
+    "gap_without_note": ("音像记录中断未作说明", "国办发〔2018〕118号“规范音像记录”"),
+    "no_opening_statement": ("未检查设备或未作开始语音说明", "国办发〔2018〕118号“规范音像记录”"),
+    "not_covered": ("音像记录未覆盖执法全过程", "国办发〔2018〕118号“规范音像记录”"),
+    "altered": ("原始音像记录缺失或被篡改", "国办发〔2018〕118号“严格记录归档”（防删改）"),
+    "unauthorised_access": ("越权调阅、复制记录被拒绝", "国办发〔2018〕118号“发挥记录作用”（记录信息调阅监督制度）"),
+    "late_entry_uncertified": ("补录时执法证已失效", "《中华人民共和国行政处罚法》第四十二条（由具有行政执法资格的执法人员实施，持证上岗）"),
 }
 STAGES = [s for s, _ in Stage.choices]
 CASE_PATH = re.compile(r"/(?:api/)?(?:records/)?cases/(\d+)(?:/|$)")

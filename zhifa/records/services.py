@@ -138,7 +138,7 @@ def recording_metadata_check(*, case, device: Device, officer, activity: str, do
     `recording_upload`, and the resumable door (records.tus) calls it when an upload is created, so a body camera
     learns of a wrong time or an uncertified officer before it sends a byte, not after the whole file (issue 18 §4)."""
     if device.agency_id != case.agency_id or not device.active:
-        raise ZhifaError(RecordErrorCode.DEVICE_UNREGISTERED, "该设备未在本机关登记或已停用（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十一条）。")
+        raise ZhifaError(RecordErrorCode.DEVICE_UNREGISTERED, "该设备未在本机关登记或已停用（国办发〔2018〕118号“规范音像记录”：明确执法音像记录的设备配备、使用规范）。")
     if not case.officers.filter(person=officer).exists():
         raise ZhifaError(RecordErrorCode.OFFICER, f"{officer.name}不是本案承办执法人员。")
     if activity not in AV_ITEMS:
@@ -213,9 +213,9 @@ def interruption_note(*, case, before: Recording, after: Recording | None, reaso
     if not explanation.strip():
         raise ZhifaError(RecordErrorCode.INTERRUPTION, "请填写书面说明。")
     if after is not None and not spoken_on_resume:
-        raise ZhifaError(RecordErrorCode.INTERRUPTION, "重新开始记录时应当对中断原因进行语音说明（IM-M 第十九条）。")
+        raise ZhifaError(RecordErrorCode.INTERRUPTION, "重新开始记录时应当对中断原因进行语音说明。")
     if after is None and not head_informed:
-        raise ZhifaError(RecordErrorCode.INTERRUPTION, "确实无法继续记录的，应当向负责人报告（IM-M 第十九条）。")
+        raise ZhifaError(RecordErrorCode.INTERRUPTION, "确实无法继续记录的，应当向负责人报告。")
     with transaction.atomic():
         entry = record_event(events.INTERRUPTION_NOTED, subject=f"cases.case:{case.pk}", actor=actor, payload={
             "before": before.pk, "after": after.pk if after else None, "reason": reason,

@@ -11,6 +11,7 @@
 
 import datetime as dt
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.urls import reverse
@@ -24,8 +25,16 @@ from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_IMPLIES, AV_ITEMS
 from zhifa.rules.selectors import rule_resolver
 
-from .models import AccessRequest, Recording
-from .selectors import activities_of, current_with_chains, is_recording
+from .models import AccessRequest, InterruptionNote, Recording
+from .selectors import (
+    GAP_TOLERANCE,
+    activities_of,
+    av_problems,
+    current_with_chains,
+    document_moment,
+    effective_end,
+    is_recording,
+)
 from .services import upload_due
 
 # The rules' allowance for remote work (IM-M §20, AZ-R §17), shown on an overdue upload so the officer knows the
@@ -48,6 +57,42 @@ def _ended(document) -> dt.datetime | None:
     return parse_moment(document.elements.get("end_time")) or parse_moment(document.elements.get("time"))
 
 
+# The gate's problems (selectors.av_problems) that another upload cures: no recording, or recordings that leave part
+# of the activity uncovered or break off without a note. A recording that does not open properly is the gate's to
+# report; it is not cured by uploading more.
+UPLOAD_CURES = ("missing_recording", "not_covered", "gap_without_note")
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M:%S}"
+
+
+def _shortfall(document, clips, notes) -> str:
+    """What the uploaded clips of a record leave uncovered, in words ("已上传的音像记录只到 02:16:25，尚缺
+    02:16:25–02:56:00"), by what the media really hold (selectors.effective_end) and skipping the breaks a note
+    explains; empty when nothing is uploaded or the record states no times. Only the wording: whether the item
+    stays is the gate's decision (selectors.av_problems)."""
+    begin, end = parse_moment(document.elements.get("time")), parse_moment(document.elements.get("end_time"))
+    if not clips or begin is None or end is None:
+        return ""
+    window = [c for c in clips if effective_end(c) > begin - GAP_TOLERANCE and c.started_at < end + GAP_TOLERANCE]
+    if not window:
+        return f"已上传的音像记录都不在 {_clock(begin)}–{_clock(end)} 内，尚缺全过程"
+    missing, reach, furthest = [], begin, None
+    for clip in sorted(window, key=lambda c: (c.started_at, c.pk)):
+        if clip.started_at - reach > GAP_TOLERANCE and (furthest is None or (furthest.pk, clip.pk) not in notes):
+            missing.append((reach, clip.started_at))
+        if effective_end(clip) > reach:
+            reach, furthest = effective_end(clip), clip
+    tail = end - reach > GAP_TOLERANCE and (furthest is None or (furthest.pk, None) not in notes)
+    gaps = "、".join(f"{_clock(a)}–{_clock(b)}" for a, b in missing + ([(reach, end)] if tail else []))
+    if not gaps:
+        return ""
+    if tail and not missing:
+        return f"已上传的音像记录只到 {_clock(reach)}，尚缺 {gaps}"
+    return f"已上传的音像记录尚缺 {gaps}（中断的，补传或登记中断说明）"
+
+
 def _uploads_missing(case_q: Q, *, on: dt.date) -> list[TodoItem]:
     cases = {c.pk: c for c in Case.objects.filter(case_q).exclude(stage=Stage.ARCHIVE).select_related("agency", "place")}
     if not cases:
@@ -55,9 +100,11 @@ def _uploads_missing(case_q: Q, *, on: dt.date) -> list[TodoItem]:
     docs = list(Document.objects.filter(case_id__in=cases).only("id", "case_id", "form", "elements", "supersedes_id")
                 .order_by("recorded_at", "id"))
     clips: dict[int, list] = {}
-    for r in Recording.objects.filter(case_id__in=cases).only("id", "case_id", "document_id", "duration_seconds",
-                                                               "media_format"):
+    for r in (Recording.objects.filter(case_id__in=cases).order_by("started_at", "id")
+              .only("id", "case_id", "document_id", "started_at", "ended_at", "device_checked", "opening_statement",
+                    "duration_seconds", "media_format")):
         clips.setdefault(r.case_id, []).append(r)
+    notes = set(InterruptionNote.objects.filter(case_id__in=cases).values_list("before_id", "after_id"))
     officers: dict[int, list] = {}
     for o in CaseOfficer.objects.filter(case_id__in=cases).select_related("person").order_by("assigned_at", "id"):
         officers.setdefault(o.case_id, []).append(o.person)
@@ -73,23 +120,37 @@ def _uploads_missing(case_q: Q, *, on: dt.date) -> list[TodoItem]:
             ended = _ended(document)
             if ended is None:
                 continue
-            listed = set(mandatory(case.place, timezone.localdate(ended)) or [])
-            required = [a for a in activities_of(document) if a in listed or AV_IMPLIES.get(a) in listed]
-            if not required:
+
+            def listed(doc, case=case):
+                return set(mandatory(case.place, document_moment(doc)) or [])
+
+            # The case gate's own check (selectors.av_problems), for this record: the item stays while it fails.
+            problems = [kind for kind, _sentence in av_problems(
+                documents=([document], chains), recordings=clips.get(case_id, []), notes=notes, mandatory_for=listed)]
+            if not any(kind in UPLOAD_CURES for kind in problems):
                 continue
-            if any(is_recording(r) for r in clips.get(case_id, []) if r.document_id in chains[document.pk]):
-                continue
+            required = [a for a in activities_of(document) if a in listed(document) or AV_IMPLIES.get(a) in listed(document)]
+            # The measure the record states comes first (a 查封/扣押决定书 that orders 扣押 is recorded as 扣押).
+            required.sort(key=lambda a: a != document.elements.get("measure"))
+            linked = [r for r in clips.get(case_id, []) if r.document_id in chains[document.pk] and is_recording(r)]
+            shortfall = _shortfall(document, linked, notes)
+            if linked and not shortfall:
+                continue  # uncovered only because the record states no times: the record is to be completed, not the upload
             names = "、".join(p.name for p in officers.get(case_id, [])) or "承办执法人员"
             # The local rule: the remote exception is declared with the upload, so it is only hinted at here.
             rule = limit(case.place, timezone.localdate(ended))
             due, provisional = upload_due(rule, ended) if rule else (None, False)
+            title = FORMS[document.form].title
+            query = urlencode({"document": document.pk, "activity": required[0]})
             todo = item(
                 kind="records.upload", key=f"records.upload:{document.pk}",
-                title=f"上传{AV_ITEMS[required[0]]}的音像记录（《{FORMS[document.form].title}》）",
-                label=f"{case.number} {case.title}", ref=case.number, url=reverse("case-recordings", args=[case.pk]) + "#upload",
-                actor=names, agency=case.agency.name, due=due, provisional=provisional, on=on)
+                title=f"{'补传' if linked else '上传'}{AV_ITEMS[required[0]]}的音像记录（《{title}》）",
+                label=f"{case.number} {case.title}", ref=case.number,
+                url=f"{reverse('case-recordings', args=[case.pk])}?{query}#upload", actor=names,
+                agency=case.agency.name, due=due, provisional=provisional, on=on, hint=shortfall,
+                status=f"：《{title}》记载的{AV_ITEMS[required[0]]}" + ("音像记录未覆盖全过程" if linked else "尚无音像记录"))
             if todo.overdue and rule:
-                todo = replace(todo, hint=_remote_hint(rule))
+                todo = replace(todo, hint="；".join(filter(None, (shortfall, _remote_hint(rule)))))
             out.append(todo)
     return out
 

@@ -24,7 +24,7 @@ from . import archive, events, playback, selectors, services
 from . import findings as findings_mod
 from .casefile import export_package
 from .errors import RecordErrorCode
-from .forms import document_choices
+from .forms import document_choices, upload_initial
 from .models import CaseFileSeal, Device, DisposalRequest, InterruptionReason, Recording
 from .statistics import record_statistics
 
@@ -56,17 +56,21 @@ def case_recordings(request, pk, *, kept: dict | None = None, status: int = 200)
     """The recordings page. `kept`: a refused form's input, by form ("upload", "interruption", "disposal"),
     shown again with the refusal so that nothing typed is lost (as on the case page, cases.views._refused)."""
     case = _content(request, pk, "recordings")
+    documents = current_documents(case)
+    if kept is None:
+        # Opened from a to-do ("上传…（《询问笔录》）"): the form starts with that record, its activity and its times.
+        kept = {"upload": upload_initial(request.GET, documents)}
     return render(request, "records/case_recordings.html", {
         "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
         "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
         "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
-        "activities": AV_ITEMS.items(), "documents": document_choices(case), "reasons": InterruptionReason.choices,
+        "activities": AV_ITEMS.items(), "documents": document_choices(case, documents), "reasons": InterruptionReason.choices,
         "seal": CaseFileSeal.objects.filter(case=case).first(),
         "disposals": DisposalRequest.objects.filter(case=case).select_related(
             "requested_by__person", "decided_by__person"),
         "can_request_disposal": org_perms.can(request.user, "records.request_disposal", agency=case.agency),
         "can_approve_disposal": org_perms.can(request.user, "records.approve_disposal", agency=case.agency),
-        "today": timezone.localdate(), "kept": kept or {},
+        "today": timezone.localdate(), "kept": kept,
     }, status=status)
 
 
@@ -80,6 +84,19 @@ def _refused(request, pk, message: str, kept: dict, status: int = 400, *, file_d
         # Someone outside the case (allowed this write, e.g. a disposal request) has not stated a reason to read
         # it: no page to show the input on. The recordings page asks for the reason first; the message waits.
         return redirect("case-recordings", pk=pk)
+
+
+def _same_file_note(recording) -> str:
+    """Issue 18 tryout, defect 18: the same file uploaded twice to a case became two recordings unnoticed. A re-upload
+    may be deliberate (another activity, a corrected time), so it is stored, and the officer is told which recordings
+    of the case hold the same bytes (a file is stored once by its SHA-256: the same blob). One query."""
+    earlier = list(Recording.objects.filter(case_id=recording.case_id, blob_id=recording.blob_id)
+                   .exclude(pk=recording.pk).order_by("started_at", "id")[:5])
+    if not earlier:
+        return ""
+    named = "、".join(f"#{r.pk}（{timezone.localtime(r.started_at):%Y-%m-%d %H:%M} 开始，{r.get_activity_display()}）"
+                     for r in earlier)
+    return f"该文件与已上传的音像记录 {named} 相同（SHA-256 一致），请核对是否重复上传。"
 
 
 @require_POST
@@ -96,7 +113,7 @@ def recording_upload(request, pk):
         if device is None or officer is None:
             raise ZhifaError("record_device_unregistered", "请选择本机关登记的设备和本案承办人员。")
         document = next((d for d in current_documents(case) if str(d.pk) == request.POST.get("document")), None)
-        services.recording_upload(
+        recording = services.recording_upload(
             case=case, fileobj=upload, device=device, officer=officer.person, activity=request.POST.get("activity", ""),
             started_at=_moment(request.POST.get("started_at", "")), ended_at=_moment(request.POST.get("ended_at", "")),
             place=request.POST.get("place", ""), document=document, remote=bool(request.POST.get("remote")),
@@ -105,6 +122,8 @@ def recording_upload(request, pk):
             device_checked=bool(request.POST.get("device_checked")),
             opening_statement=bool(request.POST.get("opening_statement")))
         messages.success(request, "已上传音像记录。")
+        if same := _same_file_note(recording):
+            messages.warning(request, same)
     except (ZhifaError, TypeError) as exc:
         message = refusal_message(exc) if isinstance(exc, ZhifaError) else "请完整填写开始和结束时间。"
         return _refused(request, case.pk, message,

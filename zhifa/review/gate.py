@@ -53,7 +53,7 @@ def decision_problems(case: Case) -> list[str]:
     if not found.is_major:
         return []
     if review is None:
-        return ["重大执法决定未经法制审核，不得作出决定（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十五条；《安泽县重大行政执法决定法制审核办法》第五条）"]
+        return ["重大执法决定未经法制审核，不得作出决定（《中华人民共和国行政处罚法》第五十八条第一款；国办发〔2018〕118号“明确审核范围”）"]
     if review.state != State.PASSED:
         return [f"法制审核尚未通过（当前：{State(review.state).label}），不得作出决定"]
     if not reviewed_drafts_current(review):
@@ -61,7 +61,7 @@ def decision_problems(case: Case) -> list[str]:
     if determination.collective_discussion or found.collective_discussion:
         minutes = [d for d in documents if d.form == "collective_discussion" and d.recorded_at >= review.passed_at]
         if not minutes:
-            return [f"依法应当集体讨论决定，请先记录审核通过后的《{FORMS['collective_discussion'].title}》（《安泽县重大行政执法决定法制审核办法》第十五条）"]
+            return [f"依法应当集体讨论决定，请先记录审核通过后的《{FORMS['collective_discussion'].title}》（《中华人民共和国行政处罚法》第五十七条第二款）"]
     return []
 
 

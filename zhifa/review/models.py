@@ -14,7 +14,7 @@ from zhifa.core.models import AppendOnlyModel
 from zhifa.org.models import ActionType, Level
 from zhifa.rules.catalogue import REVIEW_ITEMS
 
-from .workflow import FINDINGS, MEASURES, Criterion, OpinionKind, State
+from .workflow import MEASURES, Criterion, OpinionKind, State, findings_for
 
 
 class Catalogue(AppendOnlyModel):
@@ -26,7 +26,7 @@ class Catalogue(AppendOnlyModel):
     supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by")
     effective_from = models.DateField("施行日期")
     review_all_ordinary = models.BooleanField(
-        "普通程序决定一律审核", default=False, help_text="奈曼旗文化和旅游局《行政执法三项制度》：探索对法定简易程序以外的所有行政执法决定进行法制审核")
+        "普通程序决定一律审核", default=False, help_text="对法定简易程序以外的所有行政执法决定进行法制审核（本地规定有此要求的选用）")
     note = models.TextField("说明", blank=True)
     filed_with = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+", verbose_name="备案机关")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -217,7 +217,7 @@ class Opinion(AppendOnlyModel):
     def checklist_display(self) -> list[dict]:
         """The checklist rows with the item and finding as people call them; the stored codes are vocabulary."""
         return [row | {"item": REVIEW_ITEMS.get(row.get("item"), row.get("item")),
-                       "finding": FINDINGS.get(row.get("finding"), row.get("finding"))} for row in self.checklist]
+                       "finding": findings_for(row.get("item")).get(row.get("finding"), row.get("finding"))} for row in self.checklist]
 
 
 class CoSignature(AppendOnlyModel):

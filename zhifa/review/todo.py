@@ -165,7 +165,8 @@ def overdue_items_for(user, *, on: dt.date) -> list[TodoItem]:
                         title="出具法制审核意见" if names else "指派法制审核人员", label=_label(review), ref=review.case.number,
                         url=reverse("review-workspace", args=[review.case_id]),
                         actor=names or roles_label("review.assign"), agency=review.agency.name, due=review.due_on,
-                        provisional=review.due_provisional, on=on))
+                        provisional=review.due_provisional, on=on,
+                        status="：法制审核意见尚未出具" if names else "：尚未指派法制审核人员"))
     return out
 
 

@@ -23,6 +23,7 @@ from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
 from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS, REVIEW_MATERIALS
+from zhifa.rules.models import RuleVersion
 from zhifa.rules.selectors import rules_effective
 
 from . import clock, selectors, services
@@ -32,7 +33,6 @@ from .gate import decision_problems
 from .models import Catalogue, Review
 from .workflow import (
     CRITERIA,
-    FINDINGS,
     GROUNDS,
     MEASURES,
     MOVES,
@@ -43,6 +43,7 @@ from .workflow import (
     OpinionKind,
     Outcome,
     State,
+    findings_for,
 )
 
 
@@ -92,6 +93,18 @@ def _case_for(request, pk) -> tuple[Case, Review | None]:
 
 
 @asks_consultation
+def _rule_sources(case, review, today) -> dict[str, str]:
+    """What the rule pack in force for the case's jurisdiction cites for the review's steps ("materials" → the rule
+    version's `source`), shown through `regulation_names`: never a fixed region's measure (tryout 18, defect 3). Once
+    submitted, the versions the review was judged by (its rules snapshot); before, those in force today."""
+    versions = (review.rules.get("versions") or {}) if review is not None else {}
+    if versions:
+        found = RuleVersion.objects.filter(pk__in=versions.values()).only("key", "source")
+        return {version.key.split(".", 1)[1]: version.source for version in found}
+    return {key.split(".", 1)[1]: rule.version.source for key, rule in rules_effective(
+        jurisdiction=case.agency.jurisdiction, as_of=today, keys=["review.materials", "review.opinion_document"]).items()}
+
+
 def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
     """The review page. `kept`: a refused opinion's input, shown again with the refusal (as on the case page,
     cases.views._refused) so that a reviewer's checklist and text are not lost."""
@@ -108,7 +121,8 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
            "can_submit": org_perms.can(user, "review.submit", agency=case.agency),
            "can_respond": org_perms.can(user, "review.respond", agency=case.agency),
            "agencies": Agency.objects.filter(is_justice_bureau=False, status="confirmed").exclude(pk=case.agency_id)
-           .order_by("name")[:200]}
+           .order_by("name")[:200],
+           "rule_sources": _rule_sources(case, review, today)}
     if review is not None:
         assignments = selectors.active_assignments(review)
         mine = next((a for a in assignments if a.person.user_id == user.pk), None)
@@ -121,8 +135,8 @@ def workspace(request, pk, *, kept: dict | None = None, status: int = 200):
             "materials": [(REVIEW_MATERIALS[code], [f"《{FORMS[m['form']].title}》第 {m['version']} 版" if "form" in m
                                                    else f"案件法律依据：{m['text']}" for m in entries])
                           for code, entries in submission.materials.items()],
-            "items": [(code, REVIEW_ITEMS[code], draft.get(f"finding_{code}", ""), draft.get(f"note_{code}", ""))
-                      for code in review.rules["items"]], "findings": FINDINGS,
+            "items": [(code, REVIEW_ITEMS[code], draft.get(f"finding_{code}", ""), draft.get(f"note_{code}", ""),
+                       findings_for(code)) for code in review.rules["items"]],
             "draft": {"kind": draft.get("kind", ""), "grounds": draft.getlist("grounds") if draft else [],
                       "text": draft.get("text", "")},
             "kinds": OpinionKind.choices, "grounds": {k.value: v for k, v in GROUNDS.items()},

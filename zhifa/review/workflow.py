@@ -164,6 +164,15 @@ GROUNDS = {
 }
 
 FINDINGS = {"ok": "符合", "problem": "存在问题", "na": "不适用"}
+# An item asked as a question reads its findings as answers (tryout, issue 18: "违法行为是否涉嫌犯罪、需要移送司法
+# 机关：符合" could be read either way). "problem" on this item is what a transfer opinion requires.
+ITEM_FINDINGS = {"crime_transfer": {"ok": "否（不涉嫌犯罪，无需移送）", "problem": "是（涉嫌犯罪，需要移送司法机关）",
+                                    "na": "不适用"}}
+
+
+def findings_for(item: str) -> dict[str, str]:
+    """The findings of a review item as people read them (the stored codes are the same for every item)."""
+    return ITEM_FINDINGS.get(item, FINDINGS)
 
 # What the handling unit's adoption of each opinion leads to (KY: deal with the problems, resubmit).
 ADOPTED = {OpinionKind.CORRECT: State.TO_RESUBMIT, OpinionKind.REFUSE: State.NOT_TO_DECIDE,

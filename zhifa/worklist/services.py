@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 def _new(user, items: list[TodoItem], known: set[str]) -> list[tuple[Notification, TodoItem]]:
     return [(Notification(recipient=user, key=i.key[:200], kind=i.kind[:60], title=i.title[:300], label=i.label[:400],
-                          url=i.url[:500], due_on=i.due), i) for i in items if i.key[:200] not in known]
+                          url=i.url[:500], due_on=i.due), i) for i in items
+            if i.key[:200] not in known and not i.blocked]  # a blocked item is no work to do: no notification
 
 
 def notifications_sync(*, user, items: list[TodoItem]) -> list[Notification]:

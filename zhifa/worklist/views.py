@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from zhifa.cases import selectors as case_selectors
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.names import display_name
 from zhifa.core.permissions import Role
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -43,6 +44,8 @@ def _overview(user, today) -> dict:
     ctx = {"role": role}
     person = getattr(user, "person", None) if hasattr(user, "person") else None
     ctx["person"] = person
+    # Greeted by name as the header names the user: the person's name, else the account's (core.names).
+    ctx["greeting"] = display_name(user)
     if person is not None:
         ctx["my_certificates"] = org_selectors.certificate_list(person)
         ctx["my_agency"] = person.agency

@@ -41,6 +41,8 @@ def approval(desk):
 @pytest.mark.django_db
 def test_a_penalty_case_walks_every_stage_with_its_records(desk, assess):
     case = staffed_case(desk)
+    services.party_add(case=case, kind="natural", name="张三", id_number=VALID_ID, address="甲一县人民路8号",
+                       actor=desk.officer)  # the decision names its party (行政处罚法 第五十九条)
     assert case.number == f"{timezone.localdate().year}-00001"
     steps = [
         ("filing_approval", approval(desk), desk.head),

@@ -1,5 +1,6 @@
 """What the sealed letters tell the party (REC-02, issue 18 §2; review 18 findings 16 and 17): the decision's 救济途径
-is the `remedies` element the legal review approved, the agency's settings only when it is empty; the 告知书 gives
+is the `remedies` element the legal review approved when it names the organ and the court, the agency's settings
+otherwise; the 告知书 gives
 five days for the hearing request only (行政处罚法 第六十四条第一项), none for 陈述、申辩."""
 
 import pytest
@@ -45,8 +46,12 @@ def test_an_empty_remedies_element_falls_back_to_the_agency_settings(desk, agenc
     agency.save()
     doc.case.agency.refresh_from_db()
     assert [code for code, _ in rendering.readiness_problems(doc)] == [rendering.REMEDIES_MISSING]
-    filled = decision(case, desk)  # its element is filled: nothing missing
-    assert rendering.readiness_problems(filled) == []
+    # An element that names the organ and the court needs no settings; a generic one does (test_documents_content.py).
+    named = services.document_record(case=case, form="penalty_decision", actor=desk.officer, elements=elements(
+        desk, facts="当事人销售的预包装食品标签未标注生产日期。", legal_basis="《中华人民共和国食品安全法》第一百二十五条第一款",
+        penalty="警告", remedies=REVIEWED))
+    assert rendering.readiness_problems(named) == []
+    assert [code for code, _ in rendering.readiness_problems(decision(case, desk))] == [rendering.REMEDIES_MISSING]
 
 
 @pytest.mark.req("REC-02")

@@ -129,3 +129,55 @@ def test_the_demo_is_plausible():
     root = publicity.portal_jurisdiction(None)
     for word in PUBLISHED_WORDS:
         assert publicity.portal_items(root, query=word).exists(), word
+
+
+@pytest.mark.django_db
+def test_the_demo_reads_like_real_work():
+    """tryout18 defect 12: every record at its own office-hours time, in the case's order, with its own words; each
+    record's 执法对象 is the case's party; each organisation has its own credit code; every case that reaches a decision
+    has a party; a decision is signed (签发) before it is published; people have names; a second publicity approver; and
+    the county supervisor's overdue list holds items of more than one kind."""
+    from zhifa.cases.models import DocumentRendition, Party
+    from zhifa.core.idnumbers import check_credit_code
+    from zhifa.core.workdays import is_working_day
+    from zhifa.demo.clock import CLOSE, LOCAL, OPEN
+    from zhifa.publicity.models import Publication
+    from zhifa.worklist.selectors import overdue_for
+
+    call_command("demo_load")
+    User = get_user_model()
+    on_site = {"filing_approval", "inspection_record", "inquiry_record", "investigation_report", "penalty_notice",
+               "penalty_decision", "service_receipt", "closing_report", "seizure_decision"}
+    texts = set()
+    for case in Case.objects.prefetch_related("parties"):
+        docs = [d for d in case.documents.order_by("pk") if d.form in on_site]
+        moments = [dt.datetime.fromisoformat(d.elements["time"]).astimezone(LOCAL) for d in docs]
+        assert moments == sorted(moments), case.number  # filing before inspection before …
+        for doc, moment in zip(docs, moments, strict=True):
+            assert OPEN <= moment.time() <= CLOSE, (case.number, doc.form, moment)
+            if case.action_type != "coercion":  # the recent seizure may fall on a rest day; the rest is office work
+                assert is_working_day(moment.date()), (case.number, doc.form, moment)
+            texts.add((doc.elements["content"], doc.elements["process"]))
+            names = [p.name for p in case.parties.all()]
+            assert any(doc.elements["target"].startswith(n.removesuffix("（虚构）")) for n in names), (
+                case.number, doc.elements["target"], names)
+        if case.stage in ("decision", "service_enforcement", "archive"):
+            assert case.parties.exists(), case.number
+    assert len(texts) >= 20  # not one 执法内容/执法过程 for every record
+    codes = [p.id_number for p in Party.objects.filter(kind="organisation")]
+    assert len(codes) == len(set(codes)) >= 5 and all(check_credit_code(c).problem is None for c in codes)
+    for pub in Publication.objects.select_related("decision_document"):
+        issued = DocumentRendition.objects.get(document=pub.decision_document, kind="pdf")
+        collected = Entry.objects.get(subject=f"publicity.publication:{pub.pk}", kind="publicity.item_collected")
+        assert issued.issued_at <= collected.at, pub.case.number
+    for user in User.objects.all():
+        assert "演示" not in user.first_name, user.username
+    from zhifa.org import permissions as org_perms
+
+    market = Agency.objects.get(name="东岭县市场监督管理局")
+    approvers = [u.username for u in User.objects.order_by("pk") if org_perms.can(u, "publicity.approve", agency=market)
+                 and not u.is_superuser]
+    assert {"agency_head", "deputy_head"} <= set(approvers), approvers  # four eyes: never stuck with one approver
+    overdue = overdue_for(User.objects.get(username="county_supervisor"), on=timezone.localdate())
+    assert len(overdue) >= 3 and len({t.kind for t in overdue}) >= 2
+    assert len({t.title for t in overdue}) >= 3

@@ -46,7 +46,7 @@ def list_collect(*, agency: Agency, kind: str, title: str, rows: list[dict], act
         if supersedes.agency_id != agency.pk or supersedes.kind != kind or supersedes.state != State.PUBLISHED:
             raise WrongStateError("只能更新本机关已发布的同类清单。")
         if update_reason not in UpdateReason.values:
-            raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请选择更新原因（IM-M 第十三条；AZ-P 第十七条）。")
+            raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "请选择更新原因（国办发〔2018〕118号“加强事后公开”：执法决定信息公开发布、撤销和更新机制）。")
     if not title.strip():
         raise ZhifaError(PublicityErrorCode.ITEM_INVALID, "请填写标题。")
     pub = Publication.objects.create(

@@ -57,11 +57,11 @@ def mask_add(*, publication: Publication, actor, kind: str, reason: str, start: 
 def _liftable(pub: Publication, mask: Mask) -> str:
     """The rule of a mask about to be lifted; refuses NEVER with its own code."""
     if pub.minor_party or _minor_findings(pub):
-        raise ZhifaError(PublicityErrorCode.MASK_MINOR, "该公示信息涉及未成年人，其中任何隐去内容均不得取消（IM-M 第十一条第一项）。")
+        raise ZhifaError(PublicityErrorCode.MASK_MINOR, "该公示信息涉及未成年人，其中任何隐去内容均不得取消（《中华人民共和国未成年人保护法》）。")
     rule = mask_lift(mask.kind)
     if rule == MaskLift.NEVER:
         raise ZhifaError(PublicityErrorCode.MASK_LOCKED,
-                         f"{MASK_KINDS.get(mask.kind, mask.kind)}属于自然人身份信息，依法不得公开，不能取消隐去（IM-M 第十条）。")
+                         f"{MASK_KINDS.get(mask.kind, mask.kind)}属于自然人身份信息，依法不得公开，不能取消隐去（《中华人民共和国政府信息公开条例》第十五条；国办发〔2018〕118号“全面推行行政执法公示制度”）。")
     return rule
 
 

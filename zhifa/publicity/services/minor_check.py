@@ -45,7 +45,7 @@ def _minor_message(findings: list[dict]) -> str:
     ages = [f["age"] for f in findings if f["source"] == "text"]
     if ages:
         where.append("文中载明年龄“" + "”“".join(dict.fromkeys(ages)) + "”")
-    return ("当事人属于未成年人（" + "；".join(where) + "），依法不予公开（IM-M 第十一条第一项），"
+    return ("当事人属于未成年人（" + "；".join(where) + "），依法不予公开（《中华人民共和国未成年人保护法》），"
             "请以“当事人属于未成年人”为由申请不予公开。")
 
 
@@ -53,7 +53,7 @@ def _refuse_minor(pub: Publication) -> None:
     findings = _minor_findings(pub)
     if pub.minor_party or findings:
         raise ZhifaError(PublicityErrorCode.MINOR, _minor_message(findings) if findings else
-                         "当事人属于未成年人，依法不予公开（IM-M 第十一条第一项），请以“当事人属于未成年人”为由申请不予公开。")
+                         "当事人属于未成年人，依法不予公开（《中华人民共和国未成年人保护法》），请以“当事人属于未成年人”为由申请不予公开。")
 
 
 def _minor_first(action: str):

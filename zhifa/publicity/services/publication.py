@@ -128,7 +128,7 @@ def exemption_decide(*, publication: Publication, actor, approve: bool, note: st
         raise ZhifaError(PublicityErrorCode.MINOR, "当事人属于未成年人，不得公开。")
     if exception and (exception not in Exception_.values or pub.exemption_ground not in OVERRIDABLE):
         raise ZhifaError(PublicityErrorCode.EXEMPTION_GROUND,
-                         "第三方同意或公共利益例外只适用于商业秘密、个人隐私（AZ-P 第十五条第二款）。")
+                         "第三方同意或公共利益例外只适用于商业秘密、个人隐私（《中华人民共和国政府信息公开条例》第十五条）。")
     if not (note.strip() or exception):
         raise ZhifaError(PublicityErrorCode.REASON_REQUIRED, "不批准不予公开须说明理由。")
     wf.apply(PUBLICATION, "reject_exemption", pub, actor, note=note.strip(),

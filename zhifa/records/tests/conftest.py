@@ -12,6 +12,9 @@ def seizure(desk):
                            procedure="ordinary", place=desk.place, legal_basis="《行政强制法》", actor=desk.officer)
     for person in desk.officers:
         cases.officer_assign(case=case, person=person, actor=desk.officer)
+    # A decision names its party (行政强制法 §24; issue 18): every coercion case here has one.
+    cases.party_add(case=case, kind="organisation", name="某某商店有限公司", id_number="91350100M000100Y43",
+                    address="甲一县人民路8号", legal_representative="赵某", actor=desk.officer)
     cases.document_record(case=case, form="filing_approval", elements=elements(
         desk, case_source="检查发现", opinion="同意", approver="局长"), actor=desk.officer)
     case = cases.case_advance(case=case, actor=desk.head)

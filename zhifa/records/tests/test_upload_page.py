@@ -143,8 +143,12 @@ def test_documents_to_link_are_named_in_full_chinese(client, desk, seizure):
     client.force_login(desk.officer)
     page = client.get(f"/records/cases/{case.pk}/").content.decode()
     select = re.search(r'<select id="doc"[^>]*>(.*?)</select>', page, re.S).group(1)
-    when = timezone.localtime(record.recorded_at)
-    assert f'<option value="{record.pk}">《查封/扣押决定书》（第1版）· {when:%Y-%m-%d %H:%M}</option>' in select
+    # Named by the work the record states (its time and end time), which the clip must cover.
+    begin = timezone.localtime(dt.datetime.fromisoformat(record.elements["time"]))
+    end = timezone.localtime(dt.datetime.fromisoformat(record.elements["end_time"]))
+    day = "%m-%d" if begin.year == timezone.localdate().year else "%Y-%m-%d"
+    assert (f'<option value="{record.pk}">《查封/扣押决定书》（第1版）· {begin.strftime(day + " %H:%M")}–'
+            f'{end.strftime("%H:%M" if end.date() == begin.date() else day + " %H:%M")} 的执法活动</option>') in select
     assert "《立案审批表》（第1版）· " in select
     assert not re.search(r"[a-z]+_[a-z]+", re.sub(r'value="[^"]*"', "", select))
 

@@ -45,7 +45,7 @@ def reviewer_assign(*, review: Review, actor, person: Person | None = None, advi
         if (person.agency_id != review.agency_id or not person.active or not person.is_reviewer
                 or person.unit_id is None or person.unit.kind != UnitKind.REVIEW):
             raise ZhifaError(ReviewErrorCode.REVIEWER_INELIGIBLE,
-                             f"{person.name}不是本机关法制审核机构的在岗法制审核人员（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十七条）。")
+                             f"{person.name}不是本机关法制审核机构的在岗法制审核人员（国办发〔2018〕118号“明确审核机构”）。")
         if person.user_id is None:
             raise ZhifaError(ReviewErrorCode.REVIEWER_INELIGIBLE, f"{person.name}尚无系统账号，无法在线审核。")
         qualification = person.legal_qualification_number
@@ -53,11 +53,11 @@ def reviewer_assign(*, review: Review, actor, person: Person | None = None, advi
         raise ZhifaError(ReviewErrorCode.REVIEWER_INELIGIBLE, "请选择审核人员。")
     if _handled_case(person, review.case):
         raise ZhifaError(ReviewErrorCode.REVIEWER_HANDLED_CASE,
-                         f"{person.name}参与了本案办理，不能审核本案（办案与审核相分离，《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十七条）。")
+                         f"{person.name}参与了本案办理，不能审核本案（办案与审核相分离）。")
     first_time = not Opinion.objects.filter(assignment__person=person).exists()
     if first_time and not qualification:
         raise ZhifaError(ReviewErrorCode.REVIEWER_UNQUALIFIED,
-                         f"{person.name}初次从事法制审核工作，应当取得国家统一法律职业资格（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十八条）。")
+                         f"{person.name}初次从事法制审核工作，应当取得国家统一法律职业资格（《中华人民共和国行政处罚法》第五十八条第二款）。")
     with transaction.atomic():
         review = wf.lock(REVIEW, review)
         if review.state not in MOVES["assign"].sources:

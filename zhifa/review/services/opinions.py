@@ -11,7 +11,7 @@ from zhifa.rules.catalogue import REVIEW_ITEMS
 from .. import events
 from ..errors import ReviewErrorCode
 from ..models import Opinion, Review
-from ..workflow import FINDINGS, GROUNDS, OpinionKind, State
+from ..workflow import FINDINGS, GROUNDS, OpinionKind, State, findings_for
 from ._common import REVIEW, _passed, _today
 from .assignment import _assignment_of
 
@@ -41,10 +41,10 @@ def _check_opinion(kind: str, grounds: list[str], rows: list[dict]) -> None:
         raise ZhifaError(ReviewErrorCode.OPINION_INVALID, f"“{OpinionKind(kind).label}”意见的理由只能是：{'、'.join(allowed.values()) or '无'}。")
     problems = {r["item"] for r in rows if r["finding"] == "problem"}
     if kind == OpinionKind.AGREE and problems:
-        raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "审核内容存在问题的，不能提出同意的意见（《安泽县重大行政执法决定法制审核办法》第十二条）。")
+        raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "审核内容存在问题的，不能提出同意的意见（国办发〔2018〕118号“明确审核内容”：根据不同情形，提出同意或者存在问题的书面审核意见）。")
     if kind != OpinionKind.AGREE:
         if not grounds:
-            raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择提出该意见的理由（《安泽县重大行政执法决定法制审核办法》第十二条）。")
+            raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请选择提出该意见的理由（国办发〔2018〕118号“明确审核内容”）。")
         if not problems:
             raise ZhifaError(ReviewErrorCode.OPINION_INVALID, "请在审核内容中写明存在的问题。")
     if kind == OpinionKind.TRANSFER and "crime_transfer" in {r["item"] for r in rows} and "crime_transfer" not in problems:
@@ -80,7 +80,7 @@ def opinion_record(*, review: Review, kind: str, checklist: dict, text: str, act
                 "time": timezone.now().isoformat(), "reviewer": assignment.person.name,
                 "opinion": f"{OpinionKind(kind).label}。{text}",
                 "grounds": "、".join(GROUNDS[OpinionKind(kind)][g] for g in grounds) or "无",
-                "items": "\n".join(f"{REVIEW_ITEMS[r['item']]}：{FINDINGS[r['finding']]}{'，' + r['note'] if r['note'] else ''}"
+                "items": "\n".join(f"{REVIEW_ITEMS[r['item']]}：{findings_for(r['item'])[r['finding']]}{'，' + r['note'] if r['note'] else ''}"
                                    for r in rows)})
             blob = case_services.system_document_issue(document=document, actor=actor).blob
         entry = events.opinion_signed(review, actor=actor, kind=kind, grounds=grounds, checklist=rows, text=text,

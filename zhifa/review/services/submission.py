@@ -51,7 +51,7 @@ def review_submit(*, case: Case, actor, note: str = "") -> Review:
         raise ZhifaError(ReviewErrorCode.NOT_MAJOR, "本案认定为非重大执法决定，无需法制审核。")
     unit = Unit.objects.filter(agency=case.agency_id, kind=UnitKind.REVIEW).order_by("id").first()
     if unit is None:
-        raise ZhifaError(ReviewErrorCode.NO_REVIEW_UNIT, "本机关尚未设立法制审核机构（《内蒙古自治区行政执法公示执法全过程记录重大执法决定法制审核办法》第二十七条）。")
+        raise ZhifaError(ReviewErrorCode.NO_REVIEW_UNIT, "本机关尚未设立法制审核机构（国办发〔2018〕118号“明确审核机构”）。")
     rules = _rules_snapshot(case)
     materials = _materials(case, rules, determination)
     with transaction.atomic():

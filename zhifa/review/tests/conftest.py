@@ -40,6 +40,9 @@ def decision_case(desk, *, hearing=False, proposal=False, action_type="penalty",
                                    legal_basis="《危险化学品安全管理条例》第七十七条", actor=desk.officer)
     for person in desk.officers:
         case_services.officer_assign(case=case, person=person, actor=desk.officer)
+    # A decision names its party (行政处罚法 第五十九条): the decision gate refuses one without.
+    case_services.party_add(case=case, kind="natural", name="张三", id_number="11010519491231002X",
+                            address="甲一县某路1号（虚构）", actor=desk.officer)
     record = lambda form, **kw: case_services.document_record(case=case, form=form, elements=elements(desk, **kw),  # noqa: E731
                                                               actor=desk.officer)
     record("filing_approval", case_source="举报", opinion="同意立案", approver="局长")

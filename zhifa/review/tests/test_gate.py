@@ -34,6 +34,8 @@ def test_the_simplified_procedure_is_not_held_at_the_gate(desk, office):
                                    procedure="simplified", place=desk.place, legal_basis="第五十一条", actor=desk.officer)
     for p in desk.officers:
         case_services.officer_assign(case=case, person=p, actor=desk.officer)
+    case_services.party_add(case=case, kind="natural", name="张三", id_number="11010519491231002X",
+                            address="甲一县某路1号（虚构）", actor=desk.officer)  # a decision names its party (§59)
     case_services.document_record(case=case, form="filing_approval", actor=desk.officer,
                                   elements=elements(desk, case_source="巡查", opinion="同意", approver="局长"))
     case = case_services.case_advance(case=case, actor=desk.head)

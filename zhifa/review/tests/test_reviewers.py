@@ -22,10 +22,14 @@ def test_only_reviewers_of_the_review_unit_who_did_not_handle_the_case(desk, off
     with pytest.raises(ZhifaError) as exc:  # an officer of the handling unit
         services.reviewer_assign(review=review, person=desk.officers[0], actor=office.review_head)
     assert exc.value.code == "review_reviewer_ineligible"
-    handler = PersonFactory(agency=desk.agency, unit=office.unit, is_reviewer=True, name="钱审核", user=UserFactory(),
+    # An officer who took part in the case and moved to the review unit afterwards (a reviewer is never assigned
+    # to a case: the case's gate refuses it, so the move comes after).
+    handler = PersonFactory(agency=desk.agency, unit=desk.unit, is_reviewer=False, name="钱审核", user=UserFactory(),
                             legal_qualification_number="A2016")
     CertificateFactory(person=handler, area=desk.place, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2030, 1, 1))
     case_services.officer_assign(case=review.case, person=handler, actor=desk.head)  # took part in the case
+    type(handler).objects.filter(pk=handler.pk).update(unit=office.unit, is_reviewer=True)
+    handler.refresh_from_db()
     with pytest.raises(ZhifaError) as exc:
         services.reviewer_assign(review=review, person=handler, actor=office.review_head)
     assert exc.value.code == "review_reviewer_handled_case"

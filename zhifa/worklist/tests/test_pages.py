@@ -141,3 +141,14 @@ def test_the_overdue_page_lists_each_overdue_item_with_who_must_act(client, pubd
     publication = [i for i in items if case.number in i.label or "销售过期食品甲" in i.label]
     assert publication and publication[0].overdue and publication[0].actor
     assert publication[0].actor in page and "已超期" in page and pubdesk.agency.name in page
+    # The link names the object and its state, not the action (tryout 18, defect 11).
+    title = Publication.objects.get(case=case).title
+    assert f"《{title}》待核对提交审核，已超期 " in page and ">核对公开文本并提交审核<" not in page
+
+
+def test_home_greets_by_the_name_the_header_shows(client, pubdesk):
+    """An account without a person record (the publicity editor) is greeted by its own name, as in the header."""
+    pubdesk.editor.first_name = "丁英辉"
+    pubdesk.editor.save(update_fields=["first_name"])
+    client.force_login(pubdesk.editor)
+    assert "<h1>丁英辉，您好</h1>" in client.get("/").content.decode()

@@ -35,7 +35,8 @@ def test_a_mandatory_recording_is_due_by_the_upload_limit_until_it_is_uploaded(o
     seize = _seizure_record(on_duty, case, start=start, minutes=10)
     due = timezone.localdate(start + dt.timedelta(minutes=10, hours=24))  # IM-M §20: within 24 hours
     items = of_kind(on_duty.officer, "records.upload")
-    assert len(items) == 1 and items[0].due == due and items[0].url.endswith(f"/records/cases/{case.pk}/#upload")
+    assert (len(items) == 1 and items[0].due == due and items[0].url.startswith(f"/records/cases/{case.pk}/?document={seize.pk}&activity=")
+            and items[0].url.endswith("#upload"))
     assert "查封、扣押" in items[0].title or "扣押" in items[0].title
     other = grant(UserFactory(), Role.OFFICER, agency=tree.agency_a2)
     assert of_kind(other, "records.upload") == []

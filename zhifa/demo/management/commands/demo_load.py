@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zhifa.core.permissions import Role, second_factor_required
-from zhifa.demo.generator import GIVEN, SURNAMES, Shape, document_settings, generate
+from zhifa.demo import clock
+from zhifa.demo.generator import GIVEN, SURNAMES, Shape, credit_code, document_settings, generate
 from zhifa.demo.seals import attach_seals
 from zhifa.ledger.services import checkpoint_create
 from zhifa.org import services as org_services
@@ -28,6 +29,17 @@ DEMO_TOTP_SECRET = "ZHIFADEMOZHIFADEMOZHIFADEMOZHIFA"
 
 # A fictional resident ID number (GB 11643 check digit valid) for the demo's natural-person party.
 DEMO_PERSON_ID = "110105198503151230"
+# The forms whose 执法内容/执法过程 the demo words per form (Command._texts).
+STEPS_TEXT = frozenset({"filing_approval", "inspection_record", "investigation_report", "penalty_notice",
+                        "penalty_decision", "service_receipt", "closing_report"})
+
+
+def _person_id(birth: str, serial: int) -> str:
+    """Another fictional resident ID number (GB 11643) with a valid check digit."""
+    from stdnum.cn import ric
+
+    body = f"110105{birth}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the first 17 of 18 characters
 
 
 def _demo_name(username: str) -> str:
@@ -83,6 +95,15 @@ class Command(BaseCommand):
         head = User.objects.get(username="agency_head")
         for p in {pub.agency for pub in pubs}:
             org_services.role_grant(user=head, role=Role.PUBLICITY_APPROVER, agency=p, actor=admin)
+        # A second approver (the deputy head in charge of publicity): whoever submits an item, someone else can approve
+        # it (the submitter never approves their own: four eyes), so no publication is stuck with one approver.
+        deputy = User.objects.create_user("deputy_head", password=password, first_name="")
+        person = org_services.person_create(agency=agency, name="苏静怡", post="副局长（分管政务公开）", actor=None)
+        person.user = deputy
+        person.save(update_fields=["user"])
+        deputy.first_name = person.name
+        deputy.save(update_fields=["first_name"])
+        org_services.role_grant(user=deputy, role=Role.PUBLICITY_APPROVER, agency=agency, actor=admin)
         publicity.publication_submit(publication=pubs[0], actor=editor, note="演示：摘要已核对")
         publicity.publication_approve(publication=pubs[0], actor=head, note="同意发布")
         integrate()
@@ -155,7 +176,7 @@ class Command(BaseCommand):
         staff("city_supervisor", city_jb, role=Role.SUPERVISOR, scope=city, unit_kind=UnitKind.REVIEW)
         county_supervisor, _ = staff("county_supervisor", county_jb, role=Role.SUPERVISOR, scope=dongling,
                                      unit_kind=UnitKind.REVIEW)
-        head, _ = staff("agency_head", market, role=Role.AGENCY_HEAD, name="局长（演示）", post="局长")
+        head, _ = staff("agency_head", market, role=Role.AGENCY_HEAD, name="韩立军", post="局长")
         org_services.role_grant(user=head, role=Role.LEGAL_HEAD, agency=market, actor=admin)
         reviewer, _ = staff("reviewer", market, role=Role.REVIEWER, unit_kind=UnitKind.REVIEW)
         org_services.role_grant(user=reviewer, role=Role.REVIEW_HEAD, agency=market, actor=admin)
@@ -165,7 +186,7 @@ class Command(BaseCommand):
             org_services.certificate_issue(
                 person=officer_person, number=f"{dongling.code}D000001", category=market.field, area=dongling,
                 valid_from=today - dt.timedelta(days=365), valid_to=today + dt.timedelta(days=700), actor=None)
-        expired_user, expired_person = staff("officer_expired", market, role=Role.OFFICER, name="过期证件演示员", post="执法队员")
+        expired_user, expired_person = staff("officer_expired", market, role=Role.OFFICER, name="魏志强", post="执法队员")
         org_services.certificate_issue(
             person=expired_person, number=f"{dongling.code}D000002", category=market.field, area=dongling,
             valid_from=today - dt.timedelta(days=1200), valid_to=today - dt.timedelta(days=20), actor=None)
@@ -211,44 +232,87 @@ class Command(BaseCommand):
                       .exclude(pk__in=[first.pk, *exclude]).order_by("pk"))
         return [first, next(p for p in colleagues if fit(p))]
 
+    @staticmethod
+    def _texts(form, c):
+        """What a record says it did (执法内容, 执法过程): its own words per form, with the case's own subject."""
+        return {
+            "filing_approval": (f"核查{c['source']}{'发现' if c['source'].endswith('检查') else '反映'}的{c['short']}线索",
+                                f"核查线索，初步查明{c['target']}涉嫌{c['short']}，填写立案审批表报负责人审批"),
+            "inspection_record": (f"检查{c['focus']}",
+                                  f"出示执法证件，告知检查事由和陈述、申辩权利后，在当事人在场时检查{c['focus']}，拍照取证"),
+            "investigation_report": (f"{c['short']}案调查终结",
+                                     "汇总现场检查笔录、询问笔录、照片和检验报告等证据，认定违法事实，提出处理意见"),
+            "penalty_notice": ("告知拟作出的行政处罚及当事人的陈述、申辩权利",
+                               "直接送达行政处罚事先告知书，当面告知拟处罚的事实、理由、依据和当事人的权利"),
+            "penalty_decision": ("作出行政处罚决定", "当事人在期限内未提出陈述、申辩，经负责人审查批准，制作行政处罚决定书"),
+            "service_receipt": ("送达行政处罚决定书", f"到{c['street']}直接送达，{c['party']}当场签收"),
+            "closing_report": ("结案", f"{c.get('closing', '')}，报负责人批准结案"),
+        }[form]
+
     def _cases(self, agency, head, place, officer, officer_person, expired_person):
         """Fictional cases of the market bureau's own field in every stage, opened and recorded by the demo officer
-        (certified), approved by the head; a seizure with its recordings (generated sample media). Some were handled
-        weeks ago and entered now, so the supervisor has overdue work to look at: a decision never published within its
-        time limit (collected with the decision's date), an inquiry whose recording was never uploaded, and an
-        inspection recording uploaded late. Every row is written once, by its service, at the time it is entered."""
+        (certified), approved by the head; a seizure with its recordings (generated sample media). Each record carries
+        the local office-hours time of its work day, in the order the case ran (demo/clock.py); the cases are entered
+        now. Some were handled weeks ago, so the supervisor has overdue work to look at: a decision never published
+        within its time limit (collected with the decision's date), an inquiry whose recording was never uploaded, and
+        an inspection recording uploaded late. Every row is written once, by its service, at the time it is entered."""
         from zhifa.cases import services as cases
         from zhifa.demo.media import clip_format, demo_clip
+        from zhifa.publicity.services import decision_collect
         from zhifa.records.models import Device
         from zhifa.records.services import recording_upload
+        from zhifa.review.services import determination_record
 
-        now = timezone.now()
+        today = timezone.localdate()
+        prev = clock.working_day_on_or_before(today - dt.timedelta(days=1))
+
+        def back(days):
+            return clock.working_day_on_or_before(today - dt.timedelta(days=days))
+
         unit = agency.units.filter(kind=UnitKind.HANDLING).first()
-        # (title, stages moved, days ago the work was done, legal basis, facts, penalty)
+        full = ["filing_approval", "inspection_record", "penalty_notice", "penalty_decision", "service_receipt",
+                "closing_report"]
+        # (title, stages moved, forms recorded, anchor form and its day, legal basis, facts, penalty, subject)
         plan = [
-            ("涉嫌销售过期食品（演示）", 0, 40, "《中华人民共和国食品安全法》第三十四条、第一百二十四条",
-             "当事人在经营场所销售超过保质期的预包装食品", "没收违法经营的食品，罚款五万元"),
-            ("涉嫌无照经营（演示）", 1, 6, "《无证无照经营查处办法》第二条、第十三条",
-             "当事人未取得营业执照从事食品经营活动", "责令改正，罚款五千元"),
-            ("虚假宣传（演示）", 2, 0, "《中华人民共和国反不正当竞争法》第八条、第二十条",
-             "当事人对其销售的保健食品的功能作虚假的商业宣传", "责令停止违法行为，罚款二十万元"),
-            ("未明码标价（演示）", 3, 0, "《中华人民共和国价格法》第十三条、第四十二条",
-             "", "警告"),
-            ("价格标示不规范（演示）", 4, 30, "《明码标价和禁止价格欺诈规定》第五条、第二十一条",
-             "当事人销售的商品标价签未标明品名、计价单位等内容", "警告"),
+            ("涉嫌销售过期食品（演示）", 0, full[:1], "filing_approval", back(40),
+             "《中华人民共和国食品安全法》第三十四条、第一百二十四条", "当事人在经营场所销售超过保质期的预包装食品",
+             "没收违法经营的食品，罚款五万元",
+             {"party": "某某便利店（虚构）", "code": 1, "source": "消费者投诉", "short": "销售过期食品",
+              "focus": "货架上预包装食品的保质期和库存", "street": "新华街18号"}),
+            ("涉嫌无照经营（演示）", 1, [*full[:2], "inquiry_record"], "inspection_record", back(6),
+             "《无证无照经营查处办法》第二条、第十三条", "当事人未取得营业执照从事食品经营活动", "责令改正，罚款五千元",
+             {"party": "刘建华（虚构）", "id": _person_id("19790612", 3), "target": "刘建华（无照经营小吃店，虚构）",
+              "source": "群众举报", "short": "无照经营", "focus": "经营场所的营业执照和食品经营资格",
+              "street": "建设路45号"}),
+            ("虚假宣传（演示）", 2, full[:2], "inspection_record", clock.shift_working_days(prev, -1),
+             "《中华人民共和国反不正当竞争法》第八条、第二十条", "当事人对其销售的保健食品的功能作虚假的商业宣传",
+             "责令停止违法行为，罚款二十万元",
+             {"party": "某某健康咨询有限公司（虚构）", "code": 2, "source": "网络监测", "short": "虚假宣传",
+              "focus": "保健食品的宣传单页和店堂广告", "street": "团结路102号"}),
+            ("未明码标价（演示）", 3, full[:5], "penalty_decision", clock.shift_working_days(prev, -3),
+             "《中华人民共和国价格法》第十三条、第四十二条", "", "警告",
+             {"party": "王小明（虚构）", "id": DEMO_PERSON_ID, "target": "王小明（新华街农贸市场摊位经营者，虚构）",
+              "source": "日常检查", "short": "未明码标价", "focus": "摊位在售商品的标价情况", "street": "新华街农贸市场",
+              "serve": "leaving"}),
+            ("价格标示不规范（演示）", 4, full, "penalty_decision", back(30),
+             "《明码标价和禁止价格欺诈规定》第五条、第二十一条", "当事人销售的商品标价签未标明品名、计价单位等内容", "警告",
+             {"party": "某某超市有限公司（虚构）", "code": 3, "source": "价格举报", "short": "价格标示不规范",
+              "focus": "商品标价签的品名、计价单位和价格", "street": "人民路66号", "closing": "当事人已更换全部标价签"}),
         ]
-        days = sorted({timezone.localdate(now - dt.timedelta(days=ago, hours=3)) for _t, _s, ago, *_r in plan}
-                      | {timezone.localdate()})
+        for n, (_t, _s, forms, anchor, on, *_r, c) in enumerate(plan):
+            c.setdefault("target", c["party"])
+            c.setdefault("closing", "当事人已履行处罚决定并改正违法行为")
+            c["at"] = clock.schedule(forms, anchor=anchor, on=on, minutes=(n * 7) % 25)
+        days = sorted({m.date() for *_x, c in plan for m in c["at"].values()} | {today})
         eligible = self._handling_officers(agency, place, first=officer_person, exclude=[expired_person.pk], days=days)
         camera = Device.objects.get(agency=agency, serial="ZFY-DL-0001")
-        for title, steps, ago, basis, facts, penalty in plan:
-            at = now - dt.timedelta(days=ago, hours=3)
+        for title, steps, _forms, _anchor, _on, basis, facts, penalty, c in plan:
 
-            def record(case, form, _at=at, **extra):
-                base = {"time": _at.isoformat(), "place": f"{place.name}新华街18号",
-                        "officers": [p.pk for p in eligible], "target": "某某便利店（虚构）",
-                        "content": "对经营场所进行检查", "process": "出示执法证件，告知检查事由后检查",
-                        "certificate_shown": True, "rights_told": True}
+            def record(case, form, _c=c, **extra):
+                content, process = self._texts(form, _c) if form in STEPS_TEXT else ("", "")
+                base = {"time": _c["at"][form].isoformat(), "place": f"{place.name}{_c['street']}",
+                        "officers": [p.pk for p in eligible], "target": _c["target"], "content": content,
+                        "process": process, "certificate_shown": True, "rights_told": True}
                 return cases.document_record(case=case, form=form, elements=base | extra, actor=officer)
 
             case = cases.case_open(agency=agency, handling_unit=unit, title=title, action_type="penalty",
@@ -256,63 +320,73 @@ class Command(BaseCommand):
             # Opened now: the case row and its log say when it was entered; its records keep the day of the work.
             for person in eligible:
                 cases.officer_assign(case=case, person=person, actor=officer)
-            # One case's party is a natural person (a stall keeper), whose decision text names a witness, an address,
-            # a phone and an ID number: the publication then shows the masks the approver reviews. All fictional.
-            person = steps == 3
-            if person:
-                cases.party_add(case=case, kind="natural", name="王小明（虚构）", id_number=DEMO_PERSON_ID, actor=officer,
+            if "id" in c:
+                # A natural person's decision text names a witness, an address, a phone and an ID number: the
+                # publication then shows the masks the approver reviews. All fictional.
+                cases.party_add(case=case, kind="natural", name=c["party"], id_number=c["id"], actor=officer,
                                 address=f"{place.name}新华街18号3单元502室", phone="13800138000")
-                facts = (f"当事人王小明（虚构，身份证号码{DEMO_PERSON_ID}，住{place.name}新华街18号3单元502室，"
-                         "联系电话13800138000）经营的摊位未明码标价。证人李华（虚构）称其多次在该摊位购物未见标价。")
+                if not facts:
+                    facts = (f"当事人王小明（虚构，身份证号码{DEMO_PERSON_ID}，住{place.name}新华街18号3单元502室，"
+                             "联系电话13800138000）经营的摊位未明码标价。证人李华（虚构）称其多次在该摊位购物未见标价。")
             else:
-                cases.party_add(case=case, kind="organisation", name="某某便利店（虚构）", id_number="91110000600037341L",
-                                actor=officer)
+                cases.party_add(case=case, kind="organisation", name=c["party"], actor=officer,
+                                id_number=credit_code(place.code, c["code"]), address=f"{place.name}{c['street']}")
             script = [
-                ("filing_approval", {"case_source": "日常检查", "opinion": "同意立案", "approver": "局长（演示）"}),
+                ("filing_approval", {"case_source": c["source"], "opinion": "同意立案", "approver": head.first_name}),
                 ("inspection_record", {}),
                 ("penalty_notice", {"facts": facts, "legal_basis": basis, "proposed_penalty": penalty,
                                     "rights": "有权陈述、申辩"}),
                 ("penalty_decision", {"facts": facts, "legal_basis": basis, "penalty": penalty,
                                       "remedies": "六十日内申请行政复议，或六个月内提起行政诉讼"}),
-                ("service_receipt", {"served_document": "行政处罚决定书", "recipient": "某某便利店（虚构）",
+                ("service_receipt", {"served_document": "行政处罚决定书", "recipient": c["party"],
                                      "service_method": "direct"}),
-                ("closing_report", {"result": "当事人已改正"}),
+                ("closing_report", {"result": c["closing"]}),
             ]
             done = 0
             for form, extra in script:
                 # The case under investigation has its inspection record too (and the late recording of it).
-                if done >= steps and form != "filing_approval" and not (steps == 1 and form == "inspection_record"):
+                # The case under service has its decision served by leaving it (留置送达): the party refused to sign.
+                if (done >= steps and form != "filing_approval" and not (steps == 1 and form == "inspection_record")
+                        and not (form == "service_receipt" and c.get("serve"))):
                     break
+                if form == "service_receipt" and c.get("serve"):
+                    # REC-08: 留置送达 must be recorded on video (IM-M §17); its recording never reached the system,
+                    # an upload overdue on the supervisor's list of another kind than the inquiry's.
+                    extra = extra | {"service_method": c["serve"], "process": (
+                        f"到{c['street']}送达行政处罚决定书，{c['party']}拒绝签收，邀请市场管理办公室工作人员赵磊（虚构）"
+                        "到场见证，说明情况后将文书留置于其摊位，并以执法记录仪记录送达过程"),
+                        "end_time": (c["at"][form] + dt.timedelta(minutes=20)).isoformat()}
                 document = record(case, form, **extra)
                 if form == "inspection_record" and steps == 1:
                     # REC-08: the inspection's recording reached the system days after its deadline: a late upload.
-                    clip = io.BytesIO(demo_clip(f"现在是{timezone.localtime(at):%Y年%m月%d日%H时%M分}，依法进行现场检查。",
+                    at = c["at"][form]
+                    clip = io.BytesIO(demo_clip(f"现在是{at:%Y年%m月%d日%H时%M分}，依法进行现场检查。",
                                                 seconds=8, fmt=clip_format()))
                     clip.name = f"ZFY-DL-0001-inspection{clip_format().suffix}"
                     recording_upload(case=case, fileobj=clip, device=camera, officer=officer_person,
                                      activity="evidence_taking", started_at=at, ended_at=at + dt.timedelta(seconds=8),
-                                     place=f"{place.name}新华街18号", document=document, actor=officer,
+                                     place=f"{place.name}{c['street']}", document=document, actor=officer,
                                      device_checked=True, opening_statement=True)
                     # REC-08: and the next day's inquiry in the inquiry room (办案场所, on the mandatory list) still has
                     # no recording, long past the 24 hours: an upload overdue on the supervisor's list.
-                    inquiry = at + dt.timedelta(days=1)
-                    record(case, "inquiry_record", _at=inquiry, place="东岭县市场监督管理局询问室（演示）",
-                           inquired_person="某某便利店负责人（虚构）", content="就无照经营情况进行询问",
-                           process="出示执法证件，告知权利义务后询问", activities=["case_premises"],
+                    inquiry = c["at"]["inquiry_record"]
+                    record(case, "inquiry_record", time=inquiry.isoformat(), place=f"{agency.name}询问室（演示）",
+                           inquired_person="刘建华（虚构）", content="就无照经营小吃店的经营时间、经营额进行询问",
+                           process="出示执法证件，告知权利义务和如实陈述义务后询问，当事人核对笔录后签名",
+                           activities=["case_premises"],
                            end_time=(inquiry + dt.timedelta(minutes=40)).isoformat())
                 if form == "penalty_decision":  # every ordinary decision is assessed; these are not major (REV-02)
-                    from zhifa.review.services import determination_record
                     determination_record(case=case, actor=head, fine_amount="0", criteria=[])
-                    if ago:
-                        # Decided `ago` days ago, entered now: collected for publication (by the system, as on the
-                        # move to service) with the decision's own date, so its time limit ran out long ago (IM-M §12)
-                        # and the row, its log entry and the decision agree; never published, it is overdue.
-                        from zhifa.publicity.services import decision_collect
-                        decision_collect(case=case, actor=None, decided_on=timezone.localdate(at))
+                    # 签发 before anything is published: the sealed decision is what is served and made public.
+                    cases.document_issue(document=document, kind="pdf", actor=head)
+                    # Collected for publication (by the system, as on the move to service) with the decision's own
+                    # date, so the row, its log entry and the decision agree; the one decided weeks ago and never
+                    # published is overdue (IM-M §12).
+                    decision_collect(case=case, actor=None, decided_on=c["at"][form].date())
                 if form in ("filing_approval", "inspection_record", "penalty_decision", "closing_report") and done < steps:
                     case = cases.case_advance(case=case, actor=head)
                     done += 1
-        self._seizure(agency, head, place, unit, eligible, officer)
+        self._seizure(agency, head, place, unit, officer)
 
     def _reviews(self, agency, head, place, reviewer, supervisor, officer, officer_person):
         """The agency's review catalogue (filed and registered), a major case investigated two weeks ago and submitted
@@ -333,37 +407,51 @@ class Command(BaseCommand):
             {"action_type": "licence", "matter": "经听证的行政许可", "criterion": "hearing"}])
         review.catalogue_acknowledge(catalogue=catalogue, actor=supervisor, remarks="准予备案（演示）")
         unit = agency.units.filter(kind=UnitKind.HANDLING).first()
-        now = timezone.now()
+        today = timezone.localdate()
+        prev = clock.working_day_on_or_before(today - dt.timedelta(days=1))
+        forms = ["filing_approval", "inspection_record", "investigation_report", "penalty_notice", "penalty_decision"]
+        plan = (("销售不符合食品安全标准的食品（演示）", None, 5, "《中华人民共和国食品安全法》第一百二十四条",
+                 "当事人销售致病性微生物含量超过食品安全标准限量的熟食制品", "没收违法所得，罚款二十万元",
+                 {"party": "某某食品经营部（虚构）", "code": 5, "source": "抽样检验", "short": "销售不合格食品",
+                  "focus": "熟食制品的进货查验记录和贮存条件", "street": "建设路6号"}),
+                ("销售不合格化肥（演示）", "correct", 11, "《中华人民共和国产品质量法》第四十九条",
+                 "当事人销售有效成分含量不符合国家标准的复合肥料", "没收违法销售的化肥，罚款十五万元",
+                 {"party": "某某农资经营部（虚构）", "code": 6, "source": "监督抽查", "short": "销售不合格化肥",
+                  "focus": "复合肥料的产品合格证明和检验报告", "street": "团结路8号"}))
+        for _t, _o, minutes, *_r, c in plan:
+            c["target"] = c["party"]
+            c["at"] = clock.schedule(forms, anchor="penalty_decision", on=prev, minutes=minutes)
+        days = sorted({m.date() for *_x, c in plan for m in c["at"].values()} | {today})
         officers = self._handling_officers(agency, place, first=officer_person, exclude=[reviewer.person.pk],
-                                           days=[(now - dt.timedelta(days=14)).date(), timezone.localdate()])
-        plan = (("销售不符合食品安全标准的食品（演示）", None, 14, "《中华人民共和国食品安全法》第一百二十四条",
-                 "当事人销售致病性微生物含量超过食品安全标准限量的熟食制品", "没收违法所得，罚款二十万元"),
-                ("销售不合格化肥（演示）", "correct", 0, "《中华人民共和国产品质量法》第四十九条",
-                 "当事人销售有效成分含量不符合国家标准的复合肥料", "没收违法销售的化肥，罚款十五万元"))
-        for title, opinion, ago, basis, facts, penalty in plan:
-            at = (now - dt.timedelta(days=ago, hours=2)).isoformat()
+                                           days=days)
+        for title, opinion, _m, basis, facts, penalty, c in plan:
 
-            def record(case, form, _at=at, **extra):
+            def record(case, form, _c=c, **extra):
+                content, process = self._texts(form, _c)
                 cases.document_record(case=case, form=form, actor=officer, elements={
-                    "time": _at, "place": f"{place.name}建设路6号", "officers": [p.pk for p in officers],
-                    "target": "某某食品经营部（虚构）", "content": "检查食品和农资经营情况",
-                    "process": "出示执法证件，告知检查事由后检查", "certificate_shown": True, "rights_told": True} | extra)
+                    "time": _c["at"][form].isoformat(), "place": f"{place.name}{_c['street']}",
+                    "officers": [p.pk for p in officers], "target": _c["target"], "content": content,
+                    "process": process, "certificate_shown": True, "rights_told": True} | extra)
 
             case = cases.case_open(agency=agency, handling_unit=unit, title=title, action_type="penalty",
                                    procedure="ordinary", place=place, legal_basis=basis, actor=officer)
             for person in officers:
                 cases.officer_assign(case=case, person=person, actor=officer)
-            record(case, "filing_approval", case_source="举报", opinion="同意立案", approver="局长（演示）")
+            # Every case that reaches a decision has its party (行政处罚法 §59(1)).
+            cases.party_add(case=case, kind="organisation", name=c["party"], actor=officer,
+                            id_number=credit_code(place.code, c["code"]), address=f"{place.name}{c['street']}",
+                            legal_representative="张国强（虚构）" if opinion else "陈淑芬（虚构）")
+            record(case, "filing_approval", case_source=c["source"], opinion="同意立案", approver=head.first_name)
             case = cases.case_advance(case=case, actor=head)
             record(case, "inspection_record")
             case = cases.case_advance(case=case, actor=head)
-            record(case, "penalty_notice", facts=facts, legal_basis=basis, proposed_penalty=penalty,
-                   rights="有权陈述、申辩、要求听证")
             record(case, "investigation_report", facts=facts, evidence="现场检查笔录、询问笔录、检验报告",
                    proposal=penalty)
+            record(case, "penalty_notice", facts=facts, legal_basis=basis, proposed_penalty=penalty,
+                   rights="有权陈述、申辩、要求听证")
             record(case, "penalty_decision", facts=facts, legal_basis=basis, penalty=penalty,
                    remedies="六十日内申请行政复议或六个月内提起行政诉讼")
-            review.determination_record(case=case, actor=head, fine_amount="200000" if ago else "150000",
+            review.determination_record(case=case, actor=head, fine_amount="150000" if opinion else "200000",
                                         criteria=["major_rights"])
             r = review.review_submit(case=case, actor=officer, note="请予审核（演示）")
             review.reviewer_assign(review=r, person=reviewer.person, actor=reviewer)
@@ -373,19 +461,28 @@ class Command(BaseCommand):
                 review.opinion_record(review=r, kind="correct", grounds=["discretion_improper"], checklist=items,
                                       text="请按裁量基准重新确定罚款数额后再送审。", actor=reviewer)
 
-    def _seizure(self, agency, head, place, unit, eligible, officer):
-        """A seizure under full AV recording (REC-03): two clips with an interruption note, at the decision stage."""
+    def _seizure(self, agency, head, place, unit, officer):
+        """A seizure under full AV recording (REC-03): two clips with an interruption note, at the decision stage. It
+        was done recently (the latest office-hours slot), so its clips are uploaded within the 24-hour limit."""
         from zhifa.cases import services as cases
         from zhifa.demo.media import clip_format, demo_clip
         from zhifa.records.models import Device
         from zhifa.records.services import interruption_note, recording_upload
 
-        now = timezone.now() - dt.timedelta(hours=3)
+        start = clock.latest_slot(timezone.now(), lead=dt.timedelta(hours=1))
+        inspected = start - dt.timedelta(minutes=20)
+        filed = clock.at(clock.shift_working_days(clock.working_day_on_or_before(start.date()), -2), dt.time(9, 40))
+        days = sorted({filed.date(), start.date(), timezone.localdate()})
+        eligible = self._handling_officers(agency, place, first=Person.objects.get(user=officer), exclude=[],
+                                           days=days)
+        c = {"party": "某某百货商行（虚构）", "target": "某某百货商行（虚构）", "source": "商标权利人投诉",
+             "short": "销售假冒注册商标的商品", "focus": "店内销售商品的注册商标标识和进货凭证", "street": "新华街18号"}
 
-        def record(case, form, **extra):
-            base = {"time": now.isoformat(), "place": f"{place.name}新华街18号", "officers": [p.pk for p in eligible],
-                    "target": "某某百货商行（虚构）", "content": "对经营场所进行检查",
-                    "process": "出示执法证件，告知检查事由后检查", "certificate_shown": True, "rights_told": True}
+        def record(case, form, when, **extra):
+            content, process = self._texts(form, c) if form in STEPS_TEXT else extra.pop("texts")
+            base = {"time": when.isoformat(), "place": f"{place.name}{c['street']}", "officers": [p.pk for p in eligible],
+                    "target": c["target"], "content": content, "process": process, "certificate_shown": True,
+                    "rights_told": True}
             cases.document_record(case=case, form=form, elements=base | extra, actor=officer)
 
         case = cases.case_open(agency=agency, handling_unit=unit, title="扣押涉嫌假冒商品（演示）", action_type="coercion",
@@ -394,23 +491,25 @@ class Command(BaseCommand):
                                actor=officer)
         for person in eligible:
             cases.officer_assign(case=case, person=person, actor=officer)
-        cases.party_add(case=case, kind="organisation", name="某某百货商行（虚构）", id_number="91110000600037341L",
-                        actor=officer)
-        record(case, "filing_approval", case_source="投诉举报", opinion="同意立案", approver="局长（演示）")
+        cases.party_add(case=case, kind="organisation", name=c["party"], id_number=credit_code(place.code, 4),
+                        actor=officer, address=f"{place.name}{c['street']}")
+        record(case, "filing_approval", filed, case_source="投诉举报", opinion="同意立案", approver=head.first_name)
         case = cases.case_advance(case=case, actor=head)
-        record(case, "inspection_record")
+        record(case, "inspection_record", inspected)
         # A three-minute seizure: the clips, by their real length, cover it from start to end, with one
         # break longer than the 60 s tolerance that the interruption note explains (REC-03, REC-07).
-        start = (timezone.now() - dt.timedelta(hours=2, minutes=50)).replace(microsecond=0)
-        record(case, "seizure_decision", items="涉嫌假冒注册商标的商品 12 箱（演示）", legal_basis="《中华人民共和国商标法》第六十二条、《中华人民共和国行政强制法》第二十二条",
-               period="三十日", time=start.isoformat(), end_time=(start + dt.timedelta(minutes=3)).isoformat())
+        record(case, "seizure_decision", start, items="涉嫌假冒注册商标的商品 12 箱（演示）",
+               legal_basis="《中华人民共和国商标法》第六十二条、《中华人民共和国行政强制法》第二十二条",
+               texts=("涉嫌销售假冒注册商标的商品，扣押涉案商品", "出示执法证件，通知当事人到场，告知扣押的理由、依据和当事人的权利，"
+                      "当场清点涉案商品并制作清单，全程音像记录"),
+               period="三十日", end_time=(start + dt.timedelta(minutes=3)).isoformat())
         seizure = case.documents.get(form="seizure_decision")
         camera = Device.objects.get(agency=agency, serial="ZFY-DL-0001")
         clips = []
         fmt = clip_format()
         for n, (offset, seconds) in enumerate(((0, 80), (150, 40))):
             began = start + dt.timedelta(seconds=offset)
-            statement = (f"现在是{timezone.localtime(began):%Y年%m月%d日%H时%M分}，地点{place.name}新华街18号，"
+            statement = (f"现在是{began:%Y年%m月%d日%H时%M分}，地点{place.name}新华街18号，"
                          f"执法人员{'、'.join(p.name for p in eligible)}，依法实施扣押，现场正在进行音像记录。"
                          if n == 0 else "记录仪电量耗尽，更换电池后继续记录。")
             clip = io.BytesIO(demo_clip(statement, seconds=seconds, fmt=fmt))
@@ -434,14 +533,15 @@ class Command(BaseCommand):
             ("county_supervisor", "东岭县司法局监督人员：本县"),
             ("agency_head", "东岭县市场监督管理局负责人（兼主管法制工作）"),
             ("reviewer", "东岭县市场监督管理局法制审核人员（不承办案件）"),
-            ("publicity_editor", "东岭县市场监督管理局公示信息编辑（审核人：agency_head）"),
+            ("publicity_editor", "东岭县市场监督管理局公示信息编辑（审核人：agency_head 或 deputy_head）"),
+            ("deputy_head", "东岭县市场监督管理局副局长（公示信息审核人）"),
             ("officer", "东岭县市场监督管理局执法人员（证件有效，承办演示案件）"),
             ("officer_expired", "东岭县市场监督管理局执法人员（证件已过期：不能立案、不能被指派、不能制作执法记录）"),
         ]
         for username, what in rows:
             self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(
-            "\n双因素认证：admin、三名监督人员、agency_head 和 reviewer 登录时还须输入动态验证码。"
+            "\n双因素认证：admin、三名监督人员、agency_head、deputy_head 和 reviewer 登录时还须输入动态验证码。"
             f"\n  在验证器应用中手动添加密钥 {DEMO_TOTP_SECRET}（基于时间，6 位，30 秒），"
             "\n  或运行 .venv/bin/python manage.py demo_totp 查看当前验证码。演示密钥公开，仅供演示。")
         self.stdout.write("")
