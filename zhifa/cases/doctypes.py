@@ -87,7 +87,7 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             layout="record"),
     DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
             (Element("inquired_person", "被询问人"),), on_site=True, activities=("evidence_taking",), layout="record"),
-    # 行政强制法 第二十四条第二款第一项: the decision states the reason of the measure, the suspected violation — not
+    # 行政强制法 第二十四条第二款第二项: the decision states the reason of the measure, the suspected violation — not
     # what the officers were doing (执法内容). Optional so versions recorded before it keep rendering (they print
     # 执法内容 as before).
     DocForm("seizure_decision", "查封/扣押决定书", Stage.INVESTIGATION,

@@ -159,10 +159,13 @@ def names_organs(text: str, agency) -> bool:
     """Whether a written 救济途径 names where to go: the reconsideration organ and the court (行政处罚法 第五十九条第一款
     第五项 asks for the 途径; "六十日内申请行政复议或六个月内提起行政诉讼" names no 途径)."""
     organ, court = agency.reconsideration_organ.strip(), agency.litigation_court.strip()
-    organ_named = bool(organ and organ in text) or "人民政府" in text or re.search(
-        r"向[^，。；、]{2,40}?(?:局|厅|委员会|政府|部)申请", text) is not None
-    court_named = bool(court and court in text) or "法院" in text
-    return organ_named and court_named
+    # The agency's own organ and court, or a people's government and a court named by place (the review approved
+    # it: an intermediate court may be the right one). "向人民政府…向人民法院" names no 途径, and "向甲一市市场监督
+    # 管理局申请" no longer does since the 2023 行政复议法 (a county department's decision goes to the 本级人民政府).
+    if organ and court and organ in text and court in text:
+        return True
+    return (re.search(r"向[^，。；、\s]{2,30}人民政府", text) is not None
+            and re.search(r"[^，。；、\s向]{2,30}人民法院", text) is not None)
 
 
 def _remedies(agency, document) -> str:
@@ -277,9 +280,11 @@ def _letter_body(document, case, values: dict) -> tuple[list[dict], str, str]:
             # decisions.facts_of reads every amount the decision states — fines and confiscated gains or property
             # (没收违法所得、没收非法财物) — so the total is the 罚没款 to pay.
             paras.append(_para(f"罚没款合计人民币 {fine:,.2f} 元（大写：{amount_words(fine)}）。"))
-            payment = (f"当事人应当自收到本决定书之日起十五日内，到{agency.fine_collector.strip()}缴纳罚没款。"
-                       "到期不缴纳罚款的，本机关可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超出罚款的数额"
-                       "（《中华人民共和国行政处罚法》第六十七条、第七十二条）。")
+            payment = f"当事人应当自收到本决定书之日起十五日内，到{agency.fine_collector.strip()}缴纳罚没款。"
+            # §72's additional fine is on a 罚款 only: a decision that only confiscates has none (review).
+            payment += ("到期不缴纳罚款的，本机关可以每日按罚款数额的百分之三加处罚款，加处罚款的数额不超出罚款的数额"
+                        "（《中华人民共和国行政处罚法》第六十七条、第七十二条）。" if "罚款" in decided
+                        else "（《中华人民共和国行政处罚法》第六十七条）。")
         remedies = _for_party(_remedies(agency, document))
     elif document.form == "penalty_notice":
         facts = str(e.get("facts", "")).strip()
@@ -300,7 +305,7 @@ def _letter_body(document, case, values: dict) -> tuple[list[dict], str, str]:
         if any(contact):
             paras.append(_para("　".join(c for c in contact if c), "本机关"))
     elif document.form == "seizure_decision":
-        # 行政强制法 第二十四条第二款第一项: the reason is the suspected violation. Versions recorded before the
+        # 行政强制法 第二十四条第二款第二项: the reason is the suspected violation. Versions recorded before the
         # element existed print their 执法内容, as they did when issued.
         reason = (str(e.get("suspected_violation", "")).strip() or str(e.get("content", "")).strip()).rstrip("。")
         if e.get("suspected_violation") and not reason.startswith(("因", "你", "当事人")):
@@ -335,8 +340,13 @@ def _notice_paragraphs(document, case) -> list[dict]:
     notice = (case.documents.filter(form="penalty_notice", superseded_by__isnull=True).order_by("-pk").first())
     if notice is None:
         return []
-    title = FORMS["penalty_notice"].print_title or FORMS["penalty_notice"].title
     day = issued_on(notice)
+    # A sealed decision states the party was told only when the file shows the notice was issued (review: a recorded
+    # but never issued notice made the decision claim §44 was met). Its service is not checked: the 送达回证 form
+    # belongs to the service stage, after the decision, so the file cannot show a notice served before it.
+    if day is None:
+        return []
+    title = FORMS["penalty_notice"].print_title or FORMS["penalty_notice"].title
     number = number_for(notice) if day is not None else ""
     when = f"于{chinese_date(day)}" if day is not None else ""
     which = f"《{title}》（{number}）" if number else f"《{title}》"

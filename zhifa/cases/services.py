@@ -236,7 +236,7 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
             raise ZhifaError(CaseErrorCode.TOO_FEW_OFFICERS, "现场执法应当有两名以上持证执法人员（行政处罚法第四十二条）。")
         if not (clean.get("certificate_shown") and clean.get("rights_told")):
             raise ZhifaError(CaseErrorCode.NOT_SHOWN_OR_TOLD,
-                             "现场执法应当出示执法证件，并告知执法事由、依据、权利义务和救济途径（《中华人民共和国行政处罚法》第五十五条；《中华人民共和国行政强制法》第十八条），并在笔录中载明。")
+                             "现场执法应当出示执法证件，并告知执法事由、依据、权利义务和救济途径（《中华人民共和国行政处罚法》第五十五条；国办发〔2018〕118号“规范事中公示”），并在笔录中载明。")
     return clean
 
 

@@ -159,7 +159,7 @@ def item_proof(request, pk):
     if entry.actor != "system":
         # A publication logged before issue 18 names its approver in the header ("user:<id> <login>"): the public
         # does not get that, so this entry's leaf cannot be recomputed in the browser (docs/ledger.md).
-        raise NotFoundError("该发布记录早于在线核验功能，请使用离线核验工具（python -m zhifa.verify）核验。")
+        raise NotFoundError("该发布记录早于在线核验功能，不能在浏览器中核验；可向发布机关索取该记录的包含证明离线核验。")
     body = {"publication": pub.pk, "seq": proof["seq"], "tree_size": proof["tree_size"],
             "entry": {"kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
                       "payload_sha256": entry.payload_sha256},

@@ -40,7 +40,9 @@ def test_a_generic_remedies_element_prints_the_organ_and_the_court(desk, agency)
     html = body(rendering.document_html(doc))
     assert "救济途径：" + STANDARD in html and GENERIC not in html
     assert rendering.names_organs(GENERIC, agency) is False
-    assert rendering.names_organs("可以向甲一市市场监督管理局申请行政复议，或者向某某区人民法院提起行政诉讼。", agency)
+    # The agency's organ and court are set: another organ does not do (since 2023 the 本级人民政府 decides).
+    assert not rendering.names_organs("可以向甲一市市场监督管理局申请行政复议，或者向某某区人民法院提起行政诉讼。", agency)
+    assert not rendering.names_organs("可以向人民政府申请行政复议，或者向人民法院提起行政诉讼。", agency)
     assert not rendering.names_organs("可以向甲一县人民政府申请行政复议或者六个月内提起行政诉讼", agency)  # no court
     # Without the agency's settings a generic element is no 救济途径: the decision is not issued.
     agency.litigation_court = ""
@@ -169,3 +171,26 @@ def _xml(docx: bytes) -> str:
 
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         return zf.read("word/document.xml").decode()
+
+
+@pytest.mark.req("REC-02")
+@pytest.mark.django_db
+def test_the_decision_claims_no_notice_that_was_not_issued_and_no_additional_fine_without_a_fine(desk, agency):
+    """Second review of issue 18: a recorded but never issued 告知书 made the sealed decision say the party was
+    told (§44); §72's 加处罚款 was promised on a decision that only confiscates."""
+    case = ordinary(decision_stage_case(desk))
+    services.document_record(case=case, form="penalty_notice", actor=desk.officer, elements=elements(
+        desk, facts=FACTS, violated_provision="《中华人民共和国食品安全法》第六十七条第一款", legal_basis=BASIS,
+        proposed_penalty="没收违法所得人民币3,500元", rights="陈述、申辩、听证"))
+    decision = services.document_record(case=case, form="penalty_decision", actor=desk.officer, elements=elements(
+        desk, facts=FACTS, violated_provision="违反了《中华人民共和国食品安全法》第六十七条第一款的规定",
+        legal_basis=BASIS, penalty="没收违法所得人民币3,500元。", remedies=GENERIC))
+    text = body(rendering.document_html(decision))
+    assert "告知当事人拟作出行政处罚" not in text  # the notice was recorded, never issued
+    assert "罚没款合计人民币 3,500.00 元" in text and "加处罚款" not in text
+
+
+def test_a_remedies_text_that_names_no_place_does_not_name_the_organs(agency):
+    agency.reconsideration_organ = agency.litigation_court = ""
+    assert not rendering.names_organs("可以向人民政府申请行政复议，或者向人民法院提起行政诉讼。", agency)
+    assert rendering.names_organs("可以向甲一县人民政府申请行政复议，或者向甲一县人民法院提起行政诉讼。", agency)

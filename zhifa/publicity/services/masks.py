@@ -61,7 +61,7 @@ def _liftable(pub: Publication, mask: Mask) -> str:
     rule = mask_lift(mask.kind)
     if rule == MaskLift.NEVER:
         raise ZhifaError(PublicityErrorCode.MASK_LOCKED,
-                         f"{MASK_KINDS.get(mask.kind, mask.kind)}属于自然人身份信息，依法不得公开，不能取消隐去（《中华人民共和国政府信息公开条例》第十五条；国办发〔2018〕118号“全面推行行政执法公示制度”）。")
+                         f"{MASK_KINDS.get(mask.kind, mask.kind)}属于自然人身份信息，依法不得公开，不能取消隐去（国办发〔2018〕118号“全面推行行政执法公示制度”：涉及个人隐私的，作适当处理后公开）。")
     return rule
 
 
