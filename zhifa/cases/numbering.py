@@ -29,6 +29,7 @@ from . import events
 from .doctypes import FORMS
 from .errors import CaseErrorCode
 from .models import Document, DocumentNumber
+from .selectors import document_numbers
 
 ABBREVIATION_MISSING = CaseErrorCode.ABBREVIATION_MISSING
 
@@ -42,27 +43,15 @@ def first_version(document: Document) -> Document:
 
 def number_for(document: Document) -> str:
     """The document's 文号, or "" when it has none (yet, or by its kind)."""
-    if document.pk is None:
-        return ""
-    record = DocumentNumber.objects.filter(document=first_version(document)).only("text").first()
+    record = record_for(document)
     return record.text if record is not None else ""
 
 
 def numbers_in_case(case) -> dict[int, str]:
-    """{document id: 文号} for every version of every numbered document of the case, in two queries (a list of
-    documents must not look each number up: `number_for` walks a chain per document)."""
-    firsts = dict(DocumentNumber.objects.filter(document__case=case).values_list("document_id", "text"))
-    if not firsts:
-        return {}
-    parent = dict(Document.objects.filter(case=case).values_list("id", "supersedes_id"))
-    out = {}
-    for doc_id in parent:
-        first = doc_id
-        while parent.get(first):
-            first = parent[first]
-        if first in firsts:
-            out[doc_id] = firsts[first]
-    return out
+    """{document id: 文号} for every version of every numbered document of the case, in one query
+    (selectors.document_numbers; a list of documents must not look each number up: `number_for` walks a chain per
+    document)."""
+    return document_numbers(Document.objects.filter(case=case).values_list("id", flat=True))
 
 
 def format_number(abbreviation: str, kind: str, year: int, serial: int) -> str:

@@ -227,7 +227,7 @@ def issued_on(document) -> dt.date | None:
 
     if FORMS[document.form].number_kind and (record := record_for(document)) is not None:
         return record.issued_on
-    first = document.renditions.order_by("issued_at").values_list("issued_at", flat=True).first()
+    first = min((r.issued_at for r in document.renditions.all()), default=None)  # prefetched by lists
     return timezone.localdate(first) if first is not None else None
 
 
@@ -347,8 +347,8 @@ def _notice_paragraphs(document, case) -> list[dict]:
     if day is None:
         return []
     title = FORMS["penalty_notice"].print_title or FORMS["penalty_notice"].title
-    number = number_for(notice) if day is not None else ""
-    when = f"于{chinese_date(day)}" if day is not None else ""
+    number = number_for(notice)
+    when = f"于{chinese_date(day)}"
     which = f"《{title}》（{number}）" if number else f"《{title}》"
     out = [_para(f"本机关{when}以{which}告知当事人拟作出行政处罚的事实、理由、依据及当事人依法享有的陈述、申辩"
                  "和要求听证的权利。")]

@@ -11,10 +11,9 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from zhifa.core.names import person_label
-from zhifa.core.permissions import Role, roles_with
 from zhifa.core.todo import TodoItem, item, roles_label
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import RoleGrant
+from zhifa.org.selectors import permission_holders
 
 from . import workflow
 from .models import Case, CaseOfficer, Document
@@ -90,16 +89,5 @@ def next_step_actors(case: Case) -> list[str]:
                 for o in case.officers.select_related("person").order_by("assigned_at", "id")]
     if move.permission != "cases.approve" or missing_for_next_stage(case):
         return officers
-    roles = roles_with(move.permission)
-    path = case.agency.jurisdiction.path
-    grants = (RoleGrant.objects.filter(role__in=roles, revoked_at__isnull=True)
-              .filter(Q(agency=case.agency) | Q(agency__isnull=True, jurisdiction__isnull=False))
-              .select_related("user__person", "jurisdiction").order_by("id"))
-    names: dict[str, None] = {}
-    for grant in grants:
-        if grant.agency_id is None and not path.startswith(grant.jurisdiction.path):
-            continue
-        if not grant.user.is_active:
-            continue
-        names[f"{person_label(grant.user)}（{Role(grant.role).label}）"] = None
-    return list(names)
+    return list(dict.fromkeys(f"{person_label(user)}（{role.label}）"
+                              for user, role in permission_holders(move.permission, case.agency)))

@@ -132,7 +132,7 @@ def person_detail(request, pk):
     today = timezone.localdate()
     certificates = selectors.certificate_list(person)
     for c in certificates:
-        c.valid_today = c.is_valid_on(today)
+        c.valid_today = c.in_force_on(today)  # suspensions prefetched by certificate_list
     return render(request, "org/person_detail.html", {
         "person": person, "certificates": certificates,
         "can_view_people": perms.can(user, "org.view_people", agency=person.agency),

@@ -22,7 +22,7 @@ from zhifa.core.names import person_label
 from zhifa.core.permissions import roles_with
 from zhifa.core.todo import TodoItem, item, roles_label
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import RoleGrant
+from zhifa.org.selectors import grants_covering
 
 from .models import Publication, Request, Step
 from .selectors import overdue_for
@@ -45,23 +45,14 @@ def _holders(agencies) -> dict[int, dict[str, dict[int, str]]]:
     """{agency id: {"edit"/"approve": {user id: name}}}: the active accounts (whose person, if any, is in post)
     holding publicity.edit / publicity.approve for each agency, by a grant for the agency or for a jurisdiction
     above it. One query, whatever the number of agencies."""
-    agencies = {a.pk: a for a in agencies}
-    out: dict[int, dict[str, dict[int, str]]] = {pk: {"edit": {}, "approve": {}} for pk in agencies}
-    if not agencies:
-        return out
     edit, approve = roles_with("publicity.edit"), roles_with("publicity.approve")
-    grants = (RoleGrant.objects.filter(role__in=edit | approve, revoked_at__isnull=True, user__is_active=True)
-              .filter(Q(agency_id__in=list(agencies)) | Q(agency__isnull=True, jurisdiction__isnull=False))
-              .select_related("user__person", "jurisdiction").order_by("id"))
-    for grant in grants:
-        person = getattr(grant.user, "person", None)
-        if person is not None and not person.active:
-            continue
-        if grant.agency_id is not None:
-            covered = [grant.agency_id]
-        else:
-            covered = [pk for pk, a in agencies.items() if a.jurisdiction.path.startswith(grant.jurisdiction.path)]
-        for pk in covered:
+    out: dict[int, dict[str, dict[int, str]]] = {}
+    for pk, grants in grants_covering(edit | approve, agencies).items():
+        out[pk] = {"edit": {}, "approve": {}}
+        for grant in grants:
+            person = getattr(grant.user, "person", None)
+            if person is not None and not person.active:
+                continue
             if grant.role in edit:
                 out[pk]["edit"].setdefault(grant.user_id, person_label(grant.user))
             if grant.role in approve:

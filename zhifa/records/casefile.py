@@ -167,7 +167,8 @@ def document_pages(doc) -> int | None:
     read from the stored PDF for one issued before the count was kept). None when no PDF was issued: the index
     lists the version as 未签发 with no page range, and nothing is rendered to count it (a GET of the cover must
     not typeset every draft of the case)."""
-    rendition = doc.renditions.filter(kind="pdf").select_related("blob").first()
+    # renditions.all(): the case file prefetches them (one PDF at most per version: one_rendition_per_kind).
+    rendition = next((r for r in doc.renditions.all() if r.kind == "pdf"), None)
     return rendition_pages(rendition) if rendition is not None else None
 
 
@@ -180,9 +181,9 @@ def rendition_pages(rendition) -> int:
         return pdf_pages(fh.read())
 
 
-def _result(case, docs) -> str:
+def _result(docs, superseded_by: dict) -> str:
     """处理结果: the closing report's, else what the decision in force decides."""
-    current = [d for d in docs if not any(o.supersedes_id == d.pk for o in docs)]
+    current = [d for d in docs if d.pk not in superseded_by]
     for form, element in (("closing_report", "result"), ("penalty_decision", "penalty"),
                           ("enforcement_decision", "decision"), ("seizure_decision", "items")):
         for doc in reversed(current):
@@ -199,22 +200,24 @@ def case_file_sheets(case) -> dict:
     Pages are numbered from the first document (the cover, the index and the note sheet are not counted), over the
     issued PDFs only; every version of a document is in the file, a corrected one marked as such, one never issued
     as 未签发 without pages."""
-    from zhifa.cases.numbering import number_for
+    from zhifa.cases.numbering import numbers_in_case
     from zhifa.cases.rendering import issued_on
     from zhifa.core.bounds import reveal_invisible
     from zhifa.org.models import ActionType
 
     from . import archive
 
-    docs = list(case.documents.select_related("case__agency").order_by("recorded_at", "id"))
+    docs = list(case.documents.select_related("case__agency").prefetch_related("renditions__blob")
+                .order_by("recorded_at", "id"))
     superseded_by = {d.supersedes_id: d for d in docs if d.supersedes_id}
+    numbers = numbers_in_case(case)
     rows, page = [], 1
     for n, doc in enumerate(docs, start=1):
         count = document_pages(doc)
         form = FORMS[doc.form]
         note = []
         if count is None:
-            note.append(UNISSUED_NOTE if not doc.renditions.exists() else "未签发PDF文本")
+            note.append(UNISSUED_NOTE if not doc.renditions.all() else "未签发PDF文本")
         if doc.pk in superseded_by:
             note.append(f"已被第{superseded_by[doc.pk].version}版更正")
         if doc.supersedes_id:
@@ -227,7 +230,7 @@ def case_file_sheets(case) -> dict:
         else:
             pages = str(page) if count == 1 else f"{page}-{page + count - 1}"
             page += count
-        rows.append({"n": n, "number": number_for(doc) if form.number_kind else "", "author": case.agency.name,
+        rows.append({"n": n, "number": numbers.get(doc.pk, "") if form.number_kind else "", "author": case.agency.name,
                      "title": (form.print_title or form.title) + (f"（第{doc.version}版）" if doc.version > 1 else ""),
                      "date": f"{day:%Y%m%d}", "pages": pages, "note": "；".join(note)})
     unissued = sum(1 for r in rows if not r["pages"])
@@ -250,7 +253,7 @@ def case_file_sheets(case) -> dict:
     officers = "、".join(o.person.name for o in case.officers.select_related("person"))
     cover = [("案号", case.number), ("案由", case.title),
              ("当事人", "、".join(p.name for p in case.parties.all())),
-             ("处理结果", _result(case, docs)),
+             ("处理结果", _result(docs, superseded_by)),
              ("承办机构", case.handling_unit.name), ("承办人", officers),
              ("立案日期", chinese_day(timezone.localtime(case.opened_at).date())),
              ("结案日期", chinese_day(closed) if closed else "（尚未结案归档）"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.doctypes import FORMS
+from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Case
 from zhifa.cases.views import asks_consultation
 from zhifa.cases.workflow import DECIDED_FROM
@@ -202,11 +203,11 @@ def act(request, pk, action):
 
 def _reads_freely(user, case: Case) -> bool:
     """Whether the workspace opens for `user` without stating a reason (the one consultation check's rule)."""
-    from zhifa.cases.workflow import CONSULTATION_DUTIES
-
-    return (org_perms.can(user, "cases.handle", agency=case.agency)
-            or any(duty(user, case, "review") for duty in CONSULTATION_DUTIES)
-            or case_selectors.open_consultation(actor=user, case=case) is not None)
+    try:
+        case_selectors.consultation_check(actor=user, case=case, what="review", log=False)
+    except ConsultationRequired:
+        return False
+    return True
 
 
 def queue(request):

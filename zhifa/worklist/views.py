@@ -14,6 +14,7 @@ from zhifa.core.permissions import Role
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
 from zhifa.org.models import AgencyStatus, RoleGrant
+from zhifa.org.todo import NOTICE_DAYS
 from zhifa.records import access
 from zhifa.records import selectors as record_selectors
 from zhifa.records.models import AccessRequest
@@ -42,7 +43,7 @@ def _overview(user, today) -> dict:
     """What the home page showed before the to-do list (roles, certificates, the registry's overviews)."""
     role = org_perms.primary_role(user)
     ctx = {"role": role}
-    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    person = getattr(user, "person", None)  # RelatedObjectDoesNotExist is an AttributeError
     ctx["person"] = person
     # Greeted by name as the header names the user: the person's name, else the account's (core.names).
     ctx["greeting"] = display_name(user)
@@ -53,7 +54,7 @@ def _overview(user, today) -> dict:
         agencies = org_selectors.agency_list_for(actor=user)
         ctx["agency_count"] = agencies.count()
         ctx["pending_count"] = agencies.filter(status=AgencyStatus.PENDING).count()
-        ctx["expiring"] = list(org_selectors.certificates_expiring_for(actor=user, within_days=60)[:10])
+        ctx["expiring"] = list(org_selectors.certificates_expiring_for(actor=user, within_days=NOTICE_DAYS)[:10])
         if role in (Role.SUPERVISOR, None) or user.is_superuser:
             shortfall = org_selectors.reviewer_shortfall_for(actor=user)
             ctx["ratio_shortfall"] = shortfall[:10]
