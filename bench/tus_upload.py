@@ -1,18 +1,26 @@
 #!/usr/bin/env python
-"""A large upload through the tus endpoint on loopback, against a plain local copy-and-hash of the same
-file in the same run, with the server's peak memory (VmHWM), which must not grow with file size.
+"""A large upload through the tus endpoint on loopback against the fair ceiling of the same file in the same run
+(issue 19 §4, §7), with the server's peak memory (VmHWM), which must not grow with file size.
 
-    .venv/bin/python bench/tus_upload.py [--mb 2048] [--chunk-mb 256]
+    .venv/bin/python bench/tus_upload.py [--mb 1024] [--runs 3] [--chunk-mb 256] [--memory-mb 100]
+    .venv/bin/python bench/tus_upload.py --smoke        # CI: 8 MiB, 3 runs, memory at 2 MiB vs 8 MiB
 
-The server is `manage.py runserver` on 127.0.0.1 (single process) with a fresh SQLite database.
+Each run: one byte of the video's frame data is changed (every run stores new bytes, not a duplicate), then the
+ceiling — read, SHA-256, write and fsync the same file in 64 KiB pieces (`harness.copy_hash_fsync`) — then the
+upload: POST and PATCHes of `--chunk-mb` to a fresh `manage.py runserver` (one process, no threads) on
+127.0.0.1, the client sending with sendfile(2) so that it takes as little of the 2 cores as it can. The upload
+ends when the recording is registered (media check, evidence store, log entry): its time includes all of it.
+The server's peak RSS is read from /proc before it is stopped. Figures: MB/s of each, min / median / max of the
+runs, and the ratio run by run. The staging folder and MEDIA_ROOT are on the same filesystem (under
+ZHIFA_BENCH_OUT), so the upload is published by a rename, as in the default configuration.
 """
 
 import argparse
 import base64
 import datetime as dt
-import hashlib
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import copy_hash_fsync, print_ratio, print_runs, repeat  # noqa: E402
 
 
 def setup_db(env):
@@ -96,97 +106,167 @@ def make_video(path: Path, mb: int) -> None:
             out.mux(packet)
 
 
+def perturb(path: Path, run: int) -> None:
+    """Make this run's bytes new: change 8 bytes in the middle of the file, inside a frame's raw picture data
+    (the container's headers and index are at the ends), so the upload is stored, not found as a duplicate."""
+    with open(path, "r+b") as fh:
+        fh.seek(path.stat().st_size // 2)
+        fh.write(run.to_bytes(8, "big"))
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload",
+                               "--nothreading"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("OPTIONS", "/api/tus/")
+            conn.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+def upload(path: Path, *, port: int, token: str, case_id: int, officer_id: int, chunk: int) -> tuple[float, str]:
+    """POST, then PATCHes of `chunk` bytes sent with sendfile(2); (seconds, the Zhifa-Sha256 the server answered)."""
+    size = path.stat().st_size
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    meta = {"case": str(case_id), "device": "BENCH-1", "officer": str(officer_id), "activity": "seize",
+            "started_at": start.isoformat(), "ended_at": (start + dt.timedelta(minutes=30)).isoformat(),
+            "place": "基准地点", "filetype": "video/x-matroska"}
+    headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {token}"}
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("POST", "/api/tus/", headers=headers | {
+        "Upload-Length": str(size),
+        "Upload-Metadata": ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 201, (response.status, response.getheaders())
+    location = response.getheader("Location").split(str(port), 1)[1]
+    offset, digest = 0, ""
+    with open(path, "rb") as fh:
+        while offset < size:
+            n = min(chunk, size - offset)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            conn.putrequest("PATCH", location)
+            for k, v in (headers | {"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+                                    "Content-Length": str(n)}).items():
+                conn.putheader(k, v)
+            conn.endheaders()
+            conn.sock.sendfile(fh, offset, n)
+            response = conn.getresponse()
+            body = response.read()
+            assert response.status == 204, (response.status, body)
+            offset = int(response.getheader("Upload-Offset"))
+            digest = response.getheader("Zhifa-Sha256") or digest
+    return time.perf_counter() - t0, digest
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        return int(next(line.split()[1] for line in fh if line.startswith("VmHWM"))) / 1024
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mb", type=int, default=2048, help="approximate size of the generated video")
+    parser.add_argument("--mb", type=int, default=1024, help="approximate size of the generated video, MiB")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--chunk-mb", type=int, default=256, help="bytes per PATCH, as a field client would send")
+    parser.add_argument("--memory-mb", type=int, default=100, help="the small upload whose peak RSS is compared")
+    parser.add_argument("--smoke", action="store_true", help="CI: --mb 8 --memory-mb 2 --chunk-mb 4, 3 runs")
+    parser.add_argument("--sync-mb", type=int, default=None,
+                        help="ZHIFA_TUS_SYNC_BYTES for the server, MiB (default: the setting's default)")
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
+    if args.smoke:
+        args.mb, args.memory_mb, args.chunk_mb, args.runs = 8, 2, 4, 3
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / "tus_bench.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
-    env = {"DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings", "MEDIA_ROOT": str(OUT / "tus_media"),
-           "ZHIFA_LEDGER_KEY_FILE": str(OUT / "bench-ledger.key"), "ZHIFA_DATA_DIR": str(OUT / "tus_data")}
+    media, data = OUT / "tus_media", OUT / "tus_data"
+    shutil.rmtree(media, ignore_errors=True)
+    shutil.rmtree(data / "tus", ignore_errors=True)
+    env = {"DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "config.settings", "MEDIA_ROOT": str(media),
+           "ZHIFA_LEDGER_KEY_FILE": str(OUT / "bench-ledger.key"), "ZHIFA_DATA_DIR": str(data)}
+    if args.sync_mb is not None:
+        env["ZHIFA_TUS_SYNC_BYTES"] = str(args.sync_mb << 20)
     case_id, officer_id, token = setup_db(env)
+    target = dict(port=args.port, token=token, case_id=case_id, officer_id=officer_id, chunk=args.chunk_mb << 20)
 
-    path = OUT / f"tus-{args.mb}m.mkv"
-    if not path.exists():
-        make_video(path, args.mb)
-    size = path.stat().st_size
+    files = {}
+    for mb in (args.memory_mb, args.mb):
+        files[mb] = OUT / f"tus-{mb}m.mkv"
+        if not files[mb].exists():
+            make_video(files[mb], mb)
     os.sync()
 
-    t0 = time.perf_counter()
-    h = hashlib.sha256()
-    with open(path, "rb") as src, open(OUT / "copy.bin", "wb") as dst:
-        while chunk := src.read(1 << 20):
-            h.update(chunk)
-            dst.write(chunk)
-        os.fsync(dst.fileno())
-    t_copy = time.perf_counter() - t0
-    os.remove(OUT / "copy.bin")
-    expected = h.hexdigest()
-    os.sync()
+    def one_upload(path: Path) -> tuple[float, str, float, float]:
+        """(seconds, digest, server peak RSS MiB, server CPU seconds spent on the upload)."""
+        server = start_server(env, args.port)
+        try:
+            cpu0 = cpu_seconds(server.pid)
+            seconds, digest = upload(path, **target)
+            cpu = cpu_seconds(server.pid) - cpu0
+            rss = peak_rss_mib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(media, ignore_errors=True)  # the stored copy: each run writes into the same empty store
+        os.sync()
+        return seconds, digest, rss, cpu
 
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload",
-                               "--nothreading"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("OPTIONS", "/api/tus/")
-                break
-            except OSError:
-                time.sleep(0.1)
-        start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-        meta = {"case": str(case_id), "device": "BENCH-1", "officer": str(officer_id), "activity": "seize",
-                "started_at": start.isoformat(), "ended_at": (start + dt.timedelta(minutes=30)).isoformat(),
-                "place": "基准地点", "filetype": "video/x-matroska"}
-        headers = {"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {token}"}
-        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=600)
-        t0 = time.perf_counter()
-        conn.request("POST", "/api/tus/", headers=headers | {
-            "Upload-Length": str(size),
-            "Upload-Metadata": ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())})
-        response = conn.getresponse()
-        response.read()
-        location = response.getheader("Location").split(str(args.port), 1)[1]
-        offset, step = 0, args.chunk_mb << 20
-        with open(path, "rb") as fh:
-            while offset < size:
-                n = min(step, size - offset)
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=600)
-                conn.putrequest("PATCH", location)
-                for k, v in (headers | {"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
-                                        "Content-Length": str(n)}).items():
-                    conn.putheader(k, v)
-                conn.endheaders()
-                sent = 0
-                while sent < n:
-                    data = fh.read(min(1 << 20, n - sent))
-                    conn.send(data)
-                    sent += len(data)
-                response = conn.getresponse()
-                response.read()
-                assert response.status == 204, (response.status, response.getheaders())
-                offset = int(response.getheader("Upload-Offset"))
-                digest = response.getheader("Zhifa-Sha256")
-        t_tus = time.perf_counter() - t0
-        with open(f"/proc/{server.pid}/status") as fh:
-            hwm = next(line.split()[1] for line in fh if line.startswith("VmHWM"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert digest == expected, "digests differ"
-    mb = size / 1e6
-    print(f"tus upload over loopback ({args.mb} MiB in {args.chunk_mb} MiB PATCHes): {mb / t_tus:7.1f} MB/s "
-          f"({t_tus:.1f} s); server peak RSS {int(hwm) / 1024:.1f} MiB")
-    print(f"plain local copy-and-hash of the same file:             {mb / t_copy:7.1f} MB/s ({t_copy:.1f} s)   "
-          f"ratio {t_tus / t_copy:.2f}x")
-    print(f"digest matches: {digest}")
-    import shutil
+    small = files[args.memory_mb]
+    perturb(small, 0)
+    _t, _d, rss_small, _cpu = one_upload(small)
 
-    shutil.rmtree(OUT / "tus_media", ignore_errors=True)
+    path, size = files[args.mb], files[args.mb].stat().st_size
+    ceilings, uploads, rss, cpu_ceiling, cpu_server = [], [], [], [], []
+
+    def run(i: int) -> float:
+        perturb(path, i + 1)
+        os.sync()
+        before = os.times()
+        t_copy, expected = copy_hash_fsync(path, OUT / "ceiling.bin")
+        after = os.times()
+        os.sync()
+        t_tus, digest, peak, cpu = one_upload(path)
+        assert digest == expected, f"run {i + 1}: digests differ ({digest} != {expected})"
+        ceilings.append(size / 1e6 / t_copy)
+        uploads.append(size / 1e6 / t_tus)
+        rss.append(peak)
+        gib = size / 2**30
+        cpu_ceiling.append((after.user + after.system - before.user - before.system) / gib)
+        cpu_server.append(cpu / gib)
+        return t_tus
+
+    repeat(run, args.runs)
+    from django.conf import settings
+
+    sync = int(env.get("ZHIFA_TUS_SYNC_BYTES", settings.ZHIFA_TUS_SYNC_BYTES)) / 2**20
+    print(f"file: {size / 2**20:.0f} MiB video, {args.runs} runs, PATCHes of {args.chunk_mb} MiB, fsync every "
+          f"{sync:g} MiB or {settings.ZHIFA_TUS_SYNC_SECONDS:g} s; same file and run for both figures")
+    print(f"stored digest matches the file's SHA-256 in all {args.runs} runs (digest matches)")
+    print_runs("tus upload over loopback (to registered recording)", uploads, unit="MB/s", width=52)
+    print_runs("ceiling: copy + SHA-256 + fsync, 64 KiB pieces", ceilings, unit="MB/s", width=52)
+    print_ratio("ratio tus / ceiling", uploads, ceilings, width=52)
+    # CPU time is what the 2 shared cores make least noisy: the work itself, without the waits for the disk.
+    print_runs("CPU s per GiB: tus server process", cpu_server, unit="s", fmt="{:.2f}", width=52)
+    print_runs("CPU s per GiB: ceiling", cpu_ceiling, unit="s", fmt="{:.2f}", width=52)
+    print_runs(f"server peak RSS, {size / 2**20:.0f} MiB upload", rss, unit="MiB", width=52)
+    print(f"{f'server peak RSS, {small.stat().st_size / 2**20:.0f} MiB upload':<52} {rss_small:.1f} MiB  "
+          f"(difference {max(rss) - rss_small:+.1f} MiB)")
 
 
 if __name__ == "__main__":

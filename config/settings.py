@@ -66,11 +66,20 @@ INSTALLED_APPS = [
     "zhifa.demo",
 ]
 
+# The anonymous portal's page cache (issue 19 §1, zhifa/portal/page_cache.py, its middleware right after WhiteNoise's
+# below): the longest a cached page lives, in seconds; a publication, withdrawal or new version ends it at once.
+# On by default only with a shared cache (ZHIFA_REDIS_URL): the generations that end a page live in the cache, and
+# each process's own memory would not see a withdrawal made by another process (a gunicorn worker, the task worker,
+# the checkpoint clock) — review of issue 19. Set it explicitly to cache in memory on a single-process server.
+ZHIFA_PORTAL_CACHE_SECONDS = int(os.environ.get("ZHIFA_PORTAL_CACHE_SECONDS",
+                                                "300" if os.environ.get("ZHIFA_REDIS_URL") else "0"))
 MIDDLEWARE = [
     # Before SecurityMiddleware: X-Forwarded-Proto counts only from a trusted proxy (SECURE_PROXY_SSL_HEADER).
     "zhifa.core.proxy.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Issue 19 §1: an anonymous portal page from the shared cache, before any session, user or database work.
+    "zhifa.portal.page_cache.PortalPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +98,8 @@ MIDDLEWARE = [
     # those checks changes state a forged request could exploit; they only redirect or end a session.
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Issue 19 §5: the portal's and the statistics pages' GETs read the replica, unless the browser just wrote.
+    "zhifa.core.replica.ReplicaReadsMiddleware",
     "zhifa.core.middleware.ZhifaErrorMiddleware",
     # Must be last: django-axes locks out repeated login failures.
     "axes.middleware.AxesMiddleware",
@@ -130,7 +141,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests use a database file, not memory, so that a second process (crash tests) can open it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_zhifa.sqlite3")}
+# Reads on a streaming replica (issue 19 §5): DATABASE_REPLICA_URL names it; without it every read goes to the primary.
+# zhifa.core.db_router sends the portal's and the cockpit's reads there, except for a browser that has just written
+# (read-your-writes, ZHIFA_REPLICA_STICKY_SECONDS). Tests read the replica as the primary (TEST MIRROR).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable replica must cost seconds, not the TCP timeout: the request then reads the primary.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(os.environ.get("ZHIFA_REPLICA_CONNECT_TIMEOUT", "2")))
+DATABASE_ROUTERS = ["zhifa.core.db_router.ReplicaRouter"]
+ZHIFA_REPLICA_STICKY_SECONDS = int(os.environ.get("ZHIFA_REPLICA_STICKY_SECONDS", "15"))
+# The pages whose GET requests read the replica (zhifa.core.replica): the public portal and the statistics pages
+# (REC-16 record statistics, PUB-11 annual reports). A view elsewhere opts in with @replica.reads_from_replica.
+ZHIFA_REPLICA_READ_PATHS = env_list("ZHIFA_REPLICA_READ_PATHS", "/portal/,/records/statistics/,/publicity/reports/")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The shared cache (issue 19 §1, §5): Redis when ZHIFA_REDIS_URL is set (redis://host:6379/0) — portal pages, search
+# counts and, there, the sessions, shared by every app server; each process's own memory otherwise (the embedded
+# default: one server, nothing shared to keep consistent).
+ZHIFA_REDIS_URL = os.environ.get("ZHIFA_REDIS_URL", "")
+if ZHIFA_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ZHIFA_REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("ZHIFA_CACHE_PREFIX", "zhifa"), "TIMEOUT": 300}}
+    # In Redis and in the database behind it: a session evicted from Redis (maxmemory under a flood of portal
+    # searches) is read back from the database, never a logout (review of issue 19).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zhifa",
+                          "TIMEOUT": 300}}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -282,7 +326,7 @@ ZHIFA_EVIDENCE_LOCK_YEARS = int(os.environ.get("ZHIFA_EVIDENCE_LOCK_YEARS", "30"
 ZHIFA_TUS_DIR = Path(os.environ.get("ZHIFA_TUS_DIR", DATA_DIR / "tus"))
 ZHIFA_TUS_MAX_SIZE = int(os.environ.get("ZHIFA_TUS_MAX_SIZE", str(8 * 1024**3)))
 # 4 MiB / 1 s: on loopback a 512 MiB upload ran at 41 MB/s (1 MiB: 32 MB/s; only the 1 s bound: 64 MB/s).
-ZHIFA_TUS_SYNC_BYTES = int(os.environ.get("ZHIFA_TUS_SYNC_BYTES", str(4 * 1024**2)))
+ZHIFA_TUS_SYNC_BYTES = int(os.environ.get("ZHIFA_TUS_SYNC_BYTES", str(64 * 1024**2)))
 ZHIFA_TUS_SYNC_SECONDS = float(os.environ.get("ZHIFA_TUS_SYNC_SECONDS", "1"))
 ZHIFA_TUS_READ_TIMEOUT = float(os.environ.get("ZHIFA_TUS_READ_TIMEOUT", "30"))
 ZHIFA_TUS_EXPIRY_HOURS = float(os.environ.get("ZHIFA_TUS_EXPIRY_HOURS", "24"))

@@ -70,6 +70,13 @@ def test_review_bench_smoke(tmp_path):
 @pytest.mark.django_db
 def test_portal_bench_smoke(tmp_path):
     out = run("bench/portal.py", "--decisions", "300", "--database-url", f"sqlite:///{tmp_path / 'p.sqlite3'}",
-              "--seconds", "1", "--clients", "4", "--workers", "1", "--client", "python", "--port", "8798",
+              "--seconds", "1", "--runs", "1", "--pages", "50", "--clients", "4", "--workers", "1", "--client", "python", "--port", "8798",
               tmp_path=tmp_path)
     assert "decision page with inclusion proof" in out and "ratio" in out
+
+
+@pytest.mark.django_db
+def test_portal_search_bench_smoke(tmp_path):
+    out = run("bench/portal_search.py", "--database-url", f"sqlite:///{tmp_path / 's.sqlite3'}", "--sizes", "300,600",
+              "--texts", "200", "--runs", "3", "--samples", "3", "--before-samples", "2", tmp_path=tmp_path)
+    assert "large county / common" in out and "issue 18 plan" in out and "worst county search p95" in out

@@ -180,10 +180,10 @@ def test_the_public_and_the_out_of_scope_get_the_proof_and_it_verifies(client, u
 def test_findings_are_scoped_like_their_entries(client, users, log):
     ledger._finding("log_mismatch", "条目 3 与其叶哈希不符")
     client.force_login(users.region_supervisor)
-    assert client.get("/api/ledger/findings").json() == []
+    assert client.get("/api/ledger/findings").json()["items"] == []
     assert "条目 3 与其叶哈希不符" not in client.get("/ledger/findings/").content.decode()
     client.force_login(users.su)
-    assert [f["detail"] for f in client.get("/api/ledger/findings").json()] == ["条目 3 与其叶哈希不符"]
+    assert [f["detail"] for f in client.get("/api/ledger/findings").json()["items"]] == ["条目 3 与其叶哈希不符"]
 
 
 @pytest.mark.req("REC-15")

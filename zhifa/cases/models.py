@@ -49,7 +49,9 @@ class Case(models.Model):
         ]
         # The list order: a supervisor's page over many agencies walks this index instead of sorting every case.
         indexes = [models.Index(fields=["agency", "stage"]), models.Index(fields=["agency", "-opened_at", "-id"]),
-                   models.Index(fields=["-opened_at", "-id"])]
+                   models.Index(fields=["-opened_at", "-id"]),
+                   # Issue 19 §2: the list filtered by stage pages by cursor along this index, never sorts the stage.
+                   models.Index(fields=["stage", "-opened_at", "-id"], name="case_stage_list_keyset")]
 
     def __str__(self):
         return f"{self.number} {self.title}"

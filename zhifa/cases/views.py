@@ -5,7 +5,6 @@ import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.names import person_label
 from zhifa.core.net import safe_next
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.core.regulations import expand
 from zhifa.org import permissions as org_perms
 from zhifa.org.errors import OrgErrorCode
@@ -43,11 +43,9 @@ def case_list(request):
         org_perms.deny(request.user, "cases.view", request=request)
     qs = selectors.case_list_for(actor=request.user, stage=request.GET.get("stage") or None,
                                  search=request.GET.get("q") or None)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = keyset_page(request, qs, 50)
     return render(request, "cases/case_list.html", {
-        "page": page, "stages": Stage.choices, "query": params.urlencode(),
+        "page": page, "stages": Stage.choices, "query": query_without_cursor(request),
         "can_open": org_perms.can(request.user, "cases.handle"),
     })
 

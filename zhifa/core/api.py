@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 from ninja import Field, Schema
-from ninja.pagination import LimitOffsetPagination
+from ninja.pagination import PaginationBase
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +17,7 @@ from .bounds import MAX_BIGINT, MAX_YEAR, MIN_YEAR, json_problem, normalise
 from .error_views import json_error
 from .errors import CoreErrorCode, ZhifaError
 from .models import ApiToken, SecurityEventKind
+from .paginator import DEFAULT_CAP, KeysetPaginator, PaginationErrorCode, list_filters
 from .permissions import can
 from .services import security_event_record
 from .tokens import token_lacks_second_factor
@@ -112,12 +113,47 @@ Day = Annotated[dt.date, Field(ge=dt.date(MIN_YEAR, 1, 1), le=dt.date(MAX_YEAR, 
 Limit = Annotated[int, Field(ge=1, le=500, description="每页条数（至多 500）")]
 
 
-class Pagination(LimitOffsetPagination):
-    """ninja's limit/offset pages with an offset that fits the database's 64-bit OFFSET."""
+class Pagination(PaginationBase):
+    """Keyset pages for every API list (issue 19 §2; core.paginator): `{items, count, count_capped, next}`.
+
+    `next` is an opaque cursor: pass it back as `cursor` for the following page, however deep, at the cost of
+    the first. `count` stops at the cap (`count_capped` says it did). `offset` is kept for existing clients
+    only up to the cap; past it the answer is 400 `offset_beyond_cap`, naming `cursor`."""
 
     class Input(Schema):
-        limit: int = Field(50, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=MAX_BIGINT)
+        limit: int = Field(50, ge=1, le=500, description="每页条数（至多 500）")
+        cursor: str | None = Field(None, max_length=2000, description="上一页返回的 next 翻页标记")
+        offset: int = Field(0, ge=0, le=MAX_BIGINT,
+                            description=f"跳过的条数（仅为兼容保留，至多 {DEFAULT_CAP}；更后面请用 cursor）")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description=f"符合条件的条数，至多计到 {DEFAULT_CAP} 之上一条（见 count_capped）")
+        count_capped: bool = Field(description="为 true 时实际条数多于 count 所示的上限")
+        next: str | None = Field(description="下一页的翻页标记（cursor）；没有下一页时为 null")
+
+    items_attribute = "items"
+    cap = DEFAULT_CAP
+
+    def __init__(self, *, rows=None, key=None, **kwargs):
+        """`rows(page_rows, request)`: the rows of one page as the endpoint answers them (dicts for its schema,
+        per-page data read in bulk); the model rows themselves when not given. `key`: for an endpoint that
+        returns a list computed in full rather than a queryset (KeysetPaginator's `key`)."""
+        super().__init__(**kwargs)
+        self.rows, self.key = rows, key
+
+    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+        if pagination.cursor and pagination.offset:
+            raise ZhifaError(CoreErrorCode.INVALID_INPUT, "cursor 与 offset 不能同时使用。")
+        if pagination.offset > self.cap:
+            raise ZhifaError(PaginationErrorCode.OFFSET_BEYOND_CAP,
+                             f"offset 至多为 {self.cap}；更后面的记录请用上一页返回的 next 作为 cursor 翻页。")
+        paginator = KeysetPaginator(queryset, pagination.limit, cap=self.cap, key=self.key,
+                                    filters=list_filters(request))
+        page = paginator.page(pagination.cursor, offset=pagination.offset)
+        items = self.rows(page.object_list, request) if self.rows else page.object_list
+        return {self.items_attribute: items, "count": min(page.count, self.cap), "count_capped": page.capped,
+                "next": page.next_cursor}
 
 
 def _no_constant(name):

@@ -6,8 +6,10 @@ import base64
 from django.db import DatabaseError
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 
 from zhifa.core.api import Offset as Index  # a position in the log: 0 … 2⁶³−1
+from zhifa.core.api import Pagination
 from zhifa.core.errors import ZhifaError
 
 from . import selectors, services
@@ -109,9 +111,14 @@ def entry(request, seq: Index, tree_size: Index | None = None):
     return proof_json(selectors.inclusion_proof(seq, tree_size), item) | {"entry": entry_json(item, seq)}
 
 
+def _finding_key(f) -> tuple:
+    return (-f.found_at.timestamp(), -f.pk)  # Finding's order, newest first (issue 19 §2: the list's keyset)
+
+
 @router.get("/findings", response=list[FindingOut], summary="证据与日志完整性问题")
+@paginate(Pagination, key=_finding_key, rows=lambda rows, request: [
+    {"id": f.pk, "kind": f.kind, "detail": f.detail, "found_at": f.found_at.isoformat(),
+     "reviewed": bool(f.reviews.all())} for f in rows])
 def findings(request):
     require(request, "ledger.view")
-    rows = selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in
-    return [{"id": f.pk, "kind": f.kind, "detail": f.detail, "found_at": f.found_at.isoformat(),
-             "reviewed": bool(f.reviews.all())} for f in rows]
+    return selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in

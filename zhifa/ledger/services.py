@@ -5,7 +5,8 @@
 - `integrate` is the sequencer: one at a time (PostgreSQL advisory lock; SQLite's single writer),
   it gives committed entries consecutive indexes and stores completed subtree hashes.
 - `checkpoint_create` integrates, then signs the tree head (C2SP tlog-checkpoint).
-- `evidence_put` stores a file under its SHA-256 in one streaming pass.
+- `evidence_put` stores a file under its SHA-256 in one streaming pass; `evidence_publish` registers a file already
+  hashed as it arrived (records.tus) and moves it in by a rename (issue 19 §4).
 - `fixity_run` and `log_audit` re-check files and the log, and record each result in the log.
 - `entry_erase` removes an entry's payload (retention ended, or a legal order) without breaking any proof.
 """
@@ -16,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import connection, connections, router, transaction
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -59,6 +61,7 @@ from .note import Checkpoint as CheckpointText
 from .note import NoteError, Signer, Verifier, open_checkpoint, sign_note
 from .selectors import TreeReader, tree_size
 
+logger = logging.getLogger("zhifa.ledger")
 CHUNK = 1024 * 1024
 _IN = 500  # ids per IN (...) list: SQLite's bound on parameters, and short statements on PostgreSQL
 _SEQUENCER_LOCK = 0x7A68_6966  # "zhif"
@@ -579,6 +582,14 @@ def checkpoint_create() -> Checkpoint:
     under a configured key, trusted_verifiers()) must match the stored tree at its size, and the new tree must be provably consistent with it
     and agree with its leaves (`_split_view`). Otherwise nothing is signed, a `signing_refused` Finding is recorded,
     and ZhifaError `ledger_signing_refused` is raised."""
+    from .partitions import ensure_ahead
+
+    try:
+        ensure_ahead()  # issue 19 §6: the clock keeps the next entry-id ranges ready (as the tables' owner only)
+    except DatabaseError:
+        # A busy DEFAULT partition (its lock not had within partitions.LOCK_TIMEOUT) must not stop the signing: the
+        # ranges are made on a later tick or by `manage.py ledger_partitions`; inserts land in DEFAULT meanwhile.
+        logger.warning("ledger: could not create the next entry-id ranges now; signing goes on", exc_info=True)
     key = signer()
     with transaction.atomic():
         _ensure_key_recorded(key)
@@ -747,6 +758,108 @@ def evidence_put(fileobj, *, actor=None, content_type: str = "", name: str = "")
         entry = record_event(events.EVIDENCE_STORED, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)
         blob = Blob.objects.create(sha256=digest, sm3=payload.get("sm3", ""), size=wrapper.bytes_read,
                                    storage_name=final, content_type=content_type[:100], entry=entry)
+    return PutResult(blob, True)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A complete file on this server's disk whose digests were computed while its bytes arrived (records.tus,
+    issue 19 §4). The caller vouches that `sha256`/`sm3` are the digests of the file's `size` bytes and that the
+    file is fsynced; `evidence_publish` then neither reads nor writes its bytes again on the filesystem store."""
+
+    path: str
+    size: int
+    sha256: str
+    sm3: str = ""
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _same_filesystem(path: str, folder: str) -> bool:
+    """Whether a rename can move `path` into `folder` (rename(2) does not cross filesystems)."""
+    return os.stat(path).st_dev == os.stat(folder).st_dev
+
+
+def _publish(storage, received: Received, final: str) -> None:
+    """Put a received file at its content address: one rename on the filesystem store when the file is on the
+    store's filesystem (each byte written once, issue 19 §4); otherwise one streaming copy (another filesystem,
+    an S3 bucket), after which the received file is removed. On S3 the object is written straight to its
+    content address (the digest is known before the first byte is sent: no incoming/ object, no server-side
+    copy) and then locked; an S3 PUT or multipart upload is visible only once complete."""
+    if isinstance(storage, FileSystemStorage):
+        dst = storage.path(final)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if _same_filesystem(received.path, os.path.dirname(dst)):
+            os.replace(received.path, dst)
+            _fsync_dir(os.path.dirname(dst))  # the rename itself must survive a crash
+            return
+        with open(received.path, "rb") as fh:  # another filesystem: copy (fsynced and renamed by _promote)
+            temp = storage.save(f"{settings.ZHIFA_EVIDENCE_PREFIX}/incoming/{uuid.uuid4().hex}", File(fh, name="upload"))
+        _promote(storage, temp, final)
+    elif hasattr(storage, "bucket"):
+        # boto3's managed transfer: one PUT, or a multipart upload for a large file, streamed from the disk.
+        with open(received.path, "rb") as fh:
+            storage.bucket.upload_fileobj(fh, storage._normalize_name(final))
+        _s3_lock(storage, final)
+    else:
+        with open(received.path, "rb") as fh:
+            storage.save(final, File(fh, name="upload"))
+    os.unlink(received.path)
+
+
+def evidence_publish(received: Received, *, actor=None, content_type: str = "", name: str = "") -> PutResult:
+    """Register a file whose digests were computed as it arrived (records.tus), as `evidence_put` would store it:
+    the same type determination, payload, log entries (`ledger.evidence_stored` or `ledger.evidence_duplicate`)
+    and Blob row, in one transaction with the move to the content address. The received file is consumed (moved
+    into the store, or removed when the store already holds the same bytes).
+
+    A crash between the move and the commit leaves a file at its content address with no Blob row: nothing is
+    counted as stored, and the next put of the same bytes adopts it (`storage.exists(final)` below)."""
+    if received.size == 0:
+        raise ZhifaError(LedgerErrorCode.EMPTY_FILE, "文件为空，未存储。")
+    with open(received.path, "rb") as fh:
+        head = fh.read(files.HEAD_BYTES)
+    storage = default_storage
+    digest = received.sha256
+    content_type = files.determine(head, content_type)
+    name = files.clean_filename(name, default="") if name else ""
+    payload = {"sha256": digest, "size": received.size, "content_type": content_type, "name": name}
+    if received.sm3:
+        payload["sm3"] = received.sm3
+    final = _evidence_name(digest)
+    if (not isinstance(storage, FileSystemStorage) and not Blob.objects.filter(sha256=digest).exists()
+            and not storage.exists(final)):
+        # A streaming upload (S3) happens before the transaction, so that no write lock (SQLite) or transaction
+        # (PostgreSQL) is held while the bytes travel. The object is at its content address: whatever happens
+        # next, it holds exactly the bytes of that digest.
+        _publish(storage, received, final)
+    with transaction.atomic():
+        existing = Blob.objects.filter(sha256=digest).first()
+        if existing is not None:
+            _discard(received.path)
+            record_event(events.EVIDENCE_DUPLICATE, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)
+            return PutResult(existing, False)
+        if storage.exists(final):
+            _discard(received.path)  # published above, or by a put that did not commit: the same bytes
+            _s3_lock(storage, final)
+        else:
+            _publish(storage, received, final)
+        entry = record_event(events.EVIDENCE_STORED, subject=f"ledger.blob:{digest}", actor=actor, payload=payload)
+        blob = Blob.objects.create(sha256=digest, sm3=received.sm3, size=received.size, storage_name=final,
+                                   content_type=content_type[:100], entry=entry)
     return PutResult(blob, True)
 
 

@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from zhifa.core.bounds import MAX_BIGINT
+from zhifa.core.db_router import read_connection
 from zhifa.core.errors import ZhifaError
 
 from .errors import LedgerErrorCode
@@ -186,7 +187,7 @@ def seq_of(entry_ids) -> dict[int, int]:
                f"ON b.first_entry <= x.id AND b.last_entry >= x.id AND b.first_entry >= COALESCE(("
                f"SELECT n.first_entry FROM {_BATCH} n WHERE n.first_entry <= x.id AND NOT n.late "
                f"ORDER BY n.first_entry DESC LIMIT 1), 0)")
-        with connection.cursor() as cur:
+        with read_connection(LeafBatch).cursor() as cur:  # the portal reads on the replica (issue 19 §5)
             cur.execute(sql, part)
             rows = cur.fetchall()
         for first_seq, first_entry, data in rows:

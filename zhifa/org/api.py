@@ -163,15 +163,6 @@ class LoanOut(Schema):
     reason: str
 
 
-class AgencyPagination(Pagination):
-    """Limit/offset pages of agencies, with staff counts for the page only (two queries)."""
-
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page[self.items_attribute] = selectors.attach_staff_counts(page[self.items_attribute])
-        return page
-
-
 def _ratio_out(agency) -> dict:
     r = selectors.reviewer_ratio(agency)
     return {"agency_id": agency.pk, "reviewers": r.reviewers, "officers": r.officers,
@@ -186,7 +177,7 @@ def jurisdiction_list(request):
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="执法主体列表（限于授权范围）")
-@paginate(AgencyPagination)
+@paginate(Pagination, rows=lambda rows, request: selectors.attach_staff_counts(rows))
 def agency_list(request, filters: Query[AgencyFilter]):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     perms.require(request.user, "org.view", request=request)

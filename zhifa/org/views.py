@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from zhifa.core import files
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
 from zhifa.core.models import SecurityEvent
+from zhifa.core.paginator import keyset_page, query_without_cursor
 
 from . import permissions as perms
 from . import selectors, services
@@ -19,12 +19,6 @@ from .importing import template_workbook, workbook_import
 from .models import AgencyStatus, Certificate, Jurisdiction
 
 PAGE_SIZE = 50
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _get_or_404(fn, **kwargs):
@@ -59,11 +53,11 @@ def agency_list(request):
         actor=user, jurisdiction=jurisdiction, status=filters.get("status") or None,
         field=filters.get("field") or None, search=filters.get("q") or None,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, qs, PAGE_SIZE)
     page.object_list = selectors.attach_staff_counts(page.object_list)
     for agency in page.object_list:
         agency.ratio = selectors.reviewer_ratio(agency)
-    return render(request, "org/agency_list.html", {"form": form, "page": page, "query": _query_without_page(request),
+    return render(request, "org/agency_list.html", {"form": form, "page": page, "query": query_without_cursor(request),
                                                      "jurisdiction": jurisdiction})
 
 
@@ -118,12 +112,12 @@ def person_list(request):
     if filters.get("certified") == "no":
         qs = qs.exclude(pk__in=selectors.person_list_for(actor=user, certified_on=today).values("pk"))
     qs = qs.prefetch_related("certificates", "certificates__suspensions")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, qs, PAGE_SIZE)
     for person in page.object_list:
         valid = [c for c in person.certificates.all() if c.in_force_on(today)]  # a suspended one is not 持证
         person.valid_certificate = valid[0] if valid else None
     return render(request, "org/person_list.html", {"form": form, "page": page, "agency": agency,
-                                                     "query": _query_without_page(request)})
+                                                     "query": query_without_cursor(request)})
 
 
 def person_detail(request, pk):
@@ -197,5 +191,5 @@ def security_events(request):
 
         in_scope = Person.objects.filter(scope.agency_q("agency__"), user=OuterRef("user"))
         qs = qs.filter(Exists(in_scope))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "org/security_events.html", {"page": page, "query": _query_without_page(request)})
+    page = keyset_page(request, qs, PAGE_SIZE)
+    return render(request, "org/security_events.html", {"page": page, "query": query_without_cursor(request)})

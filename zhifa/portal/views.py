@@ -2,7 +2,6 @@
 agencies, a city's covers its counties, the region's covers all (IM-M §7). Views and templates only: every
 read is a publicity (or org) selector that returns published items, never drafts or originals."""
 
-import base64
 import hashlib
 import json
 
@@ -18,14 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from zhifa.cases.flowchart import case_flowchart_svg, case_steps
 from zhifa.cases.models import Procedure
-from zhifa.core import files
+from zhifa.core import files, generations
 from zhifa.core.bounds import parse_date, parse_id, parse_int
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.net import client_ip, safe_next
 from zhifa.core.paginator import CappedPaginator
-from zhifa.ledger import verifier_keys
-from zhifa.ledger.selectors import inclusion_proof, latest_checkpoint
-from zhifa.ledger.services import at_text
+from zhifa.ledger import proofs
+from zhifa.ledger.selectors import latest_checkpoint
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Certificate
 from zhifa.org.selectors import today as local_today
 from zhifa.org.selectors import valid_certificate_q
@@ -34,6 +32,8 @@ from zhifa.publicity.attachments import ACCEPTED_LABEL
 from zhifa.publicity.errors import PublicityErrorCode
 from zhifa.publicity.workflow import COLUMNS, REQUEST_NEEDS_ITEM, Kind, RequestKind, State
 from zhifa.review.workflow import REVIEWED_ACTION_TYPES
+
+from . import page_cache
 
 PAGE = 20
 # Results counted at most (50 pages); see core/paginator.py and docs/publicity.md for the measurements.
@@ -65,6 +65,7 @@ def _ctx(request, jurisdiction, **extra) -> dict:
 @login_not_required
 def home(request, code=None):
     j = selectors.portal_jurisdiction(code)
+    page_cache.depends_on(request, generations.jurisdiction_name(j.pk))  # before the items are read
     items = selectors.with_summaries(selectors.portal_items(j)[:10])
     return render(request, "portal/home.html", _ctx(request, j, items=items, children=j.children.all(),
                                                     kinds=Kind.choices, example=SEARCH_EXAMPLE,
@@ -74,6 +75,7 @@ def home(request, code=None):
 @login_not_required
 def search(request, code):
     j = selectors.portal_jurisdiction(code)
+    page_cache.depends_on(request, generations.jurisdiction_name(j.pk))
     f = _filters(request)
     error = ""
     try:
@@ -122,66 +124,63 @@ def lookup(request, code):
         lookup_example=LOOKUP_EXAMPLE), status=status)
 
 
-def _proof(pub):
-    """The published event's inclusion proof against the latest signed checkpoint, when the sequencer has
-    reached it; otherwise None and the page says it is waiting for the next checkpoint."""
+def _entry_for_browser(pub):
+    """The publication's log entry when the browser can check it (issue 18 §5), else None: a publication logged before
+    issue 18 names its approver in the entry's header ("user:<id> <login>"), which the public does not get, so its
+    leaf cannot be recomputed in the browser (docs/ledger.md)."""
     entry = pub.published_entry
-    seq = entry.seq if entry else None
-    cp = latest_checkpoint()
-    if seq is None or cp is None or seq >= cp.size:
-        return None, cp
-    proof = inclusion_proof(seq, cp.size)
-    # Base64, as in the signed checkpoint, the API and `python -m zhifa.verify` (tryout: hex here made the verifier
-    # report another hash at that index).
-    b64 = lambda h: base64.b64encode(h).decode()  # noqa: E731
-    return {"seq": proof.seq, "tree_size": proof.tree_size, "leaf_hash": b64(proof.leaf_hash),
-            "path": [b64(h) for h in proof.path], "root": b64(proof.root)}, cp
-
-
-def _published_keys() -> list[str]:
-    """The verifier keys the log publishes (/ledger/verifier-keys, GET /api/ledger/verifier-keys), current first:
-    the page embeds them for the in-browser check, and says where to compare them."""
-    return list(reversed(verifier_keys.used_keys()))  # used_keys lists them oldest first
+    return entry if entry is not None and entry.actor == "system" else None
 
 
 @login_not_required
 def item_proof(request, pk):
-    """What the "核验" button checks (static/js/verify.js): the publication's log entry header (its leaf input), the
-    audit path to the latest signed checkpoint and that checkpoint's signed note. No payload: the header names the
-    entry's kind, subject, time and payload digest, and the leaf hash is recomputed from it in the browser."""
+    """The publication's log entry header (its leaf input), its audit path to the latest signed checkpoint and that
+    checkpoint's signed note, for clients other than the page's "核验" (which computes the path from the static tiles,
+    static/js/verify.js), and for a page rendered before the sequencer gave the entry its seq. No payload: the header
+    names the entry's kind, subject, time and payload digest. The proof is computed once per checkpoint and then
+    served from the cache (ledger.proofs): a bounded number of queries, O(log256 n) for the checkpoint."""
     pub = selectors.portal_item(pk)
     if pub.state != State.PUBLISHED:
         raise NotFoundError("该信息已不在公示中，没有可核验的证明。")
-    proof, cp = _proof(pub)
-    if proof is None:
-        raise NotFoundError("发布记录已写入日志，等待下一个签名检查点后可核验。")
     entry = pub.published_entry
-    if entry.actor != "system":
-        # A publication logged before issue 18 names its approver in the header ("user:<id> <login>"): the public
-        # does not get that, so this entry's leaf cannot be recomputed in the browser (docs/ledger.md).
+    served, cp = proofs.inclusion_to_latest(entry.seq if entry else None)
+    if served is None:
+        raise NotFoundError("发布记录已写入日志，等待下一个签名检查点后可核验。")
+    if _entry_for_browser(pub) is None:
         raise NotFoundError("该发布记录早于在线核验功能，不能在浏览器中核验；可向发布机关索取该记录的包含证明离线核验。")
-    body = {"publication": pub.pk, "seq": proof["seq"], "tree_size": proof["tree_size"],
-            "entry": {"kind": entry.kind, "subject": entry.subject, "actor": entry.actor, "at": at_text(entry.at),
-                      "payload_sha256": entry.payload_sha256},
-            "leaf_hash": proof["leaf_hash"], "path": proof["path"], "root": proof["root"], "checkpoint": cp.note}
+    proof = served.proof
+    body = {"publication": pub.pk, "seq": proof.seq, "tree_size": proof.tree_size, "entry": proofs.entry_header(entry),
+            "leaf_hash": proofs.b64(proof.leaf_hash), "path": [proofs.b64(h) for h in proof.path],
+            "root": proofs.b64(proof.root), "checkpoint": cp.note}
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 @login_not_required
 def item(request, pk):
+    """A public item. Its queries do not grow with the log (issue 19): the page names the publication's log entry —
+    its seq once sequenced and the header its leaf hash commits to — and the browser's "核验" fetches the signed
+    checkpoint and the tiles from /ledger/ and computes the inclusion proof itself (static/js/verify.js). Nothing here
+    depends on the latest checkpoint, so the page stays valid until the item itself changes."""
     pub = selectors.portal_item(pk)
     j = pub.agency.jurisdiction
-    proof, cp = _proof(pub) if pub.state == State.PUBLISHED else (None, None)
+    entry = _entry_for_browser(pub) if pub.state == State.PUBLISHED else None
     columns = COLUMNS.get(pub.kind, ())
     table = [[row.get(c.code, "") for c in columns] for row in pub.rows]
     versions = selectors.portal_versions(pub)
     doc_number = (selectors.decision_numbers([pub.decision_document_id]).get(pub.decision_document_id, "")
                   if pub.kind == Kind.DECISION else "")
+    # One indexed lookup (storage.seq_of); None while the sequencer has not reached the entry: the browser then asks
+    # proof.json for it.
+    seq = entry.seq if entry is not None else None
     return render(request, "portal/item.html", _ctx(
-        request, j, pub=pub, proof=proof, title=selectors.public_title(pub, doc_number), doc_number=doc_number,
-        case_number=pub.case.number if pub.case_id else "", checkpoint=cp, columns=columns, table=table,
+        request, j, pub=pub, title=selectors.public_title(pub, doc_number), doc_number=doc_number,
+        case_number=pub.case.number if pub.case_id else "", columns=columns, table=table,
         versions=versions, number=selectors.public_number(pub, versions),
-        newer=selectors.newer_public_version(pub, versions), keys=_published_keys() if proof else [],
+        newer=selectors.newer_public_version(pub, versions),
+        entry=proofs.entry_header(entry) if entry is not None else None, seq=seq,
+        leaf_hash=proofs.leaf_hash_b64(entry) if entry is not None else "",
+        keys=proofs.page_keys() if entry is not None else [],
+        old_entry=pub.state == State.PUBLISHED and entry is None and pub.published_entry_id is not None,
         public_sha256=hashlib.sha256(pub.public_text.encode()).hexdigest() if pub.state == State.PUBLISHED else ""))
 
 
@@ -242,6 +241,7 @@ def certificate_qr(request, number):
 @login_not_required
 def reports(request, code):
     j = selectors.portal_jurisdiction(code)
+    page_cache.depends_on(request, generations.jurisdiction_name(j.pk))  # report_publish bumps it
     reports = [(r, [(label, r.figures.get(key, 0)) for key, label in selectors.FIGURES.items()])
                for r in selectors.portal_reports(j)]
     return render(request, "portal/reports.html", _ctx(request, j, reports=reports))
@@ -282,6 +282,7 @@ def case_flowchart(request, code, action_type, procedure):
 
 def _feed_items(request, code):
     j = selectors.portal_jurisdiction(code)
+    page_cache.depends_on(request, generations.jurisdiction_name(j.pk))
     return j, selectors.with_summaries(selectors.portal_items(j, **_filters(request))[:50])  # titles by 文号
 
 

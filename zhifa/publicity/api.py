@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
-from zhifa.core.api import Id, RowOut, Year
+from zhifa.core.api import Id, Pagination, RowOut, Year
 from zhifa.core.errors import ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -21,7 +22,6 @@ from .models import AnnualReport, Mask, MaskRemovalRequest, Publication, Request
 from .workflow import EDITABLE, MaskLift, mask_lift
 
 router = Router(tags=["执法公示"])
-LIMIT = 500
 Position = Annotated[int, Field(ge=0, le=2**31 - 1, description="在原文中的位置（字符序号）")]
 Figure = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
@@ -159,6 +159,7 @@ def _pub(request, publication_id: Id) -> Publication:
 
 
 @router.get("/items", response=list[PublicationOut], summary="公示信息（在本人权限范围内）")
+@paginate(Pagination, rows=lambda pubs, request: [_summary(p) for p in pubs])
 def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "publicity.view", request=request)
@@ -167,14 +168,15 @@ def item_list(request, state: str = "", kind: str = "", overdue: bool = False):
     else:
         qs = selectors.publication_list_for(actor=request.user, states=[state] if state else None,
                                             kind=kind or None).order_by("-id")
-    return [_summary(p) for p in qs[:LIMIT]]
+    return qs
 
 
 @router.get("/queue", response=list[PublicationOut], summary="待办：待提交、待审核、不予公开待批准，期限最近的在前")
+@paginate(Pagination, rows=lambda pubs, request: [_summary(p) for p in pubs])
 def queue(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "publicity.view", request=request)
-    return [_summary(p) for p in selectors.queue_for(actor=request.user)[:LIMIT]]
+    return selectors.queue_for(actor=request.user)
 
 
 @router.get("/items/{publication_id}", response=PublicationDetailOut, **DETAIL, summary="一条公示信息：隐去处理、流转记录")
@@ -435,8 +437,9 @@ class RequestActIn(Schema):
 
 
 @router.get("/requests", response=list[RequestOut], summary="更正、投诉与依申请公开")
+@paginate(Pagination, rows=lambda reqs, request: [_request_out(r) for r in reqs])
 def request_list(request, open_only: bool = False):
-    return [_request_out(r) for r in selectors.request_list_for(actor=request.user, open_only=open_only)[:LIMIT]]
+    return selectors.request_list_for(actor=request.user, open_only=open_only)
 
 
 @router.get("/requests/{request_id}", response=RequestDetailOut, summary="一件申请：证据与办理记录")
@@ -519,8 +522,9 @@ class ReportEditIn(Schema):
 
 
 @router.get("/reports", response=list[ReportOut], summary="行政执法统计年报")
+@paginate(Pagination, rows=lambda reports, request: [_report_out(r) for r in reports])
 def report_list(request):
-    return [_report_out(r) for r in selectors.report_list_for(actor=request.user)[:LIMIT]]
+    return selectors.report_list_for(actor=request.user)
 
 
 @router.post("/reports", response={201: ReportOut}, summary="按系统数据生成（或重新统计）年报草稿")

@@ -88,6 +88,9 @@ class Publication(models.Model):
             models.Index(fields=["state", "kind", "-published_at", "-id"], name="pub_portal_order"),
             # The portal's newest-first pages without a kind filter (home, search, feeds).
             models.Index(fields=["-published_at", "-id"], condition=Q(state="published"), name="pub_published_recent"),
+            # A county's items newest first: the search walks it (search.PROBE_ROWS) and the county's pages read it.
+            models.Index(fields=["jurisdiction_path", "-published_at", "-id"], condition=Q(state="published"),
+                         name="pub_area_recent"),
             models.Index(fields=["agency", "state", "due_on"], name="pub_agency_due"),
             models.Index(fields=["state", "due_on"], name="pub_due"),
         ]

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from django.core.files.storage import default_storage
+from django.db import connections
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -16,7 +17,7 @@ from zhifa.cases.models import Case, DocumentNumber, Stage, StageChange
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.paginator import CappedPaginator
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction
+from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Level
 from zhifa.org.selectors import today as _today
 from zhifa.records.models import Recording
 from zhifa.review.models import Opinion, Review
@@ -226,7 +227,7 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
                  date_to: dt.date | None = None, target_code: str = "", walk: bool = False) -> QuerySet[Publication]:
     """Published items of a jurisdiction's subtree, newest first, with the filters of the search page.
     `walk`: the query's words are known to match many items (search.match_sql)."""
-    qs = Publication.objects.filter(state=State.PUBLISHED, jurisdiction_path__startswith=jurisdiction.path)
+    qs = Publication.objects.filter(state=State.PUBLISHED, **area_filter(jurisdiction))
     if kind:
         qs = qs.filter(kind=kind)
     if agency_id:
@@ -253,14 +254,63 @@ def portal_items(jurisdiction: Jurisdiction, *, query: str = "", agency_id: int 
             .order_by("-published_at", "-id"))
 
 
+def area_filter(jurisdiction: Jurisdiction) -> dict[str, str]:
+    """The items of a jurisdiction's subtree. A county has no sub-jurisdictions (org.models.LEVEL_PARENT), so its
+    subtree is its own path, matched by equality: then the (path, newest first) index pub_area_recent walks only
+    the county, in the order of the page, and pub_search_area finds the county's entry in its GIN (a LIKE prefix
+    can use neither: the database's collation is not C)."""
+    if jurisdiction.level == Level.COUNTY:
+        return {"jurisdiction_path": jurisdiction.path}
+    return {"jurisdiction_path__startswith": jurisdiction.path}
+
+
+class _SearchPaginator(CappedPaginator):
+    """The search page's paginator: the count is `counter()`, which chooses its plan (search.PROBE_ROWS)."""
+
+    def __init__(self, object_list, per_page, *, counter, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.counter = counter
+
+    def _count(self) -> int:
+        return self.counter()
+
+
 def portal_search(jurisdiction: Jurisdiction, *, per_page: int, cap: int, **filters) -> CappedPaginator:
-    """The search page's results: counted up to `cap` (the count cached until the portal next changes), and,
-    when the words match more than that, read by walking the newest first (search.match_sql says why)."""
+    """The search page's results: counted up to `cap` (the count kept in Django's cache — Redis, shared by every
+    worker, when configured — until the portal next changes), and, when the words match more than that, read by
+    walking the newest first (search.match_sql says why).
+
+    On PostgreSQL the plans are chosen by how common the words are in the area (search.COMMON_SHARE): common, the
+    count and the pages walk the area's newest items; otherwise the full-text index gives the matches' ids (at
+    most `cap`), and the page is those rows, newest first. Same rows, same order either way."""
     generation = portal_generation()  # a publication or withdrawal anywhere changes every key at once
+    # A bounded key: a digest of everything the count depends on, whatever the query's length.
     key = hashlib.sha256(repr((generation, jurisdiction.code, sorted(filters.items()))).encode()).hexdigest()
-    paginator = CappedPaginator(portal_items(jurisdiction, **filters), per_page, cap=cap, count_key=f"portal:{key}")
-    if filters.get("query") and paginator.capped:
+    items = portal_items(jurisdiction, **filters)
+    words = search.query_words(filters["query"]) if filters.get("query", "").strip() else []
+    if not words or connections[items.db].vendor != "postgresql":
+        paginator = CappedPaginator(items, per_page, cap=cap, count_key=f"portal:{key}")
+        if words and paginator.capped:
+            paginator.object_list = portal_items(jurisdiction, walk=True, **filters)
+        return paginator
+    area = portal_items(jurisdiction, **{**filters, "query": ""})  # the same filters, without the words
+    found: list[int] | None = None
+
+    def counter() -> int:
+        nonlocal found
+        if search.share_of(words, using=area.db) >= search.COMMON_SHARE:
+            probed = search.probe_count(area, words, cap)
+            if probed > cap:
+                return probed
+        found = search.match_ids(area, words, cap)
+        return len(found)
+
+    paginator = _SearchPaginator(items, per_page, cap=cap, count_key=f"portal:{key}", counter=counter)
+    if paginator.capped:
         paginator.object_list = portal_items(jurisdiction, walk=True, **filters)
+    else:
+        # At most `cap` ids: the page reads and orders only those (the count may have come from the cache).
+        paginator.object_list = area.filter(pk__in=found if found is not None else search.match_ids(area, words, cap))
     return paginator
 
 

@@ -13,6 +13,7 @@ from zhifa.core import workflow as wf
 from zhifa.core.bounds import parse_id, parse_int
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import ZhifaError
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency
 from zhifa.rules.catalogue import MASK_KINDS
@@ -43,6 +44,9 @@ from .workflow import (
     request_moves,
 )
 
+# Issue 19 §2: a page of each staff list (as many rows as the page showed before, 200); further pages by cursor.
+LIST_PAGE = 200
+
 
 def case_panel(request, case) -> str:
     """The publicity section of the case page: where the decision's publication stands."""
@@ -56,9 +60,12 @@ def case_panel(request, case) -> str:
 def queue(request):
     if org_perms.scope_for(request.user, "publicity.view").empty:
         org_perms.deny(request.user, "publicity.view", request=request)
-    items = selectors.queue_for(actor=request.user)[:200]
-    overdue = selectors.overdue_for(actor=request.user)[:200]
-    return render(request, "publicity/queue.html", {"items": items, "overdue": overdue, "today": timezone.localdate()})
+    # Issue 19 §2: keyset pages (core.paginator), one cursor per list; the template's loops read the pages.
+    items = keyset_page(request, selectors.queue_for(actor=request.user), LIST_PAGE)
+    overdue = keyset_page(request, selectors.overdue_for(actor=request.user), LIST_PAGE, param="overdue_cursor")
+    return render(request, "publicity/queue.html", {
+        "items": items, "overdue": overdue, "today": timezone.localdate(),
+        "query": query_without_cursor(request), "overdue_query": query_without_cursor(request, "overdue_cursor")})
 
 
 def item(request, pk):
@@ -109,7 +116,8 @@ def act(request, pk, action):
 def lists(request):
     """Basic information lists: the agency's versions, and a new version from an Excel sheet (PUB-02, PUB-08)."""
     agencies = Agency.objects.filter(org_perms.scope_for(request.user, "publicity.edit").agency_q()).order_by("name")
-    items = selectors.publication_list_for(actor=request.user).exclude(kind=Kind.DECISION).order_by("-id")[:200]
+    items = keyset_page(request, selectors.publication_list_for(actor=request.user).exclude(kind=Kind.DECISION)
+                        .order_by("-id"), LIST_PAGE)
     error = ""
     if request.method == "POST":
         p = request.POST
@@ -129,7 +137,8 @@ def lists(request):
         except ZhifaError as exc:
             error = refusal_message(exc)
     return render(request, "publicity/lists.html", {"agencies": agencies, "items": items, "kinds": LIST_KIND_CHOICES,
-                                                    "reasons": UpdateReason.choices, "error": error},
+                                                    "reasons": UpdateReason.choices, "error": error,
+                                                    "query": query_without_cursor(request)},
                   status=400 if error else 200)
 
 
@@ -190,8 +199,9 @@ def list_entry(request):
 
 
 def requests_page(request):
-    reqs = selectors.request_list_for(actor=request.user)[:200]
-    return render(request, "publicity/requests.html", {"reqs": reqs, "open_states": ("received", "verifying")})
+    reqs = keyset_page(request, selectors.request_list_for(actor=request.user), LIST_PAGE)
+    return render(request, "publicity/requests.html", {"reqs": reqs, "open_states": ("received", "verifying"),
+                                                       "query": query_without_cursor(request)})
 
 
 def request_item(request, pk):

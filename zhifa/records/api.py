@@ -4,17 +4,18 @@ Recordings are uploaded through tus (`/api/tus/`) or the case page."""
 import datetime as dt
 
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from zhifa.cases.selectors import case_content_for, case_get_for
-from zhifa.core.api import Id, Limit, Offset, Year, column
+from zhifa.core.api import Id, Pagination, Year, column
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import agency_get_for
 
 from . import access, archive, selectors, services
 from .errors import RecordErrorCode
-from .findings import KINDS, findings_for
+from .findings import KINDS, findings_for, page_key
 from .models import AccessRequest, CaseFileSeal, CaseMarking, Device, DisposalRequest
 from .statistics import record_statistics
 
@@ -218,13 +219,15 @@ class StatisticsOut(Schema):
 
 
 @router.get("/findings", response=list[FindingOut], summary="全过程记录问题（国办发〔2018〕118号“全面推行执法全过程记录制度”）")
-def findings(request, kind: str | None = None, agency_id: Id | None = None, limit: Limit = 100, offset: Offset = 0):
+@paginate(Pagination, key=page_key, rows=lambda rows, request: [
+    {"kind": f.kind, "label": f.label, "basis": f.basis, "case_id": f.case_id, "case_number": f.case_number,
+     "agency": f.agency, "detail": f.detail, "at": f.at} for f in rows])
+def findings(request, kind: str | None = None, agency_id: Id | None = None):
     org_perms.require(request.user, "records.view_findings", request=request)
     if kind is not None and kind not in KINDS:
         raise ZhifaError("record_finding_kind_unknown", f"未知的问题类别：{kind}，可选：{'、'.join(KINDS)}。")
-    rows = findings_for(actor=request.user, kinds=[kind] if kind else None, agency_id=agency_id)
-    return [{"kind": f.kind, "label": f.label, "basis": f.basis, "case_id": f.case_id, "case_number": f.case_number,
-             "agency": f.agency, "detail": f.detail, "at": f.at} for f in rows[offset:offset + min(limit, 500)]]
+    # A report derived from several tables, computed in full (as the page does): paged by its key.
+    return findings_for(actor=request.user, kinds=[kind] if kind else None, agency_id=agency_id)
 
 
 @router.get("/statistics", response=list[StatisticsOut], summary="全过程记录统计（按执法主体）")

@@ -25,3 +25,6 @@ class RecordErrorCode(StrEnum):
     TUS_TOO_MANY_OPEN = "record_tus_too_many_open"
     TUS_OPEN_BYTES = "record_tus_open_bytes_exceeded"
     TUS_EXPIRED = "record_tus_expired"
+    # The staged bytes changed on disk between two PATCHes (their digest no longer matches the one kept with the
+    # durable offset): nothing is stored or counted (issue 19 §4).
+    TUS_STAGED_ALTERED = "record_tus_staged_altered"

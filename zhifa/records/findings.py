@@ -270,6 +270,14 @@ def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[Cas
     return sorted(out, key=lambda f: (order.index(f.kind), -(f.at.timestamp() if f.at else 0), f.case_id))
 
 
+def page_key(finding: CaseFinding) -> tuple:
+    """The order findings_for gives, made unique for keyset pages (core.paginator; issue 19 §2): kind, newest
+    first, case, then the detail and kind that tell two findings of one case at one moment apart."""
+    order = list(KINDS)
+    at = finding.at.timestamp() if finding.at else 0
+    return (order.index(finding.kind), -at, finding.case_id, finding.kind, finding.detail)
+
+
 def findings_summary(findings: list[CaseFinding]) -> list[tuple[str, str, int]]:
     counts = {k: 0 for k in KINDS}
     for f in findings:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from zhifa.core import workdays
 from zhifa.core.errors import ZhifaError
-from zhifa.ledger.services import evidence_put, record_event
+from zhifa.ledger.services import Received, evidence_publish, evidence_put, record_event
 from zhifa.org import permissions as org_perms
 from zhifa.org.selectors import officer_assert_eligible, officer_eligibility
 from zhifa.rules.catalogue import AV_ITEMS
@@ -156,10 +156,14 @@ def recording_metadata_check(*, case, device: Device, officer, activity: str, do
 def recording_upload(*, case, fileobj, device: Device, officer, activity: str, started_at: dt.datetime,
                      ended_at: dt.datetime, place: str, actor, document=None, remote: bool = False,
                      remote_reason: str = "", returned_at: dt.datetime | None = None, device_checked: bool = False,
-                     opening_statement: bool = False, external_id: str = "") -> Recording:
+                     opening_statement: bool = False, external_id: str = "", received: Received | None = None
+                     ) -> Recording:
     """Store one clip through the evidence store and register it with its metadata and deadline.
     A clip pushed again under the same external ID (REC-09) is not stored twice: the first one is returned.
-    Its type is the probe's (issue 14 §1): what the uploader declared is not an argument at all."""
+    Its type is the probe's (issue 14 §1): what the uploader declared is not an argument at all.
+
+    `received`: `fileobj` is a local file already hashed as it arrived (records.tus); after the same media check
+    it is published into the store by a rename instead of being copied and hashed again (issue 19 §4)."""
     org_perms.require(actor, "records.upload", agency=case.agency)
     _not_archived(case)
     if external_id:
@@ -177,7 +181,11 @@ def recording_upload(*, case, fileobj, device: Device, officer, activity: str, s
     except NotPlayable as exc:
         raise ZhifaError(RecordErrorCode.NOT_MEDIA, "该文件已损坏或无法解析为音视频、图片，未存储。") from exc
     due_at, provisional, source = upload_deadline(case, ended_at=ended_at, remote=remote, returned_at=returned_at)
-    put = evidence_put(fileobj, actor=actor, content_type=media_type(media), name=getattr(fileobj, "name", "") or "")
+    name = getattr(fileobj, "name", "") or ""
+    if received is not None:
+        put = evidence_publish(received, actor=actor, content_type=media_type(media), name=name)
+    else:
+        put = evidence_put(fileobj, actor=actor, content_type=media_type(media), name=name)
     now = timezone.now()
     with transaction.atomic():
         entry = record_event(events.RECORDING_UPLOADED, subject=f"cases.case:{case.pk}", actor=actor, payload={

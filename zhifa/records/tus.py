@@ -12,6 +12,15 @@ crash (kill -9, power loss) HEAD answers an offset the client can resume from, a
 it is cut off by the next PATCH. The file's size is not used as the offset: after a power loss a file can be
 longer than what reached the disk (a size whose last blocks read as zeros).
 
+Written once, hashed once (issue 19 §4): the SHA-256 (and SM3 with ZHIFA_EVIDENCE_SM3) of the bytes is computed
+as they arrive, and the digest of the durable prefix is recorded with each durable offset. When the last byte is
+durable, the staged file is moved into the evidence store by a rename (`ledger.services.evidence_publish`), not
+copied and hashed again. hashlib objects cannot be saved, so a PATCH that finds no live hash state of its own
+(another process, a restart) hashes the durable prefix again from the disk, one read, and checks it against the
+recorded digest; a PATCH of the same process continues its state if the staged file is unchanged since (same
+inode, size, mtime and ctime). A staged file changed between PATCHes is caught either way: the upload fails and
+nothing is stored.
+
 Limits: a declared Upload-Length of at most ZHIFA_TUS_MAX_SIZE; per user at most ZHIFA_TUS_MAX_OPEN unfinished
 uploads declaring at most ZHIFA_TUS_MAX_OPEN_BYTES together; an unfinished upload expires
 ZHIFA_TUS_EXPIRY_HOURS after its last byte (Upload-Expires), then answers 410 and `cleanup_expired` (the
@@ -27,14 +36,18 @@ returned_at, filename, filetype.
 """
 
 import base64
+import collections
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import re
+import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -53,7 +66,7 @@ from zhifa.core.api import TokenAuth
 from zhifa.core.bounds import normalise, parse_id, parse_moment, text_problem
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.files import clean_filename
-from zhifa.ledger.services import record_event
+from zhifa.ledger.services import Received, record_event
 from zhifa.org import permissions as org_perms
 
 from . import events, services
@@ -65,6 +78,14 @@ EXTENSIONS = "creation,termination,expiration"
 # One read of the body. Small enough that the time-based sync is checked often on a slow link (a WSGI read
 # blocks until it has this much), large enough to cost nothing on a fast one.
 READ_SIZE = 64 * 1024
+# Where the digest of the durable prefix is kept in the row's metadata: a key no client can send (a tus
+# metadata key is a token, `_KEY`, without ':'), written in the same UPDATE as the offset it belongs to.
+RECEIVED_KEY = "zhifa:received"
+# Live hash states of this process, by upload id (`_HashState`); a few hundred bytes each. An upload whose
+# state was dropped (or that continues in another process) re-hashes its durable prefix once.
+_STATES_MAX = 256
+_STATES: "collections.OrderedDict[uuid.UUID, _HashState]" = collections.OrderedDict()
+_STATES_LOCK = threading.Lock()  # PATCHes of different uploads may run in threads of one process
 
 
 def staging_dir() -> Path:
@@ -95,6 +116,77 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _identity(fh) -> tuple:
+    """What changes when anyone writes the file: inode, size, mtime and ctime (ctime cannot be set back by a
+    writer; Linux ≥ 6.13 gives a fine-grained ctime to a change made after the file was last examined)."""
+    st = os.fstat(fh.fileno())
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+@dataclass
+class _HashState:
+    """The digests of the first `offset` bytes of a staged file, fed as the bytes are received."""
+
+    offset: int = 0
+    sha256: object = field(default_factory=hashlib.sha256)
+    sm3: object = None
+    identity: tuple = ()
+
+    @classmethod
+    def new(cls) -> "_HashState":
+        return cls(sm3=hashlib.new("sm3") if settings.ZHIFA_EVIDENCE_SM3 else None)
+
+    def update(self, data: bytes) -> None:
+        self.sha256.update(data)
+        if self.sm3 is not None:
+            self.sm3.update(data)
+        self.offset += len(data)
+
+    def digests(self) -> dict:
+        """{offset, sha256[, sm3]} of the bytes so far (copies: the state goes on)."""
+        out = {"offset": self.offset, "sha256": self.sha256.copy().hexdigest()}
+        if self.sm3 is not None:
+            out["sm3"] = self.sm3.copy().hexdigest()
+        return out
+
+
+class _Altered(Exception):
+    """The staged file no longer holds the bytes that were received: changed on disk between PATCHes."""
+
+
+def _hash_state(fh, upload: TusUpload, durable: int) -> _HashState:
+    """The hash state of the staged file's first `durable` bytes. This process's own state when the file is
+    unchanged since it was kept; otherwise the prefix is read and hashed again (a second read, not a second
+    write) and must give the digest recorded with the durable offset, or _Altered is raised."""
+    with _STATES_LOCK:
+        state = _STATES.pop(upload.id, None)
+    if state is not None and state.offset == durable and state.identity == _identity(fh):
+        return state
+    state = _HashState.new()
+    recorded = upload.metadata.get(RECEIVED_KEY)
+    fh.seek(0)
+    while state.offset < durable:
+        data = fh.read(min(16 * READ_SIZE, durable - state.offset))
+        if not data:
+            raise _Altered
+        state.update(data)
+    # A row written before issue 19 has no recorded digest: its prefix is taken as it is, as it was then.
+    if recorded is not None and durable > 0:
+        ours = state.digests()
+        if recorded.get("offset") != durable or any(recorded.get(k, ours[k]) != ours[k] for k in ours):
+            raise _Altered
+    return state
+
+
+def _keep_state(upload: TusUpload, state: _HashState, fh) -> None:
+    """Keep the state for this upload's next PATCH in this process, with the identity of the file as left."""
+    state.identity = _identity(fh)
+    with _STATES_LOCK:
+        _STATES[upload.id] = state
+        while len(_STATES) > _STATES_MAX:
+            _STATES.popitem(last=False)
 
 
 def _response(status: int, **headers) -> HttpResponse:
@@ -326,6 +418,8 @@ def resource(request, upload_id):
                          Upload_Expires=_expires_header(upload))
     if request.method == "DELETE":
         TusUpload.objects.filter(pk=upload.pk).update(terminated=True)
+        with _STATES_LOCK:
+            _STATES.pop(upload.id, None)
         (staging_dir() / str(upload.id)).unlink(missing_ok=True)
         return _response(204)
     if request.method != "PATCH":
@@ -337,12 +431,13 @@ def resource(request, upload_id):
 
 def _resumable_offset(upload: TusUpload) -> int:
     """Where the client resumes: the durable offset of the row, unless the staged file is shorter (lost with
-    its disk, or removed by hand), in which case it resumes from what the file still holds."""
+    its disk, or removed by hand). Then it starts again from 0: what the file still holds cannot be checked
+    against the digest recorded with the offset (issue 19 §4)."""
     try:
         size = (staging_dir() / str(upload.id)).stat().st_size
     except FileNotFoundError:
         size = 0
-    return min(upload.offset, size)
+    return upload.offset if size >= upload.offset else 0
 
 
 class _Removed(Exception):
@@ -376,7 +471,7 @@ def _append(request, upload: TusUpload) -> HttpResponse:
         except BlockingIOError:
             return _response(409, Upload_Offset=upload.offset)  # another PATCH of this upload is running
         try:  # re-read under the lock: a PATCH that held it may have moved, completed or lost the upload
-            upload.refresh_from_db(fields=["offset", "expires_at", "recording", "failed", "terminated"])
+            upload.refresh_from_db(fields=["offset", "metadata", "expires_at", "recording", "failed", "terminated"])
         except TusUpload.DoesNotExist:
             path.unlink(missing_ok=True)
             return _error(404, "not_found", "未找到该上传。")
@@ -386,27 +481,41 @@ def _append(request, upload: TusUpload) -> HttpResponse:
             return _error(410, "gone", upload.failed or "该上传已终止。")
         if _expired(upload):
             return _gone_expired()
-        durable = min(upload.offset, os.fstat(fh.fileno()).st_size)
+        # A file shorter than the row's offset lost acknowledged bytes: it starts again from 0 (_resumable_offset).
+        durable = upload.offset if os.fstat(fh.fileno()).st_size >= upload.offset else 0
         if claimed != durable:
             return _response(409, Upload_Offset=durable)
         if (_number(request.META.get("CONTENT_LENGTH")) or 0) > upload.length - durable:
             return _error(413, "too_large", "上传内容超过声明的长度。")
+        try:  # before the truncation below, which changes the file's identity
+            state = _hash_state(fh, upload, durable)
+        except _Altered:
+            return _staged_altered(upload, path)
         # Bytes past the durable offset were never acknowledged: the tail of a PATCH cut off (or killed) between
         # two syncs, possibly torn. They are dropped, and the body is appended where the row says.
         fh.truncate(durable)
         fh.seek(durable)
         try:
             if durable < upload.offset:
-                _sync(fh, upload, durable)
-            _receive(request, fh, upload)
+                _sync(fh, upload, state)
+            _receive(request, fh, upload, state)
         except _Removed:
             path.unlink(missing_ok=True)
             if TusUpload.objects.filter(pk=upload.pk).exists():
                 return _error(410, "gone", "该上传已终止。")
             return _error(404, "not_found", "未找到该上传。")
         if upload.offset < upload.length:
+            _keep_state(upload, state, fh)
             return _response(204, Upload_Offset=upload.offset, Upload_Expires=_expires_header(upload))
-        return _complete(upload)
+        return _complete(upload, state)
+
+
+def _staged_altered(upload: TusUpload, path: Path) -> HttpResponse:
+    """The staged bytes differ from what was received (issue 19 §4): the upload fails, nothing is stored."""
+    message = "暂存的上传文件在两次传输之间被改动，与已接收内容的摘要不符。本次上传作废，未存储，请重新上传。"
+    TusUpload.objects.filter(pk=upload.pk).update(failed=message)
+    path.unlink(missing_ok=True)
+    return _error(422, RecordErrorCode.TUS_STAGED_ALTERED, message)
 
 
 @contextlib.contextmanager
@@ -428,48 +537,54 @@ def _read_timeout(request):
             sock.settimeout(previous)
 
 
-def _receive(request, fh, upload: TusUpload) -> None:
-    """Copy the body into the staged file at upload.offset, syncing every ZHIFA_TUS_SYNC_BYTES or
-    ZHIFA_TUS_SYNC_SECONDS and once more when the body ends — complete, cut off, or stalled."""
+def _receive(request, fh, upload: TusUpload, state: _HashState) -> None:
+    """Copy the body into the staged file at upload.offset, hashing it on the way (`state`), syncing every
+    ZHIFA_TUS_SYNC_BYTES or ZHIFA_TUS_SYNC_SECONDS and once more when the body ends — complete, cut off, or
+    stalled."""
     every_bytes, every_seconds = settings.ZHIFA_TUS_SYNC_BYTES, settings.ZHIFA_TUS_SYNC_SECONDS
-    received = upload.offset
     synced_at = time.monotonic()
     with _read_timeout(request):
         try:
-            while received < upload.length:
-                data = request.read(min(READ_SIZE, upload.length - received))
+            while state.offset < upload.length:
+                data = request.read(min(READ_SIZE, upload.length - state.offset))
                 if not data:
                     break
                 fh.write(data)
-                received += len(data)
-                if received - upload.offset >= every_bytes or time.monotonic() - synced_at >= every_seconds:
-                    _sync(fh, upload, received)
+                state.update(data)
+                if state.offset - upload.offset >= every_bytes or time.monotonic() - synced_at >= every_seconds:
+                    _sync(fh, upload, state)
                     synced_at = time.monotonic()
         except OSError:  # the connection broke, or the sender stalled past the read timeout: keep what arrived
             pass
-    if received != upload.offset:
-        _sync(fh, upload, received)
+    if state.offset != upload.offset:
+        _sync(fh, upload, state)
 
 
-def _sync(fh, upload: TusUpload, offset: int) -> None:
-    """fsync the staged file, then (never before) record `offset` as durable and push the expiry back."""
+def _sync(fh, upload: TusUpload, state: _HashState) -> None:
+    """fsync the staged file, then (never before) record `state.offset` as durable, with the digest of the bytes
+    up to it, and push the expiry back."""
     fh.flush()
     os.fsync(fh.fileno())
     # An UPDATE of its own, outside any transaction (autocommit): durable when it returns, and it holds SQLite's
-    # one write lock for a single statement, not for the transfer.
+    # one write lock for a single statement, not for the transfer. The digest goes with the offset it covers.
     expires = _expiry()
-    if not TusUpload.objects.filter(pk=upload.pk, terminated=False).update(offset=offset, expires_at=expires):
+    metadata = upload.metadata | {RECEIVED_KEY: state.digests()}
+    if not TusUpload.objects.filter(pk=upload.pk, terminated=False).update(offset=state.offset, expires_at=expires,
+                                                                             metadata=metadata):
         raise _Removed  # a DELETE (termination) during the transfer stops it here
-    upload.offset, upload.expires_at = offset, expires
+    upload.offset, upload.expires_at, upload.metadata = state.offset, expires, metadata
 
 
-def _complete(upload: TusUpload) -> HttpResponse:
-    """The last byte is durable: the file becomes a recording (called with the staged file still locked)."""
+def _complete(upload: TusUpload, state: _HashState) -> HttpResponse:
+    """The last byte is durable: the file becomes a recording (called with the staged file still locked). The
+    digests are those computed as the bytes arrived; after the media check the file is moved into the store."""
     path = staging_dir() / str(upload.id)
+    digests = state.digests()
+    received = Received(path=str(path), size=state.offset, sha256=digests["sha256"], sm3=digests.get("sm3", ""))
     try:
         arguments = _resolve(upload.case, upload.metadata, upload.created_by)
         with open(path, "rb") as fh:
-            recording = services.recording_upload(fileobj=fh, **arguments)
+            recording = services.recording_upload(fileobj=fh, received=received, **arguments)
     except ZhifaError as exc:
         TusUpload.objects.filter(pk=upload.pk).update(failed=exc.message[:300])
         path.unlink(missing_ok=True)

@@ -2,7 +2,6 @@
 
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from zhifa.core import files
 from zhifa.core.bounds import MAX_YEAR, MIN_YEAR, parse_id, parse_int, parse_moment
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, PermissionDeniedError, ZhifaError
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.ledger.services import record_event
 from zhifa.org import permissions as org_perms
 from zhifa.rules.catalogue import AV_ITEMS
@@ -223,9 +223,10 @@ def findings(request):
     kind = request.GET.get("kind") or None
     every = findings_mod.findings_for(actor=request.user)
     shown = [f for f in every if f.kind == kind] if kind in findings_mod.KINDS else every
-    page = Paginator(shown, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, shown, 50, key=findings_mod.page_key)
     return render(request, "records/findings.html", {
-        "page": page, "summary": findings_mod.findings_summary(every), "kind": kind, "kinds": findings_mod.KINDS})
+        "page": page, "summary": findings_mod.findings_summary(every), "kind": kind, "kinds": findings_mod.KINDS,
+        "query": query_without_cursor(request)})
 
 
 def statistics(request):

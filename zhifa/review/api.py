@@ -1,15 +1,16 @@
 """Legal review API: the same services as the pages (STYLE habit 1). Errors: {code, message}."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
 
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.errors import ConsultationRequired
 from zhifa.cases.models import Case
-from zhifa.core.api import Day, Id, Offset, RowOut, column, listed
+from zhifa.core.api import Day, Id, Pagination, RowOut, column, listed
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import Adviser, Agency, Person
@@ -19,7 +20,6 @@ from .errors import ReviewErrorCode
 from .models import Assignment, Catalogue, CatalogueItem, Opinion, Review
 
 router = Router(tags=["法制审核"])
-QueueLimit = Annotated[int, Field(ge=1, le=200, description="每页条数（至多 200）")]
 
 
 class ItemIn(Schema):
@@ -83,10 +83,11 @@ def _catalogue_out(c: Catalogue) -> dict:
 
 
 @router.get("/catalogues", response=list[CatalogueOut], summary="目录清单（含历史版本）")
+@paginate(Pagination, rows=lambda catalogues, request: [_catalogue_out(c) for c in catalogues])
 def catalogue_list(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view", request=request)
-    return [_catalogue_out(c) for c in selectors.catalogue_list_for(actor=request.user)[:500]]
+    return selectors.catalogue_list_for(actor=request.user)
 
 
 @router.post("/catalogues", response={201: CatalogueOut}, summary="发布新版目录清单并报司法行政部门备案")
@@ -457,19 +458,22 @@ def _row(review: Review, today: dt.date) -> dict:
             "working_days_left": clock.working_days_left(review.due_on, today), "paused_since": review.paused_since}
 
 
+def _rows(reviews: list[Review], request) -> list[dict]:
+    today = timezone.localdate()
+    return [_row(r, today) for r in reviews]
+
+
 @router.get("/queue", response=list[QueueRowOut], summary="待审核（按期限排序）")
-def queue(request, mine: bool = False, limit: QueueLimit = 50, offset: Offset = 0):
+@paginate(Pagination, rows=_rows)
+def queue(request, mine: bool = False):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view", request=request)
-    today = timezone.localdate()
-    rows = selectors.queue_for(actor=request.user, mine=mine)[offset:offset + limit]
-    return [_row(r, today) for r in rows]
+    return selectors.queue_for(actor=request.user, mine=mine)
 
 
 @router.get("/overdue", response=list[QueueRowOut], summary="超过审核期限未出具意见的审核")
-def overdue(request, limit: QueueLimit = 50, offset: Offset = 0):
+@paginate(Pagination, rows=_rows)
+def overdue(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     org_perms.require(request.user, "review.view_overdue", request=request)
-    today = timezone.localdate()
-    rows = selectors.overdue_for(actor=request.user, on=today)[offset:offset + limit]
-    return [_row(r, today) for r in rows]
+    return selectors.overdue_for(actor=request.user, on=timezone.localdate())

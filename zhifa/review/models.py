@@ -131,7 +131,9 @@ class Review(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "法制审核"
         # The reviewer's queue and the overdue list: by agency and state, ordered by due date.
-        indexes = [models.Index(fields=["agency", "state", "due_on"]), models.Index(fields=["state", "due_on"])]
+        # Issue 19 §2: the queue's keyset pages (state, due_on, id) start at the cursor in this index, never sort.
+        indexes = [models.Index(fields=["agency", "state", "due_on"]),
+                   models.Index(fields=["state", "due_on", "id"], name="review_queue_keyset")]
 
     def __str__(self):
         return f"{self.case} 法制审核"

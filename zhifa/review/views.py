@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from zhifa.core import files
 from zhifa.core.bounds import parse_id
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, ZhifaError
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, Jurisdiction, Level, Person, UnitKind
 from zhifa.rules.catalogue import REVIEW_EXCLUDED, REVIEW_ITEMS, REVIEW_MATERIALS
@@ -214,10 +214,11 @@ def queue(request):
     if not org_perms.can(request.user, "review.view"):
         org_perms.deny(request.user, "review.view", request=request)
     mine = request.GET.get("mine") == "1"
-    page = Paginator(selectors.queue_for(actor=request.user, mine=mine), 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, selectors.queue_for(actor=request.user, mine=mine), 50)
     today = timezone.localdate()
     return render(request, "review/queue.html", {
         "page": page, "rows": [(r, _countdown(r, today)) for r in page], "mine": mine,
+        "query": query_without_cursor(request),
         "can_overdue": org_perms.can(request.user, "review.view_overdue")})
 
 
@@ -225,8 +226,9 @@ def overdue(request):
     if not org_perms.can(request.user, "review.view_overdue"):
         org_perms.deny(request.user, "review.view_overdue", request=request)
     today = timezone.localdate()
-    page = Paginator(selectors.overdue_for(actor=request.user, on=today), 50).get_page(request.GET.get("page"))
-    return render(request, "review/overdue.html", {"page": page, "rows": [(r, _countdown(r, today)) for r in page]})
+    page = keyset_page(request, selectors.overdue_for(actor=request.user, on=today), 50)
+    return render(request, "review/overdue.html", {"page": page, "rows": [(r, _countdown(r, today)) for r in page],
+                                                   "query": query_without_cursor(request)})
 
 
 
@@ -258,9 +260,10 @@ def catalogues(request):
                     return redirect("review-catalogues")
                 except ZhifaError as exc:
                     messages.error(request, refusal_message(exc))
-    listed = list(selectors.catalogue_list_for(actor=user)[:100])
+    listed = keyset_page(request, selectors.catalogue_list_for(actor=user), 100)
     ack = org_perms.scope_for(user, "review.acknowledge_catalogue")
     return render(request, "review/catalogues.html", {
+        "page": listed, "query": query_without_cursor(request),
         "catalogues": [(c, not hasattr(c, "filing") and ack.covers_jurisdiction(c.filed_with.jurisdiction)) for c in listed],
         "own": own, "posted": posted, "rows": [
             {"i": i, **{f: posted.get(f"{f}_{i}", "") for f in ("action_type", "matter", "level", "criterion", "amount",

@@ -41,7 +41,9 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "待办通知"
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_item")]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        # Issue 19 §2: the list's keyset pages walk (recipient, created_at, id) from the cursor, never sort.
+        indexes = [models.Index(fields=["recipient", "read_at"]),
+                   models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_keyset")]
 
     def __str__(self):
         return self.title

@@ -6,6 +6,7 @@ import datetime as dt
 from django.db.models import QuerySet
 
 from zhifa.core.errors import NotFoundError
+from zhifa.core.paginator import capped_count
 from zhifa.core.todo import TodoItem, apply_filters, providers, sort_key
 from zhifa.org import permissions as org_perms
 
@@ -45,10 +46,15 @@ def notification_list_for(*, actor) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=actor.pk).order_by("-created_at", "-id")
 
 
+# The bell counts at most this many (issue 19 §2: no list counts everything, and the bell is on every staff page).
+UNREAD_CAP = 99
+
+
 def unread_count(user) -> int:
+    """Unread notifications, counted up to UNREAD_CAP + 1 (the bell then says "99+")."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    return capped_count(Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True), UNREAD_CAP)
 
 
 def notification_get_for(*, actor, id, request=None) -> Notification:

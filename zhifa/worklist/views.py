@@ -10,6 +10,7 @@ from zhifa.cases import selectors as case_selectors
 from zhifa.core.error_views import refusal_message
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.names import display_name
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.core.permissions import Role
 from zhifa.org import permissions as org_perms
 from zhifa.org import selectors as org_selectors
@@ -78,8 +79,9 @@ def overdue(request):
 
 
 def notifications(request):
-    rows = list(selectors.notification_list_for(actor=request.user)[:200])
-    return render(request, "worklist/notifications.html", {"notifications": rows})
+    page = keyset_page(request, selectors.notification_list_for(actor=request.user), 50)
+    return render(request, "worklist/notifications.html", {"notifications": page, "page": page,
+                                                           "query": query_without_cursor(request)})
 
 
 def notification_open(request, pk):

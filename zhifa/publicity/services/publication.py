@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from zhifa.core import generations
 from zhifa.core import workflow as wf
 from zhifa.core.errors import ZhifaError
 from zhifa.review.gate import decision_problems
@@ -92,6 +93,8 @@ def publication_approve(*, publication: Publication, actor, note: str = "") -> P
                  data={"by": pub.pk, "reason": pub.update_reason})
         _save(old)
         search.unindex(old.pk)
+    # Issue 19 §1: once committed, the portal's pages that show it or its versions are rendered anew.
+    generations.bump_on_commit(*generations.publication_names(pub))
     return pub
 
 
@@ -162,4 +165,6 @@ def publication_withdraw(*, publication: Publication, actor, trigger: str, basis
         if document is not None and document.pk != pub.decision_document_id:
             decision_collect(case=pub.case, actor=actor, mode=pub.mode, decided_on=document.recorded_at.date(),
                              supersedes=pub, update_reason=UpdateReason.DECISION_CHANGED)
+    # Issue 19 §1: once committed, the portal's pages that showed it are rendered anew (withdrawn, never the content).
+    generations.bump_on_commit(*generations.publication_names(pub))
     return pub

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from zhifa.core import generations
 from zhifa.core import workflow as wf
 from zhifa.core.errors import ZhifaError
 from zhifa.org.models import Agency
@@ -108,4 +109,7 @@ def report_publish(*, report: AnnualReport, actor) -> AnnualReport:
     def publish(report: AnnualReport) -> None:
         report.published_at = timezone.now()
 
-    return wf.transition(REPORT, "publish", report, actor, effect=publish, update_fields=("published_at",))
+    report = wf.transition(REPORT, "publish", report, actor, effect=publish, update_fields=("published_at",))
+    # Issue 19 §1: the reports pages of its jurisdiction and those above it, once committed.
+    generations.bump_on_commit(*generations.jurisdiction_names(report.agency.jurisdiction.path))
+    return report

@@ -30,7 +30,7 @@ def post(client, url, data, user):
 def test_a_decision_through_the_api_masked_approved_and_withdrawn(pubdesk, client):
     d = pubdesk
     pub = Publication.objects.get(case=decided_case(d))
-    queue = client.get("/api/publicity/queue", **headers(d.editor)).json()
+    queue = client.get("/api/publicity/queue", **headers(d.editor)).json()["items"]
     assert [p["id"] for p in queue] == [pub.pk] and queue[0]["due_on"]
     full = post(client, f"/api/publicity/items/{pub.pk}/recollect", {"mode": "full"}, d.editor)
     assert full.status_code == 201
@@ -91,7 +91,7 @@ def test_other_agencies_see_nothing_and_get_404(pubdesk, client):
     d = pubdesk
     pub = Publication.objects.get(case=decided_case(d))
     stranger = grant(UserFactory(username="ed_b1"), Role.PUBLICITY_EDITOR, agency=d.tree.agency_b1)
-    assert client.get("/api/publicity/items", **headers(stranger)).json() == []
+    assert client.get("/api/publicity/items", **headers(stranger)).json()["items"] == []
     response = client.get(f"/api/publicity/items/{pub.pk}", **headers(stranger))
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert post(client, f"/api/publicity/items/{pub.pk}/submit", {}, stranger).status_code == 404
@@ -139,7 +139,7 @@ def test_requests_handled_and_forwarded_through_the_api(pubdesk, client):
     d = pubdesk
     req, _ = services.request_submit(kind="disclosure", agency=d.agency, requester_name="赵六",
                                      requester_contact="13800000000", content="公示的处罚决定没有写明救济途径。")
-    listed = client.get("/api/publicity/requests?open_only=true", **headers(d.editor)).json()
+    listed = client.get("/api/publicity/requests?open_only=true", **headers(d.editor)).json()["items"]
     assert [r["reference"] for r in listed] == [req.reference]
     assert client.get(f"/api/publicity/requests/{req.pk}", **headers(d.users.officer_a1)).status_code == 404
     detail = client.get(f"/api/publicity/requests/{req.pk}", **headers(d.editor)).json()
@@ -196,7 +196,7 @@ def test_api_lists_do_not_grow_queries_with_rows(pubdesk, client):
     add(20)
     large = [query_count(lambda u=u: client.get(u, **auth)) for u in ("/api/publicity/items", "/api/publicity/queue")]
     assert small == large
-    assert len(client.get("/api/publicity/items", **auth).json()) == 22
+    assert len(client.get("/api/publicity/items", **auth).json()["items"]) == 22
 
 
 @pytest.mark.req("PUB-05")

@@ -38,7 +38,7 @@ def test_an_item_answer_is_the_body_the_untyped_answer_was(pubdesk, client, who)
     body = client.get(f"/api/publicity/items/{pub.pk}", **_bearer(user)).json()
     assert body == expected
     assert body["timeline"] and "from" in body["timeline"][0] and "from_state" not in body["timeline"][0]
-    listed = client.get("/api/publicity/items", **_bearer(user)).json()
+    listed = client.get("/api/publicity/items", **_bearer(user)).json()["items"]
     assert listed
     assert listed == [_as_json(publicity_api._summary(p)) for p in Publication.objects.filter(pk__in=[
         row["id"] for row in listed]).order_by("-id")]

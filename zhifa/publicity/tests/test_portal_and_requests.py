@@ -490,6 +490,6 @@ def test_portal_proof_is_in_base64_and_names_how_to_verify_it(pubdesk, client):
     page = html.unescape(client.get(reverse("portal-item", args=[pub.pk])).content.decode())
     seq = pub.published_entry.seq
     proof = ledger_selectors.inclusion_proof(seq, cp.size)
-    assert base64.b64encode(proof.root).decode() in page and proof.root.hex() not in page
+    assert base64.b64encode(proof.leaf_hash).decode() in page and proof.leaf_hash.hex() not in page
     assert f"--leaf {base64.b64encode(proof.leaf_hash).decode()} --index {seq}" in page
     assert reverse("ledger-verifier-keys") in page

@@ -1,6 +1,8 @@
 """List pages of the portal and of the staff must not grow queries with rows (two data sizes each)."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from zhifa.core.testing import query_count
@@ -26,7 +28,8 @@ def _requests(d, n):
 
 
 @pytest.mark.req("PUB-03")
-def test_portal_lists_do_not_grow_queries_with_rows(pubdesk, client):
+def test_portal_lists_do_not_grow_queries_with_rows(pubdesk, client, settings):
+    settings.ZHIFA_PORTAL_CACHE_SECONDS = 0  # the renders' queries are counted, not the page cache's hits
     d = pubdesk
     code = d.tree.region.code
     urls = [reverse("portal-home", args=[code]), reverse("portal-search", args=[code]),
@@ -34,9 +37,14 @@ def test_portal_lists_do_not_grow_queries_with_rows(pubdesk, client):
             reverse("portal-feed-atom", args=[code]), reverse("portal-agency", args=[d.agency.pk])]
     _publish_lists(d, 2)
     client.get(urls[0])
-    small = [query_count(lambda u=u: client.get(u)) for u in urls]
+
+    def cold(u):  # each render from an empty cache (search counts, word shares), so both sizes do the same work
+        cache.clear()
+        return client.get(u)
+
+    small = [query_count(lambda u=u: cold(u)) for u in urls]
     _publish_lists(d, 25)
-    large = [query_count(lambda u=u: client.get(u)) for u in urls]
+    large = [query_count(lambda u=u: cold(u)) for u in urls]
     assert small == large, list(zip(urls, small, large, strict=True))
 
 
@@ -53,7 +61,8 @@ def _version_chain(d, length):
 
 
 @pytest.mark.req("PUB-08")
-def test_item_page_reads_the_version_chain_in_one_query(pubdesk, client):
+def test_item_page_reads_the_version_chain_in_one_query(pubdesk, client, settings):
+    settings.ZHIFA_PORTAL_CACHE_SECONDS = 0  # the renders' queries are counted, not the page cache's hits
     d = pubdesk
     single = _version_chain(d, 1)[0]
     chain = _version_chain(d, 4)
@@ -91,7 +100,8 @@ def test_staff_lists_do_not_grow_queries_with_rows(pubdesk, client):
 
 
 @pytest.mark.req("PUB-08")
-def test_search_count_cached_until_anything_is_published_or_withdrawn(pubdesk, client):
+def test_search_count_cached_until_anything_is_published_or_withdrawn(pubdesk, client, settings):
+    settings.ZHIFA_PORTAL_CACHE_SECONDS = 0  # the renders' queries are counted, not the page cache's hits
     d = pubdesk
     _publish_lists(d, 3)
     url = reverse("portal-search", args=[d.tree.region.code]) + "?q=救济渠道"
@@ -99,7 +109,12 @@ def test_search_count_cached_until_anything_is_published_or_withdrawn(pubdesk, c
     cached = query_count(lambda: client.get(url))
     _publish_lists(d, 1)
     fresh = query_count(lambda: client.get(url))
-    assert fresh == cached + 1  # the count is read again after a publication
+    if connection.vendor == "postgresql":
+        # The full-text index gives the page's ids and the count at once (publicity.search.match_ids): a cached count
+        # saves no query there, and the new count shows below.
+        assert fresh == cached
+    else:
+        assert fresh == cached + 1  # the count is read again after a publication
     assert "共 4 条" in client.get(url).content.decode()
     pub = Publication.objects.filter(kind="remedies", state="published").first()
     services.publication_withdraw(publication=pub, actor=d.approver, trigger="error", basis="更正")

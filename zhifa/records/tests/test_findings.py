@@ -116,7 +116,7 @@ def test_findings_are_scoped_and_denied_to_officers(troubled, client, users, tre
     page = client.get("/records/findings/?kind=gap_without_note")
     assert page.status_code == 200 and "音像记录中断未作说明" in page.content.decode() and case.number in page.content.decode()
     api = client.get("/api/records/findings?kind=recording_lost")
-    assert api.status_code == 200 and [f["kind"] for f in api.json()] == ["recording_lost"]
+    assert api.status_code == 200 and [f["kind"] for f in api.json()["items"]] == ["recording_lost"]
     bad = client.get("/api/records/findings?kind=nonsense")
     assert bad.status_code == 400 and bad.json()["code"] == "record_finding_kind_unknown"
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..selectors import unread_count
+from ..selectors import UNREAD_CAP, unread_count
 
 register = template.Library()
 
@@ -11,4 +11,5 @@ register = template.Library()
 def notification_bell(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"count": unread_count(user) if user is not None else 0}
+    count = unread_count(user) if user is not None else 0
+    return {"count": count, "label": f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count)}

@@ -158,3 +158,14 @@ def test_opening_another_persons_notification_is_refused_by_the_one_error_mappin
     theirs = Notification.objects.get(recipient=on_duty.head)
     with pytest.raises(NotFoundError):
         services.notification_open(notification=theirs, actor=users.head_a1)
+
+
+def test_the_bell_counts_at_most_99_and_says_so(client, on_duty, users, settings):
+    """Tryout of issue 19: the list said "共 1 000+ 条" while the bell counted all 1 102 unread rows on every staff page.
+    The bell counts up to 100 (one LIMITed subquery) and shows "99+"."""
+    settings.ZHIFA_NOTIFY_EMAIL = False
+    Notification.objects.bulk_create([Notification(recipient=users.head_a1, key=f"test:{i}", kind="test",
+                                                   title="测试通知", url="/") for i in range(120)])
+    client.force_login(users.head_a1)
+    page = client.get("/worklist/notifications/").content.decode()
+    assert 'aria-label="99+ 条未读">99+</span>' in page

@@ -6,11 +6,16 @@ not update, delete or truncate anything in the ledger, nor drop or disable a tri
 `--sequencer ROLE` prepares a separate identity for the worker that sequences and signs: it may insert leaf tiles and
 batches, nodes and checkpoints (and the entries and findings it writes itself) and consume the sequencing queue, and
 nothing else.
+The partitions of `ledger_entry` (migration 0016) are reached through the parent only: inserting and reading through
+`ledger_entry` checks the parent's rights alone, so neither role keeps any right on a partition itself (the schema-wide
+grant below would otherwise give the application UPDATE and DELETE there, which the triggers alone would refuse).
+Partitions created later by their owner (`manage.py ledger_partitions`) carry no grant to begin with.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from zhifa.ledger import partitions
 from zhifa.ledger.migrations._triggers import TABLES
 
 # What the application inserts: entries (and, by the entry trigger, their queue row), and the evidence records.
@@ -64,7 +69,12 @@ class Command(BaseCommand):
                 cur.execute(f'GRANT SELECT ON {table} TO "{role}"')
                 if table in APP_INSERT:
                     cur.execute(f'GRANT INSERT ON {table} TO "{role}"')
+            pieces = [p.name for p in partitions.partitions()]
+            for table in pieces:
+                cur.execute(f'REVOKE ALL ON {table} FROM "{role}"')
             if sequencer:
+                for table in pieces:
+                    cur.execute(f'REVOKE ALL ON {table} FROM "{sequencer}"')
                 for table in ledger:
                     cur.execute(f'REVOKE ALL ON {table} FROM "{sequencer}"')
                     cur.execute(f'GRANT SELECT ON {table} TO "{sequencer}"')
