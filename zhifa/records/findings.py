@@ -17,6 +17,7 @@ Every category is one query (the AV checks: four, then memory), whatever the num
 the supervisors' page stays flat as the region grows. Supervision (SUP-) builds on this selector.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -272,10 +273,12 @@ def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[Cas
 
 def page_key(finding: CaseFinding) -> tuple:
     """The order findings_for gives, made unique for keyset pages (core.paginator; issue 19 §2): kind, newest
-    first, case, then the detail and kind that tell two findings of one case at one moment apart."""
+    first, case, then the kind and a digest of the detail that tell two findings of one case at one moment apart.
+    The digest, not the text: the key travels in the cursor, which the API bounds to 2 000 characters (review)."""
     order = list(KINDS)
     at = finding.at.timestamp() if finding.at else 0
-    return (order.index(finding.kind), -at, finding.case_id, finding.kind, finding.detail)
+    return (order.index(finding.kind), -at, finding.case_id, finding.kind,
+            hashlib.sha256(finding.detail.encode()).hexdigest()[:16])
 
 
 def findings_summary(findings: list[CaseFinding]) -> list[tuple[str, str, int]]:
