@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# make test runs the suite in parallel workers (pytest-xdist), one per core up to four; TEST_WORKERS=0 runs it in one
+# process. Each file's tests stay in one worker (--dist loadfile): the authorisation and workflow matrices build their
+# world once per file.
+TEST_WORKERS ?= auto
 export DJANGO_SETTINGS_MODULE = config.settings
 export PYTHONDONTWRITEBYTECODE = 1
 
@@ -30,7 +34,7 @@ demo-setup: $(STAMP)
 
 ## make test: set up and run every test (lint, architecture contract, unit, API and browser tests)
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/python manage.py check
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile -m "not e2e" $(PYTEST_ARGS)
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input

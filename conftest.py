@@ -139,12 +139,29 @@ def on_day():
     return dt.date(2026, 6, 1)
 
 
+def _reseed_rules(connection) -> None:
+    """Put back the rows the rules migrations seed (the national baseline of every rule key), as a new test database
+    has them. A flush empties every table; under pytest-xdist a worker runs files in the order it is given them, so
+    a test after a transactional one (in another file) would otherwise find no rule in force."""
+    from django.apps import apps
+    from django.db import migrations
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    for key in sorted(k for k in loader.disk_migrations if k[0] == "rules"):
+        for operation in loader.disk_migrations[key].operations:
+            if isinstance(operation, migrations.RunPython):
+                with connection.schema_editor() as editor:
+                    operation.code(apps, editor)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_ledger_triggers():
     """Transactional tests end with `flush`, which the ledger's append-only triggers refuse.
 
     Only in tests, and only as the tables' owner (as any DBA could): lift the triggers around the
-    flush and put them back. Production code has no such path (docs/ledger.md, threat model).
+    flush and put them back; then seed the rules again (_reseed_rules). Production code has no such path
+    (docs/ledger.md, threat model).
     """
     from django.core.management.commands import flush
     from django.db import connections
@@ -160,6 +177,7 @@ def _flush_past_ledger_triggers():
             return original(self, **options)
         finally:
             _triggers.create(connection)
+            _reseed_rules(connection)
 
     flush.Command.handle = handle
     yield

@@ -127,13 +127,17 @@ def _too_big(request, exc):
 
 
 from zhifa.cases.api import router as cases_router  # noqa: E402
+from zhifa.cockpit.api import router as cockpit_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
+from zhifa.discretion.api import router as discretion_router  # noqa: E402
+from zhifa.instruments.api import router as instruments_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
 from zhifa.publicity.api import router as publicity_router  # noqa: E402
 from zhifa.records.api import router as records_router  # noqa: E402
 from zhifa.review.api import router as review_router  # noqa: E402
 from zhifa.rules.api import router as rules_router  # noqa: E402
+from zhifa.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("/core/", core_router)
 api.add_router("/ledger/", ledger_router)
@@ -143,3 +147,7 @@ api.add_router("/cases/", cases_router)
 api.add_router("/records/", records_router)
 api.add_router("/review/", review_router)
 api.add_router("/publicity/", publicity_router)
+api.add_router("/supervision/", supervision_router)
+api.add_router("/instruments/", instruments_router)
+api.add_router("/discretion/", discretion_router)
+api.add_router("/cockpit/", cockpit_router)

@@ -12,6 +12,10 @@ from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ZHIFA_DATA_DIR", BASE_DIR / "data"))
+# `make test` runs the suite in pytest-xdist workers (gw0, gw1 …), each with its own test database: each also keeps
+# its own files (signing keys, agency seals, tus staging), so one worker's ids never meet another's files.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    DATA_DIR = DATA_DIR / "xdist" / os.environ["PYTEST_XDIST_WORKER"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -57,11 +61,15 @@ INSTALLED_APPS = [
     "zhifa.ledger",
     "zhifa.org",
     "zhifa.rules",
+    "zhifa.discretion",
     "zhifa.cases",
     "zhifa.records",
     "zhifa.review",
     "zhifa.publicity",
     "zhifa.worklist",
+    "zhifa.supervision",
+    "zhifa.instruments",
+    "zhifa.cockpit",
     "zhifa.portal",
     "zhifa.demo",
 ]

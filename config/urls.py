@@ -50,5 +50,9 @@ urlpatterns = [
     path("records/", include("zhifa.records.urls")),
     path("review/", include("zhifa.review.urls")),
     path("publicity/", include("zhifa.publicity.urls")),
+    path("supervision/", include("zhifa.supervision.urls")),
+    path("instruments/", include("zhifa.instruments.urls")),
+    path("discretion/", include("zhifa.discretion.urls")),
+    path("cockpit/", include("zhifa.cockpit.urls")),
     path("portal/", include("zhifa.portal.urls")),
 ]

@@ -277,6 +277,29 @@ def build_world() -> World:
     tus_upload = TusUpload.objects.create(id=uuid.uuid4(), case=case, created_by=officer, length=10, metadata={},
                                           expires_at=timezone.now() + dt.timedelta(days=1))
     (staging_dir() / str(tus_upload.id)).touch()
+
+    # Issue 20: an open alert of agency A on case 1 (raised by the engine, so it has its step and its ledger entry),
+    # a supervision opinion issued to agency A by its county's justice bureau about that alert, and agency A's
+    # discretion benchmark table.
+    alert = _planted_alert(agency_a, case)
+    from zhifa.instruments import services as instruments
+    from zhifa.instruments.models import Kind
+
+    instrument = instruments.instrument_issue(
+        actor=U["supervisor@A"], bureau=bureau_a, agency=agency_a, kind=Kind.OPINION, title="矩阵监督意见",
+        findings="矩阵案件长期未推进", basis="《行政执法监督条例》", requirement="三十日内整改并报告",
+        case_ids=[case.pk], model_code=alert.model, alert_id=alert.pk)
+    # A second one whose correction the agency has reported (with a file): the bureau's accept and return act on it.
+    reported = instruments.instrument_issue(
+        actor=U["supervisor@A"], bureau=bureau_a, agency=agency_a, kind=Kind.OPINION, title="矩阵已报告整改",
+        findings="矩阵案卷不完整", basis="《行政执法监督条例》", requirement="三十日内整改并报告", case_ids=[case.pk])
+    reported = instruments.correction_report(
+        instrument=reported, actor=head, text="已补齐案卷",
+        files=[SimpleUploadedFile("整改报告.pdf", pdf, content_type="application/pdf")])
+    from zhifa.discretion.tests.helpers import issue as discretion_issue
+    from zhifa.instruments.models import StepFile
+
+    discretion_table = discretion_issue(agency_a, head, effective_from=today - dt.timedelta(days=30))
     w.ids.update(
         advance_perm=NEXT[case.stage].permission, tus_upload=str(tus_upload.id),
         agency=agency_a.pk, agency_b=agency_b.pk, bureau=bureau_a.pk, case=case.pk, case2=case2.pk,
@@ -285,6 +308,9 @@ def build_world() -> World:
         attachment=attachment.pk if attachment else 0, foreign_token=foreign_token.pk,
         report=report.pk, listing=listing.pk, pub_submitted=pub_submitted.pk, pub_exemption=pub_exemption.pk,
         pub_published=pub_published.pk, case_paused=case_paused.pk, case_consulting=case_consulting.pk, review=rev.pk, assignment=assignment.pk, catalogue=catalogue.pk,
+        alert=alert.pk, alert_model=alert.model, instrument=instrument.pk, discretion_table=discretion_table.pk,
+        instrument_doc=instrument.documents.get().pk, instrument_reported=reported.pk,
+        instrument_file=StepFile.objects.get(step__instrument=reported).pk,
         adviser=adviser.pk, finding=finding.pk, certificate=certificate.number, certificate_id=certificate.pk,
         person=officers[0].pk, new_person=officers[0].__class__.objects.get(name="矩阵新人").pk,
         spare_reviewer=spare_reviewer.pk, unit=handling.pk, a1_code=a1.code, a1=a1.pk, region_code=region.code,
@@ -300,6 +326,29 @@ def build_world() -> World:
             continue
         w.tokens[p.key] = ApiToken.issue(user=U[p.key], name="matrix")[1]
     return w
+
+
+def _planted_alert(agency, case):
+    """An open alarm of a real problem model on `case`, through the engine (supervision.services.run_models): the
+    model's code, name and basis are M03's, its evaluation is replaced for this one run by a planted hit, so the
+    world does not depend on what the models find in its data."""
+    from zhifa.supervision import services as supervision
+    from zhifa.supervision.models import Alert
+    from zhifa.supervision.registry import REGISTRY, Hit, Level
+
+    code = "M03"
+    real = REGISTRY[code]
+
+    class Planted(type(real)):
+        def evaluate(self, ctx):
+            yield Hit(agency_id=agency.pk, case_id=case.pk, level=Level.ALARM, detail="矩阵案件 99 天无办理步骤")
+
+    REGISTRY[code] = Planted()
+    try:
+        supervision.run_models(case_ids=[case.pk], codes=[code])
+    finally:
+        REGISTRY[code] = real
+    return Alert.objects.get(case=case, model=code, state="open")
 
 
 def _list_kind() -> str:

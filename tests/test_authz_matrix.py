@@ -470,11 +470,109 @@ ROUTES: list[Route] = [
 ]
 
 
+# --- issue 20: supervision (alerts, problem models), instruments, the cockpit, discretion benchmarks -------------
+ALERT = {"hidden": "supervision.view"}
+INSTRUMENT = {"hidden": "instruments.view"}
+# The instrument each move of the instruments' page and API acts on (authz_world): a reported one for the bureau's
+# accept and return; the issued one otherwise (decide_review there: its holders get the table's 409, not a refusal).
+INSTRUMENT_OBJECT_FOR = {"accept": "instrument_reported", "return": "instrument_reported"}
+_EVIDENCE = b"%PDF-1.4\n" + b"%" * 100 + b"\n%%EOF\n"
+
+
+def _discretion_workbook() -> bytes:
+    from zhifa.discretion.tests.helpers import GOOD_ROWS, xlsx
+
+    return xlsx(GOOD_ROWS).getvalue()
+
+
+ROUTES += [
+    # supervision: the queue, an alert, its close by a supervisor with a reason, the models and their settings.
+    page("supervision-queue", "/supervision/", "supervision.view", target=None),
+    page("supervision-alert", "/supervision/alerts/{alert}/", "supervision.view", **ALERT),
+    page("supervision-alert-close", "/supervision/alerts/{alert}/close/", "supervision.alert_close", method="POST",
+         body={"reason": "矩阵：已核实并督促整改"}, effect=True, **ALERT),
+    page("supervision-models", "/supervision/models/", "supervision.view", target=None),
+    page("supervision-model", "/supervision/models/{alert_model}/", "supervision.view", target=None),
+    # Switching a model or its thresholds in county A1 is a new rule version there (rules.manage). A refusal: 403 to
+    # whoever may not read models at all, the uniform 404 to a reader elsewhere (both logged once).
+    page("supervision-model", "/supervision/models/{alert_model}/?jurisdiction={a1}", "rules.manage", method="POST",
+         body={"enabled": "1", "effective_from": "2099-01-01", "source": "矩阵"}, effect=True),
+    api("GET", "supervision/alerts", "/api/supervision/alerts", "supervision.view", target=None),
+    api("GET", "supervision/alerts/<alert_id>", "/api/supervision/alerts/{alert}", "supervision.view", **ALERT),
+    api("POST", "supervision/alerts/<alert_id>/close", "/api/supervision/alerts/{alert}/close",
+        "supervision.alert_close", body={"reason": "矩阵：已核实并督促整改"}, effect=True, **ALERT),
+    api("GET", "supervision/models", "/api/supervision/models", "supervision.view", target=None),
+    # instruments: issued by agency A's county bureau (inside city A: the bureau's permission over agency A's scope).
+    page("instruments-list", "/instruments/", "instruments.view", target=None),
+    page("instruments-new", "/instruments/new/?agency={agency}&case={case}", "instruments.issue"),
+    page("instruments-new", "/instruments/new/", "instruments.issue", method="POST", effect=True,
+         body=lambda w: {"bureau": w["bureau"], "agency": w["agency"], "kind": "opinion", "title": "矩阵新监督意见",
+                         "findings": "矩阵发现的问题", "basis": "《行政执法监督条例》", "requirement": "限期整改",
+                         "cases": str(w["case"])}),
+    page("instruments-detail", "/instruments/{instrument}/", "instruments.view", **INSTRUMENT),
+    page("instruments-document", "/instruments/{instrument}/documents/{instrument_doc}.pdf", "instruments.view",
+         **INSTRUMENT),
+    page("instruments-file", "/instruments/{instrument_reported}/files/{instrument_file}/", "instruments.view",
+         **INSTRUMENT),
+    *(page(f"instruments-act:{move}", f"/instruments/{{{INSTRUMENT_OBJECT_FOR.get(move, 'instrument')}}}/act/{move}/",
+           perm, method="POST", body=body, **INSTRUMENT, **extra) for move, perm, body, extra in [
+        ("report", "instruments.respond", {"text": "已整改"}, {"effect": True, "files": {"files": _EVIDENCE}}),
+        ("accept", "instruments.issue", {"reason": "整改到位"}, {"effect": True}),
+        ("return", "instruments.issue", {"reason": "证明材料不足"}, {"effect": True}),
+        ("request_review", "instruments.respond", {"reasons": "认定事实有误"}, {"effect": True}),
+        ("decide_review", "instruments.issue", {"outcome": "upheld", "reasons": "维持"}, {}),
+        ("close", "instruments.issue", {"reason": "矩阵办结"}, {"effect": True}),
+    ]),
+    api("GET", "instruments/", "/api/instruments/", "instruments.view", target=None),
+    api("GET", "instruments/<instrument_id>", "/api/instruments/{instrument}", "instruments.view", **INSTRUMENT),
+    api("POST", "instruments/", "/api/instruments/", "instruments.issue", effect=True,
+        body=lambda w: {"bureau_id": w["bureau"], "agency_id": w["agency"], "kind": "opinion", "title": "矩阵新监督意见",
+                        "findings": "矩阵发现的问题", "basis": "《行政执法监督条例》", "requirement": "限期整改",
+                        "case_ids": [w["case"]]}),
+    *(api("POST", f"instruments/<instrument_id>/{path}",
+          f"/api/instruments/{{{INSTRUMENT_OBJECT_FOR.get(path, 'instrument')}}}/{path}", perm, body=body,
+          **INSTRUMENT, **extra) for path, perm, body, extra in [
+        ("report", "instruments.respond", {"text": "已整改"}, {"effect": True, "files": {"files": _EVIDENCE}}),
+        ("accept", "instruments.issue", {"reason": "整改到位"}, {"effect": True}),
+        ("return", "instruments.issue", {"reason": "证明材料不足"}, {"effect": True}),
+        ("review-request", "instruments.respond", {"reasons": "认定事实有误"}, {"effect": True}),
+        ("review-decision", "instruments.issue", {"outcome": "upheld", "reasons": "维持"}, {}),
+        ("close", "instruments.issue", {"reason": "矩阵办结"}, {"effect": True}),
+    ]),
+    # the cockpit: a supervisor's subtree, an agency head's agency; the export for the level above: supervisors.
+    page("cockpit", "/cockpit/", "cockpit.view", target=None),
+    # An agency: 403 to whoever has no cockpit, the uniform 404 to a holder elsewhere (both logged once).
+    page("cockpit", "/cockpit/?agency={agency}", "cockpit.view"),
+    page("cockpit", "/cockpit/?agency={agency}&export=cases", "cockpit.view"),
+    api("GET", "cockpit/summary", "/api/cockpit/summary", "cockpit.view", target=None),
+    api("GET", "cockpit/summary", "/api/cockpit/summary?agency={agency}", "cockpit.view"),
+    api("GET", "cockpit/export", "/api/cockpit/export?since_seq=0", "cockpit.export", target=None),
+    # discretion benchmarks: agency A's table; the public pages are public.
+    page("discretion-list", "/discretion/", "discretion.view", target=None),
+    page("discretion-import", "/discretion/import/", "discretion.manage", target=None),
+    page("discretion-template", "/discretion/template.xlsx", "discretion.view", target=None),
+    page("discretion-detail", "/discretion/{discretion_table}/", "discretion.view", hidden="discretion.view"),
+    page("discretion-export", "/discretion/{discretion_table}/export.xlsx", "discretion.view",
+         hidden="discretion.view"),
+    page("discretion-public-index", "/discretion/public/", PUBLIC),
+    page("discretion-public-agency", "/discretion/public/agencies/{agency}/", PUBLIC),
+    api("GET", "discretion/tables", "/api/discretion/tables", "discretion.view", target=None),
+    api("GET", "discretion/tables/<table_id>", "/api/discretion/tables/{discretion_table}", "discretion.view",
+        hidden="discretion.view"),
+    api("POST", "discretion/tables", "/api/discretion/tables", "discretion.manage", effect=True,
+        body=lambda w: {"agency_id": str(w["agency"]), "title": "矩阵裁量基准", "effective_from": "2099-01-01"},
+        files={"file": _discretion_workbook()}),
+    api("POST", "discretion/check", "/api/discretion/check", "discretion.view",
+        body=lambda w: {"agency_id": w["agency"], "item_code": "SC-001", "tier": "general", "amount": "20000"}),
+]
+
+
 # --- the URL configuration, walked ------------------------------------------------------------------------------
 
 def url_inventory() -> set[str]:
     """Every route a client can call, as the table's keys: page URL names, one key per API operation and
-    method, each action of the review and publicity action routes, tus and the admin."""
+    method, each action of the review and publicity action routes and each move of the instruments' one, tus and
+    the admin."""
     from django.urls import URLResolver, get_resolver
     from ninja.operation import PathView
 
@@ -500,6 +598,10 @@ def url_inventory() -> set[str]:
                 keys.update(f"review-act:{a}" for a in ACTIONS)
             elif p.name == "publicity-act":
                 keys.update(f"publicity-act:{a}" for a in _publicity_actions())
+            elif p.name == "instruments-act":
+                from zhifa.instruments.workflow import MOVES
+
+                keys.update(f"instruments-act:{m}" for m in MOVES)
             else:
                 keys.add(p.name)
 

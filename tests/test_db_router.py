@@ -79,24 +79,21 @@ class Counted:
 
 
 @pytest.mark.django_db(transaction=True, databases=BOTH)
-def test_the_portal_reads_the_replica(client, tree):
-    """An anonymous portal page is read from the replica, none of its data from the primary (issue 19 §5)."""
+@pytest.mark.parametrize(("who", "url", "table"), [
+    # An anonymous portal page: its data from the replica, none from the primary (issue 19 §5).
+    (None, "/portal/{region}/", "org_jurisdiction"),
+    # The cockpit's statistics pages (REC-16 record statistics); the login is checked before, on the primary.
+    ("region_supervisor", "/records/statistics/", "org_agency"),
+], ids=["portal", "statistics"])
+def test_pages_that_opted_in_read_the_replica(client, users, tree, who, url, table):
+    """A page marked for the replica reads its data there, and none of it from the primary."""
+    if who:
+        client.force_login(getattr(users, who))
     with Counted() as counted:
-        page = client.get(f"/portal/{tree.region.code}/")
+        page = client.get(url.format(region=tree.region.code))
     assert page.status_code == 200
-    assert counted.on(REPLICA, "org_jurisdiction")
-    assert not counted.on(DEFAULT_DB_ALIAS, "org_jurisdiction")
-
-
-@pytest.mark.django_db(transaction=True, databases=BOTH)
-def test_the_statistics_page_reads_the_replica(client, users):
-    """The cockpit's statistics pages (REC-16 record statistics) read the replica; the login is checked before."""
-    client.force_login(users.region_supervisor)
-    with Counted() as counted:
-        page = client.get("/records/statistics/")
-    assert page.status_code == 200
-    assert counted.on(REPLICA, "org_agency")
-    assert not counted.on(DEFAULT_DB_ALIAS, "org_agency")
+    assert counted.on(REPLICA, table)
+    assert not counted.on(DEFAULT_DB_ALIAS, table)
 
 
 @pytest.mark.django_db(transaction=True, databases=BOTH)

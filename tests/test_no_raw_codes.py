@@ -27,7 +27,10 @@ from zhifa.publicity import workflow as publicity_workflow
 ENTRY_POINTS = ["/", "/cases/", "/records/", "/records/findings/", "/records/statistics/", "/review/",
                 "/review/overdue/", "/review/catalogues/", "/publicity/", "/publicity/requests/",
                 "/publicity/reports/", "/ledger/", "/ledger/findings/", "/rules/", "/security/events/",
-                "/org/agencies/", "/org/people/", "/portal/"]
+                "/org/agencies/", "/org/people/", "/portal/",
+                # Issue 20: supervision, its instruments, the cockpit and the discretion benchmarks.
+                "/supervision/", "/supervision/models/", "/instruments/", "/cockpit/", "/discretion/",
+                "/discretion/public/"]
 # Not pages: files, feeds, API, the admin (Django's own), and links that act.
 SKIPPED = re.compile(r"^/(api|admin|static|media|accounts/logout)/|\.(pdf|docx|xlsx|zip|txt|svg|json|atom|xml)$"
                      r"|/media/|/tile/|^/ledger/(checkpoint|verifier-keys|witness)")
@@ -159,6 +162,31 @@ def _one_login_per_role(users) -> list:
     return chosen
 
 
+def _supervision_objects(users):
+    """Alerts from the models' run over the demo, an opinion issued (by the administrator, for the justice bureau
+    nearest the agency) from one of them, and a benchmark table of the demo agency head's agency."""
+    from zhifa.discretion.tests.helpers import issue as discretion_issue
+    from zhifa.instruments import services as instruments
+    from zhifa.org.models import Agency, RoleGrant
+    from zhifa.supervision.models import Alert
+    from zhifa.supervision.services import run_models
+
+    run_models()
+    alert = (Alert.objects.filter(state="open", case__isnull=False).select_related("agency__jurisdiction")
+             .order_by("id").first())
+    assert alert is not None, "the models raise no alert on the demo: the walk would not read an alert page"
+    path = alert.agency.jurisdiction.path
+    bureau = max((b for b in Agency.objects.filter(is_justice_bureau=True).select_related("jurisdiction")
+                  if path.startswith(b.jurisdiction.path)), key=lambda b: len(b.jurisdiction.path))
+    instrument = instruments.instrument_issue(
+        actor=users.get(username="admin"), bureau=bureau, agency=alert.agency, kind="opinion", title="案件办理超期",
+        findings=alert.detail, basis="《行政执法监督条例》", requirement="三十日内整改并书面报告", case_ids=[alert.case_id],
+        model_code=alert.model, alert_id=alert.pk)
+    head = users.get(username="agency_head")
+    agency = RoleGrant.objects.filter(user=head, agency__isnull=False).select_related("agency").first().agency
+    return instrument, discretion_issue(agency, head)
+
+
 @pytest.mark.django_db
 def test_no_page_or_document_shows_an_internal_code(capsys, monkeypatch):
     """Every page a demo user reaches, and every document of the demo, names states, history steps, event kinds,
@@ -184,6 +212,9 @@ def test_no_page_or_document_shows_an_internal_code(capsys, monkeypatch):
     publicity_services.request_act(request=request, actor=users.get(username="agency_head"), action="verify",
                                    note="核实中")
     step_entry = Step.objects.filter(publication=published).last().entry_id
+    # Issue 20: the nightly run of the problem models over the demo, a supervision opinion issued from one of the
+    # alerts it raised, and a discretion benchmark table of the demo agency, so the walk reads each of their pages.
+    instrument, table = _supervision_objects(users)
     step_seq = storage.seq_of([step_entry])[step_entry]
     # Every case page once (each stage shows its own forms and next step), not only the first few the walk meets.
     seeds = [*ENTRY_POINTS, f"/publicity/items/{published.pk}/", f"/publicity/requests/{request.pk}/",
@@ -208,6 +239,13 @@ def test_no_page_or_document_shows_an_internal_code(capsys, monkeypatch):
         text, _ = read_text(document_html(document))
         for leak in leaks(text, codes, logins):
             found.setdefault(leak, set()).add(f"文书 {document.form} #{document.pk}")
+    # The supervision instrument as it is printed and sealed (instruments.rendering).
+    from zhifa.instruments.rendering import instrument_context
+
+    text, _ = read_text(render_to_string("instruments/print/instrument.html", instrument_context(
+        instrument, number=instrument.number, issued_on=instrument.issued_on)))
+    for leak in leaks(text, codes, logins):
+        found.setdefault(leak, set()).add(f"监督文书 {instrument.number}")
     # The case file's cover, index and note sheet (records.casefile), each case's. Page counts are not what this
     # reads: one page each, instead of printing every document to count its pages.
     monkeypatch.setattr(casefile, "document_pages", lambda doc: 1)
@@ -217,7 +255,10 @@ def test_no_page_or_document_shows_an_internal_code(capsys, monkeypatch):
             found.setdefault(leak, set()).add(f"卷宗封面及卷内目录 {case.number}")
     # The walk reached the pages this rule was written for.
     assert {"/publicity/items/N/", "/publicity/requests/N/", "/ledger/", "/ledger/findings/", "/rules/",
-            "/security/events/", "/cases/N/", "/review/cases/N/", "/records/cases/N/"} <= visited
+            "/security/events/", "/cases/N/", "/review/cases/N/", "/records/cases/N/", "/supervision/",
+            "/supervision/models/", "/supervision/models/MN/", "/supervision/alerts/N/", "/instruments/",
+            "/instruments/N/", "/cockpit/", "/discretion/", "/discretion/N/", "/discretion/public/",
+            "/discretion/public/agencies/N/"} <= visited
     assert found == {}, "\n".join(f"{leak!r} ({len(where)}): {'; '.join(sorted(where)[:6])}"
                                    for leak, where in sorted(found.items()))
 

@@ -163,6 +163,20 @@
     }
   }
 
+  // The fields of the clip just stored back to empty (the CSRF token and other hidden inputs stay; so do the device
+  // and the officer, most often the same for the next clip): not form.reset(), which would restore the values the
+  // page opened with (a to-do link's document and times, the clip already uploaded).
+  function clearForm() {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      // Inputs, selects and text areas only: the progress <output>s are form elements too, and show the result.
+      if (["INPUT", "SELECT", "TEXTAREA"].indexOf(el.tagName) < 0 || el.type === "hidden") return;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = false;
+      else if (el.tagName === "SELECT") el.selectedIndex = el.id === "dv" || el.id === "of" ? el.selectedIndex : 0;
+      else el.value = "";
+      el.setCustomValidity && el.setCustomValidity("");
+    });
+  }
+
   function setRunning(running) {
     show(pauseButton, running);
     show(resumeButton, !running && !finished);
@@ -241,7 +255,9 @@
         upload = null;
         setRunning(false);
         progress(file.size, file.size);
-        fileInput.value = "";  // stored: the same file is not sent twice by a second tap
+        // Stored: the form starts empty for the next clip (tryout of issue 19: it kept every field, inviting the
+        // same clip twice), as the page does after an upload without JavaScript; the same file is not sent twice.
+        clearForm();
         say("已收到全部数据，正在校验格式和时长……");
         showCheck(payload && payload.lastResponse);
       },

@@ -379,6 +379,17 @@ def test_opened_from_a_todo_the_form_holds_the_record_and_a_second_copy_of_a_fil
     assert page.locator("#e").input_value() == f"{began + dt.timedelta(minutes=20):%Y-%m-%dT%H:%M}"
     assert f"{began:%H:%M}–" in page.locator("#doc option:checked").inner_text()
     for attempt in (1, 2):
+        if attempt == 2:
+            # Tryout of issue 19: the stored clip's fields are cleared (device and officer kept); the next is typed.
+            for field in ("#s", "#e", "#pl", "#rr"):
+                assert page.locator(field).input_value() == "", field
+            assert page.locator("#doc").input_value() == "" and not page.locator("input[name=device_checked]").is_checked()
+            assert page.locator("#of").input_value() == str(desk.officers[0].pk)
+            page.select_option("#doc", str(record.pk))
+            page.select_option("#ac", "seize")
+            page.fill("#s", f"{began:%Y-%m-%dT%H:%M}")
+            page.fill("#e", f"{began + dt.timedelta(minutes=20):%Y-%m-%dT%H:%M}")
+            page.fill("#pl", "甲一县人民路8号")
         page.set_input_files("#f", str(clip_path))
         page.select_option("#of", str(desk.officers[0].pk))
         page.check("input[name=device_checked]")

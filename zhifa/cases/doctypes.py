@@ -7,6 +7,7 @@ remedies; the record says so. On-site work needs at least two officers (行政�
 
 from dataclasses import dataclass, field
 
+from zhifa.discretion.models import Harm, Tier
 from zhifa.rules.catalogue import AV_ITEMS
 
 from .models import Stage
@@ -16,7 +17,9 @@ from .models import Stage
 class Element:
     name: str
     label: str
-    kind: str = "text"  # text | datetime | officers | bool | choice | choices (several of the choices)
+    # text | datetime | date | days (a whole number of days) | money (yuan, two decimals) | officers | bool | choice
+    # | choices (several of them)
+    kind: str = "text"
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
 
@@ -45,6 +48,19 @@ COERCIVE_MEASURES = tuple((code, AV_ITEMS[code]) for code in ("seal", "seize", "
                                                               "direct_impact_onsite"))
 ENFORCEMENT_MEASURES = tuple((code, AV_ITEMS[code]) for code in ("demolition", "substitute_performance",
                                                                  "direct_impact_onsite"))
+DECISION_OUTCOMES = (("changed", "被变更"), ("revoked", "被撤销"), ("confirmed_illegal", "被确认违法"),
+                     ("confirmed_void", "被确认无效"))
+# The discretion elements of a penalty decision (SUP-07): see its DocForm below.
+DISCRETION_ELEMENTS = (
+    Element("discretion_item", "适用的裁量基准事项编码", required=False),
+    Element("discretion_tier", "裁量阶次", "choice", required=False, choices=tuple(Tier.choices)),
+    # A fine of N to M times 违法所得、货值金额…: the amount the multiple is of.
+    Element("fine_base_amount", "倍数罚款的基数金额（元）", "money", required=False),
+    Element("discretion_reasons", "罚款偏离裁量阶次的理由", required=False),
+    Element("first_violation", "初次违法", "bool", required=False),
+    Element("harm", "危害后果", "choice", required=False, choices=tuple(Harm.choices)),
+    Element("corrected_in_time", "及时改正", "bool", required=False),
+)
 SERVICE_METHODS = (("direct", "直接送达"), ("leaving", "留置送达"), ("mail", "邮寄送达"),
                    ("public_notice", "公告送达"), ("electronic", "电子送达"))
 
@@ -73,7 +89,13 @@ class DocForm:
     number_kind: str = ""
     # The heading printed, where the stored title is not a document name (the "/" of 查封/扣押决定书).
     print_title: str = ""
+    # Further stages in which the form may also be recorded (an extension of the time limit is approved while the
+    # case is investigated or while it is being decided).
+    also_in: tuple[str, ...] = ()
     elements: tuple[Element, ...] = field(init=False)
+
+    def allowed_in(self, stage: str) -> bool:
+        return stage == self.stage or stage in self.also_in
 
     def __post_init__(self):
         common = (COMMON + (ON_SITE if self.on_site else ())) if self.common else ()
@@ -81,8 +103,13 @@ class DocForm:
 
 
 FORMS: dict[str, DocForm] = {f.code: f for f in [
+    # 市场监督管理行政处罚程序规定 第十八条: the lead is checked and filing decided within 15 working days of its
+    # discovery (or of receiving the materials), so the approval form records that day (案源登记 → 立案审批). Optional,
+    # so approvals recorded before it keep rendering; supervision (M02) reads it.
     DocForm("filing_approval", "立案审批表", Stage.START,
-            (Element("case_source", "案件来源"), Element("opinion", "审批意见"), Element("approver", "审批人"))),
+            (Element("case_source", "案件来源"),
+             Element("discovered_on", "发现违法行为线索（收到材料）日期", "date", required=False),
+             Element("opinion", "审批意见"), Element("approver", "审批人"))),
     DocForm("inspection_record", "现场检查笔录", Stage.INVESTIGATION, on_site=True, activities=("evidence_taking",),
             layout="record"),
     DocForm("inquiry_record", "询问笔录", Stage.INVESTIGATION,
@@ -112,6 +139,13 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             layout="record"),
     DocForm("investigation_report", "调查终结报告", Stage.DECISION,
             (Element("facts", "调查认定的事实"), Element("evidence", "证据"), Element("proposal", "处理意见"))),
+    # 行政处罚法 第六十条 ("法律、法规、规章另有规定的，从其规定"); 市场监督管理行政处罚程序规定 第六十四条: a case
+    # that cannot be decided within the time limit is extended with the approval of the agency's head, for the
+    # days approved. Recorded while the case is investigated or decided; supervision (M01) moves the limit by it.
+    DocForm("extension_approval", "延长办案期限审批表", Stage.INVESTIGATION,
+            (Element("time", "审批时间", "datetime"), Element("reason", "延期理由"),
+             Element("days", "延长期限（日）", "days"), Element("approver", "批准人")),
+            common=False, also_in=(Stage.DECISION,)),
     DocForm("review_proposal", "重大执法决定建议及情况说明", Stage.DECISION,
             (Element("proposal", "拟作出的决定"), Element("explanation", "情况说明"))),
     DocForm("assessment_report", "评估报告", Stage.DECISION,
@@ -122,7 +156,22 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
             (Element("facts", "违法事实和证据"), Element("violated_provision", "违反的法律规定", required=False),
              Element("legal_basis", "依据"), Element("penalty", "处罚种类和依据"),
              Element("statements", "当事人陈述、申辩情况及采纳情况", required=False),
-             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限")), decision=True,
+             Element("remedies", "申请行政复议、提起行政诉讼的途径和期限"),
+             # 行政处罚法 第三十六条: the two (five) years run from the day of the act, or, for a continuing act, from
+             # the day it ended; the facts of a decision say when. Optional, so earlier versions keep rendering;
+             # supervision reads them (M13 the same act fined twice, M14 time-barred). The letter layout prints
+             # none of them as such (rendering._letter_body): the facts say them in words.
+             Element("violation_date", "违法行为发生日期", "date", required=False),
+             Element("violation_end", "违法行为终了日期（连续或者继续状态的）", "date", required=False),
+             # 第三十六条第一款: five years, not two, where the act concerns citizens' life, health and safety or
+             # financial security and had harmful consequences.
+             Element("grave_harm", "涉及公民生命健康安全、金融安全且有危害后果", "bool", required=False),
+             # 行政处罚法 第三十四条; 国办发〔2022〕27号 (SUP-07): the agency's discretion benchmark applied — the item
+             # of its table and the circumstance tier — checked against the fine when the decision is recorded
+             # (services._fine_gate), and the reasons the decision gives where the fine departs from the tier.
+             # Optional here: required once the agency has a table in force and the decision fines. The §33 facts
+             # (first violation, harm, corrected in time) feed supervision's M18 (首违不罚).
+             *DISCRETION_ELEMENTS), decision=True,
             layout="letter", number_kind="罚决"),
     DocForm("enforcement_decision", "行政执法决定书", Stage.DECISION,
             (Element("facts", "事实和证据"), Element("legal_basis", "依据"), Element("decision", "决定内容"),
@@ -142,6 +191,14 @@ FORMS: dict[str, DocForm] = {f.code: f for f in [
              Element("service_method", "送达方式", "choice", choices=SERVICE_METHODS),
              # 留置送达 and 公告送达 are recorded on site (IM-M §17): their end bounds the recording too.
              Element("end_time", "结束时间", "datetime", required=False)), layout="receipt"),
+    # 行政处罚法 第四十八条第二款: a published decision later changed, revoked, confirmed unlawful or void (by the agency
+    # itself, a reconsideration decision or a judgment) is withdrawn from publication within three (working, 第八十五条)
+    # days. The case file records that outcome and the day it took effect; supervision (M09) holds the publication
+    # against it.
+    DocForm("decision_change", "原决定被变更、撤销、确认违法或者确认无效登记", Stage.SERVICE_ENFORCEMENT,
+            (Element("time", "登记时间", "datetime"), Element("outcome", "结果", "choice", choices=DECISION_OUTCOMES),
+             Element("effective_on", "变更、撤销或者确认的决定生效日期", "date"), Element("authority", "作出机关"),
+             Element("instrument", "文书名称和文号")), common=False),
     DocForm("closing_report", "结案报告", Stage.SERVICE_ENFORCEMENT,
             (Element("result", "执行情况和处理结果"),)),
 ]}

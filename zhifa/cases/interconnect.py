@@ -2,7 +2,9 @@
 
 Everything goes through the same services as the pages, in the order of the stage table, so a
 pushed case gets the same validation and the same log entries as one entered by hand. The push is
-one transaction: a case that fails any rule leaves nothing behind. Pushing the same case again
+one transaction: a case that fails any rule leaves nothing behind. One difference, on purpose: a pushed penalty
+decision's fine is not held to the discretion benchmark's gate (SUP-07), only recorded against it
+(services._fine_gate), so supervision sees a decision already made elsewhere instead of the push being refused. Pushing the same case again
 creates nothing; pushing it with more records adds only those.
 """
 
@@ -104,8 +106,11 @@ def case_push(*, data: dict, actor) -> tuple[Case, bool]:
             if isinstance(elements.get("officers"), list):  # external systems name officers by certificate number
                 elements["officers"] = [officer_ids.get(n, -1) if isinstance(n, str) else -1
                                         for n in elements["officers"]]
+            # A pushed decision was made in the agency's own system: its fine is recorded against the discretion
+            # benchmark as decided (the item and tier named, the item in the table), not refused here for its
+            # range or a missing reason — supervision raises that (M15–M18), which a refused push would hide.
             services.document_record(case=case, form=form.code, elements=elements, actor=actor,
-                                     external_id=doc.get("external_id", ""))
+                                     external_id=doc.get("external_id", ""), fine_gate=False)
         target = data.get("stage")
         if target:
             if target not in STAGE_ORDER:

@@ -93,6 +93,14 @@ def _display(element, value, officers: dict) -> str:
     if element.kind == "datetime":
         at = timezone.localtime(dt.datetime.fromisoformat(value))
         return f"{at.year}年{at.month}月{at.day}日 {at.hour}时{at.minute:02d}分"
+    if element.kind == "date":
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:  # the service stores ISO dates; anything else is shown as it is
+            return str(value)
+        return f"{day.year}年{day.month}月{day.day}日"
+    if element.kind == "days":
+        return f"{value}日"
     if element.kind == "officers":
         return "、".join(officers.get(pk, "（未指派的人员）") for pk in value)
     if element.kind == "choice":

@@ -1,6 +1,9 @@
 """Every write to cases: one atomic service per step, logged in the same transaction (STYLE habit 2)."""
 
 import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -11,6 +14,11 @@ from zhifa.core import bounds, idnumbers
 from zhifa.core import workflow as wf
 from zhifa.core.errors import CoreErrorCode, WrongStateError, ZhifaError
 from zhifa.core.permissions import Role
+from zhifa.discretion import checks as discretion_checks
+from zhifa.discretion import selectors as discretion_selectors
+from zhifa.discretion import services as discretion_services
+from zhifa.discretion.errors import DiscretionErrorCode
+from zhifa.discretion.models import Harm, Tier
 from zhifa.ledger.services import evidence_put, identifier_commitment
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Agency, AgencyStatus, Jurisdiction, Person, Unit, UnitKind
@@ -37,6 +45,8 @@ from .models import (
 CLOCK_SKEW = dt.timedelta(minutes=10)
 # The longest text element of a standard form (a long 询问笔录 runs to a few thousand characters).
 ELEMENT_MAX_CHARS = 10_000
+# A "days" element (an extension of a time limit) is a whole number of days, at most ten years of them.
+MAX_DAYS = 3650
 # A consultation reason says something: "查" is not a reason (REC-15).
 CONSULTATION_REASON_MIN = 4
 
@@ -199,6 +209,23 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
             if moment > timezone.now() + CLOCK_SKEW:
                 raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不能晚于现在。")
             clean[element.name] = moment.isoformat()
+        elif element.kind == "date":
+            try:
+                day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip()[:10])
+                if not bounds.MIN_YEAR <= day.year <= bounds.MAX_YEAR:
+                    raise ValueError(value)
+            except ValueError:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不是有效的日期。") from None
+            if day > timezone.localdate():
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”不能晚于今天。")
+            clean[element.name] = day.isoformat()
+        elif element.kind == "days":
+            text = str(value).strip()
+            if isinstance(value, bool) or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+                raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, f"“{element.label}”应为 1 至 {MAX_DAYS} 之间的整数（日）。")
+            clean[element.name] = int(text)
+        elif element.kind == "money":
+            clean[element.name] = _money_element(element, value)
         elif element.kind == "officers":
             try:
                 ids = sorted({int(v) for v in (value if isinstance(value, list) else str(value).split(","))})
@@ -231,6 +258,8 @@ def _validate_elements(case: Case, form_code: str, elements: dict) -> dict:
     if (clean.get("end_time") and clean.get("time")
             and dt.datetime.fromisoformat(clean["end_time"]) < dt.datetime.fromisoformat(clean["time"])):
         raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "“结束时间”不能早于开始时间。")
+    if clean.get("violation_end") and clean.get("violation_date") and clean["violation_end"] < clean["violation_date"]:
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID, "“违法行为终了日期”不能早于违法行为发生日期。")
     if form.on_site:
         if len(clean.get("officers", [])) < 2:
             raise ZhifaError(CaseErrorCode.TOO_FEW_OFFICERS, "现场执法应当有两名以上持证执法人员（行政处罚法第四十二条）。")
@@ -282,13 +311,17 @@ def _late_entry_allowed(case: Case, people: list, actor, *, work_day: dt.date, t
 
 
 def document_record(*, case: Case, form: str, elements: dict, actor, supersedes: Document | None = None,
-                    correction_reason: str = "", external_id: str = "") -> Document:
-    """Record a text record, validated on entry; a correction is a new version (habit 6)."""
+                    correction_reason: str = "", external_id: str = "", fine_gate: bool = True) -> Document:
+    """Record a text record, validated on entry; a correction is a new version (habit 6).
+
+    `fine_gate=False` is for a decision pushed from the agency's own system (interconnect) only: it was decided
+    there, so its fine is recorded against the benchmark as it is, for supervision to judge (M15–M18), instead of
+    being refused here (_fine_gate)."""
     org_perms.require(actor, "cases.handle", agency=case.agency)
     if form in FORMS and FORMS[form].system:
         raise ZhifaError(CaseErrorCode.UNKNOWN_FORM, f"《{FORMS[form].title}》由系统在相应环节生成，不能手工制作。")
     return _document_write(case=case, form=form, elements=elements, actor=actor, supersedes=supersedes,
-                           correction_reason=correction_reason, external_id=external_id)
+                           correction_reason=correction_reason, external_id=external_id, fine_gate=fine_gate)
 
 
 def system_document_record(*, case: Case, form: str, elements: dict, actor) -> Document:
@@ -299,14 +332,95 @@ def system_document_record(*, case: Case, form: str, elements: dict, actor) -> D
     return _document_write(case=case, form=form, elements=elements, actor=actor)
 
 
-def _document_write(*, case, form, elements, actor, supersedes=None, correction_reason="", external_id=""):
+# The words of a decision that name a fine (罚款; 罚金 as some decisions write it): not confiscations (没收违法所得…),
+# which the discretion benchmark does not range (行政处罚法 第三十四条 is about the penalty's discretion).
+FINE_WORDS = ("罚款", "罚金")
+
+
+def _fine_of(elements: dict) -> tuple[Decimal, bool]:
+    """(the fine a penalty decision imposes, whether it imposes one whose amount cannot be read), read from its
+    `penalty` element as decisions.facts_of reads amounts — but only the fine, not 没收违法所得 or 没收非法财物."""
+    text = unicodedata.normalize("NFKC", str(elements.get("penalty", "")))
+    found = [pair for pair in decisions._amounts(decisions._AFTER_WORD, text) if pair[0] in FINE_WORDS]
+    found += [pair for pair in decisions._amounts(decisions._BEFORE_WORD, text) if pair not in found]
+    fine = min(sum((a for _w, a in found), Decimal(0)), decisions.AMOUNT_CEILING)
+    unreadable = not found and re.search(decisions._NOT + r"(?:罚款|罚金)", text) is not None
+    return fine, unreadable
+
+
+def _money_element(element, value) -> str:
+    """A "money" element: yuan, at most two decimals, stored as "12000.00"."""
+    text = unicodedata.normalize("NFKC", str(value)).replace(",", "").replace("，", "").strip()
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]{1,2})?", text):
+        raise ZhifaError(CaseErrorCode.ELEMENT_INVALID,
+                         f"“{element.label}”应为以元为单位的金额，如 12000 或 12000.50，最多两位小数。")
+    return f"{Decimal(text):.2f}"
+
+
+def _fine_gate(case: Case, form: str, clean: dict, *, gate: bool = True) -> dict | None:
+    """SUP-07 (行政处罚法 第三十四条; 国办发〔2022〕27号): a penalty decision's fine against the agency's discretion
+    benchmark in force on the day of the decision. Runs before the transaction; returns what to record as the
+    case's fine assessment (discretion.services.fine_assessment_record, in the transaction that writes the
+    document), or None when there is nothing to assess.
+
+    With no table in force nothing is required or checked. With one, a decision that fines (or names an item or a
+    tier) names the item of the table and a tier the table sets for it; then a fine outside the statutory range is
+    refused (the discretion check's hard errors) and one outside the tier's range needs the written reasons in
+    the decision. `gate=False` (a decision pushed from the agency's own system, already made there) asks only what
+    the assessment needs — item and tier named, the item in the table — and records the fine as it is."""
+    if form != "penalty_decision":
+        return None
+    on = timezone.localdate(dt.datetime.fromisoformat(clean["time"])) if clean.get("time") else timezone.localdate()
+    table = discretion_selectors.table_in_force(case.agency, on)
+    if table is None:
+        return None
+    fine, unreadable = _fine_of(clean)
+    if unreadable:
+        raise ZhifaError(DiscretionErrorCode.AMOUNT_INVALID,
+                         "“处罚种类和依据”写明了罚款，但未写明可以识别的罚款金额（如“罚款人民币20000元”），"
+                         "无法按本机关行政裁量权基准校验。")
+    item_code, tier = str(clean.get("discretion_item", "")).strip(), clean.get("discretion_tier", "")
+    if not (fine > 0 or item_code or tier):
+        return None
+    labels = {e.name: e.label for e in FORMS[form].elements}
+    missing = [labels[name] for name, value in (("discretion_item", item_code), ("discretion_tier", tier)) if not value]
+    if missing:
+        raise ZhifaError(CaseErrorCode.ELEMENT_MISSING,
+                         f"本机关施行《{table.title}》（第{table.version}版），处以罚款的行政处罚决定书应当载明"
+                         f"{'、'.join(missing)}。", details={"missing": missing, "table": table.pk})
+    _table, item = discretion_selectors.item_in_force(case.agency, item_code, on)
+    if item is None:
+        raise ZhifaError(DiscretionErrorCode.ITEM_UNKNOWN,
+                         f"本机关行政裁量权基准（{table.title} 第{table.version}版）中没有编码为“{item_code}”的事项，"
+                         "请按基准填写事项编码。", details={"item": item_code, "table": table.pk})
+    base, reasons = clean.get("fine_base_amount"), clean.get("discretion_reasons", "")
+    if gate:
+        check = discretion_checks.fine_check(agency=case.agency, item_code=item_code, tier=tier, amount=fine, on=on,
+                                             base_amount=base)
+        if check.hard_errors:  # outside the law first: above the statutory maximum, below its minimum…
+            discretion_checks.fine_check_require(check)
+        set_tiers = [t.tier for t in item.tiers.all()]
+        if tier not in set_tiers:
+            allowed = "、".join(Tier(t).label for t in Tier.values if t in set_tiers)
+            raise ZhifaError(DiscretionErrorCode.TIER_UNKNOWN,
+                             f"本机关行政裁量权基准对事项“{item.code} {item.name}”未设“{Tier(tier).label}”阶次，"
+                             f"请选择：{allowed}。", details={"item": item.code, "tiers": set_tiers})
+        discretion_checks.fine_check_require(check, reasons=reasons)  # outside the tier: the reasons, or refused
+    return {"case_id": case.pk, "agency": case.agency, "item_code": item.code, "tier": tier, "amount": fine,
+            "base_amount": base, "reasons": reasons, "first_violation": bool(clean.get("first_violation")),
+            "harm": clean.get("harm") or Harm.OTHER, "corrected_in_time": bool(clean.get("corrected_in_time")),
+            "decided_on": on}
+
+
+def _document_write(*, case, form, elements, actor, supersedes=None, correction_reason="", external_id="",
+                    fine_gate=True):
     _not_archived(case)
     clean = _validate_elements(case, form, elements)
     for check in workflow.RECORD_CHECKS:  # review: no service or execution of an unreviewed major decision
         check(case, form)
     # A system form (the review opinion) is written when its own workflow says so: a decision re-reviewed after
     # a correction at the service stage gets its opinion there.
-    if FORMS[form].stage != case.stage and supersedes is None and not FORMS[form].system:
+    if not FORMS[form].allowed_in(case.stage) and supersedes is None and not FORMS[form].system:
         stages = dict(Stage.choices)
         raise ZhifaError(CaseErrorCode.FORM_WRONG_STAGE,
                          f"《{FORMS[form].title}》属于“{stages[FORMS[form].stage]}”阶段，本案当前为“{stages[case.stage]}”。")
@@ -321,6 +435,8 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
         if problems:
             raise ZhifaError(CaseErrorCode.PROCEDURE_NOT_ALLOWED, "；".join(problems) + "。",
                              details={"problems": problems})
+    # SUP-07: the fine against the discretion benchmark (a correction is checked again, and assessed anew).
+    assessment = _fine_gate(case, form, clean, gate=fine_gate)
     if clean.get("officers"):  # after the form's own rules: what is wrong with the record itself is said first
         _officers_certified(case, clean, actor)
     with transaction.atomic():
@@ -335,6 +451,8 @@ def _document_write(*, case, form, elements, actor, supersedes=None, correction_
             correction_reason=correction_reason.strip(), elements=clean, recorded_by=actor, entry=entry,
             external_id=external_id,
         )
+        if assessment is not None:  # with the document or not at all (M15–M18 read it)
+            discretion_services.fine_assessment_record(**assessment, actor=actor)
         for hook in workflow.AFTER_RECORD:
             hook(document, actor)
         return document

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from zhifa.core.errors import ZhifaError
+from zhifa.core.once import create_dir_once
 
 from .errors import CaseErrorCode
 
@@ -73,32 +74,41 @@ def _pem_key(key) -> bytes:
 
 
 def root() -> tuple[Path, Path]:
-    """(key path, cert path) of the deployment-local root, created on first use."""
+    """(key path, cert path) of the deployment-local root, created on first use (by one process: core.once)."""
     folder = _dir() / "ca"
-    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    if not cert_path.exists():
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = _name("zhifa 本地电子签章根证书", "zhifa")
-        cert = _issue(subject=name, key=key, issuer=name, issuer_key=key, ca=True)
-        _write_private(key_path, _pem_key(key))
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_path, cert_path
+    if not (folder / "cert.pem").exists():
+        def fill(tmp: Path) -> None:
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = _name("zhifa 本地电子签章根证书", "zhifa")
+            cert = _issue(subject=name, key=key, issuer=name, issuer_key=key, ca=True)
+            _write_private(tmp / "key.pem", _pem_key(key))
+            (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        create_dir_once(folder, fill)
+    return folder / "key.pem", folder / "cert.pem"
 
 
 def agency_paths(agency) -> tuple[Path, Path, Path]:
-    """(key, cert, root cert) of the agency's seal, issued by the root on first use."""
+    """(key, cert, root cert) of the agency's seal, issued by the root on first use (by one process)."""
     root_key_path, root_cert_path = root()
     folder = _dir() / f"agency-{agency.pk}"
-    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    if not cert_path.exists():
-        root_key = serialization.load_pem_private_key(root_key_path.read_bytes(), None)
-        root_cert = x509.load_pem_x509_certificate(root_cert_path.read_bytes())
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = _issue(subject=_name(agency.name, agency.name), key=key, issuer=root_cert.subject,
-                      issuer_key=root_key, ca=False)
-        _write_private(key_path, _pem_key(key))
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_path, cert_path, root_cert_path
+    if not (folder / "cert.pem").exists():
+        def fill(tmp: Path) -> None:
+            root_key = serialization.load_pem_private_key(root_key_path.read_bytes(), None)
+            root_cert = x509.load_pem_x509_certificate(root_cert_path.read_bytes())
+            key = ec.generate_private_key(ec.SECP256R1())
+            cert = _issue(subject=_name(agency.name, agency.name), key=key, issuer=root_cert.subject,
+                          issuer_key=root_key, ca=False)
+            _write_private(tmp / "key.pem", _pem_key(key))
+            (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        create_dir_once(folder, fill)
+    return folder / "key.pem", folder / "cert.pem", root_cert_path
+
+
+def registered_fingerprint(agency_id: int) -> str | None:
+    """The SHA-256 of the seal certificate registered for the agency, or None when it has none yet (never makes
+    one: supervision's model M24 compares issued decisions with it)."""
+    cert_path = _dir() / f"agency-{agency_id}" / "cert.pem"
+    return fingerprint(cert_path) if cert_path.exists() else None
 
 
 def fingerprint(cert_path: Path) -> str:

@@ -192,7 +192,7 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         issued.setdefault(document_id, []).append(kind)
     transition = workflow.NEXT.get(case.stage)
     missing = selectors.missing_for_next_stage(case, documents)
-    stage_forms = [f for f in FORMS.values() if f.stage == case.stage and not f.system]
+    stage_forms = [f for f in FORMS.values() if f.allowed_in(case.stage) and not f.system]
     draft = _draft(case, (kept or {}).get("document")) or _chosen(request, stage_forms)
     blockers = services.advance_blockers(case, documents) if transition is not None and not missing else []
     can_move = transition is not None and wf.may(services.CASE, transition.name, case, user)

@@ -127,6 +127,23 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The annual report: prepared by the agency (a bureau's by its supervisors), submitted by the head.
     "publicity.report": frozenset({Role.PUBLICITY_EDITOR, Role.AGENCY_HEAD, Role.SUPERVISOR}),
     "publicity.report_submit": frozenset({Role.AGENCY_HEAD, Role.SUPERVISOR}),
+    # Supervision (issue 20; SUP-01, SUP-04): alerts of the problem models. The agency's staff see their agency's
+    # alerts, the justice bureaus those of their subtree; only a bureau closes one by hand (with a reason).
+    "supervision.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "supervision.alert_close": frozenset({Role.SUPERVISOR}),
+    # Supervision instruments (SUP-08; 《行政执法监督条例》): issued, accepted and decided by the justice bureau;
+    # answered (correction report, request for re-examination) by the agency's heads.
+    "instruments.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "instruments.issue": frozenset({Role.SUPERVISOR}),
+    "instruments.respond": frozenset(HEADS),
+    # The cockpit (SUP-01): the bureaus over their subtree, an agency's heads over their agency; the export for the
+    # level above (SUP-03): the bureaus only.
+    "cockpit.view": frozenset({*HEADS, Role.SUPERVISOR}),
+    "cockpit.export": frozenset({Role.SUPERVISOR}),
+    # Discretion benchmarks (SUP-07; 国办发〔2022〕27号): every staff role reads the agency's table; the agency's
+    # heads and its legal unit's head draw it up.
+    "discretion.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "discretion.manage": frozenset({*HEADS, Role.REVIEW_HEAD}),
     # Reading ledger entries (they may hold personal data) and integrity findings.
     "ledger.view": frozenset({Role.SUPERVISOR, *HEADS}),
     # Signing a checkpoint on demand and recording how an integrity finding was handled: administrators only.
@@ -165,6 +182,10 @@ PERMISSION_LABELS: dict[str, str] = {
     "publicity.report_submit": "报送统计年报", "worklist.view_overdue": "查看本机关（本辖区）超期待办",
     "worklist.open_notification": "打开他人的待办通知",
     "ledger.view": "查看防篡改日志和完整性问题", "ledger.manage": "签名检查点、登记完整性问题处理情况",
+    "supervision.view": "查看监督预警", "supervision.alert_close": "关闭监督预警",
+    "instruments.view": "查看监督文书", "instruments.issue": "制发、审查监督文书",
+    "instruments.respond": "报送整改情况、申请复查", "cockpit.view": "查看监督驾驶舱",
+    "cockpit.export": "导出监督数据", "discretion.view": "查看裁量基准", "discretion.manage": "制定、导入裁量基准",
     "core.manage_calendar": "录入节假日", "core.view_api_docs": "查看接口文档",
     "core.manage_accounts": "管理账户（重置双因素认证、注销令牌）",
 }
@@ -180,6 +201,8 @@ CASE_PERMISSIONS: frozenset[str] = frozenset({
     "review.submit", "review.respond", "review.assign", "review.review", "review.extension.legal_head",
     "review.extension.agency_head", "review.consult", "review.withdraw_opinion", "review.decide", "review.cosign",
     "publicity.edit", "publicity.approve", "publicity.withdraw", "publicity.handle_requests",
+    # Answering a supervision instrument for an agency (its correction report, a request for re-examination).
+    "instruments.respond",
 })
 
 

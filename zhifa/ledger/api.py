@@ -111,14 +111,10 @@ def entry(request, seq: Index, tree_size: Index | None = None):
     return proof_json(selectors.inclusion_proof(seq, tree_size), item) | {"entry": entry_json(item, seq)}
 
 
-def _finding_key(f) -> tuple:
-    return (-f.found_at.timestamp(), -f.pk)  # Finding's order, newest first (issue 19 §2: the list's keyset)
-
-
 @router.get("/findings", response=list[FindingOut], summary="证据与日志完整性问题")
-@paginate(Pagination, key=_finding_key, rows=lambda rows, request: [
+@paginate(Pagination, rows=lambda rows, request: [
     {"id": f.pk, "kind": f.kind, "detail": f.detail, "found_at": f.found_at.isoformat(),
      "reviewed": bool(f.reviews.all())} for f in rows])
 def findings(request):
     require(request, "ledger.view")
-    return selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in
+    return selectors.finding_list_for(actor=request.user)  # scoped as the entries they are logged in

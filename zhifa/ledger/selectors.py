@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.models import SecurityEventKind
@@ -238,19 +238,30 @@ def erasure_of(entry: Entry):
     return Erasure.objects.filter(entry=entry).select_related("actor").first()
 
 
-def findings_for(*, actor):
-    """Integrity findings whose log entry the actor may read (a system-wide reader sees all)."""
-    rows = Finding.objects.select_related("blob", "entry").prefetch_related("reviews__reviewed_by__person")
+def finding_list_for(*, actor) -> QuerySet[Finding]:
+    """Integrity findings whose log entry the actor may read (a system-wide reader sees all), newest first: a
+    queryset, for the keyset pages of the findings page (issue 19 §2), which read one page whatever their number.
+
+    Only findings whose entry has a registered scope can be in anyone else's. Today every finding is about the log
+    or a blob (ledger.* subjects, which no app registers), so for them this reads nothing; should an app's entries
+    ever carry findings, each is placed by its scope (entry_place), at most the 1 000 newest candidates."""
+    rows = (Finding.objects.select_related("blob", "entry").prefetch_related("reviews__reviewed_by__person")
+            .order_by("-found_at", "-id"))
     if can(actor, SYSTEM_READ):
-        return list(rows[:200])
-    # Only findings whose entry has a registered scope can be in anyone else's; today every finding is about the
-    # log or a blob (ledger.* subjects, which no app registers), so this reads nothing.
+        return rows
     scoped = Q()
     for prefix in SUBJECT_SCOPES:
         scoped |= Q(entry__subject__startswith=f"{prefix}:") | Q(entry__subject__startswith=f"{prefix}.")
     if not SUBJECT_SCOPES:
-        return []
-    return [f for f in rows.filter(scoped)[:1000] if entry_place(actor, f.entry)[0]][:200]
+        return rows.none()
+    readable = [f.pk for f in Finding.objects.filter(scoped).select_related("entry").order_by("-found_at", "-id")[:1000]
+                if entry_place(actor, f.entry)[0]]
+    return rows.filter(pk__in=readable)
+
+
+def findings_for(*, actor) -> list[Finding]:
+    """The newest 200 findings of finding_list_for, as a list (the open count below)."""
+    return list(finding_list_for(actor=actor)[:200])
 
 
 def open_findings_count(*, actor) -> int:

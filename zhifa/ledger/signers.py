@@ -31,6 +31,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from zhifa.core.errors import ZhifaError
+from zhifa.core.once import create_file_once
 
 from .errors import LedgerErrorCode
 from .note import EM_DASH, NoteError, Signer, Verifier
@@ -53,17 +54,11 @@ def _key_error(detail: str) -> ZhifaError:
 
 def file_key_text() -> str:
     """The private key of the "file" backend (created in the key file for development if there is none)."""
-    import os
-
     text = settings.ZHIFA_LEDGER_KEY.strip()
     if text:
         return text
     path = Path(settings.ZHIFA_LEDGER_KEY_FILE)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(Signer.generate(settings.ZHIFA_LEDGER_ORIGIN).encode() + "\n")
+    if not path.exists() and create_file_once(path, (Signer.generate(settings.ZHIFA_LEDGER_ORIGIN).encode() + "\n").encode()):
         if not settings.DEBUG and key_file_in_data_dir():
             log.warning("ledger: a development signing key was created in the data folder (%s); in production use "
                         "ZHIFA_LEDGER_SIGNER=command with the key on another host (docs/ledger.md)", path)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.core.bounds import MAX_BIGINT, parse_int
 from zhifa.core.errors import ZhifaError
+from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.core.permissions import can
 
 from . import merkle, selectors, services
@@ -80,8 +81,11 @@ def ledger_home(request):
 
 def findings(request):
     require(request, "ledger.view")
-    rows = selectors.findings_for(actor=request.user)  # scoped as the entries they are logged in (issue 15 §5)
-    return render(request, "ledger/findings.html", {"findings": rows, "can_review": can(request.user, "ledger.manage")})
+    # Scoped as the entries they are logged in (issue 15 §5); keyset pages, newest first (issue 19 §2).
+    page = keyset_page(request, selectors.finding_list_for(actor=request.user), 50)
+    return render(request, "ledger/findings.html", {"findings": page.object_list, "page": page,
+                                                    "query": query_without_cursor(request),
+                                                    "can_review": can(request.user, "ledger.manage")})
 
 
 @require_POST

@@ -170,10 +170,13 @@ def _ratio_out(agency) -> dict:
 
 
 @router.get("/jurisdictions", response=list[JurisdictionOut], summary="行政区划树（自上而下）")
+@paginate(Pagination)
 def jurisdiction_list(request):
     # The page's rule (it answers 403, logged, without the permission), not an empty list.
     perms.require(request.user, "org.view", request=request)
-    return list(selectors.jurisdiction_list())
+    # Keyset pages in the tree's order, by path (issue 19 §2): a province's few thousand jurisdictions are no
+    # longer read and serialised whole on every call.
+    return selectors.jurisdiction_list()
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="执法主体列表（限于授权范围）")

@@ -27,6 +27,14 @@ def navigation(request):
         items.append(("publicity-queue", "执法公示"))
     if perms.can(user, "records.view_findings"):
         items.append(("record-findings", "记录问题与统计"))
+    if perms.can(user, "cockpit.view"):
+        items.append(("cockpit", "监督驾驶舱"))
+    if perms.can(user, "supervision.view"):
+        items.append(("supervision-queue", "监督预警"))
+    if perms.can(user, "instruments.view"):
+        items.append(("instruments-list", "监督文书"))
+    if perms.can(user, "discretion.view"):
+        items.append(("discretion-list", "裁量基准"))
     if perms.can(user, "org.view"):
         items += [("agency-list", "执法主体"), ("person-list", "执法人员"), ("jurisdiction-list", "行政区划")]
     if perms.can(user, "org.import"):

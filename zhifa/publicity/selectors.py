@@ -4,16 +4,18 @@
 import datetime as dt
 import hashlib
 import re
+import secrets
 import unicodedata
 
 from django.core.files.storage import default_storage
 from django.db import connections
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from zhifa.cases import selectors as case_selectors
 from zhifa.cases.models import Case, DocumentNumber, Stage, StageChange
+from zhifa.core import generations
 from zhifa.core.errors import NotFoundError, ZhifaError
 from zhifa.core.paginator import CappedPaginator
 from zhifa.org import permissions as org_perms
@@ -24,7 +26,7 @@ from zhifa.review.models import Opinion, Review
 
 from . import search
 from .errors import PublicityErrorCode
-from .models import AnnualReport, Publication, Request, RequestAttachment, Step
+from .models import AnnualReport, Publication, Request, RequestAttachment
 from .workflow import OPEN, REQUEST_OPEN, AttachmentState, Kind, ReportState, State
 
 # --- staff --------------------------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def portal_search(jurisdiction: Jurisdiction, *, per_page: int, cap: int, **filt
     On PostgreSQL the plans are chosen by how common the words are in the area (search.COMMON_SHARE): common, the
     count and the pages walk the area's newest items; otherwise the full-text index gives the matches' ids (at
     most `cap`), and the page is those rows, newest first. Same rows, same order either way."""
-    generation = portal_generation()  # a publication or withdrawal anywhere changes every key at once
+    generation = area_generation(jurisdiction)  # read before the rows: a change meanwhile retires this key
     # A bounded key: a digest of everything the count depends on, whatever the query's length.
     key = hashlib.sha256(repr((generation, jurisdiction.code, sorted(filters.items()))).encode()).hexdigest()
     items = portal_items(jurisdiction, **filters)
@@ -314,10 +316,20 @@ def portal_search(jurisdiction: Jurisdiction, *, per_page: int, cap: int, **filt
     return paginator
 
 
-def portal_generation() -> int:
-    """Changes whenever anything on the portal may have changed: every publication, withdrawal and update
-    is a Step. Cached portal figures are keyed by it. One index-only query."""
-    return Step.objects.aggregate(top=Max("id"))["top"] or 0
+def area_generation(jurisdiction: Jurisdiction) -> str:
+    """The generation token of a jurisdiction's area (zhifa.core.generations), read from the cache, no query.
+
+    Publishing, withdrawing or publishing a new version bumps the token of the item's jurisdiction and of every one
+    above it (generations.publication_names), so this one token changes whenever anything in the area's subtree
+    does, and stays put for a change in a sibling county (whose bump reaches the parent, not this county). A
+    token the cache does not hold is started here, so that a count kept under "no token" can never be hit again
+    after the token is lost and bumped; when a bump wins that race the token is read again. With the cache
+    unreachable nothing is known: a one-off value, so no count is ever reused under it."""
+    name = generations.jurisdiction_name(jurisdiction.pk)
+    token = generations.peek(name)[name]
+    if token is None:
+        token = generations.start(name) or generations.peek(name)[name] or "unknown:" + secrets.token_hex(8)
+    return token
 
 
 def portal_item(pk: int) -> Publication:

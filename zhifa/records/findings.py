@@ -17,6 +17,7 @@ Every category is one query (the AV checks: four, then memory), whatever the num
 the supervisors' page stays flat as the region grows. Supervision (SUP-) builds on this selector.
 """
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -243,14 +244,22 @@ def _late_uncertified(case_q, rec_q):
     return out
 
 
-def findings_for(*, actor, kinds=None, agency_id: int | None = None) -> list[CaseFinding]:
-    """Every finding in the actor's scope, grouped by kind in the order of KINDS, newest first within."""
+def findings_for(*, actor, kinds=None, agency_id: int | None = None, agency_ids=None,
+                 opened_since: dt.date | None = None) -> list[CaseFinding]:
+    """Every finding in the actor's scope, grouped by kind in the order of KINDS, newest first within. `agency_ids` and
+    `opened_since` narrow it to the cases a view shows (the cockpit's agencies and months), so it reads those only."""
     scope = org_perms.scope_for(actor, "records.view_findings")
     case_q = scope.agency_q("agency__")
     rec_q = scope.agency_q("case__agency__")
     if agency_id:
         case_q &= Q(agency_id=agency_id)
         rec_q &= Q(case__agency_id=agency_id)
+    if agency_ids is not None:
+        case_q &= Q(agency_id__in=list(agency_ids))
+        rec_q &= Q(case__agency_id__in=list(agency_ids))
+    if opened_since is not None:
+        case_q &= Q(opened_at__date__gte=opened_since)
+        rec_q &= Q(case__opened_at__date__gte=opened_since)
     wanted = set(kinds or KINDS)
     out: list[CaseFinding] = []
     if wanted & {"missing_recording", "gap_without_note", "no_opening_statement", "not_covered"}:

@@ -51,6 +51,9 @@ def _moment(value: str):
     return moment
 
 
+RECORDINGS_PAGE = 50
+
+
 @asks_consultation
 def case_recordings(request, pk, *, kept: dict | None = None, status: int = 200):
     """The recordings page. `kept`: a refused form's input, by form ("upload", "interruption", "disposal"),
@@ -60,8 +63,11 @@ def case_recordings(request, pk, *, kept: dict | None = None, status: int = 200)
     if kept is None:
         # Opened from a to-do ("上传…（《询问笔录》）"): the form starts with that record, its activity and its times.
         kept = {"upload": upload_initial(request.GET, documents)}
+    # Keyset pages in recording order (issue 19 §2): a long case's hundreds of clips are not all read and rendered.
+    page = keyset_page(request, selectors.recordings_for(case), RECORDINGS_PAGE)
     return render(request, "records/case_recordings.html", {
-        "case": case, "recordings": selectors.recordings_for(case), "problems": selectors.av_problems_for_advance(case),
+        "case": case, "recordings": page.object_list, "page": page, "query": query_without_cursor(request),
+        "problems": selectors.av_problems_for_advance(case),
         "can_upload": org_perms.can(request.user, "records.upload", agency=case.agency) and case.stage != "archive",
         "devices": Device.objects.filter(agency=case.agency, active=True), "officers": case.officers.select_related("person"),
         "activities": AV_ITEMS.items(), "documents": document_choices(case, documents), "reasons": InterruptionReason.choices,

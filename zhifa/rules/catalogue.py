@@ -180,6 +180,45 @@ def _retention(v) -> None:
             _positive_int(years, f"保管期限 {key} ")
 
 
+# Supervision instruments (issue 20 §4; SUP-08): what each instrument's time limit counts, in days or working days.
+INSTRUMENT_LIMITS = {
+    "opinion": "监督意见书：整改并报告",
+    "decision": "监督决定书：执行并报告",
+    "summons": "约谈：整改并报告",
+    "notice": "通报批评：整改并报告",
+    "review_request": "申请复查",
+    "review_decision": "作出复查决定",
+}
+
+
+def _instrument_days(v) -> None:
+    """{limit: {"days": n, "unit": "days" | "working_days"}} for every limit of INSTRUMENT_LIMITS."""
+    _require(isinstance(v, dict), "应为对象")
+    _require(set(v) == set(INSTRUMENT_LIMITS), f"须且只须含 {list(INSTRUMENT_LIMITS)}")
+    for key, limit in v.items():
+        _require(isinstance(limit, dict) and limit.get("unit") in {"days", "working_days"},
+                 f"{INSTRUMENT_LIMITS[key]}的单位应为 days 或 working_days")
+        _positive_int(limit.get("days"), f"{INSTRUMENT_LIMITS[key]}期限")
+
+
+def _supervision_models(v) -> None:
+    """{"M01": {"enabled": bool, <param>: JSON scalar or list, ...}, ...} (issue 20 §1). The parameters' names and
+    types are the problem model's own (its `defaults`): zhifa.supervision checks them before a version is written; here
+    only the shape, since the rules cannot know the models above them."""
+    import re
+
+    _require(isinstance(v, dict), "应为对象：{模型代码: {enabled: 布尔值, 参数: 取值}}")
+    for code, entry in v.items():
+        _require(isinstance(code, str) and re.fullmatch(r"M\d{2}", code) is not None, f"模型代码应为 M 加两位数字：{code}")
+        _require(isinstance(entry, dict), f"{code} 的设定应为对象")
+        _require(isinstance(entry.get("enabled", True), bool), f"{code} 的 enabled 应为布尔值")
+        for name, value in entry.items():
+            _require(isinstance(name, str) and bool(name), f"{code} 的参数名应为非空字符串")
+            scalar = (bool, int, float, str, type(None))
+            ok = isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(x, scalar) for x in value))
+            _require(ok, f"{code} 的参数 {name} 应为数值、字符串、布尔值或其列表")
+
+
 @dataclass(frozen=True)
 class RuleKey:
     key: str
@@ -210,6 +249,11 @@ CATALOGUE: dict[str, RuleKey] = {
                 lambda v: _codes(v, AV_ITEMS, "根据情况音像记录事项")),
         RuleKey("casefile.retention", "执法案卷保管期限（年）", _retention,
                 "归档之日起的保管期限，按执法行为类别或程序设定，最具体者优先；null 为永久保管"),
+        RuleKey("supervision.models", "执法监督问题模型的启用状态和阈值", _supervision_models,
+                "{模型代码: {enabled: 是否启用, 阈值参数: 取值}}；未列出的模型按其内置默认值运行并启用"),
+        RuleKey("supervision.instrument_days", "监督文书期限", _instrument_days,
+                "监督意见书、监督决定书、约谈、通报批评的整改报告期限，申请复查与复查决定期限；days 为自然日（末日为法定"
+                "节假日的顺延至其后第一个工作日），working_days 为工作日"),
     ]
 }
 
@@ -220,3 +264,14 @@ def validate(key: str, value) -> None:
     except KeyError:
         raise RuleValueError(f"未知的规则项：{key}") from None
     rule.validate(value)
+
+
+# How a rule's value reads as sentences on the rules page, for keys whose vocabulary lives in an app above rules
+# (supervision's model names, the instruments' kinds): that app registers its renderer in its AppConfig.ready().
+TEXT: dict[str, Callable[[object], str]] = {}
+
+
+def register_text(key: str, render: Callable[[object], str]) -> None:
+    if key not in CATALOGUE:
+        raise KeyError(key)
+    TEXT[key] = render

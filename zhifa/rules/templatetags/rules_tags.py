@@ -5,6 +5,7 @@ from zhifa.org.models import ActionType
 from ..catalogue import (
     APPROVERS,
     AV_ITEMS,
+    INSTRUMENT_LIMITS,
     MASK_KINDS,
     REQUEST_KINDS,
     REVIEW_EXCLUDED,
@@ -12,6 +13,7 @@ from ..catalogue import (
     REVIEW_MATERIALS,
     REVIEW_START,
     SUMMARY_FIELDS,
+    TEXT,
     UPLOAD_REMOTE,
 )
 
@@ -43,6 +45,8 @@ def rule_text(rule) -> str:
     """A rule value as a Chinese sentence a supervisor can check against the document: every code in the value
     is shown by its label."""
     v, key = rule.value, rule.key
+    if key in TEXT:
+        return TEXT[key](v)
     if key == "publicity.decision_days":
         return "；".join(f"{_ACTIONS.get(k, k)} {d} 个工作日" for k, d in v.items())
     if key == "publicity.request_days":
@@ -61,6 +65,9 @@ def rule_text(rule) -> str:
         return text
     if key == "publicity.annual_report_due":
         return f"每年 {v['month']} 月 {v['day']} 日前报送上年度数据"
+    if key == "supervision.instrument_days":
+        return "；".join(f"{INSTRUMENT_LIMITS.get(k, k)} {d['days']} {'个工作日' if d['unit'] == 'working_days' else '日'}"
+                        for k, d in v.items())
     if key == "casefile.retention":
         return "；".join(f"{_RETENTION.get(k, k)}{'永久保管' if years is None else f'保管 {years} 年'}"
                          for k, years in v.items())

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class InstrumentsConfig(AppConfig):
+    name = "zhifa.instruments"
+    label = "instruments"
+    verbose_name = "监督文书"
+
+    def ready(self):
+        # M22 (an instrument unanswered or uncorrected by its deadline) is registered with the supervision
+        # registry from here: supervision sits below instruments and cannot import it (issue 20 plan).
+        from zhifa.core.todo import register_provider
+
+        from . import entry_scope, events, problems, todo  # noqa: F401
+
+        register_provider("instruments", todo.todo_items_for, todo.overdue_items_for)
+        entry_scope.register()  # who reads the log entries about instruments
