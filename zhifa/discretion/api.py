@@ -28,7 +28,7 @@ class TierOut(Schema):
     conditions: str
 
 
-class ItemOut(Schema):
+class BenchmarkItemOut(Schema):
     code: str
     name: str
     violated_provision: str
@@ -54,7 +54,7 @@ class TableOut(Schema):
 
 
 class TableDetailOut(TableOut):
-    items: list[ItemOut]
+    items: list[BenchmarkItemOut]
 
 
 class CheckIn(Schema):
@@ -67,7 +67,7 @@ class CheckIn(Schema):
     reasons: str = ""
 
 
-class FindingOut(Schema):
+class FineFindingOut(Schema):
     code: str
     message: str
 
@@ -77,8 +77,8 @@ class CheckOut(Schema):
     applicable: bool
     needs_reasons: bool
     reasons_given: bool
-    hard_errors: list[FindingOut]
-    warnings: list[FindingOut]
+    hard_errors: list[FineFindingOut]
+    warnings: list[FineFindingOut]
     notes: list[str]
     statutory_range: list[str] | None
     tier_range: list[str] | None

@@ -40,7 +40,7 @@ class IssueIn(Schema):
     alert_id: Id | None = None
 
 
-class DocumentOut(Schema):
+class InstrumentDocumentOut(Schema):
     id: int
     kind: str
     number: str
@@ -56,7 +56,7 @@ class FileOut(Schema):
     sha256: str
 
 
-class StepOut(Schema):
+class InstrumentStepOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -92,8 +92,8 @@ class InstrumentDetailOut(InstrumentOut):
     talk: dict
     rule_source: str
     case_ids: list[int]
-    documents: list[DocumentOut]
-    steps: list[StepOut]
+    documents: list[InstrumentDocumentOut]
+    steps: list[InstrumentStepOut]
 
 
 def _out(i: Instrument) -> dict:
@@ -154,24 +154,24 @@ def instrument_report(request, instrument_id: Id, text: Form[str], files: File[l
     return _detail(_get(request, instrument_id))
 
 
-class ReasonIn(Schema):
+class InstrumentReasonIn(Schema):
     reason: str = ""
 
 
 @router.post("/{instrument_id}/accept", response=InstrumentDetailOut, summary="监督机关验收整改并办结")
-def instrument_accept(request, instrument_id: Id, payload: ReasonIn):
+def instrument_accept(request, instrument_id: Id, payload: InstrumentReasonIn):
     services.report_accept(instrument=_get(request, instrument_id), actor=request.user, reason=payload.reason)
     return _detail(_get(request, instrument_id))
 
 
 @router.post("/{instrument_id}/return", response=InstrumentDetailOut, summary="监督机关退回重新整改")
-def instrument_return(request, instrument_id: Id, payload: ReasonIn):
+def instrument_return(request, instrument_id: Id, payload: InstrumentReasonIn):
     services.report_return(instrument=_get(request, instrument_id), actor=request.user, reason=payload.reason)
     return _detail(_get(request, instrument_id))
 
 
 @router.post("/{instrument_id}/close", response=InstrumentDetailOut, summary="监督机关说明理由办结")
-def instrument_close(request, instrument_id: Id, payload: ReasonIn):
+def instrument_close(request, instrument_id: Id, payload: InstrumentReasonIn):
     services.instrument_close(instrument=_get(request, instrument_id), actor=request.user, reason=payload.reason)
     return _detail(_get(request, instrument_id))
 

@@ -77,7 +77,7 @@ class MaskOut(Schema):
     log_entry_id: int
 
 
-class StepOut(Schema):
+class PublicationStepOut(Schema):
     action: str
     from_state: str = Field(alias="from")
     to: str
@@ -102,7 +102,7 @@ class PublicationDetailOut(PublicationOut):
     withdrawal_basis: str
     update_reason: str
     masks: list[MaskOut]
-    timeline: list[StepOut]
+    timeline: list[PublicationStepOut]
 
 
 class RemovalRequestedOut(PublicationDetailOut):

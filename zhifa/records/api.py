@@ -58,7 +58,7 @@ class AccessIn(Schema):
     organ: str = ""
 
 
-class DecisionIn(Schema):
+class AccessDecisionIn(Schema):
     approve: bool
     reason: str
     shown: list[dict] = []
@@ -125,7 +125,7 @@ def access_create(request, case_id: Id, payload: AccessIn):
 
 
 @router.post("/access-requests/{request_id}/decision", response=AccessOut, summary="审批查阅、复制申请（负责人）")
-def access_decide(request, request_id: Id, payload: DecisionIn):
+def access_decide(request, request_id: Id, payload: AccessDecisionIn):
     item = AccessRequest.objects.filter(pk=request_id).select_related("case__agency").first()
     if item is None:
         raise ZhifaError(RecordErrorCode.ACCESS_INVALID, "未找到该申请。", status=404)
@@ -193,7 +193,7 @@ def disposal_decide(request, disposal_id: Id, payload: DisposalDecisionIn):
     return archive.disposal_decide(request=item, approve=payload.approve, note=payload.note, actor=request.user)
 
 
-class FindingOut(Schema):
+class RecordFindingOut(Schema):
     kind: str
     label: str
     basis: str
@@ -218,7 +218,7 @@ class StatisticsOut(Schema):
     findings: dict[str, int]
 
 
-@router.get("/findings", response=list[FindingOut], summary="全过程记录问题（国办发〔2018〕118号“全面推行执法全过程记录制度”）")
+@router.get("/findings", response=list[RecordFindingOut], summary="全过程记录问题（国办发〔2018〕118号“全面推行执法全过程记录制度”）")
 @paginate(Pagination, key=page_key, rows=lambda rows, request: [
     {"kind": f.kind, "label": f.label, "basis": f.basis, "case_id": f.case_id, "case_number": f.case_number,
      "agency": f.agency, "detail": f.detail, "at": f.at} for f in rows])

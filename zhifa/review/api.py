@@ -167,7 +167,7 @@ class OpinionOut(Schema):
     log_entry_id: int
 
 
-class StepOut(Schema):
+class ReviewStepOut(Schema):
     round: int
     action: str
     from_state: str = Field(alias="from")
@@ -199,7 +199,7 @@ class ReviewOut(Schema):
     rules: dict[str, Any] | None = Field(None, description="送审时适用的规则及其版本")
     reviewers: list[ReviewerOut] | None = None
     opinions: list[OpinionOut] | None = None
-    timeline: list[StepOut] | None = None
+    timeline: list[ReviewStepOut] | None = None
 
 
 # The review's answer leaves out the keys it does not carry (content or content_withheld), and names the step's
@@ -348,13 +348,13 @@ def extension_request(request, case_id: Id, payload: ReasonIn):
     return Status(201, {"log_entry_id": step.entry_id})
 
 
-class DecisionIn(Schema):
+class HeadDecisionIn(Schema):
     approve: bool
     note: str = ""
 
 
 @router.post("/cases/{case_id}/extension/decision", response=ReviewOut, **REVIEW, summary="批准或不批准延长审核期限")
-def extension_decide(request, case_id: Id, payload: DecisionIn):
+def extension_decide(request, case_id: Id, payload: HeadDecisionIn):
     return _review_out(request, services.extension_decide(review=_review(request, case_id), approve=payload.approve,
                                                  note=payload.note, actor=request.user))
 
@@ -417,14 +417,14 @@ def response(request, case_id: Id, payload: ResponseIn):
                                                 reasons=payload.reasons, actor=request.user))
 
 
-class ConsultationIn(Schema):
+class ReviewConsultationIn(Schema):
     participants: str
     minutes: str
     outcome: str
 
 
 @router.post("/cases/{case_id}/consultation", response=ReviewOut, **REVIEW, summary="记录协商沟通")
-def consultation(request, case_id: Id, payload: ConsultationIn):
+def consultation(request, case_id: Id, payload: ReviewConsultationIn):
     return _review_out(request, services.consultation_record(review=_review(request, case_id), actor=request.user, **payload.dict()))
 
 

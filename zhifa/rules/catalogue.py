@@ -264,6 +264,8 @@ def validate(key: str, value) -> None:
     except KeyError:
         raise RuleValueError(f"未知的规则项：{key}") from None
     rule.validate(value)
+    for check in CHECKS.get(key, ()):
+        check(value)
 
 
 # How a rule's value reads as sentences on the rules page, for keys whose vocabulary lives in an app above rules
@@ -275,3 +277,16 @@ def register_text(key: str, render: Callable[[object], str]) -> None:
     if key not in CATALOGUE:
         raise KeyError(key)
     TEXT[key] = render
+
+
+# Checks of a rule's value that need vocabulary of an app above rules (supervision: each model's parameters and their
+# types), registered by that app in its AppConfig.ready(): every path that writes a version runs them, the generic
+# rules page included (review: a wrong-typed threshold written there made a model fail every run while it read 启用).
+CHECKS: dict[str, list[Callable[[object], None]]] = {}
+
+
+def register_check(key: str, check: Callable[[object], None]) -> None:
+    """`check(value)` raises RuleValueError with a Chinese message when the value is not acceptable."""
+    if key not in CATALOGUE:
+        raise KeyError(key)
+    CHECKS.setdefault(key, []).append(check)

@@ -39,7 +39,7 @@ class AlertRowOut(RowOut):
     opened_at: dt.datetime
 
 
-class StepOut(RowOut):
+class AlertStepOut(RowOut):
     action: str
     from_level: str
     to_level: str
@@ -57,7 +57,7 @@ class AlertOut(AlertRowOut):
     evidence: dict[str, Any]
     closed_at: dt.datetime | None
     close_reason: str
-    steps: list[StepOut]
+    steps: list[AlertStepOut]
 
 
 class CloseIn(Schema):

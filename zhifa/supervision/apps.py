@@ -12,7 +12,7 @@ class SupervisionConfig(AppConfig):
 
         from zhifa.core.todo import register_provider
         from zhifa.ledger.models import Entry
-        from zhifa.rules.catalogue import register_text
+        from zhifa.rules.catalogue import register_check, register_text
 
         from . import events, params, problems, services, todo  # noqa: F401
 
@@ -23,3 +23,4 @@ class SupervisionConfig(AppConfig):
         register_provider("supervision", todo.todo_items_for)
         # The rules page reads the models' switches and thresholds as sentences, by the models' names.
         register_text("supervision.models", params.rule_text)
+        register_check("supervision.models", params.rule_check)

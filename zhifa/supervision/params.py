@@ -90,3 +90,19 @@ def rule_text(value: dict) -> str:
         name = REGISTRY[code].name if code in REGISTRY else ""
         parts.append(f"{code} {name}：{state}" + (f"，{params_text(params)}" if params else ""))
     return "；".join(parts) or "全部按默认值启用"
+
+
+def rule_check(value) -> None:
+    """Each model's entry of `supervision.models` against the model's parameters (rules.catalogue.register_check)."""
+    from zhifa.core.errors import ZhifaError
+    from zhifa.rules.catalogue import RuleValueError
+
+    from .registry import REGISTRY
+    from .services import params_validate
+
+    for code, entry in (value or {}).items():
+        if code in REGISTRY and isinstance(entry, dict):
+            try:
+                params_validate(REGISTRY[code], {k: v for k, v in entry.items() if k != "enabled"})
+            except ZhifaError as exc:
+                raise RuleValueError(exc.message) from None

@@ -93,8 +93,12 @@ class FinedTwice(ProblemModel):
                 continue
             doc = decisions[case_id][0]
             both_decided = doc.case.stage in DECIDED_STAGES and all(o.case.stage in DECIDED_STAGES for o in others)
-            numbers = "、".join(sorted({o.case.number for o in others}))
+            # The agency's own cases by number; another agency's only as a count (review: every officer of the alerted
+            # agency read a case number of another county's police, which they may not view; the ids stay in evidence).
+            own = sorted({o.case.number for o in others if o.case.agency_id == doc.case.agency_id})
+            foreign = len({o.case_id for o in others if o.case.agency_id != doc.case.agency_id})
+            where = "、".join([*(f"本机关案件 {n}" for n in own), *([f"其他执法主体的 {foreign} 件案件"] if foreign else [])])
             yield Hit(agency_id=doc.case.agency_id, case_id=case_id, level=Level.ALARM if both_decided else Level.WARNING,
                       detail=f"同一当事人因同一违法行为（{doc.elements.get('violated_provision') or doc.elements.get('legal_basis')}，"
-                             f"期间重叠）已在案件 {numbers} 中被处以罚款，不得给予两次以上罚款的行政处罚。",
+                             f"期间重叠）已在{where}中被处以罚款，不得给予两次以上罚款的行政处罚。",
                       evidence={"other_cases": sorted({o.case_id for o in others}), "provision": decisions[case_id][3]})

@@ -44,7 +44,11 @@ def test_planted_defect_two_fines_for_one_act_and_clean_control(desk, tree):
     hits = list(MODEL.evaluate(b.context(MODEL, TODAY)))
     assert b.levels(hits) == {first.pk: Level.ALARM, second.pk: Level.ALARM}
     by_case = {h.case_id: h for h in hits}
-    assert by_case[first.pk].agency_id == desk.agency.pk and second.number in by_case[first.pk].detail
+    assert by_case[first.pk].agency_id == desk.agency.pk
+    # Another agency's case is counted, not named, to the alerted agency's staff; its id stays in the evidence.
+    assert second.number not in by_case[first.pk].detail and "其他执法主体的 1 件案件" in by_case[first.pk].detail
+    assert by_case[first.pk].evidence["other_cases"] == [second.pk]
+    assert first.number not in by_case[second.pk].detail
 
 
 def test_the_same_provision_in_another_spelling_is_the_same_act():
@@ -106,3 +110,10 @@ def test_queries_flat_in_cases(desk):
         fined(desk)
     assert query_count(lambda: list(MODEL.evaluate(b.context(MODEL, TODAY)))) == small
     assert len(run()) == 20
+
+
+def test_the_agencys_own_earlier_case_is_named(desk):
+    first = fined(desk, began="2026-03-01", ended="2026-03-31")
+    second = fined(desk, began="2026-03-15")
+    by_case = {h.case_id: h for h in MODEL.evaluate(b.context(MODEL, TODAY))}
+    assert f"本机关案件 {second.number}" in by_case[first.pk].detail and "其他执法主体" not in by_case[first.pk].detail

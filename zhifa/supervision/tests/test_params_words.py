@@ -30,3 +30,16 @@ def test_the_rules_page_reads_the_models_rule_by_the_models_names():
     text = rule_text(rule)
     assert text.startswith(f"M01 {REGISTRY['M01'].name}：停用，期限（日） 60；M03 {REGISTRY['M03'].name}：启用")
     assert "{" not in text and "enabled" not in text
+
+
+@pytest.mark.req("SUP-04")
+def test_a_wrong_typed_threshold_is_refused_on_every_path_that_writes_the_rule():
+    """Review #15: written through the generic rules page, a threshold of the wrong type made the model fail every run
+    while its page read 启用. The rules' own validation now checks each model's parameters."""
+    from zhifa.rules.catalogue import RuleValueError, validate
+
+    validate("supervision.models", {"M01": {"enabled": True, "days": 60}})
+    with pytest.raises(RuleValueError, match="M01"):
+        validate("supervision.models", {"M01": {"days": "六十"}})
+    with pytest.raises(RuleValueError, match="M01"):
+        validate("supervision.models", {"M01": {"weeks": 3}})
