@@ -20,6 +20,38 @@ from zhifa.org.tests.factories import (
 )
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-dependent-only", action="store_true",
+        help="Run only the tests whose outcome can depend on the database engine: those that use the database and "
+             "are not marked vendor_neutral (CI's PostgreSQL pass; the SQLite pass runs every test).")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-dependent-only"):
+        return
+    database_fixtures = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                         "live_server"}
+    kept, dropped = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or database_fixtures & set(
+            getattr(item, "fixturenames", ()))
+        (kept if uses_database and not item.get_closest_marker("vendor_neutral") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """Argon2 at its smallest cost in tests (core.testing.QuickArgon2PasswordHasher); production's is in settings."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["zhifa.core.testing.QuickArgon2PasswordHasher",
+                                             "django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _own_media(settings, tmp_path):
     """Each test stores evidence in its own folder: a test that tampers with a file (fixity, findings)

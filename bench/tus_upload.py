@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("ZHIFA_BENCH_OUT", ROOT / "bench" / "out"))
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import copy_hash_fsync, print_ratio, print_runs, repeat  # noqa: E402
+from bench.harness import copy_hash_fsync, print_ratio, print_runs, recreate_database, repeat  # noqa: E402
 
 
 def setup_db(env):
@@ -193,8 +193,7 @@ def main():
         args.mb, args.memory_mb, args.chunk_mb, args.runs = 8, 2, 4, 3
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / "tus_bench.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db) + suffix).unlink(missing_ok=True)
+    recreate_database(f"sqlite:///{db}")  # from the smoke runs' migrated template when there is one
     media, data = OUT / "tus_media", OUT / "tus_data"
     shutil.rmtree(media, ignore_errors=True)
     shutil.rmtree(data / "tus", ignore_errors=True)

@@ -126,6 +126,7 @@ def _too_big(request, exc):
     return api.create_response(request, error_body(413), status=413)
 
 
+from zhifa.campaigns.api import router as campaigns_router  # noqa: E402
 from zhifa.cases.api import router as cases_router  # noqa: E402
 from zhifa.cockpit.api import router as cockpit_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
@@ -149,5 +150,6 @@ api.add_router("/review/", review_router)
 api.add_router("/publicity/", publicity_router)
 api.add_router("/supervision/", supervision_router)
 api.add_router("/instruments/", instruments_router)
+api.add_router("/campaigns/", campaigns_router)
 api.add_router("/discretion/", discretion_router)
 api.add_router("/cockpit/", cockpit_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "zhifa.worklist",
     "zhifa.supervision",
     "zhifa.instruments",
+    "zhifa.campaigns",
     "zhifa.cockpit",
     "zhifa.portal",
     "zhifa.demo",

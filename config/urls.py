@@ -52,6 +52,7 @@ urlpatterns = [
     path("publicity/", include("zhifa.publicity.urls")),
     path("supervision/", include("zhifa.supervision.urls")),
     path("instruments/", include("zhifa.instruments.urls")),
+    path("campaigns/", include("zhifa.campaigns.urls")),
     path("discretion/", include("zhifa.discretion.urls")),
     path("cockpit/", include("zhifa.cockpit.urls")),
     path("portal/", include("zhifa.portal.urls")),

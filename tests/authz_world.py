@@ -321,6 +321,36 @@ def build_world() -> World:
         entry_a=min(ledger_storage.seq_of(Entry.objects.filter(subject=f"org.agency:{agency_a.pk}")
                                           .values_list("id", flat=True)).values(), default=None),
     )
+    # Issue 20 §5 (SUP-05): special inspections by agency A's county bureau over agency A, one in the state each move
+    # needs: a draft (draw, cancel), one inspecting (findings), one with every finding in (report), one reported
+    # (publish) and one published (acknowledge; its notice is on the portal).
+    from zhifa.campaigns import services as campaigns
+
+    def campaign(title):
+        return campaigns.campaign_create(
+            actor=U["supervisor@A"], bureau=bureau_a, title=title, basis="IM-P：三项制度专项监督检查",
+            agency_ids=[agency_a.pk], action_types=["licence", "penalty", "coercion", "levy", "inspection", "other"],
+            period_from=today - dt.timedelta(days=365), period_to=today, sample_size=1, checklist=["矩阵检查项目"])
+
+    def campaign_drawn(title, *, complete=False):
+        c = campaigns.campaign_draw(campaign=campaign(title), actor=U["supervisor@A"])
+        if complete:
+            campaigns.findings_record(campaign=c, actor=U["supervisor@A"], sampled_id=c.sampled.get().pk,
+                                      results=[{"item": 0, "result": "ok", "text": ""}])
+        return c
+
+    campaign_inspecting = campaign_drawn("矩阵检查中")
+    campaign_reported = campaigns.campaign_report(campaign=campaign_drawn("矩阵已报告", complete=True),
+                                                  actor=U["supervisor@A"], summary="矩阵检查报告")
+    campaign_published = campaigns.campaign_publish(
+        campaign=campaigns.campaign_report(campaign=campaign_drawn("矩阵已通报", complete=True),
+                                           actor=U["supervisor@A"], summary="矩阵检查报告"),
+        actor=U["supervisor@A"], text="矩阵通报")
+    w.ids.update(campaign_draft=campaign("矩阵草拟").pk, campaign_inspecting=campaign_inspecting.pk,
+                 campaign_sampled=campaign_inspecting.sampled.get().pk,
+                 campaign_complete=campaign_drawn("矩阵待报告", complete=True).pk,
+                 campaign_reported=campaign_reported.pk, campaign_published=campaign_published.pk,
+                 campaign_notice_doc=campaign_published.documents.get(kind="notice").pk)
     for p in PRINCIPALS:
         if p.anonymous:
             continue

@@ -505,6 +505,8 @@ ROUTES += [
     # instruments: issued by agency A's county bureau (inside city A: the bureau's permission over agency A's scope).
     page("instruments-list", "/instruments/", "instruments.view", target=None),
     page("instruments-new", "/instruments/new/?agency={agency}&case={case}", "instruments.issue"),
+    # The issue form's kind-specific fields (htmx partial): for whoever issues instruments anywhere.
+    page("instruments-kind-fields", "/instruments/new/kind-fields/?kind=summons", "instruments.issue", target=None),
     page("instruments-new", "/instruments/new/", "instruments.issue", method="POST", effect=True,
          body=lambda w: {"bureau": w["bureau"], "agency": w["agency"], "kind": "opinion", "title": "矩阵新监督意见",
                          "findings": "矩阵发现的问题", "basis": "《行政执法监督条例》", "requirement": "限期整改",
@@ -567,6 +569,63 @@ ROUTES += [
 ]
 
 
+# --- issue 20 §5: special inspections and notices (SUP-05) ---------------------------------------------------------
+# The organising bureau is agency A's county bureau; the campaigns inspect agency A (authz_world). Reading is the
+# agencies' supervision.view over agency A (a campaign that drew none of a reader's cases is the uniform 404); the
+# bureau's moves are instruments.issue over the bureau; the acknowledgement is agency A's heads'.
+CAMPAIGN = {"hidden": "supervision.view"}
+CAMPAIGN_MOVES = [  # (move, the campaign in the state it needs, permission, page body, API body)
+    ("draw", "campaign_draft", "instruments.issue", {}, {}),
+    ("cancel", "campaign_draft", "instruments.issue", {"reason": "矩阵撤销"}, {"reason": "矩阵撤销"}),
+    ("record_findings", "campaign_inspecting", "instruments.issue",
+     {"sampled": "{campaign_sampled}", "result_0": "problem", "text_0": "矩阵发现的问题"}, None),
+    ("report", "campaign_complete", "instruments.issue", {"summary": "矩阵检查报告"}, {"summary": "矩阵检查报告"}),
+    ("publish", "campaign_reported", "instruments.issue", {"text": "矩阵通报"}, {"text": "矩阵通报"}),
+    ("acknowledge", "campaign_published", "instruments.respond", {"agency": "{agency}"},
+     lambda w: {"agency_id": w["agency"]}),
+]
+
+
+def _campaign_body(w: World) -> dict:
+    import datetime as dt
+
+    today = dt.date.fromisoformat(w["today"])
+    return {"bureau": w["bureau"], "title": "矩阵新专项检查", "basis": "IM-P", "agencies": [w["agency"]],
+            "action_types": ["penalty"], "period_from": str(today - dt.timedelta(days=30)), "period_to": str(today),
+            "sample_size": "1", "checklist": "矩阵检查项目"}
+
+
+ROUTES += [
+    page("campaigns-list", "/campaigns/", "supervision.view", target=None),
+    page("campaigns-new", "/campaigns/new/", "instruments.issue", target=None),
+    page("campaigns-new", "/campaigns/new/", "instruments.issue", method="POST", effect=True, body=_campaign_body),
+    page("campaigns-detail", "/campaigns/{campaign_published}/", "supervision.view", **CAMPAIGN),
+    page("campaigns-population", "/campaigns/{campaign_published}/population.json", "supervision.view", **CAMPAIGN),
+    page("campaigns-document", "/campaigns/{campaign_published}/documents/{campaign_notice_doc}.pdf",
+         "supervision.view", **CAMPAIGN),
+    *(page(f"campaigns-act:{move}", f"/campaigns/{{{obj}}}/act/{move}/", perm, method="POST", body=body,
+           effect=True, **CAMPAIGN) for move, obj, perm, body, _ in CAMPAIGN_MOVES),
+    api("GET", "campaigns/", "/api/campaigns/", "supervision.view", target=None),
+    api("GET", "campaigns/<campaign_id>", "/api/campaigns/{campaign_published}", "supervision.view", **CAMPAIGN),
+    api("GET", "campaigns/<campaign_id>/population", "/api/campaigns/{campaign_published}/population",
+        "supervision.view", **CAMPAIGN),
+    api("POST", "campaigns/", "/api/campaigns/", "instruments.issue", effect=True,
+        body=lambda w: _campaign_body(w) | {"bureau_id": w["bureau"], "agency_ids": [w["agency"]], "sample_size": 1,
+                                            "checklist": ["矩阵检查项目"]}),
+    *(api("POST", "campaigns/<campaign_id>/actions/<move>", f"/api/campaigns/{{{obj}}}/actions/{move}", perm,
+          body=body, effect=True, **CAMPAIGN) for move, obj, perm, _, body in CAMPAIGN_MOVES if body is not None),
+    api("POST", "campaigns/<campaign_id>/findings", "/api/campaigns/{campaign_inspecting}/findings",
+        "instruments.issue", effect=True, **CAMPAIGN,
+        body=lambda w: {"sampled_case_id": w["campaign_sampled"],
+                        "results": [{"item": 0, "result": "problem", "text": "矩阵发现的问题"}]}),
+    # The notice on the portal: public.
+    page("portal-notices", "/portal/{a1_code}/notices/", PUBLIC),
+    page("portal-notice", "/portal/{a1_code}/notices/{campaign_published}/", PUBLIC),
+    page("portal-notice-pdf", "/portal/{a1_code}/notices/{campaign_published}.pdf", PUBLIC),
+    page("portal-notice-population", "/portal/{a1_code}/notices/{campaign_published}/population.json", PUBLIC),
+]
+
+
 # --- the URL configuration, walked ------------------------------------------------------------------------------
 
 def url_inventory() -> set[str]:
@@ -602,6 +661,10 @@ def url_inventory() -> set[str]:
                 from zhifa.instruments.workflow import MOVES
 
                 keys.update(f"instruments-act:{m}" for m in MOVES)
+            elif p.name == "campaigns-act":
+                from zhifa.campaigns.workflow import MOVES as CAMPAIGN_MOVE_NAMES
+
+                keys.update(f"campaigns-act:{m}" for m in CAMPAIGN_MOVE_NAMES)
             else:
                 keys.add(p.name)
 

@@ -27,7 +27,7 @@ STRICT = {
 # rules of the embedded fonts (docs: "Documents"), and no browser applies a CSP to them.
 PDF_TEMPLATES = {"zhifa/cases/templates/cases/print/document.html", "zhifa/publicity/templates/publicity/report_pdf.html",
                  "zhifa/records/templates/records/print/case_file.html",
-                 "zhifa/instruments/templates/instruments/print/instrument.html"}
+                 "zhifa/instruments/templates/instruments/print/_bureau_document.html"}
 INLINE = [
     ("inline <script>", re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)),
     ("<style> element", re.compile(r"<style[\s>]", re.I)),

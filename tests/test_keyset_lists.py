@@ -173,10 +173,10 @@ def test_the_case_list_costs_the_same_queries_at_two_sizes_and_any_depth(client,
 API_LISTS = ["/api/org/agencies", "/api/org/agencies/{agency}/people", "/api/review/queue", "/api/review/overdue",
              "/api/review/catalogues", "/api/publicity/items", "/api/publicity/queue", "/api/publicity/requests",
              "/api/publicity/reports", "/api/records/findings", "/api/ledger/findings", "/api/org/jurisdictions",
-             "/api/supervision/alerts", "/api/instruments/"]
+             "/api/supervision/alerts", "/api/instruments/", "/api/campaigns/"]
 PAGES = ["/org/agencies/", "/org/people/", "/security/events/", "/review/", "/review/overdue/", "/review/catalogues/",
          "/records/findings/", "/worklist/notifications/", "/publicity/", "/publicity/requests/", "/publicity/lists/",
-         "/ledger/findings/", "/supervision/", "/instruments/"]
+         "/ledger/findings/", "/supervision/", "/instruments/", "/campaigns/"]
 
 
 @pytest.mark.parametrize("url", API_LISTS)

@@ -187,6 +187,7 @@ def _supervision_objects(users):
     return instrument, discretion_issue(agency, head)
 
 
+@pytest.mark.vendor_neutral  # labels and texts, whatever engine stores the rows: run once, in the SQLite pass
 @pytest.mark.django_db
 def test_no_page_or_document_shows_an_internal_code(capsys, monkeypatch):
     """Every page a demo user reaches, and every document of the demo, names states, history steps, event kinds,

@@ -112,8 +112,10 @@ def test_an_alarm_followed_up_with_a_supervision_opinion_to_its_close(page, worl
     # From the alert, a 监督意见书 with a deadline from the bureau's rules.
     page.get_by_role("link", name="制发监督文书").click()
     expect(page.get_by_role("heading", name="制发行政执法监督文书")).to_be_visible()
-    expect(page.get_by_text(f"被监督机关：{world.agency.name}")).to_be_visible()
-    expect(page.get_by_text(case.number)).to_be_visible()
+    expect(page.locator("dt", has_text="被监督机关").locator("xpath=following-sibling::dd[1]")).to_have_text(
+        world.agency.name)
+    expect(page.get_by_text("已按预警预先填写")).to_be_visible()  # the form comes filled in from the alert
+    expect(page.get_by_role("link", name=case.number)).to_be_visible()
     page.get_by_label("文书种类").select_option(label="行政执法监督意见书")
     page.get_by_label("事由").fill("普通程序行政处罚案件超期未作出决定")
     page.get_by_label("发现的问题").fill(f"{case.number}立案已超过九十日，未作出行政处罚决定，也未见经批准延长办案期限的记录。")
@@ -201,7 +203,9 @@ def test_an_alarm_followed_up_with_a_supervision_opinion_to_its_close(page, worl
     shot("supervision-queue-empty")
     page.goto(f"/supervision/alerts/{alert.pk}/")
     expect(page.get_by_text("系统自动关闭：数据不再触发")).to_be_visible()
-    history = page.locator("table").last
+    history = page.locator("h2:has-text('处理记录') + .table-wrap table")
+    # Its instruments are listed under it, each linked (the alert and what was issued for it point at each other).
+    expect(page.get_by_role("link", name=instrument.number)).to_be_visible()
     expect(history.locator("tr", has_text="生成预警")).to_have_count(1)
     expect(history.locator("tr", has_text="自动关闭")).to_have_count(1)
     expect(page.get_by_role("link", name="制发监督文书")).to_have_count(0)  # closed: nothing more to issue from it

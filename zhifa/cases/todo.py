@@ -60,7 +60,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
                 items.append(item(
                     kind="cases.missing_document", key=f"cases.missing_document:{case.pk}:{case.stage}",
                     title=f"制作{describe_group(missing[0])}，以便{move.label}", label=_label(case), ref=case.number,
-                    url=url + ANCHOR_DOCUMENTS, actor=officers, agency=case.agency.name, on=on,
+                    url=url + ANCHOR_DOCUMENTS, actor=officers, agency=case.agency.name,
+                    agency_id=case.agency_id, on=on,
                     subject=f"cases.case:{case.pk}"))
             continue
         if move.permission == "cases.approve":
@@ -68,11 +69,13 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
                 items.append(item(
                     kind=f"cases.{move.name}", key=f"cases.{move.name}:{case.pk}", title=move.label,
                     label=_label(case), ref=case.number, url=url + ANCHOR_NEXT_STEP, actor=roles_label(move.permission),
-                    agency=case.agency.name, on=on, subject=f"cases.case:{case.pk}"))
+                    agency=case.agency.name,
+                    agency_id=case.agency_id, on=on, subject=f"cases.case:{case.pk}"))
         elif mine:
             items.append(item(
                 kind=f"cases.{move.name}", key=f"cases.{move.name}:{case.pk}", title=move.label, label=_label(case),
-                ref=case.number, url=url + ANCHOR_NEXT_STEP, actor=officers, agency=case.agency.name, on=on,
+                ref=case.number, url=url + ANCHOR_NEXT_STEP, actor=officers, agency=case.agency.name,
+                agency_id=case.agency_id, on=on,
                 subject=f"cases.case:{case.pk}"))
     return items
 

@@ -29,6 +29,7 @@ from . import decisions, rendering, selectors, services, todo, workflow
 from .doctypes import FORMS
 from .errors import ConsultationRequired
 from .models import Document, DocumentRendition, PartyKind, Procedure, Stage
+from .panels import panels_for
 
 
 def _case(request, pk):
@@ -111,16 +112,6 @@ def _opening_blocks(user, agencies) -> tuple[list[str], list[str]]:
             continue
         blocked.append(f"{agency.name}：{result.message.rstrip('。')}，不能立案。")
     return blocked, notes
-
-
-# Upper apps add a section to the case page (review: the review's status and timeline); each
-# panel(request, case) returns rendered HTML or "" (records' link stays in the template).
-PANELS: list = []
-
-
-def register_panel(panel) -> None:
-    if panel not in PANELS:
-        PANELS.append(panel)
 
 
 def _content(request, pk, what: str, **kw):
@@ -213,7 +204,8 @@ def case_detail(request, pk, *, kept: dict | None = None, status: int = 200):
         "stages": Stage.choices, "stage_index": [s for s, _ in Stage.choices].index(case.stage),
         "stage_forms": stage_forms, "party_kinds": PartyKind.choices,
         "changes": case.stage_changes.select_related("actor__person"),
-        "panels": [html for panel in PANELS if (html := panel(request, case))],
+        # Upper apps' sections (cases.panels): review, publication, supervision alerts, supervision instruments.
+        "panels": panels_for(request, case),
         "kept": kept or {}, "draft": draft, "now": _now_local(),
     }, status=status)
 

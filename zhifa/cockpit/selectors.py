@@ -215,7 +215,6 @@ def cockpit_for(*, actor, today: dt.date, node: Jurisdiction | None = None, agen
     agencies = list(agencies_q.order_by("jurisdiction__path", "name"))
     ids = {a.pk for a in agencies}
     per_agency: dict[int, Figures] = {a.pk: Figures() for a in agencies}
-    by_name = {a.name: a.pk for a in agencies}
 
     alert_rows = _alert_counts(actor, ids, node)
     model_counts: dict[str, dict] = {}
@@ -225,11 +224,11 @@ def cockpit_for(*, actor, today: dt.date, node: Jurisdiction | None = None, agen
         counts = model_counts.setdefault(r["model"], {lv: 0 for lv in LEVELS})
         counts[level] = counts.get(level, 0) + r["count"]
 
-    # The overdue items name their agency by name (core.todo.TodoItem.agency): names are unique within a
-    # jurisdiction, and an item of an agency outside the view is dropped.
-    overdue = [item for item in overdue_for(actor, on=today) if item.agency in by_name] if ids else []
+    # The overdue items carry their agency's id (core.todo.TodoItem.agency_id): a name is not an agency (each county
+    # has its 公安局), and an item of an agency outside the view is dropped.
+    overdue = [item for item in overdue_for(actor, on=today) if item.agency_id in per_agency] if ids else []
     for item in overdue:
-        per_agency[by_name[item.agency]].overdue += 1
+        per_agency[item.agency_id].overdue += 1
 
     months = [_month_key(m) for m in _months(today)]
     trend_counts = {m: {k: [0, 0] for k, _ in RATES} for m in months}

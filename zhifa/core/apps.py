@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import pre_save
 
-        from . import signals  # noqa: F401  (login/logout/failure audit receivers)
+        from . import checks, signals  # noqa: F401  (deploy checks; login/logout/failure audit receivers)
         from .bounds import guard_save
 
         # Issue 13 §5: every zhifa row is checked against its columns' limits before the database sees it.

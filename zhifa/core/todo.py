@@ -27,7 +27,10 @@ class TodoItem:
     label: str  # the object: case number and 案由, the publication's title, ...
     url: str  # the page where it is done, with an anchor to its form or button
     actor: str  # who acts, in words: people's names or the roles that may act
-    agency: str = ""  # the agency whose work it is (the overdue page groups by it)
+    agency: str = ""  # the agency whose work it is, by name (the overdue page shows it)
+    # The same agency's id: what the overdue page and the cockpit group by (two counties each have a 公安局, so a
+    # name is not an agency).
+    agency_id: int | None = None
     due: dt.date | None = None  # from the rules of the object's jurisdiction, stored when the clock started
     days_left: int | None = None  # working days from today to `due`; negative when overdue
     provisional: bool = False  # the due date crossed a year whose holiday notice is not loaded
@@ -79,16 +82,16 @@ def working_days_left(due: dt.date | None, on: dt.date) -> int | None:
 
 
 def item(*, kind: str, key: str, title: str, label: str, url: str, actor: str, on: dt.date, agency: str = "",
-         due: dt.date | dt.datetime | None = None, provisional: bool = False, subject: str = "",
-         ref: str = "", brief: str = "", hint: str = "", status: str = "", blocked: str = "") -> TodoItem:
+         agency_id: int | None = None, due: dt.date | dt.datetime | None = None, provisional: bool = False,
+         subject: str = "", ref: str = "", brief: str = "", hint: str = "", status: str = "", blocked: str = "") -> TodoItem:
     """A TodoItem with its countdown computed as of `on` (a moment due is counted by its local date)."""
     if isinstance(due, dt.datetime):
         from django.utils import timezone
 
         due = timezone.localdate(due)
-    return TodoItem(kind=kind, key=key, title=title, label=label, url=url, actor=actor, agency=agency, due=due,
-                    days_left=working_days_left(due, on), provisional=provisional, subject=subject, on=on,
-                    ref=ref, brief=brief, hint=hint, status=status, blocked=blocked)
+    return TodoItem(kind=kind, key=key, title=title, label=label, url=url, actor=actor, agency=agency,
+                    agency_id=agency_id, due=due, days_left=working_days_left(due, on),
+                    provisional=provisional, subject=subject, on=on, ref=ref, brief=brief, hint=hint, status=status, blocked=blocked)
 
 
 def sort_key(todo: TodoItem):

@@ -15,3 +15,11 @@ class InstrumentsConfig(AppConfig):
 
         register_provider("instruments", todo.todo_items_for, todo.overdue_items_for)
         entry_scope.register()  # who reads the log entries about instruments
+        # The case page and an alert's page list the instruments about them (cases and supervision sit below).
+        from zhifa.cases.panels import register_panel
+        from zhifa.supervision.panels import register_alert_panel
+
+        from .panels import alert_panel, case_panel
+
+        register_panel(case_panel)
+        register_alert_panel(alert_panel)

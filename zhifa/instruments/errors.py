@@ -17,3 +17,4 @@ class InstrumentErrorCode(StrEnum):
     REVIEW_LATE = "instrument_review_request_late"
     OUTCOME_INVALID = "instrument_review_outcome_invalid"
     ALERT_INVALID = "instrument_alert_not_of_agency"
+    MODEL_NOT_OF_ALERT = "instrument_model_not_of_alert"

@@ -4,12 +4,29 @@ from django import forms
 
 from .models import Kind, Order, ReviewOutcome
 
+# The fields only one kind of instrument has (the rest every kind has). The page shows the chosen kind's alone:
+# the kind's <select> swaps them by htmx (views.instrument_kind_fields), and without JavaScript the page is
+# reloaded with `?kind=` (the links in <noscript>); a POST keeps only the fields of the kind posted (clean()).
+KIND_FIELDS = {
+    Kind.OPINION: (),
+    Kind.DECISION: ("order",),
+    Kind.SUMMONS: ("talk_at", "talk_place", "talk_attendees", "talk_record"),
+    Kind.NOTICE: (),
+}
+# What the agency must do, by kind (docs/instruments.md), shown beside the kind's fields.
+KIND_HELP = {
+    Kind.OPINION: "被监督机关应当自行纠正，并在期限内报告整改情况；对意见书有异议的，可以申请复查。",
+    Kind.DECISION: "被监督机关应当履行决定事项（责令履行、责令改正、撤销或确认违法）并报告；对决定书有异议的，可以申请复查。",
+    Kind.SUMMONS: "约谈的时间、地点、参加人员和约谈内容记入文书；被监督机关应当整改并报告。",
+    Kind.NOTICE: "通报批评后，被监督机关应当整改并报告。",
+}
+
 
 class IssueForm(forms.Form):
     bureau = forms.TypedChoiceField(label="监督机关", coerce=int)
     agency = forms.IntegerField(label="被监督机关", widget=forms.HiddenInput)
     kind = forms.ChoiceField(label="文书种类", choices=Kind.choices)
-    order = forms.ChoiceField(label="决定事项（监督决定书）", choices=[("", "——")] + Order.choices, required=False)
+    order = forms.ChoiceField(label="决定事项", choices=[("", "——")] + Order.choices, required=False)
     title = forms.CharField(label="事由", max_length=200)
     findings = forms.CharField(label="发现的问题", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     basis = forms.CharField(label="依据", max_length=500)
@@ -23,9 +40,47 @@ class IssueForm(forms.Form):
     model_code = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
     alert = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, bureaus=(), **kwargs):
+    def __init__(self, *args, bureaus=(), kind: str = "", kind_fields_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bureau"].choices = [(b.pk, b.name) for b in bureaus]
+        posted = self.data.get("kind") if self.is_bound else None
+        chosen = posted or kind or self.initial.get("kind") or Kind.OPINION
+        self.kind = chosen if chosen in Kind.values else Kind.OPINION
+        self.initial.setdefault("kind", self.kind)
+        if kind_fields_url:
+            # htmx swaps the kind's fields in place (a GET with the select's own value, kind=…).
+            self.fields["kind"].widget.attrs.update({"hx-get": kind_fields_url, "hx-target": "#kind-fields",
+                                                     "hx-trigger": "change", "aria-controls": "kind-fields"})
+        # What the service will ask of this kind, said by the browser before the round trip (not a rule: the
+        # service checks it).
+        for name in KIND_FIELDS[self.kind]:
+            self.fields[name].widget.attrs["required"] = True
+
+    def kind_fields(self):
+        """The bound fields of the chosen kind only."""
+        return [self[name] for name in KIND_FIELDS[self.kind]]
+
+    def common_fields(self):
+        """The visible fields every kind has, kind first after the bureau."""
+        special = {name for names in KIND_FIELDS.values() for name in names}
+        return [f for f in self.visible_fields() if f.name not in special]
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+    @property
+    def kind_help(self) -> str:
+        return KIND_HELP[self.kind]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        mine = set(KIND_FIELDS.get(kind, ()))
+        # Another kind's fields left in the page (no JavaScript) are not this instrument's: dropped, never sent on.
+        for name in {n for names in KIND_FIELDS.values() for n in names} - mine:
+            data[name] = ""
+        return data
 
     def case_ids(self) -> list[int]:
         raw = self.cleaned_data.get("cases") or ""

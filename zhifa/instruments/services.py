@@ -113,7 +113,11 @@ def instrument_issue(*, actor, bureau: Agency, agency: Agency, kind: str, title:
         alert = Alert.objects.filter(pk=alert_id, agency=agency).first()
         if alert is None:
             raise ZhifaError(E.ALERT_INVALID, "所选预警不是被监督机关的预警。")
-        model_code = model_code or alert.model
+        if model_code and model_code != alert.model:
+            # The alert names its problem model; an instrument answering it cannot claim another (review L10).
+            raise ZhifaError(E.MODEL_NOT_OF_ALERT, f"所答复的预警属于问题模型 {alert.model}，不能填写其他问题模型（{model_code}）。",
+                             details={"field": "model_code"})
+        model_code = alert.model
         if alert.case_id and alert.case_id not in case_ids:
             case_ids = [*case_ids, alert.case_id]
     cases = list(Case.objects.filter(pk__in=list(case_ids))) if case_ids else []

@@ -31,7 +31,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
                   .select_related("agency").order_by("due_on", "id")):
             out.append(item(kind="instruments.report", key=f"instruments.report:{i.pk}:{i.clock_from}",
                             title="报告监督文书整改情况", label=_label(i), url=_url(i, "#report"),
-                            actor=roles_label(AGENCY_PERMISSION), on=on, agency=i.agency.name, due=i.due_on,
+                            actor=roles_label(AGENCY_PERMISSION), on=on, agency=i.agency.name,
+                            agency_id=i.agency_id, due=i.due_on,
                             provisional=i.provisional, subject=f"instruments.instrument:{i.pk}", ref=i.number,
                             status=f"（{State(i.state).label}）"))
     if not org_perms.scope_for(user, BUREAU_PERMISSION).empty:
@@ -42,7 +43,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
                             key=f"instruments.{i.state}:{i.pk}:{i.clock_from}",
                             title="验收整改情况" if reported else "作出复查决定", label=_label(i),
                             url=_url(i, "#bureau"), actor=roles_label(BUREAU_PERMISSION), on=on,
-                            agency=i.agency.name, due=None if reported else i.review_decision_due_on,
+                            agency=i.agency.name,
+                            agency_id=i.agency_id, due=None if reported else i.review_decision_due_on,
                             subject=f"instruments.instrument:{i.pk}", ref=i.number))
     return out
 
@@ -54,6 +56,6 @@ def overdue_items_for(user, *, on: dt.date) -> list[TodoItem]:
             .select_related("agency").order_by("due_on", "id"))
     return [item(kind="instruments.overdue", key=f"instruments.overdue:{i.pk}:{i.clock_from}",
                  title="监督文书逾期未整改", label=_label(i), url=_url(i, ""), actor=roles_label(AGENCY_PERMISSION),
-                 on=on, agency=i.agency.name, due=i.due_on, provisional=i.provisional,
+                 on=on, agency=i.agency.name, agency_id=i.agency_id, due=i.due_on, provisional=i.provisional,
                  subject=f"instruments.instrument:{i.pk}", ref=i.number, status="逾期未报告整改情况")
             for i in rows]

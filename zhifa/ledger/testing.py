@@ -1,5 +1,6 @@
 """Test helpers for the evidence store, shared by the tests of the apps that store evidence (ledger, records):
-an S3-compatible bucket with Object Lock (moto), and the one check that a stored object is the file, byte for byte.
+an S3-compatible bucket with Object Lock (moto), and the one check that a stored object is the file, byte for byte;
+and ids for log entries that a test writes by hand (`free_entry_ids`).
 
 Imported only by tests; boto3 and moto are imported when used."""
 
@@ -43,3 +44,21 @@ def assert_stored(storage_name: str, data: bytes, *, s3=None) -> None:
     assert keys == [storage_name], keys
     assert s3.get_object(Bucket=BUCKET, Key=storage_name)["Body"].read() == data, f"{storage_name} differs"
     assert s3.head_object(Bucket=BUCKET, Key=storage_name)["ObjectLockMode"] == "COMPLIANCE"
+
+
+def free_entry_ids(n: int) -> int:
+    """The first of `n` consecutive log-entry ids no row has and the id sequence will never hand out, for a test that
+    writes entries with ids of its own (late commits, old log layouts). On PostgreSQL the ids a rolled-back test took
+    lie above the highest row, so the range starts past the sequence and the sequence is moved past the range:
+    otherwise a later insert collides with a hand-written id (it did, in a different test order under xdist)."""
+    from django.db import connection
+
+    from zhifa.ledger.models import Entry
+
+    base = (Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence('ledger_entry', 'id'))")
+            base = max(base, cur.fetchone()[0])
+            cur.execute("SELECT setval(pg_get_serial_sequence('ledger_entry', 'id'), %s)", [base + n])
+    return base

@@ -2,12 +2,15 @@
 
 import base64
 import json
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from zhifa.core.bounds import MAX_BIGINT, parse_int
@@ -62,6 +65,8 @@ def ledger_home(request):
                        erasure=erasure, proof=proof, verified=True)
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["lookup_error"] = getattr(exc, "message", str(exc))
+            if isinstance(exc, ZhifaError):
+                ctx["way_on"] = _way_on(exc, int(seq))
     first, second = request.GET.get("first", "").strip(), request.GET.get("second", "").strip()
     if first and second:
         try:
@@ -77,6 +82,27 @@ def ledger_home(request):
         except (ValueError, ZhifaError, merkle.VerificationError) as exc:
             ctx["consistency_error"] = getattr(exc, "message", str(exc))
     return render(request, "ledger/home.html", ctx)
+
+
+def _way_on(exc: ZhifaError, seq: int) -> dict | None:
+    """What to do after a refusal that is not "no such entry" (tryout of issue 20: the lookup stopped at the
+    sentence). An entry about a case is its record: someone in the case's scope but outside the case reads it after
+    a consultation that states the reason (REC-15, 调阅; the refusal names the case in `details`, as the API's
+    `case_consultation_reason_required` does). The way on is the case's consultation page, which comes back here;
+    the agency that holds the record is named (the reader is within its scope, or the entry would be "missing")."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    case_id = details.get("case_id")
+    if exc.status != 403 or not isinstance(case_id, int):
+        return None
+    entry = selectors.entry_get(seq)
+    _prefix, key, scope = selectors.subject_parts(entry.subject)
+    place = scope.locate(key, entry) if scope is not None and key else None
+    agency = (place or {}).get("agency")
+    back = f"{reverse('ledger-home')}?{urlencode({'seq': seq})}"
+    return {"consult": f"{reverse('case-consult', args=[case_id])}?{urlencode({'next': back})}",
+            "agency": agency.name if agency is not None else "", "minutes": settings.ZHIFA_CONSULTATION_MINUTES,
+            # The proof carries no payload: public, for whoever only needs to know the entry is intact.
+            "proof": f"/api/ledger/proofs/inclusion?{urlencode({'seq': seq})}"}
 
 
 def findings(request):

@@ -33,6 +33,8 @@ def navigation(request):
         items.append(("supervision-queue", "监督预警"))
     if perms.can(user, "instruments.view"):
         items.append(("instruments-list", "监督文书"))
+    if perms.can(user, "supervision.view") or perms.can(user, "instruments.issue"):
+        items.append(("campaigns-list", "专项监督检查"))
     if perms.can(user, "discretion.view"):
         items.append(("discretion-list", "裁量基准"))
     if perms.can(user, "org.view"):

@@ -30,12 +30,13 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
     items = [item(kind="org.certificate_expiring", key=f"org.certificate_expiring:{c.pk}",
                   title="执法证即将到期，请办理换证", label=f"{c.person.name} 执法证 {c.number}",
                   url=reverse("person-detail", args=[c.person_id]), actor=f"{c.person.name}、{roles_label('org.manage')}",
-                  agency=c.person.agency.name, due=c.valid_to, on=on) for c in rows]
+                  agency=c.person.agency.name,
+                  agency_id=c.person.agency_id, due=c.valid_to, on=on) for c in rows]
     if perms.can(user, "org.confirm_agency"):
         for agency in agency_list_for(actor=user, status=AgencyStatus.PENDING).select_related("jurisdiction"):
             if perms.can(user, "org.confirm_agency", agency=agency):
                 items.append(item(kind="org.confirm_agency", key=f"org.confirm_agency:{agency.pk}",
                                   title="确认执法主体资格", label=agency.name, ref=agency.name,
                                   url=reverse("agency-detail", args=[agency.pk]), actor=roles_label("org.confirm_agency"),
-                                  agency=agency.name, on=on))
+                                  agency=agency.name, agency_id=agency.pk, on=on))
     return items

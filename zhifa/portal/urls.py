@@ -1,5 +1,7 @@
 from django.urls import path
 
+from zhifa.campaigns import portal_views as campaign_views
+
 from . import views
 
 urlpatterns = [
@@ -18,6 +20,11 @@ urlpatterns = [
     path("<str:code>/agencies/", views.agencies, name="portal-agencies"),
     path("<str:code>/organisations/<str:credit_code>/", views.organisation, name="portal-organisation"),
     path("<str:code>/reports/", views.reports, name="portal-reports"),
+    path("<str:code>/notices/", campaign_views.notices, name="portal-notices"),
+    path("<str:code>/notices/<int:pk>/", campaign_views.notice, name="portal-notice"),
+    path("<str:code>/notices/<int:pk>.pdf", campaign_views.notice_pdf, name="portal-notice-pdf"),
+    path("<str:code>/notices/<int:pk>/population.json", campaign_views.notice_population,
+         name="portal-notice-population"),
     path("<str:code>/flowcharts/", views.flowcharts, name="portal-flowcharts"),
     path("<str:code>/flowcharts/<str:action_type>-<str:procedure>.svg", views.case_flowchart,
          name="portal-case-flowchart"),

@@ -7,7 +7,7 @@ class PublicityConfig(AppConfig):
     verbose_name = "行政执法公示"
 
     def ready(self):
-        from zhifa.cases.views import register_panel
+        from zhifa.cases.panels import register_panel
         from zhifa.cases.workflow import register_after_advance
 
         from . import (

@@ -116,7 +116,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
             items.append(item(kind=f"publicity.blocked_{what}", key=key + ":blocked", title=f"{waiting}（{blocked}）",
                               brief=waiting, label=pub.title, ref=pub.case.number if pub.case else "",
                               url=reverse("publicity-item", args=[pub.pk]), actor="无（须另行授予公示信息审核人）",
-                              agency=pub.agency.name, due=pub.due_on, provisional=pub.due_provisional, on=on,
+                              agency=pub.agency.name,
+                              agency_id=pub.agency_id, due=pub.due_on, provisional=pub.due_provisional, on=on,
                               status=STATUS[pub.state], blocked=blocked))
             continue
         if user.pk not in able:
@@ -126,7 +127,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
         elif pub.state == State.COLLECTED and pub.last_action == "reject_exemption":
             kind, title = "publicity.exemption_rejected", "不予公开申请未获批准：核对公开文本并提交审核"
         items.append(item(kind=kind, key=key, title=title, label=pub.title, ref=pub.case.number if pub.case else "",
-                          url=url, actor=_names(able, permission), agency=pub.agency.name, due=pub.due_on,
+                          url=url, actor=_names(able, permission), agency=pub.agency.name,
+                          agency_id=pub.agency_id, due=pub.due_on,
                           provisional=pub.due_provisional, on=on, status=STATUS[pub.state]))
     return items + _request_items(user, on=on)
 
@@ -144,7 +146,8 @@ def _request_items(user, *, on: dt.date) -> list[TodoItem]:
     return [item(kind="publicity.request", key=f"publicity.request:{r.pk}:{r.state}",
                  title=f"办理{r.get_kind_display()}", label=f"受理编号 {r.reference}", ref=f"受理编号 {r.reference}",
                  url=reverse("publicity-request", args=[r.pk]) + "#action",
-                 actor=roles_label("publicity.handle_requests"), agency=r.agency.name, due=r.due_on,
+                 actor=roles_label("publicity.handle_requests"), agency=r.agency.name,
+                 agency_id=r.agency_id, due=r.due_on,
                  provisional=r.due_provisional, on=on) for r in rows]
 
 
@@ -170,6 +173,7 @@ def overdue_items_for(user, *, on: dt.date) -> list[TodoItem]:
                         label=f"《{pub.title}》", ref=pub.case.number if pub.case else "",
                         url=reverse("publicity-item", args=[pub.pk]) + ANCHOR,
                         actor=_names(able, permission) if not blocked else "无人可以办理",
-                        agency=pub.agency.name, due=pub.due_on, provisional=pub.due_provisional, on=on,
+                        agency=pub.agency.name,
+                        agency_id=pub.agency_id, due=pub.due_on, provisional=pub.due_provisional, on=on,
                         status=STATUS[pub.state], blocked=blocked))
     return out

@@ -147,7 +147,8 @@ def _uploads_missing(case_q: Q, *, on: dt.date) -> list[TodoItem]:
                 title=f"{'补传' if linked else '上传'}{AV_ITEMS[required[0]]}的音像记录（《{title}》）",
                 label=f"{case.number} {case.title}", ref=case.number,
                 url=f"{reverse('case-recordings', args=[case.pk])}?{query}#upload", actor=names,
-                agency=case.agency.name, due=due, provisional=provisional, on=on, hint=shortfall,
+                agency=case.agency.name,
+                agency_id=case.agency_id, due=due, provisional=provisional, on=on, hint=shortfall,
                 status=f"：《{title}》记载的{AV_ITEMS[required[0]]}" + ("音像记录未覆盖全过程" if linked else "尚无音像记录"))
             if todo.overdue and rule:
                 todo = replace(todo, hint="；".join(filter(None, (shortfall, _remote_hint(rule)))))
@@ -169,7 +170,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
                        title=f"审批{r.requester_name}的{'查阅、复制' if r.copy else '查阅'}申请",
                        brief="审批查阅、复制记录的申请", label=f"{r.case.number} {r.case.title}", ref=r.case.number,
                        url=reverse("worklist-access", args=[r.pk]) + "#decide",
-                       actor=roles_label("records.decide_access"), agency=r.case.agency.name, on=on) for r in rows]
+                       actor=roles_label("records.decide_access"), agency=r.case.agency.name,
+                       agency_id=r.case.agency_id, on=on) for r in rows]
     return items
 
 

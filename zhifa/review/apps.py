@@ -8,7 +8,7 @@ class ReviewConfig(AppConfig):
 
     def ready(self):
         from zhifa.cases.interconnect import register_push_hook
-        from zhifa.cases.views import register_panel
+        from zhifa.cases.panels import register_panel
         from zhifa.cases.workflow import (
             register_advance_check,
             register_after_record,

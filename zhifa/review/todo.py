@@ -80,7 +80,8 @@ def _extension_items(review: Review, user, scopes, on: dt.date) -> list[TodoItem
     return [item(kind="review.extension", key=f"review.extension:{review.pk}:{steps[-1].pk}",
                  title="审批延长法制审核期限的申请", label=_label(review), ref=review.case.number,
                  url=reverse("review-workspace", args=[review.case_id]) + "#en", actor=roles_label(permission),
-                 agency=review.agency.name, due=review.due_on, provisional=review.due_provisional, on=on)]
+                 agency=review.agency.name,
+                 agency_id=review.agency_id, due=review.due_on, provisional=review.due_provisional, on=on)]
 
 
 def _items_of(review: Review, user, scopes, on: dt.date) -> list[TodoItem]:
@@ -89,7 +90,8 @@ def _items_of(review: Review, user, scopes, on: dt.date) -> list[TodoItem]:
     officer_names = "、".join(p.name for p in officers) or "承办执法人员"
     is_officer = any(p.user_id == user.pk for p in officers) and scopes["review.submit"].covers_agency(review.agency)
     reviewers = [a.person for a in review.active]
-    common = {"label": _label(review), "ref": review.case.number, "agency": review.agency.name, "on": on}
+    common = {"label": _label(review), "ref": review.case.number, "agency": review.agency.name,
+              "agency_id": review.agency_id, "on": on}
     key = f"{review.pk}:{review.round}"
     if review.state == State.SUBMITTED:
         if not reviewers:
@@ -150,7 +152,7 @@ def _catalogue_items(user, *, on: dt.date) -> list[TodoItem]:
                  title="重大执法决定法制审核目录清单备案登记", label=f"{c.agency.name} 目录清单第 {c.version} 版",
                  ref=f"{c.agency.name} 目录清单第 {c.version} 版",
                  url=reverse("review-catalogues") + f"#rm{c.pk}", actor=roles_label("review.acknowledge_catalogue"),
-                 agency=c.agency.name, on=on) for c in rows]
+                 agency=c.agency.name, agency_id=c.agency_id, on=on) for c in rows]
 
 
 def overdue_items_for(user, *, on: dt.date) -> list[TodoItem]:
@@ -164,7 +166,8 @@ def overdue_items_for(user, *, on: dt.date) -> list[TodoItem]:
                         key=f"review.{'opinion' if names else 'assign'}:{review.pk}:{review.round}",
                         title="出具法制审核意见" if names else "指派法制审核人员", label=_label(review), ref=review.case.number,
                         url=reverse("review-workspace", args=[review.case_id]),
-                        actor=names or roles_label("review.assign"), agency=review.agency.name, due=review.due_on,
+                        actor=names or roles_label("review.assign"), agency=review.agency.name,
+                        agency_id=review.agency_id, due=review.due_on,
                         provisional=review.due_provisional, on=on,
                         status="：法制审核意见尚未出具" if names else "：尚未指派法制审核人员"))
     return out
@@ -222,6 +225,7 @@ def _before_review_items(user, submit, *, on: dt.date) -> list[TodoItem]:
             continue
         out.append(item(kind=f"review.{why}", key=f"review.{why}:{case.pk}", title=title,
                         label=f"{case.number} {case.title}", ref=case.number, url=reverse("review-workspace", args=[case.pk]) + anchor,
-                        actor=roles_label("review.submit"), agency=case.agency.name, on=on,
+                        actor=roles_label("review.submit"), agency=case.agency.name,
+                        agency_id=case.agency_id, on=on,
                         subject=f"cases.case:{case.pk}"))
     return out

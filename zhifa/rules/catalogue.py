@@ -225,6 +225,10 @@ class RuleKey:
     label: str
     validate: Callable[[object], None]
     help: str = ""
+    # The value is an object of independent entries, each inherited on its own (supervision.models: one entry per
+    # problem model): a node's version holds only the entries it sets, and for each entry the nearest node that sets
+    # it wins (selectors.rules_effective). Otherwise the nearest node's version is the whole value.
+    by_entry: bool = False
 
 
 CATALOGUE: dict[str, RuleKey] = {
@@ -250,7 +254,8 @@ CATALOGUE: dict[str, RuleKey] = {
         RuleKey("casefile.retention", "执法案卷保管期限（年）", _retention,
                 "归档之日起的保管期限，按执法行为类别或程序设定，最具体者优先；null 为永久保管"),
         RuleKey("supervision.models", "执法监督问题模型的启用状态和阈值", _supervision_models,
-                "{模型代码: {enabled: 是否启用, 阈值参数: 取值}}；未列出的模型按其内置默认值运行并启用"),
+                "{模型代码: {enabled: 是否启用, 阈值参数: 取值}}；逐个模型继承：本级只列本级设定的模型，未列出的模型沿用"
+                "上级的设定，上级均未设定的按其内置默认值运行并启用", by_entry=True),
         RuleKey("supervision.instrument_days", "监督文书期限", _instrument_days,
                 "监督意见书、监督决定书、约谈、通报批评的整改报告期限，申请复查与复查决定期限；days 为自然日（末日为法定"
                 "节假日的顺延至其后第一个工作日），working_days 为工作日"),

@@ -6,3 +6,4 @@ class RulesErrorCode(StrEnum):
     RULE_NOT_SET = "rule_not_set"
     RULESET_UNKNOWN = "ruleset_unknown"
     RULESET_NO_JURISDICTION = "ruleset_no_jurisdiction"
+    RULE_LATER_VERSION = "rule_later_version"

@@ -1,7 +1,7 @@
 """Looking rules up: for a jurisdiction, as of a date, inherited down the tree."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
@@ -17,8 +17,10 @@ from .models import RuleVersion
 class EffectiveRule:
     key: str
     value: object
-    version: RuleVersion
+    version: RuleVersion  # the nearest node's version in force
     inherited_from: Jurisdiction | None  # None: the national baseline
+    # A key inherited by entry (catalogue.RuleKey.by_entry): the version each entry of `value` comes from.
+    entries_from: dict[str, RuleVersion] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -42,23 +44,44 @@ def rules_effective(*, jurisdiction: Jurisdiction | None, as_of: dt.date, keys=N
 
     For each key the nearest node wins (county over city over region over the national
     baseline); at that node, the version with the latest effective date not after `as_of`.
+    A key inherited by entry (catalogue.RuleKey.by_entry) is merged: each entry from the nearest node that sets it.
     """
     qs, ancestors = _candidates(jurisdiction, as_of, keys)
-    best = _nearest(qs, ancestors, as_of)
-    return {key: EffectiveRule(key, version.value, version, version.jurisdiction) for key, version in sorted(best.items())}
+    out = {}
+    for key, chain in sorted(_chains(qs, ancestors, as_of).items()):
+        value, origin = _merged(key, chain)
+        out[key] = EffectiveRule(key, value, chain[-1], chain[-1].jurisdiction, origin)
+    return out
 
 
-def _nearest(versions, ancestors: list[int], as_of: dt.date) -> dict:
-    """key -> the version that wins among `versions` for a node with these ancestors on `as_of`."""
+def _chains(versions, ancestors: list[int], as_of: dt.date) -> dict[str, list]:
+    """key -> the version in force on `as_of` at each node of the chain that sets the key, baseline first, the nearest
+    last: at each node the one with the latest effective date not after `as_of`."""
     depth = {jid: i + 1 for i, jid in enumerate(ancestors)}  # baseline (None) has depth 0
-    best: dict[str, tuple] = {}
+    best: dict[tuple[str, int], tuple] = {}
     for version in versions:
         if version.effective_from > as_of or (version.jurisdiction_id is not None and version.jurisdiction_id not in depth):
             continue
-        rank = (depth.get(version.jurisdiction_id, 0), version.effective_from, version.pk)
-        if version.key not in best or rank > best[version.key][0]:
-            best[version.key] = (rank, version)
-    return {key: version for key, (_rank, version) in best.items()}
+        node = (version.key, depth.get(version.jurisdiction_id, 0))
+        rank = (version.effective_from, version.pk)
+        if node not in best or rank > best[node][0]:
+            best[node] = (rank, version)
+    chains: dict[str, list] = {}
+    for (key, _depth), (_rank, version) in sorted(best.items(), key=lambda item: item[0]):
+        chains.setdefault(key, []).append(version)
+    return chains
+
+
+def _merged(key: str, chain: list) -> tuple[object, dict]:
+    """The value of `key` from its chain of versions, and for a key inherited by entry the version of each entry."""
+    rule = CATALOGUE.get(key)
+    if rule is None or not rule.by_entry:
+        return chain[-1].value, {}
+    value, origin = {}, {}
+    for version in chain:
+        for name, entry in (version.value or {}).items():
+            value[name], origin[name] = entry, version
+    return value, origin
 
 
 def rule_get(key: str, *, jurisdiction: Jurisdiction | None, as_of: dt.date) -> EffectiveRule:
@@ -92,8 +115,8 @@ def rule_resolver(key: str):
         ancestors = jurisdiction.ancestor_ids if jurisdiction is not None else []
         memo = (tuple(ancestors), as_of)
         if memo not in cache:
-            found = _nearest(versions, ancestors, as_of).get(key)
-            cache[memo] = found.value if found is not None else None
+            chain = _chains(versions, ancestors, as_of).get(key)
+            cache[memo] = _merged(key, chain)[0] if chain else None
         return cache[memo]
 
     return resolve

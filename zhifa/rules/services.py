@@ -45,6 +45,49 @@ def rule_version_create(
                                jurisdiction=jurisdiction, actor=actor, ruleset=ruleset)
 
 
+def loggable(value):
+    """A rule's value as the log takes it: the log's canonical JSON has no floats (ledger.canonical), so a fraction
+    (a model's warning ratio 0.8) is logged as its decimal text ("0.8"); the version keeps the number."""
+    return json.loads(json.dumps(value), parse_float=str)
+
+
+def rule_entry_set(
+    *, key: str, name: str, entry, effective_from: dt.date, source: str, jurisdiction: Jurisdiction | None, actor,
+) -> RuleVersion:
+    """Set one entry of a key inherited by entry (catalogue.RuleKey.by_entry) at `jurisdiction` from `effective_from`
+    on: a new version holding what the node itself set (its own version in force on that day), with this entry replaced — never what the
+    node inherits, so the other entries keep following the nodes above. `entry` None takes the entry out (the node
+    inherits it again)."""
+    rule = catalogue.CATALOGUE.get(key)
+    if rule is None or not rule.by_entry:
+        raise KeyError(key)
+    _require_manage(actor, jurisdiction)
+    with transaction.atomic():
+        # One writer per node at a time, so two entries set at once both stay. The lock is on a row that always
+        # exists — the jurisdiction, or for the national level the key's seeded baseline — not on the node's own
+        # version, which the first entry set at a node does not have yet (two writers would both read {}).
+        if jurisdiction is not None:
+            Jurisdiction.objects.select_for_update(no_key=True).filter(pk=jurisdiction.pk).first()
+        else:
+            list(RuleVersion.objects.select_for_update(no_key=True).filter(jurisdiction=None, key=key)
+                 .order_by("id")[:1])
+        if RuleVersion.objects.filter(jurisdiction=jurisdiction, key=key, effective_from__gt=effective_from,
+                                      superseded_by__isnull=True).exists():
+            # A version already scheduled at this node would take effect later without this entry.
+            raise ZhifaError(RulesErrorCode.RULE_LATER_VERSION,
+                             "本级已有更晚生效的规则版本，此项设置会在其生效时失效；请在该版本生效日或之后设置。")
+        own = (RuleVersion.objects
+               .filter(jurisdiction=jurisdiction, key=key, effective_from__lte=effective_from, superseded_by__isnull=True)
+               .order_by("-effective_from", "-id").first())
+        value = dict(own.value) if own is not None and isinstance(own.value, dict) else {}
+        if entry is None:
+            value.pop(name, None)
+        else:
+            value[name] = entry
+        return _version_create(key=key, value=value, effective_from=effective_from, source=source,
+                               jurisdiction=jurisdiction, actor=actor, ruleset="")
+
+
 def _version_create(*, key, value, effective_from, source, jurisdiction, actor, ruleset) -> RuleVersion:
     try:
         catalogue.validate(key, value)
@@ -62,7 +105,7 @@ def _version_create(*, key, value, effective_from, source, jurisdiction, actor, 
         ruleset=ruleset, supersedes=previous, created_by=actor,
     )
     record_event(RULE_SET, subject=f"rules.{key}", actor=actor,
-                 payload={"jurisdiction": jurisdiction.code if jurisdiction else None, "value": value,
+                 payload={"jurisdiction": jurisdiction.code if jurisdiction else None, "value": loggable(value),
                           "effective_from": effective_from.isoformat(), "source": version.source,
                           "supersedes": previous.pk if previous else None})
     return version

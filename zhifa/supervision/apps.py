@@ -24,3 +24,9 @@ class SupervisionConfig(AppConfig):
         # The rules page reads the models' switches and thresholds as sentences, by the models' names.
         register_text("supervision.models", params.rule_text)
         register_check("supervision.models", params.rule_check)
+        # The case page shows the case's open alerts to those who may see them (cases sits below supervision).
+        from zhifa.cases.panels import register_panel
+
+        from .panels import case_panel
+
+        register_panel(case_panel)

@@ -3,8 +3,8 @@
 One open alert per (case, model) — or (agency, model) for models about an agency as a whole — held by partial unique
 constraints. The `Alert` row carries the current state, level and latest evaluation (as `review.Review` carries its
 state and clock); its history is the append-only `AlertStep` rows, each with its ledger entry. Only the engine's and
-the workflow's bookkeeping changes an alert: its state and level (through core.workflow), and the latest evaluation's
-words and figures (`detail`, `due`, `evidence`, refreshed by the engine as the data changes).
+the workflow's bookkeeping changes an alert: its state, level and latest evaluation's words and figures (`detail`,
+`due`, `evidence`), each change a move through core.workflow with its step (raise, lower, refresh, close).
 """
 
 from django.conf import settings
@@ -61,7 +61,8 @@ class Alert(models.Model):
 
 
 class AlertStep(AppendOnlyModel):
-    """One move of an alert: opened, raised, lowered, closed (by the engine or a supervisor), with its entry."""
+    """One move of an alert: opened, raised, lowered, refreshed, closed (by the engine or a supervisor), with its
+    entry and the evaluation it recorded (detail, due date, evidence)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="steps")
     action = models.CharField("环节", max_length=20)
@@ -70,6 +71,9 @@ class AlertStep(AppendOnlyModel):
     from_level = models.CharField(max_length=10, blank=True)
     to_level = models.CharField(max_length=10)
     detail = models.CharField("情况", max_length=500)
+    # The evaluation the step recorded (the alert's row holds only the latest one).
+    due = models.DateField("期限", null=True, blank=True)
+    evidence = models.JSONField("依据数据", default=dict, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")

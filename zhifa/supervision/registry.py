@@ -2,7 +2,7 @@
 
 A problem model is code (its trigger, in `evaluate`) plus data (its thresholds and on/off state, per jurisdiction
 and versioned, in the rule `supervision.models`). Each model lives in a module of `zhifa.supervision.problems`
-and registers itself there with `register`. The engine (`zhifa.supervision.engine`) runs models, nightly over
+and registers itself there with `register`. The engine (`zhifa.supervision.services.run_models`) runs models, nightly over
 everything and on each event over the cases the event touched, and turns their hits into alerts.
 
 A model never writes: `evaluate` reads and yields `Hit`s. One hit per (case, model) — or per (agency, model) for
@@ -62,6 +62,11 @@ class Context:
     case_ids: frozenset[int] | None
     agency_ids: frozenset[int] | None
     params: Callable[[int], dict]
+    # One dict shared by every model of an event's run (which evaluates up to 24 models over one case; the nightly
+    # run gives each model its own): a read several models make (the case's current documents, its decision) may be
+    # kept here, keyed by what it read (the function and the context's case_ids / agency_ids / today), and made once.
+    # The engine's re-evaluation of a batch under its lock gets a fresh dict: no read from before the lock is reused.
+    memo: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 class ProblemModel:
@@ -72,7 +77,8 @@ class ProblemModel:
     basis: ClassVar[str]  # the statute it enforces: "《行政处罚法》第六十条"
     description: ClassVar[str] = ""  # Chinese: what triggers it, at which levels, and what closes it
     scope: ClassVar[str] = Scope.CASE
-    # Ledger event kinds after which the model is re-run for the case (or agency) the event is about.
+    # Ledger event kinds after which the model is re-run for the case (or agency) the event is about; an event of
+    # any other kind never runs it (run_models(event_kind=...), on_entry_saved). Empty: the nightly run only.
     triggers: ClassVar[tuple[str, ...]] = ()
     # Threshold parameters and their shipped values (JSON); a jurisdiction's rule overrides them. "enabled" is
     # added by the engine (True unless a rule says otherwise).

@@ -95,20 +95,20 @@ def home_jurisdiction(actor) -> Jurisdiction | None:
 def model_states(*, jurisdiction: Jurisdiction | None, on: dt.date) -> list[dict]:
     """Every registered model with its thresholds in force and its on/off state for `jurisdiction` on `on` (one
     query): code, name, basis, description, scope, triggers, defaults, params (without `enabled`), enabled, where the
-    setting comes from (the jurisdiction of the rule's version, None for the national baseline or the defaults)."""
+    setting comes from (the jurisdiction of the version that sets this model, None for the national baseline or the
+    defaults). Each model is inherited on its own (rules.catalogue.RuleKey.by_entry): the nearest node setting it."""
     found = rules_effective(jurisdiction=jurisdiction, as_of=on, keys=[RULE_KEY]).get(RULE_KEY)
     value = found.value if found is not None else {}
     out = []
     for model in models_in_order():
         params = params_of(model, value)
         enabled = bool(params.pop("enabled", True))
+        version = found.entries_from.get(model.code) if found is not None else None
         out.append({
             "code": model.code, "name": model.name, "basis": model.basis, "description": model.description,
             "scope": model.scope, "triggers": list(model.triggers), "defaults": dict(model.defaults), "params": params,
-            "enabled": enabled, "set_here": found is not None and model.code in (value or {}),
-            "source": found.version.source if found is not None and model.code in (value or {}) else "",
-            "version": found.version if found is not None else None,
-            "inherited_from": found.inherited_from if found is not None else None,
+            "enabled": enabled, "set_here": version is not None, "source": version.source if version else "",
+            "version": version, "inherited_from": version.jurisdiction if version else None,
         })
     return out
 

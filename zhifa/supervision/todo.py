@@ -33,7 +33,8 @@ def todo_items_for(user, *, on: dt.date) -> list[TodoItem]:
         items.append(item(
             kind="supervision.alert", key=f"supervision.alert:{alert.pk}:{alert.level}",
             title=f"处理监督{level}：{name}", brief="处理监督预警", label=label,
-            url=reverse("supervision-alert", args=[alert.pk]), actor=who, agency=alert.agency.name, due=alert.due,
+            url=reverse("supervision-alert", args=[alert.pk]), actor=who, agency=alert.agency.name,
+            agency_id=alert.agency_id, due=alert.due,
             on=on, subject=subject, ref=alert.case.number if alert.case_id else alert.agency.name,
             hint=alert.detail, status=f"（{alert.model} {level}）"))
     return items

@@ -19,6 +19,7 @@ from zhifa.org import permissions as org_perms
 from zhifa.org.models import Agency, Jurisdiction
 
 from . import selectors, services
+from .panels import alert_panels_for
 from .params import param_label, value_text
 from .permissions import CONFIGURE, VIEW
 from .registry import REGISTRY, Level, models_in_order
@@ -56,7 +57,9 @@ def alert(request, pk: int):
         "evidence": json.dumps(found.evidence, ensure_ascii=False, indent=2, sort_keys=True) if found.evidence else "",
         "can_close": found.is_open and wf.may(services.ALERT, "close", found, request.user),
         # The instruments app (above this one) issues the 监督意见书 … that follow an alert up: a link by URL name.
-        "can_issue": found.is_open and org_perms.can(request.user, "instruments.issue", agency=found.agency)})
+        "can_issue": found.is_open and org_perms.can(request.user, "instruments.issue", agency=found.agency),
+        # Upper apps' sections (panels.register_alert_panel): the instruments issued for the alert.
+        "panels": alert_panels_for(request, found)})
 
 
 @require_POST

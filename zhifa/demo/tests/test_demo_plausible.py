@@ -131,6 +131,7 @@ def test_the_demo_is_plausible():
         assert publicity.portal_items(root, query=word).exists(), word
 
 
+@pytest.mark.vendor_neutral  # how the demo reads; test_demo_load proves the load on each engine
 @pytest.mark.django_db
 def test_the_demo_reads_like_real_work():
     """tryout18 defect 12: every record at its own office-hours time, in the case's order, with its own words; each

@@ -146,3 +146,22 @@ def test_issued_from_an_alert_keeps_it_and_its_case(world, desk):
     assert exc.value.code == "instrument_alert_not_of_agency"
     alert.refresh_from_db()
     assert alert.state == "open"  # issuing (and closing) an instrument never closes the alert
+
+
+def test_an_instrument_for_an_alert_cannot_claim_another_model(world, desk):
+    """Review L10: the alert names its problem model; another model_code with it is refused (pages and API go through it)."""
+    from django.utils import timezone
+
+    from zhifa.cases.tests.conftest import inspection_with_record
+    from zhifa.instruments.models import Instrument
+    from zhifa.supervision.models import Alert
+
+    case, _ = inspection_with_record(desk)
+    now = timezone.now()
+    alert = Alert.objects.create(agency=world.agency, case=case, model="M01", scope="case", level="alarm",
+                                 detail="应当公示而未公示", opened_at=now, level_changed_at=now)
+    with pytest.raises(ZhifaError) as exc:
+        issue(world, alert_id=alert.pk, model_code="M05", today=dt.date(2026, 9, 3))
+    assert exc.value.code == "instrument_model_not_of_alert" and "M01" in exc.value.message
+    assert not Instrument.objects.filter(alert=alert).exists()
+    assert issue(world, alert_id=alert.pk, model_code="M01", today=dt.date(2026, 9, 3)).model_code == "M01"

@@ -19,6 +19,7 @@ from zhifa.ledger.migrations import _triggers
 from zhifa.ledger.models import Checkpoint, Entry, Finding, FindingKind, Node, Pending
 from zhifa.ledger.note import Checkpoint as CheckpointText
 from zhifa.ledger.note import Signer, Verifier, open_checkpoint, sign_note
+from zhifa.ledger.testing import free_entry_ids
 from zhifa.ledger.tests.tree_surgery import cut_tree
 
 pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
@@ -56,7 +57,7 @@ def test_an_entry_committed_after_many_newer_ones_were_sequenced_is_sequenced(mo
     # The old sequencer looked back LOOKBACK_IDS entry ids behind the newest leaf; shrunk here, it would skip the
     # late entry. The queue has no window at all: the setting no longer exists and changes nothing.
     monkeypatch.setattr(services, "LOOKBACK_IDS", 10, raising=False)
-    base = (Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    base = free_entry_ids(1060)
     for i in range(60):  # newer ids, committed and sequenced first
         _entry(base + 1000 + i, f"new:{i}")
     sequence_all()

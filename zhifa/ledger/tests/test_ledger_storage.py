@@ -13,6 +13,7 @@ from django.utils import timezone
 from zhifa.ledger import merkle, selectors, services, storage, tiles
 from zhifa.ledger.canonical import canonical_json, sha256_hex
 from zhifa.ledger.models import Entry, LeafBatch, LeafTile, Pending
+from zhifa.ledger.testing import free_entry_ids
 from zhifa.ledger.tlogtiles import tile_root
 
 migration_0014 = importlib.import_module("zhifa.ledger.migrations.0014_leaf_tiles_and_batches")
@@ -41,7 +42,7 @@ def test_ids_round_trip_as_runs():
 @pytest.mark.req("REC-12")
 @pytest.mark.django_db
 def test_a_late_committed_entry_is_found_at_its_seq():
-    base = (Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    base = free_entry_ids(1100 + 10_000 + 1)
     for i in range(300):  # newer ids, committed and sequenced first, in several batches
         _entry(base + 1000 + i)
         if i % 70 == 69:
@@ -73,7 +74,7 @@ def test_lookup_stays_right_whatever_the_commit_order():
     """Entries committing in a random order, sequenced in random batch sizes: every seq is found, every late row lies
     within one gap between in-order rows, and the audit agrees."""
     rng = random.Random(16)
-    base = (Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    base = free_entry_ids(1500)
     ids = list(range(base, base + 1500))
     order = sorted(ids, key=lambda i: i + rng.expovariate(1 / 40))  # most on time, some late by a few hundred
     expected = []
@@ -113,7 +114,7 @@ def test_the_open_tile_is_recomputed_and_completed_tiles_are_one_row():
 def _old_log(n: int, rng: random.Random) -> tuple[list[int], list[bytes]]:
     """Entries and the `ledger_leaf` table of migration 0013, as the old sequencer filled it: (entry ids in seq order,
     leaf hashes). Some entries committed late (sequenced after higher ids)."""
-    base = (Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    base = free_entry_ids(n)
     ids = list(range(base, base + n))
     order = sorted(ids, key=lambda i: i + (rng.randrange(50, 400) if rng.random() < 0.03 else 0))
     entries = {pk: _entry(pk) for pk in ids}

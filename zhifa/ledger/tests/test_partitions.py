@@ -139,7 +139,25 @@ def _migrate(target):
     executor.migrate([target])
 
 
+def _migrate_to_the_end():
+    """Every app back at its last migration. Migrating the ledger back to 0015 unapplied every later migration that
+    depends on it (supervision, instruments, …: their tables were dropped); migrating the ledger forward alone would
+    leave them missing for every test after this one."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def leaves_every_app_migrated():
+    """After a test that migrates the ledger back and forth, no app is left with an unapplied migration."""
+    yield
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("leaves_every_app_migrated")
 def test_the_migration_converts_a_log_with_rows_and_back_without_changing_one():
     """0016 on a database that holds a sequenced, signed log (migrated back to 0015 and filled there): every row
     stays, in the first partition, the log still audits clean, appends continue after the old ids, the guards and
@@ -164,10 +182,11 @@ def test_the_migration_converts_a_log_with_rows_and_back_without_changing_one():
         with pytest.raises(IntegrityError), transaction.atomic():
             _sql("INSERT INTO ledger_pending (entry_id) VALUES (%s)", [10**14])
     finally:
-        _migrate(AFTER)
+        _migrate_to_the_end()
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("leaves_every_app_migrated")
 def test_the_migration_reversed_keeps_every_row_and_every_guard():
     for i in range(20):
         services.record_event(KIND, subject=f"test:{i}", payload={"i": i})
@@ -182,4 +201,4 @@ def test_the_migration_reversed_keeps_every_row_and_every_guard():
         assert entry.pk > rows[-1][0]
         assert log_audit(record=False).problems == []
     finally:
-        _migrate(AFTER)
+        _migrate_to_the_end()

@@ -19,6 +19,17 @@ def test_passwords_are_hashed_with_argon2(person_with_password):
     assert person_with_password.password.startswith("argon2$")
 
 
+def test_production_hashes_with_django_s_argon2_at_its_full_cost():
+    """Tests hash with a cheap Argon2 (conftest.py); what a deployment runs is the settings module's list: Django's
+    own Argon2 hasher first, at its default cost, with PBKDF2 only to read older hashes."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from config import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (Argon2PasswordHasher.time_cost, Argon2PasswordHasher.memory_cost) == (2, 102400)
+
+
 @pytest.mark.django_db
 def test_login_and_logout_are_recorded(client, person_with_password):
     response = client.post(reverse("login"), {"username": "zhang", "password": PASSWORD})
@@ -47,3 +58,13 @@ def test_a_failure_shows_a_chinese_message(client, person_with_password):
     response = client.post(reverse("login"), {"username": "zhang", "password": "wrong"})
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_the_tests_hasher_fails_the_deploy_check(settings):
+    """The cheap hasher the tests use is refused by `manage.py check --deploy` wherever it is configured."""
+    from django.core.checks import run_checks
+
+    settings.PASSWORD_HASHERS = ["zhifa.core.testing.QuickArgon2PasswordHasher"]
+    assert "zhifa.core.E001" in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert "zhifa.core.E001" not in {m.id for m in run_checks(include_deployment_checks=True)}

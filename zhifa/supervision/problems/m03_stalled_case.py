@@ -15,7 +15,7 @@ from zhifa.records import events as record_events
 from zhifa.records.models import Recording
 
 from ..registry import Hit, ProblemModel, register
-from ._s2_case_time import Marks, ParamCache, cases_in, level_on, local_day
+from ._shared import Marks, Params, cases_in, level_on, local_day
 
 
 def _latest(model, field: str):
@@ -35,7 +35,7 @@ class StalledCase(ProblemModel):
     defaults = {"days": 30, "warning_ratio": 0.8}
 
     def evaluate(self, ctx):
-        params, marks = ParamCache(ctx), Marks()
+        params, marks = Params(ctx), Marks()
         rows = (cases_in(ctx).exclude(stage=Stage.ARCHIVE)
                 .annotate(last_change=_latest(StageChange, "at"), last_document=_latest(Document, "recorded_at"),
                           last_recording=_latest(Recording, "uploaded_at"))

@@ -29,7 +29,7 @@ from zhifa.records import events as record_events
 from zhifa.records.models import Recording
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_q, end_of
+from ._shared import Params, case_q, end_of
 
 ON_SITE_FORMS = tuple(code for code, form in FORMS.items() if form.on_site)
 # Beyond this many officers the certificates are read whole rather than by a list of ids (a bound list of

@@ -27,7 +27,7 @@ from zhifa.review.models import Catalogue, Determination, Review, Step
 from zhifa.review.workflow import DECISION_FORMS, Criterion, State
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import case_rows, current_documents, decided_at, decided_cases, local
+from ._shared import case_rows, current_documents, decided_at, decided_cases, local
 
 # The documents whose content makes a decision major: the drafts, a hearing transcript (IM-M §26(4)) and a
 # seizure decision (the property concerned).

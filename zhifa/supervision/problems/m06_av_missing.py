@@ -31,7 +31,7 @@ from zhifa.rules.models import RuleVersion
 from zhifa.rules.selectors import rule_resolver
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_q, end_of, local, now_for
+from ._shared import Params, case_q, end_of, local, now_for
 
 PARTIAL = ("not_covered", "gap_without_note", "no_opening_statement")
 

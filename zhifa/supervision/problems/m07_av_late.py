@@ -23,7 +23,7 @@ from zhifa.records.services import upload_due
 from zhifa.rules.selectors import rule_resolver
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_q, end_of, local
+from ._shared import Params, case_q, end_of, local
 
 
 @register

@@ -15,7 +15,7 @@ from zhifa.publicity.models import Publication
 from zhifa.publicity.workflow import OPEN, Kind
 
 from ..registry import Hit, ProblemModel, register
-from ._s2_case_time import Marks, ParamCache, level_on, publication_cases
+from ._shared import Marks, Params, level_on, publication_cases
 
 
 @register
@@ -34,7 +34,7 @@ class DecisionUnpublished(ProblemModel):
         return publication_cases(subject)
 
     def evaluate(self, ctx):
-        params, marks, limits = ParamCache(ctx), Marks(), {}
+        params, marks, limits = Params(ctx), Marks(), {}
         qs = Publication.objects.filter(kind=Kind.DECISION, state__in=OPEN, supersedes__isnull=True,
                                         case__isnull=False, decided_on__isnull=False, due_on__isnull=False)
         if ctx.case_ids is not None:

@@ -15,9 +15,9 @@ from zhifa.publicity.models import Publication
 from zhifa.publicity.workflow import Kind, State
 
 from ..registry import Hit, ProblemModel, register
-from ._s2_case_time import (
+from ._shared import (
     Marks,
-    ParamCache,
+    Params,
     cases_in,
     current_documents,
     element_date,
@@ -43,10 +43,10 @@ class RevokedStillPublic(ProblemModel):
         return publication_cases(subject)
 
     def evaluate(self, ctx):
-        params, marks = ParamCache(ctx), Marks()
+        params, marks = Params(ctx), Marks()
         public = Publication.objects.filter(kind=Kind.DECISION, state=State.PUBLISHED).values("case_id")
         base = cases_in(ctx).filter(pk__in=public)
-        changes = current_documents(base.values("id"), [CHANGE_FORM])
+        changes = current_documents(base, [CHANGE_FORM])
         if not changes:
             return
         published = {row["case_id"]: row for row in Publication.objects.filter(

@@ -1,11 +1,14 @@
 """M10: a heavy penalty decided without telling the party of their right to a hearing (《行政处罚法》第六十三条、
 第六十四条).
 
-Heavy (第六十三条): a large fine, or confiscation of large gains or property (together 罚没款, as the decision states
-them: cases.decisions.facts_of); lowering a qualification or revoking a licence; ordering a stop to production or
-business, closing down, restricting employment. "较大数额" is set by provinces and sectors, so it is a parameter per
-party kind; the shipped figures are those of 《市场监督管理行政处罚听证办法》（2021）第五条 — 10 000 yuan for a natural
-person, 100 000 yuan for a legal person or other organisation, fines and confiscations alike — which a province's rule
+Heavy (第六十三条): a large fine (第（一）项 较大数额罚款), or the confiscation of large gains or property (第（二）项);
+lowering a qualification or revoking a licence; ordering a stop to production or business, closing down, restricting
+employment. The fine and the confiscations are weighed apart, each against the figure (第九条: a fine and a
+confiscation are two kinds of penalty; a 6 000 yuan fine with 5 000 yuan of gains confiscated is neither a large fine
+nor a large confiscation for a person): problems._shared.amounts_of reads them apart from the decision. "较大数额" is
+set by provinces and sectors, so it is a parameter per party kind; the shipped figures are those of
+《市场监督管理行政处罚听证办法》（2021）第五条 — 10 000 yuan for a natural person, 100 000 yuan for a legal person or
+other organisation, for a fine, and for the total of gains and property confiscated — which a province's rule
 replaces. A case with any natural person among its parties (or none recorded) is held to the natural person's figure.
 
 Told: a 《行政处罚事先告知书》 recorded before the decision whose rights name the hearing (听证), or a hearing held (a
@@ -27,7 +30,7 @@ from zhifa.cases.models import Party, PartyKind
 from zhifa.core import workdays
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, current_documents, decided_at, decided_cases, local
+from ._shared import Amounts, Params, amounts_of, current_documents, decided_at, decided_cases, local
 from .m11_prior_notice import NOTICE, PENALTY_FORMS, notices_before, penalty_cases
 
 HEARING = "hearing_record"
@@ -73,7 +76,8 @@ class HeavyPenaltyWithoutHearingNotice(ProblemModel):
         told = notices_before(ctx, decided, forms=(NOTICE, HEARING))
         for case_id, case in penalties.items():
             p = params(case.agency_id)
-            heavy = self.heavy(decisions.facts_of(drafts.get(case_id, [])), kinds.get(case_id, set()), p)
+            documents = drafts.get(case_id, [])
+            heavy = self.heavy(decisions.facts_of(documents), amounts_of(documents), kinds.get(case_id, set()), p)
             if not heavy:
                 continue
             moment = decided[case_id]
@@ -98,14 +102,16 @@ class HeavyPenaltyWithoutHearingNotice(ProblemModel):
                                     "told_on": told_on.isoformat(), "request_until": window.isoformat()})
 
     @staticmethod
-    def heavy(facts: decisions.DecisionFacts, party_kinds: set, p: dict) -> list[str]:
+    def heavy(facts: decisions.DecisionFacts, amounts: Amounts, party_kinds: set, p: dict) -> list[str]:
         """Why the penalty is one of 第六十三条 (empty: it is not)."""
         out = [Measure(m).label for m in sorted(facts.measures) if m in HEAVY_MEASURES]
         if any(LOWER_QUALIFICATION in w for w in facts.other_penalties):
             out.append(LOWER_QUALIFICATION)
         organisation = party_kinds == {PartyKind.ORGANISATION}
         limit = Decimal(str(p["large_fine_organisation"] if organisation else p["large_fine_natural"]))
-        if facts.fine >= limit:
-            who = "法人或者其他组织" if organisation else "自然人"
-            out.append(f"罚没款 {facts.fine:,.2f} 元（对{who}较大数额 {limit:,.0f} 元以上）")
+        who = "法人或者其他组织" if organisation else "自然人"
+        if amounts.fine >= limit:
+            out.append(f"罚款 {amounts.fine:,.2f} 元（对{who}较大数额 {limit:,.0f} 元以上）")
+        if amounts.confiscated >= limit:
+            out.append(f"没收违法所得、非法财物 {amounts.confiscated:,.2f} 元（对{who}较大数额 {limit:,.0f} 元以上）")
         return out

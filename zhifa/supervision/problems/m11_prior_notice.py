@@ -16,7 +16,7 @@ from zhifa.cases.models import Document
 from zhifa.org.models import ActionType
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_rows, current_documents, decided_at, decided_cases, local
+from ._shared import Params, case_rows, current_documents, decided_at, decided_cases, local
 
 NOTICE = "penalty_notice"
 PENALTY_FORMS = ("penalty_decision", "enforcement_decision")

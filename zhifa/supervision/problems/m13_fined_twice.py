@@ -2,8 +2,9 @@
 
 The same party is the same ID number or unified social credit code (cases.Party.id_number, checked at entry), in
 any case of any agency. The same act is the same provision violated (the decision's 违反的法律规定, or its 依据 when
-that is not given) over overlapping periods (违法行为发生日期 to 终了日期). Each decision must impose a fine (read by
-cases.decisions.facts_of, the one reader of what a decision decides). Both decisions made: an alarm; one of them
+that is not given) over overlapping periods (违法行为发生日期 to 终了日期). Each decision must impose a fine
+(problems._shared.amounts_of, with cases.decisions' reader of amounts): confiscating illegal gains or property is a
+penalty of another kind (第九条), not a fine, so a fine and a confiscation are not two fines. Both decisions made: an alarm; one of them
 still a draft: a warning, while the second fine can still be stopped.
 """
 
@@ -16,12 +17,11 @@ from collections import defaultdict
 from django.db.models import Subquery
 
 from zhifa.cases import events as case_events
-from zhifa.cases.decisions import facts_of
 from zhifa.cases.models import Document, Party, Stage
 from zhifa.org.models import ActionType
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s2_case_time import cases_in, element_date
+from ._shared import amounts_of, cases_in, element_date
 
 DECISION_FORM = "penalty_decision"
 DECIDED_STAGES = (Stage.SERVICE_ENFORCEMENT, Stage.ARCHIVE)
@@ -72,10 +72,10 @@ class FinedTwice(ProblemModel):
         fines: dict[int, bool] = {}
 
         def fined(case_id: int) -> bool:
-            # Read only for decisions paired with another (most parties have one case): facts_of reads the text.
+            # Read only for decisions paired with another (most parties have one case): reading the text costs.
             if case_id not in fines:
-                fact = facts_of([decisions[case_id][0]])
-                fines[case_id] = fact.fine > 0 or fact.unreadable_fine
+                amounts = amounts_of([decisions[case_id][0]])
+                fines[case_id] = amounts.fine > 0 or amounts.unreadable_fine
             return fines[case_id]
 
         found: dict[int, list] = defaultdict(list)

@@ -14,14 +14,14 @@ from zhifa.cases.models import Document
 from zhifa.org.models import ActionType
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s2_case_time import (
-    ParamCache,
+from ._shared import (
+    Params,
     add_years,
     cases_in,
     current_documents,
     element_date,
     local_day,
-    with_filed_and_decided,
+    with_filed,
 )
 
 DECISION_FORM, FILING_FORM = "penalty_decision", "filing_approval"
@@ -40,13 +40,13 @@ class TimeBarred(ProblemModel):
     defaults = {"years": 2, "grave_years": 5}
 
     def evaluate(self, ctx):
-        params = ParamCache(ctx)
+        params = Params(ctx)
         base = cases_in(ctx).filter(action_type=ActionType.PENALTY,
                                     pk__in=Document.objects.filter(form=DECISION_FORM).values("case_id"))
-        rows = list(with_filed_and_decided(base).values("id", "agency_id", "filed_at"))
+        rows = list(with_filed(base).values("id", "agency_id", "filed_at"))
         if not rows:
             return
-        docs = current_documents(base.values("id"), [DECISION_FORM, FILING_FORM])
+        docs = current_documents(base, [DECISION_FORM, FILING_FORM])
         for row in rows:
             by_form = {d.form: d for d in docs.get(row["id"], ())}  # the latest current one of each form
             decision = by_form.get(DECISION_FORM)

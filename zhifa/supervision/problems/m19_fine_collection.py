@@ -26,7 +26,7 @@ from zhifa.cases.doctypes import FORMS
 from zhifa.cases.models import Procedure
 
 from ..registry import Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_rows, current_documents, decided_at, decided_cases, local
+from ._shared import Params, case_rows, current_documents, decided_at, decided_cases, local
 
 _TEXT_FORMS = ("penalty_decision", "enforcement_decision", "closing_report")
 _DECISIONS = ("penalty_decision", "enforcement_decision")

@@ -33,7 +33,7 @@ from zhifa.publicity.workflow import Kind, State, Trigger
 from zhifa.review.workflow import DECISION_FORMS
 
 from ..registry import LEVEL_RANK, Hit, Level, ProblemModel, Scope, register
-from ._s3_facts import Params, end_of
+from ._shared import Params, end_of
 
 # The withdrawal triggers that mean the decision itself was revoked, changed or found unlawful (not a wrong text).
 DECISION_FELL = (Trigger.REVOKED, Trigger.CONFIRMED_ILLEGAL, Trigger.CONFIRMED_VOID, Trigger.ORDERED_REMAKE,

@@ -26,7 +26,7 @@ from zhifa.cases import events as case_events
 from zhifa.cases.models import Case
 
 from ..registry import Hit, Level, ProblemModel, Scope, register
-from ._s3_facts import Params
+from ._shared import Params
 from .m20_rates import agencies_of
 
 

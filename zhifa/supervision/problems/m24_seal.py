@@ -27,7 +27,7 @@ from zhifa.org.models import AgencyKind, Unit
 from zhifa.review.workflow import DECISION_FORMS
 
 from ..registry import LEVEL_RANK, Hit, Level, ProblemModel, register
-from ._s3_facts import Params, case_rows, decided_at, decided_cases, end_of, local
+from ._shared import Params, case_rows, decided_at, decided_cases, end_of, local
 
 _DECIDING = r"(?:经?(?:集体)?(?:研究|讨论)?(?:决定|作出(?:如下)?(?:行政)?(?:处罚)?决定))"
 _SQUADS = r"本(?:大队|中队|支队|分队|队|科室|科|股)"

@@ -105,3 +105,35 @@ def test_queries_do_not_grow_with_cases(desk):
         filed_case(desk)
     assert query_count(lambda: list(MODEL.evaluate(b.context(MODEL, today)))) == small
     assert len(run(today)) == 20
+
+
+def hearing(desk, case, day: dt.date, *, days: int = 1):
+    """A hearing held on `day` (for `days` calendar days, adjourned and resumed), as its record states it."""
+    start, end = b.at(day, 9), b.at(day + dt.timedelta(days=days - 1), 17)
+    b.document(desk, case, "hearing_record", {
+        "time": start.isoformat(), "end_time": end.isoformat(), "place": "听证室", "officers": [],
+        "target": "某某公司", "content": "听证", "process": "举行听证", "certificate_shown": True,
+        "rights_told": True, "host": "李某", "participants": "当事人及其代理人"}, day + dt.timedelta(days=days - 1))
+
+
+def test_the_days_of_a_hearing_are_not_counted(desk):
+    """行政处罚法 第六十条 yields to the procedure rules (市场监督管理行政处罚程序规定 第六十四条): the time of a hearing
+    is not counted in the ninety days. A hearing held over three days moves the limit by three days; the time before
+    it (the request, the notice of the hearing) is not recorded, so it is counted (review #13)."""
+    case = filed_case(desk, stage="decision")
+    control = filed_case(desk, stage="decision")
+    hearing(desk, case, FILED + dt.timedelta(days=70), days=3)
+    today = FILED + dt.timedelta(days=92)
+    hits = {h.case_id: h for h in MODEL.evaluate(b.context(MODEL, today))}
+    assert hits[control.pk].level == Level.ALARM
+    assert hits[case.pk].level == Level.WARNING and hits[case.pk].due == FILED + dt.timedelta(days=93)
+    assert hits[case.pk].evidence["excluded_days"] == 3 and "不计入" in hits[case.pk].detail
+    assert run(FILED + dt.timedelta(days=94)) == {case.pk: Level.ALARM, control.pk: Level.ALARM}
+
+
+def test_a_hearing_after_the_day_of_the_run_or_before_filing_moves_nothing(desk):
+    """Only days between filing and the day of the run are taken out (a replay as of an earlier day reads the
+    limit of that day)."""
+    case = filed_case(desk, stage="decision")
+    hearing(desk, case, FILED + dt.timedelta(days=95))
+    assert run(FILED + dt.timedelta(days=91)) == {case.pk: Level.ALARM}

@@ -113,3 +113,21 @@ def test_bulk_queries_do_not_grow_with_cases(desk):
         heavy(desk, rights=NO_HEARING if i % 2 else None, kind="natural" if i % 3 else "organisation")
     assert len(run()) == 20
     assert count() == two
+
+
+def test_the_large_fine_is_the_fine_alone_not_fine_and_confiscation_together(desk):
+    """第六十三条 names 较大数额罚款 and 没收较大数额违法所得 as two items, and 行政处罚法 第九条 lists a fine and a
+    confiscation as two kinds of penalty: a 6 000 yuan fine and 5 000 yuan of confiscated gains are neither a large
+    fine nor a large confiscation for a person (10 000 each), though they add up to 11 000 (review #11)."""
+    mixed = heavy(desk, "罚款6000元，没收违法所得5000元", kind="natural")
+    fine_alone = heavy(desk, "罚款10000元，没收违法所得500元", kind="natural")
+    assert run() == {fine_alone.pk: Level.ALARM}
+    assert mixed.pk not in run()
+
+
+def test_a_large_confiscation_is_heavy_by_itself(desk):
+    """没收较大数额违法所得 (第六十三条第一款第（二）项), at the shipped figure of 听证办法 第五条, with a small fine."""
+    case = heavy(desk, "罚款2000元，没收违法所得人民币12000元", kind="natural")
+    hits = list(MODEL.evaluate(w.context(MODEL, TODAY)))
+    assert w.levels(hits) == {case.pk: Level.ALARM}
+    assert "没收违法所得、非法财物 12,000.00 元" in hits[0].detail

@@ -93,3 +93,23 @@ def test_queries_flat_in_cases(desk):
         decided_case(desk, served=DUE + dt.timedelta(days=3))
     assert query_count(lambda: list(MODEL.evaluate(b.context(MODEL, today)))) == small
     assert len(run(today)) == 20
+
+
+def test_the_decision_day_is_the_shared_one_the_seal_before_the_move(desk):
+    """The day a decision is made is the same in every model (problems._shared.decided_at): the earlier of the move
+    作出决定 and the first issue of the decision under the agency's seal. Issued on 28 September and moved on 30
+    September, the decision is due for service by 13 October, not 15 October (review #12)."""
+    from . import s3_world as w
+
+    case = b.case(desk, opened=DECIDED - dt.timedelta(days=40), stage="service_enforcement")
+    b.filed(desk, case, DECIDED - dt.timedelta(days=39))
+    decision = b.document(desk, case, "penalty_decision", {"facts": "经查", "legal_basis": "《某某法》",
+                                                           "penalty": "警告", "remedies": "六十日内"}, DECIDED)
+    w.rendition(desk, decision, b.at(DECIDED, 16))
+    b.decided(desk, case, DECIDED + dt.timedelta(days=2))
+    b.document(desk, case, "service_receipt", {"time": b.at(DUE + dt.timedelta(days=1)).isoformat(),
+                                               "served_document": "行政处罚决定书", "recipient": "某某公司",
+                                               "service_method": "direct"}, DUE + dt.timedelta(days=1))
+    hits = list(MODEL.evaluate(b.context(MODEL, dt.date(2026, 12, 1))))
+    assert b.levels(hits) == {case.pk: Level.ALARM}
+    assert hits[0].due == DUE and hits[0].evidence["decided_on"] == DECIDED.isoformat()

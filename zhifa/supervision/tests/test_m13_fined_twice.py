@@ -117,3 +117,11 @@ def test_the_agencys_own_earlier_case_is_named(desk):
     second = fined(desk, began="2026-03-15")
     by_case = {h.case_id: h for h in MODEL.evaluate(b.context(MODEL, TODAY))}
     assert f"本机关案件 {second.number}" in by_case[first.pk].detail and "其他执法主体" not in by_case[first.pk].detail
+
+
+def test_a_confiscation_without_a_fine_is_not_a_second_fine(desk):
+    """行政处罚法 第九条: confiscating illegal gains (没收违法所得) is a penalty of its own kind, not a fine; §29 forbids a
+    second fine, so a fine and a decision that only confiscates are not two fines (review #11)."""
+    fined(desk)
+    fined(desk, penalty="没收违法所得人民币三万元")
+    assert run() == {}

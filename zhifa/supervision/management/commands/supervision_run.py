@@ -9,8 +9,9 @@ FAILED_EXIT = 2  # cron mails a non-zero exit
 
 
 class Command(BaseCommand):
-    help = ("Run every problem model over every case and agency (the nightly run, issue 20 §3): open, raise, lower "
-            "and close alerts so that they match the data. Exits 2 when a model failed (the others still ran).")
+    help = ("Run every problem model over every case and agency (the nightly run, issue 20 §3): open, raise, lower, "
+            "update and close alerts so that they match the data, in batches of cases, each its own transaction. "
+            "Exits 2 when a model failed (the others still ran).")
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="the day to evaluate as (YYYY-MM-DD; default today)")
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         failed = []
         for code, row in summary.items():
             self.stdout.write(f"{code}: hits {row['hits']}, opened {row['opened']}, raised {row['raised']}, "
-                              f"lowered {row['lowered']}, closed {row['closed']}, {row['seconds']:.3f}s"
+                              f"lowered {row['lowered']}, updated {row['updated']}, closed {row['closed']}, {row['seconds']:.3f}s"
                               + (f"  ERROR {row['error']}" if "error" in row else ""))
             if "error" in row:
                 failed.append(code)

@@ -1,0 +1,58 @@
+"""The public side of special inspections (SUP-05; IM-P: 建立通报机制): the published notices (通报) of a
+jurisdiction's subtree on the portal, no login. Mounted by zhifa/portal/urls.py (the portal sits above this app).
+Only published notices are read (selectors.portal_notices); everything shown is escaped by the templates.
+
+Not in the portal's page cache (zhifa/portal/page_cache.RULES names no route of these): each request is rendered, so a
+notice shows the moment it is published, without a generation to bump."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from zhifa.core.files import stored_file_response
+from zhifa.core.paginator import keyset_page, query_without_cursor
+from zhifa.publicity.selectors import portal_jurisdiction
+
+from . import selectors
+from .rendering import paragraphs, scope_line
+
+
+def _ctx(request, j, **extra) -> dict:
+    return {"j": j, "large": request.COOKIES.get("zhifa_large") == "1", **extra}
+
+
+@login_not_required
+def notices(request, code):
+    j = portal_jurisdiction(code)
+    page = keyset_page(request, selectors.portal_notices(j), 20)
+    return render(request, "campaigns/portal/notices.html",
+                  _ctx(request, j, page=page, query=query_without_cursor(request)))
+
+
+@login_not_required
+def notice(request, code, pk: int):
+    j = portal_jurisdiction(code)
+    campaign, document, agencies = selectors.portal_notice(j, pk)
+    return render(request, "campaigns/portal/notice.html", _ctx(
+        request, j, c=campaign, document=document, agencies=agencies, lines=paragraphs(document.text),
+        scope=scope_line(campaign), draw=selectors.portal_draw(campaign)))
+
+
+@login_not_required
+def notice_population(request, code, pk: int):
+    """The published campaign's draw record with its population (case and agency ids only): anyone can replay the
+    draw (docs/campaigns.md, "The draw and how to replay it")."""
+    j = portal_jurisdiction(code)
+    campaign, record, population = selectors.portal_population(j, pk)
+    return JsonResponse({"campaign": campaign.pk, "sample_size": campaign.sample_size,
+                         "population_size": record.population.size, "population_sha256": record.population.digest,
+                         "population_log_entry_id": record.population.entry_id, "seed": record.seed,
+                         "rule": record.rule, "earlier_draws": record.earlier, "population": population})
+
+
+@login_not_required
+def notice_pdf(request, code, pk: int):
+    j = portal_jurisdiction(code)
+    _, document, _ = selectors.portal_notice(j, pk)
+    return stored_file_response(request, storage_name=document.blob.storage_name, filename=f"{document.number}.pdf",
+                                hint="application/pdf", size=document.blob.size)

@@ -1,0 +1,89 @@
+"""The notice (通报) on the portal and to the agencies concerned (issue 20 §5; SUP-05; IM-P 建立通报机制): only
+published notices, of the jurisdiction's subtree, everything escaped; each agency inspected has it on its heads'
+to-do list until one of them acknowledges it."""
+
+import pytest
+
+from zhifa.campaigns import services, todo
+from zhifa.core import todo as core_todo
+
+from .conftest import drawn, published, reported
+
+pytestmark = [pytest.mark.django_db, pytest.mark.req("SUP-05")]
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_the_portal_shows_only_published_notices_escaped(world, client):
+    shown = published(world, text=f"经检查，{HOSTILE}存在问题。", title=f"公示专项{HOSTILE}")
+    hidden = reported(world, title="尚未通报的检查")
+    notice = shown.documents.get(kind="notice")
+    code = world.tree.city_a.code
+    listing = client.get(f"/portal/{code}/notices/")
+    body = listing.content.decode()
+    assert listing.status_code == 200 and notice.number in body and "尚未通报的检查" not in body
+    assert HOSTILE not in body and "&lt;script&gt;" in body
+    page = client.get(f"/portal/{code}/notices/{shown.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 200 and HOSTILE not in body and "&lt;script&gt;alert" in body
+    assert notice.number in body and "甲一县市场监督管理局" in body and "甲二县市场监督管理局" in body
+    assert notice.blob.sha256 in body
+    pdf = client.get(f"/portal/{code}/notices/{shown.pk}.pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert client.get(f"/portal/{code}/notices/{hidden.pk}/").status_code == 404
+    assert client.get(f"/portal/{code}/notices/{hidden.pk}.pdf").status_code == 404
+    assert client.get(f"/portal/{code}/notices/{hidden.pk}/population.json").status_code == 404  # not yet public
+    # The region's portal covers the city's notice; another city's does not.
+    assert notice.number in client.get(f"/portal/{world.tree.region.code}/notices/").content.decode()
+    assert client.get(f"/portal/{world.tree.city_b.code}/notices/{shown.pk}/").status_code == 404
+    assert notice.number not in client.get(f"/portal/{world.tree.city_b.code}/notices/").content.decode()
+
+
+def test_the_notice_is_on_the_agency_heads_todo_until_acknowledged(world, client):
+    c = published(world)
+    on = c.published_on
+    items = todo.todo_items_for(world.head, on=on)
+    assert [(i.kind, i.agency) for i in items] == [("campaigns.acknowledge", "甲一县市场监督管理局")]
+    assert items[0].url == f"/campaigns/{c.pk}/#notice"
+    assert [i.agency for i in todo.todo_items_for(world.head_a2, on=on)] == ["甲二县市场监督管理局"]
+    assert todo.todo_items_for(world.head_b1, on=on) == [] and todo.todo_items_for(world.sup, on=on) == []
+    assert "campaigns" in {r.name for r in core_todo.providers()}
+    client.force_login(world.legal)  # the head in charge of legal work acknowledges on the page
+    page = client.get(f"/campaigns/{c.pk}/").content.decode()
+    assert "代表甲一县市场监督管理局签收通报" in page and "甲二县市场监督管理局：" not in page
+    assert client.post(f"/campaigns/{c.pk}/act/acknowledge/", {"agency": world.tree.agency_a2.pk}).status_code == 403
+    assert client.post(f"/campaigns/{c.pk}/act/acknowledge/", {"agency": world.tree.agency_b1.pk}).status_code == 404
+    assert client.post(f"/campaigns/{c.pk}/act/acknowledge/", {"agency": world.tree.agency_a1.pk}).status_code == 302
+    assert todo.todo_items_for(world.head, on=on) == []
+    assert len(todo.todo_items_for(world.head_a2, on=on)) == 1
+    again = client.post(f"/campaigns/{c.pk}/act/acknowledge/", {"agency": world.tree.agency_a1.pk})
+    assert again.status_code == 409 and "已签收本通报" in again.content.decode()
+    client.force_login(world.head_a2)
+    api = client.post(f"/api/campaigns/{c.pk}/actions/acknowledge", {"agency_id": world.tree.agency_a2.pk},
+                      content_type="application/json")
+    assert api.status_code == 200
+    assert [d["acknowledged_at"] is not None for d in api.json()["deliveries"]] == [True]
+    assert todo.todo_items_for(world.head_a2, on=on) == []
+    client.force_login(world.sup)
+    page = client.get(f"/campaigns/{c.pk}/").content.decode()
+    assert page.count(" 签收") >= 2
+
+
+def test_the_notice_is_numbered_per_bureau_and_year(world):
+    first = published(world)
+    second = published(world, title="第二次检查")
+    year = first.published_on.year
+    assert first.documents.get(kind="notice").number == f"甲司专通〔{year}〕1号"
+    assert second.documents.get(kind="notice").number == f"甲司专通〔{year}〕2号"
+    assert services.report_table(second)[0]["sampled"] == 2
+
+
+def test_an_inspection_under_way_is_on_the_bureaus_todo_until_reported(world):
+    c = drawn(world)
+    on = c.created_at.date()
+    assert [(i.kind, i.label) for i in todo.todo_items_for(world.sup, on=on)] == [("campaigns.inspect", c.title)]
+    assert [i.kind for i in todo.todo_items_for(world.sup_r, on=on)] == ["campaigns.inspect"]  # the region above
+    assert todo.todo_items_for(world.sup_a1, on=on) == [] and todo.todo_items_for(world.sup_b, on=on) == []
+    assert todo.todo_items_for(world.head, on=on) == []
+    services.campaign_cancel(campaign=c, actor=world.sup, reason="机构改革，检查范围调整，另行组织。")
+    assert todo.todo_items_for(world.sup, on=on) == []
