@@ -14,6 +14,7 @@ from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.publicity.selectors import portal_jurisdiction
 
 from . import selectors
+from .models import SampledCase
 from .rendering import paragraphs, scope_line
 
 
@@ -44,10 +45,18 @@ def notice_population(request, code, pk: int):
     draw (docs/campaigns.md, "The draw and how to replay it")."""
     j = portal_jurisdiction(code)
     campaign, record, population = selectors.portal_population(j, pk)
+    # What the draw gave, to compare a replay with: per agency (id and name), the case ids drawn in rank order.
+    drawn = {}
+    for agency_id, agency_name, case_id in (SampledCase.objects.filter(campaign=campaign)
+                                            .order_by("agency_id", "order")
+                                            .values_list("agency_id", "agency__name", "case_id")):
+        drawn.setdefault(agency_id, {"agency": agency_id, "agency_name": agency_name, "cases": []})["cases"].append(
+            case_id)
     return JsonResponse({"campaign": campaign.pk, "sample_size": campaign.sample_size,
                          "population_size": record.population.size, "population_sha256": record.population.digest,
                          "population_log_entry_id": record.population.entry_id, "seed": record.seed,
-                         "rule": record.rule, "earlier_draws": record.earlier, "population": population})
+                         "rule": record.rule, "earlier_draws": record.earlier, "population": population,
+                         "drawn": list(drawn.values())})
 
 
 @login_not_required

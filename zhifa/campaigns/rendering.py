@@ -26,14 +26,14 @@ def scope_line(campaign) -> str:
 
 def report_context(campaign, *, number: str, issued_on, summary: str, table: list[dict]) -> dict:
     return {"bureau": campaign.bureau.name, "title": DocumentKind.REPORT.label, "number": number,
-            "subject": campaign.title, "basis": paragraphs(campaign.basis), "scope": scope_line(campaign),
+            "subject": _subject(campaign.title), "basis": paragraphs(campaign.basis), "scope": scope_line(campaign),
             "summary": paragraphs(summary), "checklist": campaign.checklist, "table": table, "addressees": [],
             "date": rendering.chinese_date(issued_on), "seal": rendering._seal_data_uri(campaign.bureau)}
 
 
 def notice_context(campaign, *, number: str, issued_on, text: str, agencies) -> dict:
     return {"bureau": campaign.bureau.name, "title": DocumentKind.NOTICE.label, "number": number,
-            "subject": campaign.title, "basis": [], "scope": scope_line(campaign), "summary": paragraphs(text),
+            "subject": _subject(campaign.title), "basis": [], "scope": scope_line(campaign), "summary": paragraphs(text),
             "checklist": [], "table": [], "addressees": [a.name for a in agencies],
             "date": rendering.chinese_date(issued_on), "seal": rendering._seal_data_uri(campaign.bureau)}
 
@@ -44,3 +44,9 @@ def sealed_pdf(context: dict, *, bureau, reason: str) -> tuple[bytes, str, int]:
     pages = rendering.pdf_pages(pdf)
     data, signer = signing.sign_pdf(pdf, agency=bureau, reason=reason, location=bureau.jurisdiction.name)
     return data, signer, pages
+
+
+def _subject(title: str) -> str:
+    """The campaign as the document's first sentence names it: “{title}”专项监督检查, not twice when the title already
+    ends so (the browser tryout found “…专项监督检查”专项监督检查)."""
+    return f"“{title}”" if title.endswith("专项监督检查") else f"“{title}”专项监督检查"

@@ -3,7 +3,7 @@ its scope, draw record, sampled cases and findings forms, report, notice and tim
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -95,10 +95,10 @@ def _timeline(view) -> list[tuple]:
             for s in view.steps()]
 
 
-def _instrument_link(agency_id: int, case_ids: list[int]) -> str:
-    """The instruments' issue form for a supervision opinion to this agency about its problem cases (that form takes
-    `?agency=&cases=1,2&kind=`)."""
-    params = {"agency": agency_id, "kind": "opinion"}
+def _instrument_link(agency_id: int, case_ids: list[int], bureau_id: int) -> str:
+    """The instruments' issue form for a supervision opinion from the organising bureau to this agency about its
+    problem cases (that form takes `?bureau=&agency=&cases=1,2&kind=`)."""
+    params = {"bureau": bureau_id, "agency": agency_id, "kind": "opinion"}
     if case_ids:
         params["cases"] = ",".join(str(pk) for pk in sorted(case_ids))
     return reverse("instruments-new") + "?" + urlencode(params)
@@ -114,13 +114,16 @@ def _sampled_row(c, s, *, form_data=None, editable: bool) -> dict:
 
 
 def _card(request, view, sampled_id: int, *, form_data=None, status: int = 200, message: str = ""):
-    """htmx: the card of one sampled case again, after its findings were recorded or refused."""
+    """htmx: the card of one sampled case again, after its findings were recorded or refused. A refusal of the input
+    is answered 200 with the card showing the message and the input as typed, as the calendar's partial does: htmx
+    swaps only 2xx answers, and a 400 left the page unchanged, so the supervisor believed the finding was saved (the
+    browser tryout). Without htmx the same refusal is the page again with its 400."""
     s = next((x for x in view.sampled().filter(pk=sampled_id)), None)
     if s is None:
         raise Http404()
     row = _sampled_row(view.campaign, s, form_data=form_data, editable=True)
     return render(request, "campaigns/detail.html#sampled-card",
-                  {"c": view.campaign, "row": row, "card_message": message, "card_ok": status == 200}, status=status)
+                  {"c": view.campaign, "row": row, "card_message": message, "card_ok": status == 200})
 
 
 def campaign_detail(request, pk: int, *, status: int = 200, kept: dict | None = None):
@@ -136,7 +139,7 @@ def campaign_detail(request, pk: int, *, status: int = 200, kept: dict | None = 
             group["problem_cases"].append(s.case_id)
         group["rows"].append(row)
     for group in groups.values():
-        group["instrument_url"] = _instrument_link(group["agency"].pk, group["problem_cases"]) if view.bureau else ""
+        group["instrument_url"] = _instrument_link(group["agency"].pk, group["problem_cases"], c.bureau_id) if view.bureau else ""
     deliveries = list(view.deliveries()) if c.state == State.PUBLISHED else []
     to_acknowledge = [d for d in deliveries if not hasattr(d, "receipt")
                       and org_perms.can(request.user, AGENCY_PERMISSION, agency=d.agency)]
@@ -201,6 +204,12 @@ def campaign_act(request, pk: int, move: str):
                 and exc.status not in (403, 404, 409)):
             return _card(request, view, card, form_data=post, status=exc.status, message=message)
         messages.error(request, message)
+        if request.headers.get("HX-Request"):
+            # htmx swaps only 2xx: any other refusal of a card's post (a state that moved on, a denial) reloads the
+            # page, which shows the message, instead of leaving the card as if it had been saved.
+            response = HttpResponse(status=exc.status)
+            response["HX-Redirect"] = reverse("campaigns-detail", args=[pk])
+            return response
         return campaign_detail(request, pk, status=exc.status, kept=kept)
     return redirect("campaigns-detail", pk=pk)
 
@@ -226,8 +235,7 @@ def draw_population(request, pk: int):
     if population is None:  # an agency before publication: the same 404, the attempt logged
         org_perms.deny(request.user, BUREAU_PERMISSION, request=request, not_found=True,
                        detail=f"campaigns.campaign:{pk} population")
-    response = JsonResponse({"campaign": view.campaign.pk, "population_size": draw.population_size,
-                             "population_sha256": draw.population_digest, "seed": draw.seed, "rule": draw.rule,
-                             "population": population})
-    response["Content-Disposition"] = f'attachment; filename="campaign-{view.campaign.pk}-population.json"'
-    return response
+    # JSON like the API's (the page's link downloads it); not a stored file, so no file response of its own.
+    return JsonResponse({"campaign": view.campaign.pk, "population_size": draw.population_size,
+                         "population_sha256": draw.population_digest, "seed": draw.seed, "rule": draw.rule,
+                         "population": population})

@@ -123,10 +123,14 @@ def instrument_new(request):
         org_perms.deny(request.user, BUREAU_PERMISSION, request=request)
     source = request.POST if request.method == "POST" else request.GET
     agency, cases, alert = _issue_context(request, source, bureaus)
+    # The bureau that issues: the one the link names (a special inspection's organiser, `?bureau=`) if it is one of
+    # the actor's and above the agency; else the actor's own, the top-most of theirs above the agency (a city
+    # supervisor acts for the city's bureau, not for the county's under it: the browser tryout).
+    covering = [b for b in bureaus if agency.jurisdiction.path.startswith(b.jurisdiction.path)]
+    named = next((b for b in covering if str(b.pk) == source.get("bureau", "")), None)
     initial = {"agency": agency.pk, "cases": ",".join(str(c.pk) for c in cases),
                "model_code": source.get("model", ""), "alert": alert.pk if alert else None,
-               "bureau": max((b for b in bureaus if agency.jurisdiction.path.startswith(b.jurisdiction.path)),
-                             key=lambda b: len(b.jurisdiction.path)).pk}
+               "bureau": (named or min(covering, key=lambda b: len(b.jurisdiction.path))).pk}
     if alert is not None:
         initial.update(_alert_initial(alert))
     form = IssueForm(request.POST or None, bureaus=bureaus, initial=initial, kind=request.GET.get("kind", ""),

@@ -54,7 +54,7 @@ def test_the_draw_replays_from_the_record_shown(world, client):
     # The page links the population rather than printing one row per case of the scope; the download is the API's.
     assert f"/campaigns/{c.pk}/population.json" in page and f"{population[0][0]},{population[0][1]}；" not in page
     download = client.get(f"/campaigns/{c.pk}/population.json")
-    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    assert download.status_code == 200 and download["Content-Type"] == "application/json"
     assert download.json()["population"] == population
     assert download.json()["population_sha256"] == d["population_sha256"]
 
@@ -190,3 +190,14 @@ def test_the_portal_publishes_the_draw_record_and_its_population(world, client):
     replay = {(a, pk) for a, rows in draw.pick(bytes.fromhex(body["seed"]), body["population"],
                                                body["sample_size"]).items() for pk, _ in rows}
     assert replay == sampled
+    # ... and the JSON itself says what was drawn, so a visitor has something to compare the replay with.
+    assert {(d["agency"], pk) for d in body["drawn"] for pk in d["cases"]} == replay
+    assert all(d["agency_name"] for d in body["drawn"])
+
+
+def test_the_documents_name_the_campaign_once():
+    """“…专项监督检查”专项监督检查 in the sealed report (the browser tryout): the word is added only when the title lacks it."""
+    from zhifa.campaigns.rendering import _subject
+
+    assert _subject("2026年第四季度行政处罚公示专项监督检查") == "“2026年第四季度行政处罚公示专项监督检查”"
+    assert _subject("行政处罚公示") == "“行政处罚公示”专项监督检查"

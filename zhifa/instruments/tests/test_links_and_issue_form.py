@@ -276,3 +276,21 @@ def test_a_link_is_never_trusted(world, desk, client):
     before = denials(world.sup_b)
     assert client.get(f"/instruments/new/?agency={world.agency.pk}&cases={mine.pk}").status_code == 404
     assert denials(world.sup_b) == before + 1
+
+
+def test_the_issuing_bureau_is_the_links_or_the_actors_own_never_a_lower_one(world, client):
+    """The browser tryout: a city supervisor opening the form for a county agency found the county's bureau
+    preselected. The actor's own (top-most) bureau is preselected, or the one the link names if it is hers; a bureau
+    named that is not hers is ignored."""
+    from zhifa.org.tests.factories import AgencyFactory
+
+    county = AgencyFactory(name="甲一县司法局", jurisdiction=world.tree.a1, is_justice_bureau=True, abbreviation="甲一司",
+                           field="justice")
+    client.force_login(world.sup)
+
+    def selected(query=""):
+        return client.get(f"/instruments/new/?agency={world.agency.pk}{query}").context["form"]["bureau"].value()
+
+    assert selected() == world.bureau_a.pk
+    assert selected(f"&bureau={county.pk}") == county.pk
+    assert selected(f"&bureau={world.bureau_b.pk}") == world.bureau_a.pk  # not hers: ignored

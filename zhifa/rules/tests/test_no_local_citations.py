@@ -125,3 +125,24 @@ def test_the_national_baseline_cites_national_sources():
         local = CODES.search(source) or LOCAL_NAMES.search(expand(source))
         assert local is None or "参照" in source[:local.start()], (key, source)
 
+
+
+def test_no_rule_pack_text_speaks_of_the_project_to_the_reader():
+    """A rule's source is printed to users (an instrument's 期限依据, the rules page): it names regulations, never the
+    team's work — "本项目法规库", "议题第20号" reached a sealed opinion (browser tryout, 2026-12-01)."""
+    import json
+
+    developer = re.compile(r"本项目|议题|issue|TODO|FIXME|helper", re.I)
+    found = []
+    for path in sorted((ROOT / "zhifa" / "rules" / "data").glob("*.json")):
+        def walk(value, where, path=path):
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, f"{where}.{k}")
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(v, f"{where}[{i}]")
+            elif isinstance(value, str) and developer.search(value):
+                found.append(f"{path.name}{where}: {developer.search(value).group(0)}")
+        walk(json.loads(path.read_text(encoding="utf-8")), "")
+    assert not found, "\n".join(found)
