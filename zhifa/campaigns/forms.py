@@ -22,6 +22,7 @@ class CampaignForm(forms.Form):
     period_to = forms.DateField(label="立案日期至", widget=forms.DateInput(attrs={"type": "date"}),
                                 error_messages={"required": "请填写检查期间的结束日期。", "invalid": "日期格式应为 2026-01-31。"})
     sample_size = forms.IntegerField(label=f"每个机关随机抽取案件数（{MIN_SAMPLE}—{MAX_SAMPLE}）", initial=5,
+                                     widget=forms.NumberInput(attrs={"min": MIN_SAMPLE, "max": MAX_SAMPLE}),
                                      error_messages={"required": "请填写每个机关抽取的案件数。",
                                                      "invalid": "抽取案件数应为整数。"})
     checklist = forms.CharField(label="检查项目（每行一项）", widget=forms.Textarea(attrs={"rows": 6}), required=False,

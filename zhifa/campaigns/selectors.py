@@ -136,8 +136,12 @@ def bureaus_for(*, actor):
 # --- the portal (no login): published notices only ---------------------------------------------------------------
 
 def portal_notices(jurisdiction):
-    """The published notices of campaigns organised in a jurisdiction's subtree, newest first."""
-    return (Campaign.objects.filter(state=State.PUBLISHED, bureau__jurisdiction__path__startswith=jurisdiction.path)
+    """The published notices of a jurisdiction's portal, newest first: of the campaigns organised in its subtree, and
+    of those sent to an agency of its subtree (a county's portal shows the city's notice about its agencies: the
+    browser tryout looked there first). One subquery, whatever the number of deliveries."""
+    concerned = NoticeDelivery.objects.filter(agency__jurisdiction__path__startswith=jurisdiction.path)
+    return (Campaign.objects.filter(Q(bureau__jurisdiction__path__startswith=jurisdiction.path)
+                                    | Q(pk__in=concerned.values("campaign_id")), state=State.PUBLISHED)
             .select_related("bureau").prefetch_related(
                 Prefetch("documents", queryset=CampaignDocument.objects.filter(kind=DocumentKind.NOTICE)
                          .select_related("blob"), to_attr="notices"))

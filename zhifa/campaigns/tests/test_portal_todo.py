@@ -37,6 +37,11 @@ def test_the_portal_shows_only_published_notices_escaped(world, client):
     assert notice.number in client.get(f"/portal/{world.tree.region.code}/notices/").content.decode()
     assert client.get(f"/portal/{world.tree.city_b.code}/notices/{shown.pk}/").status_code == 404
     assert notice.number not in client.get(f"/portal/{world.tree.city_b.code}/notices/").content.decode()
+    # A county's portal shows the city's notice about its agency (the browser tryout looked there); another
+    # county's, whose agencies it does not concern, does not.
+    assert notice.number in client.get(f"/portal/{world.tree.a1.code}/notices/").content.decode()
+    assert client.get(f"/portal/{world.tree.a1.code}/notices/{shown.pk}/").status_code == 200
+    assert notice.number not in client.get(f"/portal/{world.tree.b1.code}/notices/").content.decode()
 
 
 def test_the_notice_is_on_the_agency_heads_todo_until_acknowledged(world, client):
