@@ -11,10 +11,12 @@ from django.shortcuts import render
 
 from zhifa.core.files import stored_file_response
 from zhifa.core.paginator import keyset_page, query_without_cursor
+from zhifa.ledger import proofs
+from zhifa.ledger.models import Entry
 from zhifa.publicity.selectors import portal_jurisdiction
 
 from . import selectors
-from .models import SampledCase
+from .models import CampaignStep, SampledCase
 from .rendering import paragraphs, scope_line
 
 
@@ -65,3 +67,38 @@ def notice_pdf(request, code, pk: int):
     _, document, _ = selectors.portal_notice(j, pk)
     return stored_file_response(request, storage_name=document.blob.storage_name, filename=f"{document.number}.pdf",
                                 hint="application/pdf", size=document.blob.size)
+
+
+@login_not_required
+def notice_proof(request, code, pk: int):
+    """The log entries a published notice rests on, each with its inclusion proof to the latest signed checkpoint:
+    the population as fixed (whose digest was committed before the seed existed), the draw (which names the seed) and
+    the sealed notice. Their order in the log (`seq`) shows the population came first; the proofs show the log holds
+    them. Checked offline like a decision's proof (docs/ledger.md: `python -m zhifa.verify`). An entry not yet
+    sequenced or signed has `proof: null` and says so."""
+    j = portal_jurisdiction(code)
+    campaign, document, _ = selectors.portal_notice(j, pk)
+    record = selectors.portal_draw(campaign)
+    wanted = [("notice", document.entry_id)]
+    if record is not None:
+        draw_entry = CampaignStep.objects.filter(pk=record.step_id).values_list("entry_id", flat=True).first()
+        wanted = [("population", record.population.entry_id), ("draw", draw_entry)] + wanted
+    entries = Entry.objects.in_bulk([entry_id for _, entry_id in wanted])
+    checkpoint = None
+    rows = []
+    for role, entry_id in wanted:
+        entry = entries[entry_id]
+        served, cp = proofs.inclusion_to_latest(entry.seq)
+        checkpoint = cp if cp is not None else checkpoint
+        row = {"role": role, "entry_id": entry_id, "seq": entry.seq, "entry": proofs.entry_header(entry),
+               "leaf_hash": proofs.leaf_hash_b64(entry), "proof": None}
+        if served is not None:
+            row["proof"] = {"tree_size": served.proof.tree_size, "path": [proofs.b64(h) for h in served.proof.path],
+                            "root": proofs.b64(served.proof.root)}
+        else:
+            row["pending"] = "该记录已写入日志，等待下一个签名检查点后可核验。"
+        rows.append(row)
+    seqs = [r["seq"] for r in rows if r["role"] in ("population", "draw")]
+    body = {"campaign": campaign.pk, "entries": rows, "checkpoint": checkpoint.note if checkpoint else None,
+            "population_logged_before_draw": (seqs[0] < seqs[1]) if len(seqs) == 2 and None not in seqs else None}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

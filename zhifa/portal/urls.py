@@ -25,6 +25,7 @@ urlpatterns = [
     path("<str:code>/notices/<int:pk>.pdf", campaign_views.notice_pdf, name="portal-notice-pdf"),
     path("<str:code>/notices/<int:pk>/population.json", campaign_views.notice_population,
          name="portal-notice-population"),
+    path("<str:code>/notices/<int:pk>/proof.json", campaign_views.notice_proof, name="portal-notice-proof"),
     path("<str:code>/flowcharts/", views.flowcharts, name="portal-flowcharts"),
     path("<str:code>/flowcharts/<str:action_type>-<str:procedure>.svg", views.case_flowchart,
          name="portal-case-flowchart"),

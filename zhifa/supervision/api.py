@@ -46,6 +46,9 @@ class AlertStepOut(RowOut):
     from_state: str
     to_state: str
     detail: str
+    # The evaluation this step recorded (the alert's own due and evidence are only the latest one).
+    due: dt.date | None
+    evidence: dict[str, Any]
     note: str
     actor: str | None
     at: dt.datetime
@@ -114,7 +117,7 @@ def alert_detail(request, alert_id: Id):
 def _detail(alert: Alert) -> dict:
     model = REGISTRY.get(alert.model)
     steps = [{"action": s.action, "from_level": s.from_level, "to_level": s.to_level, "from_state": s.from_state,
-              "to_state": s.to_state, "detail": s.detail, "note": s.note,
+              "to_state": s.to_state, "detail": s.detail, "due": s.due, "evidence": s.evidence or {}, "note": s.note,
               "actor": (s.actor.get_full_name() or s.actor.get_username()) if s.actor else None, "at": s.at,
               "entry_id": s.entry_id} for s in selectors.alert_steps(alert)]
     return _row(alert) | {"basis": model.basis if model else "", "evidence": alert.evidence or {},

@@ -92,3 +92,32 @@ def test_an_inspection_under_way_is_on_the_bureaus_todo_until_reported(world):
     assert todo.todo_items_for(world.head, on=on) == []
     services.campaign_cancel(campaign=c, actor=world.sup, reason="机构改革，检查范围调整，另行组织。")
     assert todo.todo_items_for(world.sup, on=on) == []
+
+
+def test_the_notice_proof_shows_the_population_logged_before_the_draw_and_verifies(world, client):
+    """The notice's proof.json: the population's entry, the draw's and the notice's, each with its inclusion proof to
+    the latest signed checkpoint; the population's seq is before the draw's (the seed came after it). Before the
+    sequencer and the signer reach them it says so instead of failing."""
+    import base64
+
+    from zhifa.ledger import merkle
+    from zhifa.ledger import services as ledger_services
+    from zhifa.ledger.canonical import leaf_input
+
+    shown = published(world)
+    url = f"/portal/{world.tree.city_a.code}/notices/{shown.pk}/proof.json"
+    assert "proof.json" in client.get(f"/portal/{world.tree.city_a.code}/notices/{shown.pk}/").content.decode()
+    ledger_services.checkpoint_create()
+    body = client.get(url).json()
+    assert [e["role"] for e in body["entries"]] == ["population", "draw", "notice"]
+    assert body["population_logged_before_draw"] is True
+    for e in body["entries"]:
+        h = e["entry"]
+        leaf = merkle.leaf_hash(leaf_input(kind=h["kind"], subject=h["subject"], actor=h["actor"], at=h["at"],
+                                           payload_sha256=h["payload_sha256"]))
+        assert base64.b64encode(leaf).decode() == e["leaf_hash"]
+        merkle.verify_inclusion(leaf, e["seq"], e["proof"]["tree_size"],
+                                [base64.b64decode(p) for p in e["proof"]["path"]], base64.b64decode(e["proof"]["root"]))
+    assert body["checkpoint"].splitlines()[1] == str(body["entries"][0]["proof"]["tree_size"])
+    # Not yet public: a campaign only reported has no proof page.
+    assert client.get(f"/portal/{world.tree.city_a.code}/notices/{reported(world).pk}/proof.json").status_code == 404

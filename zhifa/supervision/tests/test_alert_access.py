@@ -162,6 +162,10 @@ def test_api_lists_details_and_closes(client, world, users):
     assert body["items"][0]["level_label"] == "报警"
     detail = client.get(f"/api/supervision/alerts/{world['a1'].pk}").json()
     assert detail["steps"][0]["action"] == "open" and detail["basis"] == "测试依据"
+    # Each step carries the evaluation it recorded, as the page shows it (the alert's own is only the latest).
+    step = world["a1"].steps.get(action="open")
+    assert (detail["steps"][0]["due"], detail["steps"][0]["evidence"]) == (
+        step.due.isoformat() if step.due else None, step.evidence)
     closed = client.post(f"/api/supervision/alerts/{world['a1'].pk}/close", {"reason": "已核实"},
                          content_type="application/json")
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
