@@ -2,12 +2,14 @@
 
 from django import forms
 
+from zhifa.core.forms import ZhifaForm
+
 from zhifa.org.models import ActionType
 
 from .models import DEFAULT_CHECKLIST, MAX_SAMPLE, MIN_SAMPLE, Result
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(ZhifaForm):
     bureau = forms.TypedChoiceField(label="组织检查的司法行政部门", coerce=int)
     title = forms.CharField(label="检查名称", max_length=200)
     basis = forms.CharField(label="检查依据和主题", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
@@ -34,7 +36,7 @@ class CampaignForm(forms.Form):
         self.fields["agencies"].choices = [(a.pk, f"{a.jurisdiction.name} {a.name}") for a in agencies]
 
 
-class FindingsForm(forms.Form):
+class FindingsForm(ZhifaForm):
     """One sampled case's results: result_<n> and text_<n> for each check item n."""
 
     def __init__(self, *args, checklist=(), current=None, **kwargs):

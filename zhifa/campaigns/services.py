@@ -267,21 +267,30 @@ def missing_findings(campaign: Campaign) -> int:
 
 
 def report_table(campaign: Campaign) -> list[dict]:
-    """Per agency: cases sampled, with problems, with serious problems, and per check item the cases not 符合.
-    Two queries whatever the size."""
+    """Per agency in the campaign's scope: cases sampled, cases with problems (存在问题, the serious ones included),
+    of which serious (严重问题), and per check item the cases not 符合. An agency of the scope with no case filed in
+    the period is a row of its own with nothing sampled (`no_cases`): it was inspected and had nothing to draw (the
+    browser tryout: it vanished from the table, the report and the notice). Three queries whatever the size."""
     agencies = {}
+
+    def blank(agency_id, name):
+        return {"agency_id": agency_id, "agency": name, "sampled": 0, "problem": 0, "serious": 0,
+                "items": [0] * len(campaign.checklist), "no_cases": False, "_cases": defaultdict(set)}
+
     for s in SampledCase.objects.filter(campaign=campaign).select_related("agency").order_by("agency_id", "order"):
-        row = agencies.setdefault(s.agency_id, {"agency_id": s.agency_id, "agency": s.agency.name, "sampled": 0,
-                                                "problem": 0, "serious": 0, "items": [0] * len(campaign.checklist),
-                                                "_cases": defaultdict(set)})
+        row = agencies.setdefault(s.agency_id, blank(s.agency_id, s.agency.name))
         row["sampled"] += 1
+    for agency_id, name in campaign.agencies.order_by("id").values_list("id", "name"):
+        if agency_id not in agencies:
+            agencies[agency_id] = blank(agency_id, name) | {"no_cases": True}
     for sampled_id, agency_id, item, result in (latest_findings(campaign).exclude(result=Result.OK)
                                                 .values_list("sampled_id", "sampled__agency_id", "item", "result")):
         row = agencies[agency_id]
         row["items"][item] += 1
         row["_cases"][result].add(sampled_id)
     out = []
-    for row in agencies.values():
+    for agency_id in sorted(agencies):
+        row = agencies[agency_id]
         cases = row.pop("_cases")
         row["serious"] = len(cases[Result.SERIOUS])
         row["problem"] = len(cases[Result.PROBLEM] | cases[Result.SERIOUS])

@@ -122,8 +122,14 @@ def _card(request, view, sampled_id: int, *, form_data=None, status: int = 200, 
     if s is None:
         raise Http404()
     row = _sampled_row(view.campaign, s, form_data=form_data, editable=True)
-    return render(request, "campaigns/detail.html#sampled-card",
+    card = render(request, "campaigns/detail.html#sampled-card",
                   {"c": view.campaign, "row": row, "card_message": message, "card_ok": status == 200})
+    # The heading's count of items still to record, swapped out of band: it went stale after each card (tryout).
+    count = render(request, "campaigns/detail.html#missing-count",
+                   {"oob": True, "missing": services.missing_findings(view.campaign)
+                    if view.campaign.state == State.INSPECTING else 0})
+    card.content += count.content
+    return card
 
 
 def campaign_detail(request, pk: int, *, status: int = 200, kept: dict | None = None):

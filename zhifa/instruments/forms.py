@@ -2,6 +2,8 @@
 
 from django import forms
 
+from zhifa.core.forms import ZhifaForm
+
 from .models import Kind, Order, ReviewOutcome
 
 # The fields only one kind of instrument has (the rest every kind has). The page shows the chosen kind's alone:
@@ -22,7 +24,7 @@ KIND_HELP = {
 }
 
 
-class IssueForm(forms.Form):
+class IssueForm(ZhifaForm):
     bureau = forms.TypedChoiceField(label="监督机关", coerce=int)
     agency = forms.IntegerField(label="被监督机关", widget=forms.HiddenInput)
     kind = forms.ChoiceField(label="文书种类", choices=Kind.choices)
@@ -103,20 +105,20 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ReportForm(forms.Form):
+class ReportForm(ZhifaForm):
     text = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
     files = MultipleFileField(label="证明材料", required=False)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ZhifaForm):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
 
 
-class ReviewRequestForm(forms.Form):
+class ReviewRequestForm(ZhifaForm):
     reasons = forms.CharField(label="申请复查的理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
-class ReviewDecideForm(forms.Form):
+class ReviewDecideForm(ZhifaForm):
     outcome = forms.ChoiceField(label="复查决定", choices=ReviewOutcome.choices)
     reasons = forms.CharField(label="复查意见", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     requirement = forms.CharField(label="变更后的要求（变更时填写）", widget=forms.Textarea(attrs={"rows": 2}),

@@ -233,6 +233,23 @@ def test_findings_recorded_with_htmx_answer_the_card_only(world, client):
     body = done.content.decode()
     assert done.status_code == 200 and "已记录检查结果。" in body and "重大决定未经法制审核。" in body
     assert "<html" not in body and "严重问题" in body
+    # The heading's count comes along out of band (it went stale after each card in the tryout): 4 cases × 3 items,
+    # one recorded.
+    assert '<span id="missing-count" hx-swap-oob="true">（尚有 11 个检查项目未记录结果）</span>' in body
+    assert '<span id="missing-count">（尚有 11 个检查项目未记录结果）</span>' in client.get(f"/campaigns/{c.pk}/").content.decode()
+
+
+def test_an_agency_in_scope_with_no_case_is_a_row_of_its_own(world, client):
+    """The tryout: an agency of the scope with no case filed in the period vanished from the table and the report."""
+    from .conftest import cases, create
+
+    cases(world, world.tree.agency_a1, 2)
+    c = services.campaign_draw(campaign=create(world), actor=world.sup)  # A2 has no case
+    table = services.report_table(c)
+    assert [(r["agency_id"], r["sampled"], r["no_cases"]) for r in table] == [
+        (world.tree.agency_a1.pk, 2, False), (world.tree.agency_a2.pk, 0, True)]
+    client.force_login(world.sup)
+    assert "检查期间内无立案案件，未抽取" in client.get(f"/campaigns/{c.pk}/").content.decode()
 
 
 def test_the_report_on_the_page_is_sealed_and_readable_by_the_bureau_only(world, client):
