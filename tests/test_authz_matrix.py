@@ -600,6 +600,9 @@ ROUTES += [
     page("campaigns-new", "/campaigns/new/", "instruments.issue", target=None),
     page("campaigns-new", "/campaigns/new/", "instruments.issue", method="POST", effect=True, body=_campaign_body),
     page("campaigns-detail", "/campaigns/{campaign_published}/", "supervision.view", **CAMPAIGN),
+    page("campaigns-edit", "/campaigns/{campaign_draft}/edit/", "instruments.issue", **CAMPAIGN),
+    page("campaigns-edit", "/campaigns/{campaign_draft}/edit/", "instruments.issue", method="POST", effect=True,
+         body=lambda w: _campaign_body(w) | {"title": "矩阵修改后的专项检查"}, **CAMPAIGN),
     page("campaigns-population", "/campaigns/{campaign_published}/population.json", "supervision.view", **CAMPAIGN),
     page("campaigns-document", "/campaigns/{campaign_published}/documents/{campaign_notice_doc}.pdf",
          "supervision.view", **CAMPAIGN),
@@ -614,6 +617,10 @@ ROUTES += [
                                             "checklist": ["矩阵检查项目"]}),
     *(api("POST", "campaigns/<campaign_id>/actions/<move>", f"/api/campaigns/{{{obj}}}/actions/{move}", perm,
           body=body, effect=True, **CAMPAIGN) for move, obj, perm, _, body in CAMPAIGN_MOVES if body is not None),
+    api("PUT", "campaigns/<campaign_id>/plan", "/api/campaigns/{campaign_draft}/plan", "instruments.issue",
+        effect=True, **CAMPAIGN,
+        body=lambda w: _campaign_body(w) | {"title": "矩阵修改后的专项检查", "agency_ids": [w["agency"]],
+                                            "sample_size": 1, "checklist": ["矩阵检查项目"]}),
     api("POST", "campaigns/<campaign_id>/findings", "/api/campaigns/{campaign_inspecting}/findings",
         "instruments.issue", effect=True, **CAMPAIGN,
         body=lambda w: {"sampled_case_id": w["campaign_sampled"],
@@ -808,8 +815,8 @@ def send(route: Route, p: Principal, w: World, client: Client, *, consult_first:
 
         data = dict(body or {}) | {k: SimpleUploadedFile(f"{k}.xlsx", v) for k, v in route.files.items()}
         response = client.post(path, data, **headers)
-    elif route.kind == "api" and method == "post":
-        response = client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
+    elif route.kind == "api" and method in ("post", "put", "patch"):
+        response = getattr(client, method)(path, json.dumps(body or {}), content_type="application/json", **headers)
     elif method in ("post",):
         response = client.post(path, body or {}, **headers)
     else:

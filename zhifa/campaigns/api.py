@@ -38,6 +38,20 @@ class CampaignCreateIn(Schema):
     checklist: list[str] | None = Field(None, max_length=100, description="检查项目；不填则用默认的五项")
 
 
+class CampaignAmendIn(Schema):
+    """The whole plan again (what the form posts): the fields not changed are sent as they are."""
+
+    title: column(Campaign, "title")
+    basis: str = Field(max_length=5000)
+    agency_ids: list[Id] = Field([], max_length=2000)
+    all_agencies: bool = False
+    action_types: list[str] = Field(max_length=20)
+    period_from: Day
+    period_to: Day
+    sample_size: int
+    checklist: list[str] = Field(max_length=100)
+
+
 class CampaignActionIn(Schema):
     summary: str = Field("", max_length=20000, description="形成检查报告（report）时的总体情况")
     text: str = Field("", max_length=20000, description="发布通报（publish）时的通报正文")
@@ -226,6 +240,18 @@ def campaign_create(request, payload: CampaignCreateIn):
         period_to=payload.period_to, sample_size=payload.sample_size,
         checklist=payload.checklist if payload.checklist is not None else list(DEFAULT_CHECKLIST))
     return Status(201, _detail(_get(request, c.pk)))
+
+
+@router.put("/{campaign_id}/plan", response=CampaignDetailOut,
+            summary="修改检查方案（草拟状态，抽取前）：范围、期间、抽取数量和检查项目；组织机关不变")
+def campaign_amend(request, campaign_id: Id, payload: CampaignAmendIn):
+    view = _get(request, campaign_id)
+    services.campaign_amend(
+        campaign=view.campaign, actor=request.user, title=payload.title, basis=payload.basis,
+        agency_ids=payload.agency_ids, all_agencies=payload.all_agencies, action_types=payload.action_types,
+        period_from=payload.period_from, period_to=payload.period_to, sample_size=payload.sample_size,
+        checklist=payload.checklist)
+    return _detail(_get(request, campaign_id))
 
 
 MOVE_NAMES = Literal["draw", "report", "publish", "acknowledge", "cancel"]

@@ -21,3 +21,4 @@ class CampaignErrorCode(StrEnum):
     TEXT_TOO_LONG = "campaign_text_too_long"
     POPULATION_TOO_LARGE = "campaign_population_too_large"
     CANCEL_REASON_TOO_SHORT = "campaign_cancel_reason_too_short"
+    NOTHING_CHANGED = "campaign_plan_unchanged"

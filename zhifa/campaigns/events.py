@@ -4,6 +4,7 @@ Subjects: `campaigns.campaign:N`."""
 from zhifa.ledger.events import register
 
 CREATED = register("campaigns.created", "组织专项监督检查")
+AMENDED = register("campaigns.amended", "修改专项监督检查方案")
 POPULATION_FIXED = register("campaigns.population_fixed", "专项监督检查抽取范围确定")
 DRAWN = register("campaigns.drawn", "专项监督检查随机抽取案件")
 FINDINGS_RECORDED = register("campaigns.findings_recorded", "记录专项监督检查结果")

@@ -3,7 +3,6 @@
 from django import forms
 
 from zhifa.core.forms import ZhifaForm
-
 from zhifa.org.models import ActionType
 
 from .models import DEFAULT_CHECKLIST, MAX_SAMPLE, MIN_SAMPLE, Result

@@ -97,13 +97,9 @@ def acting_bureau_check(*, actor, bureau: Agency) -> None:
         org_perms.deny(actor, BUREAU_PERMISSION, detail=f"campaigns create as agency:{bureau.pk}")
 
 
-def campaign_create(*, actor, bureau: Agency, title: str, basis: str, agency_ids=(), all_agencies: bool = False,
-                    action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int,
-                    checklist=None) -> Campaign:
-    """组织: a justice bureau sets up a special inspection over agencies of its subtree (a draft until the draw)."""
-    acting_bureau_check(actor=actor, bureau=bureau)  # who may, before anything about the input is said
-    if not bureau.is_justice_bureau:
-        raise ZhifaError(E.NOT_BUREAU, f"{bureau.name}不是司法行政部门，不能组织专项监督检查。")
+def _plan(*, bureau: Agency, title, basis, agency_ids, all_agencies, action_types, period_from, period_to,
+          sample_size, checklist) -> dict:
+    """The campaign's plan checked and cleaned (creation and amendment check alike): its fields and its agencies."""
     title = _text(title, "检查名称", limit=200, field="title")
     basis = _text(basis, "检查依据和主题", limit=5000, field="basis")
     if period_from is None or period_to is None:
@@ -111,7 +107,7 @@ def campaign_create(*, actor, bureau: Agency, title: str, basis: str, agency_ids
     if period_from > period_to:
         raise ZhifaError(E.PERIOD_INVALID, f"检查期间的开始日期（{period_from}）不能晚于结束日期（{period_to}）。",
                          details={"field": "period_from"})
-    if not isinstance(sample_size, int) or not MIN_SAMPLE <= sample_size <= MAX_SAMPLE:
+    if not isinstance(sample_size, int) or isinstance(sample_size, bool) or not MIN_SAMPLE <= sample_size <= MAX_SAMPLE:
         raise ZhifaError(E.SAMPLE_SIZE_INVALID, f"每个机关抽取的案件数应在 {MIN_SAMPLE} 至 {MAX_SAMPLE} 件之间。",
                          details={"field": "sample_size"})
     types = list(dict.fromkeys(action_types or []))
@@ -132,15 +128,62 @@ def campaign_create(*, actor, bureau: Agency, title: str, basis: str, agency_ids
                              details={"field": "agencies"})
     if not agencies:
         raise ZhifaError(E.AGENCIES_REQUIRED, "请至少选择一个被检查的执法机关。", details={"field": "agencies"})
+    return {"fields": {"title": title, "basis": basis, "action_types": types, "period_from": period_from,
+                       "period_to": period_to, "sample_size": sample_size, "checklist": checklist},
+            "agencies": agencies}
+
+
+def campaign_create(*, actor, bureau: Agency, title: str, basis: str, agency_ids=(), all_agencies: bool = False,
+                    action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int,
+                    checklist=None) -> Campaign:
+    """组织: a justice bureau sets up a special inspection over agencies of its subtree (a draft until the draw)."""
+    acting_bureau_check(actor=actor, bureau=bureau)  # who may, before anything about the input is said
+    if not bureau.is_justice_bureau:
+        raise ZhifaError(E.NOT_BUREAU, f"{bureau.name}不是司法行政部门，不能组织专项监督检查。")
+    plan = _plan(bureau=bureau, title=title, basis=basis, agency_ids=agency_ids, all_agencies=all_agencies,
+                 action_types=action_types, period_from=period_from, period_to=period_to, sample_size=sample_size,
+                 checklist=checklist)
+    agencies = plan["agencies"]
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            bureau=bureau, title=title, basis=basis, action_types=types, period_from=period_from, period_to=period_to,
-            sample_size=sample_size, checklist=checklist, created_by=actor)
+        campaign = Campaign.objects.create(bureau=bureau, created_by=actor, **plan["fields"])
         campaign.agencies.set(agencies)
         entry = events.created(campaign, actor=actor)
         CampaignStep.objects.create(campaign=campaign, action="create", from_state="", to_state=State.DRAFT,
                                     actor=actor, data={"agencies": len(agencies)}, entry=entry)
     return campaign
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def campaign_amend(*, campaign: Campaign, actor, title: str, basis: str, agency_ids=(), all_agencies: bool = False,
+                   action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int,
+                   checklist=None) -> Campaign:
+    """修改检查方案: while a draft (nothing drawn), the organising bureau changes the plan. The step records each field
+    changed, before and after (the organising bureau itself is not changed: a campaign of another bureau is a new
+    one). Once drawn, the plan is what the population was fixed from and no longer changes."""
+    wf.authorise(WORKFLOW, "amend", campaign, actor)
+    with transaction.atomic():
+        obj = wf.lock(WORKFLOW, campaign)
+        wf.check_source(WORKFLOW, MOVES["amend"], obj)
+        plan = _plan(bureau=obj.bureau, title=title, basis=basis, agency_ids=agency_ids, all_agencies=all_agencies,
+                     action_types=action_types, period_from=period_from, period_to=period_to,
+                     sample_size=sample_size, checklist=checklist)
+        changes = {name: [_jsonable(getattr(obj, name)), _jsonable(value)]
+                   for name, value in plan["fields"].items() if getattr(obj, name) != value}
+        before = sorted(obj.agencies.values_list("pk", flat=True))
+        after = sorted(a.pk for a in plan["agencies"])
+        if before != after:
+            changes["agencies"] = [before, after]
+        if not changes:
+            raise ZhifaError(E.NOTHING_CHANGED, "检查方案没有改动。")
+        for name, value in plan["fields"].items():
+            setattr(obj, name, value)
+        obj.agencies.set(plan["agencies"])
+        wf.apply(WORKFLOW, "amend", obj, actor, data={"changes": changes})
+        wf.save(WORKFLOW, obj, update_fields=plan["fields"])
+    return obj
 
 
 def _population_rows(campaign: Campaign):

@@ -89,6 +89,42 @@ def campaign_new(request):
     return render(request, "campaigns/new.html", {"form": form}, status=status)
 
 
+def campaign_edit(request, pk: int):
+    """修改检查方案: the organising bureau's supervisors change a draft's plan (the move `amend`; the organising
+    bureau stays). Once drawn the plan is fixed: the page says so and goes back to the campaign."""
+    view = selectors.campaign_get_for(actor=request.user, pk=pk, request=request)
+    c = view.campaign
+    wf.authorise(services.WORKFLOW, "amend", c, request.user)
+    if c.state != State.DRAFT:
+        messages.error(request, "已抽取案件或已结束的检查不能修改检查方案。")
+        return redirect("campaigns-detail", pk=c.pk)
+    initial = {"bureau": c.bureau_id, "title": c.title, "basis": c.basis, "agencies": list(
+        c.agencies.values_list("pk", flat=True)), "action_types": c.action_types, "period_from": c.period_from,
+        "period_to": c.period_to, "sample_size": c.sample_size, "checklist": "\n".join(c.checklist)}
+    form = CampaignForm(request.POST or None, initial=initial, bureaus=[c.bureau],
+                        agencies=_subtree_agencies([c.bureau]))
+    form.fields["bureau"].disabled = True  # another bureau's campaign is a new one
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.campaign_amend(
+                    campaign=c, actor=request.user, title=d["title"], basis=d["basis"], agency_ids=d["agencies"],
+                    all_agencies=d["all_agencies"], action_types=d["action_types"], period_from=d["period_from"],
+                    period_to=d["period_to"], sample_size=d["sample_size"], checklist=d["checklist"])
+                messages.success(request, "已修改检查方案。")
+                return redirect("campaigns-detail", pk=c.pk)
+            except ZhifaError as exc:
+                message = refusal_message(exc)
+                field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+                form.add_error(field if field in FIELD_OF_ERROR else None, message)
+                status = exc.status
+        else:
+            status = 400
+    return render(request, "campaigns/new.html", {"form": form, "editing": c}, status=status)
+
+
 def _timeline(view) -> list[tuple]:
     """(step, label, note): an agency does not read the internal report's summary."""
     return [(s, ACTION_LABELS.get(s.action, s.action), s.note if view.bureau or s.action != "report" else "")
@@ -165,7 +201,7 @@ def campaign_detail(request, pk: int, *, status: int = 200, kept: dict | None = 
 def campaign_act(request, pk: int, move: str):
     view = selectors.campaign_get_for(actor=request.user, pk=pk, request=request)
     c, user, post = view.campaign, request.user, request.POST
-    if move not in MOVES:
+    if move not in MOVES or move == "amend":  # the plan is changed on its own page (campaign_edit)
         raise Http404()
     kept = {move: post}
     card = None  # the sampled case whose card an htmx findings post answers with

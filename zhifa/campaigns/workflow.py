@@ -1,6 +1,6 @@
 """The life of a special inspection, as data (STYLE habit 2; core.workflow; issue 20 §5; SUP-05).
 
-draft ──draw──▶ inspecting ──report──▶ reported ──publish──▶ published
+draft ──draw──▶ inspecting   (amend: draft → draft, the plan changed before anything is drawn) ──report──▶ reported ──publish──▶ published
   └──────────────┴──cancel (reason)──▶ cancelled
 While inspecting, the bureau records findings (record_findings, inspecting → inspecting); once published, each
 agency inspected acknowledges the notice (acknowledge, published → published, one per agency).
@@ -45,6 +45,7 @@ def _bureau(name, sources, targets, label, event) -> Move:
 
 
 MOVES = {m.name: m for m in (
+    _bureau("amend", (State.DRAFT,), (State.DRAFT,), "修改检查方案", events.AMENDED),
     _bureau("draw", (State.DRAFT,), (State.INSPECTING,), "随机抽取案件", events.DRAWN),
     _bureau("record_findings", (State.INSPECTING,), (State.INSPECTING,), "记录检查结果", events.FINDINGS_RECORDED),
     _bureau("report", (State.INSPECTING,), (State.REPORTED,), "形成检查报告并签章", events.REPORTED),

@@ -28,7 +28,15 @@ def _findings(c, a):
                                     results=[{"item": 0, "result": "problem", "text": "未在7个工作日内公示。"}])
 
 
+def _amend(c, a):
+    return services.campaign_amend(
+        campaign=c, actor=a, title="修改后的检查名称", basis=c.basis, agency_ids=list(c.agencies.values_list("pk", flat=True)),
+        action_types=c.action_types, period_from=c.period_from, period_to=c.period_to, sample_size=c.sample_size,
+        checklist=c.checklist)
+
+
 BUREAU_MOVES = {
+    "amend": (lambda w, c, a: _amend(c, a), State.DRAFT, State.DRAFT),
     "draw": (lambda w, c, a: services.campaign_draw(campaign=c, actor=a), State.DRAFT, State.INSPECTING),
     "record_findings": (lambda w, c, a: _findings(c, a), State.INSPECTING, State.INSPECTING),
     "report": (lambda w, c, a: services.campaign_report(campaign=c, actor=a, summary="总体规范。"), State.INSPECTING,
@@ -41,7 +49,7 @@ BUREAU_MOVES = {
 
 
 def _ready(world, move):
-    if move == "draw":
+    if move in ("draw", "amend"):
         cases(world, world.tree.agency_a1, 2)
         return create(world)
     c = drawn(world)
