@@ -59,4 +59,5 @@ def test_demo_cases_cover_every_stage_with_real_media():
 
     with default_storage.open(clips[0].blob.storage_name) as fh:
         assert probe(fh).duration_seconds >= 7
-    assert CaseFileSeal.objects.filter(case__stage=Stage.ARCHIVE).count() == 1
+    # Three archived case files (issue 21: a case-file evaluation has files to draw), each sealed.
+    assert CaseFileSeal.objects.filter(case__stage=Stage.ARCHIVE).count() == 3

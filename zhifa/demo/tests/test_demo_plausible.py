@@ -27,7 +27,7 @@ from zhifa.review.models import Assignment, Review
 # advertising, product quality and trademarks — not for traffic or pollution.
 FIELD_LAWS = {
     Field.MARKET: ("食品安全法", "无证无照经营查处办法", "反不正当竞争法", "价格法", "明码标价和禁止价格欺诈规定",
-                   "产品质量法", "商标法"),
+                   "产品质量法", "商标法", "市场主体登记管理条例"),
 }
 # Three words that find the demo's published decision on the portal (the portal's examples rely on them).
 PUBLISHED_WORDS = ("明码标价", "摊位", "警告")
@@ -91,7 +91,7 @@ def test_the_demo_is_plausible():
     assert withheld.certificate.person.certificates.count() == 1
     assert not CaseOfficer.objects.filter(person_id=withheld.certificate.person_id).exists()
 
-    # The officer whose certificate expired cannot open a case (2026-00010 was).
+    # The officer whose certificate expired cannot open a case (one such case had been opened before the gate).
     expired = User.objects.get(username="officer_expired")
     with pytest.raises(ZhifaError) as exc:
         cases.case_open(agency=market, handling_unit=market.units.get(kind=UnitKind.HANDLING), title="试图立案",

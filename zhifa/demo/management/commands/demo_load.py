@@ -308,6 +308,18 @@ class Command(BaseCommand):
              "《明码标价和禁止价格欺诈规定》第五条、第二十一条", "当事人销售的商品标价签未标明品名、计价单位等内容", "警告",
              {"party": "某某超市有限公司（虚构）", "code": 3, "source": "价格举报", "short": "价格标示不规范",
               "focus": "商品标价签的品名、计价单位和价格", "street": "人民路66号", "closing": "当事人已更换全部标价签"}),
+            # Two more cases closed and archived months ago: a case-file evaluation (案卷评查, issue 21) has archived
+            # files to draw from and score.
+            ("销售不符合食品安全标准的食品（演示）", 4, full, "penalty_decision", back(75),
+             "《中华人民共和国食品安全法》第三十四条、第一百二十四条", "当事人销售的散装熟食菌落总数超过食品安全标准限量",
+             "没收违法所得八百元，罚款一万元",
+             {"party": "某某熟食店有限公司（虚构）", "code": 7, "source": "抽样检验", "short": "销售不合格食品",
+              "focus": "散装熟食的进货查验记录和储存条件", "street": "文化路12号", "closing": "当事人已缴纳罚款并停止销售"}),
+            ("未按规定公示营业执照（演示）", 4, full, "penalty_decision", back(55),
+             "《中华人民共和国市场主体登记管理条例》第三十六条、第四十八条", "当事人未将营业执照置于住所的醒目位置",
+             "警告",
+             {"party": "某某五金建材商店（虚构）", "code": 8, "source": "日常检查", "short": "未公示营业执照",
+              "focus": "营业执照的悬挂位置", "street": "工业路7号", "closing": "当事人已将营业执照置于醒目位置"}),
         ]
         for n, (_t, _s, forms, anchor, on, *_r, c) in enumerate(plan):
             c.setdefault("target", c["party"])
