@@ -126,11 +126,13 @@ def _too_big(request, exc):
     return api.create_response(request, error_body(413), status=413)
 
 
+from zhifa.assessment.api import router as assessment_router  # noqa: E402
 from zhifa.campaigns.api import router as campaigns_router  # noqa: E402
 from zhifa.cases.api import router as cases_router  # noqa: E402
 from zhifa.cockpit.api import router as cockpit_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
 from zhifa.discretion.api import router as discretion_router  # noqa: E402
+from zhifa.evaluation.api import router as evaluation_router  # noqa: E402
 from zhifa.instruments.api import router as instruments_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
@@ -151,5 +153,7 @@ api.add_router("/publicity/", publicity_router)
 api.add_router("/supervision/", supervision_router)
 api.add_router("/instruments/", instruments_router)
 api.add_router("/campaigns/", campaigns_router)
+api.add_router("/evaluation/", evaluation_router)
+api.add_router("/assessment/", assessment_router)
 api.add_router("/discretion/", discretion_router)
 api.add_router("/cockpit/", cockpit_router)

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "zhifa.supervision",
     "zhifa.instruments",
     "zhifa.campaigns",
+    "zhifa.evaluation",
+    "zhifa.assessment",
     "zhifa.cockpit",
     "zhifa.portal",
     "zhifa.demo",

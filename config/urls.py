@@ -53,6 +53,8 @@ urlpatterns = [
     path("supervision/", include("zhifa.supervision.urls")),
     path("instruments/", include("zhifa.instruments.urls")),
     path("campaigns/", include("zhifa.campaigns.urls")),
+    path("evaluation/", include("zhifa.evaluation.urls")),
+    path("assessment/", include("zhifa.assessment.urls")),
     path("discretion/", include("zhifa.discretion.urls")),
     path("cockpit/", include("zhifa.cockpit.urls")),
     path("portal/", include("zhifa.portal.urls")),

@@ -351,6 +351,60 @@ def build_world() -> World:
                  campaign_complete=campaign_drawn("矩阵待报告", complete=True).pk,
                  campaign_reported=campaign_reported.pk, campaign_published=campaign_published.pk,
                  campaign_notice_doc=campaign_published.documents.get(kind="notice").pk)
+    # Issue 21 §6 (SUP-02): annual assessments by agency A's county bureau over its subtree, one in the state each
+    # move needs (a year each: one live assessment per bureau and year) and one final (read by agency A's staff).
+    from zhifa.assessment import services as assessment
+
+    def assessment_open(years_ago):
+        return assessment.assessment_create(actor=U["supervisor@A"], bureau=bureau_a, year=today.year - years_ago)
+
+    def assessment_computed(years_ago):
+        return assessment.assessment_compute(assessment=assessment_open(years_ago), actor=U["supervisor@A"])
+
+    w.ids.update(assessment_open=assessment_open(2).pk, assessment_computed=assessment_computed(3).pk,
+                 assessment_final_ready=assessment_computed(4).pk,
+                 assessment_final=assessment.assessment_finalise(assessment=assessment_computed(1),
+                                                                 actor=U["supervisor@A"], summary="矩阵考核结果").pk)
+    # Issue 21 §2, §4, §5 (SUP-06): case-file evaluation by agency A's county bureau over agency A's archived files,
+    # supervisor@A its lead and evaluator: a draft (draw), one scoring (its file assigned to supervisor@A: score), one
+    # closed (results, the sealed report, the workbook: read by agency A's staff).
+    from zhifa.cases.models import Case, Stage, StageChange
+    from zhifa.evaluation import services as evaluation
+
+    for n in range(3):
+        archived = Case.objects.create(agency=agency_a, handling_unit=handling, number=f"矩阵归档{n}", title="矩阵归档案件",
+                                       action_type="penalty", procedure="ordinary", place=a1, legal_basis="《矩阵法》",
+                                       opened_by=U["officer@A"], stage=Stage.ARCHIVE)
+        StageChange.objects.create(case=archived, from_stage=Stage.SERVICE_ENFORCEMENT, to_stage=Stage.ARCHIVE,
+                                   actor=U["officer@A"])
+
+    def evaluation_open(title):
+        return evaluation.campaign_create(
+            actor=U["supervisor@A"], organiser=bureau_a, title=title, agency_ids=[agency_a.pk],
+            action_types=["penalty"], period_from=today - dt.timedelta(days=30), period_to=today, sample_size=1,
+            evaluators=[U["supervisor@A"]])
+
+    def evaluation_assigned(title):
+        c = evaluation.campaign_draw(campaign=evaluation_open(title), actor=U["supervisor@A"])
+        return evaluation.assign(campaign=c, actor=U["supervisor@A"])
+
+    def evaluation_sheet(c):
+        from zhifa.evaluation.models import MachineScore
+
+        f = c.files.select_related("case").get()
+        decided = set(MachineScore.objects.filter(file=f, passed__isnull=False).values_list("item", flat=True))
+        items = evaluation.standard_of(c, f.case.action_type).items
+        return f, [{"item": it.code, "passed": True} for it in items if it.code not in decided]
+
+    evaluation_scoring = evaluation_assigned("矩阵评查中")
+    eval_file, eval_marks = evaluation_sheet(evaluation_scoring)
+    evaluation_closed = evaluation_assigned("矩阵评查完成")
+    closed_file, closed_marks = evaluation_sheet(evaluation_closed)
+    evaluation.score(campaign=evaluation_closed, actor=U["supervisor@A"], file_id=closed_file.pk, marks=closed_marks)
+    evaluation.campaign_close(campaign=evaluation_closed, actor=U["supervisor@A"], summary="矩阵评查报告")
+    w.ids.update(eval_draft=evaluation_open("矩阵评查草拟").pk, eval_scoring=evaluation_scoring.pk, eval_file=eval_file.pk,
+                 eval_closed=evaluation_closed.pk, eval_closed_file=closed_file.pk)
+    w.ns.eval_marks = eval_marks
     for p in PRINCIPALS:
         if p.anonymous:
             continue

@@ -630,8 +630,118 @@ ROUTES += [
     page("portal-notice", "/portal/{a1_code}/notices/{campaign_published}/", PUBLIC),
     page("portal-notice-pdf", "/portal/{a1_code}/notices/{campaign_published}.pdf", PUBLIC),
     page("portal-notice-population", "/portal/{a1_code}/notices/{campaign_published}/population.json", PUBLIC),
+    page("portal-notice-proof", "/portal/{a1_code}/notices/{campaign_published}/proof.json", PUBLIC),
 ]
 
+
+
+def _standards_workbook() -> bytes:
+    from zhifa.evaluation.standards_io import workbook_of
+    from zhifa.rules.services import ruleset_read
+
+    return workbook_of({"penalty": ruleset_read("national")["rules"]["evaluation.standards"]["value"]["penalty"]})
+
+
+ROUTES += [
+    # evaluation standards (issue 21 §1): read by whoever reads rules; a new version in county A1 by rules.manage there.
+    page("evaluation-standards", "/evaluation/standards/", "rules.view", target=None),
+    page("evaluation-standards-download", "/evaluation/standards/download/", "rules.view", target=None),
+    page("evaluation-standards-upload", "/evaluation/standards/upload/", "rules.manage", method="POST", effect=True,
+         body=lambda w: {"jurisdiction": str(w["a1"]), "effective_from": "2099-01-01", "source": "矩阵评查标准"},
+         files={"file": _standards_workbook()}),
+]
+
+# --- issue 21 §6: the annual assessment (SUP-02) ---------------------------------------------------------------
+# Organised by agency A's county bureau over its subtree (agency A). The bureau's moves are instruments.issue over
+# the bureau; reading a final result is supervision.view over agency A (anything else of it: the uniform 404).
+ASSESSMENT = {"hidden": "supervision.view"}
+ASSESSMENT_MOVES = [  # (move, the assessment in the state it needs, body)
+    ("compute", "assessment_open", {}),
+    ("cancel", "assessment_open", {"reason": "矩阵撤销"}),
+    ("score", "assessment_computed", {"agency": "{agency}", "points": "1", "reason": "矩阵评议"}),
+    ("finalise", "assessment_final_ready", {"summary": "矩阵考核结果"}),
+]
+
+ROUTES += [
+    page("assessment-list", "/assessment/", "supervision.view", target=None),
+    page("assessment-list", "/assessment/", "instruments.issue", method="POST", effect=True,
+         body=lambda w: {"bureau": w["bureau"], "year": str(w["year"] - 5)}),
+    page("assessment-detail", "/assessment/{assessment_final}/", "supervision.view", **ASSESSMENT),
+    page("assessment-agency", "/assessment/{assessment_final}/agencies/{agency}/", "supervision.view", **ASSESSMENT),
+    page("assessment-trace", "/assessment/{assessment_final}/agencies/{agency}/publicity_on_time/", "supervision.view",
+         **ASSESSMENT),
+    page("assessment-report", "/assessment/{assessment_final}/report.pdf", "supervision.view", **ASSESSMENT),
+    page("assessment-xlsx", "/assessment/{assessment_final}/results.xlsx", "supervision.view", **ASSESSMENT),
+    page("assessment-outcomes", "/assessment/outcomes/", "instruments.issue", target=None),
+    page("assessment-outcomes", "/assessment/outcomes/", "instruments.issue", method="POST", effect=True,
+         body=lambda w: {"agency": str(w["agency"]), "kind": "litigation", "result": "upheld",
+                         "decided_on": w["today"], "reference": "矩阵行初1号", "reason": "矩阵登记"}),
+    *(page(f"assessment-act:{move}", f"/assessment/{{{obj}}}/act/{move}/", "instruments.issue", method="POST",
+           body=body, effect=True, **ASSESSMENT) for move, obj, body in ASSESSMENT_MOVES),
+    api("GET", "assessment/", "/api/assessment/", "supervision.view", target=None),
+    api("GET", "assessment/<assessment_id>", "/api/assessment/{assessment_final}", "supervision.view", **ASSESSMENT),
+    api("GET", "assessment/<assessment_id>/agencies/<agency_id>/<indicator>",
+        "/api/assessment/{assessment_final}/agencies/{agency}/publicity_on_time", "supervision.view", **ASSESSMENT),
+    api("POST", "assessment/", "/api/assessment/", "instruments.issue", effect=True,
+        body=lambda w: {"bureau_id": w["bureau"], "year": w["year"] - 5}),
+    api("POST", "assessment/outcomes", "/api/assessment/outcomes", "instruments.issue", effect=True,
+        body=lambda w: {"agency_id": w["agency"], "kind": "litigation", "result": "upheld", "decided_on": w["today"],
+                        "reference": "矩阵行初1号", "reason": "矩阵登记"}),
+    *(api("POST", "assessment/<assessment_id>/actions/<move>", f"/api/assessment/{{{obj}}}/actions/{move}",
+          "instruments.issue", effect=True, **ASSESSMENT,
+          body=(lambda w: {"agency_id": w["agency"], "points": "1", "reason": "矩阵评议"}) if move == "score" else body)
+      for move, obj, body in ASSESSMENT_MOVES),
+]
+
+# --- issue 21 §2, §4, §5: case-file evaluation campaigns (SUP-06) ---------------------------------------------------
+# Organised by agency A's county bureau over agency A's archived files (authz_world). Reading: supervision.view over
+# agency A (a campaign that drew none of a reader's files, or a draft, is the uniform 404); the organiser's moves:
+# instruments.issue over the bureau; scoring: the evaluator assigned (supervisor@A) only, whatever the role table.
+# Opening: the bureau's supervisors, or an agency's heads for its own self-check (the form is theirs too).
+EVALUATION = {"hidden": "supervision.view"}
+
+
+def _evaluation_body(w: World) -> dict:
+    import datetime as dt
+
+    today = dt.date.fromisoformat(w["today"])
+    return {"organiser": w["bureau"], "title": "矩阵新案卷评查", "agencies": [w["agency"]], "action_types": ["penalty"],
+            "period_from": str(today - dt.timedelta(days=30)), "period_to": str(today), "sample_size": "1"}
+
+
+def _evaluator(p: Principal) -> bool:
+    return p.key == "supervisor@A"
+
+
+ROUTES += [
+    page("evaluation-list", "/evaluation/", "supervision.view", target=None),
+    page("evaluation-new", "/evaluation/new/", "instruments.issue", target=None,
+         allow=lambda p: p.holds("instruments.issue", target=None) or p.holds("instruments.respond", target=None)),
+    page("evaluation-new", "/evaluation/new/", "instruments.issue", method="POST", effect=True, body=_evaluation_body),
+    page("evaluation-detail", "/evaluation/{eval_closed}/", "supervision.view", **EVALUATION),
+    page("evaluation-file", "/evaluation/{eval_closed}/files/{eval_closed_file}/", "supervision.view", **EVALUATION),
+    # The sealed report covers every agency evaluated: the organiser's side only; an agency reads its own extract.
+    page("evaluation-report", "/evaluation/{eval_closed}/report.pdf", "instruments.issue", **EVALUATION),
+    page("evaluation-results-pdf", "/evaluation/{eval_closed}/results.pdf", "supervision.view", **EVALUATION),
+    page("evaluation-xlsx", "/evaluation/{eval_closed}/results.xlsx", "supervision.view", **EVALUATION),
+    page("evaluation-act", "/evaluation/{eval_draft}/act/draw/", "instruments.issue", method="POST", effect=True,
+         **EVALUATION),
+    page("evaluation-file-act", "/evaluation/{eval_scoring}/files/{eval_file}/act/score/", "instruments.issue",
+         method="POST", effect=True, allow=_evaluator, **EVALUATION,
+         body=lambda w: {f"passed_{m['item']}": "1" for m in w.ns.eval_marks}),
+    api("GET", "evaluation/", "/api/evaluation/", "supervision.view", target=None),
+    api("GET", "evaluation/<campaign_id>", "/api/evaluation/{eval_closed}", "supervision.view", **EVALUATION),
+    api("GET", "evaluation/<campaign_id>/files/<file_id>", "/api/evaluation/{eval_closed}/files/{eval_closed_file}",
+        "supervision.view", **EVALUATION),
+    api("POST", "evaluation/", "/api/evaluation/", "instruments.issue", effect=True,
+        body=lambda w: _evaluation_body(w) | {"organiser_id": w["bureau"], "agency_ids": [w["agency"]],
+                                              "sample_size": 1}),
+    api("POST", "evaluation/<campaign_id>/actions/<move>", "/api/evaluation/{eval_draft}/actions/draw",
+        "instruments.issue", effect=True, body={}, **EVALUATION),
+    api("POST", "evaluation/<campaign_id>/files/<file_id>/actions/<move>",
+        "/api/evaluation/{eval_scoring}/files/{eval_file}/actions/score", "instruments.issue", effect=True,
+        allow=_evaluator, **EVALUATION, body=lambda w: {"marks": w.ns.eval_marks}),
+]
 
 # --- the URL configuration, walked ------------------------------------------------------------------------------
 
@@ -668,10 +778,15 @@ def url_inventory() -> set[str]:
                 from zhifa.instruments.workflow import MOVES
 
                 keys.update(f"instruments-act:{m}" for m in MOVES)
+            elif p.name == "assessment-act":
+                from zhifa.assessment.workflow import MOVES as ASSESSMENT_MOVE_NAMES
+
+                keys.update(f"assessment-act:{m}" for m in ASSESSMENT_MOVE_NAMES)
             elif p.name == "campaigns-act":
                 from zhifa.campaigns.workflow import MOVES as CAMPAIGN_MOVE_NAMES
 
-                keys.update(f"campaigns-act:{m}" for m in CAMPAIGN_MOVE_NAMES)
+                # Not amend: the plan is changed on its own page (campaigns-edit); the act route refuses it (404).
+                keys.update(f"campaigns-act:{m}" for m in CAMPAIGN_MOVE_NAMES if m != "amend")
             else:
                 keys.add(p.name)
 

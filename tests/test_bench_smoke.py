@@ -112,8 +112,30 @@ def test_portal_search_bench_smoke(tmp_path, run):
     assert "large county / common" in out and "issue 18 plan" in out and "worst county search p95" in out
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(tmp_path_factory):
+    """One folder for the benchmarks that start from the loaded demo (supervision, evaluation): the first saves the
+    demo as a template (`--demo-template`, bench.supervision.demo_template), the next starts from it instead of loading
+    the demo again (a minute of CI each). Same ledger key and media folder, so the copy's log and files stay whole."""
+    return tmp_path_factory.mktemp("demo-loaded")
+
+
 @pytest.mark.django_db
-def test_supervision_bench_smoke(tmp_path, run):
+def test_supervision_bench_smoke(run, demo_loaded):
     out = run("bench/supervision.py", "--cases", "100", "--per", "1", "--repeat", "1", "--events", "3",
-              "--database-url", f"sqlite:///{tmp_path / 'sup.sqlite3'}", tmp_path=tmp_path)
+              "--database-url", f"sqlite:///{demo_loaded / 'demo.sqlite3'}", "--demo-template", tmp_path=demo_loaded)
     assert "recall" in out and "nightly run" in out and "event-driven cost" in out
+
+
+@pytest.mark.django_db
+def test_evaluation_bench_smoke(run, demo_loaded):
+    out = run("bench/evaluation.py", "--smoke", "--database-url", f"sqlite:///{demo_loaded / 'demo.sqlite3'}",
+              "--demo-template", tmp_path=demo_loaded)
+    assert "time per file, batched" in out and "queries per file" in out and "recall" in out
+
+
+@pytest.mark.django_db
+def test_assessment_bench_smoke(tmp_path, run):
+    out = run("bench/assessment.py", "--smoke", "--database-url", f"sqlite:///{tmp_path / 'as.sqlite3'}",
+              tmp_path=tmp_path)
+    assert "compute (every indicator" in out and "assessment total" in out and "agencies ranked: 40" in out

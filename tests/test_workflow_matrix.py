@@ -21,16 +21,24 @@ from zhifa.core import workflow as wf
 from zhifa.core.errors import PermissionDeniedError
 from zhifa.core.models import SecurityEvent, SecurityEventKind
 
-# Every app whose services bind a table to its model. A workflow defined anywhere else fails
-# test_every_workflow_is_enumerated.
-SERVICE_MODULES = ("zhifa.cases.services", "zhifa.review.services", "zhifa.publicity.services",
-                   "zhifa.supervision.services", "zhifa.instruments.services", "zhifa.campaigns.services")
+# Every module of the product that binds a table to its model, found by walking the package (tests and migrations
+# aside): a workflow defined anywhere fails test_every_workflow_is_enumerated until the matrix names its object (issue
+# 21: the list of modules used to be written out, so a new app's workflow was silently left out).
+def _product_modules():
+    import pkgutil
+
+    import zhifa
+
+    for info in pkgutil.walk_packages(zhifa.__path__, "zhifa."):
+        parts = info.name.split(".")
+        if {"tests", "migrations", "management", "testing"} & set(parts) or parts[-1] == "__main__":
+            continue
+        yield importlib.import_module(info.name)
 
 
 def _workflows() -> dict[str, wf.Workflow]:
     found = {}
-    for name in SERVICE_MODULES:
-        module = importlib.import_module(name)
+    for module in _product_modules():
         for value in vars(module).values():
             if isinstance(value, wf.Workflow):
                 found[value.name] = value
@@ -41,7 +49,8 @@ def _workflows() -> dict[str, wf.Workflow]:
 OBJECT_OF = {"cases.case": "case", "review": "review", "publicity.item": "publication",
              "publicity.request": "public_request", "publicity.annual_report": "report",
              "supervision.alert": "alert", "instruments.instrument": "instrument",
-             "campaigns.campaign": "campaign_published"}
+             "campaigns.campaign": "campaign_published", "evaluation.campaign": "eval_scoring",
+             "assessment.assessment": "assessment_computed"}
 # The moves only the system makes (the problem-model engine opens, raises, lowers and closes alerts as the data
 # warrants: supervision.workflow): no principal may make them, each refusal is logged, and the system (no actor)
 # passes. Named here, not inferred, so that a move losing its permission by mistake cannot pass as a system move.
@@ -89,10 +98,38 @@ def _admitted(workflow: wf.Workflow, obj, world, move: wf.Move | None = None) ->
         assert obj.bureau.jurisdiction_id == obj.deliveries.get().agency.jurisdiction_id
         permission = AGENCY_PERMISSION if move is not None and move.name == "acknowledge" else BUREAU_PERMISSION
         return {p.key for p in PRINCIPALS if p.holds(permission)}
+    if workflow.name == "assessment.assessment":
+        # An annual assessment (SUP-02) by agency A's county bureau: every move is its supervisors' (as a campaign's).
+        from zhifa.assessment.workflow import BUREAU_PERMISSION
+
+        assert obj.bureau.jurisdiction_id == world_agency_a_jurisdiction(world)
+        return {p.key for p in PRINCIPALS if p.holds(BUREAU_PERMISSION)}
+    if workflow.name == "evaluation.campaign":
+        # A case-file evaluation (SUP-06) by agency A's county bureau over agency A's archived files, in scoring: the
+        # organiser's moves are the bureau's supervisors'; the agency's (self-score, rectify) agency A's heads'; an
+        # evaluator's (score, recuse) those holding a live assignment; reconcile the campaign's lead.
+        from zhifa.evaluation.models import Assigned
+        from zhifa.evaluation.workflow import AGENCY_PERMISSION, BUREAU_PERMISSION
+
+        assert obj.organiser.jurisdiction_id == world_agency_a_jurisdiction(world)
+        side = move.extra.get("side") if move is not None else ""
+        if side == "organiser":
+            return {p.key for p in PRINCIPALS if p.holds(BUREAU_PERMISSION)}
+        if side == "agency":
+            return {p.key for p in PRINCIPALS if p.holds(AGENCY_PERMISSION)}
+        ids = (set(Assigned.objects.filter(file__campaign=obj, recusal__isnull=True).values_list("evaluator_id", flat=True))
+               if side == "evaluator" else {obj.lead_id})
+        return {p.key for p in PRINCIPALS if not p.anonymous and world.users[p.key].pk in ids}
     if workflow.name != "review":
         return set()
     assigned = {a.person.user_id for a in obj.assignments.filter(recusal__isnull=True).select_related("person")}
     return {p.key for p in PRINCIPALS if not p.anonymous and world.users[p.key].pk in assigned}
+
+
+def world_agency_a_jurisdiction(world) -> int:
+    from zhifa.org.models import Agency
+
+    return Agency.objects.get(pk=world["agency"]).jurisdiction_id
 
 
 def _denials() -> int:

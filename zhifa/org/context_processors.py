@@ -35,6 +35,15 @@ def navigation(request):
         items.append(("instruments-list", "监督文书"))
     if perms.can(user, "supervision.view") or perms.can(user, "instruments.issue"):
         items.append(("campaigns-list", "专项监督检查"))
+    # Issue 21: case-file evaluation (the bureaus' campaigns, an agency's self-check and its results), its standards,
+    # and the annual assessment (the bureaus' side, and each agency's own result).
+    evaluates = any(perms.can(user, p) for p in ("supervision.view", "instruments.issue", "instruments.respond"))
+    if evaluates:
+        items.append(("evaluation-list", "案卷评查"))
+    if evaluates and perms.can(user, "rules.view"):
+        items.append(("evaluation-standards", "评查标准"))
+    if perms.can(user, "supervision.view") or perms.can(user, "instruments.issue"):
+        items.append(("assessment-list", "评议考核"))
     if perms.can(user, "discretion.view"):
         items.append(("discretion-list", "裁量基准"))
     if perms.can(user, "org.view"):

@@ -219,6 +219,138 @@ def _supervision_models(v) -> None:
             _require(ok, f"{code} 的参数 {name} 应为数值、字符串、布尔值或其列表")
 
 
+# Case-file evaluation standards (案卷评查标准, issue 21 §1; SUP-06): one entry per action type ("*": every type without its
+# own). Sections: basic (基本项目, pass/fail, a failure vetoes by `veto`), form (形式) and content (内容) with points.
+EVALUATION_SECTIONS = {"basic": "基本项目（否决项）", "form": "形式（文书规范）", "content": "内容（实体、程序）"}
+EVALUATION_VETO = {"zero": "基本项目不合格的，案卷为不合格，得 0 分", "bar_excellent": "基本项目不合格的，不得评为优秀"}
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _evaluation_standard(action_type: str, v) -> None:
+    """One standard: {title, veto, grades: {excellent, pass}, double, total?, basis?, items: [{code, section, text,
+    points, deduct?, check?, note?, forms?}]}. Basic items carry no points; the points of form and content sum to
+    `total` (100 when not stated); a deduction per error is at most the item's points; item codes are unique. Which
+    machine checks exist is the evaluation app's to say (register_check)."""
+    where = f"标准“{action_type}”"
+    _require(isinstance(v, dict), f"{where}应为对象")
+    unknown = set(v) - {"title", "veto", "grades", "double", "total", "basis", "items"}
+    _require(not unknown, f"{where}含未知字段：{sorted(unknown)}")
+    _require(isinstance(v.get("title"), str) and v["title"].strip() != "", f"{where}缺少标题（title）")
+    _require(v.get("veto") in EVALUATION_VETO, f"{where}的否决方式（veto）应为 {list(EVALUATION_VETO)} 之一")
+    _require(isinstance(v.get("double", False), bool), f"{where}的 double（每卷两名评查人员）应为布尔值")
+    total = v.get("total", 100)
+    _require(_number(total) and total > 0, f"{where}的总分（total）应为正数")
+    grades = v.get("grades")
+    _require(isinstance(grades, dict) and set(grades) == {"excellent", "pass"},
+             f"{where}的等次分数线（grades）须且只须含 excellent（优秀）、pass（合格）")
+    _require(all(_number(g) for g in grades.values()), f"{where}的等次分数线应为非负数")
+    _require(0 < grades["pass"] <= grades["excellent"] <= total,
+             f"{where}的等次分数线应满足 0 < 合格 ≤ 优秀 ≤ 总分 {total}")
+    _require(isinstance(v.get("basis", ""), str), f"{where}的依据（basis）应为文字")
+    items = v.get("items")
+    _require(isinstance(items, list) and bool(items), f"{where}的评查项目（items）应为非空列表")
+    seen, points = set(), 0
+    for n, item in enumerate(items, 1):
+        at = f"{where}第 {n} 项"
+        _require(isinstance(item, dict), f"{at}应为对象")
+        extra = set(item) - {"code", "section", "text", "points", "deduct", "check", "note", "forms"}
+        _require(not extra, f"{at}含未知字段：{sorted(extra)}")
+        code = item.get("code")
+        _require(isinstance(code, str) and code.strip() != "" and len(code) <= 20, f"{at}的编号（code）应为非空文字（至多 20 字）")
+        _require(code not in seen, f"{at}的编号 {code} 重复")
+        seen.add(code)
+        at = f"{where}项目 {code}"
+        _require(item.get("section") in EVALUATION_SECTIONS, f"{at}的类别（section）应为 {list(EVALUATION_SECTIONS)} 之一")
+        _require(isinstance(item.get("text"), str) and item["text"].strip() != "", f"{at}缺少评查内容（text）")
+        _require(_number(item.get("points", 0)) and _number(item.get("deduct", 0)), f"{at}的分值与扣分应为非负数")
+        _require(item.get("check") is None or (isinstance(item["check"], str) and item["check"] != ""),
+                 f"{at}的机器核查（check）应为核查代码或 null")
+        _require(isinstance(item.get("note", ""), str), f"{at}的评分说明（note）应为文字")
+        _evaluation_forms(at, item.get("forms", []))
+        if item["section"] == "basic":
+            _require(item.get("points", 0) == 0 and item.get("deduct", 0) == 0, f"{at}为基本项目（否决项），不设分值")
+        else:
+            _require(item.get("points", 0) > 0, f"{at}的分值应大于 0")
+            _require(item.get("deduct", 0) <= item["points"], f"{at}的每处扣分不应超过该项分值")
+            points += item["points"]
+    _require(abs(points - total) < 1e-9, f"{where}形式与内容项目分值合计 {points:g} 分，应为总分 {total:g} 分")
+
+
+def _evaluation_forms(at: str, forms) -> None:
+    """An item's documents a file must hold: [{procedure?, outcome?, required: [form code, …]}]. The shape only: which
+    procedures and forms exist, and which checks read `forms`, is the evaluation app's to say (register_check)."""
+    _require(isinstance(forms, list), f"{at}的应有文书（forms）应为列表")
+    for n, entry in enumerate(forms, 1):
+        where = f"{at}应有文书第 {n} 条"
+        _require(isinstance(entry, dict), f"{where}应为对象")
+        extra = set(entry) - {"procedure", "outcome", "required"}
+        _require(not extra, f"{where}含未知字段：{sorted(extra)}")
+        _require(isinstance(entry.get("procedure", "*"), str) and entry.get("procedure", "*") != "",
+                 f"{where}的程序（procedure）应为程序代码或 *")
+        _require(isinstance(entry.get("outcome", ""), str), f"{where}的结案文书（outcome）应为文书代码")
+        required = entry.get("required")
+        _require(isinstance(required, list) and bool(required)
+                 and all(isinstance(f, str) and f != "" for f in required) and len(set(required)) == len(required),
+                 f"{where}的应有文书（required）应为不重复的文书代码的非空列表")
+
+
+def _evaluation_standards(v) -> None:
+    """{action type or "*": standard}: see _evaluation_standard."""
+    from zhifa.org.models import ActionType  # the vocabulary lives with the agencies
+
+    _require(isinstance(v, dict), "应为对象：{执法行为类别或 *: 评查标准}")
+    allowed = {"*", *ActionType.values}
+    _require(set(v) <= allowed, f"只能按 {sorted(allowed)} 设定")
+    for action_type, standard in v.items():
+        _evaluation_standard(action_type, standard)
+
+
+def _assessment_indicators(v) -> None:
+    """{"total": n, "qualitative": {"min": a, "max": b}, "indicators": [{"code", "name", "weight", "formula",
+    "scoring": {"method": "linear", "zero_at", "full_at"} | {"method": "deduct", "per"},
+    "if_empty": "full"|"zero"|"exempt"}]}
+    (issue 21 §6; SUP-02). The shape only: zhifa.assessment checks the formulas against its registry and refuses fine
+    or confiscation figures (《行政处罚法》第七十四条) on every write (register_check)."""
+    import re
+
+    _require(isinstance(v, dict), "应为对象：{total, qualitative, indicators}")
+    total = v.get("total")
+    _require(isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0, "total（总分）应为正数")
+    q = v.get("qualitative", {"min": 0, "max": 0})
+    _require(isinstance(q, dict) and all(isinstance(q.get(k), (int, float)) and not isinstance(q.get(k), bool)
+                                         for k in ("min", "max")) and q["min"] <= 0 <= q["max"],
+             "qualitative 应为 {min: 不大于0的数, max: 不小于0的数}")
+    items = v.get("indicators")
+    _require(isinstance(items, list) and bool(items), "indicators 应为非空列表")
+    codes = set()
+    for item in items:
+        _require(isinstance(item, dict), "每个指标应为对象")
+        code = item.get("code")
+        _require(isinstance(code, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code) is not None,
+                 f"指标代码应为小写字母开头的字母、数字或下划线：{code}")
+        _require(code not in codes, f"指标代码重复：{code}")
+        codes.add(code)
+        _require(isinstance(item.get("name"), str) and 0 < len(item["name"]) <= 100, f"{code} 的名称应为 1 至 100 字")
+        _require(isinstance(item.get("formula"), str) and bool(item["formula"]), f"{code} 应指明计算方法 formula")
+        w = item.get("weight")
+        _require(isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0, f"{code} 的分值 weight 应为正数")
+        s = item.get("scoring")
+        _require(isinstance(s, dict) and s.get("method") in {"linear", "deduct"}, f"{code} 的计分方法应为 linear 或 deduct")
+        if s["method"] == "linear":
+            ok = all(isinstance(s.get(k), (int, float)) and not isinstance(s.get(k), bool) for k in ("zero_at", "full_at"))
+            _require(ok and s["zero_at"] != s["full_at"], f"{code} 的线性计分应给出不相等的 zero_at 与 full_at")
+        else:
+            per = s.get("per")
+            _require(isinstance(per, (int, float)) and not isinstance(per, bool) and per > 0, f"{code} 的扣分 per 应为正数")
+        _require(item.get("if_empty", "full") in {"full", "zero", "exempt"},
+                 f"{code} 的 if_empty 应为 full、zero 或 exempt（无此项工作的不计分、不计入满分，按实际考核项目折算）")
+    weights = sum(i["weight"] for i in items)
+    _require(abs(weights - total) < 1e-9, f"各指标分值之和（{weights:g}）应等于总分（{total:g}）")
+
+
 @dataclass(frozen=True)
 class RuleKey:
     key: str
@@ -259,6 +391,14 @@ CATALOGUE: dict[str, RuleKey] = {
         RuleKey("supervision.instrument_days", "监督文书期限", _instrument_days,
                 "监督意见书、监督决定书、约谈、通报批评的整改报告期限，申请复查与复查决定期限；days 为自然日（末日为法定"
                 "节假日的顺延至其后第一个工作日），working_days 为工作日"),
+        RuleKey("assessment.indicators", "评议考核指标体系", _assessment_indicators,
+                "指标代码、名称、分值（之和等于总分）、计算方法（评议考核的计算方法登记表）及计分方法；罚没收入、罚款数额等"
+                "不得作为考核指标（《中华人民共和国行政处罚法》第七十四条）"),
+        RuleKey("evaluation.rectification_days", "案卷评查不合格案卷整改期限（自然日）",
+                lambda v: _positive_int(v, "整改期限"), "评查结果反馈之日起，被评查机关对不合格案卷报告整改情况的期限"),
+        RuleKey("evaluation.standards", "案卷评查标准", _evaluation_standards,
+                "按执法行为类别设定（* 为未单独设定的类别）：基本项目（否决项）、形式与内容项目的分值和每处扣分、否决方式、"
+                "优秀与合格分数线、是否每卷两名评查人员；逐个类别继承", by_entry=True),
     ]
 }
 

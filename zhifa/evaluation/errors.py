@@ -1,0 +1,33 @@
+from enum import StrEnum
+
+
+class EvalErrorCode(StrEnum):
+    # A wrong state is core's one code (wrong_state, 409; core.workflow); a denial core's permission_denied.
+    ORGANISER_INVALID = "evaluation_organiser_invalid"
+    TEXT_REQUIRED = "evaluation_text_required"
+    TEXT_TOO_LONG = "evaluation_text_too_long"
+    PERIOD_INVALID = "evaluation_period_invalid"
+    SAMPLE_INVALID = "evaluation_sample_invalid"
+    AGENCIES_REQUIRED = "evaluation_agencies_required"
+    AGENCY_NOT_SUPERVISED = "evaluation_agency_not_supervised"
+    ACTION_TYPES_INVALID = "evaluation_action_types_invalid"
+    STANDARD_MISSING = "evaluation_standard_missing"
+    POPULATION_EMPTY = "evaluation_population_empty"
+    POPULATION_TOO_LARGE = "evaluation_population_too_large"
+    EVALUATOR_NOT_ELIGIBLE = "evaluation_evaluator_not_eligible"
+    EVALUATOR_FROM_AGENCY = "evaluation_evaluator_from_evaluated_agency"
+    EVALUATORS_TOO_FEW = "evaluation_evaluators_too_few"
+    LEAD_NOT_ELIGIBLE = "evaluation_lead_not_eligible"
+    LEAD_IS_EVALUATOR = "evaluation_lead_is_file_evaluator"
+    FILE_INVALID = "evaluation_file_invalid"
+    NOT_ASSIGNED = "evaluation_not_assigned"
+    ALREADY_ASSIGNED = "evaluation_already_assigned"
+    REASON_REQUIRED = "evaluation_reason_required"
+    OVERRIDE_REASON_REQUIRED = "evaluation_override_reason_required"
+    MARKS_INVALID = "evaluation_marks_invalid"
+    MARKS_INCOMPLETE = "evaluation_marks_incomplete"
+    NOT_DIFFERING = "evaluation_nothing_to_reconcile"
+    RESULTS_INCOMPLETE = "evaluation_results_incomplete"
+    ALREADY_DECIDED = "evaluation_file_already_decided"
+    NOT_TO_RECTIFY = "evaluation_nothing_to_rectify"
+    ALREADY_RECTIFIED = "evaluation_already_rectified"
