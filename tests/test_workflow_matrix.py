@@ -21,6 +21,7 @@ from zhifa.core import workflow as wf
 from zhifa.core.errors import PermissionDeniedError
 from zhifa.core.models import SecurityEvent, SecurityEventKind
 
+
 # Every module of the product that binds a table to its model, found by walking the package (tests and migrations
 # aside): a workflow defined anywhere fails test_every_workflow_is_enumerated until the matrix names its object (issue
 # 21: the list of modules used to be written out, so a new app's workflow was silently left out).
