@@ -1,12 +1,12 @@
 """Annual assessment API: the same services as the pages (STYLE habit 1). Errors: {code, message[, details]} through
 the project's one mapping (config/api.py)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from zhifa.core.api import Day, Id
+from zhifa.core.api import Day, Id, Offset
 from zhifa.core.errors import NotFoundError
 from zhifa.org.models import Agency
 
@@ -142,7 +142,9 @@ def assessment_detail(request, assessment_id: Id):
 
 @router.get("/{assessment_id}/agencies/{agency_id}/{indicator}", response=AssessmentTraceOut,
             summary="一个指标值所依据的记录（编号分页）")
-def assessment_trace(request, assessment_id: Id, agency_id: Id, indicator: str, offset: int = 0, limit: int = 1000):
+def assessment_trace(request, assessment_id: Id, agency_id: Id, indicator: Annotated[str, Field(max_length=40)],
+                     offset: Offset = 0,
+                     limit: Annotated[int, Field(ge=1, le=10000, description="每页记录数（至多 10000）")] = 1000):
     offset, limit = max(0, offset), min(max(1, limit), 10000)
     a, visible = selectors.assessment_for(request.user, assessment_id, request=request)
     if visible is not None and agency_id not in visible:

@@ -1,7 +1,6 @@
 """The sealed result report of an assessment (PDF, the bureau's PAdES signature, as campaigns.rendering) and the
 Excel workbook of the results (openpyxl)."""
 
-import io
 
 from django.template.loader import render_to_string
 
@@ -64,11 +63,12 @@ def sealed_pdf(context: dict, *, bureau, reason: str) -> tuple[bytes, str, int]:
 def workbook(assessment, rows) -> bytes:
     """The results as an Excel workbook: one row per agency (rank, every indicator's figure and points, the
     qualitative score with its reason, the total)."""
-    from openpyxl import Workbook
+    from zhifa.core import spreadsheet  # every workbook through the helper: a reason typed "=…" stays text
 
     indicators = _indicators(assessment)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("考核结果")
+    wb = spreadsheet.workbook()
+    ws = wb.active
+    ws.title = "考核结果"
     ws.append([assessment.title])
     head = ["名次", "执法机关"]
     for i in indicators:
@@ -83,6 +83,4 @@ def workbook(assessment, rows) -> bytes:
             line += [f.get("value"), float(points) if points not in ("", "不计分") else (points or None)]
         ws.append(line + [float(r.raw), float(r.scored_of), float(r.points), float(r.qualitative), r.reason,
                           float(r.total), NO_RECORDS if r.no_records else ("按实际考核项目折算" if r.rescaled else "")])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return spreadsheet.workbook_bytes(wb)

@@ -20,7 +20,7 @@ from zhifa.org.models import Agency
 
 from . import rendering, selectors, services
 from .errors import AssessmentErrorCode as E
-from .indicators import REGISTRY
+from .indicators import REGISTRY, rule_text
 from .models import AssessmentDocument, Outcome, OutcomeKind, OutcomeResult
 from .workflow import ACTION_LABELS, BUREAU_PERMISSION, MOVES, VIEW_PERMISSION
 
@@ -82,7 +82,10 @@ def assessment_detail(request, pk: int):
         "a": assessment, "rows": rows, "indicators": indicators, "moves": [m.name for m in moves],
         "bureau_side": visible is None, "document": document, "steps": steps,
         "any_rescaled": any(r.rescaled for r in rows), "total": assessment.indicators.get("total", 100),
-        "formulas": {k: f.label for k, f in REGISTRY.items()}})
+        "formulas": {k: f.label for k, f in REGISTRY.items()},
+        # How each figure becomes points, from the table the assessment was computed under (the tryout: the rule was
+        # only in the rules' data, and a 47.50 average scoring 0 went unexplained).
+        "scoring_lines": rule_text(assessment.indicators).splitlines()})
 
 
 @require_POST
@@ -129,8 +132,11 @@ def agency_result(request, pk: int, agency_id: int):
                                formula_label=formula.label if formula else i["formula"]))
     history = (assessment.qualitative.filter(agency_id=agency_id).select_related("step__actor").order_by("id")
                if visible is None else [])
+    # Ranked among the agencies that take part (those with records): "1 / 1", not "1 / 5" beside four unranked.
+    ranked = sum(1 for r in selectors.ranking(assessment) if r.rank is not None)
     return render(request, "assessment/agency.html", {"a": assessment, "row": row, "indicators": indicators,
-                                                      "history": history, "rank_of": assessment.agencies.count()})
+                                                      "history": history, "rank_of": ranked,
+                                                      "scoring_lines": rule_text(assessment.indicators).splitlines()})
 
 
 def figure_trace(request, pk: int, agency_id: int, indicator: str):

@@ -509,6 +509,15 @@ def recuse(*, campaign: EvalCampaign, actor, file_id: int, reason: str) -> Assig
 
 # --- scoring ------------------------------------------------------------------------------------------------------
 
+def _short(text: str, limit: int = 24) -> str:
+    """An item's text for a message: whole when short, else cut before its first bracket or at `limit` with an
+    ellipsis (the tryout: a cut inside “（…” left the bracket open)."""
+    if len(text) <= limit:
+        return text
+    head = text.split("（", 1)[0]
+    return head if 0 < len(head) <= limit else text[:limit] + "……"
+
+
 def _as_bool(v):
     if isinstance(v, bool):
         return v
@@ -554,7 +563,7 @@ def sheet(standard: standards.Standard, machine: dict[str, MachineScore], marks)
         passed, errors, reason = mine
         if decided and (passed, errors) != (ms.passed, max(ms.errors, 1) if not ms.passed else 0):
             if len(reason) < MIN_REASON:
-                raise ZhifaError(E.OVERRIDE_REASON_REQUIRED, f"改判机器评分（{it.code} {it.text[:20]}）须说明理由（不少于 "
+                raise ZhifaError(E.OVERRIDE_REASON_REQUIRED, f"改判机器评分（{it.code} {_short(it.text)}）须说明理由（不少于 "
                                  f"{MIN_REASON} 个字）。", details={"item": it.code, "field": f"reason_{it.code}"})
             out[it.code] = (passed, errors, MarkSource.OVERRIDDEN, reason[:2000])
         elif decided:

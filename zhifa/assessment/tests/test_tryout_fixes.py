@@ -58,7 +58,12 @@ def test_the_points_shown_the_rescaled_total_and_the_rank_agree(world, client):
     page = client.get(f"/assessment/{a.pk}/").content.decode()
     assert "计分项目得分 / 满分" in page and "35.00 / 35.00" in page and "20.00 / 35.00" in page
     agency = client.get(f"/assessment/{a.pk}/agencies/{a2.agency_id}/").content.decode()
-    assert "20.00 × 100.00 ÷ 35.00 = 57.14 分" in agency and "名次 2 / 3" in agency
+    # Ranked among the agencies taking part: the third has no records and is not ranked (the second tryout: "1 / 5").
+    assert "20.00 × 100.00 ÷ 35.00 = 57.14 分" in agency and "名次 2 / 2" in agency
+    # How a figure becomes points is on the page (the second tryout: a 47.50 average scoring 0 went unexplained).
+    scoring = _section(agency, '<section id="scoring">', "</section>")
+    assert "计分办法" in scoring and "按比例计分" in scoring and "行政执法决定按时公示率" in scoring
+    assert "计分办法" in page
     assert "不计分（不计入满分）" in agency and "0.00 / 15.00" in agency
 
 
@@ -80,7 +85,8 @@ def test_an_agency_with_no_records_says_so_and_is_not_ranked(world, client):
     assert "不参加排名" in page[page.rindex("<tr", 0, page.index(city.agency)):page.index(city.agency)]
     agency = client.get(f"/assessment/{a.pk}/agencies/{city.agency_id}/").content.decode()
     assert "无可考核的执法记录，不计指标得分，不参加排名" in agency and "名次" not in agency
-    assert "/ 10.00" not in agency and "不计分" in agency and "得满分" not in agency
+    rows_part = agency[:agency.index('<section id="scoring">')]  # the general 计分办法 below speaks of 得满分
+    assert "/ 10.00" not in rows_part and "不计分" in rows_part and "得满分" not in rows_part
     trace = client.get(f"/assessment/{a.pk}/agencies/{city.agency_id}/adverse_outcomes/").content.decode()
     assert "本机关无可考核的执法记录" in trace and "10.00" not in trace
     api = {r["agency_id"]: r for r in client.get(f"/api/assessment/{a.pk}").json()["rows"]}
@@ -190,7 +196,7 @@ def test_finalising_and_cancelling_take_two_deliberate_steps(world, client):
     a = _mixed(world)
     client.force_login(world.sup)
     page = client.get(f"/assessment/{a.pk}/").content.decode()
-    for move, summary, button in (("finalise", "确定考核结果并签章", "确认确定结果并签章"),
+    for move, summary, button in (("finalise", "确定考核结果并签章", "确定结果并签章"),
                                   ("cancel", "撤销考核", "确认撤销")):
         box = _section(page, f'<details class="confirm-{move}">', "</details>")
         assert f"<summary>{summary}" in box and f"/act/{move}/" in box and f">{button}</button>" in box

@@ -245,3 +245,15 @@ def test_the_organiser_may_choose_the_evaluator_of_a_file(ew, client):
     assert f'name="evaluator_{files[0].pk}"' not in page and f'name="evaluator_{files[1].pk}"' in page
     client.post(f"/evaluation/{c.pk}/act/assign/")  # the rest automatically
     assert services.unassigned(c) == [] and Assigned.objects.filter(file__campaign=c).count() == len(files)
+
+
+def test_an_item_named_in_a_message_is_never_cut_inside_its_brackets():
+    """The second tryout: “（B02 执法人员具备执法资格（执法证件在执法行为）须说明理由” — the item's text cut at 20
+    characters left its bracket open."""
+    from zhifa.evaluation.services import _short
+
+    long = "执法人员具备执法资格（执法证件在执法行为发生之日有效，且在证件载明的执法区域、执法类别内）"
+    assert _short(long) == "执法人员具备执法资格"
+    assert _short("案卷文书齐全") == "案卷文书齐全"
+    cut = _short("这是一个没有括号但是非常非常非常非常非常非常长的评查项目说明文字")
+    assert cut.endswith("……") and "（" not in cut

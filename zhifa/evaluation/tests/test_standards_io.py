@@ -191,7 +191,8 @@ def test_the_required_documents_round_trip_through_the_workbook():
     assert not parsed.errors and parsed.value.keys() == national().keys()
     for name, entry in national().items():
         assert standards.standard_from_value(name, parsed.value[name]) == standards.standard_from_value(name, entry)
-    assert parsed.value["penalty"]["items"][18]["forms"][1] == {"procedure": "simplified", "outcome": "penalty_decision",
+    f09 = next(it for it in parsed.value["penalty"]["items"] if it["code"] == "F09")
+    assert f09["forms"][1] == {"procedure": "simplified", "outcome": "penalty_decision",
                                                                 "required": ["penalty_decision"]}
 
 
