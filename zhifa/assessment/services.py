@@ -14,7 +14,8 @@ from zhifa.core.bounds import normalise
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import Agency, AgencyStatus
+from zhifa.org.models import Agency
+from zhifa.org.selectors import supervised_agencies
 from zhifa.rules.selectors import rule_get
 
 from . import events, indicators, rendering
@@ -61,12 +62,6 @@ def _text(value, what: str, *, limit: int, required: bool = True, field: str = "
     return text
 
 
-def subtree_agencies(bureau: Agency):
-    """The agencies a bureau assesses: those of its jurisdiction and below, not justice bureaus, not revoked."""
-    return (Agency.objects.filter(jurisdiction__path__startswith=bureau.jurisdiction.path, is_justice_bureau=False)
-            .exclude(status=AgencyStatus.REVOKED))
-
-
 def acting_bureau_check(*, actor, bureau: Agency, what: str = "assessment create") -> None:
     if not org_perms.can(actor, BUREAU_PERMISSION, jurisdiction=bureau.jurisdiction):
         org_perms.deny(actor, BUREAU_PERMISSION, detail=f"{what} as agency:{bureau.pk}")
@@ -91,7 +86,7 @@ def assessment_create(*, actor, bureau: Agency, year, title: str = "") -> Assess
         Agency.objects.select_for_update().filter(pk=bureau.pk).first()  # one open assessment per bureau and year
         if Assessment.objects.filter(bureau=bureau, year=year).exclude(state=State.CANCELLED).exists():
             raise ZhifaError(E.ALREADY_OPEN, f"{bureau.name}已组织{year}年度的评议考核。", status=409)
-        agency_ids = list(subtree_agencies(bureau).values_list("pk", flat=True))
+        agency_ids = list(supervised_agencies([bureau]).values_list("pk", flat=True))
         if not agency_ids:
             raise ZhifaError(E.AGENCIES_EMPTY, f"{bureau.name}的监督范围内没有执法机关。")
         assessment = Assessment.objects.create(bureau=bureau, year=year, title=title, created_by=actor)

@@ -16,7 +16,8 @@ from zhifa.core.bounds import normalise
 from zhifa.core.errors import ZhifaError
 from zhifa.ledger.services import evidence_put
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import ActionType, Agency, AgencyStatus
+from zhifa.org.models import ActionType, Agency
+from zhifa.org.selectors import supervised_agencies
 
 from . import draw, events, rendering
 from .errors import CampaignErrorCode as E
@@ -67,9 +68,8 @@ def _text(value, what: str, *, limit: int, required: bool = True, field: str = "
 
 
 def subtree_agencies(bureau: Agency):
-    """The agencies a bureau may inspect: those of its jurisdiction and below, not justice bureaus, not revoked."""
-    return (Agency.objects.filter(jurisdiction__path__startswith=bureau.jurisdiction.path, is_justice_bureau=False)
-            .exclude(status=AgencyStatus.REVOKED).select_related("jurisdiction").order_by("jurisdiction__path", "name"))
+    """The agencies a bureau may inspect (org.selectors.supervised_agencies)."""
+    return supervised_agencies([bureau])
 
 
 def checklist_clean(items) -> list[str]:

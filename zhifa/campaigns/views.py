@@ -2,7 +2,6 @@
 its scope, draw record, sampled cases and findings forms, report, notice and timeline."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,8 @@ from zhifa.core.errors import ZhifaError
 from zhifa.core.files import stored_file_response
 from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.org import permissions as org_perms
-from zhifa.org.models import Agency, AgencyStatus
+from zhifa.org.models import Agency
+from zhifa.org.selectors import supervised_agencies
 
 from . import selectors, services
 from .forms import CampaignForm, FindingsForm
@@ -44,18 +44,8 @@ def campaign_list(request):
 
 def _subtree_agencies(bureaus) -> list:
     """The agencies the form offers: those of the actor's bureaus' subtrees (the service checks the chosen bureau's),
-    in one query whatever the number of bureaus: only the top-most bureaus' jurisdictions are asked for."""
-    tops = []
-    for path in sorted({b.jurisdiction.path for b in bureaus}):
-        if not any(path.startswith(top) for top in tops):
-            tops.append(path)
-    if not tops:
-        return []
-    q = Q()
-    for path in tops:
-        q |= Q(jurisdiction__path__startswith=path)
-    return list(Agency.objects.filter(q, is_justice_bureau=False).exclude(status=AgencyStatus.REVOKED)
-                .select_related("jurisdiction").order_by("jurisdiction__path", "name"))
+    in one query whatever the number of bureaus."""
+    return list(supervised_agencies(bureaus)) if bureaus else []
 
 
 def campaign_new(request):

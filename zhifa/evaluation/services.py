@@ -21,6 +21,7 @@ from zhifa.core.errors import WrongStateError, ZhifaError
 from zhifa.ledger.services import evidence_put
 from zhifa.org import permissions as org_perms
 from zhifa.org.models import ActionType, Adviser, Agency, AgencyStatus, Person, RoleGrant
+from zhifa.org.selectors import supervised_agencies
 from zhifa.rules.selectors import rule_get
 
 from . import events, prescore, standards
@@ -157,20 +158,6 @@ def _add_evaluators(campaign: EvalCampaign, users, step) -> list[Evaluator]:
 
 # --- create -------------------------------------------------------------------------------------------------------
 
-def subtree_agencies(bureau: Agency):
-    return (Agency.objects.filter(jurisdiction__path__startswith=bureau.jurisdiction.path, is_justice_bureau=False)
-            .exclude(status=AgencyStatus.REVOKED).select_related("jurisdiction").order_by("jurisdiction__path", "name"))
-
-
-def subtree_agencies_of(bureaus):
-    """The agencies (not bureaus, not revoked) of several bureaus' subtrees: one query."""
-    q = Q(pk__in=[])
-    for b in bureaus:
-        q |= Q(jurisdiction__path__startswith=b.jurisdiction.path)
-    return (Agency.objects.filter(q, is_justice_bureau=False).exclude(status=AgencyStatus.REVOKED)
-            .select_related("jurisdiction").order_by("jurisdiction__path", "name"))
-
-
 def _ratio(value) -> Decimal | None:
     if value in (None, ""):
         return None
@@ -209,7 +196,7 @@ def campaign_create(*, actor, organiser: Agency, title: str, basis: str = "", ag
     if not types or any(t not in ActionType.values for t in types):
         raise ZhifaError(E.ACTION_TYPES_INVALID, "请选择要评查的执法行为类别。", details={"field": "action_types"})
     if organiser.is_justice_bureau:
-        allowed = subtree_agencies(organiser)
+        allowed = supervised_agencies([organiser])
         if all_agencies:
             agencies = list(allowed)
         else:

@@ -14,6 +14,7 @@ from zhifa.core.errors import ZhifaError
 from zhifa.core.files import XLSX, file_response, stored_file_response
 from zhifa.core.paginator import keyset_page, query_without_cursor
 from zhifa.org import permissions as org_perms
+from zhifa.org.selectors import supervised_agencies
 
 from . import rendering, selectors, services
 from .forms import CampaignForm
@@ -50,7 +51,7 @@ def _form_choices(organisers):
     agencies = [o for o in organisers if not o.is_justice_bureau]
     if bureaus:
         seen = {a.pk for a in agencies}
-        agencies += [a for a in services.subtree_agencies_of(bureaus) if a.pk not in seen]
+        agencies += [a for a in supervised_agencies(bureaus) if a.pk not in seen]
     return agencies, selectors.evaluator_candidates(bureaus)
 
 

@@ -393,3 +393,19 @@ def advisers_lendable_to(agency: Agency) -> QuerySet[Adviser]:
 def advisers_on_loan_to(agency: Agency, *, on: dt.date | None = None) -> QuerySet[AdviserLoan]:
     on = on or today()
     return AdviserLoan.objects.filter(agency=agency, starts_on__lte=on, ends_on__gte=on).select_related("adviser")
+
+
+def supervised_agencies(bureaus) -> QuerySet[Agency]:
+    """The agencies one or more justice bureaus supervise: those of their jurisdictions and below, not justice bureaus,
+    not revoked, by place then name. One query whatever the number of bureaus: only the top-most jurisdictions are
+    asked for. The one reading of a bureau's subtree for special inspections, case-file evaluation and the annual
+    assessment (each had its own copy)."""
+    tops: list[str] = []
+    for path in sorted({b.jurisdiction.path for b in bureaus}):
+        if not any(path.startswith(top) for top in tops):
+            tops.append(path)
+    q = Q(pk__in=[])
+    for path in tops:
+        q |= Q(jurisdiction__path__startswith=path)
+    return (Agency.objects.filter(q, is_justice_bureau=False).exclude(status=AgencyStatus.REVOKED)
+            .select_related("jurisdiction").order_by("jurisdiction__path", "name"))
