@@ -39,6 +39,21 @@ class EvalCampaignCreateIn(Schema):
     lead_id: Id | None = None
 
 
+class EvalCampaignAmendIn(Schema):
+    """The whole plan again (what the form posts): the fields not changed are sent as they are."""
+
+    title: column(EvalCampaign, "title")
+    basis: str = Field("", max_length=5000)
+    agency_ids: list[Id] = Field([], max_length=2000)
+    all_agencies: bool = False
+    action_types: list[str] = Field(max_length=20)
+    period_from: Day = Field(description="归档日期自")
+    period_to: Day = Field(description="归档日期至")
+    sample_size: int | None = Field(None, description="每个机关抽取案卷数（与抽取比例二选一）")
+    sample_ratio: Decimal | None = Field(None, description="每个机关抽取比例（0.001—1，向上取整，至少一件）")
+    self_check: bool = False
+
+
 class EvalActionIn(Schema):
     summary: str = Field("", max_length=20000, description="完成评查（close）时的评查情况综述")
     reason: str = Field("", max_length=2000, description="撤销（cancel）的理由")
@@ -231,6 +246,18 @@ def eval_campaign_create(request, payload: EvalCampaignCreateIn):
         sample_ratio=payload.sample_ratio, self_check=payload.self_check,
         evaluators=users + sorted(missing), lead=lead)
     return Status(201, _detail(_get(request, c.pk)))
+
+
+@router.put("/{campaign_id}/plan", response=EvalCampaignDetailOut,
+            summary="修改评查方案（草拟状态，抽取前）：范围、归档期间、抽取数量或比例、是否先自查；组织机关、组长和评查人员不变")
+def eval_campaign_amend(request, campaign_id: Id, payload: EvalCampaignAmendIn):
+    c = _get(request, campaign_id).campaign
+    services.campaign_amend(
+        campaign=c, actor=request.user, title=payload.title, basis=payload.basis, agency_ids=payload.agency_ids,
+        all_agencies=payload.all_agencies, action_types=payload.action_types, period_from=payload.period_from,
+        period_to=payload.period_to, sample_size=payload.sample_size, sample_ratio=payload.sample_ratio,
+        self_check=payload.self_check)
+    return _detail(_get(request, campaign_id))
 
 
 MOVE_NAMES = Literal["draw", "add_evaluators", "spot_check", "assign", "close", "cancel"]

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.campaign_list, name="evaluation-list"),
     path("new/", views.campaign_new, name="evaluation-new"),
     path("<int:pk>/", views.campaign_detail, name="evaluation-detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="evaluation-edit"),
     path("<int:pk>/act/<str:move>/", views.campaign_act, name="evaluation-act"),
     path("<int:pk>/files/<int:file_id>/", views.file_detail, name="evaluation-file"),
     path("<int:pk>/files/<int:file_id>/act/<str:move>/", views.file_act, name="evaluation-file-act"),

@@ -6,6 +6,7 @@ class EvalErrorCode(StrEnum):
     ORGANISER_INVALID = "evaluation_organiser_invalid"
     TEXT_REQUIRED = "evaluation_text_required"
     TEXT_TOO_LONG = "evaluation_text_too_long"
+    NOTHING_CHANGED = "evaluation_plan_unchanged"
     PERIOD_INVALID = "evaluation_period_invalid"
     SAMPLE_INVALID = "evaluation_sample_invalid"
     AGENCIES_REQUIRED = "evaluation_agencies_required"

@@ -3,6 +3,7 @@
 from zhifa.ledger.events import register
 
 CREATED = register("evaluation.created", "组织案卷评查")
+AMENDED = register("evaluation.amended", "修改案卷评查方案")
 POPULATION_FIXED = register("evaluation.population_fixed", "案卷评查抽取范围确定")
 DRAWN = register("evaluation.drawn", "案卷评查随机抽取案卷")
 EVALUATOR_ADDED = register("evaluation.evaluator_added", "确定评查人员")

@@ -170,17 +170,13 @@ def _ratio(value) -> Decimal | None:
     return r
 
 
-def campaign_create(*, actor, organiser: Agency, title: str, basis: str = "", agency_ids=(), all_agencies=False,
-                    action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int | None = None,
-                    sample_ratio=None, self_check: bool = False, evaluators=(), lead=None,
-                    today: dt.date | None = None) -> EvalCampaign:
-    """组织案卷评查: a bureau over agencies of its subtree, or an agency for its own self-check (its agencies then
-    itself, self_check forced). The standards in force today are pinned per action type."""
+def _plan(*, organiser: Agency, actor, title: str, basis: str, agency_ids, all_agencies: bool, action_types,
+          period_from: dt.date, period_to: dt.date, sample_size, sample_ratio, self_check: bool, lead, on: dt.date,
+          pinned: dict | None = None) -> dict:
+    """The checked plan of a campaign (organising and amending read it the same way): {"fields": the model's fields,
+    "agencies": [Agency]}. The standards are pinned per action type as in force on `on`; a type already pinned
+    (`pinned`, amending) keeps its standard."""
     probe = EvalCampaign(organiser=organiser)
-    if not organiser_may(probe, actor):  # who may, before anything about the input is said
-        org_perms.deny(actor, BUREAU_PERMISSION if organiser.is_justice_bureau else AGENCY_PERMISSION,
-                       detail=f"evaluation create as agency:{organiser.pk}")
-    today = today or timezone.localdate()
     title = _text(title, "评查名称", limit=200, field="title")
     basis = _text(basis, "评查依据", limit=5000, required=False, field="basis")
     if period_from is None or period_to is None or period_from > period_to:
@@ -218,28 +214,88 @@ def campaign_create(*, actor, organiser: Agency, title: str, basis: str = "", ag
         if any(a.pk in members for a in agencies):
             raise ZhifaError(E.LEAD_NOT_ELIGIBLE, f"{_name(lead)}是被评查机关的人员，不能担任评查组长（应当回避）。",
                              status=409, details={"field": "lead", "user": lead.pk})
-    pinned = {}
+    standards_pinned = {}
     for t in types:
+        if pinned and t in pinned:
+            standards_pinned[t] = pinned[t]
+            continue
         try:
-            std = standards.standard_for(organiser.jurisdiction, t, on=today)
+            std = standards.standard_for(organiser.jurisdiction, t, on=on)
         except ZhifaError:
             raise
         except Exception as exc:
-            raise ZhifaError(E.STANDARD_MISSING, f"{organiser.jurisdiction.name}没有在 {today} 有效的"
+            raise ZhifaError(E.STANDARD_MISSING, f"{organiser.jurisdiction.name}没有在 {on} 有效的"
                              f"{ActionType(t).label}案卷评查标准，请先设定评查标准。", details={"field": "action_types"}) from exc
-        pinned[t] = standard_dict(std)
+        standards_pinned[t] = standard_dict(std)
+    fields = {"title": title, "basis": basis, "action_types": types, "period_from": period_from,
+              "period_to": period_to, "sample_size": None if ratio is not None else sample_size, "sample_ratio": ratio,
+              "self_check": bool(self_check), "standards": standards_pinned}
+    return {"fields": fields, "agencies": agencies}
+
+
+def campaign_create(*, actor, organiser: Agency, title: str, basis: str = "", agency_ids=(), all_agencies=False,
+                    action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int | None = None,
+                    sample_ratio=None, self_check: bool = False, evaluators=(), lead=None,
+                    today: dt.date | None = None) -> EvalCampaign:
+    """组织案卷评查: a bureau over agencies of its subtree, or an agency for its own self-check (its agencies then
+    itself, self_check forced). The standards in force today are pinned per action type."""
+    probe = EvalCampaign(organiser=organiser)
+    if not organiser_may(probe, actor):  # who may, before anything about the input is said
+        org_perms.deny(actor, BUREAU_PERMISSION if organiser.is_justice_bureau else AGENCY_PERMISSION,
+                       detail=f"evaluation create as agency:{organiser.pk}")
+    today = today or timezone.localdate()
+    plan = _plan(organiser=organiser, actor=actor, title=title, basis=basis, agency_ids=agency_ids,
+                 all_agencies=all_agencies, action_types=action_types, period_from=period_from, period_to=period_to,
+                 sample_size=sample_size, sample_ratio=sample_ratio, self_check=self_check, lead=lead, on=today)
     with transaction.atomic():
-        campaign = EvalCampaign.objects.create(
-            organiser=organiser, title=title, basis=basis, action_types=types, period_from=period_from,
-            period_to=period_to, sample_size=None if ratio is not None else sample_size, sample_ratio=ratio,
-            self_check=bool(self_check), standards=pinned, lead=lead or actor, created_by=actor, opened_on=today)
-        campaign.agencies.set(agencies)
+        campaign = EvalCampaign.objects.create(organiser=organiser, lead=lead or actor, created_by=actor,
+                                               opened_on=today, **plan["fields"])
+        campaign.agencies.set(plan["agencies"])
         entry = events.created(campaign, actor=actor)
         step = EvalStep.objects.create(campaign=campaign, action="create", from_state="", to_state=State.DRAFT,
-                                       actor=actor, data={"agencies": len(agencies)}, entry=entry)
+                                       actor=actor, data={"agencies": len(plan["agencies"])}, entry=entry)
         if evaluators:
             _add_evaluators(campaign, evaluators, step)
     return campaign
+
+
+def _jsonable(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def campaign_amend(*, campaign: EvalCampaign, actor, title: str, basis: str = "", agency_ids=(), all_agencies=False,
+                   action_types=(), period_from: dt.date, period_to: dt.date, sample_size: int | None = None,
+                   sample_ratio=None, self_check: bool = False) -> EvalCampaign:
+    """修改评查方案: while a draft (nothing drawn), the organiser changes the plan; the step records each field changed,
+    before and after. The organiser, the lead and the evaluators are not changed here (evaluators are added by their own
+    move). A standard already pinned stays; a new action type's is the one in force on the opening day. Once drawn, the
+    plan is what the population was fixed from and no longer changes."""
+    wf.authorise(WORKFLOW, "amend", campaign, actor)
+    with transaction.atomic():
+        obj = wf.lock(WORKFLOW, campaign)
+        wf.check_source(WORKFLOW, MOVES["amend"], obj)
+        plan = _plan(organiser=obj.organiser, actor=actor, title=title, basis=basis, agency_ids=agency_ids,
+                     all_agencies=all_agencies, action_types=action_types, period_from=period_from,
+                     period_to=period_to, sample_size=sample_size, sample_ratio=sample_ratio, self_check=self_check,
+                     lead=None, on=obj.opened_on, pinned=obj.standards)
+        changes = {name: [_jsonable(getattr(obj, name)), _jsonable(value)]
+                   for name, value in plan["fields"].items() if name != "standards" and getattr(obj, name) != value}
+        before = sorted(obj.agencies.values_list("pk", flat=True))
+        after = sorted(a.pk for a in plan["agencies"])
+        if before != after:
+            changes["agencies"] = [before, after]
+        if not changes:
+            raise ZhifaError(E.NOTHING_CHANGED, "评查方案没有改动。")
+        for name, value in plan["fields"].items():
+            setattr(obj, name, value)
+        obj.agencies.set(plan["agencies"])
+        wf.apply(WORKFLOW, "amend", obj, actor, data={"changes": changes})
+        wf.save(WORKFLOW, obj, update_fields=plan["fields"])
+    return obj
 
 
 def evaluators_add(*, campaign: EvalCampaign, actor, users) -> EvalCampaign:

@@ -46,6 +46,7 @@ ANY_PROCEDURE, ANY_OUTCOME = "任何程序", "任何"
 class StandardsErrorCode(StrEnum):
     IMPORT_UNREADABLE = "evaluation_standards_unreadable"
     IMPORT_INVALID = "evaluation_standards_invalid"
+    IMPORT_UNCHANGED = "evaluation_standards_unchanged"
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,23 @@ def standards_import(file, *, jurisdiction, effective_from: dt.date, source: str
     own = (RuleVersion.objects.filter(jurisdiction=jurisdiction, key=standards.RULE_KEY,
                                       effective_from__lte=effective_from, superseded_by__isnull=True)
            .order_by("-effective_from", "-id").first())
-    value = (dict(own.value) if own is not None and isinstance(own.value, dict) else {}) | parsed.value
+    # Only what differs from the standards in force at the node that day is written (the downloaded workbook holds
+    # every action type's standard, most of them inherited): an entry equal to what the node already follows stays
+    # inherited, so a later change above still reaches it. Nothing different: nothing to import, said so.
+    from zhifa.rules.selectors import rules_effective
+    from zhifa.rules.services import require_manage
+
+    require_manage(actor, jurisdiction)  # a refusal before "unchanged": outside one's subtree is a 403 whatever the file
+    current = rules_effective(jurisdiction=jurisdiction, as_of=effective_from, keys=[standards.RULE_KEY])
+    in_force = current[standards.RULE_KEY].value if standards.RULE_KEY in current else {}
+    def same(code, entry) -> bool:  # by meaning, not spelling: the workbook states defaults ("total": 100) outright
+        return code in in_force and (standards.standard_from_value(code, in_force[code])
+                                     == standards.standard_from_value(code, entry))
+
+    changed = {code: entry for code, entry in parsed.value.items() if not same(code, entry)}
+    if not changed:
+        raise ZhifaError(StandardsErrorCode.IMPORT_UNCHANGED,
+                         f"文件中的评查标准与 {effective_from:%Y-%m-%d} 施行的标准相同，未导入。")
+    value = (dict(own.value) if own is not None and isinstance(own.value, dict) else {}) | changed
     return rule_version_create(key=standards.RULE_KEY, value=value, effective_from=effective_from, source=source,
                                jurisdiction=jurisdiction, actor=actor)

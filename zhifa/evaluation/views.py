@@ -88,6 +88,44 @@ def campaign_new(request):
     return render(request, "evaluation/new.html", {"form": form}, status=status)
 
 
+def campaign_edit(request, pk: int):
+    """修改评查方案: the organiser changes a draft's plan (the move `amend`; the organiser, the lead and the evaluators
+    stay: evaluators are added on the campaign's page). Once drawn the plan is fixed: the page says so and goes back."""
+    view = selectors.campaign_get_for(actor=request.user, pk=pk, request=request)
+    c = view.campaign
+    wf.authorise(services.WORKFLOW, "amend", c, request.user)
+    if c.state != State.DRAFT:
+        messages.error(request, "已抽取案卷或已结束的评查不能修改评查方案。")
+        return redirect("evaluation-detail", pk=c.pk)
+    agencies, _candidates = _form_choices([c.organiser])
+    initial = {"organiser": c.organiser_id, "title": c.title, "basis": c.basis,
+               "agencies": list(c.agencies.values_list("pk", flat=True)), "action_types": c.action_types,
+               "period_from": c.period_from, "period_to": c.period_to, "sample_size": c.sample_size,
+               "sample_ratio": c.sample_ratio, "self_check": c.self_check}
+    form = CampaignForm(request.POST or None, initial=initial, organisers=[c.organiser], agencies=agencies)
+    form.fields["organiser"].disabled = True  # another organiser's campaign is a new one
+    del form.fields["evaluators"]  # added on the campaign's page (确定评查人员), not here
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.campaign_amend(
+                    campaign=c, actor=request.user, title=d["title"], basis=d["basis"], agency_ids=d["agencies"],
+                    all_agencies=d["all_agencies"], action_types=d["action_types"], period_from=d["period_from"],
+                    period_to=d["period_to"], sample_size=d["sample_size"], sample_ratio=d["sample_ratio"],
+                    self_check=d["self_check"])
+                messages.success(request, "已修改评查方案。")
+                return redirect("evaluation-detail", pk=c.pk)
+            except ZhifaError as exc:
+                field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+                form.add_error(field if field in FIELD_OF_ERROR else None, refusal_message(exc))
+                status = exc.status
+        else:
+            status = 400
+    return render(request, "evaluation/new.html", {"form": form, "editing": c}, status=status)
+
+
 def _moves(c, user, side: str) -> set[str]:
     return {m.name for m in wf.available_moves(services.WORKFLOW, c, user) if m.extra.get("side") == side}
 

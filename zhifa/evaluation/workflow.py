@@ -6,7 +6,8 @@ draft ──draw (self-check first)──▶ self_check ──spot_check──�
   │                                  │   └──close (an agency's own self-check)──────────────▲
   └──────────────────────────────────┴──────────────cancel (reason)─────▶ cancelled (from any open state)
 
-Loops (state → same state): add_evaluators (draft, self_check, scoring), self_score (self_check), assign, recuse,
+Loops (state → same state): amend (draft: the plan changed before anything is drawn), add_evaluators (draft,
+self_check, scoring), self_score (self_check), assign, recuse,
 score, reconcile (scoring), rectify (closed, one per failed file).
 
 Who acts:
@@ -71,6 +72,7 @@ def _m(name, sources, targets, label, event, admits, side) -> Move:
 
 
 MOVES = {m.name: m for m in (
+    _m("amend", (State.DRAFT,), (State.DRAFT,), "修改评查方案", events.AMENDED, _organiser_admits, "organiser"),
     _m("draw", (State.DRAFT,), (State.SELF_CHECK, State.SCORING), "随机抽取案卷", events.DRAWN, _organiser_admits,
        "organiser"),
     _m("add_evaluators", OPEN, OPEN, "确定评查人员", events.EVALUATOR_ADDED, _organiser_admits, "organiser"),

@@ -21,8 +21,9 @@ RULESET_DIR = Path(__file__).parent / "data"
 RULE_SET = register("rules.version_set", "设定规则版本")
 
 
-def _require_manage(actor, jurisdiction: Jurisdiction | None) -> None:
-    """The justice bureau sets rules for its own subtree; the national baseline only a system administrator.
+def require_manage(actor, jurisdiction: Jurisdiction | None) -> None:
+    """The justice bureau sets rules for its own subtree; the national baseline only a system administrator (also asked
+    by an import that must refuse before it finds that a file changes nothing: evaluation.standards_io).
     Checked before any transaction opens, so a denial stays recorded."""
     if actor is None or actor.is_superuser:
         return
@@ -39,7 +40,7 @@ def rule_version_create(
 
     A version for the same node, key and date already in force is superseded, not edited.
     """
-    _require_manage(actor, jurisdiction)
+    require_manage(actor, jurisdiction)
     with transaction.atomic():
         return _version_create(key=key, value=value, effective_from=effective_from, source=source,
                                jurisdiction=jurisdiction, actor=actor, ruleset=ruleset)
@@ -61,7 +62,7 @@ def rule_entry_set(
     rule = catalogue.CATALOGUE.get(key)
     if rule is None or not rule.by_entry:
         raise KeyError(key)
-    _require_manage(actor, jurisdiction)
+    require_manage(actor, jurisdiction)
     with transaction.atomic():
         # One writer per node at a time, so two entries set at once both stay. The lock is on a row that always
         # exists — the jurisdiction, or for the national level the key's seeded baseline — not on the node's own
@@ -135,7 +136,7 @@ def ruleset_apply(*, name: str, jurisdiction: Jurisdiction | None = None, actor=
                 RulesErrorCode.RULESET_NO_JURISDICTION,
                 f"规则集“{name}”适用于行政区划代码 {data['jurisdiction_code']}，但该行政区划尚未登记；请指定行政区划。",
             ) from None
-    _require_manage(actor, jurisdiction)
+    require_manage(actor, jurisdiction)
     effective_from = dt.date.fromisoformat(data["effective_from"])
     created = []
     with transaction.atomic():

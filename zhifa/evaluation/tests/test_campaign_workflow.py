@@ -397,7 +397,8 @@ def test_every_move_of_the_table_by_role(ew):
     evaluator = ew.lawyer  # a pooled lawyer: an evaluator, not the organiser
     assert Assigned.objects.filter(file__campaign=c, evaluator=evaluator).exists()
     may = {  # move -> the roles admitted (the rest refused)
-        "draw": {"sup", "sup_r"}, "add_evaluators": {"sup", "sup_r"}, "spot_check": {"sup", "sup_r"},
+        "amend": {"sup", "sup_r"}, "draw": {"sup", "sup_r"}, "add_evaluators": {"sup", "sup_r"},
+        "spot_check": {"sup", "sup_r"},
         "assign": {"sup", "sup_r"}, "close": {"sup", "sup_r"}, "cancel": {"sup", "sup_r"},
         "recuse": {"sup", "evaluator"}, "score": {"sup", "evaluator"}, "reconcile": {"sup"},
         "self_score": {"head", "head_a2"}, "rectify": {"head", "head_a2"},

@@ -90,6 +90,27 @@ def test_import_writes_one_new_version_at_the_node_through_the_rules(tree, users
 
 
 @pytest.mark.django_db
+def test_import_writes_only_the_entries_that_differ_from_those_in_force(tree, users):
+    """The downloaded workbook holds every action type's standard: importing it with one standard changed writes that
+    one only, and the others keep following the baseline (a later national change still reaches them)."""
+    value = national()
+    value["penalty"] = value["penalty"] | {"title": "甲市行政处罚案卷评查标准"}
+    version = standards_io.standards_import(io.BytesIO(book(value)), jurisdiction=tree.city_a, effective_from=ON,
+                                            source="甲市司法局评查办法", actor=users.city_a_supervisor)
+    assert set(version.value) == {"penalty"}
+
+
+@pytest.mark.django_db
+def test_importing_the_standards_in_force_unchanged_writes_nothing_and_says_so(tree, users):
+    before = RuleVersion.objects.count()
+    with pytest.raises(ZhifaError) as exc:
+        standards_io.standards_import(io.BytesIO(book()), jurisdiction=tree.city_a, effective_from=ON, source="x",
+                                      actor=users.city_a_supervisor)
+    assert exc.value.code == "evaluation_standards_unchanged" and "相同，未导入" in exc.value.message
+    assert RuleVersion.objects.count() == before
+
+
+@pytest.mark.django_db
 def test_a_bad_import_writes_nothing(tree, users):
     before = RuleVersion.objects.count()
     f = edit(book(), "评查项目", "E12", "很多")
