@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "zhifa.campaigns",
     "zhifa.evaluation",
     "zhifa.assessment",
+    "zhifa.inspections",
     "zhifa.cockpit",
     "zhifa.portal",
     "zhifa.demo",
@@ -150,8 +151,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # Tests use a database file, not memory, so that a second process (crash tests) can open it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_zhifa.sqlite3")}
+    # Tests use a database file, not memory, so that a second process (crash tests) can open it. The file is named
+    # after the test run (the first process of it to read these settings: its id is inherited by the processes it
+    # starts), so that two test runs in one checkout never share a file.
+    _run = os.environ.setdefault("ZHIFA_TEST_RUN", str(os.getpid()))
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test_zhifa_{_run}.sqlite3")}
 # Reads on a streaming replica (issue 19 §5): DATABASE_REPLICA_URL names it; without it every read goes to the primary.
 # zhifa.core.db_router sends the portal's and the cockpit's reads there, except for a browser that has just written
 # (read-your-writes, ZHIFA_REPLICA_STICKY_SECONDS). Tests read the replica as the primary (TEST MIRROR).

@@ -11,6 +11,14 @@ class ZhifaForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
+        # An HTML date (datetime-local) input takes only ISO values: rendered in the locale's format ("2026/12/02" in
+        # zh-hans) the browser shows it empty, and a prefilled date is lost on the next submit (issue 22 tryout).
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.DateInput) and widget.input_type == "date":
+                widget.format = "%Y-%m-%d"
+            elif isinstance(widget, forms.DateTimeInput) and widget.input_type == "datetime-local":
+                widget.format = "%Y-%m-%dT%H:%M"
 
     def first_error(self) -> str:
         """The first error of a bound, invalid form: what a page that redirects shows as its message."""
