@@ -133,6 +133,7 @@ from zhifa.cockpit.api import router as cockpit_router  # noqa: E402
 from zhifa.core.api_routes import router as core_router  # noqa: E402
 from zhifa.discretion.api import router as discretion_router  # noqa: E402
 from zhifa.evaluation.api import router as evaluation_router  # noqa: E402
+from zhifa.inspections.api import router as inspections_router  # noqa: E402
 from zhifa.instruments.api import router as instruments_router  # noqa: E402
 from zhifa.ledger.api import router as ledger_router  # noqa: E402
 from zhifa.org.api import router as org_router  # noqa: E402
@@ -154,6 +155,7 @@ api.add_router("/supervision/", supervision_router)
 api.add_router("/instruments/", instruments_router)
 api.add_router("/campaigns/", campaigns_router)
 api.add_router("/evaluation/", evaluation_router)
+api.add_router("/inspections/", inspections_router)
 api.add_router("/assessment/", assessment_router)
 api.add_router("/discretion/", discretion_router)
 api.add_router("/cockpit/", cockpit_router)

@@ -54,6 +54,7 @@ urlpatterns = [
     path("instruments/", include("zhifa.instruments.urls")),
     path("campaigns/", include("zhifa.campaigns.urls")),
     path("evaluation/", include("zhifa.evaluation.urls")),
+    path("inspections/", include("zhifa.inspections.urls")),
     path("assessment/", include("zhifa.assessment.urls")),
     path("discretion/", include("zhifa.discretion.urls")),
     path("cockpit/", include("zhifa.cockpit.urls")),

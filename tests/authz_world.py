@@ -405,11 +405,89 @@ def build_world() -> World:
     w.ids.update(eval_draft=evaluation_open("矩阵评查草拟").pk, eval_scoring=evaluation_scoring.pk, eval_file=eval_file.pk,
                  eval_closed=evaluation_closed.pk, eval_closed_file=closed_file.pk)
     w.ns.eval_marks = eval_marks
+    _inspections(w, agency_a, a1, officers)
     for p in PRINCIPALS:
         if p.anonymous:
             continue
         w.tokens[p.key] = ApiToken.issue(user=U[p.key], name="matrix")[1]
     return w
+
+
+def _inspections(w: World, agency_a, a1, officers) -> None:
+    """Issue 22 (INS-01..03, PUB-13): random inspections of agency A (a market-regulation agency: it reviews its own
+    item lists, the rule inspections.item_list_reviewer), through the services. Item lists in each state a move
+    needs (a draft: submit; submitted: return, approve; published: read, batches), three high-risk enterprises (the
+    class drawn in full, so every draw takes both) and an individual business with a recusal link, a draft plan with
+    a batch (file) and a filed one with four batches: one never drawn (freeze), one frozen and due (make), one frozen
+    with its moment ahead (re-draw), one drawn, whose three inspections are assigned, recorded and published (by officer@A, assigned to both: agency A has exactly two
+    eligible inspectors, so the draw assigns both to every target)."""
+    import io
+
+    from zhifa.inspections import directory, draws, execution, items, plans
+    from zhifa.inspections.models import Inspection, Target, TargetType
+    from zhifa.inspections.tests.conftest import credit_code
+    from zhifa.org.tests.factories import UserFactory, grant
+
+    U = w.users
+    head, dz = U["agency_head@A"], U["handling_head@A"]
+    # A head of agency A who is none of the principals keeps and submits the lists: whoever submitted a version may
+    # not approve it (items.four_eyes), and the matrix asks every principal to approve the submitted one.
+    keeper = grant(UserFactory(username="mx_list_keeper"), Role.AGENCY_HEAD, agency=agency_a)
+    today = timezone.localdate()
+    # One item per batch (two live batches may not share an item over the same targets and period: plans.
+    # overlapping_batch), and a last one for the batches the matrix adds.
+    rows = [{"number": str(n), "name": f"矩阵企业公示信息检查{n}", "basis": "《企业信息公示暂行条例》第十四条",
+             "body": agency_a.name, "target_type": "enterprise", "content": "年度报告公示信息真实性",
+             "method": "书面检查、实地核查", "kind": "key", "ratio": "1", "frequency": "每年一次"} for n in range(1, 7)]
+
+    def item_list(title):
+        return items.item_list_create(actor=keeper, agency=agency_a, title=title, rows=rows)
+
+    published = items.item_list_approve(item_list=items.item_list_submit(item_list=item_list("矩阵抽查事项清单"),
+                                                                         actor=keeper), actor=head)
+    submitted = items.item_list_submit(item_list=item_list("矩阵抽查事项清单（修订）"), actor=keeper)
+    draft = item_list("矩阵抽查事项清单（草拟）")
+    draft_item, free_item, frozen_item, waiting_item, item, spare_item = published.items.order_by("id")
+    targets = [Target.objects.create(agency=agency_a, code=credit_code("150101", n), name=f"矩阵商贸有限公司{n}",
+                                     target_type=TargetType.ENTERPRISE, risk_class="high", place=a1,
+                                     address=f"矩阵甲一县人民路{n}号") for n in (1, 2, 3)]
+    shop = Target.objects.create(agency=agency_a, code=credit_code("150101", 4, kind="92"), name="矩阵个体商店",
+                                 target_type=TargetType.INDIVIDUAL, risk_class="low", place=a1, address="矩阵甲一县人民路4号")
+    link = directory.recusal_declare(actor=head, target=shop, person=officers[1], reason="矩阵近亲属关系")
+    ends_on = min(today + dt.timedelta(days=10), dt.date(today.year, 12, 31))
+
+    def batch(plan, title, on):
+        return plans.batch_add(actor=dz, plan=plan, title=title, item_ids=[on.pk], target_type="enterprise",
+                               starts_on=today, ends_on=ends_on)
+
+    plan_draft = plans.plan_create(actor=head, agency=agency_a, year=today.year, title="矩阵抽查计划（草拟）")
+    batch(plan_draft, "矩阵草拟批次", draft_item)
+    plan = plans.plan_create(actor=head, agency=agency_a, year=today.year, title="矩阵年度抽查计划")
+    batch_free, batch_frozen, batch_waiting, batch_drawn = (
+        batch(plan, f"矩阵第{n}批", on)
+        for n, on in zip("一二三四", (free_item, frozen_item, waiting_item, item), strict=True))
+    plans.plan_file(actor=head, plan=plan)
+    draw_frozen = draws.draw_freeze(batch=batch_frozen, actor=dz)
+    # Its randomness a day away: a head may still order a re-draw (once the moment has passed, the draw is made first).
+    draw_waiting = draws.draw_freeze(batch=batch_waiting, actor=dz, beacon_after=timezone.now() + dt.timedelta(days=1))
+    draw_drawn = draws.draw_make(draw=draws.draw_freeze(batch=batch_drawn, actor=dz), actor=dz)
+    assigned, recorded, published_result = Inspection.objects.filter(drawn__draw=draw_drawn).order_by("id")
+
+    def record(inspection):
+        av = io.BytesIO(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64)
+        av.name = "矩阵检查录音.wav"
+        return execution.inspection_record(
+            inspection=inspection, actor=U["officer@A"], inspected_on=today, place="矩阵甲一县人民路2号",
+            record="出示执法证件，查阅年度报告。", av=av, findings=[{"item_id": item.pk, "outcome": "no_problem", "text": ""}])
+
+    record(recorded)
+    execution.inspection_publish(inspection=record(published_result), actor=head)
+    w.ids.update(ins_list_published=published.pk, ins_list_submitted=submitted.pk, ins_list_draft=draft.pk,
+                 ins_item=item.pk, ins_item_spare=spare_item.pk, ins_target=targets[0].pk, ins_target_shop=shop.pk, ins_recusal=link.pk,
+                 ins_plan_draft=plan_draft.pk, ins_plan=plan.pk, ins_batch_free=batch_free.pk,
+                 ins_batch=batch_drawn.pk, ins_draw_frozen=draw_frozen.pk, ins_draw_waiting=draw_waiting.pk, ins_draw=draw_drawn.pk,
+                 ins_assigned=assigned.pk, ins_recorded=recorded.pk, ins_published=published_result.pk, ins_year=today.year,
+                 ins_starts_on=today.isoformat(), ins_ends_on=ends_on.isoformat())
 
 
 def _planted_alert(agency, case):

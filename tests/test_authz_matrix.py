@@ -639,7 +639,9 @@ def _standards_workbook() -> bytes:
     from zhifa.evaluation.standards_io import workbook_of
     from zhifa.rules.services import ruleset_read
 
-    return workbook_of({"penalty": ruleset_read("national")["rules"]["evaluation.standards"]["value"]["penalty"]})
+    penalty = ruleset_read("national")["rules"]["evaluation.standards"]["value"]["penalty"]
+    # A standard that differs from the one in force (an unchanged workbook writes nothing, by design).
+    return workbook_of({"penalty": penalty | {"title": "矩阵行政处罚案卷评查标准"}})
 
 
 ROUTES += [
@@ -741,6 +743,178 @@ ROUTES += [
     api("POST", "evaluation/<campaign_id>/files/<file_id>/actions/<move>",
         "/api/evaluation/{eval_scoring}/files/{eval_file}/actions/score", "instruments.issue", effect=True,
         allow=_evaluator, **EVALUATION, body=lambda w: {"marks": w.ns.eval_marks}),
+]
+
+ROUTES += [
+    # Changing a draft evaluation's plan (the move `amend`: the organiser's, instruments.issue over the bureau).
+    page("evaluation-edit", "/evaluation/{eval_draft}/edit/", "instruments.issue", **EVALUATION),
+    api("PUT", "evaluation/<campaign_id>/plan", "/api/evaluation/{eval_draft}/plan", "instruments.issue", effect=True,
+        **EVALUATION, body=lambda w: _evaluation_body(w) | {"title": "矩阵修改后的评查", "agency_ids": [w["agency"]],
+                                                           "sample_size": 1}),
+]
+
+# --- issue 22: random inspections (INS-01..03, PUB-13) ----------------------------------------------------------
+# Agency A's item lists, directory, plans, draws and inspections (authz_world._inspections). Reading: inspections.view
+# over agency A (outside it, the uniform 404; a supervisor reads only published lists and filed plans, so the moves
+# on drafts answer a supervisor with that 404, a logged denial). Keeping: inspections.manage; submitting a list,
+# filing a plan, ordering a re-draw and declaring or ending a recusal link: inspections.approve; an item list is reviewed by the holders of
+# inspections.review_items in the market-regulation agency of its jurisdiction (agency A itself); an inspection is
+# recorded by the inspector the draw assigned (officer@A) or a handling head / agency head of the lead agency
+# (execution.record_authorise), whatever else the role table gives; a result is published with inspections.publish.
+INS = {"hidden": "inspections.view"}
+
+
+def _item_reviewer(p: Principal) -> bool:
+    return p.holds("inspections.review_items")
+
+
+def _recorder(p: Principal) -> bool:
+    return p.key in ("officer@A", "handling_head@A", "agency_head@A")
+
+
+def _item_row(w: World) -> dict:
+    return {"number": "9", "name": "矩阵新增检查事项", "basis": "《矩阵条例》第一条", "body": "矩阵", "target_type": "enterprise",
+            "content": "矩阵检查内容", "method": "实地核查", "kind": "key", "ratio": "1", "frequency": "每年一次"}
+
+
+# A head recording in the assigned inspectors' place states why (execution.substitution_check); ignored for them.
+SUBSTITUTION = "矩阵检查人员因病请假，由负责人代为记录"
+
+
+def _record_body(w: World) -> dict:
+    return {"inspected_on": w["ins_starts_on"], "place": "矩阵甲一县人民路2号", "record": "矩阵更正检查情况记录",
+            "findings": [{"item_id": w["ins_item"], "outcome": "no_problem", "text": ""}],
+            "substitution_reason": SUBSTITUTION}
+
+
+def _record_form(w: World) -> dict:
+    return {"inspected_on": w["ins_starts_on"], "place": "矩阵甲一县人民路2号", "record": "矩阵更正检查情况记录",
+            f"outcome_{w['ins_item']}": "no_problem", f"text_{w['ins_item']}": "", "substitution_reason": SUBSTITUTION}
+
+
+def _batch_body(w: World) -> dict:
+    return {"title": "矩阵新增批次", "target_type": "enterprise", "starts_on": w["ins_starts_on"],
+            "ends_on": w["ins_ends_on"], "inspectors_per_agency": "2"}
+
+
+_WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 64
+ITEM_LIST_MOVES = [  # (move, the list in the state it needs, permission, rule beyond the table)
+    ("submit", "ins_list_draft", "inspections.approve", None),
+    ("return", "ins_list_submitted", "inspections.review_items", _item_reviewer),
+    ("approve", "ins_list_submitted", "inspections.review_items", _item_reviewer),
+]
+
+ROUTES += [
+    # --- set-up: item lists, directory, recusal links, plans and batches (pages) ---
+    page("inspections-home", "/inspections/", "inspections.view", target=None),
+    page("inspections-item-lists", "/inspections/items/", "inspections.view", target=None),
+    page("inspections-item-list-new", "/inspections/items/new/", "inspections.manage", target=None),
+    page("inspections-item-template", "/inspections/items/template.xlsx", "inspections.view", target=None),
+    page("inspections-item-list", "/inspections/items/{ins_list_published}/", "inspections.view", **INS),
+    *(page("inspections-item-list-act", f"/inspections/items/{{{obj}}}/act/{move}/", perm, method="POST",
+           body={"reason": "矩阵退回修改理由"}, effect=True, allow=allow, **INS)
+      for move, obj, perm, allow in ITEM_LIST_MOVES),
+    page("inspections-item-list-export", "/inspections/items/{ins_list_published}/export.xlsx", "inspections.view",
+         **INS),
+    page("inspections-directory", "/inspections/directory/{agency}/", "inspections.view", **INS),
+    page("inspections-inspectors", "/inspections/directory/{agency}/inspectors/", "inspections.view", **INS),
+    page("inspections-directory-import", "/inspections/directory/{agency}/import/", "inspections.manage", **INS),
+    page("inspections-directory-template", "/inspections/directory/{agency}/template.xlsx", "inspections.view", **INS),
+    page("inspections-directory-export", "/inspections/directory/{agency}/export.xlsx", "inspections.view", **INS),
+    page("inspections-target", "/inspections/targets/{ins_target}/", "inspections.view", **INS),
+    page("inspections-recusal-declare", "/inspections/targets/{ins_target_shop}/recusals/", "inspections.approve",
+         method="POST", body={"person": "{officer_person}", "reason": "矩阵曾在该店任职"}, effect=True, **INS),
+    # Not `effect`: no link of agency A is ended while one of its draws is live and its period running (the world's
+    # are), so a head is answered with that rule, after the permission (directory.recusal_end).
+    page("inspections-recusal-end", "/inspections/recusals/{ins_recusal}/end/", "inspections.approve", method="POST",
+         body={"reason": "矩阵关系已不存在"}, **INS),
+    page("inspections-plans", "/inspections/plans/", "inspections.view", target=None),
+    page("inspections-plan-new", "/inspections/plans/new/", "inspections.manage", target=None),
+    page("inspections-plan", "/inspections/plans/{ins_plan}/", "inspections.view", **INS),
+    page("inspections-batch-new", "/inspections/plans/{ins_plan}/batches/new/", "inspections.manage", **INS),
+    page("inspections-batch-new", "/inspections/plans/{ins_plan}/batches/new/", "inspections.manage", method="POST",
+         effect=True, body=lambda w: _batch_body(w) | {"items": [w["ins_item_spare"]]}, **INS),
+    page("inspections-plan-file", "/inspections/plans/{ins_plan_draft}/file/", "inspections.approve", method="POST",
+         body={"note": "矩阵报备"}, effect=True, **INS),
+    page("inspections-batch", "/inspections/batches/{ins_batch}/", "inspections.view", **INS),
+    # --- draws (pages) ---
+    page("inspections-draw-freeze", "/inspections/batches/{ins_batch_free}/draws/freeze/", "inspections.view", **INS),
+    page("inspections-draw-freeze", "/inspections/batches/{ins_batch_free}/draws/freeze/", "inspections.manage",
+         method="POST", body={"beacon_after": "", "external_source": ""}, effect=True, **INS),
+    page("inspections-draw", "/inspections/draws/{ins_draw}/", "inspections.view", **INS),
+    page("inspections-draw-make", "/inspections/draws/{ins_draw_frozen}/make/", "inspections.manage", method="POST",
+         effect=True, **INS),
+    page("inspections-draw-redraw", "/inspections/draws/{ins_draw_waiting}/redraw/", "inspections.approve",
+         method="POST", body={"reason": "矩阵抽取范围有误"}, effect=True, **INS),
+    page("inspections-draw-record", "/inspections/draws/{ins_draw}/record.json", "inspections.view", **INS),
+    # --- execution and results (pages) ---
+    page("inspections-inspection", "/inspections/inspections/{ins_recorded}/", "inspections.view", **INS),
+    page("inspections-inspection-record", "/inspections/inspections/{ins_recorded}/record/", "inspections.inspect",
+         method="POST", body=_record_form, effect=True, allow=_recorder, **INS),
+    page("inspections-inspection-publish", "/inspections/inspections/{ins_recorded}/publish/", "inspections.publish",
+         method="POST", effect=True, **INS),
+    page("inspections-tasks", "/inspections/tasks/", "inspections.view", target=None),
+    # --- the API ---
+    api("GET", "inspections/item-lists", "/api/inspections/item-lists", "inspections.view", target=None),
+    api("POST", "inspections/item-lists", "/api/inspections/item-lists", "inspections.manage", effect=True,
+        body=lambda w: {"agency_id": w["agency"], "title": "矩阵新版清单", "rows": [_item_row(w)]}),
+    api("GET", "inspections/item-lists/<list_id>", "/api/inspections/item-lists/{ins_list_published}",
+        "inspections.view", **INS),
+    *(api("POST", "inspections/item-lists/<list_id>/actions/<move>", f"/api/inspections/item-lists/{{{obj}}}/actions/{move}",
+          perm, body={"reason": "矩阵退回修改理由"}, effect=True, allow=allow, **INS)
+      for move, obj, perm, allow in ITEM_LIST_MOVES),
+    api("GET", "inspections/targets", "/api/inspections/targets?agency_id={agency}", "inspections.view", **INS),
+    api("POST", "inspections/targets/import", "/api/inspections/targets/import", "inspections.manage",
+        body={"agency_id": "{agency}"}, files={"file": b"not a workbook"}),
+    api("GET", "inspections/targets/<target_id>", "/api/inspections/targets/{ins_target}", "inspections.view", **INS),
+    api("POST", "inspections/recusals", "/api/inspections/recusals", "inspections.approve", effect=True, **INS,
+        body=lambda w: {"target_id": w["ins_target_shop"], "person_id": w["officer_person"], "reason": "矩阵曾在该店任职"}),
+    api("POST", "inspections/recusals/<recusal_id>/end", "/api/inspections/recusals/{ins_recusal}/end",
+        "inspections.approve", body={"reason": "矩阵关系已不存在"}, **INS),  # not `effect`: as the page's
+    api("GET", "inspections/plans", "/api/inspections/plans", "inspections.view", target=None),
+    api("POST", "inspections/plans", "/api/inspections/plans", "inspections.manage", effect=True,
+        body=lambda w: {"agency_id": w["agency"], "year": w["ins_year"], "title": "矩阵新年度计划"}),
+    api("GET", "inspections/plans/<plan_id>", "/api/inspections/plans/{ins_plan}", "inspections.view", **INS),
+    api("POST", "inspections/plans/<plan_id>/batches", "/api/inspections/plans/{ins_plan}/batches",
+        "inspections.manage", effect=True, **INS,
+        body=lambda w: _batch_body(w) | {"item_ids": [w["ins_item_spare"]], "inspectors_per_agency": 2}),
+    api("POST", "inspections/plans/<plan_id>/file", "/api/inspections/plans/{ins_plan_draft}/file",
+        "inspections.approve", body={"note": "矩阵报备"}, effect=True, **INS),
+    api("GET", "inspections/batches/<batch_id>", "/api/inspections/batches/{ins_batch}", "inspections.view", **INS),
+    api("POST", "inspections/batches/<batch_id>/draws", "/api/inspections/batches/{ins_batch_free}/draws",
+        "inspections.manage", body={}, effect=True, **INS),
+    api("POST", "inspections/draws/<draw_id>/make", "/api/inspections/draws/{ins_draw_frozen}/make",
+        "inspections.manage", body={}, effect=True, **INS),
+    api("POST", "inspections/draws/<draw_id>/redraw", "/api/inspections/draws/{ins_draw_waiting}/redraw",
+        "inspections.approve", body={"reason": "矩阵抽取范围有误"}, effect=True, **INS),
+    api("GET", "inspections/draws/<draw_id>", "/api/inspections/draws/{ins_draw}", "inspections.view", **INS),
+    api("GET", "inspections/draws/<draw_id>/record", "/api/inspections/draws/{ins_draw}/record", "inspections.view",
+        **INS),
+    api("GET", "inspections/inspections", "/api/inspections/inspections", "inspections.view", target=None),
+    api("GET", "inspections/inspections/<inspection_id>", "/api/inspections/inspections/{ins_recorded}",
+        "inspections.view", **INS),
+    api("POST", "inspections/inspections/<inspection_id>/record", "/api/inspections/inspections/{ins_recorded}/record",
+        "inspections.inspect", body=_record_body, effect=True, allow=_recorder, **INS),
+    api("POST", "inspections/inspections/<inspection_id>/record-with-av",
+        "/api/inspections/inspections/{ins_assigned}/record-with-av", "inspections.inspect", effect=True,
+        allow=_recorder, **INS, files={"av": _WAV},
+        body=lambda w: {"data": json.dumps(_record_body(w)).replace("{", "{{").replace("}", "}}")}),
+    api("POST", "inspections/inspections/<inspection_id>/publish", "/api/inspections/inspections/{ins_recorded}/publish",
+        "inspections.publish", effect=True, **INS),
+    # --- the portal: published lists, filed plans, draw announcements and records, published results ---
+    page("portal-inspections", "/portal/{a1_code}/inspections/", PUBLIC),
+    page("portal-inspection-items", "/portal/{a1_code}/inspections/items/", PUBLIC),
+    page("portal-inspection-item-list", "/portal/{a1_code}/inspections/items/{ins_list_published}/", PUBLIC),
+    page("portal-inspection-plans", "/portal/{a1_code}/inspections/plans/", PUBLIC),
+    page("portal-inspection-plan", "/portal/{a1_code}/inspections/plans/{ins_plan}/", PUBLIC),
+    page("portal-inspection-draws", "/portal/{a1_code}/inspections/draws/", PUBLIC),
+    page("portal-inspection-draws-atom", "/portal/{a1_code}/inspections/draws.atom", PUBLIC),
+    page("portal-inspection-draw", "/portal/{a1_code}/inspections/draws/{ins_draw}/", PUBLIC),
+    page("portal-inspection-draw-record", "/portal/{a1_code}/inspections/draws/{ins_draw}/record.json", PUBLIC),
+    page("portal-inspection-results", "/portal/{a1_code}/inspections/results/", PUBLIC),
+    page("portal-inspection-result", "/portal/{a1_code}/inspections/results/{ins_published}/", PUBLIC),
+    page("portal-inspection-results-atom", "/portal/{a1_code}/inspections/results.atom", PUBLIC),
+    page("portal-inspection-results-json", "/portal/{a1_code}/inspections/results.json", PUBLIC),
 ]
 
 # --- the URL configuration, walked ------------------------------------------------------------------------------

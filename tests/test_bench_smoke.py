@@ -139,3 +139,10 @@ def test_assessment_bench_smoke(tmp_path, run):
     out = run("bench/assessment.py", "--smoke", "--database-url", f"sqlite:///{tmp_path / 'as.sqlite3'}",
               tmp_path=tmp_path)
     assert "compute (every indicator" in out and "assessment total" in out and "agencies ranked: 40" in out
+
+
+@pytest.mark.django_db
+def test_inspection_draw_bench_smoke(tmp_path, run):
+    out = run("bench/inspection_draw.py", "--smoke", "--database-url", f"sqlite:///{tmp_path / 'd.sqlite3'}",
+              start_migrated=True)
+    assert "(a) procedure.run" in out and "(c) through sqlite" in out and "PROBLEMS" not in out

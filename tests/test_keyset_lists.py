@@ -173,26 +173,40 @@ def test_the_case_list_costs_the_same_queries_at_two_sizes_and_any_depth(client,
 API_LISTS = ["/api/org/agencies", "/api/org/agencies/{agency}/people", "/api/review/queue", "/api/review/overdue",
              "/api/review/catalogues", "/api/publicity/items", "/api/publicity/queue", "/api/publicity/requests",
              "/api/publicity/reports", "/api/records/findings", "/api/ledger/findings", "/api/org/jurisdictions",
-             "/api/supervision/alerts", "/api/instruments/", "/api/campaigns/"]
+             "/api/supervision/alerts", "/api/instruments/", "/api/campaigns/",
+             # Random inspections (issue 22): item lists, an agency's target directory, plans, inspections.
+             "/api/inspections/item-lists", "/api/inspections/targets?agency_id={agency}", "/api/inspections/plans",
+             "/api/inspections/inspections"]
 PAGES = ["/org/agencies/", "/org/people/", "/security/events/", "/review/", "/review/overdue/", "/review/catalogues/",
          "/records/findings/", "/worklist/notifications/", "/publicity/", "/publicity/requests/", "/publicity/lists/",
-         "/ledger/findings/", "/supervision/", "/instruments/", "/campaigns/"]
+         "/ledger/findings/", "/supervision/", "/instruments/", "/campaigns/",
+         # Not /inspections/tasks/: a work queue of three short sections, each with its total (views_results.tasks).
+         "/inspections/items/", "/inspections/directory/{agency}/", "/inspections/plans/"]
+
+
+def _split(url: str) -> tuple[str, dict]:
+    """A list's path and the query its door needs (the target directory is an agency's): kept on every request."""
+    from urllib.parse import parse_qsl
+
+    path, _, query = url.partition("?")
+    return path, dict(parse_qsl(query))
 
 
 @pytest.mark.parametrize("url", API_LISTS)
 def test_every_api_list_answers_a_keyset_page(client, tree, users, url):
     auth = headers(users.su)
-    url = url.format(agency=tree.agency_a1.pk)
-    body = client.get(url, **auth).json()
+    url, params = _split(url.format(agency=tree.agency_a1.pk))
+    body = client.get(url, params, **auth).json()
     assert set(body) == {"items", "count", "count_capped", "next"} and body["count_capped"] is False
-    bad = client.get(url, {"cursor": "garbage"}, **auth)
+    bad = client.get(url, params | {"cursor": "garbage"}, **auth)
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
-    beyond = client.get(url, {"offset": 5000}, **auth)
+    beyond = client.get(url, params | {"offset": 5000}, **auth)
     assert beyond.status_code == 400 and beyond.json()["code"] == "offset_beyond_cap"
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_every_staff_list_refuses_a_bad_cursor_with_a_400_page(client, users, url):
+def test_every_staff_list_refuses_a_bad_cursor_with_a_400_page(client, tree, users, url):
+    url = url.format(agency=tree.agency_a1.pk)
     client.force_login(users.su)
     assert client.get(url).status_code == 200
     page = client.get(url, {"cursor": "garbage"})

@@ -51,7 +51,11 @@ OBJECT_OF = {"cases.case": "case", "review": "review", "publicity.item": "public
              "publicity.request": "public_request", "publicity.annual_report": "report",
              "supervision.alert": "alert", "instruments.instrument": "instrument",
              "campaigns.campaign": "campaign_published", "evaluation.campaign": "eval_scoring",
-             "assessment.assessment": "assessment_computed"}
+             "assessment.assessment": "assessment_computed",
+             # Random inspections (issue 22): agency A's item list awaiting review, its filed plan, the draw made
+             # on its third batch, and that draw's recorded inspection.
+             "inspections.item_list": "ins_list_submitted", "inspections.plan": "ins_plan",
+             "inspections.draw": "ins_draw", "inspections.inspection": "ins_recorded"}
 # The moves only the system makes (the problem-model engine opens, raises, lowers and closes alerts as the data
 # warrants: supervision.workflow): no principal may make them, each refusal is logged, and the system (no actor)
 # passes. Named here, not inferred, so that a move losing its permission by mistake cannot pass as a system move.
@@ -121,6 +125,18 @@ def _admitted(workflow: wf.Workflow, obj, world, move: wf.Move | None = None) ->
         ids = (set(Assigned.objects.filter(file__campaign=obj, recusal__isnull=True).values_list("evaluator_id", flat=True))
                if side == "evaluator" else {obj.lead_id})
         return {p.key for p in PRINCIPALS if not p.anonymous and world.users[p.key].pk in ids}
+    if workflow.name == "inspections.item_list":
+        # Reviewed by the market-regulation department of the list agency's own jurisdiction: agency A is one (a
+        # market agency), so its holders of inspections.review_items review its lists.
+        from zhifa.inspections.workflow import REVIEW_PERMISSION
+
+        assert obj.agency.field == "market"
+        return {p.key for p in PRINCIPALS if p.holds(REVIEW_PERMISSION)}
+    if workflow.name == "inspections.inspection":
+        # The inspectors the draw assigned to the inspection's target (officer@A: the world's draw assigns both of
+        # agency A's eligible inspectors to every target).
+        assigned = set(obj.drawn.assignments.values_list("person__user_id", flat=True))
+        return {p.key for p in PRINCIPALS if not p.anonymous and world.users[p.key].pk in assigned}
     if workflow.name != "review":
         return set()
     assigned = {a.person.user_id for a in obj.assignments.filter(recusal__isnull=True).select_related("person")}

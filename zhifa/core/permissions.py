@@ -127,6 +127,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # The annual report: prepared by the agency (a bureau's by its supervisors), submitted by the head.
     "publicity.report": frozenset({Role.PUBLICITY_EDITOR, Role.AGENCY_HEAD, Role.SUPERVISOR}),
     "publicity.report_submit": frozenset({Role.AGENCY_HEAD, Role.SUPERVISOR}),
+    # Random inspections (issue 22; INS-01..03, PUB-13). The agency's staff and the bureaus above read them; the
+    # handling side keeps the item lists, directories, plans and draws; a head submits a list, files a plan and orders
+    # a re-draw; the jurisdiction's market-regulation department reviews item lists (NM: 经本级市场监管部门审核后予以
+    # 公示); the inspectors record; results are published by those who publish.
+    "inspections.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
+    "inspections.manage": frozenset({Role.HANDLING_HEAD, *HEADS}),
+    "inspections.approve": frozenset(HEADS),
+    "inspections.review_items": frozenset(HEADS),
+    "inspections.inspect": frozenset({Role.OFFICER, Role.HANDLING_HEAD, Role.AGENCY_HEAD}),
+    "inspections.publish": frozenset({Role.PUBLICITY_APPROVER, *HEADS}),
     # Supervision (issue 20; SUP-01, SUP-04): alerts of the problem models. The agency's staff see their agency's
     # alerts, the justice bureaus those of their subtree; only a bureau closes one by hand (with a reason).
     "supervision.view": frozenset(STAFF_ROLES | {Role.SUPERVISOR}),
@@ -185,6 +195,9 @@ PERMISSION_LABELS: dict[str, str] = {
     "supervision.view": "查看监督预警", "supervision.alert_close": "关闭监督预警",
     "instruments.view": "查看监督文书", "instruments.issue": "制发、审查监督文书",
     "instruments.respond": "报送整改情况、申请复查", "cockpit.view": "查看监督驾驶舱",
+    "inspections.view": "查看双随机抽查", "inspections.manage": "编制抽查清单、名录、计划并抽取",
+    "inspections.approve": "报审抽查清单、报备抽查计划、决定重新抽取", "inspections.review_items": "审核随机抽查事项清单",
+    "inspections.inspect": "记录抽查检查情况", "inspections.publish": "公示抽查结果",
     "cockpit.export": "导出监督数据", "discretion.view": "查看裁量基准", "discretion.manage": "制定、导入裁量基准",
     "core.manage_calendar": "录入节假日", "core.view_api_docs": "查看接口文档",
     "core.manage_accounts": "管理账户（重置双因素认证、注销令牌）",

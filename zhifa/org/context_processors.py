@@ -44,6 +44,9 @@ def navigation(request):
         items.append(("evaluation-standards", "评查标准"))
     if perms.can(user, "supervision.view") or perms.can(user, "instruments.issue"):
         items.append(("assessment-list", "评议考核"))
+    # Issue 22: random inspections (item lists, directories, plans, draws, inspections and results).
+    if perms.can(user, "inspections.view"):
+        items.append(("inspections-home", "双随机抽查"))
     if perms.can(user, "discretion.view"):
         items.append(("discretion-list", "裁量基准"))
     if perms.can(user, "org.view"):

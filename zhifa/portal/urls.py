@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from zhifa.campaigns import portal_views as campaign_views
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("<str:code>/notices/<int:pk>/population.json", campaign_views.notice_population,
          name="portal-notice-population"),
     path("<str:code>/notices/<int:pk>/proof.json", campaign_views.notice_proof, name="portal-notice-proof"),
+    path("<str:code>/inspections/", include("zhifa.inspections.portal_urls")),
     path("<str:code>/flowcharts/", views.flowcharts, name="portal-flowcharts"),
     path("<str:code>/flowcharts/<str:action_type>-<str:procedure>.svg", views.case_flowchart,
          name="portal-case-flowchart"),

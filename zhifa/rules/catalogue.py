@@ -111,6 +111,11 @@ def _opinion_document(v) -> None:
              and v["copies"] >= 1, "应为 {online: 布尔值, copies: 正整数}")
 
 
+# The enforcement fields (org.models.Field), written here: rules sit below org in the layers.
+_FIELDS = {"justice", "market", "environment", "transport", "culture", "water", "agriculture", "natural_resources",
+           "housing", "emergency", "health", "urban", "comprehensive"}
+
+
 class RuleValueError(ValueError):
     pass
 
@@ -351,6 +356,38 @@ def _assessment_indicators(v) -> None:
     _require(abs(weights - total) < 1e-9, f"各指标分值之和（{weights:g}）应等于总分（{total:g}）")
 
 
+
+def _ratio_text(value, what: str) -> None:
+    """A ratio written as a decimal string in (0, 1] ("0.05"), never a float: draws count from it exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    _require(isinstance(value, str), f"{what}应为字符串形式的小数，如 \"0.05\"")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise RuleValueError(f"{what}应为小数，如 \"0.05\"") from None
+    _require(number.is_finite() and 0 < number <= 1, f"{what}应大于 0 且不大于 1")
+
+
+def _inspection_class_ratios(v) -> None:
+    _require(isinstance(v, list) and bool(v), "应为非空列表：[{code, name, ratio}]")
+    codes = []
+    for row in v:
+        _require(isinstance(row, dict) and set(row) == {"code", "name", "ratio"}, "每项须且仅须含 code、name、ratio")
+        _require(isinstance(row["code"], str) and row["code"].isascii() and row["code"].isidentifier(),
+                 "分类代码应为英文字母、数字或下划线")
+        _require(isinstance(row["name"], str) and bool(row["name"].strip()), "请填写分类名称")
+        _ratio_text(row["ratio"], f"分类 {row['code']} 的抽查比例")
+        codes.append(row["code"])
+    _require(len(set(codes)) == len(codes), "分类代码重复")
+
+
+def _inspection_result_days(v) -> None:
+    _require(isinstance(v, dict) and set(v) == {"days", "unit"}, "应为 {days: 正整数, unit: working_days 或 days}")
+    _positive_int(v["days"], "公示期限")
+    _require(v["unit"] in {"working_days", "days"}, "单位应为 working_days（工作日）或 days（自然日）")
+
+
 @dataclass(frozen=True)
 class RuleKey:
     key: str
@@ -396,6 +433,16 @@ CATALOGUE: dict[str, RuleKey] = {
                 "不得作为考核指标（《中华人民共和国行政处罚法》第七十四条）"),
         RuleKey("evaluation.rectification_days", "案卷评查不合格案卷整改期限（自然日）",
                 lambda v: _positive_int(v, "整改期限"), "评查结果反馈之日起，被评查机关对不合格案卷报告整改情况的期限"),
+        RuleKey("inspections.class_ratios", "双随机抽查对象风险（信用）分类及抽查比例", _inspection_class_ratios,
+                "[{code: 分类代码, name: 分类名称, ratio: 抽查比例（字符串小数，0 到 1）}]；按分类抽取，每类抽取数为比例乘以"
+                "该类对象数向上取整，至少一户"),
+        RuleKey("inspections.result_days", "双随机抽查结果公示期限", _inspection_result_days,
+                "自检查之日起：days 为天数，unit 为 working_days（工作日）或 days（自然日）"),
+        RuleKey("inspections.general_ratio_max", "一般检查事项抽查比例上限", lambda v: _ratio_text(v, "比例上限"),
+                "一般检查事项的年度抽查比例不得超过该值；重点检查事项不设上限"),
+        RuleKey("inspections.item_list_reviewer", "随机抽查事项清单审核部门（执法领域）",
+                lambda v: _require(v in _FIELDS, f"应为执法领域代码之一：{sorted(_FIELDS)}"),
+                "各部门的随机抽查事项清单经本级该领域部门审核后公示"),
         RuleKey("evaluation.standards", "案卷评查标准", _evaluation_standards,
                 "按执法行为类别设定（* 为未单独设定的类别）：基本项目（否决项）、形式与内容项目的分值和每处扣分、否决方式、"
                 "优秀与合格分数线、是否每卷两名评查人员；逐个类别继承", by_entry=True),

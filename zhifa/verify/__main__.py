@@ -5,6 +5,7 @@
     python -m zhifa.verify consistency PROOF.json --old OLD.txt --new NEW.txt --key VERIFIER_KEY
     python -m zhifa.verify casefile CASE.zip --key VERIFIER_KEY
     python -m zhifa.verify tiles LOG_URL_OR_DIR --key VERIFIER_KEY [--leaf B64 --index N] [--old OLD.txt]
+    python -m zhifa.verify draw RECORD.json --key VERIFIER_KEY   (a random-inspection draw's record; zhifa/verify/draw.py)
 
 The verifier key is the public key the deployment publishes (on its portal, and in its log as
 `ledger.key_in_use` entries). Obtain it from a source other than the export you are checking:
@@ -369,6 +370,8 @@ def main(argv=None) -> int:
     tiles_cli.add_arguments(p_tiles)
     for p in (p_log, p_inc, p_con, p_case, p_tiles):
         p.add_argument("--key", action="append", required=True, help="trusted verifier key (repeatable)")
+    p_draw = sub.add_parser("draw", help="replay a random-inspection draw from its published record")
+    _draw_cli().add_arguments(p_draw)  # --key optional: without it the signature is not checked (exit 3)
     for p in (p_inc, p_con):
         witness_cli.add_arguments(p)  # --witness KEY … --witness-quorum K (issue 16)
     args = parser.parse_args(argv)
@@ -389,7 +392,17 @@ def main(argv=None) -> int:
         return 2
 
 
+def _draw_cli():
+    # By name: zhifa.verify.draw runs zhifa.inspections.procedure, and the ledger's and records' tests import this
+    # module; a static import would make them depend on an upper layer (import-linter's layers contract).
+    import importlib
+
+    return importlib.import_module("zhifa.verify.draw")
+
+
 def _run(args, keys: list[Verifier]) -> int:
+    if args.command == "draw":
+        return _draw_cli().run(args, keys)
     if args.command == "log":
         kept = [(str(path), path.read_text(encoding="utf-8")) for path in args.checkpoint]
         problems, stats = verify_log(args.directory, keys, origin=args.origin, kept=kept)

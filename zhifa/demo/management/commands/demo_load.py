@@ -61,9 +61,28 @@ class Command(BaseCommand):
         else:
             self._load(password)
             self._publicity(password)
+            self._inspections()
             self._analyze()
         self._second_factor()
         self._print_logins(password)
+
+    @transaction.atomic
+    def _inspections(self):
+        """Random inspections (issue 22): the market bureau's item list (drafted and submitted by its head, approved by
+        the deputy head in charge of legal work: four eyes, the bureau being the county's market-regulation department
+        that reviews item lists), its directory, the year's plan, a draw and three inspections."""
+        from django.contrib.auth import get_user_model
+
+        from zhifa.demo import inspections as demo_inspections
+        from zhifa.ledger.services import checkpoint_create
+
+        User = get_user_model()
+        head, deputy = User.objects.get(username="agency_head"), User.objects.get(username="deputy_head")
+        market = head.person.agency
+        org_services.role_grant(user=deputy, role=Role.LEGAL_HEAD, agency=market,
+                                actor=User.objects.get(username="admin"))
+        demo_inspections.load(agency=market, head=head, approver=deputy, place=market.jurisdiction)
+        checkpoint_create()
 
     def _analyze(self):
         """Statistics for the planner (issue 19): the demo's org tables hold a few dozen rows, below autovacuum's
@@ -556,7 +575,7 @@ class Command(BaseCommand):
             ("agency_head", "东岭县市场监督管理局负责人（兼主管法制工作）"),
             ("reviewer", "东岭县市场监督管理局法制审核人员（不承办案件）"),
             ("publicity_editor", "东岭县市场监督管理局公示信息编辑（审核人：agency_head 或 deputy_head）"),
-            ("deputy_head", "东岭县市场监督管理局副局长（公示信息审核人）"),
+            ("deputy_head", "东岭县市场监督管理局副局长（公示信息审核人；分管法制，审核随机抽查事项清单）"),
             ("officer", "东岭县市场监督管理局执法人员（证件有效，承办演示案件）"),
             ("officer_expired", "东岭县市场监督管理局执法人员（证件已过期：不能立案、不能被指派、不能制作执法记录）"),
         ]

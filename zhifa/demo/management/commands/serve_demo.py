@@ -1,7 +1,8 @@
 """Serve the demo as production runs (make demo): the web server, the task worker, and the checkpoint clock.
 
 Production runs the same three things as separate services (README, "Background worker"): the WSGI
-server, `manage.py db_worker`, and cron calling `manage.py ledger_checkpoint` and `manage.py worklist_notify`. Here the worker is a child
+server, `manage.py db_worker`, and cron calling `manage.py ledger_checkpoint`, `manage.py worklist_notify` and
+`manage.py inspections_draw_due`. Here the worker is a child
 process, the clock a thread, and the web server runs in this process; Ctrl+C stops all three.
 """
 
@@ -17,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from zhifa.inspections.draws import draws_due_make
 from zhifa.ledger.services import checkpoint_create
 from zhifa.worklist.services import notify_everyone
 
@@ -45,6 +47,10 @@ class Clock(threading.Thread):
                 checkpoint_tick()
             except Exception as exc:  # a locked database or a bad key must not stop the clock; say so and retry
                 self.stderr.write(f"检查点签名失败，稍后重试：{exc!r}")
+            try:  # issue 22: a random-inspection draw whose stated moment has passed is made (cron in production)
+                draws_due_make()
+            except Exception as exc:  # as above
+                self.stderr.write(f"双随机抽取失败，稍后重试：{exc!r}")
             if time.monotonic() >= self.next_notify:  # issue 18 §1: what landed on someone's to-do list
                 self.next_notify = time.monotonic() + NOTIFY_EVERY
                 try:

@@ -1,0 +1,31 @@
+from enum import StrEnum
+
+
+class InspectionErrorCode(StrEnum):
+    # A wrong state is core's one code (wrong_state, 409; core.workflow); a missing object core's not_found.
+    TEXT_REQUIRED = "inspection_text_required"
+    TEXT_TOO_LONG = "inspection_text_too_long"
+    ITEM_INVALID = "inspection_item_invalid"
+    ITEMS_REQUIRED = "inspection_items_required"
+    RATIO_INVALID = "inspection_ratio_invalid"
+    IMPORT_INVALID = "inspection_import_invalid"
+    CODE_INVALID = "inspection_target_code_invalid"
+    CLASS_UNKNOWN = "inspection_risk_class_unknown"
+    TARGET_INVALID = "inspection_target_invalid"
+    RECUSAL_INVALID = "inspection_recusal_invalid"
+    PLAN_INVALID = "inspection_plan_invalid"
+    BATCH_INVALID = "inspection_batch_invalid"
+    PARTNER_INVALID = "inspection_partner_invalid"
+    POPULATION_EMPTY = "inspection_population_empty"
+    POPULATION_TOO_LARGE = "inspection_population_too_large"
+    POPULATION_MISMATCH = "inspection_population_mismatch"
+    INSPECTORS_TOO_FEW = "inspection_inspectors_too_few"
+    BEACON_INVALID = "inspection_beacon_invalid"
+    BEACON_NOT_YET = "inspection_beacon_not_yet"
+    EXTERNAL_VALUE_REQUIRED = "inspection_external_value_required"
+    REASON_TOO_SHORT = "inspection_reason_too_short"
+    FINDING_INVALID = "inspection_finding_invalid"
+    FINDINGS_INCOMPLETE = "inspection_findings_incomplete"
+    AV_REQUIRED = "inspection_av_required"
+    AV_INVALID = "inspection_av_invalid"
+    DATE_INVALID = "inspection_date_invalid"
