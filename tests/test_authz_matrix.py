@@ -849,6 +849,8 @@ ROUTES += [
     page("inspections-draw-record", "/inspections/draws/{ins_draw}/record.json", "inspections.view", **INS),
     # --- execution and results (pages) ---
     page("inspections-inspection", "/inspections/inspections/{ins_recorded}/", "inspections.view", **INS),
+    page("inspections-inspection-document", "/inspections/inspections/{ins_recorded}/record.pdf", "inspections.view",
+         **INS),
     page("inspections-inspection-record", "/inspections/inspections/{ins_recorded}/record/", "inspections.inspect",
          method="POST", body=_record_form, effect=True, allow=_recorder, **INS),
     page("inspections-inspection-publish", "/inspections/inspections/{ins_recorded}/publish/", "inspections.publish",

@@ -199,3 +199,45 @@ def public_facts(inspection: Inspection) -> dict:
             "cases_opened": sum(1 for i in items if i["case_opened"]),
             # Review M8: whether someone other than the drawn inspectors recorded it (no names published).
             "substituted": bool(substituted)}
+
+
+RECORD_TITLE = "双随机抽查检查记录"
+
+
+def record_context(inspection: Inspection) -> dict:
+    """What the standard document prints: the latest record step, the findings in force, the drawn inspectors."""
+    from django.utils import timezone
+
+    from zhifa.cases import rendering
+
+    from .execution import current_findings
+
+    step = inspection.steps.filter(action="record").order_by("-at", "-id").first()
+    if step is None:
+        raise ValueError("not recorded")
+    agency, drawn = inspection.agency, inspection.drawn
+    title = RECORD_TITLE
+    return {
+        "bureau": agency.name, "title": title, "number": f"抽查记录第 {inspection.pk} 号", "agency": agency,
+        "target": drawn.target, "inspected_on": rendering.chinese_date(inspection.inspected_on),
+        "place": inspection.place, "batch": drawn.draw.batch, "draw": drawn.draw,
+        "assignments": list(drawn.assignments.select_related("person", "agency").order_by("order")),
+        "record": [line for line in inspection.record.splitlines() if line.strip()],
+        "findings": list(current_findings(inspection).select_related("item", "case")),
+        "av": inspection.av.sha256 if inspection.av_id else "",
+        "substitution": (step.data.get("substitution") or {}).get("reason", ""), "entry": step.entry_id,
+        "date": rendering.chinese_date(timezone.localdate()), "seal": rendering._seal_data_uri(agency)}
+
+
+def record_document(inspection: Inspection) -> tuple[bytes, str]:
+    """The inspection's record as the standard document (双随机抽查检查记录), rendered from its latest record step and
+    findings and sealed with the lead agency's signature: (PDF, file name). Made on demand from what the log holds,
+    so a correction gives a new document and nothing is stored twice."""
+    from django.template.loader import render_to_string
+
+    from zhifa.cases import rendering, signing
+
+    agency = inspection.agency
+    pdf = rendering.html_to_pdf(render_to_string("inspections/print/record.html", record_context(inspection)))
+    data, _signer = signing.sign_pdf(pdf, agency=agency, reason=RECORD_TITLE, location=agency.jurisdiction.name)
+    return data, f"{RECORD_TITLE}-{inspection.pk}.pdf"

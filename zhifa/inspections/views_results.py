@@ -57,6 +57,20 @@ def inspection_detail(request, pk: int):
     return _page(request, inspection)
 
 
+def inspection_document(request, pk: int):
+    """The recorded inspection as its standard document (双随机抽查检查记录), sealed by the lead agency, for printing and
+    the party's signature; none before the record."""
+    from django.http import Http404
+
+    from zhifa.core.files import file_response
+
+    inspection = selectors.inspection_get_for(actor=request.user, pk=pk, request=request)
+    if inspection.state == InspectionState.ASSIGNED:
+        raise Http404("尚未记录检查情况。")
+    data, filename = selectors.record_document(inspection)
+    return file_response(request, data, filename=filename, content_type="application/pdf", generated=True)
+
+
 @require_POST
 def inspection_record(request, pk: int):
     inspection = selectors.inspection_get_for(actor=request.user, pk=pk, request=request)

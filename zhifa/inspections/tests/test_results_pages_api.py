@@ -311,3 +311,37 @@ def test_the_lists_leave_out_the_inspections_of_a_superseded_draw(world, client)
     from zhifa.inspections import selectors_results
 
     assert not selectors_results.inspection_list_for(actor=world.dz).exists()
+
+
+@pytest.mark.req("INS-02")
+def test_the_recorded_inspection_prints_as_its_sealed_standard_document(client, world):
+    """Issue 22 §5: the inspection record as the standard document (双随机抽查检查记录), sealed by the lead agency:
+    the target, the date and place, the drawn inspectors, the record and each item's result; none before recording;
+    out of scope: not found."""
+    import io
+
+    from django.template.loader import render_to_string
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from zhifa.inspections import selectors_results
+    from zhifa.inspections.tests.conftest import drawn_batch
+
+    draw = drawn_batch(world)
+    ins = draw.drawn.order_by("rank").first().inspection
+    client.force_login(world.head)
+    url = f"/inspections/inspections/{ins.pk}/record.pdf"
+    assert client.get(url).status_code == 404  # not recorded yet
+    execution.inspection_record(
+        inspection=ins, actor=world.head, inspected_on=draw.batch.starts_on, place="企业生产车间",
+        record="执法人员出示证件，现场核对年度报告。", substitution_reason="抽中的检查人员外出培训",
+        findings=[{"item_id": it.pk, "outcome": "no_problem", "text": ""} for it in execution.batch_items(ins)])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert len(PdfFileReader(io.BytesIO(response.content)).embedded_signatures) == 1  # sealed by the agency
+    ins.refresh_from_db()
+    html = render_to_string("inspections/print/record.html", selectors_results.record_context(ins))
+    assert "双随机抽查检查记录" in html and ins.drawn.target.name in html and "企业生产车间" in html
+    assert "未发现问题" in html and "代为记录，理由：抽中的检查人员外出培训" in html
+    assert all(a.certificate in html for a in ins.drawn.assignments.all())
+    client.force_login(world.env_head)
+    assert client.get(url).status_code == 404
