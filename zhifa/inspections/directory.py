@@ -331,7 +331,7 @@ def recusal_declare(*, actor, target, person, reason: str) -> RecusalLink:
         raise ZhifaError(E.RECUSAL_INVALID, f"回避人员应为{agency.name}的工作人员。", details={"field": "person"})
     reason = flows.text(reason, "回避理由", limit=200, field="reason", minimum=MIN_REASON)
     with transaction.atomic():
-        Target.objects.select_for_update().filter(pk=target.pk).first()
+        Target.objects.select_for_update(of=("self",)).filter(pk=target.pk).first()
         if active_links(target).filter(person=person).exists():
             raise ZhifaError(E.RECUSAL_INVALID, f"{person.name}与该检查对象的回避关系已登记。", details={"field": "person"})
         entry = events.record(events.RECUSAL_DECLARED, subject=events.subject("directory", agency.pk), actor=actor,
@@ -360,7 +360,7 @@ def recusal_end(*, actor, link, reason: str, today: dt.date | None = None) -> Re
     reason = flows.text(reason, "解除理由", limit=200, field="reason", minimum=MIN_REASON)
     today = today or timezone.localdate()
     with transaction.atomic():
-        Target.objects.select_for_update().filter(pk=link.target_id).first()
+        Target.objects.select_for_update(of=("self",)).filter(pk=link.target_id).first()
         if link.ends_id is not None or RecusalLink.objects.filter(ends=link).exists():
             raise ZhifaError(E.RECUSAL_INVALID, "该回避关系已解除。")
         batch = running_batch(agency, today)

@@ -379,7 +379,7 @@ def draw_freeze(*, batch: Batch, actor, beacon_after: dt.datetime | None = None,
     moment = _beacon_moment(beacon_after)
     source, numbers = _external(external_source, external_numbers)
     with transaction.atomic():
-        locked = Batch.objects.select_for_update().select_related("plan__agency__jurisdiction", "area").get(pk=batch.pk)
+        locked = Batch.objects.select_for_update(of=("self",)).select_related("plan__agency__jurisdiction", "area").get(pk=batch.pk)
         return _freeze(locked, actor, beacon_after=moment, external_source=source, external_numbers=numbers,
                        redraw_of=None, reason="")
 
@@ -400,7 +400,7 @@ def draw_redraw(*, draw: Draw, actor, reason: str, beacon_after: dt.datetime | N
     moment = _beacon_moment(beacon_after)
     source, numbers = _external(external_source, external_numbers)
     with transaction.atomic():
-        batch = (Batch.objects.select_for_update().select_related("plan__agency__jurisdiction", "area")
+        batch = (Batch.objects.select_for_update(of=("self",)).select_related("plan__agency__jurisdiction", "area")
                  .get(pk=draw.batch_id))
         old = wf.lock(DRAW_WORKFLOW, draw)
         if old.state == DrawState.FROZEN and timezone.now() >= old.beacon_after:

@@ -310,7 +310,7 @@ def inspection_record(*, inspection, actor, inspected_on: dt.date, place: str, r
     with transaction.atomic():
         # Review M2: the draw's row first, then the inspection's (core.workflow.transition locks it), the order
         # draws.draw_redraw locks in: a re-draw and a record cannot both pass; the draw re-read under the lock.
-        draw = Draw.objects.select_for_update().only("id", "state").get(pk=obj.drawn.draw_id)
+        draw = Draw.objects.select_for_update(of=("self",)).only("id", "state").get(pk=obj.drawn.draw_id)
         if draw.state != DrawState.DRAWN:
             raise WrongStateError(SUPERSEDED_MESSAGE, details={"draw": draw.pk, "state": draw.state})
         return wf.transition(flows.INSPECTION_WORKFLOW, "record", obj, actor, note=record, data=data, effect=effect,

@@ -221,7 +221,7 @@ def item_list_create(*, actor, agency, title: str, rows, first_row: int = 1) -> 
     title = flows.text(title, "清单名称", limit=200, field="title")
     cleaned = rows_clean(rows, agency=agency, first_row=first_row)
     with transaction.atomic():
-        last = (ItemList.objects.select_for_update().filter(agency=agency).order_by("-version")
+        last = (ItemList.objects.select_for_update(of=("self",)).filter(agency=agency).order_by("-version")
                 .values_list("version", flat=True).first())
         current = published_version(agency)
         if current is not None:
@@ -275,7 +275,7 @@ def item_list_approve(*, item_list, actor, note: str = "") -> ItemList:
     with transaction.atomic():
         obj = wf.lock(flows.LIST_WORKFLOW, item_list)
         wf.check_source(flows.LIST_WORKFLOW, flows.LIST_WORKFLOW.move("approve"), obj)
-        old = (ItemList.objects.select_for_update().filter(agency_id=obj.agency_id, state=ListState.PUBLISHED)
+        old = (ItemList.objects.select_for_update(of=("self",)).filter(agency_id=obj.agency_id, state=ListState.PUBLISHED)
                .exclude(pk=obj.pk).order_by("-version").first())
         fields = []
         if old is not None and obj.supersedes_id != old.pk:
