@@ -19,7 +19,7 @@ from zhifa.core.spreadsheet import workbook, workbook_bytes
 from zhifa.org import permissions as org_perms
 from zhifa.rules.selectors import rule_get
 
-from . import events, flows
+from . import events, flows, rules_text
 from .errors import InspectionErrorCode as E
 from .models import (
     MAX_ITEMS,
@@ -76,8 +76,7 @@ def general_ratio_max(agency, *, as_of=None) -> Decimal:
     return Decimal(str(value))
 
 
-def percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
+percent = rules_text.percent  # one way to write a ratio for people ("0.05" → "5%")
 
 
 def rows_clean(rows, *, agency, first_row: int = 1) -> list[dict]:

@@ -6,7 +6,7 @@ from zhifa.org.models import Field
 
 
 def percent(ratio) -> str:
-    """"0.05" → "5%", "1" → "100%", "0.025" → "2.5%"."""
+    """"0.05" → "5%", "1" → "100%", "0.025" → "2.5%" (a string, a Decimal or an int; the one used on every page)."""
     value = (Decimal(str(ratio)) * 100).normalize()
     return f"{value:f}%"
 

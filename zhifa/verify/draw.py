@@ -47,6 +47,13 @@ def _b64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
+def _leaf(entry: dict) -> bytes:
+    """The log leaf of an entry as the record gives it (the fields the ledger's leaf hash covers)."""
+    return merkle.leaf_hash(leaf_input(kind=entry.get("kind", ""), subject=entry.get("subject", ""),
+                                       actor=entry.get("actor", ""), at=entry.get("at", ""),
+                                       payload_sha256=entry.get("payload_sha256", "")))
+
+
 def check(record: dict, keys: list[Verifier]) -> tuple[list[str], list[str], list[procedure.Drawn] | None, bool]:
     """(problems, notes, replayed result or None, signature checked). Pure: no I/O."""
     problems: list[str] = []
@@ -112,9 +119,7 @@ def check(record: dict, keys: list[Verifier]) -> tuple[list[str], list[str], lis
         problems.append("the freezing entry's payload is not JSON")
     if payload.get("frozen") != frozen or payload.get("frozen_sha256") != frozen_sha:
         problems.append("the freezing entry does not carry this frozen record and its digest")
-    leaf = merkle.leaf_hash(leaf_input(kind=entry.get("kind", ""), subject=entry.get("subject", ""),
-                                       actor=entry.get("actor", ""), at=entry.get("at", ""),
-                                       payload_sha256=entry.get("payload_sha256", "")))
+    leaf = _leaf(entry)
     cp_row = record.get("checkpoint")
     if not cp_row:
         notes.append("frozen, not made yet: the populations and the frozen record check out; there is no "
@@ -239,9 +244,7 @@ def _check_make(record: dict, keys: list[Verifier], frozen_sha: str, root: bytes
         return True, False
     try:
         mroot = _b64(mcp.get("root") or "")
-        leaf = merkle.leaf_hash(leaf_input(kind=entry.get("kind", ""), subject=entry.get("subject", ""),
-                                           actor=entry.get("actor", ""), at=entry.get("at", ""),
-                                           payload_sha256=entry.get("payload_sha256", "")))
+        leaf = _leaf(entry)
         merkle.verify_inclusion(leaf, int(proof.get("index", -1)), int(mcp.get("size") or 0),
                                 [_b64(p) for p in proof.get("path") or []], mroot)
     except (merkle.VerificationError, ValueError, TypeError) as exc:
